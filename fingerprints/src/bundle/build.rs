@@ -1,0 +1,326 @@
+//! Building a bundle from register rows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Instant;
+
+use bloomfilter::Bloom;
+use rayon::prelude::*;
+
+use super::{Bundle, BundleMeta, MultiTokenField};
+use crate::normalize::{Canonical, canonicalize};
+use crate::records::{ReadOptions, Row, RowProblem, read_register};
+use crate::{Error, FastDomain, FieldKind, Hasher, KindClass, RecordRef, Schema, SecretKey, TokenFilter};
+
+/// False-positive rate of the corroborator Bloom filter.
+const CORROBORATOR_FP_RATE: f64 = 1e-4;
+/// Bits per item of the hot-path filter.
+const FILTER_BITS_PER_ITEM: usize = 16;
+/// Rows normalized per parallel batch.
+const BATCH: usize = 16_384;
+
+/// What a build did: the summary `fingerprint build` prints.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Records in the bundle.
+    pub records: u64,
+    /// Rows rejected entirely, with line numbers and reasons.
+    pub rejected_rows: Vec<RowProblem>,
+    /// Fields left out of otherwise good rows (the value did not normalize).
+    pub field_problems: Vec<RowProblem>,
+    /// Values stored per kind.
+    pub per_kind: BTreeMap<FieldKind, u64>,
+    /// Distinct tokens of multi-token fields.
+    pub vocabulary_tokens: u64,
+    /// Bundle file size, once written.
+    pub bundle_bytes: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// One register row after normalization and hashing; raw values are gone.
+struct Processed {
+    line: u64,
+    reference: RecordRef,
+    strong: Vec<(FieldKind, u64, u64)>,
+    multi: Vec<(FieldKind, Vec<String>)>,
+    corroborators: Vec<u64>,
+    problems: Vec<String>,
+}
+
+/// Accumulates register rows and produces a [`Bundle`].
+///
+/// ```
+/// use fingerprints::{BundleBuilder, SecretKey, FieldKind};
+/// use fingerprints::records::Row;
+///
+/// let key = SecretKey::from_bytes([7; 32]);
+/// let mut b = BundleBuilder::new(&key);
+/// b.add_rows(vec![Row { line: 2, id: "R1".into(), fields: vec![
+///     (FieldKind::Name, 0, "山田 太郎".into()),
+///     (FieldKind::Phone, 1, "06-1234-5678".into()),
+/// ]}]);
+/// let (bundle, report) = b.finish().unwrap();
+/// assert_eq!(report.records, 1);
+/// assert_eq!(bundle.record_count(), 1);
+/// ```
+pub struct BundleBuilder {
+    hasher: Hasher,
+    key_id: String,
+    processed: Vec<Processed>,
+    rejected: Vec<RowProblem>,
+    columns: Vec<String>,
+}
+
+impl std::fmt::Debug for BundleBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BundleBuilder({} rows)", self.processed.len())
+    }
+}
+
+impl BundleBuilder {
+    /// A builder for bundles keyed with `key`.
+    pub fn new(key: &SecretKey) -> BundleBuilder {
+        BundleBuilder {
+            hasher: Hasher::new(key),
+            key_id: key.key_id().to_string(),
+            processed: Vec::new(),
+            rejected: Vec::new(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// Names the schema columns (by `Row::fields` index) for problem messages.
+    pub fn with_column_names(mut self, columns: Vec<String>) -> BundleBuilder {
+        self.columns = columns;
+        self
+    }
+
+    /// Normalizes and hashes a batch of rows (in parallel); raw values are dropped afterwards.
+    pub fn add_rows(&mut self, rows: Vec<Row>) {
+        let hasher = &self.hasher;
+        let columns = &self.columns;
+        let done: Vec<Processed> = rows.into_par_iter().map(|r| process(hasher, columns, r)).collect();
+        self.processed.extend(done);
+    }
+
+    /// Records a row rejected while reading.
+    pub fn reject(&mut self, problem: RowProblem) {
+        self.rejected.push(problem);
+    }
+
+    /// Assembles the bundle.
+    pub fn finish(self) -> Result<(Bundle, BuildReport), Error> {
+        let BundleBuilder { hasher, key_id, mut processed, mut rejected, .. } = self;
+        let mut report = BuildReport::default();
+        // Records are ordered by their keyed reference, which reveals nothing about register order.
+        processed.sort_by_key(|p| (p.reference, p.line));
+        let mut kept: Vec<Processed> = Vec::with_capacity(processed.len());
+        for p in processed {
+            if let Some(prev) = kept.last().filter(|k| k.reference == p.reference) {
+                rejected.push(RowProblem { line: p.line, reason: format!("duplicate id (same as line {})", prev.line) });
+                continue;
+            }
+            kept.push(p);
+        }
+        rejected.sort_by_key(|p| p.line);
+        if kept.is_empty() {
+            return Err(Error::NoRecords { rejected: rejected.len() });
+        }
+        let mut field_problems = Vec::new();
+        for p in &mut kept {
+            for reason in p.problems.drain(..) {
+                field_problems.push(RowProblem { line: p.line, reason });
+            }
+        }
+        field_problems.sort_by_key(|p| p.line);
+
+        // Token vocabulary, most frequent first so common tokens get small ids.
+        let mut counts: HashMap<&str, u32> = HashMap::new();
+        for p in &kept {
+            for (_, toks) in &p.multi {
+                for t in toks {
+                    *counts.entry(t.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let mut tokens: Vec<(&str, u32, u64)> =
+            counts.into_iter().map(|(t, c)| (t, c, hasher.token(t))).collect();
+        tokens.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+        let token_ids: HashMap<&str, u32> =
+            tokens.iter().enumerate().map(|(i, (t, _, _))| (*t, i as u32)).collect();
+        let vocab: Vec<u64> = tokens.iter().map(|t| t.2).collect();
+
+        // Hot-path filter: every token prefix, every token, every strong value.
+        let prefix_items: usize = tokens.iter().map(|(t, _, _)| t.chars().count() + 1).sum();
+        let strong_items: usize = kept.iter().map(|p| p.strong.len()).sum();
+        let mut filter = TokenFilter::with_capacity(prefix_items + strong_items, FILTER_BITS_PER_ITEM);
+        let mut token_len_mask = 0u64;
+        for (t, _, _) in &tokens {
+            let mut h = hasher.fast_start(FastDomain::TokenPrefix);
+            let mut n = 0;
+            for c in t.chars() {
+                h = hasher.fast_step(h, c);
+                filter.insert(h);
+                n += 1;
+            }
+            filter.insert(hasher.fast_as_token(h));
+            token_len_mask |= 1u64 << n.min(63);
+        }
+
+        // Per-kind entries, strong index, corroborators.
+        let mut multi: BTreeMap<FieldKind, MultiTokenField> = BTreeMap::new();
+        let mut strong: Vec<(u64, u32)> = Vec::with_capacity(strong_items);
+        let corroborator_count: usize = kept.iter().map(|p| p.corroborators.len()).sum();
+        let mut seed = [0u8; 32];
+        while seed[..16] == seed[16..] {
+            getrandom::fill(&mut seed).map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
+        }
+        let mut bloom = Bloom::new_for_fp_rate_with_seed(corroborator_count.max(1), CORROBORATOR_FP_RATE, &seed)
+            .map_err(|e| Error::Corrupt(format!("cannot size the corroborator filter: {e}")))?;
+        let mut refs = Vec::with_capacity(kept.len());
+        for (rec, p) in kept.iter().enumerate() {
+            let rec = rec as u32;
+            refs.push(p.reference);
+            for &(kind, exact, fast) in &p.strong {
+                strong.push((exact, rec));
+                filter.insert(fast);
+                *report.per_kind.entry(kind).or_default() += 1;
+            }
+            for (kind, toks) in &p.multi {
+                let m = multi.entry(*kind).or_insert_with(|| MultiTokenField {
+                    kind: *kind,
+                    entry_record: Vec::new(),
+                    offsets: vec![0],
+                    ids: Vec::new(),
+                });
+                m.entry_record.push(rec);
+                m.ids.extend(toks.iter().map(|t| token_ids[t.as_str()]));
+                m.offsets.push(m.ids.len() as u32);
+                *report.per_kind.entry(*kind).or_default() += 1;
+            }
+            for c in &p.corroborators {
+                bloom.set(c);
+            }
+        }
+        strong.sort_unstable();
+        let (strong_fps, strong_recs): (Vec<u64>, Vec<u32>) = strong.into_iter().unzip();
+        report.records = kept.len() as u64;
+        report.vocabulary_tokens = vocab.len() as u64;
+        report.rejected_rows = rejected;
+        report.field_problems = field_problems;
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
+        let meta = BundleMeta {
+            format_version: super::FORMAT_VERSION,
+            key_id,
+            bundle_id: hex::encode(id),
+            created_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            records: refs.len() as u64,
+            fingerprints_per_kind: BTreeMap::new(),
+            vocabulary_tokens: vocab.len() as u64,
+            strong_fingerprints: strong_fps.len() as u64,
+            corroborator_fingerprints: corroborator_count as u64,
+            section_bytes: BTreeMap::new(),
+        };
+        let vocab_index = vocab.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
+        let mut bundle = Bundle {
+            meta,
+            hasher,
+            refs,
+            vocab,
+            vocab_index,
+            filter,
+            token_len_mask,
+            multi: multi.into_values().collect(),
+            strong_fps,
+            strong_recs,
+            corroborators: bloom,
+        };
+        bundle.meta.fingerprints_per_kind =
+            report.per_kind.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
+        Ok((bundle, report))
+    }
+}
+
+fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed {
+    let reference = hasher.record_ref(&row.id);
+    let mut p = Processed {
+        line: row.line,
+        reference,
+        strong: Vec::new(),
+        multi: Vec::new(),
+        corroborators: Vec::new(),
+        problems: Vec::new(),
+    };
+    for (kind, col, raw) in &row.fields {
+        let canonical = match canonicalize(*kind, raw) {
+            Ok(c) => c,
+            Err(e) => {
+                let name = columns.get(*col).map_or_else(|| format!("#{col}"), |c| format!("\"{c}\""));
+                p.problems.push(format!("column {name} ({kind}) left out: {e}"));
+                continue;
+            }
+        };
+        match (kind.class(), canonical) {
+            (KindClass::Strong, Canonical::Value(v)) => {
+                p.strong.push((*kind, hasher.strong(*kind, &v), hasher.fast_str(FastDomain::Strong(*kind), &v)));
+            }
+            (KindClass::Corroborator, Canonical::Value(v)) => {
+                p.corroborators.push(hasher.corroborator(reference, *kind, &v));
+            }
+            (KindClass::MultiToken, Canonical::Tokens(toks)) => {
+                match kind {
+                    FieldKind::Address => {
+                        // Partial addresses (town + block numbers) corroborate.
+                        for n in 2..=toks.len() {
+                            p.corroborators.push(hasher.corroborator(reference, *kind, &toks[..n].join(" ")));
+                        }
+                    }
+                    _ => {
+                        // Single name tokens (a family name near a phone number) corroborate.
+                        for t in &toks {
+                            p.corroborators.push(hasher.corroborator(reference, *kind, t));
+                        }
+                    }
+                }
+                p.multi.push((*kind, toks));
+            }
+            _ => p.problems.push(format!("column #{col} ({kind}) left out: internal kind mismatch")),
+        }
+    }
+    p
+}
+
+/// Reads a register file and builds its bundle; `progress(bytes_read)` is called while reading.
+pub fn build_from_file(
+    records: &Path,
+    schema: &Schema,
+    opts: ReadOptions,
+    key: &SecretKey,
+    progress: impl Fn(u64),
+) -> Result<(Bundle, BuildReport), Error> {
+    let started = Instant::now();
+    let mut builder = BundleBuilder::new(key)
+        .with_column_names(schema.columns.iter().map(|(c, _)| c.clone()).collect());
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut rejected = Vec::new();
+    read_register(records, schema, opts, |r| match r {
+        Ok(row) => {
+            batch.push(row);
+            if batch.len() == BATCH {
+                builder.add_rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        }
+        Err(p) => rejected.push(p),
+    }, progress)?;
+    builder.add_rows(batch);
+    for p in rejected {
+        builder.reject(p);
+    }
+    let (bundle, mut report) = builder.finish()?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok((bundle, report))
+}

@@ -1,0 +1,340 @@
+//! The bundle file format.
+//!
+//! ```text
+//! offset  size      field
+//! 0       8         magic "LWFPRINT"
+//! 8       4         format version (u32 LE)
+//! 12      4         metadata length M (u32 LE)
+//! 16      M         metadata, JSON (BundleMeta): counts and sizes, no fingerprint
+//! 16+M    24        XChaCha20-Poly1305 nonce
+//! 40+M    8         ciphertext length C (u64 LE)
+//! 48+M    C         payload, encrypted with a key derived from the secret key; the AEAD's
+//!                   associated data is every byte before the ciphertext
+//! 48+M+C  32        BLAKE3 checksum of every byte before it
+//! ```
+//!
+//! The checksum tells corruption from a wrong key without the key; the key id in the metadata
+//! tells a wrong key before any decryption is attempted; the AEAD tag authenticates the payload.
+//! The payload is a sequence of length-prefixed sections, every count checked against the bytes
+//! left before anything is allocated.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bloomfilter::Bloom;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
+
+use super::{Bundle, BundleMeta, MultiTokenField};
+use crate::{Error, FieldKind, Hasher, KindClass, RecordRef, SecretKey, TokenFilter};
+
+/// The magic bytes a bundle file starts with.
+pub const MAGIC: &[u8; 8] = b"LWFPRINT";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest metadata block accepted.
+const MAX_META: usize = 1 << 20;
+
+fn aead(key: &SecretKey) -> XChaCha20Poly1305 {
+    let k = Zeroizing::new(key.derive("bundle encryption"));
+    XChaCha20Poly1305::new((&*k).into())
+}
+
+pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error> {
+    if key.key_id().to_string() != bundle.meta.key_id {
+        return Err(Error::WrongKey { bundle: bundle.meta.key_id.clone(), given: key.key_id().to_string() });
+    }
+    let mut sections = BTreeMap::new();
+    let mut w = Writer::default();
+    let mut section = |w: &mut Writer, name: &str, start: usize| {
+        sections.insert(name.to_owned(), (w.buf.len() - start) as u64);
+    };
+    let s = w.buf.len();
+    w.u32(bundle.refs.len() as u32);
+    for r in &bundle.refs {
+        w.u64(r.0);
+    }
+    section(&mut w, "record_refs", s);
+    let s = w.buf.len();
+    w.u32(bundle.vocab.len() as u32);
+    for v in &bundle.vocab {
+        w.u64(*v);
+    }
+    section(&mut w, "token_vocabulary", s);
+    let s = w.buf.len();
+    w.u64(bundle.token_len_mask);
+    w.u32(bundle.filter.words().len() as u32);
+    for x in bundle.filter.words() {
+        w.u64(*x);
+    }
+    section(&mut w, "hot_path_filter", s);
+    let s = w.buf.len();
+    w.u32(bundle.multi.len() as u32);
+    for m in &bundle.multi {
+        w.u8(m.kind.tag());
+        w.varint(m.len() as u64);
+        let mut prev = 0u32;
+        for i in 0..m.len() {
+            let (rec, ids) = m.entry(i);
+            w.varint(u64::from(rec - prev));
+            prev = rec;
+            w.varint(ids.len() as u64);
+            for id in ids {
+                w.varint(u64::from(*id));
+            }
+        }
+    }
+    section(&mut w, "multi_token_entries", s);
+    let s = w.buf.len();
+    w.u32(bundle.strong_fps.len() as u32);
+    for f in &bundle.strong_fps {
+        w.u64(*f);
+    }
+    for r in &bundle.strong_recs {
+        w.u32(*r);
+    }
+    section(&mut w, "strong_index", s);
+    let s = w.buf.len();
+    let bloom = bundle.corroborators.as_slice();
+    w.u32(bloom.len() as u32);
+    w.buf.extend_from_slice(bloom);
+    section(&mut w, "corroborator_bloom", s);
+
+    let mut meta = bundle.meta.clone();
+    meta.section_bytes = sections;
+    let meta_json = serde_json::to_vec(&meta).map_err(|e| Error::Corrupt(format!("metadata: {e}")))?;
+    let mut out = Vec::with_capacity(w.buf.len() + meta_json.len() + 128);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(meta_json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&meta_json);
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut nonce)
+        .map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
+    out.extend_from_slice(&nonce);
+    let ct_len = w.buf.len() as u64 + 16;
+    out.extend_from_slice(&ct_len.to_le_bytes());
+    let ct = aead(key)
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &w.buf, aad: &out })
+        .map_err(|_| Error::Corrupt("encryption failed".into()))?;
+    debug_assert_eq!(ct.len() as u64, ct_len);
+    out.extend_from_slice(&ct);
+    let sum = blake3::hash(&out);
+    out.extend_from_slice(sum.as_bytes());
+    Ok(out)
+}
+
+/// The parts of a bundle file that need no key.
+struct Envelope<'a> {
+    meta: BundleMeta,
+    aad: &'a [u8],
+    nonce: &'a [u8],
+    ciphertext: &'a [u8],
+}
+
+fn envelope(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
+    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        if bytes.len() < 8 && MAGIC.starts_with(bytes) && !bytes.is_empty() {
+            return Err(Error::Truncated { expected: 48, found: bytes.len() as u64 });
+        }
+        return Err(Error::NotABundle);
+    }
+    let truncated = |expected: u64| Error::Truncated { expected, found: bytes.len() as u64 };
+    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let version = u32_at(8).ok_or_else(|| truncated(16))?;
+    if version != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+    }
+    let meta_len = u32_at(12).ok_or_else(|| truncated(16))? as usize;
+    if meta_len > MAX_META {
+        return Err(Error::Corrupt(format!("metadata length {meta_len} is implausible")));
+    }
+    let ct_len_at = 16 + meta_len + 24;
+    let ct_len = bytes
+        .get(ct_len_at..ct_len_at + 8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .ok_or_else(|| truncated(ct_len_at as u64 + 8 + 32))?;
+    let expected = (ct_len_at as u64 + 8).saturating_add(ct_len).saturating_add(32);
+    if (bytes.len() as u64) < expected {
+        return Err(truncated(expected));
+    }
+    if bytes.len() as u64 > expected {
+        return Err(Error::Corrupt(format!("{} unexpected bytes after the end", bytes.len() as u64 - expected)));
+    }
+    let body_end = bytes.len() - 32;
+    if blake3::hash(&bytes[..body_end]).as_bytes() != &bytes[body_end..] {
+        return Err(Error::Corrupt("checksum mismatch: the file was altered or damaged".into()));
+    }
+    let meta: BundleMeta = serde_json::from_slice(&bytes[16..16 + meta_len])
+        .map_err(|e| Error::Corrupt(format!("metadata is unreadable: {e}")))?;
+    let ct_start = ct_len_at + 8;
+    Ok(Envelope {
+        meta,
+        aad: &bytes[..ct_start],
+        nonce: &bytes[16 + meta_len..ct_len_at],
+        ciphertext: &bytes[ct_start..body_end],
+    })
+}
+
+/// Reads a bundle's metadata without the key, verifying magic, version, length and checksum.
+pub fn inspect_bytes(bytes: &[u8]) -> Result<BundleMeta, Error> {
+    envelope(bytes).map(|e| e.meta)
+}
+
+pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
+    let env = envelope(bytes)?;
+    let given = key.key_id().to_string();
+    if env.meta.key_id != given {
+        return Err(Error::WrongKey { bundle: env.meta.key_id, given });
+    }
+    let payload = Zeroizing::new(
+        aead(key)
+            .decrypt(XNonce::from_slice(env.nonce), Payload { msg: env.ciphertext, aad: env.aad })
+            .map_err(|_| Error::Corrupt("payload authentication failed".into()))?,
+    );
+    let mut r = Reader { buf: &payload, pos: 0 };
+    let n = r.count(8, "record refs")?;
+    let refs = (0..n).map(|_| r.u64().map(RecordRef)).collect::<Result<Vec<_>, _>>()?;
+    let n = r.count(8, "token vocabulary")?;
+    let vocab = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+    let token_len_mask = r.u64()?;
+    let n = r.count(8, "hot-path filter")?;
+    let words = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+    let filter = TokenFilter::from_words(words).ok_or_else(|| bad("hot-path filter size"))?;
+    let kinds = r.count(1, "multi-token kinds")?;
+    let mut multi = Vec::with_capacity(kinds);
+    for _ in 0..kinds {
+        let kind = FieldKind::from_tag(r.u8()?)
+            .filter(|k| k.class() == KindClass::MultiToken)
+            .ok_or_else(|| bad("multi-token kind"))?;
+        let entries = r.varint_count(2, "multi-token entries")?;
+        let mut m = MultiTokenField {
+            kind,
+            entry_record: Vec::with_capacity(entries),
+            offsets: Vec::with_capacity(entries + 1),
+            ids: Vec::new(),
+        };
+        m.offsets.push(0);
+        let mut rec = 0u32;
+        for _ in 0..entries {
+            rec = rec.checked_add(r.varint_u32()?).filter(|&x| (x as usize) < refs.len()).ok_or_else(|| bad("record number"))?;
+            let len = r.varint_count(1, "token ids")?;
+            for _ in 0..len {
+                let id = r.varint_u32()?;
+                if id as usize >= vocab.len() {
+                    return Err(bad("token id"));
+                }
+                m.ids.push(id);
+            }
+            m.entry_record.push(rec);
+            m.offsets.push(m.ids.len() as u32);
+        }
+        multi.push(m);
+    }
+    let n = r.count(12, "strong index")?;
+    let strong_fps = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+    let strong_recs = (0..n)
+        .map(|_| r.u32().and_then(|x| if (x as usize) < refs.len() { Ok(x) } else { Err(bad("strong record")) }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = r.count(1, "corroborator filter")?;
+    let corroborators: Bloom<u64> = Bloom::from_slice(r.bytes(n)?).map_err(|e| bad(e))?;
+    if corroborators.number_of_hash_functions() > 64 {
+        return Err(bad("corroborator filter parameters"));
+    }
+    if r.pos != payload.len() {
+        return Err(bad("trailing payload bytes"));
+    }
+    let vocab_index: HashMap<u64, u32> = vocab.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
+    Ok(Bundle {
+        meta: env.meta,
+        hasher: Hasher::new(key),
+        refs,
+        vocab,
+        vocab_index,
+        filter,
+        token_len_mask,
+        multi,
+        strong_fps,
+        strong_recs,
+        corroborators,
+    })
+}
+
+fn bad(what: &str) -> Error {
+    Error::Corrupt(format!("payload section is malformed ({what})"))
+}
+
+#[derive(Default)]
+struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn bytes(&mut self, n: usize) -> Result<&[u8], Error> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| bad("length"))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, Error> {
+        Ok(self.bytes(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32, Error> {
+        let b = self.bytes(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, Error> {
+        let b = self.bytes(8)?;
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
+    }
+    /// A u32 count of items of at least `min_size` bytes each, checked against what is left.
+    fn count(&mut self, min_size: usize, what: &str) -> Result<usize, Error> {
+        let n = self.u32()? as usize;
+        self.check_count(n, min_size, what)
+    }
+    fn varint_count(&mut self, min_size: usize, what: &str) -> Result<usize, Error> {
+        let n = self.varint_u32()? as usize;
+        self.check_count(n, min_size, what)
+    }
+    fn check_count(&self, n: usize, min_size: usize, what: &str) -> Result<usize, Error> {
+        if n.saturating_mul(min_size) > self.buf.len() - self.pos {
+            return Err(bad(what));
+        }
+        Ok(n)
+    }
+    fn varint_u32(&mut self) -> Result<u32, Error> {
+        let mut v = 0u64;
+        for shift in (0..35).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return u32::try_from(v).map_err(|_| bad("varint"));
+            }
+        }
+        Err(bad("varint"))
+    }
+}

@@ -1,0 +1,212 @@
+//! The fingerprint bundle: everything the matcher needs, nothing it could leak.
+//!
+//! What it holds (all keyed hashes; see the crate docs for the privacy model):
+//!
+//! | part | what | used for |
+//! |---|---|---|
+//! | record refs | one [`RecordRef`] per record | what alerts name |
+//! | token vocabulary | exact keyed fingerprint of every token of a multi-token field, its index is the token id | confirming a token the hot-path filter let through |
+//! | hot-path filter | fast keyed fingerprints of every token, token prefix and strong value | rejecting non-matching text in nanoseconds |
+//! | multi-token entries | per record and kind, the token-id sequence of a name, reading, address | finding fields split or joined |
+//! | strong index | exact fingerprint of phone / e-mail / account / My Number → record | primary hits |
+//! | corroborators | salted Bloom filter (`bloomfilter`) of record-scoped fingerprints of birth dates, postal codes, name tokens, address prefixes | raising confidence around a hit; low-entropy values are only here |
+
+mod build;
+mod codec;
+
+pub use build::{BuildReport, BundleBuilder, build_from_file};
+pub use codec::{FORMAT_VERSION, MAGIC, inspect_bytes};
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use bloomfilter::Bloom;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, FieldKind, Hasher, RecordRef, SecretKey, TokenFilter};
+
+/// Plain-text metadata in a bundle's header; readable without the key (`fingerprint inspect`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleMeta {
+    /// Format version of the file.
+    pub format_version: u32,
+    /// Id of the key the bundle was built with (16 hex digits).
+    pub key_id: String,
+    /// Random id of this build (16 hex digits); alerts carry it.
+    pub bundle_id: String,
+    /// Build time, seconds since the Unix epoch.
+    pub created_unix: u64,
+    /// Records in the bundle.
+    pub records: u64,
+    /// Values stored per field kind.
+    pub fingerprints_per_kind: BTreeMap<String, u64>,
+    /// Distinct tokens of multi-token fields.
+    pub vocabulary_tokens: u64,
+    /// Entries in the strong index.
+    pub strong_fingerprints: u64,
+    /// Record-scoped corroborator fingerprints in the Bloom filter.
+    pub corroborator_fingerprints: u64,
+    /// Bytes per payload section (before encryption).
+    pub section_bytes: BTreeMap<String, u64>,
+}
+
+/// The token-id sequences of one multi-token kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiTokenField {
+    /// The field kind.
+    pub kind: FieldKind,
+    /// Record number of each entry (sorted).
+    pub entry_record: Vec<u32>,
+    /// Entry `i`'s token ids are `ids[offsets[i]..offsets[i + 1]]`.
+    pub offsets: Vec<u32>,
+    /// Token ids of all entries, concatenated.
+    pub ids: Vec<u32>,
+}
+
+impl MultiTokenField {
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entry_record.len()
+    }
+
+    /// True if there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entry_record.is_empty()
+    }
+
+    /// Entry `i`: its record number and token ids.
+    pub fn entry(&self, i: usize) -> (u32, &[u32]) {
+        let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+        (self.entry_record[i], &self.ids[a..b])
+    }
+}
+
+/// A loaded, immutable fingerprint bundle together with the hasher of its key.
+///
+/// Share it across threads behind an `Arc`; every query is `&self`.
+pub struct Bundle {
+    pub(crate) meta: BundleMeta,
+    pub(crate) hasher: Hasher,
+    pub(crate) refs: Vec<RecordRef>,
+    pub(crate) vocab: Vec<u64>,
+    pub(crate) vocab_index: HashMap<u64, u32>,
+    pub(crate) filter: TokenFilter,
+    pub(crate) token_len_mask: u64,
+    pub(crate) multi: Vec<MultiTokenField>,
+    pub(crate) strong_fps: Vec<u64>,
+    pub(crate) strong_recs: Vec<u32>,
+    pub(crate) corroborators: Bloom<u64>,
+}
+
+impl std::fmt::Debug for Bundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bundle")
+            .field("bundle_id", &self.meta.bundle_id)
+            .field("key_id", &self.meta.key_id)
+            .field("records", &self.refs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bundle {
+    /// Opens a bundle file with its key. Wrong key, corruption and truncation are refused with
+    /// an error that says which.
+    pub fn open(path: &Path, key: &SecretKey) -> Result<Bundle, Error> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("reading bundle {}", path.display()), e))?;
+        Bundle::from_bytes(&bytes, key)
+    }
+
+    /// Decodes a bundle from its file bytes.
+    pub fn from_bytes(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
+        codec::decode(bytes, key)
+    }
+
+    /// Encodes the bundle to file bytes, encrypting the payload with `key` (the bundle's own key).
+    pub fn to_bytes(&self, key: &SecretKey) -> Result<Vec<u8>, Error> {
+        codec::encode(self, key)
+    }
+
+    /// Writes the bundle file (atomically: a temp file renamed into place).
+    pub fn write(&self, path: &Path, key: &SecretKey) -> Result<u64, Error> {
+        let bytes = self.to_bytes(key)?;
+        let tmp = path.with_extension("lwfp.tmp");
+        std::fs::write(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| Error::io(format!("writing bundle {}", path.display()), e))?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// The header metadata.
+    pub fn meta(&self) -> &BundleMeta {
+        &self.meta
+    }
+
+    /// The hasher of the bundle's key.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// Number of records.
+    pub fn record_count(&self) -> usize {
+        self.refs.len()
+    }
+
+    /// The opaque reference of record number `record`.
+    pub fn record_ref(&self, record: u32) -> Option<RecordRef> {
+        self.refs.get(record as usize).copied()
+    }
+
+    /// The hot-path filter.
+    pub fn filter(&self) -> &TokenFilter {
+        &self.filter
+    }
+
+    /// Bit `n` is set when some token has `n` characters (n < 64).
+    pub fn token_len_mask(&self) -> u64 {
+        self.token_len_mask
+    }
+
+    /// The token id of a token's exact fingerprint, if the token occurs in the register.
+    pub fn token_id(&self, exact_fp: u64) -> Option<u32> {
+        self.vocab_index.get(&exact_fp).copied()
+    }
+
+    /// Number of distinct tokens.
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// The multi-token fields (one per kind present).
+    pub fn multi_token_fields(&self) -> &[MultiTokenField] {
+        &self.multi
+    }
+
+    /// Records whose strong field has this exact fingerprint (see [`Hasher::strong`]).
+    pub fn strong_records(&self, exact_fp: u64) -> &[u32] {
+        let lo = self.strong_fps.partition_point(|&f| f < exact_fp);
+        let hi = lo + self.strong_fps[lo..].partition_point(|&f| f == exact_fp);
+        &self.strong_recs[lo..hi]
+    }
+
+    /// Whether record `record` has the canonical value `canonical` of `kind` as a corroborator
+    /// (birth date, postal code, a name token, an address prefix). False positives at ~1e-4.
+    pub fn corroborates(&self, record: u32, kind: FieldKind, canonical: &str) -> bool {
+        self.record_ref(record).is_some_and(|r| {
+            self.corroborators.check(&self.hasher.corroborator(r, kind, canonical))
+        })
+    }
+
+    /// Approximate heap bytes held by the loaded bundle.
+    pub fn heap_bytes(&self) -> usize {
+        self.refs.len() * 8
+            + self.vocab.len() * 8
+            + self.vocab_index.capacity() * 16
+            + self.filter.size_bytes()
+            + self.multi.iter().map(|m| (m.entry_record.len() + m.offsets.len() + m.ids.len()) * 4).sum::<usize>()
+            + self.strong_fps.len() * 12
+            + self.corroborators.as_slice().len()
+            + 0x1_0000 * 8
+    }
+}

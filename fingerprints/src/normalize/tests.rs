@@ -1,0 +1,214 @@
+use super::*;
+use proptest::prelude::*;
+
+fn value(kind: FieldKind, s: &str) -> Result<String, NormalizeError> {
+    match canonicalize(kind, s)? {
+        Canonical::Value(v) => Ok(v),
+        Canonical::Tokens(t) => Ok(t.join("|")),
+    }
+}
+
+#[test]
+fn notation_table() {
+    use FieldKind::*;
+    let rows: &[(FieldKind, &str, &str)] = &[
+        // Dates, Western.
+        (BirthDate, "1975-03-02", "19750302"),
+        (BirthDate, "1975/3/2", "19750302"),
+        (BirthDate, "1975.3.2", "19750302"),
+        (BirthDate, "1975年3月2日", "19750302"),
+        (BirthDate, "１９７５年３月２日", "19750302"),
+        (BirthDate, "19750302", "19750302"),
+        // Dates, eras.
+        (BirthDate, "昭和50年3月2日", "19750302"),
+        (BirthDate, "S50.3.2", "19750302"),
+        (BirthDate, "s50/03/02", "19750302"),
+        (BirthDate, "Ｓ５０．３．２", "19750302"),
+        (BirthDate, "平成元年1月8日", "19890108"),
+        (BirthDate, "H1.1.8", "19890108"),
+        (BirthDate, "令和元年5月1日", "20190501"),
+        (BirthDate, "R2-2-29", "20200229"),
+        (BirthDate, "大正2年7月30日", "19130730"),
+        (BirthDate, "明治45年7月29日", "19120729"),
+        // Names and readings.
+        (Name, "山田 太郎", "山田|太郎"),
+        (Name, "山田　太郎", "山田|太郎"),
+        (Name, "山田太郎", "山田太郎"),
+        (NameKana, "ヤマダ タロウ", "ヤマダ|タロウ"),
+        (NameKana, "やまだ たろう", "ヤマダ|タロウ"),
+        (NameKana, "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ|タロウ"),
+        (NameKana, "ヤマダ・タロウ", "ヤマダ|タロウ"),
+        // Addresses.
+        (Address, "兵庫県尼崎市東七松町1丁目23番4号", "東七松町|1|23|4"),
+        (Address, "尼崎市東七松町1-23-4", "東七松町|1|23|4"),
+        (Address, "東七松町一丁目23-4", "東七松町|1|23|4"),
+        (Address, "〒660-0051 兵庫県尼崎市東七松町1丁目23番4号 サンハイツ101", "東七松町|1|23|4"),
+        (Address, "東七松町１－２３－４", "東七松町|1|23|4"),
+        (Address, "東七松町1丁目23番地4", "東七松町|1|23|4"),
+        (Address, "東七松町23番4号", "東七松町|23|4"),
+        (Address, "尼崎市武庫の里2丁目5番6号", "武庫ノ里|2|5|6"),
+        (Address, "兵庫県尼崎市東七松町十二丁目3番4号", "東七松町|12|3|4"),
+        // Postal codes.
+        (PostalCode, "660-0051", "6600051"),
+        (PostalCode, "〒６６０－００５１", "6600051"),
+        (PostalCode, "6600051", "6600051"),
+        // Phones.
+        (Phone, "06-1234-5678", "0612345678"),
+        (Phone, "0612345678", "0612345678"),
+        (Phone, "+81-6-1234-5678", "0612345678"),
+        (Phone, "+81 6 1234 5678", "0612345678"),
+        (Phone, "(06)1234-5678", "0612345678"),
+        (Phone, "０９０ー１２３４ー５６７８", "09012345678"),
+        (Phone, "TEL: 06-1234-5678", "0612345678"),
+        // Accounts, e-mail, My Number.
+        (AccountNumber, "1234567", "1234567"),
+        (AccountNumber, "普通 1234567", "1234567"),
+        (AccountNumber, "0009-123-1234567", "1234567"),
+        (Email, "Taro.Yamada@Example.JP", "taro.yamada@example.jp"),
+        (Email, "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp"),
+        (NationalId, "123456789018", "123456789018"),
+        (NationalId, "1234 5678 9018", "123456789018"),
+        (NationalId, "1234-5678-9018", "123456789018"),
+        (Other, "ABC 123", "abc|123"),
+    ];
+    for (kind, input, want) in rows {
+        assert_eq!(value(*kind, input).as_deref(), Ok(*want), "{kind} {input:?}");
+    }
+}
+
+#[test]
+fn rejection_table() {
+    use FieldKind::*;
+    let rows: &[(FieldKind, &str, NormalizeError)] = &[
+        (BirthDate, "1975-02-30", NormalizeError::BadDate),
+        (BirthDate, "昭和65年1月1日", NormalizeError::BadDate),
+        (BirthDate, "平成1年1月7日", NormalizeError::BadDate),
+        (BirthDate, "yesterday", NormalizeError::BadDate),
+        (PostalCode, "660-005", NormalizeError::BadPostalCode),
+        (Phone, "1234", NormalizeError::BadPhone),
+        (Email, "no-at-sign", NormalizeError::BadEmail),
+        (AccountNumber, "12345", NormalizeError::BadAccount),
+        (NationalId, "123456789012", NormalizeError::BadNationalIdCheckDigit),
+        (NationalId, "12345", NormalizeError::BadNationalIdLength),
+        (Address, "1-23-4", NormalizeError::BadAddress),
+        (Name, " 　", NormalizeError::Empty),
+    ];
+    for (kind, input, want) in rows {
+        assert_eq!(canonicalize(*kind, input), Err(*want), "{kind} {input:?}");
+    }
+}
+
+#[test]
+fn my_number_check_digit_examples() {
+    assert!(my_number_is_valid("123456789018"));
+    assert!(!my_number_is_valid("123456789017"));
+}
+
+#[test]
+fn kanji_numerals() {
+    let v = |s: &str| kanji_numeral_value(&s.chars().collect::<Vec<_>>());
+    assert_eq!(v("一"), Some(1));
+    assert_eq!(v("十"), Some(10));
+    assert_eq!(v("十二"), Some(12));
+    assert_eq!(v("二十三"), Some(23));
+    assert_eq!(v("二三"), Some(23));
+    assert_eq!(v("百五"), Some(105));
+    assert_eq!(v("山"), None);
+}
+
+fn date_strategy() -> impl Strategy<Value = (u16, u8, u8)> {
+    (1927u16..2099, 1u8..=12, 1u8..=28)
+}
+
+proptest! {
+    #[test]
+    fn fold_is_idempotent(s in "\\PC{0,40}") {
+        let once = fold_str(&s);
+        prop_assert_eq!(fold_str(&once), once);
+    }
+
+    #[test]
+    fn fold_is_idempotent_on_japanese(s in "[ぁ-ゖァ-ヺｦ-ﾟ一-龥０-９Ａ-Ｚａ-ｚ　ー－ﾞﾟ゛゜\\u{3099}\\u{309A} 0-9a-zA-Z-]{0,30}") {
+        let once = fold_str(&s);
+        prop_assert_eq!(fold_str(&once), once);
+    }
+
+    #[test]
+    fn canonical_values_are_fixed_points(kind in prop::sample::select(FieldKind::ALL.to_vec()), s in "\\PC{0,30}") {
+        if let Ok(Canonical::Value(v)) = canonicalize(kind, &s) {
+            if kind != FieldKind::BirthDate {
+                prop_assert_eq!(canonicalize(kind, &v), Ok(Canonical::Value(v.clone())));
+            } else {
+                prop_assert_eq!(canonicalize(kind, &v), Ok(Canonical::Value(v.clone())));
+            }
+        }
+        if let Ok(Canonical::Tokens(t)) = canonicalize(kind, &s) {
+            if kind != FieldKind::Address {
+                prop_assert_eq!(canonicalize(kind, &t.join(" ")), Ok(Canonical::Tokens(t.clone())));
+            }
+        }
+    }
+
+    #[test]
+    fn date_notations_agree((y, m, d) in date_strategy()) {
+        let want = format!("{y:04}{m:02}{d:02}");
+        let forms = [
+            format!("{y}-{m:02}-{d:02}"),
+            format!("{y}/{m}/{d}"),
+            format!("{y}年{m}月{d}日"),
+            format!("{y:04}{m:02}{d:02}"),
+            fullwidth(&format!("{y}年{m}月{d}日")),
+        ];
+        for f in &forms {
+            prop_assert_eq!(value(FieldKind::BirthDate, f), Ok(want.clone()), "{}", f);
+        }
+        let date = Date { year: y, month: m, day: d };
+        if let Some((kanji, letter, n)) = era_of(date) {
+            let year = if n == 1 { "元".to_string() } else { n.to_string() };
+            for f in [format!("{kanji}{year}年{m}月{d}日"), format!("{letter}{n}.{m}.{d}")] {
+                prop_assert_eq!(value(FieldKind::BirthDate, &f), Ok(want.clone()), "{}", f);
+            }
+        }
+    }
+
+    #[test]
+    fn phone_notations_agree(area in "0[1-9]", mid in "[0-9]{4}", last in "[0-9]{4}") {
+        let national = format!("{area}{mid}{last}");
+        let forms = [
+            format!("{area}-{mid}-{last}"),
+            format!("({area}){mid}-{last}"),
+            format!("+81-{}-{mid}-{last}", &area[1..]),
+            fullwidth(&format!("{area}-{mid}-{last}")),
+        ];
+        for f in &forms {
+            prop_assert_eq!(value(FieldKind::Phone, f), Ok(national.clone()), "{}", f);
+        }
+    }
+
+    #[test]
+    fn address_notations_agree(chome in 1u32..10, ban in 1u32..60, go in 1u32..40) {
+        let kanji = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"][chome as usize];
+        let want = format!("東七松町|{chome}|{ban}|{go}");
+        let forms = [
+            format!("兵庫県尼崎市東七松町{chome}丁目{ban}番{go}号"),
+            format!("尼崎市東七松町{chome}-{ban}-{go}"),
+            format!("東七松町{kanji}丁目{ban}-{go} ハイツ101"),
+            format!("〒660-0051 東七松町{chome}丁目{ban}番地{go}"),
+            fullwidth(&format!("東七松町{chome}-{ban}-{go}")),
+        ];
+        for f in &forms {
+            prop_assert_eq!(value(FieldKind::Address, f), Ok(want.clone()), "{}", f);
+        }
+    }
+}
+
+fn era_of(d: Date) -> Option<(&'static str, char, u16)> {
+    let eras = [("昭和", 's', Date { year: 1926, month: 12, day: 25 }), ("平成", 'h', Date { year: 1989, month: 1, day: 8 }), ("令和", 'r', Date { year: 2019, month: 5, day: 1 })];
+    eras.iter().rev().find(|e| d >= e.2).map(|e| (e.0, e.1, d.year - e.2.year + 1))
+}
+
+fn fullwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_graphic() { char::from_u32(c as u32 + 0xFEE0).unwrap_or(c) } else { c })
+        .collect()
+}

@@ -1,0 +1,106 @@
+//! The schema file: which register column holds which kind of field.
+//!
+//! ```toml
+//! id_column = "住民番号"   # the register's own record id; never stored raw
+//! [columns]               # CSV header -> field kind; unlisted columns are ignored
+//! "氏名" = "name"
+//! "生年月日" = "birth_date"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::{Error, FieldKind};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaFile {
+    id_column: String,
+    columns: BTreeMap<String, String>,
+}
+
+/// A parsed schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// The column holding the register's own record id.
+    pub id_column: String,
+    /// Register columns and the kind of field each holds.
+    pub columns: Vec<(String, FieldKind)>,
+}
+
+impl Schema {
+    /// Parses schema TOML; unknown kinds and keys are errors that name the entry.
+    pub fn from_toml(text: &str) -> Result<Schema, Error> {
+        let file: SchemaFile = toml::from_str(text).map_err(|e| Error::Schema(e.message().to_owned() + &span_hint(text, e.span())))?;
+        if file.id_column.trim().is_empty() {
+            return Err(Error::Schema("id_column must name a column".into()));
+        }
+        let mut columns = Vec::with_capacity(file.columns.len());
+        for (column, kind) in file.columns {
+            let k = FieldKind::from_name(&kind).ok_or_else(|| {
+                let known: Vec<&str> = FieldKind::ALL.iter().map(|k| k.as_str()).collect();
+                Error::Schema(format!(
+                    "column \"{column}\" has unknown kind \"{kind}\" (known kinds: {})",
+                    known.join(", ")
+                ))
+            })?;
+            if column == file.id_column {
+                return Err(Error::Schema(format!(
+                    "column \"{column}\" is the id_column and cannot also be a field"
+                )));
+            }
+            columns.push((column, k));
+        }
+        if columns.is_empty() {
+            return Err(Error::Schema("[columns] lists no column".into()));
+        }
+        Ok(Schema { id_column: file.id_column, columns })
+    }
+
+    /// Reads and parses a schema file.
+    pub fn read(path: &Path) -> Result<Schema, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading schema {}", path.display()), e))?;
+        Schema::from_toml(&text).map_err(|e| match e {
+            Error::Schema(m) => Error::Schema(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+}
+
+fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    span.map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1)))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_contract() {
+        let s = Schema::from_toml(
+            "id_column = \"住民番号\"\n[columns]\n\"氏名\" = \"name\"\n\"生年月日\" = \"birth_date\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.id_column, "住民番号");
+        assert!(s.columns.contains(&("氏名".into(), FieldKind::Name)));
+    }
+
+    #[test]
+    fn errors_name_the_entry() {
+        let cases = [
+            ("id_column = \"id\"\n[columns]\n\"氏名\" = \"nam\"\n", "column \"氏名\" has unknown kind \"nam\""),
+            ("id_column = \"id\"\ncolour = 1\n[columns]\na = \"name\"\n", "unknown field `colour`"),
+            ("[columns]\na = \"name\"\n", "missing field `id_column`"),
+            ("id_column = \"id\"\n[columns]\n", "lists no column"),
+            ("id_column = \"a\"\n[columns]\na = \"name\"\n", "is the id_column"),
+        ];
+        for (text, want) in cases {
+            let err = Schema::from_toml(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{text:?}: got {err}");
+        }
+    }
+}
