@@ -1,1 +1,43 @@
-fn main() {}
+//! `leakwatch`: watches paste sites and onion services for leaked resident records while
+//! holding only keyed hashes of them.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Watches paste sites and onion services for leaked resident records, holding only keyed hashes.
+#[derive(Parser)]
+#[command(name = "leakwatch", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new 32-byte secret key file (mode 0600; never overwrites).
+    Keygen(cmd::keygen::Args),
+    /// Build, inspect and resolve fingerprint bundles (run on the data owner's machine).
+    #[command(subcommand)]
+    Fingerprint(cmd::fingerprint::Command),
+    /// Write a deterministic synthetic register (residents.csv + schema.toml) for tests and demos.
+    DemoData(cmd::demo_data::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(a) => cmd::keygen::run(a),
+        Command::Fingerprint(c) => cmd::fingerprint::run(c),
+        Command::DemoData(a) => cmd::demo_data::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

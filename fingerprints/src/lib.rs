@@ -44,6 +44,8 @@ mod kind;
 pub mod normalize;
 pub mod records;
 mod schema;
+pub mod synth;
+mod synth_names;
 
 pub use bundle::{BuildReport, Bundle, BundleBuilder, BundleMeta, MultiTokenField, build_from_file};
 pub use error::{Error, ErrorKind};

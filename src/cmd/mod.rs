@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod demo_data;
+pub mod fingerprint;
+pub mod keygen;
