@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// mimalloc: the build and the matcher allocate from many threads; glibc's arenas serialized
+/// cross-thread frees (measured: ~30% of a 460k-resident build in malloc locks).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Watches paste sites and onion services for leaked resident records, holding only keyed hashes.
 #[derive(Parser)]
 #[command(name = "leakwatch", version, about, long_about = None, propagate_version = true)]

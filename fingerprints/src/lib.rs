@@ -38,6 +38,7 @@
 pub mod bundle;
 mod error;
 mod filter;
+mod fxhash;
 mod hash;
 mod key;
 mod kind;

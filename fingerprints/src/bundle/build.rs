@@ -1,6 +1,6 @@
 //! Building a bundle from register rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -8,6 +8,7 @@ use bloomfilter::Bloom;
 use rayon::prelude::*;
 
 use super::{Bundle, BundleMeta, MultiTokenField};
+use crate::fxhash::FxHashMap;
 use crate::normalize::{Canonical, canonicalize};
 use crate::records::{ReadOptions, Row, RowProblem, read_register};
 use crate::{Error, FastDomain, FieldKind, Hasher, KindClass, RecordRef, Schema, SecretKey, TokenFilter};
@@ -48,6 +49,16 @@ struct Processed {
     problems: Vec<String>,
 }
 
+/// A processed record once its tokens are interned.
+struct Interned {
+    line: u64,
+    reference: RecordRef,
+    strong: Vec<(FieldKind, u64, u64)>,
+    multi: Vec<(FieldKind, Vec<u32>)>,
+    corroborators: Vec<u64>,
+    problems: Vec<String>,
+}
+
 /// Accumulates register rows and produces a [`Bundle`].
 ///
 /// ```
@@ -67,7 +78,10 @@ struct Processed {
 pub struct BundleBuilder {
     hasher: Hasher,
     key_id: String,
-    processed: Vec<Processed>,
+    processed: Vec<Interned>,
+    /// Distinct tokens seen so far, their (provisional) ids and counts.
+    interner: FxHashMap<String, u32>,
+    token_counts: Vec<u32>,
     rejected: Vec<RowProblem>,
     columns: Vec<String>,
 }
@@ -85,6 +99,8 @@ impl BundleBuilder {
             hasher: Hasher::new(key),
             key_id: key.key_id().to_string(),
             processed: Vec::new(),
+            interner: FxHashMap::default(),
+            token_counts: Vec::new(),
             rejected: Vec::new(),
             columns: Vec::new(),
         }
@@ -101,7 +117,36 @@ impl BundleBuilder {
         let hasher = &self.hasher;
         let columns = &self.columns;
         let done: Vec<Processed> = rows.into_par_iter().map(|r| process(hasher, columns, r)).collect();
-        self.processed.extend(done);
+        self.processed.reserve(done.len());
+        for p in done {
+            let multi = p
+                .multi
+                .into_iter()
+                .map(|(kind, toks)| {
+                    let ids = toks
+                        .into_iter()
+                        .map(|t| {
+                            let next = self.token_counts.len() as u32;
+                            let id = *self.interner.entry(t).or_insert(next);
+                            if id == next {
+                                self.token_counts.push(0);
+                            }
+                            self.token_counts[id as usize] += 1;
+                            id
+                        })
+                        .collect();
+                    (kind, ids)
+                })
+                .collect();
+            self.processed.push(Interned {
+                line: p.line,
+                reference: p.reference,
+                strong: p.strong,
+                multi,
+                corroborators: p.corroborators,
+                problems: p.problems,
+            });
+        }
     }
 
     /// Records a row rejected while reading.
@@ -111,11 +156,12 @@ impl BundleBuilder {
 
     /// Assembles the bundle.
     pub fn finish(self) -> Result<(Bundle, BuildReport), Error> {
-        let BundleBuilder { hasher, key_id, mut processed, mut rejected, .. } = self;
+        let BundleBuilder { hasher, key_id, mut processed, mut rejected, interner, token_counts, .. } =
+            self;
         let mut report = BuildReport::default();
         // Records are ordered by their keyed reference, which reveals nothing about register order.
-        processed.sort_by_key(|p| (p.reference, p.line));
-        let mut kept: Vec<Processed> = Vec::with_capacity(processed.len());
+        processed.par_sort_unstable_by_key(|p| (p.reference, p.line));
+        let mut kept: Vec<Interned> = Vec::with_capacity(processed.len());
         for p in processed {
             if let Some(prev) = kept.last().filter(|k| k.reference == p.reference) {
                 rejected.push(RowProblem { line: p.line, reason: format!("duplicate id (same as line {})", prev.line) });
@@ -136,27 +182,26 @@ impl BundleBuilder {
         field_problems.sort_by_key(|p| p.line);
 
         // Token vocabulary, most frequent first so common tokens get small ids.
-        let mut counts: HashMap<&str, u32> = HashMap::new();
-        for p in &kept {
-            for (_, toks) in &p.multi {
-                for t in toks {
-                    *counts.entry(t.as_str()).or_default() += 1;
-                }
-            }
+        let mut tokens: Vec<(String, u32, u32, u64)> = interner
+            .into_iter()
+            .map(|(t, provisional)| {
+                let fp = hasher.token(&t);
+                (t, token_counts[provisional as usize], provisional, fp)
+            })
+            .collect();
+        tokens.sort_by(|a, b| b.1.cmp(&a.1).then(a.3.cmp(&b.3)));
+        let mut final_id = vec![0u32; tokens.len()];
+        for (i, t) in tokens.iter().enumerate() {
+            final_id[t.2 as usize] = i as u32;
         }
-        let mut tokens: Vec<(&str, u32, u64)> =
-            counts.into_iter().map(|(t, c)| (t, c, hasher.token(t))).collect();
-        tokens.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-        let token_ids: HashMap<&str, u32> =
-            tokens.iter().enumerate().map(|(i, (t, _, _))| (*t, i as u32)).collect();
-        let vocab: Vec<u64> = tokens.iter().map(|t| t.2).collect();
+        let vocab: Vec<u64> = tokens.iter().map(|t| t.3).collect();
 
         // Hot-path filter: every token prefix, every token, every strong value.
-        let prefix_items: usize = tokens.iter().map(|(t, _, _)| t.chars().count() + 1).sum();
+        let prefix_items: usize = tokens.iter().map(|t| t.0.chars().count() + 1).sum();
         let strong_items: usize = kept.iter().map(|p| p.strong.len()).sum();
         let mut filter = TokenFilter::with_capacity(prefix_items + strong_items, FILTER_BITS_PER_ITEM);
         let mut token_len_mask = 0u64;
-        for (t, _, _) in &tokens {
+        for (t, ..) in &tokens {
             let mut h = hasher.fast_start(FastDomain::TokenPrefix);
             let mut n = 0;
             for c in t.chars() {
@@ -172,12 +217,7 @@ impl BundleBuilder {
         let mut multi: BTreeMap<FieldKind, MultiTokenField> = BTreeMap::new();
         let mut strong: Vec<(u64, u32)> = Vec::with_capacity(strong_items);
         let corroborator_count: usize = kept.iter().map(|p| p.corroborators.len()).sum();
-        let mut seed = [0u8; 32];
-        while seed[..16] == seed[16..] {
-            getrandom::fill(&mut seed).map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
-        }
-        let mut bloom = Bloom::new_for_fp_rate_with_seed(corroborator_count.max(1), CORROBORATOR_FP_RATE, &seed)
-            .map_err(|e| Error::Corrupt(format!("cannot size the corroborator filter: {e}")))?;
+        let bloom = corroborator_bloom(&kept, corroborator_count)?;
         let mut refs = Vec::with_capacity(kept.len());
         for (rec, p) in kept.iter().enumerate() {
             let rec = rec as u32;
@@ -195,15 +235,12 @@ impl BundleBuilder {
                     ids: Vec::new(),
                 });
                 m.entry_record.push(rec);
-                m.ids.extend(toks.iter().map(|t| token_ids[t.as_str()]));
+                m.ids.extend(toks.iter().map(|&t| final_id[t as usize]));
                 m.offsets.push(m.ids.len() as u32);
                 *report.per_kind.entry(*kind).or_default() += 1;
             }
-            for c in &p.corroborators {
-                bloom.set(c);
-            }
         }
-        strong.sort_unstable();
+        strong.par_sort_unstable();
         let (strong_fps, strong_recs): (Vec<u64>, Vec<u32>) = strong.into_iter().unzip();
         report.records = kept.len() as u64;
         report.vocabulary_tokens = vocab.len() as u64;
@@ -243,6 +280,39 @@ impl BundleBuilder {
             report.per_kind.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
         Ok((bundle, report))
     }
+}
+
+/// The salted corroborator Bloom filter, filled in parallel: every shard has the same size and
+/// seed, so OR-ing their bytes gives the filter a single thread would have built.
+fn corroborator_bloom(kept: &[Interned], count: usize) -> Result<Bloom<u64>, Error> {
+    let mut seed = [0u8; 32];
+    while seed[..16] == seed[16..] {
+        getrandom::fill(&mut seed).map_err(|e| {
+            Error::io("reading the system random source", std::io::Error::other(e.to_string()))
+        })?;
+    }
+    let shards = rayon::current_num_threads().max(1);
+    let chunk = kept.len().div_ceil(shards).max(1);
+    let parts: Vec<Vec<u8>> = kept
+        .par_chunks(chunk)
+        .map(|records| {
+            let mut bloom =
+                Bloom::new_for_fp_rate_with_seed(count.max(1), CORROBORATOR_FP_RATE, &seed)
+                    .map_err(|e| Error::Corrupt(format!("cannot size the corroborator filter: {e}")))?;
+            for c in records.iter().flat_map(|p| &p.corroborators) {
+                bloom.set(c);
+            }
+            Ok(bloom.into_bytes())
+        })
+        .collect::<Result<_, Error>>()?;
+    let mut parts = parts.into_iter();
+    let mut bytes = parts.next().unwrap_or_default();
+    for part in parts {
+        for (a, b) in bytes.iter_mut().zip(part) {
+            *a |= b;
+        }
+    }
+    Bloom::from_bytes(bytes).map_err(|e| Error::Corrupt(format!("corroborator filter: {e}")))
 }
 
 fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed {
@@ -300,23 +370,42 @@ pub fn build_from_file(
     schema: &Schema,
     opts: ReadOptions,
     key: &SecretKey,
-    progress: impl Fn(u64),
+    progress: impl Fn(u64) + Send,
 ) -> Result<(Bundle, BuildReport), Error> {
     let started = Instant::now();
     let mut builder = BundleBuilder::new(key)
         .with_column_names(schema.columns.iter().map(|(c, _)| c.clone()).collect());
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut rejected = Vec::new();
-    read_register(records, schema, opts, |r| match r {
-        Ok(row) => {
-            batch.push(row);
-            if batch.len() == BATCH {
-                builder.add_rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-            }
+    // Reading (one thread) overlaps normalizing and hashing (rayon) through a small queue.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
+    let rejected = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut rejected = Vec::new();
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = read_register(
+                records,
+                schema,
+                opts,
+                |r| match r {
+                    Ok(row) => {
+                        batch.push(row);
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            // The receiver only goes away when the build is abandoned.
+                            let _ = tx.send(full);
+                        }
+                    }
+                    Err(p) => rejected.push(p),
+                },
+                progress,
+            );
+            let _ = tx.send(batch);
+            result.map(|()| rejected)
+        });
+        for batch in rx {
+            builder.add_rows(batch);
         }
-        Err(p) => rejected.push(p),
-    }, progress)?;
-    builder.add_rows(batch);
+        reader.join().unwrap_or_else(|_| Err(Error::Records("the register reader failed".into())))
+    })?;
     for p in rejected {
         builder.reject(p);
     }

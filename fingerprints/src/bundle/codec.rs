@@ -18,10 +18,10 @@
 //! The payload is a sequence of length-prefixed sections, every count checked against the bytes
 //! left before anything is allocated.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use bloomfilter::Bloom;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
@@ -103,24 +103,31 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
     let mut meta = bundle.meta.clone();
     meta.section_bytes = sections;
     let meta_json = serde_json::to_vec(&meta).map_err(|e| Error::Corrupt(format!("metadata: {e}")))?;
-    let mut out = Vec::with_capacity(w.buf.len() + meta_json.len() + 128);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&(meta_json.len() as u32).to_le_bytes());
-    out.extend_from_slice(&meta_json);
+    let mut head = Vec::with_capacity(meta_json.len() + 64);
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    head.extend_from_slice(&(meta_json.len() as u32).to_le_bytes());
+    head.extend_from_slice(&meta_json);
     let mut nonce = [0u8; 24];
     getrandom::fill(&mut nonce)
         .map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
-    out.extend_from_slice(&nonce);
+    head.extend_from_slice(&nonce);
     let ct_len = w.buf.len() as u64 + 16;
-    out.extend_from_slice(&ct_len.to_le_bytes());
-    let ct = aead(key)
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &w.buf, aad: &out })
+    head.extend_from_slice(&ct_len.to_le_bytes());
+    // Encrypt in place: the payload buffer becomes the ciphertext, the tag follows it.
+    let tag = aead(key)
+        .encrypt_in_place_detached(XNonce::from_slice(&nonce), &head, &mut w.buf)
         .map_err(|_| Error::Corrupt("encryption failed".into()))?;
-    debug_assert_eq!(ct.len() as u64, ct_len);
-    out.extend_from_slice(&ct);
-    let sum = blake3::hash(&out);
-    out.extend_from_slice(sum.as_bytes());
+    let mut sum = blake3::Hasher::new();
+    sum.update(&head);
+    sum.update(&w.buf);
+    sum.update(&tag);
+    let mut out = head;
+    out.reserve_exact(w.buf.len() + 16 + 32);
+    out.extend_from_slice(&w.buf);
+    drop(w);
+    out.extend_from_slice(&tag);
+    out.extend_from_slice(sum.finalize().as_bytes());
     Ok(out)
 }
 
@@ -244,7 +251,7 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
     if r.pos != payload.len() {
         return Err(bad("trailing payload bytes"));
     }
-    let vocab_index: HashMap<u64, u32> = vocab.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
+    let vocab_index: crate::fxhash::FxHashMap<u64, u32> = vocab.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
     Ok(Bundle {
         meta: env.meta,
         hasher: Hasher::new(key),

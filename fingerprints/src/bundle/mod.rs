@@ -17,12 +17,13 @@ mod codec;
 pub use build::{BuildReport, BundleBuilder, build_from_file};
 pub use codec::{FORMAT_VERSION, MAGIC, inspect_bytes};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use bloomfilter::Bloom;
 use serde::{Deserialize, Serialize};
 
+use crate::fxhash::FxHashMap;
 use crate::{Error, FieldKind, Hasher, RecordRef, SecretKey, TokenFilter};
 
 /// Plain-text metadata in a bundle's header; readable without the key (`fingerprint inspect`).
@@ -90,7 +91,7 @@ pub struct Bundle {
     pub(crate) hasher: Hasher,
     pub(crate) refs: Vec<RecordRef>,
     pub(crate) vocab: Vec<u64>,
-    pub(crate) vocab_index: HashMap<u64, u32>,
+    pub(crate) vocab_index: FxHashMap<u64, u32>,
     pub(crate) filter: TokenFilter,
     pub(crate) token_len_mask: u64,
     pub(crate) multi: Vec<MultiTokenField>,
