@@ -45,7 +45,9 @@ pub enum Error {
     #[error("not a leakwatch fingerprint bundle (bad magic bytes)")]
     NotABundle,
     /// The bundle was written by a newer format version.
-    #[error("bundle format version {found} is not supported (this build reads version {supported})")]
+    #[error(
+        "bundle format version {found} is not supported (this build reads version {supported})"
+    )]
     UnsupportedVersion {
         /// Version in the file.
         found: u32,
@@ -64,7 +66,9 @@ pub enum Error {
     #[error("bundle is corrupt: {0}")]
     Corrupt(String),
     /// The key is not the one the bundle was built with.
-    #[error("wrong key: the bundle was built with key id {bundle}, the key file has key id {given}")]
+    #[error(
+        "wrong key: the bundle was built with key id {bundle}, the key file has key id {given}"
+    )]
     WrongKey {
         /// Key id recorded in the bundle.
         bundle: String,
@@ -78,7 +82,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Error {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     /// What the caller can do about it.

@@ -30,8 +30,14 @@ impl TokenFilter {
     /// An empty filter sized for `items` insertions at about `bits_per_item` bits each
     /// (rounded up to a power-of-two number of words).
     pub fn with_capacity(items: usize, bits_per_item: usize) -> TokenFilter {
-        let words = (items.max(1) * bits_per_item).div_ceil(64).next_power_of_two().max(1);
-        TokenFilter::from_words(vec![0; words]).unwrap_or_else(|| TokenFilter { words: vec![0], shift: 64 })
+        let words = (items.max(1) * bits_per_item)
+            .div_ceil(64)
+            .next_power_of_two()
+            .max(1);
+        TokenFilter::from_words(vec![0; words]).unwrap_or_else(|| TokenFilter {
+            words: vec![0],
+            shift: 64,
+        })
     }
 
     /// Rebuilds a filter from its words; `None` unless the count is a power of two.
@@ -51,7 +57,11 @@ impl TokenFilter {
     #[inline]
     fn slot(&self, fp: u64) -> (usize, u64) {
         let m = mix(fp);
-        let idx = if self.shift >= 64 { 0 } else { (m >> self.shift) as usize };
+        let idx = if self.shift >= 64 {
+            0
+        } else {
+            (m >> self.shift) as usize
+        };
         let pattern = (1u64 << (m & 63)) | (1u64 << ((m >> 6) & 63)) | (1u64 << ((m >> 12) & 63));
         (idx, pattern)
     }
@@ -86,7 +96,9 @@ mod tests {
             f.insert(i.wrapping_mul(0x1234_5678_9abc_def1));
         }
         assert!((0..10_000u64).all(|i| f.contains(i.wrapping_mul(0x1234_5678_9abc_def1))));
-        let fp = (0..100_000u64).filter(|i| f.contains(i.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 7)).count();
+        let fp = (0..100_000u64)
+            .filter(|i| f.contains(i.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 7))
+            .count();
         assert!(fp < 2_000, "false positive rate too high: {fp}/100000");
     }
 

@@ -96,7 +96,9 @@ impl Hasher {
     pub fn new(key: &SecretKey) -> Hasher {
         let mut table = vec![0u64; 0x1_0000].into_boxed_slice();
         let mut bytes = vec![0u8; table.len() * 8];
-        blake3::Hasher::new_keyed(&key.derive("fast char table")).finalize_xof().fill(&mut bytes);
+        blake3::Hasher::new_keyed(&key.derive("fast char table"))
+            .finalize_xof()
+            .fill(&mut bytes);
         for (w, chunk) in table.iter_mut().zip(bytes.chunks_exact(8)) {
             *w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         }
@@ -143,7 +145,10 @@ impl Hasher {
 
     /// The opaque reference of a record, from its id-column value.
     pub fn record_ref(&self, id_value: &str) -> RecordRef {
-        RecordRef(first_u64(&blake3::keyed_hash(&self.record, id_value.trim().as_bytes())))
+        RecordRef(first_u64(&blake3::keyed_hash(
+            &self.record,
+            id_value.trim().as_bytes(),
+        )))
     }
 
     /// Start value of a fast fingerprint in `domain`.
@@ -165,7 +170,8 @@ impl Hasher {
 
     /// Fast fingerprint of a whole string.
     pub fn fast_str(&self, domain: FastDomain, s: &str) -> u64 {
-        s.chars().fold(self.fast_start(domain), |h, c| self.fast_step(h, c))
+        s.chars()
+            .fold(self.fast_start(domain), |h, c| self.fast_step(h, c))
     }
 
     /// Re-bases a token-prefix fast fingerprint into the whole-token domain, so one walk over a
@@ -195,7 +201,10 @@ mod tests {
     fn keyed_and_domain_separated() {
         let a = Hasher::new(&SecretKey::from_bytes([1; 32]));
         let b = Hasher::new(&SecretKey::from_bytes([2; 32]));
-        assert_ne!(a.strong(FieldKind::Phone, "0612345678"), b.strong(FieldKind::Phone, "0612345678"));
+        assert_ne!(
+            a.strong(FieldKind::Phone, "0612345678"),
+            b.strong(FieldKind::Phone, "0612345678")
+        );
         assert_ne!(
             a.strong(FieldKind::Phone, "0612345678"),
             a.strong(FieldKind::AccountNumber, "0612345678")
@@ -208,7 +217,10 @@ mod tests {
             let h = a.fast_start(FastDomain::TokenPrefix);
             a.fast_step(a.fast_step(h, '山'), '田')
         });
-        assert_ne!(a.fast_str(FastDomain::TokenPrefix, "𠮷"), a.fast_str(FastDomain::TokenPrefix, "吉"));
+        assert_ne!(
+            a.fast_str(FastDomain::TokenPrefix, "𠮷"),
+            a.fast_str(FastDomain::TokenPrefix, "吉")
+        );
     }
 
     #[test]

@@ -36,10 +36,13 @@ impl SecretKey {
 
     /// Reads a key file: exactly 32 raw bytes, or 64 hex digits (surrounding whitespace allowed).
     pub fn read(path: &Path) -> Result<SecretKey, Error> {
-        let mut bytes = std::fs::read(path).map_err(|e| Error::io(format!("reading key file {}", path.display()), e))?;
+        let mut bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("reading key file {}", path.display()), e))?;
         let key = Self::parse(&bytes);
         bytes.zeroize();
-        key.ok_or_else(|| Error::BadKeyFile { path: path.display().to_string() })
+        key.ok_or_else(|| Error::BadKeyFile {
+            path: path.display().to_string(),
+        })
     }
 
     fn parse(bytes: &[u8]) -> Option<SecretKey> {
@@ -65,7 +68,9 @@ impl SecretKey {
         }
         let mut f = opts.open(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::KeyFileExists { path: path.display().to_string() }
+                Error::KeyFileExists {
+                    path: path.display().to_string(),
+                }
             } else {
                 Error::io(format!("creating key file {}", path.display()), e)
             }
@@ -137,7 +142,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         assert!(matches!(k.write_new(&p), Err(Error::KeyFileExists { .. })));
         assert_eq!(SecretKey::read(&p).unwrap().key_id(), k.key_id());

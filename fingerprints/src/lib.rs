@@ -48,7 +48,9 @@ mod schema;
 pub mod synth;
 mod synth_names;
 
-pub use bundle::{BuildReport, Bundle, BundleBuilder, BundleMeta, MultiTokenField, build_from_file};
+pub use bundle::{
+    BuildReport, Bundle, BundleBuilder, BundleMeta, MultiTokenField, build_from_file,
+};
 pub use error::{Error, ErrorKind};
 pub use filter::TokenFilter;
 pub use hash::{FastDomain, Hasher, RecordRef};

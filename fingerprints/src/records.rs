@@ -25,7 +25,9 @@ impl std::str::FromStr for TextEncoding {
         match s.to_ascii_lowercase().replace('-', "_").as_str() {
             "utf8" | "utf_8" => Ok(TextEncoding::Utf8),
             "shift_jis" | "sjis" | "cp932" | "windows_31j" => Ok(TextEncoding::ShiftJis),
-            other => Err(format!("unknown encoding {other:?} (use utf-8 or shift_jis)")),
+            other => Err(format!(
+                "unknown encoding {other:?} (use utf-8 or shift_jis)"
+            )),
         }
     }
 }
@@ -41,7 +43,10 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { encoding: TextEncoding::Utf8, delimiter: b',' }
+        ReadOptions {
+            encoding: TextEncoding::Utf8,
+            delimiter: b',',
+        }
     }
 }
 
@@ -58,7 +63,12 @@ pub struct Row {
 
 impl std::fmt::Debug for Row {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Row(line {}, {} fields, values redacted)", self.line, self.fields.len())
+        write!(
+            f,
+            "Row(line {}, {} fields, values redacted)",
+            self.line,
+            self.fields.len()
+        )
     }
 }
 
@@ -82,7 +92,11 @@ pub fn read_register(
 ) -> Result<(), Error> {
     let file = std::fs::File::open(path)
         .map_err(|e| Error::io(format!("opening records {}", path.display()), e))?;
-    let counting = CountingReader { inner: std::io::BufReader::with_capacity(1 << 20, file), read: 0, progress };
+    let counting = CountingReader {
+        inner: std::io::BufReader::with_capacity(1 << 20, file),
+        read: 0,
+        progress,
+    };
     read_register_from(counting, schema, opts, &mut on_row)
 }
 
@@ -99,21 +113,24 @@ pub fn read_register_from(
         .flexible(true)
         .from_reader(reader);
     let mut rec = csv::ByteRecord::new();
-    let header = loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => return Err(Error::Records("the file is empty (no header row)".into())),
-            Ok(true) => break decode_header(&rec, opts.encoding)?,
-            Err(e) => return Err(Error::Records(format!("cannot read the header row: {e}"))),
-        }
+    let header = match rdr.read_byte_record(&mut rec) {
+        Ok(false) => return Err(Error::Records("the file is empty (no header row)".into())),
+        Ok(true) => decode_header(&rec, opts.encoding)?,
+        Err(e) => return Err(Error::Records(format!("cannot read the header row: {e}"))),
     };
     let find = |name: &str| header.iter().position(|h| h.trim() == name);
     let id_idx = find(&schema.id_column).ok_or_else(|| {
-        Error::Schema(format!("id_column \"{}\" is not in the register's header (line 1)", schema.id_column))
+        Error::Schema(format!(
+            "id_column \"{}\" is not in the register's header (line 1)",
+            schema.id_column
+        ))
     })?;
     let mut cols = Vec::with_capacity(schema.columns.len());
     for (i, (name, kind)) in schema.columns.iter().enumerate() {
         let idx = find(name).ok_or_else(|| {
-            Error::Schema(format!("column \"{name}\" ({kind}) is not in the register's header (line 1)"))
+            Error::Schema(format!(
+                "column \"{name}\" ({kind}) is not in the register's header (line 1)"
+            ))
         })?;
         cols.push((i, idx, *kind));
     }
@@ -124,11 +141,22 @@ pub fn read_register_from(
             Ok(false) => break,
             Ok(true) => {
                 let line = rec.position().map_or(line, |p| p.line());
-                on_row(parse_row(&rec, line, width, id_idx, &cols, opts.encoding, &header));
+                on_row(parse_row(
+                    &rec,
+                    line,
+                    width,
+                    id_idx,
+                    &cols,
+                    opts.encoding,
+                    &header,
+                ));
             }
             Err(e) => {
                 let line = e.position().map_or(line, |p| p.line());
-                on_row(Err(RowProblem { line, reason: format!("unreadable row: {}", describe_csv_error(&e)) }));
+                on_row(Err(RowProblem {
+                    line,
+                    reason: format!("unreadable row: {}", describe_csv_error(&e)),
+                }));
             }
         }
     }
@@ -155,7 +183,11 @@ fn decode_header(rec: &csv::ByteRecord, enc: TextEncoding) -> Result<Vec<String>
     rec.iter()
         .enumerate()
         .map(|(i, f)| {
-            let f = if i == 0 { f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f) } else { f };
+            let f = if i == 0 {
+                f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
+            } else {
+                f
+            };
             decode(f, enc).ok_or_else(|| {
                 Error::Records(format!(
                     "header (line 1) is not valid {}; use --encoding",
@@ -180,19 +212,29 @@ fn parse_row(
 ) -> Result<Row, RowProblem> {
     let problem = |reason: String| RowProblem { line, reason };
     if rec.len() != width {
-        return Err(problem(format!("has {} fields, the header has {width}", rec.len())));
+        return Err(problem(format!(
+            "has {} fields, the header has {width}",
+            rec.len()
+        )));
     }
     let get = |idx: usize| {
         decode(&rec[idx], enc).ok_or_else(|| {
-            problem(format!("column \"{}\" is not valid {} (check --encoding)", header[idx], match enc {
-                TextEncoding::Utf8 => "UTF-8",
-                TextEncoding::ShiftJis => "Shift_JIS",
-            }))
+            problem(format!(
+                "column \"{}\" is not valid {} (check --encoding)",
+                header[idx],
+                match enc {
+                    TextEncoding::Utf8 => "UTF-8",
+                    TextEncoding::ShiftJis => "Shift_JIS",
+                }
+            ))
         })
     };
     let id = get(id_idx)?;
     if id.trim().is_empty() {
-        return Err(problem(format!("id column \"{}\" is empty", header[id_idx])));
+        return Err(problem(format!(
+            "id column \"{}\" is empty",
+            header[id_idx]
+        )));
     }
     let mut fields = Vec::with_capacity(cols.len());
     for &(i, idx, kind) in cols {
@@ -224,7 +266,8 @@ mod tests {
     use super::*;
 
     fn schema() -> Schema {
-        Schema::from_toml("id_column = \"id\"\n[columns]\nname = \"name\"\nphone = \"phone\"\n").unwrap()
+        Schema::from_toml("id_column = \"id\"\n[columns]\nname = \"name\"\nphone = \"phone\"\n")
+            .unwrap()
     }
 
     fn read(text: &[u8], opts: ReadOptions) -> Result<(Vec<Row>, Vec<RowProblem>), Error> {
@@ -240,23 +283,48 @@ mod tests {
     fn reports_bad_rows_with_lines_and_keeps_the_rest() {
         let text = "\u{feff}id,name,phone\n1,山田 太郎,06-1234-5678\n2,ragged\n,no id,06\n3,\"multi\nline\",0612345678\n4,鈴木 一郎,\n";
         let (ok, bad) = read(text.as_bytes(), ReadOptions::default()).unwrap();
-        assert_eq!(ok.iter().map(|r| (r.line, r.id.as_str())).collect::<Vec<_>>(), vec![(2, "1"), (5, "3"), (7, "4")]);
+        assert_eq!(
+            ok.iter()
+                .map(|r| (r.line, r.id.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(2, "1"), (5, "3"), (7, "4")]
+        );
         assert_eq!(ok[2].fields.len(), 1, "empty phone left out");
-        assert_eq!(bad, vec![
-            RowProblem { line: 3, reason: "has 2 fields, the header has 3".into() },
-            RowProblem { line: 4, reason: "id column \"id\" is empty".into() },
-        ]);
+        assert_eq!(
+            bad,
+            vec![
+                RowProblem {
+                    line: 3,
+                    reason: "has 2 fields, the header has 3".into()
+                },
+                RowProblem {
+                    line: 4,
+                    reason: "id column \"id\" is empty".into()
+                },
+            ]
+        );
     }
 
     #[test]
     fn shift_jis_and_tsv() {
-        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("id\tname\tphone\n1\t山田 太郎\t0612345678\n");
-        let opts = ReadOptions { encoding: TextEncoding::ShiftJis, delimiter: b'\t' };
+        let (bytes, _, _) =
+            encoding_rs::SHIFT_JIS.encode("id\tname\tphone\n1\t山田 太郎\t0612345678\n");
+        let opts = ReadOptions {
+            encoding: TextEncoding::ShiftJis,
+            delimiter: b'\t',
+        };
         let (ok, bad) = read(&bytes, opts).unwrap();
         assert!(bad.is_empty());
         assert_eq!(ok[0].fields[0].2, "山田 太郎");
         // The same bytes read as UTF-8: the row is refused with a hint.
-        let (ok, bad) = read(&bytes, ReadOptions { delimiter: b'\t', ..ReadOptions::default() }).unwrap();
+        let (ok, bad) = read(
+            &bytes,
+            ReadOptions {
+                delimiter: b'\t',
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap();
         assert!(ok.is_empty());
         assert_eq!(bad[0].line, 2);
         assert!(bad[0].reason.contains("--encoding"), "{:?}", bad[0]);
@@ -273,8 +341,13 @@ mod tests {
 
     #[test]
     fn missing_column_and_empty_file() {
-        let err = read(b"id,name\n1,x\n", ReadOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("column \"phone\" (phone) is not in the register's header"), "{err}");
+        let err = read(b"id,name\n1,x\n", ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column \"phone\" (phone) is not in the register's header"),
+            "{err}"
+        );
         let err = read(b"", ReadOptions::default()).unwrap_err().to_string();
         assert!(err.contains("empty"), "{err}");
     }

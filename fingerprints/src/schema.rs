@@ -33,7 +33,8 @@ pub struct Schema {
 impl Schema {
     /// Parses schema TOML; unknown kinds and keys are errors that name the entry.
     pub fn from_toml(text: &str) -> Result<Schema, Error> {
-        let file: SchemaFile = toml::from_str(text).map_err(|e| Error::Schema(e.message().to_owned() + &span_hint(text, e.span())))?;
+        let file: SchemaFile = toml::from_str(text)
+            .map_err(|e| Error::Schema(e.message().to_owned() + &span_hint(text, e.span())))?;
         if file.id_column.trim().is_empty() {
             return Err(Error::Schema("id_column must name a column".into()));
         }
@@ -56,7 +57,10 @@ impl Schema {
         if columns.is_empty() {
             return Err(Error::Schema("[columns] lists no column".into()));
         }
-        Ok(Schema { id_column: file.id_column, columns })
+        Ok(Schema {
+            id_column: file.id_column,
+            columns,
+        })
     }
 
     /// Reads and parses a schema file.
@@ -71,8 +75,13 @@ impl Schema {
 }
 
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    span.map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1)))
-        .unwrap_or_default()
+    span.map(|s| {
+        format!(
+            " (line {})",
+            text[..s.start.min(text.len())].lines().count().max(1)
+        )
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -92,11 +101,20 @@ mod tests {
     #[test]
     fn errors_name_the_entry() {
         let cases = [
-            ("id_column = \"id\"\n[columns]\n\"氏名\" = \"nam\"\n", "column \"氏名\" has unknown kind \"nam\""),
-            ("id_column = \"id\"\ncolour = 1\n[columns]\na = \"name\"\n", "unknown field `colour`"),
+            (
+                "id_column = \"id\"\n[columns]\n\"氏名\" = \"nam\"\n",
+                "column \"氏名\" has unknown kind \"nam\"",
+            ),
+            (
+                "id_column = \"id\"\ncolour = 1\n[columns]\na = \"name\"\n",
+                "unknown field `colour`",
+            ),
             ("[columns]\na = \"name\"\n", "missing field `id_column`"),
             ("id_column = \"id\"\n[columns]\n", "lists no column"),
-            ("id_column = \"a\"\n[columns]\na = \"name\"\n", "is the id_column"),
+            (
+                "id_column = \"a\"\n[columns]\na = \"name\"\n",
+                "is the id_column",
+            ),
         ];
         for (text, want) in cases {
             let err = Schema::from_toml(text).unwrap_err().to_string();

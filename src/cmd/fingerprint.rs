@@ -54,7 +54,10 @@ pub struct RegisterArgs {
 
 impl RegisterArgs {
     fn read_options(&self) -> ReadOptions {
-        ReadOptions { encoding: self.encoding, delimiter: self.delimiter }
+        ReadOptions {
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+        }
     }
 }
 
@@ -62,7 +65,9 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!("delimiter must be one ASCII character or `tab`, not {s:?}")),
+        _ => Err(format!(
+            "delimiter must be one ASCII character or `tab`, not {s:?}"
+        )),
     }
 }
 
@@ -125,8 +130,10 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(size);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} reading and hashing")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {elapsed} reading and hashing",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {
@@ -153,18 +160,26 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         let mut f = std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
         );
-        for (what, list) in [("rejected", &report.rejected_rows), ("field", &report.field_problems)] {
+        for (what, list) in [
+            ("rejected", &report.rejected_rows),
+            ("field", &report.field_problems),
+        ] {
             for r in list {
                 writeln!(f, "{}\t{what}\t{}", r.line, r.reason)?;
             }
         }
         f.flush()?;
     }
-    let per_kind: serde_json::Map<String, serde_json::Value> =
-        report.per_kind.iter().map(|(k, v)| (k.as_str().to_owned(), (*v).into())).collect();
+    let per_kind: serde_json::Map<String, serde_json::Value> = report
+        .per_kind
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), (*v).into()))
+        .collect();
     if a.json {
         let problems = |l: &[fingerprints::records::RowProblem]| -> Vec<serde_json::Value> {
-            l.iter().map(|p| serde_json::json!({"line": p.line, "reason": p.reason})).collect()
+            l.iter()
+                .map(|p| serde_json::json!({"line": p.line, "reason": p.reason}))
+                .collect()
         };
         let out = serde_json::json!({
             "bundle": a.out,
@@ -184,9 +199,17 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let mut e = std::io::stderr().lock();
     writeln!(e, "built {} in {:.2} s", a.out.display(), report.seconds)?;
     writeln!(e, "  records         {}", report.records)?;
-    let kinds: Vec<String> = report.per_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let kinds: Vec<String> = report
+        .per_kind
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     writeln!(e, "  fingerprints    {}", kinds.join(", "))?;
-    writeln!(e, "  vocabulary      {} distinct tokens", report.vocabulary_tokens)?;
+    writeln!(
+        e,
+        "  vocabulary      {} distinct tokens",
+        report.vocabulary_tokens
+    )?;
     writeln!(
         e,
         "  bundle          {} bytes ({:.1} bytes per record), key id {}",
@@ -194,22 +217,28 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         report.bundle_bytes as f64 / report.records.max(1) as f64,
         bundle.meta().key_id
     )?;
-    for (title, list) in
-        [("rejected rows", &report.rejected_rows), ("left-out fields", &report.field_problems)]
-    {
+    for (title, list) in [
+        ("rejected rows", &report.rejected_rows),
+        ("left-out fields", &report.field_problems),
+    ] {
         writeln!(e, "  {title:<15} {}", list.len())?;
         for p in list.iter().take(SHOWN_PROBLEMS) {
             writeln!(e, "    line {}: {}", p.line, p.reason)?;
         }
         if list.len() > SHOWN_PROBLEMS {
-            writeln!(e, "    … and {} more (see --problems-out)", list.len() - SHOWN_PROBLEMS)?;
+            writeln!(
+                e,
+                "    … and {} more (see --problems-out)",
+                list.len() - SHOWN_PROBLEMS
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn inspect(a: InspectArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&a.bundle).with_context(|| format!("reading bundle {}", a.bundle.display()))?;
+    let bytes = std::fs::read(&a.bundle)
+        .with_context(|| format!("reading bundle {}", a.bundle.display()))?;
     let meta = fingerprints::bundle::inspect_bytes(&bytes)
         .with_context(|| format!("bundle {}", a.bundle.display()))?;
     if a.json {
@@ -227,8 +256,15 @@ fn inspect(a: InspectArgs) -> anyhow::Result<ExitCode> {
     }
     println!("vocabulary      {} tokens", meta.vocabulary_tokens);
     println!("strong index    {} fingerprints", meta.strong_fingerprints);
-    println!("corroborators   {} fingerprints", meta.corroborator_fingerprints);
-    println!("file size       {} bytes ({:.1} per record)", bytes.len(), bytes.len() as f64 / meta.records.max(1) as f64);
+    println!(
+        "corroborators   {} fingerprints",
+        meta.corroborator_fingerprints
+    );
+    println!(
+        "file size       {} bytes ({:.1} per record)",
+        bytes.len(),
+        bytes.len() as f64 / meta.records.max(1) as f64
+    );
     for (s, n) in &meta.section_bytes {
         println!("  {s:<22} {n} bytes");
     }
@@ -240,10 +276,17 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<ExitCode> {
     let mut texts = a.refs.clone();
     if let Some(p) = &a.refs_file {
         let t = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        texts.extend(t.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
+        texts.extend(
+            t.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
     }
     for t in &texts {
-        let r = t.parse::<RecordRef>().map_err(|()| anyhow::anyhow!("{t:?} is not a record reference (r + 16 hex digits)"))?;
+        let r = t
+            .parse::<RecordRef>()
+            .map_err(|()| anyhow::anyhow!("{t:?} is not a record reference (r + 16 hex digits)"))?;
         wanted.push(r);
     }
     if wanted.is_empty() {
@@ -251,7 +294,13 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<ExitCode> {
     }
     let schema = Schema::read(&a.register.schema)?;
     let key = SecretKey::read(&a.register.key_file)?;
-    let found = resolve_refs(&a.register.records, &schema, a.register.read_options(), &key, &wanted)?;
+    let found = resolve_refs(
+        &a.register.records,
+        &schema,
+        a.register.read_options(),
+        &key,
+        &wanted,
+    )?;
     let mut out = std::io::stdout().lock();
     let mut missing = 0;
     for r in &wanted {
@@ -263,7 +312,11 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if missing == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if missing == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn resolve_refs(
@@ -276,21 +329,28 @@ fn resolve_refs(
     let hasher = Hasher::new(key);
     let want: std::collections::HashSet<RecordRef> = wanted.iter().copied().collect();
     let mut found = HashMap::new();
-    read_register(records, schema, opts, |row| {
-        if let Ok(row) = row {
-            let r = hasher.record_ref(&row.id);
-            if want.contains(&r) {
-                found.entry(r).or_insert(row.id);
+    read_register(
+        records,
+        schema,
+        opts,
+        |row| {
+            if let Ok(row) = row {
+                let r = hasher.record_ref(&row.id);
+                if want.contains(&r) {
+                    found.entry(r).or_insert(row.id);
+                }
             }
-        }
-    }, |_| ())?;
+        },
+        |_| (),
+    )?;
     Ok(found)
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let key = SecretKey::read(&a.key_file)?;
     let started = std::time::Instant::now();
-    let bundle = Bundle::open(&a.bundle, &key).with_context(|| format!("bundle {}", a.bundle.display()))?;
+    let bundle =
+        Bundle::open(&a.bundle, &key).with_context(|| format!("bundle {}", a.bundle.display()))?;
     let seconds = started.elapsed().as_secs_f64();
     let out = serde_json::json!({
         "bundle": a.bundle,

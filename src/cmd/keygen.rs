@@ -16,6 +16,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let key = SecretKey::generate()?;
     key.write_new(&args.out)?;
-    eprintln!("wrote a new key to {} (key id {}, mode 0600)", args.out.display(), key.key_id());
+    eprintln!(
+        "wrote a new key to {} (key id {}, mode 0600)",
+        args.out.display(),
+        key.key_id()
+    );
     Ok(ExitCode::SUCCESS)
 }

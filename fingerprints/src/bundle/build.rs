@@ -11,7 +11,9 @@ use super::{Bundle, BundleMeta, MultiTokenField};
 use crate::fxhash::FxHashMap;
 use crate::normalize::{Canonical, canonicalize};
 use crate::records::{ReadOptions, Row, RowProblem, read_register};
-use crate::{Error, FastDomain, FieldKind, Hasher, KindClass, RecordRef, Schema, SecretKey, TokenFilter};
+use crate::{
+    Error, FastDomain, FieldKind, Hasher, KindClass, RecordRef, Schema, SecretKey, TokenFilter,
+};
 
 /// False-positive rate of the corroborator Bloom filter.
 const CORROBORATOR_FP_RATE: f64 = 1e-4;
@@ -116,7 +118,10 @@ impl BundleBuilder {
     pub fn add_rows(&mut self, rows: Vec<Row>) {
         let hasher = &self.hasher;
         let columns = &self.columns;
-        let done: Vec<Processed> = rows.into_par_iter().map(|r| process(hasher, columns, r)).collect();
+        let done: Vec<Processed> = rows
+            .into_par_iter()
+            .map(|r| process(hasher, columns, r))
+            .collect();
         self.processed.reserve(done.len());
         for p in done {
             let multi = p
@@ -156,27 +161,42 @@ impl BundleBuilder {
 
     /// Assembles the bundle.
     pub fn finish(self) -> Result<(Bundle, BuildReport), Error> {
-        let BundleBuilder { hasher, key_id, mut processed, mut rejected, interner, token_counts, .. } =
-            self;
+        let BundleBuilder {
+            hasher,
+            key_id,
+            mut processed,
+            mut rejected,
+            interner,
+            token_counts,
+            ..
+        } = self;
         let mut report = BuildReport::default();
         // Records are ordered by their keyed reference, which reveals nothing about register order.
         processed.par_sort_unstable_by_key(|p| (p.reference, p.line));
         let mut kept: Vec<Interned> = Vec::with_capacity(processed.len());
         for p in processed {
             if let Some(prev) = kept.last().filter(|k| k.reference == p.reference) {
-                rejected.push(RowProblem { line: p.line, reason: format!("duplicate id (same as line {})", prev.line) });
+                rejected.push(RowProblem {
+                    line: p.line,
+                    reason: format!("duplicate id (same as line {})", prev.line),
+                });
                 continue;
             }
             kept.push(p);
         }
         rejected.sort_by_key(|p| p.line);
         if kept.is_empty() {
-            return Err(Error::NoRecords { rejected: rejected.len() });
+            return Err(Error::NoRecords {
+                rejected: rejected.len(),
+            });
         }
         let mut field_problems = Vec::new();
         for p in &mut kept {
             for reason in p.problems.drain(..) {
-                field_problems.push(RowProblem { line: p.line, reason });
+                field_problems.push(RowProblem {
+                    line: p.line,
+                    reason,
+                });
             }
         }
         field_problems.sort_by_key(|p| p.line);
@@ -199,7 +219,8 @@ impl BundleBuilder {
         // Hot-path filter: every token prefix, every token, every strong value.
         let prefix_items: usize = tokens.iter().map(|t| t.0.chars().count() + 1).sum();
         let strong_items: usize = kept.iter().map(|p| p.strong.len()).sum();
-        let mut filter = TokenFilter::with_capacity(prefix_items + strong_items, FILTER_BITS_PER_ITEM);
+        let mut filter =
+            TokenFilter::with_capacity(prefix_items + strong_items, FILTER_BITS_PER_ITEM);
         let mut token_len_mask = 0u64;
         for (t, ..) in &tokens {
             let mut h = hasher.fast_start(FastDomain::TokenPrefix);
@@ -247,7 +268,12 @@ impl BundleBuilder {
         report.rejected_rows = rejected;
         report.field_problems = field_problems;
         let mut id = [0u8; 8];
-        getrandom::fill(&mut id).map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
+        getrandom::fill(&mut id).map_err(|e| {
+            Error::io(
+                "reading the system random source",
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
         let meta = BundleMeta {
             format_version: super::FORMAT_VERSION,
             key_id,
@@ -262,7 +288,11 @@ impl BundleBuilder {
             corroborator_fingerprints: corroborator_count as u64,
             section_bytes: BTreeMap::new(),
         };
-        let vocab_index = vocab.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
+        let vocab_index = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (*f, i as u32))
+            .collect();
         let mut bundle = Bundle {
             meta,
             hasher,
@@ -276,8 +306,11 @@ impl BundleBuilder {
             strong_recs,
             corroborators: bloom,
         };
-        bundle.meta.fingerprints_per_kind =
-            report.per_kind.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
+        bundle.meta.fingerprints_per_kind = report
+            .per_kind
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), *v))
+            .collect();
         Ok((bundle, report))
     }
 }
@@ -288,7 +321,10 @@ fn corroborator_bloom(kept: &[Interned], count: usize) -> Result<Bloom<u64>, Err
     let mut seed = [0u8; 32];
     while seed[..16] == seed[16..] {
         getrandom::fill(&mut seed).map_err(|e| {
-            Error::io("reading the system random source", std::io::Error::other(e.to_string()))
+            Error::io(
+                "reading the system random source",
+                std::io::Error::other(e.to_string()),
+            )
         })?;
     }
     let shards = rayon::current_num_threads().max(1);
@@ -298,7 +334,9 @@ fn corroborator_bloom(kept: &[Interned], count: usize) -> Result<Bloom<u64>, Err
         .map(|records| {
             let mut bloom =
                 Bloom::new_for_fp_rate_with_seed(count.max(1), CORROBORATOR_FP_RATE, &seed)
-                    .map_err(|e| Error::Corrupt(format!("cannot size the corroborator filter: {e}")))?;
+                    .map_err(|e| {
+                        Error::Corrupt(format!("cannot size the corroborator filter: {e}"))
+                    })?;
             for c in records.iter().flat_map(|p| &p.corroborators) {
                 bloom.set(c);
             }
@@ -329,36 +367,51 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed {
         let canonical = match canonicalize(*kind, raw) {
             Ok(c) => c,
             Err(e) => {
-                let name = columns.get(*col).map_or_else(|| format!("#{col}"), |c| format!("\"{c}\""));
-                p.problems.push(format!("column {name} ({kind}) left out: {e}"));
+                let name = columns
+                    .get(*col)
+                    .map_or_else(|| format!("#{col}"), |c| format!("\"{c}\""));
+                p.problems
+                    .push(format!("column {name} ({kind}) left out: {e}"));
                 continue;
             }
         };
         match (kind.class(), canonical) {
             (KindClass::Strong, Canonical::Value(v)) => {
-                p.strong.push((*kind, hasher.strong(*kind, &v), hasher.fast_str(FastDomain::Strong(*kind), &v)));
+                p.strong.push((
+                    *kind,
+                    hasher.strong(*kind, &v),
+                    hasher.fast_str(FastDomain::Strong(*kind), &v),
+                ));
             }
             (KindClass::Corroborator, Canonical::Value(v)) => {
-                p.corroborators.push(hasher.corroborator(reference, *kind, &v));
+                p.corroborators
+                    .push(hasher.corroborator(reference, *kind, &v));
             }
             (KindClass::MultiToken, Canonical::Tokens(toks)) => {
                 match kind {
                     FieldKind::Address => {
                         // Partial addresses (town + block numbers) corroborate.
                         for n in 2..=toks.len() {
-                            p.corroborators.push(hasher.corroborator(reference, *kind, &toks[..n].join(" ")));
+                            p.corroborators.push(hasher.corroborator(
+                                reference,
+                                *kind,
+                                &toks[..n].join(" "),
+                            ));
                         }
                     }
                     _ => {
                         // Single name tokens (a family name near a phone number) corroborate.
                         for t in &toks {
-                            p.corroborators.push(hasher.corroborator(reference, *kind, t));
+                            p.corroborators
+                                .push(hasher.corroborator(reference, *kind, t));
                         }
                     }
                 }
                 p.multi.push((*kind, toks));
             }
-            _ => p.problems.push(format!("column #{col} ({kind}) left out: internal kind mismatch")),
+            _ => p.problems.push(format!(
+                "column #{col} ({kind}) left out: internal kind mismatch"
+            )),
         }
     }
     p
@@ -404,7 +457,9 @@ pub fn build_from_file(
         for batch in rx {
             builder.add_rows(batch);
         }
-        reader.join().unwrap_or_else(|_| Err(Error::Records("the register reader failed".into())))
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::Records("the register reader failed".into())))
     })?;
     for p in rejected {
         builder.reject(p);

@@ -42,7 +42,10 @@ fn aead(key: &SecretKey) -> XChaCha20Poly1305 {
 
 pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error> {
     if key.key_id().to_string() != bundle.meta.key_id {
-        return Err(Error::WrongKey { bundle: bundle.meta.key_id.clone(), given: key.key_id().to_string() });
+        return Err(Error::WrongKey {
+            bundle: bundle.meta.key_id.clone(),
+            given: key.key_id().to_string(),
+        });
     }
     let mut sections = BTreeMap::new();
     let mut w = Writer::default();
@@ -102,15 +105,20 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
 
     let mut meta = bundle.meta.clone();
     meta.section_bytes = sections;
-    let meta_json = serde_json::to_vec(&meta).map_err(|e| Error::Corrupt(format!("metadata: {e}")))?;
+    let meta_json =
+        serde_json::to_vec(&meta).map_err(|e| Error::Corrupt(format!("metadata: {e}")))?;
     let mut head = Vec::with_capacity(meta_json.len() + 64);
     head.extend_from_slice(MAGIC);
     head.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     head.extend_from_slice(&(meta_json.len() as u32).to_le_bytes());
     head.extend_from_slice(&meta_json);
     let mut nonce = [0u8; 24];
-    getrandom::fill(&mut nonce)
-        .map_err(|e| Error::io("reading the system random source", std::io::Error::other(e.to_string())))?;
+    getrandom::fill(&mut nonce).map_err(|e| {
+        Error::io(
+            "reading the system random source",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
     head.extend_from_slice(&nonce);
     let ct_len = w.buf.len() as u64 + 16;
     head.extend_from_slice(&ct_len.to_le_bytes());
@@ -142,35 +150,57 @@ struct Envelope<'a> {
 fn envelope(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         if bytes.len() < 8 && MAGIC.starts_with(bytes) && !bytes.is_empty() {
-            return Err(Error::Truncated { expected: 48, found: bytes.len() as u64 });
+            return Err(Error::Truncated {
+                expected: 48,
+                found: bytes.len() as u64,
+            });
         }
         return Err(Error::NotABundle);
     }
-    let truncated = |expected: u64| Error::Truncated { expected, found: bytes.len() as u64 };
-    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let truncated = |expected: u64| Error::Truncated {
+        expected,
+        found: bytes.len() as u64,
+    };
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
     let version = u32_at(8).ok_or_else(|| truncated(16))?;
     if version != FORMAT_VERSION {
-        return Err(Error::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
     }
     let meta_len = u32_at(12).ok_or_else(|| truncated(16))? as usize;
     if meta_len > MAX_META {
-        return Err(Error::Corrupt(format!("metadata length {meta_len} is implausible")));
+        return Err(Error::Corrupt(format!(
+            "metadata length {meta_len} is implausible"
+        )));
     }
     let ct_len_at = 16 + meta_len + 24;
     let ct_len = bytes
         .get(ct_len_at..ct_len_at + 8)
         .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
         .ok_or_else(|| truncated(ct_len_at as u64 + 8 + 32))?;
-    let expected = (ct_len_at as u64 + 8).saturating_add(ct_len).saturating_add(32);
+    let expected = (ct_len_at as u64 + 8)
+        .saturating_add(ct_len)
+        .saturating_add(32);
     if (bytes.len() as u64) < expected {
         return Err(truncated(expected));
     }
     if bytes.len() as u64 > expected {
-        return Err(Error::Corrupt(format!("{} unexpected bytes after the end", bytes.len() as u64 - expected)));
+        return Err(Error::Corrupt(format!(
+            "{} unexpected bytes after the end",
+            bytes.len() as u64 - expected
+        )));
     }
     let body_end = bytes.len() - 32;
     if blake3::hash(&bytes[..body_end]).as_bytes() != &bytes[body_end..] {
-        return Err(Error::Corrupt("checksum mismatch: the file was altered or damaged".into()));
+        return Err(Error::Corrupt(
+            "checksum mismatch: the file was altered or damaged".into(),
+        ));
     }
     let meta: BundleMeta = serde_json::from_slice(&bytes[16..16 + meta_len])
         .map_err(|e| Error::Corrupt(format!("metadata is unreadable: {e}")))?;
@@ -192,16 +222,30 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
     let env = envelope(bytes)?;
     let given = key.key_id().to_string();
     if env.meta.key_id != given {
-        return Err(Error::WrongKey { bundle: env.meta.key_id, given });
+        return Err(Error::WrongKey {
+            bundle: env.meta.key_id,
+            given,
+        });
     }
     let payload = Zeroizing::new(
         aead(key)
-            .decrypt(XNonce::from_slice(env.nonce), Payload { msg: env.ciphertext, aad: env.aad })
+            .decrypt(
+                XNonce::from_slice(env.nonce),
+                Payload {
+                    msg: env.ciphertext,
+                    aad: env.aad,
+                },
+            )
             .map_err(|_| Error::Corrupt("payload authentication failed".into()))?,
     );
-    let mut r = Reader { buf: &payload, pos: 0 };
+    let mut r = Reader {
+        buf: &payload,
+        pos: 0,
+    };
     let n = r.count(8, "record refs")?;
-    let refs = (0..n).map(|_| r.u64().map(RecordRef)).collect::<Result<Vec<_>, _>>()?;
+    let refs = (0..n)
+        .map(|_| r.u64().map(RecordRef))
+        .collect::<Result<Vec<_>, _>>()?;
     let n = r.count(8, "token vocabulary")?;
     let vocab = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
     let token_len_mask = r.u64()?;
@@ -224,7 +268,10 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
         m.offsets.push(0);
         let mut rec = 0u32;
         for _ in 0..entries {
-            rec = rec.checked_add(r.varint_u32()?).filter(|&x| (x as usize) < refs.len()).ok_or_else(|| bad("record number"))?;
+            rec = rec
+                .checked_add(r.varint_u32()?)
+                .filter(|&x| (x as usize) < refs.len())
+                .ok_or_else(|| bad("record number"))?;
             let len = r.varint_count(1, "token ids")?;
             for _ in 0..len {
                 let id = r.varint_u32()?;
@@ -241,17 +288,29 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
     let n = r.count(12, "strong index")?;
     let strong_fps = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
     let strong_recs = (0..n)
-        .map(|_| r.u32().and_then(|x| if (x as usize) < refs.len() { Ok(x) } else { Err(bad("strong record")) }))
+        .map(|_| {
+            r.u32().and_then(|x| {
+                if (x as usize) < refs.len() {
+                    Ok(x)
+                } else {
+                    Err(bad("strong record"))
+                }
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let n = r.count(1, "corroborator filter")?;
-    let corroborators: Bloom<u64> = Bloom::from_slice(r.bytes(n)?).map_err(|e| bad(e))?;
+    let corroborators: Bloom<u64> = Bloom::from_slice(r.bytes(n)?).map_err(bad)?;
     if corroborators.number_of_hash_functions() > 64 {
         return Err(bad("corroborator filter parameters"));
     }
     if r.pos != payload.len() {
         return Err(bad("trailing payload bytes"));
     }
-    let vocab_index: crate::fxhash::FxHashMap<u64, u32> = vocab.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
+    let vocab_index: crate::fxhash::FxHashMap<u64, u32> = vocab
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (*f, i as u32))
+        .collect();
     Ok(Bundle {
         meta: env.meta,
         hasher: Hasher::new(key),
@@ -302,7 +361,11 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn bytes(&mut self, n: usize) -> Result<&[u8], Error> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| bad("length"))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| bad("length"))?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)

@@ -195,7 +195,8 @@ impl Bundle {
     /// (birth date, postal code, a name token, an address prefix). False positives at ~1e-4.
     pub fn corroborates(&self, record: u32, kind: FieldKind, canonical: &str) -> bool {
         self.record_ref(record).is_some_and(|r| {
-            self.corroborators.check(&self.hasher.corroborator(r, kind, canonical))
+            self.corroborators
+                .check(&self.hasher.corroborator(r, kind, canonical))
         })
     }
 
@@ -205,7 +206,11 @@ impl Bundle {
             + self.vocab.len() * 8
             + self.vocab_index.capacity() * 16
             + self.filter.size_bytes()
-            + self.multi.iter().map(|m| (m.entry_record.len() + m.offsets.len() + m.ids.len()) * 4).sum::<usize>()
+            + self
+                .multi
+                .iter()
+                .map(|m| (m.entry_record.len() + m.offsets.len() + m.ids.len()) * 4)
+                .sum::<usize>()
             + self.strong_fps.len() * 12
             + self.corroborators.as_slice().len()
             + 0x1_0000 * 8

@@ -8,11 +8,53 @@
 use super::NormalizeError;
 
 const PREFECTURES: [&str; 47] = [
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県",
-    "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県",
-    "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県",
-    "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 ];
 
 /// Block numbers kept after the town (丁目, 番, 号); a room number after them is dropped.
@@ -20,7 +62,10 @@ const MAX_NUMBERS: usize = 3;
 
 /// True for the kanji numerals 〇一二三四五六七八九十百千.
 pub fn is_kanji_numeral(c: char) -> bool {
-    matches!(c, '〇' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '百' | '千')
+    matches!(
+        c,
+        '〇' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '百' | '千'
+    )
 }
 
 /// The value of a run of kanji numerals, positional (`二三` = 23) or with 十/百/千 (`二十三` = 23).
@@ -28,7 +73,12 @@ pub fn kanji_numeral_value(run: &[char]) -> Option<u32> {
     if run.is_empty() || !run.iter().all(|c| is_kanji_numeral(*c)) {
         return None;
     }
-    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u32);
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u32)
+    };
     if run.iter().any(|c| matches!(c, '十' | '百' | '千')) {
         let (mut total, mut cur) = (0u32, None::<u32>);
         for &c in run {
@@ -46,7 +96,8 @@ pub fn kanji_numeral_value(run: &[char]) -> Option<u32> {
         }
         Some(total + cur.unwrap_or(0))
     } else {
-        run.iter().try_fold(0u32, |acc, &c| acc.checked_mul(10)?.checked_add(digit(c)?))
+        run.iter()
+            .try_fold(0u32, |acc, &c| acc.checked_mul(10)?.checked_add(digit(c)?))
     }
 }
 
@@ -82,7 +133,9 @@ pub fn address_tokens(folded: &str) -> Result<Vec<String>, NormalizeError> {
     let mut tokens = vec![town];
     i = skip_spaces(&s, i);
     for _ in 0..MAX_NUMBERS {
-        let Some((value, len)) = number_at(&s, i) else { break };
+        let Some((value, len)) = number_at(&s, i) else {
+            break;
+        };
         tokens.push(value.to_string());
         i += len;
         let suffix = address_suffix_len(&s, i);
@@ -92,7 +145,8 @@ pub fn address_tokens(folded: &str) -> Result<Vec<String>, NormalizeError> {
             break;
         }
         // One separator may stand between two numbers; a space only after 丁目/番.
-        let sep = matches!(s.get(i), Some('-' | 'ノ' | 'ー')) || (suffix > 0 && s.get(i) == Some(&' '));
+        let sep =
+            matches!(s.get(i), Some('-' | 'ノ' | 'ー')) || (suffix > 0 && s.get(i) == Some(&' '));
         if sep && number_at(&s, i + 1).is_some() {
             i += 1;
         }
@@ -107,7 +161,9 @@ fn number_at(s: &[char], i: usize) -> Option<(u32, usize)> {
         j += 1;
     }
     if j > i {
-        let v = s[i..j].iter().fold(0u32, |acc, c| acc * 10 + (*c as u32 - '0' as u32));
+        let v = s[i..j]
+            .iter()
+            .fold(0u32, |acc, c| acc * 10 + (*c as u32 - '0' as u32));
         return Some((v, j - i));
     }
     while j < s.len() && is_kanji_numeral(s[j]) && j - i < 6 {
@@ -120,14 +176,7 @@ fn number_at(s: &[char], i: usize) -> Option<(u32, usize)> {
 }
 
 fn starts_with(s: &[char], i: usize, p: &str) -> bool {
-    let mut k = i;
-    for c in p.chars() {
-        if s.get(k) != Some(&c) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    (i..).zip(p.chars()).all(|(k, c)| s.get(k) == Some(&c))
 }
 
 fn skip_spaces(s: &[char], mut i: usize) -> usize {
@@ -143,7 +192,8 @@ fn skip_postal_code(s: &[char], mut i: usize) -> usize {
     if s.get(i) == Some(&'〒') {
         i = skip_spaces(s, i + 1);
     }
-    let digits = |i: usize, n: usize| (i..i + n).all(|k| s.get(k).is_some_and(char::is_ascii_digit));
+    let digits =
+        |i: usize, n: usize| (i..i + n).all(|k| s.get(k).is_some_and(char::is_ascii_digit));
     if digits(i, 3) && s.get(i + 3) == Some(&'-') && digits(i + 4, 4) {
         i + 8
     } else if digits(i, 7) && !s.get(i + 7).is_some_and(char::is_ascii_digit) {
@@ -165,12 +215,14 @@ fn skip_city(s: &[char], i: usize) -> usize {
         if let Some(w) = find(j, '区', 5) {
             j = w + 1;
         }
-    } else if let Some(k) = find(i, '郡', 5) {
-        if let Some(t) = (k + 2..(k + 6).min(s.len())).find(|&t| matches!(s[t], '町' | '村')) {
-            j = t + 1;
-        }
+    } else if let Some(k) = find(i, '郡', 5)
+        && let Some(t) = (k + 2..(k + 6).min(s.len())).find(|&t| matches!(s[t], '町' | '村'))
+    {
+        j = t + 1;
     }
     // Only skip when a town name still follows.
-    let rest_has_town = s.get(j).is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace());
+    let rest_has_town = s
+        .get(j)
+        .is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace());
     if rest_has_town { j } else { i }
 }

@@ -31,7 +31,7 @@ fn days_in_month(y: u16, m: u8) -> u8 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         _ => 28,
     }
 }
@@ -110,10 +110,18 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     let date = Date::new(u16::try_from(year).ok()?, month as u8, day as u8)?;
     if let Some(e) = era {
         let (y, m, d) = ERAS[e].2;
-        let start = Date { year: y, month: m, day: d };
+        let start = Date {
+            year: y,
+            month: m,
+            day: d,
+        };
         let within_next = ERAS.get(e + 1).is_none_or(|n| {
             let (y, m, d) = n.2;
-            date < Date { year: y, month: m, day: d }
+            date < Date {
+                year: y,
+                month: m,
+                day: d,
+            }
         });
         if date < start || !within_next {
             return None;
@@ -129,7 +137,10 @@ fn parse_era(s: &[char], i: &mut usize) -> Option<usize> {
             *i += k.len();
             return Some(idx);
         }
-        if s.get(*i) == Some(initial) && s.get(*i + 1).is_some_and(|c| c.is_ascii_digit() || *c == '.') {
+        if s.get(*i) == Some(initial)
+            && s.get(*i + 1)
+                .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+        {
             *i += 1;
             if s.get(*i) == Some(&'.') {
                 *i += 1;

@@ -47,7 +47,14 @@ pub struct Folder<'a> {
 impl<'a> Folder<'a> {
     /// Starts folding `src`.
     pub fn new(src: &'a str) -> Self {
-        Self { src, pos: 0, pending: [None; 6], pending_len: 0, pending_at: 0, pending_span: (0, 0) }
+        Self {
+            src,
+            pos: 0,
+            pending: [None; 6],
+            pending_len: 0,
+            pending_at: 0,
+            pending_span: (0, 0),
+        }
     }
 }
 
@@ -74,17 +81,20 @@ impl Iterator for Folder<'_> {
         // ASCII fast path.
         if c.is_ascii() {
             self.pos = end;
-            return Some(Folded { start, end, ch: c.to_ascii_lowercase() });
+            return Some(Folded {
+                start,
+                end,
+                ch: c.to_ascii_lowercase(),
+            });
         }
         let mut base = fold_simple(c);
         // Compose a kana with a following voiced / semi-voiced sound mark.
-        if let (Simple::One(b), Some(next)) = (base, chars.next()) {
-            if let Some(composed) =
+        if let (Simple::One(b), Some(next)) = (base, chars.next())
+            && let Some(composed) =
                 voiced_mark(next).and_then(|m| unicode_normalization::char::compose(b, m))
-            {
-                base = Simple::One(composed);
-                end += next.len_utf8();
-            }
+        {
+            base = Simple::One(composed);
+            end += next.len_utf8();
         }
         self.pos = end;
         match base {
@@ -94,11 +104,11 @@ impl Iterator for Folder<'_> {
                 let mut n = 0u8;
                 for d in std::iter::once(c).nfkc() {
                     for l in lower(d) {
-                        if let Simple::One(x) = fold_simple(l) {
-                            if usize::from(n) < self.pending.len() {
-                                self.pending[usize::from(n)] = Some(x);
-                                n += 1;
-                            }
+                        if let Simple::One(x) = fold_simple(l)
+                            && usize::from(n) < self.pending.len()
+                        {
+                            self.pending[usize::from(n)] = Some(x);
+                            n += 1;
                         }
                     }
                 }
@@ -133,10 +143,10 @@ fn lower(c: char) -> impl Iterator<Item = char> {
 
 /// Half-width katakana U+FF66..=U+FF9D mapped to full width.
 const HALFWIDTH_KATAKANA: [char; 56] = [
-    'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ', 'エ', 'オ', 'カ',
-    'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ',
-    'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム', 'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ',
-    'ル', 'レ', 'ロ', 'ワ', 'ン',
+    'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ', 'エ', 'オ',
+    'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ',
+    'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム', 'メ', 'モ', 'ヤ', 'ユ',
+    'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン',
 ];
 
 fn fold_simple(c: char) -> Simple {

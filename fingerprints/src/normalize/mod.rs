@@ -22,7 +22,7 @@ mod address;
 mod date;
 mod fold;
 
-pub use address::{address_suffix_len, address_tokens, kanji_numeral_value, is_kanji_numeral};
+pub use address::{address_suffix_len, address_tokens, is_kanji_numeral, kanji_numeral_value};
 pub use date::{Date, parse_date};
 pub use fold::{Folded, Folder, fold_str};
 
@@ -139,16 +139,21 @@ fn digits_only(folded: &str, allowed: impl Fn(char) -> bool) -> Option<String> {
 fn postal_code(folded: &str) -> Result<String, NormalizeError> {
     let d = digits_only(folded, |c| is_digit_separator(c) || c == '〒')
         .ok_or(NormalizeError::BadPostalCode)?;
-    if d.len() == 7 { Ok(d) } else { Err(NormalizeError::BadPostalCode) }
+    if d.len() == 7 {
+        Ok(d)
+    } else {
+        Err(NormalizeError::BadPostalCode)
+    }
 }
 
 /// Folds a phone number written in any common notation to national digits.
 ///
 /// `+81-6-1234-5678`, `(06)1234-5678`, `06-1234-5678` and `0612345678` all give `0612345678`.
 pub fn phone_national(digits: &str, had_plus: bool) -> Option<String> {
-    let national = if let Some(rest) = digits.strip_prefix("81").filter(|r| {
-        (had_plus || r.len() == 9 || r.len() == 10) && !r.starts_with('0')
-    }) {
+    let national = if let Some(rest) = digits
+        .strip_prefix("81")
+        .filter(|r| (had_plus || r.len() == 9 || r.len() == 10) && !r.starts_with('0'))
+    {
         format!("0{rest}")
     } else if let Some(rest) = digits.strip_prefix("810").filter(|_| had_plus) {
         format!("0{rest}")
@@ -159,7 +164,9 @@ pub fn phone_national(digits: &str, had_plus: bool) -> Option<String> {
 }
 
 fn phone(folded: &str) -> Result<String, NormalizeError> {
-    let s = folded.trim_start_matches("tel").trim_start_matches([':', ' ', '.']);
+    let s = folded
+        .trim_start_matches("tel")
+        .trim_start_matches([':', ' ', '.']);
     let had_plus = s.starts_with('+');
     let d = digits_only(s.trim_start_matches('+'), is_digit_separator)
         .ok_or(NormalizeError::BadPhone)?;
@@ -175,7 +182,11 @@ fn email(folded: &str) -> Result<String, NormalizeError> {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && e.chars().all(|c| !c.is_whitespace());
-    if ok { Ok(e.to_owned()) } else { Err(NormalizeError::BadEmail) }
+    if ok {
+        Ok(e.to_owned())
+    } else {
+        Err(NormalizeError::BadEmail)
+    }
 }
 
 fn account_number(folded: &str) -> Result<String, NormalizeError> {
@@ -191,7 +202,11 @@ fn national_id(folded: &str) -> Result<String, NormalizeError> {
     if d.len() != 12 {
         return Err(NormalizeError::BadNationalIdLength);
     }
-    if my_number_is_valid(&d) { Ok(d) } else { Err(NormalizeError::BadNationalIdCheckDigit) }
+    if my_number_is_valid(&d) {
+        Ok(d)
+    } else {
+        Err(NormalizeError::BadNationalIdCheckDigit)
+    }
 }
 
 /// True when `digits` is 12 ASCII digits whose last digit is the My Number check digit.

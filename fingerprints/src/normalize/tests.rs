@@ -39,15 +39,27 @@ fn notation_table() {
         (NameKana, "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ|タロウ"),
         (NameKana, "ヤマダ・タロウ", "ヤマダ|タロウ"),
         // Addresses.
-        (Address, "兵庫県尼崎市東七松町1丁目23番4号", "東七松町|1|23|4"),
+        (
+            Address,
+            "兵庫県尼崎市東七松町1丁目23番4号",
+            "東七松町|1|23|4",
+        ),
         (Address, "尼崎市東七松町1-23-4", "東七松町|1|23|4"),
         (Address, "東七松町一丁目23-4", "東七松町|1|23|4"),
-        (Address, "〒660-0051 兵庫県尼崎市東七松町1丁目23番4号 サンハイツ101", "東七松町|1|23|4"),
+        (
+            Address,
+            "〒660-0051 兵庫県尼崎市東七松町1丁目23番4号 サンハイツ101",
+            "東七松町|1|23|4",
+        ),
         (Address, "東七松町１－２３－４", "東七松町|1|23|4"),
         (Address, "東七松町1丁目23番地4", "東七松町|1|23|4"),
         (Address, "東七松町23番4号", "東七松町|23|4"),
         (Address, "尼崎市武庫の里2丁目5番6号", "武庫ノ里|2|5|6"),
-        (Address, "兵庫県尼崎市東七松町十二丁目3番4号", "東七松町|12|3|4"),
+        (
+            Address,
+            "兵庫県尼崎市東七松町十二丁目3番4号",
+            "東七松町|12|3|4",
+        ),
         // Postal codes.
         (PostalCode, "660-0051", "6600051"),
         (PostalCode, "〒６６０－００５１", "6600051"),
@@ -72,7 +84,11 @@ fn notation_table() {
         (Other, "ABC 123", "abc|123"),
     ];
     for (kind, input, want) in rows {
-        assert_eq!(value(*kind, input).as_deref(), Ok(*want), "{kind} {input:?}");
+        assert_eq!(
+            value(*kind, input).as_deref(),
+            Ok(*want),
+            "{kind} {input:?}"
+        );
     }
 }
 
@@ -88,7 +104,11 @@ fn rejection_table() {
         (Phone, "1234", NormalizeError::BadPhone),
         (Email, "no-at-sign", NormalizeError::BadEmail),
         (AccountNumber, "12345", NormalizeError::BadAccount),
-        (NationalId, "123456789012", NormalizeError::BadNationalIdCheckDigit),
+        (
+            NationalId,
+            "123456789012",
+            NormalizeError::BadNationalIdCheckDigit,
+        ),
         (NationalId, "12345", NormalizeError::BadNationalIdLength),
         (Address, "1-23-4", NormalizeError::BadAddress),
         (Name, " 　", NormalizeError::Empty),
@@ -142,11 +162,10 @@ proptest! {
                 prop_assert_eq!(canonicalize(kind, &v), Ok(Canonical::Value(v.clone())));
             }
         }
-        if let Ok(Canonical::Tokens(t)) = canonicalize(kind, &s) {
-            if kind != FieldKind::Address {
+        if let Ok(Canonical::Tokens(t)) = canonicalize(kind, &s)
+            && kind != FieldKind::Address {
                 prop_assert_eq!(canonicalize(kind, &t.join(" ")), Ok(Canonical::Tokens(t.clone())));
             }
-        }
     }
 
     #[test]
@@ -203,12 +222,49 @@ proptest! {
 }
 
 fn era_of(d: Date) -> Option<(&'static str, char, u16)> {
-    let eras = [("昭和", 's', Date { year: 1926, month: 12, day: 25 }), ("平成", 'h', Date { year: 1989, month: 1, day: 8 }), ("令和", 'r', Date { year: 2019, month: 5, day: 1 })];
-    eras.iter().rev().find(|e| d >= e.2).map(|e| (e.0, e.1, d.year - e.2.year + 1))
+    let eras = [
+        (
+            "昭和",
+            's',
+            Date {
+                year: 1926,
+                month: 12,
+                day: 25,
+            },
+        ),
+        (
+            "平成",
+            'h',
+            Date {
+                year: 1989,
+                month: 1,
+                day: 8,
+            },
+        ),
+        (
+            "令和",
+            'r',
+            Date {
+                year: 2019,
+                month: 5,
+                day: 1,
+            },
+        ),
+    ];
+    eras.iter()
+        .rev()
+        .find(|e| d >= e.2)
+        .map(|e| (e.0, e.1, d.year - e.2.year + 1))
 }
 
 fn fullwidth(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_graphic() { char::from_u32(c as u32 + 0xFEE0).unwrap_or(c) } else { c })
+        .map(|c| {
+            if c.is_ascii_graphic() {
+                char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)
+            } else {
+                c
+            }
+        })
         .collect()
 }
