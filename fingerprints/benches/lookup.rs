@@ -1,0 +1,114 @@
+//! What one hot-path lookup costs: the bundle's register-blocked filter against the `bloomfilter`
+//! crate and an exact hash set, with 2,000,000 keyed fingerprints (the strong index of a
+//! 460,177-resident register plus its token prefixes) — and the fast fingerprint step itself.
+//!
+//! Run: `cargo bench -p fingerprints --bench lookup`
+
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+use std::hint::black_box;
+
+use bloomfilter::Bloom;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fingerprints::{FastDomain, Hasher, SecretKey, TokenFilter};
+
+const ITEMS: u64 = 2_000_000;
+const PROBES: u64 = 4096;
+
+fn fp(i: u64) -> u64 {
+    let mut x = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+#[derive(Default)]
+struct Identity(u64);
+impl std::hash::Hasher for Identity {
+    fn write(&mut self, _: &[u8]) {}
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+fn lookups(c: &mut Criterion) {
+    let mut filter = TokenFilter::with_capacity(ITEMS as usize, 16);
+    let seed: [u8; 32] = std::array::from_fn(|i| i as u8 + 1);
+    let mut bloom = Bloom::<u64>::new_for_fp_rate_with_seed(ITEMS as usize, 1e-4, &seed).unwrap();
+    let mut set: HashSet<u64, BuildHasherDefault<Identity>> = HashSet::default();
+    for i in 0..ITEMS {
+        filter.insert(fp(i));
+        bloom.set(&fp(i));
+        set.insert(fp(i));
+    }
+    let misses: Vec<u64> = (0..PROBES).map(|i| fp(ITEMS + 1 + i)).collect();
+    let hits: Vec<u64> = (0..PROBES).map(|i| fp(i * 97 % ITEMS)).collect();
+    let fp_rate = (0..200_000)
+        .filter(|i| filter.contains(fp(ITEMS * 2 + i)))
+        .count() as f64
+        / 200_000.0;
+    eprintln!(
+        "hot-path filter: {} MiB, measured false-positive rate {fp_rate:.2e}",
+        filter.size_bytes() >> 20
+    );
+
+    let mut g = c.benchmark_group("lookup_2M");
+    g.throughput(Throughput::Elements(PROBES));
+    for (name, probes) in [("miss", &misses), ("hit", &hits)] {
+        g.bench_function(format!("token_filter/{name}"), |b| {
+            b.iter(|| {
+                probes
+                    .iter()
+                    .filter(|&&p| filter.contains(black_box(p)))
+                    .count()
+            })
+        });
+        g.bench_function(format!("bloomfilter/{name}"), |b| {
+            b.iter(|| {
+                probes
+                    .iter()
+                    .filter(|&&p| bloom.check(black_box(&p)))
+                    .count()
+            })
+        });
+        g.bench_function(format!("hashset_identity/{name}"), |b| {
+            b.iter(|| {
+                probes
+                    .iter()
+                    .filter(|&&p| set.contains(black_box(&p)))
+                    .count()
+            })
+        });
+    }
+    g.finish();
+
+    let hasher = Hasher::new(&SecretKey::from_bytes([3; 32]));
+    let text: Vec<char> = "兵庫県尼崎市東七松町一丁目二十三番四号に住む山田太郎さんの電話番号"
+        .chars()
+        .cycle()
+        .take(4096)
+        .collect();
+    let mut g = c.benchmark_group("fast_fingerprint");
+    g.throughput(Throughput::Elements(text.len() as u64));
+    g.bench_function("step_per_char", |b| {
+        b.iter(|| {
+            text.iter()
+                .fold(hasher.fast_start(FastDomain::TokenPrefix), |h, &ch| {
+                    hasher.fast_step(h, ch)
+                })
+        })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("exact_fingerprint");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("blake3_keyed_token", |b| {
+        b.iter(|| hasher.token(black_box("山田")))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, lookups);
+criterion_main!(benches);
