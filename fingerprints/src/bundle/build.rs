@@ -41,25 +41,19 @@ pub struct BuildReport {
     pub seconds: f64,
 }
 
-/// One register row after normalization and hashing; raw values are gone.
-struct Processed {
+/// One register row after normalization and hashing. Tokens are `String`s right after the
+/// parallel step and interned `u32` ids once the batch is merged; raw values are gone.
+struct Processed<T> {
     line: u64,
     reference: RecordRef,
     strong: Vec<(FieldKind, u64, u64)>,
-    multi: Vec<(FieldKind, Vec<String>)>,
+    multi: Vec<(FieldKind, Vec<T>)>,
     corroborators: Vec<u64>,
     problems: Vec<String>,
 }
 
 /// A processed record once its tokens are interned.
-struct Interned {
-    line: u64,
-    reference: RecordRef,
-    strong: Vec<(FieldKind, u64, u64)>,
-    multi: Vec<(FieldKind, Vec<u32>)>,
-    corroborators: Vec<u64>,
-    problems: Vec<String>,
-}
+type Interned = Processed<u32>;
 
 /// Accumulates register rows and produces a [`Bundle`].
 ///
@@ -118,7 +112,7 @@ impl BundleBuilder {
     pub fn add_rows(&mut self, rows: Vec<Row>) {
         let hasher = &self.hasher;
         let columns = &self.columns;
-        let done: Vec<Processed> = rows
+        let done: Vec<Processed<String>> = rows
             .into_par_iter()
             .map(|r| process(hasher, columns, r))
             .collect();
@@ -353,7 +347,7 @@ fn corroborator_bloom(kept: &[Interned], count: usize) -> Result<Bloom<u64>, Err
     Bloom::from_bytes(bytes).map_err(|e| Error::Corrupt(format!("corroborator filter: {e}")))
 }
 
-fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed {
+fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
     let reference = hasher.record_ref(&row.id);
     let mut p = Processed {
         line: row.line,
