@@ -344,52 +344,38 @@ fn malformed_rows_are_reported_with_line_numbers_and_the_rest_is_built() {
 #[test]
 fn schema_errors_name_the_entry() {
     let f = Fixture::new(10);
-    std::fs::write(
-        f.p("bad.toml"),
-        "id_column = \"住民番号\"\n[columns]\n\"氏名\" = \"fullname\"\n",
-    )
-    .unwrap();
-    let o = leakwatch(&[
-        "fingerprint",
-        "build",
-        "--records",
-        f.s("reg/residents.csv"),
-        "--schema",
-        f.s("bad.toml"),
-        "--key-file",
-        f.s("secret.key"),
-        "--out",
-        f.s("x.lwfp"),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("column \"氏名\" has unknown kind \"fullname\""),
-        "{}",
-        stderr(&o)
-    );
-    std::fs::write(
-        f.p("missing.toml"),
-        "id_column = \"住民番号\"\n[columns]\n\"旧姓\" = \"name\"\n",
-    )
-    .unwrap();
-    let o = leakwatch(&[
-        "fingerprint",
-        "build",
-        "--records",
-        f.s("reg/residents.csv"),
-        "--schema",
-        f.s("missing.toml"),
-        "--key-file",
-        f.s("secret.key"),
-        "--out",
-        f.s("x.lwfp"),
-    ]);
-    assert!(
-        stderr(&o).contains("column \"旧姓\" (name) is not in the register's header"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(!f.p("x.lwfp").exists());
+    let cases = [
+        (
+            "\"氏名\" = \"fullname\"",
+            "column \"氏名\" has unknown kind \"fullname\"",
+        ),
+        (
+            "\"旧姓\" = \"name\"",
+            "column \"旧姓\" (name) is not in the register's header",
+        ),
+    ];
+    for (column, want) in cases {
+        std::fs::write(
+            f.p("bad.toml"),
+            format!("id_column = \"住民番号\"\n[columns]\n{column}\n"),
+        )
+        .unwrap();
+        let o = leakwatch(&[
+            "fingerprint",
+            "build",
+            "--records",
+            f.s("reg/residents.csv"),
+            "--schema",
+            f.s("bad.toml"),
+            "--key-file",
+            f.s("secret.key"),
+            "--out",
+            f.s("x.lwfp"),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+        assert!(!f.p("x.lwfp").exists());
+    }
 }
 
 #[test]
