@@ -51,7 +51,13 @@ pub struct Page {
 
 impl Page {
     /// A page with the given body and no headers; computes the body hash.
-    pub fn new(url: String, source: String, fetched_at_ms: u64, status: u16, body: Vec<u8>) -> Page {
+    pub fn new(
+        url: String,
+        source: String,
+        fetched_at_ms: u64,
+        status: u16,
+        body: Vec<u8>,
+    ) -> Page {
         let body_hash = body_hash(&body);
         Page {
             url,
