@@ -38,6 +38,20 @@ impl std::str::FromStr for RecordRef {
     }
 }
 
+impl serde::Serialize for RecordRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RecordRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse()
+            .map_err(|()| serde::de::Error::custom("a record reference is 'r' and 16 hex digits"))
+    }
+}
+
 /// Domains of the fast fingerprints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FastDomain {

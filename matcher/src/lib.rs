@@ -1,4 +1,76 @@
-//! Finds residents of a fingerprint bundle in arbitrary documents.
+//! Finds register records in arbitrary documents by keyed hashes, corroborates and scores them.
 //!
-//! This crate is filled in by the matcher issue; for now it only reserves the name.
+//! # Model
+//!
+//! A [`Matcher`] is built once from a fingerprint bundle and its key ([`Matcher::open`]); it is
+//! immutable and can be shared across threads. [`Matcher::scan`] takes the bytes of one
+//! document in any encoding, and returns a [`ScanReport`] whose [`Finding`]s carry only opaque
+//! record references, field kinds, byte spans and a [`Confidence`]. No value read from the
+//! document is kept past the scan.
+//!
+//! 1. **Text.** Bytes are decoded (BOM, the declared charset, UTF-8, ISO-2022-JP escapes, then
+//!    detection among Shift_JIS, EUC-JP and the rest); binary data is skipped with a reason;
+//!    HTML is reduced to its visible text with one line per table row and tabs between cells.
+//! 2. **Folding.** The text is folded character by character with the same rules the bundle
+//!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
+//! 3. **Candidates.** Digit groups become phone numbers, My Numbers and account numbers; `@`
+//!    gives e-mail addresses; at every character that may start a register token, a keyed fast
+//!    fingerprint is extended one character at a time while the bundle's hot-path filter knows
+//!    the prefix, so names and towns are found inside CJK text that has no spaces. Every filter
+//!    hit is confirmed with the exact keyed hash.
+//! 4. **Multi-token values.** Confirmed tokens (and block numbers after a town) are walked
+//!    through an anchored Aho-Corasick automaton over the token-id alphabet, built at load time
+//!    from the bundle's per-record token sequences: `山田 太郎`, `山田太郎`, `やまだ　たろう` and
+//!    `尼崎市東七松町1-23-4` all end in a pattern of their record.
+//! 5. **Corroboration.** Around each hit (same line, or [`MatcherConfig::proximity_chars`]
+//!    either side), the record's birth date, postal code, name tokens and address prefixes
+//!    are looked up in the bundle's record-scoped Bloom filter. The fields found together give
+//!    the confidence: see [`Confidence`].
+//!
+//! # Example
+//!
+//! ```
+//! use fingerprints::records::Row;
+//! use fingerprints::{BundleBuilder, FieldKind, SecretKey};
+//! use matcher::{Confidence, Document, Matcher, MatcherConfig};
+//!
+//! let key = SecretKey::from_bytes([7; 32]);
+//! let mut builder = BundleBuilder::new(&key);
+//! builder.add_rows(vec![Row {
+//!     line: 2,
+//!     id: "A-1".into(),
+//!     fields: vec![
+//!         (FieldKind::Name, 0, "山田 太郎".into()),
+//!         (FieldKind::BirthDate, 1, "1975-03-02".into()),
+//!         (FieldKind::Phone, 2, "06-1234-5678".into()),
+//!     ],
+//! }]);
+//! let (bundle, _) = builder.finish().unwrap();
+//! let matcher = Matcher::new(bundle, MatcherConfig::default()).unwrap();
+//!
+//! let page = "流出: やまだ　たろう 昭和50年3月2日生 TEL (06)1234-5678";
+//! let report = matcher.scan(&Document::new(page.as_bytes()));
+//! assert_eq!(report.findings.len(), 1);
+//! let f = &report.findings[0];
+//! assert_eq!(f.confidence, Confidence::High);
+//! assert_eq!(f.fields, [FieldKind::BirthDate, FieldKind::Phone]);
+//! assert_eq!(f.record, matcher.bundle().record_ref(0).unwrap());
+//! ```
+
 #![deny(missing_docs)]
+
+mod config;
+mod decode;
+mod error;
+mod finding;
+mod html;
+mod index;
+mod scan;
+
+pub use config::{
+    MatcherConfig, default_max_document_bytes, default_max_records_per_value,
+    default_proximity_chars,
+};
+pub use error::{Error, ErrorKind};
+pub use finding::{Confidence, Finding, ScanReport, SkipReason, Span, TextFormat};
+pub use scan::{Document, Matcher};

@@ -23,7 +23,7 @@ mod date;
 mod fold;
 
 pub use address::{address_suffix_len, address_tokens, is_kanji_numeral, kanji_numeral_value};
-pub use date::{Date, parse_date};
+pub use date::{Date, parse_date, parse_date_prefix};
 pub use fold::{Folded, Folder, fold_str};
 
 use crate::FieldKind;

@@ -1,0 +1,214 @@
+//! Bytes in any encoding → text: BOM, the caller's charset, UTF-8, ISO-2022-JP escapes, then
+//! statistical detection (`chardetng`); binary data is recognised and skipped.
+
+use encoding_rs::{Encoding, ISO_2022_JP, UTF_8, UTF_16BE, UTF_16LE};
+
+use crate::SkipReason;
+
+/// Decoded text of a document.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    pub truncated: bool,
+}
+
+/// How many leading bytes the binary sniffer and the charset detector look at.
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Decodes `bytes` (at most `max_bytes` of them). `charset` is the caller's declared charset
+/// (an HTTP header, a `<meta>`), honoured unless it claims UTF-8 for bytes that are not.
+pub(crate) fn decode(
+    bytes: &[u8],
+    charset: Option<&str>,
+    max_bytes: usize,
+) -> Result<Decoded, (SkipReason, &'static Encoding)> {
+    if bytes.is_empty() {
+        return Err((SkipReason::Empty, UTF_8));
+    }
+    let truncated = bytes.len() > max_bytes;
+    let bytes = &bytes[..bytes.len().min(max_bytes)];
+    if let Some((enc, bom)) = Encoding::for_bom(bytes) {
+        return Ok(Decoded {
+            text: decode_with(enc, &bytes[bom..]),
+            encoding: enc,
+            truncated,
+        });
+    }
+    let sniff = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    if let Some(enc) = utf16_without_bom(sniff) {
+        return Ok(Decoded {
+            text: decode_with(enc, bytes),
+            encoding: enc,
+            truncated,
+        });
+    }
+    if looks_binary(sniff) {
+        return Err((SkipReason::Binary, UTF_8));
+    }
+    let declared = charset
+        .and_then(|c| Encoding::for_label(c.trim().as_bytes()))
+        .or_else(|| meta_charset(sniff));
+    let utf8 = valid_utf8_prefix(bytes, truncated);
+    let enc = match declared {
+        Some(enc) if enc != UTF_8 => enc,
+        _ if has_iso2022_escape(sniff) => ISO_2022_JP,
+        _ if utf8 => UTF_8,
+        _ => {
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+            det.feed(sniff, sniff.len() == bytes.len());
+            det.guess(None, chardetng::Utf8Detection::Allow)
+        }
+    };
+    Ok(Decoded {
+        text: decode_with(enc, bytes),
+        encoding: enc,
+        truncated,
+    })
+}
+
+fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> String {
+    if enc == UTF_8
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
+        return s.to_owned();
+    }
+    enc.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// Valid UTF-8, allowing a character cut by the size cap at the very end.
+fn valid_utf8_prefix(bytes: &[u8], truncated: bool) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => truncated && e.error_len().is_none(),
+    }
+}
+
+/// UTF-16 without a BOM: most code units of ASCII-range text have one zero byte.
+fn utf16_without_bom(b: &[u8]) -> Option<&'static Encoding> {
+    if b.len() < 16 {
+        return None;
+    }
+    let pairs = b.len() / 2;
+    let even_zero = b.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
+    let odd_zero = b.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
+    if even_zero * 10 >= pairs * 7 {
+        Some(UTF_16BE)
+    } else if odd_zero * 10 >= pairs * 7 {
+        Some(UTF_16LE)
+    } else {
+        None
+    }
+}
+
+const BINARY_SIGNATURES: [&[u8]; 12] = [
+    b"\x89PNG",
+    b"GIF8",
+    b"\xFF\xD8\xFF",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\x1F\x8B",
+    b"\x7FELF",
+    b"7z\xBC\xAF",
+    b"Rar!",
+    b"SQLite format 3\0",
+    b"\x28\xB5\x2F\xFD",
+    b"BZh",
+];
+
+/// NUL bytes, a known binary signature, or many control characters.
+fn looks_binary(b: &[u8]) -> bool {
+    if BINARY_SIGNATURES.iter().any(|s| b.starts_with(s)) {
+        return true;
+    }
+    if memchr_nul(b) {
+        return true;
+    }
+    let controls = b
+        .iter()
+        .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
+        .count();
+    controls * 20 > b.len()
+}
+
+fn memchr_nul(b: &[u8]) -> bool {
+    b.contains(&0)
+}
+
+/// ISO-2022-JP switches into JIS X 0208 with `ESC $ B` or `ESC $ @`.
+fn has_iso2022_escape(b: &[u8]) -> bool {
+    b.windows(3).any(|w| w == b"\x1B$B" || w == b"\x1B$@")
+}
+
+/// A `charset=` in the first kilobyte (an HTML `<meta>` or an XML declaration's `encoding=`).
+fn meta_charset(b: &[u8]) -> Option<&'static Encoding> {
+    let head = &b[..b.len().min(1024)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let at = find(&lower, b"charset=")
+        .map(|i| i + 8)
+        .or_else(|| find(&lower, b"encoding=").map(|i| i + 9))?;
+    let rest = &lower[at..];
+    let rest = rest
+        .strip_prefix(b"\"")
+        .or_else(|| rest.strip_prefix(b"'"))
+        .unwrap_or(rest);
+    let end = rest
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_')))
+        .unwrap_or(rest.len());
+    Encoding::for_label(&rest[..end])
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_encodings() {
+        let text = "尼崎市東七松町一丁目23番4号 山田太郎 昭和50年3月2日 電話06-1234-5678 よろしくお願いします。";
+        let cases: [(&'static Encoding, Option<&str>); 5] = [
+            (UTF_8, None),
+            (encoding_rs::SHIFT_JIS, None),
+            (encoding_rs::EUC_JP, None),
+            (ISO_2022_JP, None),
+            (encoding_rs::SHIFT_JIS, Some("Shift_JIS")),
+        ];
+        for (enc, declared) in cases {
+            let (bytes, _, _) = enc.encode(text);
+            let d = decode(&bytes, declared, 1 << 20).expect("decodes");
+            assert_eq!(d.encoding, enc, "{}", enc.name());
+            assert_eq!(d.text, text, "{}", enc.name());
+        }
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let d = decode(&utf16, None, 1 << 20).expect("utf-16");
+        assert_eq!((d.encoding, d.text.as_str()), (UTF_16LE, text));
+    }
+
+    #[test]
+    fn binary_and_empty_are_skipped() {
+        assert_eq!(decode(b"", None, 10).unwrap_err().0, SkipReason::Empty);
+        assert_eq!(
+            decode(b"\x89PNG\r\n\x1a\nxxxx", None, 100).unwrap_err().0,
+            SkipReason::Binary
+        );
+        let mut junk = b"abc".repeat(10);
+        junk.push(0);
+        assert_eq!(decode(&junk, None, 100).unwrap_err().0, SkipReason::Binary);
+    }
+
+    #[test]
+    fn cap_truncates_and_lying_utf8_label_is_not_trusted() {
+        let d = decode("あいうえお".as_bytes(), None, 7).expect("decodes");
+        assert!(d.truncated);
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.starts_with("あい"));
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("山田太郎さんの電話番号です。よろしく");
+        let d = decode(&sjis, Some("utf-8"), 1 << 20).expect("decodes");
+        assert_eq!(d.encoding, encoding_rs::SHIFT_JIS);
+    }
+}

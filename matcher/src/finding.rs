@@ -1,0 +1,127 @@
+//! What a scan reports: opaque record references, field kinds, spans and confidence — never a
+//! value.
+
+use fingerprints::{FieldKind, RecordRef};
+use serde::{Deserialize, Serialize};
+
+/// How sure a finding is that a register record is in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// One field of the record (a name, an address, one strong identifier).
+    Low,
+    /// Two independent fields of the same record (e.g. name and birth date).
+    Medium,
+    /// A strong identifier plus another field, or three fields, of the same record.
+    High,
+}
+
+impl Confidence {
+    /// The lower-case name used in output and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "low" => Ok(Confidence::Low),
+            "medium" => Ok(Confidence::Medium),
+            "high" => Ok(Confidence::High),
+            other => Err(format!("unknown confidence {other:?} (low, medium, high)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where one field of a record was found: byte offsets into the document's text (the decoded
+/// text, or for HTML the extracted text), and the field kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// The field kind found there.
+    pub kind: FieldKind,
+}
+
+/// One register record found in a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The record's opaque reference (only the data owner can resolve it).
+    pub record: RecordRef,
+    /// Confidence of the best group of this record's fields in the document.
+    pub confidence: Confidence,
+    /// The field kinds of that group, sorted.
+    pub fields: Vec<FieldKind>,
+    /// Where those fields are.
+    pub spans: Vec<Span>,
+    /// How many separate places (groups) in the document name this record.
+    pub occurrences: u32,
+}
+
+/// Why a document was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The bytes look binary (NUL bytes, control characters, a known binary file signature).
+    Binary,
+    /// The document is empty.
+    Empty,
+}
+
+impl SkipReason {
+    /// Snake-case name used in output and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary",
+            SkipReason::Empty => "empty",
+        }
+    }
+}
+
+/// How the document's text was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextFormat {
+    /// Used as it is (prose, CSV, JSON, SQL, …).
+    Plain,
+    /// Visible text extracted from HTML.
+    Html,
+}
+
+/// The result of scanning one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Bytes of the document as given (before the size cap).
+    pub bytes: u64,
+    /// The character encoding the document was decoded with (WHATWG name).
+    pub encoding: &'static str,
+    /// Plain text or extracted HTML.
+    pub format: TextFormat,
+    /// True when the document was larger than the size cap and only its start was scanned.
+    pub truncated: bool,
+    /// Set when the document was not scanned at all.
+    pub skipped: Option<SkipReason>,
+    /// The records found, highest confidence first.
+    pub findings: Vec<Finding>,
+}
+
+impl ScanReport {
+    /// The findings at or above `min`.
+    pub fn at_least(&self, min: Confidence) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.confidence >= min)
+    }
+}

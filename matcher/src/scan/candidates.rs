@@ -1,0 +1,402 @@
+//! Candidate extraction: digit groups (phones, My Numbers, accounts), e-mails, register tokens
+//! in any script (with or without spaces), and the multi-token walk over the automaton.
+
+use aho_corasick::automaton::StateID;
+use fingerprints::normalize::{
+    MAX_TOKEN_CHARS, address_suffix_len, is_digit_separator, is_kanji_numeral, is_token_separator,
+    kanji_numeral_value, my_number_is_valid, phone_national,
+};
+use fingerprints::{FastDomain, FieldKind};
+
+use super::{AddressPath, BlockScan, Edge, Hit};
+
+/// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
+const MAX_GROUPS: usize = 8;
+/// Digits of one group.
+const MAX_GROUP_DIGITS: usize = 24;
+/// Groups combined into one candidate.
+const MAX_GROUPS_PER_CANDIDATE: usize = 5;
+/// Tokens of one multi-token value followed by the walk (a town and 3 block numbers, or a name
+/// in several parts).
+const MAX_WALK_TOKENS: usize = 8;
+/// Separator characters skipped between two tokens (`山田　太郎`, `"山田","太郎"`).
+const MAX_SEPARATORS: usize = 3;
+
+/// One step of a multi-token walk.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    start: usize,
+    end: usize,
+    /// `Some(n)` for a block number.
+    number: Option<u32>,
+}
+
+impl BlockScan<'_> {
+    /// Pass 1: digit clusters, e-mails and vocabulary tokens.
+    pub(crate) fn find_candidates(&mut self) {
+        let chars = &self.t.chars;
+        let mut digits_done = 0;
+        for i in 0..chars.len() {
+            let c = chars[i];
+            if c.is_ascii_digit() {
+                if i >= digits_done {
+                    digits_done = self.digit_cluster(i);
+                }
+            } else if c == '@' {
+                self.email(i);
+            } else if self.m.index.may_start(c) && !is_token_separator(c) {
+                self.token_edges(i);
+            }
+        }
+    }
+
+    /// Reads the digit groups starting at `i` and tests every run of adjacent groups as a
+    /// phone number, My Number and account number. Returns where the cluster ends.
+    fn digit_cluster(&mut self, i: usize) -> usize {
+        let chars = &self.t.chars;
+        let n = chars.len();
+        let had_plus = i > 0 && chars[i - 1] == '+';
+        let mut groups: [(usize, usize); MAX_GROUPS] = [(0, 0); MAX_GROUPS];
+        let mut g = 0;
+        let mut k = i;
+        loop {
+            let gs = k;
+            while k < n && chars[k].is_ascii_digit() && k - gs < MAX_GROUP_DIGITS {
+                k += 1;
+            }
+            groups[g] = (gs, k);
+            g += 1;
+            if g == MAX_GROUPS {
+                break;
+            }
+            let mut s = k;
+            while s < n && s - k < 2 && is_digit_separator(chars[s]) {
+                s += 1;
+            }
+            if s > k && s < n && chars[s].is_ascii_digit() {
+                k = s;
+            } else {
+                break;
+            }
+        }
+        let mut digits = String::with_capacity(32);
+        for a in 0..g {
+            digits.clear();
+            for b in a..g.min(a + MAX_GROUPS_PER_CANDIDATE) {
+                let (gs, ge) = groups[b];
+                digits.extend(&chars[gs..ge]);
+                let len = digits.len();
+                if len > 13 && a != b {
+                    break;
+                }
+                let (start, end) = (groups[a].0, ge);
+                if (10..=12).contains(&len)
+                    && let Some(p) = phone_national(&digits, had_plus && a == 0)
+                {
+                    self.strong(FieldKind::Phone, &p, start, end);
+                }
+                if len == 12 && my_number_is_valid(&digits) {
+                    let d = digits.clone();
+                    self.strong(FieldKind::NationalId, &d, start, end);
+                }
+                if a == b && (len == 7 || len == 14) {
+                    let d = digits[len - 7..].to_owned();
+                    self.strong(FieldKind::AccountNumber, &d, start, end);
+                }
+            }
+        }
+        groups[g - 1].1
+    }
+
+    /// An e-mail address around the `@` at `at`.
+    fn email(&mut self, at: usize) {
+        let chars = &self.t.chars;
+        let local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+        let domain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
+        let mut a = at;
+        while a > 0 && at - a < 64 && local(chars[a - 1]) {
+            a -= 1;
+        }
+        let mut b = at + 1;
+        while b < chars.len() && b - at < 255 && domain(chars[b]) {
+            b += 1;
+        }
+        while b > at + 1 && chars[b - 1] == '.' {
+            b -= 1;
+        }
+        if a == at || b == at + 1 || !chars[at + 1..b].contains(&'.') {
+            return;
+        }
+        let e = self.t.string(a, b);
+        self.strong(FieldKind::Email, &e, a, b);
+    }
+
+    /// Looks a strong candidate up: hot-path filter, then exact fingerprint in the bundle.
+    fn strong(&mut self, kind: FieldKind, canonical: &str, start: usize, end: usize) {
+        let bundle = &self.m.bundle;
+        let h = bundle.hasher();
+        if !bundle
+            .filter()
+            .contains(h.fast_str(FastDomain::Strong(kind), canonical))
+        {
+            return;
+        }
+        let records = bundle.strong_records(h.strong(kind, canonical));
+        if !records.is_empty() {
+            self.hits.push(Hit {
+                kind,
+                start,
+                end,
+                records: records.to_vec(),
+            });
+        }
+    }
+
+    /// Every vocabulary token starting at `i`: extend the fast fingerprint a character at a
+    /// time while the filter knows the prefix; confirm whole-token filter hits exactly.
+    fn token_edges(&mut self, i: usize) {
+        let bundle = &self.m.bundle;
+        let (h, filter, mask) = (bundle.hasher(), bundle.filter(), bundle.token_len_mask());
+        let chars = &self.t.chars;
+        let mut fp = h.fast_start(FastDomain::TokenPrefix);
+        let end = chars.len().min(i + MAX_TOKEN_CHARS);
+        for j in i..end {
+            let c = chars[j];
+            if is_token_separator(c) {
+                break;
+            }
+            fp = h.fast_step(fp, c);
+            if !filter.contains(fp) {
+                break;
+            }
+            let len = j + 1 - i;
+            if mask & (1u64 << len.min(63)) == 0 {
+                continue;
+            }
+            let token_fp = h.fast_as_token(fp);
+            if !filter.contains(token_fp) {
+                continue;
+            }
+            let id = *self.token_cache.entry(token_fp).or_insert_with(|| {
+                let s: String = chars[i..=j].iter().collect();
+                bundle.token_id(h.token(&s))
+            });
+            if let Some(id) = id {
+                self.edges.push(Edge {
+                    start: i,
+                    end: j + 1,
+                    id,
+                });
+            }
+        }
+    }
+
+    /// Pass 2: from every token, walk the automaton over following tokens and block numbers.
+    pub(crate) fn walk_multi_token(&mut self) {
+        let index = &self.m.index;
+        let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
+        for e in 0..self.edges.len() {
+            let edge = self.edges[e];
+            if let Some(sid) = index.step(index.start(), edge.id) {
+                path.push(Step {
+                    start: edge.start,
+                    end: edge.end,
+                    number: None,
+                });
+                self.walk(sid, 4, &mut path);
+                path.pop();
+            }
+        }
+    }
+
+    fn walk(&mut self, sid: StateID, depth: usize, path: &mut Vec<Step>) {
+        self.report(sid, depth, path);
+        if path.len() >= MAX_WALK_TOKENS {
+            return;
+        }
+        let Some(last) = path.last().copied() else {
+            return;
+        };
+        let index = &self.m.index;
+        let chars = &self.t.chars;
+        let k = if last.number.is_some() {
+            after_block_number(chars, last.end)
+        } else {
+            skip_separators(chars, last.end)
+        };
+        if let Some((value, len)) = number_at(chars, k)
+            && let Some(id) = index.number_id(value, &self.m.bundle)
+            && let Some(next) = index.step(sid, id)
+        {
+            path.push(Step {
+                start: k,
+                end: k + len,
+                number: Some(value),
+            });
+            self.walk(next, depth + 4, path);
+            path.pop();
+        }
+        let lo = self.edges.partition_point(|e| e.start < k);
+        let hi = lo + self.edges[lo..].partition_point(|e| e.start == k);
+        for e in lo..hi {
+            let edge = self.edges[e];
+            if let Some(next) = index.step(sid, edge.id) {
+                path.push(Step {
+                    start: edge.start,
+                    end: edge.end,
+                    number: None,
+                });
+                self.walk(next, depth + 4, path);
+                path.pop();
+            }
+        }
+    }
+
+    /// Records the values whose whole token sequence ends here, and address prefixes.
+    fn report(&mut self, sid: StateID, depth: usize, path: &[Step]) {
+        let (Some(first), Some(last)) = (path.first(), path.last()) else {
+            return;
+        };
+        let address_like = path.len() >= 2
+            && first.number.is_none()
+            && path[1..].iter().all(|s| s.number.is_some());
+        let address_ok = address_like && address_boundary(&self.t.chars, first.start);
+        if address_ok && path.len() >= 3 {
+            let mut canonical = self.t.string(first.start, first.end);
+            for s in &path[1..] {
+                canonical.push(' ');
+                canonical.push_str(&s.number.unwrap_or_default().to_string());
+            }
+            self.addresses.push(AddressPath {
+                start: first.start,
+                end: last.end,
+                canonical,
+            });
+        }
+        let index = &self.m.index;
+        let cap = self.m.config.max_records_per_value;
+        for p in index.matches(sid, depth) {
+            let entries = index.entries(p);
+            let mut i = 0;
+            while i < entries.len() {
+                let kind = entries[i].0;
+                let j = i + entries[i..].partition_point(|e| e.0 == kind);
+                let allowed = match kind {
+                    FieldKind::Address => address_ok,
+                    _ => true,
+                };
+                if allowed && j - i <= cap {
+                    self.hits.push(Hit {
+                        kind,
+                        start: first.start,
+                        end: last.end,
+                        records: entries[i..j].iter().map(|e| e.1).collect(),
+                    });
+                }
+                i = j;
+            }
+        }
+    }
+}
+
+/// Skips up to [`MAX_SEPARATORS`] separator characters between two tokens.
+fn skip_separators(chars: &[char], mut k: usize) -> usize {
+    let start = k;
+    while k < chars.len()
+        && k - start < MAX_SEPARATORS
+        && (is_token_separator(chars[k]) || matches!(chars[k], '"' | '\'' | '-'))
+    {
+        k += 1;
+    }
+    k
+}
+
+/// After a block number: its suffix (丁目, 番地, 番, 号) and one separator (`-`, `の`, `ノ`).
+fn after_block_number(chars: &[char], mut k: usize) -> usize {
+    let suffix = address_suffix_len(chars, k);
+    k += suffix;
+    match chars.get(k) {
+        Some('-' | 'ノ' | 'の' | 'ー') => k + 1,
+        Some(' ') if suffix > 0 => k + 1,
+        _ => k,
+    }
+}
+
+/// A block number at `k`: ASCII digits, or kanji numerals followed by an address suffix.
+fn number_at(chars: &[char], k: usize) -> Option<(u32, usize)> {
+    let mut j = k;
+    while j < chars.len() && chars[j].is_ascii_digit() && j - k < 6 {
+        j += 1;
+    }
+    if j > k {
+        if chars.get(j).is_some_and(char::is_ascii_digit) {
+            return None;
+        }
+        let v = chars[k..j]
+            .iter()
+            .fold(0u32, |acc, c| acc * 10 + (*c as u32 - '0' as u32));
+        return Some((v, j - k));
+    }
+    while j < chars.len() && is_kanji_numeral(chars[j]) && j - k < 6 {
+        j += 1;
+    }
+    if j > k && address_suffix_len(chars, j) > 0 {
+        return kanji_numeral_value(&chars[k..j]).map(|v| (v, j - k));
+    }
+    None
+}
+
+/// A town name starts an address only at a boundary: not in the middle of a longer word (so
+/// `東七松町` does not also count as `七松町`). Allowed before it: nothing, a non-letter, or the end
+/// of a prefecture, city, ward or district name.
+fn address_boundary(chars: &[char], start: usize) -> bool {
+    let Some(&prev) = start.checked_sub(1).and_then(|p| chars.get(p)) else {
+        return true;
+    };
+    if matches!(
+        prev,
+        '県' | '都' | '府' | '道' | '市' | '区' | '郡' | '町' | '村'
+    ) {
+        return true;
+    }
+    !(prev.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn block_numbers() {
+        let cases: [(&str, Option<(u32, usize)>); 6] = [
+            ("23番", Some((23, 2))),
+            ("一丁目", Some((1, 1))),
+            ("二十三番地", Some((23, 3))),
+            ("一郎", None),
+            ("1234567", None),
+            ("x", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(number_at(&chars(s), 0), want, "{s}");
+        }
+        let c = chars("1丁目 23番4号");
+        assert_eq!(after_block_number(&c, 1), 4);
+        assert_eq!(after_block_number(&c, 6), 7);
+        let c = chars("1-23");
+        assert_eq!(after_block_number(&c, 1), 2);
+    }
+
+    #[test]
+    fn address_boundaries() {
+        let c = chars("尼崎市東七松町");
+        assert!(address_boundary(&c, 3));
+        assert!(!address_boundary(&c, 4));
+        assert!(address_boundary(&c, 0));
+        let c = chars("住所:東七松町");
+        assert!(address_boundary(&c, 3));
+    }
+}

@@ -1,0 +1,274 @@
+//! Corroboration: around each place a record was found, look for its other fields (birth date,
+//! postal code, name tokens, address prefixes) in the record-scoped Bloom filter, then score.
+
+use std::collections::{BTreeSet, HashMap};
+
+use fingerprints::FieldKind;
+use fingerprints::normalize::parse_date_prefix;
+
+use super::{Accumulator, BlockScan, Group};
+use crate::{Confidence, Span};
+
+/// Lines longer than this (characters) are not taken whole into a proximity window.
+const MAX_LINE_WINDOW: usize = 4096;
+
+/// A low-entropy value found in the block (a date or postal code), checked only near hits.
+#[derive(Debug)]
+struct Weak {
+    start: usize,
+    end: usize,
+    canonical: String,
+}
+
+impl BlockScan<'_> {
+    /// Pass 3: group each record's hits by proximity, corroborate, score, accumulate.
+    pub(crate) fn corroborate(&mut self, acc: &mut Accumulator) {
+        if self.hits.is_empty() {
+            return;
+        }
+        let dates = self.dates();
+        let postals = self.postal_codes();
+        let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, hit) in self.hits.iter().enumerate() {
+            for &r in &hit.records {
+                by_record.entry(r).or_default().push(i);
+            }
+        }
+        let w = self.m.config.proximity_chars;
+        let mut records: Vec<(u32, Vec<usize>)> = by_record.into_iter().collect();
+        records.sort_unstable_by_key(|(r, _)| *r);
+        for (record, mut his) in records {
+            his.sort_by_key(|&h| (self.hits[h].start, self.hits[h].end));
+            let mut c = 0;
+            while c < his.len() {
+                // A group: hits chained within the window or on the same line.
+                let first = &self.hits[his[c]];
+                let (mut gs, mut ge) = (first.start, first.end);
+                let (_, mut window_end) = self.window(gs, ge, w);
+                let mut d = c + 1;
+                while d < his.len() && self.hits[his[d]].start < window_end {
+                    let h = &self.hits[his[d]];
+                    gs = gs.min(h.start);
+                    ge = ge.max(h.end);
+                    window_end = self.window(gs, ge, w).1;
+                    d += 1;
+                }
+                let group =
+                    self.group(record, &his[c..d], self.window(gs, ge, w), &dates, &postals);
+                if let Some(group) = group {
+                    acc.add(record, group);
+                }
+                c = d;
+            }
+        }
+    }
+
+    /// The proximity window of `start..end`: `w` characters either side, widened to the whole
+    /// line when the line is not too long.
+    fn window(&self, start: usize, end: usize, w: usize) -> (usize, usize) {
+        let chars = &self.t.chars;
+        let mut ws = start.saturating_sub(w);
+        let mut we = (end + w).min(chars.len());
+        let line_start = chars[..start]
+            .iter()
+            .rev()
+            .take(MAX_LINE_WINDOW)
+            .position(|&c| c == '\n')
+            .map(|p| start - p);
+        if let Some(ls) = line_start {
+            ws = ws.min(ls);
+        } else if start <= MAX_LINE_WINDOW {
+            ws = 0;
+        }
+        let line_end = chars[end..]
+            .iter()
+            .take(MAX_LINE_WINDOW)
+            .position(|&c| c == '\n')
+            .map(|p| end + p);
+        if let Some(le) = line_end {
+            we = we.max(le);
+        } else if chars.len() - end <= MAX_LINE_WINDOW {
+            we = chars.len();
+        }
+        (ws, we)
+    }
+
+    /// Scores one group of a record's hits, after looking for its other fields in the window.
+    fn group(
+        &self,
+        record: u32,
+        hit_ids: &[usize],
+        (ws, we): (usize, usize),
+        dates: &[Weak],
+        postals: &[Weak],
+    ) -> Option<Group> {
+        let bundle = &self.m.bundle;
+        let mut kinds: BTreeSet<FieldKind> = BTreeSet::new();
+        let mut spans: Vec<(usize, usize, FieldKind)> = Vec::new();
+        for &h in hit_ids {
+            let hit = &self.hits[h];
+            kinds.insert(hit.kind);
+            spans.push((hit.start, hit.end, hit.kind));
+        }
+        let in_window = |s: usize, e: usize| s >= ws && e <= we;
+        for (kind, weak) in [
+            (FieldKind::BirthDate, dates),
+            (FieldKind::PostalCode, postals),
+        ] {
+            if let Some(v) = weak.iter().find(|v| {
+                in_window(v.start, v.end) && bundle.corroborates(record, kind, &v.canonical)
+            }) {
+                kinds.insert(kind);
+                spans.push((v.start, v.end, kind));
+            }
+        }
+        if !kinds.contains(&FieldKind::Name) && !kinds.contains(&FieldKind::NameKana) {
+            // Single name tokens: two different ones (family and given name, kanji or kana)
+            // stand for the name.
+            let mut found: Vec<(usize, usize, FieldKind, String)> = Vec::new();
+            let lo = self.edges.partition_point(|e| e.start < ws);
+            for e in self.edges[lo..].iter().take_while(|e| e.start < we) {
+                if e.end > we {
+                    continue;
+                }
+                let token = self.t.string(e.start, e.end);
+                if found.iter().any(|f| f.3 == token) {
+                    continue;
+                }
+                for kind in [FieldKind::Name, FieldKind::NameKana] {
+                    if bundle.corroborates(record, kind, &token) {
+                        found.push((e.start, e.end, kind, token));
+                        break;
+                    }
+                }
+                if found.len() >= 2 {
+                    break;
+                }
+            }
+            if found.len() >= 2 {
+                for (s, e, kind, _) in found {
+                    kinds.insert(kind);
+                    spans.push((s, e, kind));
+                }
+            }
+        }
+        if !kinds.contains(&FieldKind::Address)
+            && let Some(a) = self.addresses.iter().find(|a| {
+                in_window(a.start, a.end)
+                    && bundle.corroborates(record, FieldKind::Address, &a.canonical)
+            })
+        {
+            kinds.insert(FieldKind::Address);
+            spans.push((a.start, a.end, FieldKind::Address));
+        }
+        let confidence = confidence(&kinds)?;
+        let mut spans: Vec<Span> = spans
+            .into_iter()
+            .map(|(s, e, kind)| {
+                let (start, end) = self.t.byte_span(s, e);
+                Span { start, end, kind }
+            })
+            .collect();
+        spans.sort();
+        spans.dedup();
+        Some(Group {
+            confidence,
+            fields: kinds.into_iter().collect(),
+            spans,
+            occurrences: 1,
+        })
+    }
+
+    /// Every date in the block, in any notation `parse_date_prefix` reads.
+    fn dates(&self) -> Vec<Weak> {
+        let chars = &self.t.chars;
+        let mut out = Vec::new();
+        for i in 0..chars.len() {
+            let c = chars[i];
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let starts = match c {
+                '0'..='9' => !prev.is_some_and(|p| p.is_ascii_digit()),
+                '明' | '大' | '昭' | '平' | '令' => true,
+                'm' | 't' | 's' | 'h' | 'r' => {
+                    !prev.is_some_and(|p| p.is_ascii_alphanumeric())
+                        && chars
+                            .get(i + 1)
+                            .is_some_and(|n| n.is_ascii_digit() || *n == '.')
+                }
+                _ => false,
+            };
+            if !starts {
+                continue;
+            }
+            let end = chars.len().min(i + 16);
+            if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
+                out.push(Weak {
+                    start: i,
+                    end: i + used,
+                    canonical: date.canonical(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Every postal code (`660-0051`, `6600051`) in the block.
+    fn postal_codes(&self) -> Vec<Weak> {
+        let chars = &self.t.chars;
+        let mut out = Vec::new();
+        for i in 0..chars.len() {
+            if chars[i].is_ascii_digit()
+                && (i == 0 || !chars[i - 1].is_ascii_digit())
+                && let Some((canonical, used)) = postal_candidate(&chars[i..])
+            {
+                out.push(Weak {
+                    start: i,
+                    end: i + used,
+                    canonical,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The confidence of a group of fields of one record.
+///
+/// Dimensions: each strong identifier (phone, e-mail, account number, My Number) counts once;
+/// the name counts once whether found in kanji, kana or both; the birth date, the address and
+/// an `other` value count once each. A postal code is listed but does not count: it says no more
+/// than the town part of an address.
+///
+/// - high: a strong identifier and at least one more dimension, or three dimensions;
+/// - medium: two dimensions;
+/// - low: one dimension other than the birth date.
+pub(crate) fn confidence(kinds: &BTreeSet<FieldKind>) -> Option<Confidence> {
+    let strong = kinds.iter().filter(|k| k.is_strong()).count();
+    let name = kinds.contains(&FieldKind::Name) || kinds.contains(&FieldKind::NameKana);
+    let dims = strong
+        + usize::from(name)
+        + usize::from(kinds.contains(&FieldKind::BirthDate))
+        + usize::from(kinds.contains(&FieldKind::Address))
+        + usize::from(kinds.contains(&FieldKind::Other));
+    if dims >= 3 || (strong >= 1 && dims >= 2) {
+        Some(Confidence::High)
+    } else if dims == 2 {
+        Some(Confidence::Medium)
+    } else if dims == 1 && !kinds.contains(&FieldKind::BirthDate) {
+        Some(Confidence::Low)
+    } else {
+        None
+    }
+}
+
+/// A postal code at the start of `s`: `660-0051` or `6600051`, not part of a longer number.
+fn postal_candidate(s: &[char]) -> Option<(String, usize)> {
+    let digit = |i: usize| s.get(i).is_some_and(char::is_ascii_digit);
+    if (0..3).all(digit) && s.get(3) == Some(&'-') && (4..8).all(digit) && !digit(8) {
+        Some((s[..3].iter().chain(&s[4..8]).collect(), 8))
+    } else if (0..7).all(digit) && !digit(7) {
+        Some((s[..7].iter().collect(), 7))
+    } else {
+        None
+    }
+}

@@ -1,0 +1,281 @@
+//! The scan of one document: candidates → keyed hashes → bundle → corroboration → findings.
+
+mod candidates;
+mod corroborate;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use fingerprints::{Bundle, FieldKind, SecretKey};
+
+use crate::decode::decode;
+use crate::html::{extract_text, is_html};
+use crate::index::Index;
+use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
+use text::{FoldedText, blocks};
+
+/// One document to scan: its bytes and what the fetcher knows about them.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    /// The raw bytes, in any encoding.
+    pub bytes: &'a [u8],
+    /// The declared charset (HTTP `Content-Type` parameter or similar), if any.
+    pub charset: Option<&'a str>,
+    /// The declared content type (`text/html`, `text/plain`, …), if any.
+    pub content_type: Option<&'a str>,
+}
+
+impl<'a> Document<'a> {
+    /// A document with nothing declared: encoding and format are detected.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Document {
+            bytes,
+            charset: None,
+            content_type: None,
+        }
+    }
+
+    /// Sets the declared charset.
+    pub fn with_charset(mut self, charset: Option<&'a str>) -> Self {
+        self.charset = charset;
+        self
+    }
+
+    /// Sets the declared content type.
+    pub fn with_content_type(mut self, content_type: Option<&'a str>) -> Self {
+        self.content_type = content_type;
+        self
+    }
+}
+
+/// A loaded bundle plus the structures built from it; immutable, share it across threads.
+///
+/// See the crate documentation for the detection model.
+pub struct Matcher {
+    bundle: Bundle,
+    index: Index,
+    config: MatcherConfig,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("bundle", &self.bundle)
+            .field("index", &self.index)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Matcher {
+    /// Builds a matcher from a loaded bundle.
+    pub fn new(bundle: Bundle, config: MatcherConfig) -> Result<Matcher, Error> {
+        let index = Index::build(&bundle)?;
+        Ok(Matcher {
+            bundle,
+            index,
+            config,
+        })
+    }
+
+    /// Opens a bundle file with its key and builds a matcher. A wrong key or a corrupt or
+    /// truncated bundle is refused with an error that says which.
+    pub fn open(path: &Path, key: &SecretKey, config: MatcherConfig) -> Result<Matcher, Error> {
+        Matcher::new(Bundle::open(path, key)?, config)
+    }
+
+    /// The bundle.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &MatcherConfig {
+        &self.config
+    }
+
+    /// Approximate heap bytes of the bundle and the load-time index.
+    pub fn heap_bytes(&self) -> usize {
+        self.bundle.heap_bytes() + self.index.heap_bytes()
+    }
+
+    /// Number of distinct token sequences (names, readings, addresses) in the automaton.
+    pub fn automaton_patterns(&self) -> usize {
+        self.index.patterns()
+    }
+
+    /// Scans one document: decodes it, extracts the text of HTML, and finds records.
+    pub fn scan(&self, doc: &Document<'_>) -> ScanReport {
+        let bytes = doc.bytes.len() as u64;
+        let decoded = match decode(doc.bytes, doc.charset, self.config.max_document_bytes) {
+            Ok(d) => d,
+            Err((reason, enc)) => {
+                return ScanReport {
+                    bytes,
+                    encoding: enc.name(),
+                    format: TextFormat::Plain,
+                    truncated: false,
+                    skipped: Some(reason),
+                    findings: Vec::new(),
+                };
+            }
+        };
+        let (format, findings) = if is_html(&decoded.text, doc.content_type) {
+            (
+                TextFormat::Html,
+                self.scan_text(&extract_text(&decoded.text)),
+            )
+        } else {
+            (TextFormat::Plain, self.scan_text(&decoded.text))
+        };
+        ScanReport {
+            bytes,
+            encoding: decoded.encoding.name(),
+            format,
+            truncated: decoded.truncated,
+            skipped: None,
+            findings,
+        }
+    }
+
+    /// Finds records in text. Spans are byte offsets into `text`.
+    pub fn scan_text(&self, text: &str) -> Vec<Finding> {
+        let mut acc = Accumulator::default();
+        let mut buf = FoldedText::default();
+        for (offset, block) in blocks(text) {
+            let folded = FoldedText::fold(block, offset, buf);
+            let mut scan = BlockScan::new(self, &folded);
+            scan.find_candidates();
+            scan.walk_multi_token();
+            scan.corroborate(&mut acc);
+            buf = folded;
+        }
+        acc.into_findings(&self.bundle)
+    }
+}
+
+/// A field of one or more records found at a place in the block (character indices).
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub kind: FieldKind,
+    pub start: usize,
+    pub end: usize,
+    pub records: Vec<u32>,
+}
+
+/// A confirmed token of the register's vocabulary at `start..end` (character indices).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Edge {
+    pub start: usize,
+    pub end: usize,
+    pub id: u32,
+}
+
+/// A town followed by block numbers, as an address prefix in canonical form.
+#[derive(Debug, Clone)]
+pub(crate) struct AddressPath {
+    pub start: usize,
+    pub end: usize,
+    pub canonical: String,
+}
+
+/// Per-block scanning state.
+pub(crate) struct BlockScan<'m> {
+    m: &'m Matcher,
+    t: &'m FoldedText,
+    edges: Vec<Edge>,
+    hits: Vec<Hit>,
+    addresses: Vec<AddressPath>,
+    token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
+}
+
+impl<'m> BlockScan<'m> {
+    fn new(m: &'m Matcher, t: &'m FoldedText) -> Self {
+        BlockScan {
+            m,
+            t,
+            edges: Vec::new(),
+            hits: Vec::new(),
+            addresses: Vec::new(),
+            token_cache: HashMap::default(),
+        }
+    }
+}
+
+/// The best group of each record found so far in a document.
+#[derive(Default)]
+pub(crate) struct Accumulator {
+    best: HashMap<u32, Group>,
+}
+
+/// One group of a record's fields found close together.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub confidence: Confidence,
+    pub fields: Vec<FieldKind>,
+    pub spans: Vec<Span>,
+    pub occurrences: u32,
+}
+
+impl Accumulator {
+    pub(crate) fn add(&mut self, record: u32, group: Group) {
+        match self.best.get_mut(&record) {
+            Some(g) => {
+                let occurrences = g.occurrences + 1;
+                if (group.confidence, group.fields.len()) > (g.confidence, g.fields.len()) {
+                    *g = group;
+                }
+                g.occurrences = occurrences;
+            }
+            None => {
+                self.best.insert(record, group);
+            }
+        }
+    }
+
+    fn into_findings(self, bundle: &Bundle) -> Vec<Finding> {
+        let mut out: Vec<Finding> = self
+            .best
+            .into_iter()
+            .filter_map(|(rec, g)| {
+                Some(Finding {
+                    record: bundle.record_ref(rec)?,
+                    confidence: g.confidence,
+                    fields: g.fields,
+                    spans: g.spans,
+                    occurrences: g.occurrences,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.confidence
+                .cmp(&a.confidence)
+                .then(b.fields.len().cmp(&a.fields.len()))
+                .then(a.record.cmp(&b.record))
+        });
+        out
+    }
+}
+
+/// Hasher for keys that already are keyed 64-bit hashes.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub(crate) type BuildIdentity = std::hash::BuildHasherDefault<IdentityHasher>;

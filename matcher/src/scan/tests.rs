@@ -1,0 +1,393 @@
+//! Table-driven tests of the scan over a small synthetic register.
+
+use std::sync::OnceLock;
+
+use fingerprints::records::Row;
+use fingerprints::synth::{self, Resident};
+use fingerprints::{BundleBuilder, FieldKind, SecretKey};
+
+use super::*;
+
+const KINDS: [FieldKind; 9] = [
+    FieldKind::Name,
+    FieldKind::NameKana,
+    FieldKind::BirthDate,
+    FieldKind::PostalCode,
+    FieldKind::Address,
+    FieldKind::Phone,
+    FieldKind::AccountNumber,
+    FieldKind::NationalId,
+    FieldKind::Email,
+];
+
+fn rows(residents: &[Resident]) -> Vec<Row> {
+    residents
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let v = r.register_row();
+            Row {
+                line: i as u64 + 2,
+                id: v[0].clone(),
+                fields: KINDS
+                    .iter()
+                    .zip(&v[1..])
+                    .enumerate()
+                    .filter(|(_, (_, val))| !val.is_empty())
+                    .map(|(c, (k, val))| (*k, c + 1, val.clone()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn fixture() -> &'static (Matcher, Vec<Resident>) {
+    static F: OnceLock<(Matcher, Vec<Resident>)> = OnceLock::new();
+    F.get_or_init(|| {
+        let residents = synth::residents(2_000, 11);
+        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
+        b.add_rows(rows(&residents));
+        let (bundle, _) = b.finish().expect("bundle");
+        let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+        (m, residents)
+    })
+}
+
+/// Finds the record ref of resident `i`'s finding in `text`.
+fn finding_for(text: &str, i: usize) -> Option<Finding> {
+    let (m, residents) = fixture();
+    let want = m.bundle().hasher().record_ref(&residents[i].id);
+    m.scan_text(text).into_iter().find(|f| f.record == want)
+}
+
+fn r(i: usize) -> &'static Resident {
+    &fixture().1[i]
+}
+
+fn kana_hiragana(s: &str) -> String {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x30A1..=0x30F6 => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' | '-' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+fn era(y: u16, m: u8, d: u8) -> String {
+    let (name, start) = if (y, m, d) >= (1989, 1, 8) {
+        ("平成", 1988)
+    } else {
+        ("昭和", 1925)
+    };
+    let ey = y - start;
+    if ey == 1 {
+        format!("{name}元年{m}月{d}日")
+    } else {
+        format!("{name}{ey}年{m}月{d}日")
+    }
+}
+
+fn address_short(x: &Resident) -> String {
+    match x.chome {
+        Some(c) => format!("{}{}-{}-{}", x.town, c, x.ban, x.go),
+        None => format!("{}{}-{}", x.town, x.ban, x.go),
+    }
+}
+
+#[test]
+fn notations_of_one_resident() {
+    type Case = (
+        &'static str,
+        fn(&Resident) -> String,
+        Confidence,
+        &'static [FieldKind],
+    );
+    let cases: [Case; 12] = [
+        (
+            "register row as CSV",
+            |x| x.register_row().join(","),
+            Confidence::High,
+            &[FieldKind::Name, FieldKind::Phone, FieldKind::NationalId],
+        ),
+        (
+            "name without space + era date",
+            |x| {
+                format!("{}{}さん（{}生まれ）", x.family, x.given, {
+                    let (y, m, d) = x.birth;
+                    era(y, m, d)
+                })
+            },
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::BirthDate],
+        ),
+        (
+            "hiragana reading with ideographic space + slash date",
+            |x| {
+                let (y, m, d) = x.birth;
+                format!(
+                    "{}　{} {y}/{m}/{d}",
+                    kana_hiragana(&x.family_kana),
+                    kana_hiragana(&x.given_kana)
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::NameKana, FieldKind::BirthDate],
+        ),
+        (
+            "phone with +81 alone",
+            |x| format!("call +81-{}", &x.phone[1..]),
+            Confidence::Low,
+            &[FieldKind::Phone],
+        ),
+        (
+            "phone in parentheses + name",
+            |x| {
+                format!(
+                    "{} {} ({}){}-{}",
+                    x.family,
+                    x.given,
+                    &x.phone[..2],
+                    &x.phone[2..6],
+                    &x.phone[6..]
+                )
+            },
+            Confidence::High,
+            &[FieldKind::Name, FieldKind::Phone],
+        ),
+        (
+            "grouped My Number + full-width",
+            |x| {
+                let n = &x.national_id;
+                full_width(&format!("{}-{}-{}", &n[..4], &n[4..8], &n[8..]))
+            },
+            Confidence::Low,
+            &[FieldKind::NationalId],
+        ),
+        (
+            "bank triple + name",
+            |x| {
+                format!(
+                    "{}\t{}\t{} {} {}",
+                    x.name(),
+                    x.bank_code,
+                    x.branch_code,
+                    x.account_type,
+                    x.account_number
+                )
+            },
+            Confidence::High,
+            &[FieldKind::AccountNumber, FieldKind::Name],
+        ),
+        (
+            "short address + name",
+            |x| format!("{}様 {}", x.name(), address_short(x)),
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::Address],
+        ),
+        (
+            "full address with kanji chome + kana",
+            |x| {
+                let chome = x
+                    .chome
+                    .map(|c| {
+                        format!(
+                            "{}丁目",
+                            ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+                                [usize::from(c % 10)]
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "〒{} 兵庫県尼崎市{}{}{}番{}号 {}",
+                    x.postal_code_dashed(),
+                    x.town,
+                    chome,
+                    x.ban,
+                    x.go,
+                    x.name_kana()
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::NameKana, FieldKind::Address],
+        ),
+        (
+            "email alone",
+            |x| {
+                format!(
+                    "mailto:{}",
+                    x.email.clone().unwrap_or_default().to_uppercase()
+                )
+            },
+            Confidence::Low,
+            &[FieldKind::Email],
+        ),
+        (
+            "JSON with English keys",
+            |x| {
+                format!(
+                    r#"{{"name":"{}","dob":"{}","tel":"{}"}}"#,
+                    x.name(),
+                    x.birth_date_iso(),
+                    x.phone
+                )
+            },
+            Confidence::High,
+            &[FieldKind::Name, FieldKind::BirthDate, FieldKind::Phone],
+        ),
+        (
+            "family and given in separate JSON fields + account",
+            |x| {
+                format!(
+                    r#"{{"family":"{}","given":"{}","acct":"{}"}}"#,
+                    x.family, x.given, x.account_number
+                )
+            },
+            Confidence::High,
+            &[FieldKind::Name, FieldKind::AccountNumber],
+        ),
+    ];
+    // Residents with an e-mail address and a chome, so every case applies.
+    let idx = (0..fixture().1.len())
+        .find(|&i| r(i).email.is_some() && r(i).chome.is_some_and(|c| c < 10))
+        .expect("a resident with e-mail and chome");
+    let x = r(idx);
+    for (what, make, conf, kinds) in cases {
+        let text = make(x);
+        let f = finding_for(&text, idx).unwrap_or_else(|| panic!("{what}: not found in {text:?}"));
+        assert_eq!(f.confidence, conf, "{what}: {text:?} gave {:?}", f.fields);
+        for k in kinds {
+            assert!(
+                f.fields.contains(k),
+                "{what}: {k} missing from {:?}",
+                f.fields
+            );
+        }
+        for s in &f.spans {
+            assert!(
+                text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+                "{what}"
+            );
+        }
+    }
+}
+
+#[test]
+fn lookalikes_raise_nothing() {
+    let (m, _) = fixture();
+    let others = synth::non_residents(200, 11);
+    for x in &others {
+        let text = format!(
+            "{},{},{},{},{}",
+            x.phone_dashed(),
+            x.national_id,
+            x.account_number,
+            x.email.clone().unwrap_or_default(),
+            x.birth_date_iso()
+        );
+        let found = m.scan_text(&text);
+        assert!(found.is_empty(), "{text:?} gave {found:?}");
+    }
+    let prose =
+        "今日は良い天気です。東京都千代田区1-1-1 電話 03-0000-0000 1999-12-31 test@example.com";
+    assert!(m.scan_text(prose).is_empty());
+}
+
+#[test]
+fn town_inside_a_longer_town_is_not_an_address() {
+    let t: Vec<char> = "尼崎市東七松町".chars().collect();
+    assert_eq!(t.len(), 7);
+    let (m, _) = fixture();
+    // Whatever residents live in 七松町, "東七松町" written before the numbers must not be read
+    // as their address.
+    let xs: Vec<&Resident> = fixture().1.iter().filter(|x| x.town == "七松町").collect();
+    for x in xs {
+        let text = match x.chome {
+            Some(c) => format!("東七松町{}-{}-{}", c, x.ban, x.go),
+            None => format!("東七松町{}-{}", x.ban, x.go),
+        };
+        let want = m.bundle().hasher().record_ref(&x.id);
+        assert!(
+            !m.scan_text(&text).iter().any(|f| f.record == want),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn documents_are_decoded_and_html_extracted() {
+    let (m, _) = fixture();
+    let x = r(5);
+    let row = format!(
+        "<html><body><table><tr><td>{}</td><td>{}</td><td>{}</td></tr></table></body></html>",
+        x.name(),
+        x.birth_date_iso(),
+        x.phone_dashed()
+    );
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&row);
+    let report = m.scan(&Document::new(&sjis));
+    assert_eq!(report.encoding, "Shift_JIS");
+    assert_eq!(report.format, TextFormat::Html);
+    let want = m.bundle().hasher().record_ref(&x.id);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.record == want)
+        .expect("found");
+    assert_eq!(f.confidence, Confidence::High);
+
+    let binary = [0u8, 1, 2, 3, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9];
+    let report = m.scan(&Document::new(&binary));
+    assert_eq!(report.skipped, Some(crate::SkipReason::Binary));
+}
+
+#[test]
+fn cap_truncates() {
+    let (m, _) = fixture();
+    let cfg = MatcherConfig {
+        max_document_bytes: 10,
+        ..MatcherConfig::default()
+    };
+    let small = Matcher::new(
+        fingerprints::Bundle::from_bytes(
+            &m.bundle()
+                .to_bytes(&SecretKey::from_bytes([3; 32]))
+                .expect("encode"),
+            &SecretKey::from_bytes([3; 32]),
+        )
+        .expect("decode"),
+        cfg,
+    )
+    .expect("matcher");
+    let report = small.scan(&Document::new(r(1).register_row().join(",").as_bytes()));
+    assert!(report.truncated);
+    assert!(report.findings.is_empty());
+}
+
+#[test]
+fn confidence_rules() {
+    use FieldKind::*;
+    let cases: [(&[FieldKind], Option<Confidence>); 9] = [
+        (&[Phone], Some(Confidence::Low)),
+        (&[Name], Some(Confidence::Low)),
+        (&[BirthDate], None),
+        (&[Name, NameKana], Some(Confidence::Low)),
+        (&[Name, BirthDate], Some(Confidence::Medium)),
+        (&[Name, PostalCode], Some(Confidence::Low)),
+        (&[Phone, BirthDate], Some(Confidence::High)),
+        (&[Name, BirthDate, Address], Some(Confidence::High)),
+        (&[Phone, AccountNumber], Some(Confidence::High)),
+    ];
+    for (kinds, want) in cases {
+        let set = kinds.iter().copied().collect();
+        assert_eq!(corroborate::confidence(&set), want, "{kinds:?}");
+    }
+}

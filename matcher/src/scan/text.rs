@@ -1,0 +1,142 @@
+//! A block of document text folded character by character, with the source byte span of every
+//! folded character.
+
+use fingerprints::normalize::Folder;
+
+/// Blocks are cut at a line break once they reach this many bytes (or at any character when a
+/// line is much longer), which bounds the memory a scan needs whatever the document size.
+pub(crate) const BLOCK_BYTES: usize = 1 << 20;
+
+/// Folded text of one block.
+#[derive(Debug, Default)]
+pub(crate) struct FoldedText {
+    pub chars: Vec<char>,
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+    offset: usize,
+}
+
+impl FoldedText {
+    /// Folds `block`, which starts at byte `offset` of the document text.
+    pub(crate) fn fold(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
+        let FoldedText {
+            mut chars,
+            mut starts,
+            mut ends,
+            ..
+        } = buf;
+        chars.clear();
+        starts.clear();
+        ends.clear();
+        chars.reserve(block.len());
+        starts.reserve(block.len());
+        ends.reserve(block.len());
+        if block.is_ascii() {
+            for (i, b) in block.bytes().enumerate() {
+                chars.push(char::from(b.to_ascii_lowercase()));
+                starts.push(i as u32);
+                ends.push(i as u32 + 1);
+            }
+        } else {
+            for f in Folder::new(block) {
+                chars.push(f.ch);
+                starts.push(f.start as u32);
+                ends.push(f.end as u32);
+            }
+        }
+        FoldedText {
+            chars,
+            starts,
+            ends,
+            offset,
+        }
+    }
+
+    /// Number of folded characters.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// Document byte span of folded characters `a..b` (`a < b`).
+    pub(crate) fn byte_span(&self, a: usize, b: usize) -> (usize, usize) {
+        let s = self.starts.get(a).copied().unwrap_or(0) as usize;
+        let e = b
+            .checked_sub(1)
+            .and_then(|k| self.ends.get(k))
+            .copied()
+            .unwrap_or(0) as usize;
+        (self.offset + s, self.offset + e.max(s))
+    }
+
+    /// The folded characters `a..b` as a string.
+    pub(crate) fn string(&self, a: usize, b: usize) -> String {
+        self.chars[a..b].iter().collect()
+    }
+}
+
+/// Splits `text` into blocks of about [`BLOCK_BYTES`], at line breaks where possible.
+pub(crate) fn blocks(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let start = pos;
+        let rest = &text[start..];
+        let end = if rest.len() <= BLOCK_BYTES {
+            text.len()
+        } else {
+            let hard = floor_char_boundary(rest, BLOCK_BYTES);
+            let window = &rest[..hard];
+            let cut = window
+                .rfind('\n')
+                .filter(|&i| i >= hard / 2)
+                .or_else(|| window.rfind([' ', '\t']).filter(|&i| i >= hard / 2))
+                .map_or(hard, |i| i + 1);
+            start + cut
+        };
+        pos = end;
+        Some((start, &text[start..end]))
+    })
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_text_and_cut_at_lines() {
+        let line = "あいう,123,abc\n";
+        let text = line.repeat(BLOCK_BYTES / line.len() * 3);
+        let mut next = 0;
+        let mut n = 0;
+        for (off, b) in blocks(&text) {
+            assert_eq!(off, next);
+            assert!(b.len() <= BLOCK_BYTES);
+            assert!(b.ends_with('\n'));
+            next = off + b.len();
+            n += 1;
+        }
+        assert_eq!(next, text.len());
+        assert!(n >= 3);
+        let long = "長".repeat(BLOCK_BYTES);
+        let total: usize = blocks(&long).map(|(_, b)| b.len()).sum();
+        assert_eq!(total, long.len());
+    }
+
+    #[test]
+    fn spans_map_back() {
+        let f = FoldedText::fold("ｱ山田１", 10, FoldedText::default());
+        assert_eq!(f.string(0, f.len()), "ア山田1");
+        assert_eq!(f.byte_span(1, 3), (13, 19));
+        assert_eq!(f.byte_span(3, 4), (19, 22));
+    }
+}
