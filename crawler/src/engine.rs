@@ -205,7 +205,7 @@ impl Inner {
         match self.fetcher.fetch(id, url, source.network()).await {
             Err(e) => return self.failed(task, source, e).await,
             Ok(Outcome::Skipped { url, reason }) => self.stats.skipped(id, &url, reason),
-            Ok(Outcome::Fetched(fetched)) => self.fetched(task, source, fetched).await?,
+            Ok(Outcome::Fetched(fetched)) => self.fetched(task, source, *fetched).await?,
         }
         self.finished(task, source).await
     }

@@ -267,7 +267,8 @@ async fn politeness_interval_and_per_host_concurrency_hold() {
     starts.sort();
     for pair in starts.windows(2) {
         let gap = pair[1] - pair[0];
-        assert!(gap >= Duration::from_millis(55), "requests {gap:?} apart");
+        // 60 ms apart at the client; the server sees them at least ~45 ms apart.
+        assert!(gap >= Duration::from_millis(45), "requests {gap:?} apart");
     }
     assert_eq!(site.state.max_in_flight.load(Ordering::SeqCst), 1);
 

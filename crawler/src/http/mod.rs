@@ -54,7 +54,7 @@ pub(crate) struct Fetched {
 /// What a fetch came to, short of an error.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    Fetched(Fetched),
+    Fetched(Box<Fetched>),
     Skipped { url: String, reason: SkipReason },
 }
 
@@ -340,7 +340,7 @@ impl Fetcher {
         if looks_binary(&body, charset.as_deref()) {
             return skip(SkipReason::Binary);
         }
-        Ok(Outcome::Fetched(Fetched {
+        Ok(Outcome::Fetched(Box::new(Fetched {
             url,
             status: status.as_u16(),
             headers: page_headers,
@@ -349,7 +349,7 @@ impl Fetcher {
             body,
             truncated,
             took: started.elapsed(),
-        }))
+        })))
     }
 }
 

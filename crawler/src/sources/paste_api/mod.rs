@@ -91,7 +91,7 @@ impl PasteApi {
             items.push((date, url));
         }
         // Newest first to apply the cap, then oldest first to fetch in publication order.
-        items.sort_by(|a, b| b.0.cmp(&a.0));
+        items.sort_by_key(|item| std::cmp::Reverse(item.0));
         for (_, url) in items.drain(self.config.max_items_per_poll.min(items.len())..) {
             handled.skips.push((url.to_string(), SkipReason::PageLimit));
         }

@@ -1,0 +1,116 @@
+//! `leakwatch crawl`: runs the crawler on its own, its sink chosen by the config's `[sink]`.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use crawler::config::SinkConfig;
+use crawler::{CrawlConfig, Crawler, StatsSnapshot};
+use wire::{JsonlSink, PageSink};
+
+/// Arguments of `crawl`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Crawl configuration (TOML; see the README's "Crawler" section).
+    #[arg(long)]
+    config: PathBuf,
+    /// Crawl every source once and exit (the same as `crawler.once = true`).
+    #[arg(long)]
+    once: bool,
+    /// Only check the configuration, then exit.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut config = CrawlConfig::load(&args.config)?;
+    if args.once {
+        config.crawler.once = true;
+    }
+    if args.check {
+        eprintln!(
+            "{}: configuration is valid ({} sources)",
+            args.config.display(),
+            config.sources.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sink: Arc<dyn PageSink> = match &config.sink {
+        SinkConfig::Jsonl { path: None } => Arc::new(JsonlSink::new(Box::new(std::io::stdout()))),
+        SinkConfig::Jsonl { path: Some(path) } => {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening sink file {}", path.display()))?;
+            Arc::new(JsonlSink::new(Box::new(file)))
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let stats = runtime.block_on(async {
+        let crawler = Crawler::new(config, sink)?;
+        crawler.run_until(shutdown_signal()).await
+    })?;
+    summary(&stats);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM (Kubernetes stops pods with SIGTERM).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// One line per source on stderr: emitted, fetched, skips by reason, errors by kind.
+fn summary(stats: &StatsSnapshot) {
+    let mut sources: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (source, n) in &stats.emitted {
+        sources
+            .entry(source)
+            .or_default()
+            .push(format!("{n} emitted"));
+    }
+    for (source, n) in &stats.fetched {
+        sources
+            .entry(source)
+            .or_default()
+            .push(format!("{n} fetched"));
+    }
+    for ((source, reason), n) in &stats.skipped {
+        sources
+            .entry(source)
+            .or_default()
+            .push(format!("{n} skipped ({})", reason.as_str()));
+    }
+    for ((source, kind), n) in &stats.errors {
+        sources
+            .entry(source)
+            .or_default()
+            .push(format!("{n} errors ({kind})"));
+    }
+    for (source, parts) in sources {
+        eprintln!("{source}: {}", parts.join(", "));
+    }
+}
