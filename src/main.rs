@@ -29,6 +29,8 @@ enum Command {
     Fingerprint(cmd::fingerprint::Command),
     /// Write a deterministic synthetic register (residents.csv + schema.toml) for tests and demos.
     DemoData(cmd::demo_data::Args),
+    /// Find register records in files, directories or stdin (exit 0 none, 1 found, 2 error).
+    Scan(cmd::scan::Args),
     /// Crawl the configured paste sites, HTML listings, sites and onion services into pages.
     Crawl(cmd::crawl::Args),
 }
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Keygen(a) => cmd::keygen::run(a),
         Command::Fingerprint(c) => cmd::fingerprint::run(c),
         Command::DemoData(a) => cmd::demo_data::run(a),
+        Command::Scan(a) => cmd::scan::run(a),
         Command::Crawl(a) => cmd::crawl::run(a),
     };
     match result {

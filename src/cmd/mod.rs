@@ -4,3 +4,4 @@ pub mod crawl;
 pub mod demo_data;
 pub mod fingerprint;
 pub mod keygen;
+pub mod scan;

@@ -1,0 +1,320 @@
+//! `leakwatch scan`: find register records in files, directories or stdin.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use fingerprints::SecretKey;
+use matcher::{Confidence, Document, Matcher, MatcherConfig, ScanReport};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Output formats.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per document.
+    Jsonl,
+    /// A readable summary per document.
+    Text,
+}
+
+/// Arguments of `scan`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The fingerprint bundle.
+    #[arg(long)]
+    bundle: PathBuf,
+    /// Secret key file of the bundle.
+    #[arg(long)]
+    key_file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// Report (and exit 1 for) findings at or above this confidence: low, medium, high.
+    #[arg(long, default_value = "medium")]
+    min_confidence: Confidence,
+    /// Print documents without findings too.
+    #[arg(long)]
+    all: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Documents larger than this are scanned up to it and flagged truncated.
+    #[arg(long, default_value_t = matcher::default_max_document_bytes())]
+    max_document_bytes: usize,
+    /// Proximity window in characters for grouping a record's fields.
+    #[arg(long, default_value_t = matcher::default_proximity_chars())]
+    proximity_chars: usize,
+    /// Print a JSON summary (documents, bytes, throughput, load time, findings) to stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Files or directories (walked recursively); `-` reads stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding {
+    record: String,
+    confidence: Confidence,
+    fields: Vec<&'static str>,
+    spans: Vec<JsonSpan>,
+    #[serde(skip_serializing_if = "is_one")]
+    occurrences: u32,
+}
+
+#[derive(Serialize)]
+struct JsonSpan {
+    start: usize,
+    end: usize,
+    kind: &'static str,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    source: &'a str,
+    bytes: u64,
+    encoding: &'static str,
+    format: matcher::TextFormat,
+    truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<&'static str>,
+    findings: Vec<JsonFinding>,
+}
+
+#[derive(Default, Serialize)]
+struct Stats {
+    documents: u64,
+    bytes: u64,
+    skipped: u64,
+    truncated: u64,
+    errors: u64,
+    findings_high: u64,
+    findings_medium: u64,
+    findings_low: u64,
+    load_seconds: f64,
+    scan_seconds: f64,
+    mb_per_second: f64,
+    threads: usize,
+    matcher_heap_bytes: usize,
+}
+
+/// Files per parallel batch (results are printed in input order after each batch).
+const BATCH: usize = 256;
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+    let t0 = Instant::now();
+    let key = SecretKey::read(&a.key_file)?;
+    let config = MatcherConfig {
+        max_document_bytes: a.max_document_bytes,
+        proximity_chars: a.proximity_chars,
+        ..MatcherConfig::default()
+    };
+    let matcher = Matcher::open(&a.bundle, &key, config)?;
+    drop(key);
+    let mut stats = Stats {
+        load_seconds: t0.elapsed().as_secs_f64(),
+        threads,
+        matcher_heap_bytes: matcher.heap_bytes(),
+        ..Stats::default()
+    };
+
+    let t1 = Instant::now();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut errors = 0u64;
+    let mut found = false;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for p in &a.paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(a.max_document_bytes as u64 + 1)
+                .read_to_end(&mut bytes)
+                .context("reading stdin")?;
+            let report = matcher.scan(&Document::new(&bytes));
+            found |= emit(&mut out, &a, "-", &report, &mut stats)?;
+            continue;
+        }
+        if let Err(e) = walk(p, &mut files) {
+            eprintln!("leakwatch scan: {}: {e}", p.display());
+            errors += 1;
+        }
+    }
+    for batch in files.chunks(BATCH) {
+        let results: Vec<(String, std::io::Result<ScanReport>)> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|f| {
+                    let r = read_capped(f, a.max_document_bytes).map(|(bytes, total)| {
+                        let mut report = matcher.scan(&Document::new(&bytes));
+                        report.bytes = total;
+                        report.truncated |= total > bytes.len() as u64;
+                        report
+                    });
+                    (f.display().to_string(), r)
+                })
+                .collect()
+        });
+        for (name, r) in results {
+            match r {
+                Ok(report) => found |= emit(&mut out, &a, &name, &report, &mut stats)?,
+                Err(e) => {
+                    eprintln!("leakwatch scan: {name}: {e}");
+                    errors += 1;
+                }
+            }
+        }
+    }
+    out.flush().context("writing output")?;
+    stats.errors = errors;
+    stats.scan_seconds = t1.elapsed().as_secs_f64();
+    stats.mb_per_second = stats.bytes as f64 / 1e6 / stats.scan_seconds.max(1e-9);
+    if a.stats {
+        eprintln!("{}", serde_json::to_string(&stats)?);
+    }
+    Ok(if errors > 0 {
+        ExitCode::from(2)
+    } else if found {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads at most `cap + 1` bytes (so truncation shows) and the file's full size.
+fn read_capped(path: &Path, cap: usize) -> std::io::Result<(Vec<u8>, u64)> {
+    let f = std::fs::File::open(path)?;
+    let total = f.metadata()?.len();
+    let mut bytes = Vec::with_capacity((total as usize).min(cap + 1));
+    f.take(cap as u64 + 1).read_to_end(&mut bytes)?;
+    let read = bytes.len() as u64;
+    Ok((bytes, total.max(read)))
+}
+
+/// Collects regular files under `p` (sorted, symlinked directories not followed).
+fn walk(p: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(p)?;
+    if !meta.is_dir() {
+        files.push(p.to_path_buf());
+        return Ok(());
+    }
+    let mut stack = vec![p.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        let mut subdirs = Vec::new();
+        for e in entries {
+            let ft = e.file_type()?;
+            if ft.is_dir() {
+                subdirs.push(e.path());
+            } else if ft.is_file() || (ft.is_symlink() && e.path().is_file()) {
+                files.push(e.path());
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(())
+}
+
+fn emit(
+    out: &mut impl Write,
+    a: &Args,
+    source: &str,
+    report: &ScanReport,
+    stats: &mut Stats,
+) -> anyhow::Result<bool> {
+    stats.documents += 1;
+    stats.bytes += report.bytes;
+    stats.skipped += u64::from(report.skipped.is_some());
+    stats.truncated += u64::from(report.truncated);
+    for f in &report.findings {
+        match f.confidence {
+            Confidence::High => stats.findings_high += 1,
+            Confidence::Medium => stats.findings_medium += 1,
+            Confidence::Low => stats.findings_low += 1,
+        }
+    }
+    let shown: Vec<&matcher::Finding> = report.at_least(a.min_confidence).collect();
+    if shown.is_empty() && !a.all {
+        return Ok(false);
+    }
+    match a.format {
+        Format::Jsonl => {
+            let doc = JsonDoc {
+                source,
+                bytes: report.bytes,
+                encoding: report.encoding,
+                format: report.format,
+                truncated: report.truncated,
+                skipped: report.skipped.map(matcher::SkipReason::as_str),
+                findings: shown
+                    .iter()
+                    .map(|f| JsonFinding {
+                        record: f.record.to_string(),
+                        confidence: f.confidence,
+                        fields: f.fields.iter().map(|k| k.as_str()).collect(),
+                        spans: f
+                            .spans
+                            .iter()
+                            .map(|s| JsonSpan {
+                                start: s.start,
+                                end: s.end,
+                                kind: s.kind.as_str(),
+                            })
+                            .collect(),
+                        occurrences: f.occurrences,
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            let mut counts = [0usize; 3];
+            for f in &shown {
+                counts[f.confidence as usize] += 1;
+            }
+            let note = match (report.skipped, report.truncated) {
+                (Some(r), _) => format!(" (skipped: {})", r.as_str()),
+                (None, true) => " (truncated)".to_owned(),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "{source}: {} record(s): {} high, {} medium, {} low [{}, {} bytes]{note}",
+                shown.len(),
+                counts[2],
+                counts[1],
+                counts[0],
+                report.encoding,
+                report.bytes
+            )?;
+            for f in &shown {
+                let fields: Vec<&str> = f.fields.iter().map(|k| k.as_str()).collect();
+                writeln!(
+                    out,
+                    "  {}  {:<6}  {}",
+                    f.record,
+                    f.confidence.as_str(),
+                    fields.join(", ")
+                )?;
+            }
+        }
+    }
+    Ok(!shown.is_empty())
+}
