@@ -42,6 +42,7 @@ mod fxhash;
 mod hash;
 mod key;
 mod kind;
+pub mod leaks;
 pub mod normalize;
 pub mod records;
 mod schema;

@@ -1,0 +1,471 @@
+//! SYNTHETIC leak documents: residents from [`crate::synth`] written the way real leaks are
+//! written, for the matcher's evaluation, the benchmarks and the demo paste site.
+//!
+//! Every [`LeakForm`] renders a list of people into one document (bytes; one form is
+//! Shift_JIS). Each person's values are written in a notation drawn at random from the ones
+//! leaks use: era and Western dates, full-width digits, katakana / hiragana / half-width
+//! readings, names with and without (ideographic) spaces, addresses with and without
+//! prefecture and city and with 丁目/番/号 or hyphens, phones with `+81` or parentheses, grouped
+//! My Numbers and bank/branch/account triples. Rendering is deterministic in `seed`.
+//!
+//! ```
+//! use fingerprints::leaks::{LeakForm, render};
+//! use fingerprints::synth;
+//!
+//! let people = synth::residents(3, 1);
+//! let doc = render(LeakForm::Prose, &people, 7);
+//! assert!(String::from_utf8(doc).unwrap().contains(&people[0].family));
+//! ```
+
+use std::fmt::Write as _;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::synth::Resident;
+
+/// The shapes of leak document the evaluation covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LeakForm {
+    /// CSV with the register's own header and notation.
+    CsvRegister,
+    /// CSV with a subset of columns in shuffled order, values in mixed notations.
+    CsvSubset,
+    /// TSV with full-width digits and half-width kana.
+    TsvFullWidth,
+    /// JSON lines with English keys.
+    JsonLines,
+    /// An SQL `INSERT` dump.
+    SqlInsert,
+    /// An HTML "market listing" page with a table.
+    HtmlTable,
+    /// Japanese prose with the values inline.
+    Prose,
+    /// A Markdown table.
+    Markdown,
+    /// A Shift_JIS-encoded CSV.
+    CsvShiftJis,
+}
+
+impl LeakForm {
+    /// Every form.
+    pub const ALL: [LeakForm; 9] = [
+        LeakForm::CsvRegister,
+        LeakForm::CsvSubset,
+        LeakForm::TsvFullWidth,
+        LeakForm::JsonLines,
+        LeakForm::SqlInsert,
+        LeakForm::HtmlTable,
+        LeakForm::Prose,
+        LeakForm::Markdown,
+        LeakForm::CsvShiftJis,
+    ];
+
+    /// Short name, used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            LeakForm::CsvRegister => "csv-register",
+            LeakForm::CsvSubset => "csv-subset",
+            LeakForm::TsvFullWidth => "tsv-fullwidth",
+            LeakForm::JsonLines => "jsonl",
+            LeakForm::SqlInsert => "sql",
+            LeakForm::HtmlTable => "html-table",
+            LeakForm::Prose => "prose",
+            LeakForm::Markdown => "markdown",
+            LeakForm::CsvShiftJis => "csv-shift_jis",
+        }
+    }
+
+    /// The content type a paste site would serve it with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            LeakForm::HtmlTable => "text/html; charset=utf-8",
+            LeakForm::CsvShiftJis => "text/plain; charset=shift_jis",
+            _ => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+/// Renders `people` as one document of `form`.
+pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed ^ 0x6C65_616B_7321 ^ (form as u64) << 56);
+    let mut out = String::new();
+    match form {
+        LeakForm::CsvRegister => {
+            out.push_str(&crate::synth::REGISTER_HEADER.join(","));
+            out.push('\n');
+            for p in people {
+                out.push_str(&p.register_row().join(","));
+                out.push('\n');
+            }
+        }
+        LeakForm::CsvSubset | LeakForm::CsvShiftJis => {
+            out = csv_subset(people, &mut rng);
+        }
+        LeakForm::TsvFullWidth => {
+            out.push_str("氏名\tカナ\t生年月日\t電話\t個人番号\n");
+            for p in people {
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}",
+                    name(p, &mut rng),
+                    half_width_kana(&p.name_kana()),
+                    full_width(&date(p, &mut rng)),
+                    full_width(&phone(p, &mut rng)),
+                    full_width(&my_number(p, &mut rng)),
+                );
+            }
+        }
+        LeakForm::JsonLines => {
+            for p in people {
+                let _ = writeln!(
+                    out,
+                    "{{\"name\":\"{}\",\"kana\":\"{}\",\"dob\":\"{}\",\"address\":\"{}\",\"tel\":\"{}\",\"email\":\"{}\"}}",
+                    name(p, &mut rng),
+                    kana(p, &mut rng),
+                    date(p, &mut rng),
+                    address(p, &mut rng),
+                    phone(p, &mut rng),
+                    p.email.clone().unwrap_or_default()
+                );
+            }
+        }
+        LeakForm::SqlInsert => {
+            out.push_str("-- dump of table customers\nINSERT INTO `customers` (`name`, `birthday`, `address`, `phone`, `bank`, `branch`, `account`) VALUES\n");
+            for (i, p) in people.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "('{}','{}','{}','{}','{}','{}','{}')",
+                    name(p, &mut rng),
+                    date(p, &mut rng),
+                    address(p, &mut rng),
+                    phone(p, &mut rng),
+                    p.bank_code,
+                    p.branch_code,
+                    p.account_number
+                );
+                out.push_str(if i + 1 == people.len() { ";\n" } else { ",\n" });
+            }
+        }
+        LeakForm::HtmlTable => {
+            out.push_str("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fresh JP fullz &amp; more</title><style>td{padding:2px}</style></head><body>\n<h1>Amagasaki fullz - 0.5 BTC</h1><table class=\"listing\">\n<tr><th>氏名</th><th>生年月日</th><th>住所</th><th>電話番号</th></tr>\n");
+            for p in people {
+                let _ = writeln!(
+                    out,
+                    "<tr>\n  <td>{}</td>\n  <td>{}</td>\n  <td>{}</td>\n  <td>{}</td>\n</tr>",
+                    name(p, &mut rng),
+                    date(p, &mut rng),
+                    address(p, &mut rng),
+                    phone(p, &mut rng)
+                );
+            }
+            out.push_str("</table><p>contact: <a href=\"/contact\">seller</a></p></body></html>\n");
+        }
+        LeakForm::Prose => {
+            for p in people {
+                let n = name(p, &mut rng);
+                let d = date(p, &mut rng);
+                let a = address(p, &mut rng);
+                let t = phone(p, &mut rng);
+                match rng.below(3) {
+                    0 => {
+                        let _ = writeln!(
+                            out,
+                            "{n}さん（{d}生まれ）は{a}に住んでいます。連絡先は{t}です。"
+                        );
+                    }
+                    1 => {
+                        let _ = writeln!(
+                            out,
+                            "顧客：{n}様、生年月日{d}、電話番号{t}、口座 {} {} {} {}。",
+                            p.bank_code, p.branch_code, p.account_type, p.account_number
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            out,
+                            "{}（{}）、{d}生、個人番号{}。",
+                            n,
+                            kana(p, &mut rng),
+                            my_number(p, &mut rng)
+                        );
+                    }
+                }
+            }
+        }
+        LeakForm::Markdown => {
+            out.push_str("| 名前 | フリガナ | 生年月日 | 個人番号 |\n|---|---|---|---|\n");
+            for p in people {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    name(p, &mut rng),
+                    kana(p, &mut rng),
+                    date(p, &mut rng),
+                    my_number(p, &mut rng)
+                );
+            }
+        }
+    }
+    if form == LeakForm::CsvShiftJis {
+        encoding_rs::SHIFT_JIS.encode(&out).0.into_owned()
+    } else {
+        out.into_bytes()
+    }
+}
+
+/// Columns of [`LeakForm::CsvSubset`]: header and renderer.
+type Column = (&'static str, fn(&Resident, &mut Rng) -> String);
+
+fn csv_subset(people: &[Resident], rng: &mut Rng) -> String {
+    let identity: [Column; 2] = [("氏名", name), ("フリガナ", kana)];
+    let others: [Column; 6] = [
+        ("生年月日", date),
+        ("住所", address),
+        ("電話", phone),
+        ("個人番号", my_number),
+        ("口座", |p, _| {
+            format!("{} {} {}", p.bank_code, p.branch_code, p.account_number)
+        }),
+        ("〒", |p, _| p.postal_code_dashed()),
+    ];
+    let mut cols: Vec<Column> = vec![identity[rng.below(2) as usize]];
+    // Two to four other columns, in shuffled order.
+    let mut pool: Vec<Column> = others.to_vec();
+    let take = 2 + rng.below(3) as usize;
+    for _ in 0..take {
+        let i = rng.below(pool.len() as u64) as usize;
+        cols.push(pool.swap_remove(i));
+    }
+    for i in (1..cols.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        cols.swap(i, j);
+    }
+    let mut out = cols.iter().map(|c| c.0).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    for p in people {
+        let row: Vec<String> = cols.iter().map(|c| c.1(p, rng)).collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Name: with an ASCII space, an ideographic space, or none.
+fn name(p: &Resident, rng: &mut Rng) -> String {
+    let sep = ["", " ", "\u{3000}"][rng.below(3) as usize];
+    format!("{}{sep}{}", p.family, p.given)
+}
+
+/// Reading: katakana, hiragana or half-width katakana, spaced or not.
+fn kana(p: &Resident, rng: &mut Rng) -> String {
+    let sep = ["", " ", "\u{3000}"][rng.below(3) as usize];
+    let k = format!("{}{sep}{}", p.family_kana, p.given_kana);
+    match rng.below(3) {
+        0 => k,
+        1 => hiragana(&k),
+        _ => half_width_kana(&k),
+    }
+}
+
+/// Birth date in one of the notations leaks use.
+fn date(p: &Resident, rng: &mut Rng) -> String {
+    let (y, m, d) = p.birth;
+    match rng.below(7) {
+        0 => format!("{y:04}-{m:02}-{d:02}"),
+        1 => format!("{y}/{m}/{d}"),
+        2 => format!("{y}年{m}月{d}日"),
+        3 => format!("{y:04}{m:02}{d:02}"),
+        4 => era(y, m, d, true).unwrap_or_else(|| format!("{y}/{m:02}/{d:02}")),
+        5 => era(y, m, d, false).unwrap_or_else(|| format!("{y}.{m}.{d}")),
+        _ => format!("{y}.{m:02}.{d:02}"),
+    }
+}
+
+/// Era notation: `昭和50年3月2日` (kanji) or `S50.3.2`.
+fn era(y: u16, m: u8, d: u8, kanji: bool) -> Option<String> {
+    const ERAS: [(&str, char, (u16, u8, u8)); 4] = [
+        ("令和", 'R', (2019, 5, 1)),
+        ("平成", 'H', (1989, 1, 8)),
+        ("昭和", 'S', (1926, 12, 25)),
+        ("大正", 'T', (1912, 7, 30)),
+    ];
+    let (name, initial, start) = ERAS.iter().find(|e| (y, m, d) >= e.2)?;
+    let ey = y - start.0 + 1;
+    Some(if kanji {
+        if ey == 1 {
+            format!("{name}元年{m}月{d}日")
+        } else {
+            format!("{name}{ey}年{m}月{d}日")
+        }
+    } else {
+        format!("{initial}{ey}.{m}.{d}")
+    })
+}
+
+/// Address: register notation, without prefecture, without city, hyphenated, kanji 丁目,
+/// with postal code in front or building behind.
+fn address(p: &Resident, rng: &mut Rng) -> String {
+    let block = |hyphen: bool, kanji: bool| -> String {
+        match (p.chome, hyphen) {
+            (Some(c), true) => format!("{c}-{}-{}", p.ban, p.go),
+            (None, true) => format!("{}-{}", p.ban, p.go),
+            (Some(c), false) if kanji => {
+                format!(
+                    "{}丁目{}番{}号",
+                    KANJI_DIGITS[usize::from(c % 10)],
+                    p.ban,
+                    p.go
+                )
+            }
+            (Some(c), false) => format!("{c}丁目{}番{}号", p.ban, p.go),
+            (None, false) => format!("{}番{}号", p.ban, p.go),
+        }
+    };
+    let town = &p.town;
+    let mut a = match rng.below(6) {
+        0 => format!("兵庫県尼崎市{town}{}", block(false, false)),
+        1 => format!("尼崎市{town}{}", block(true, false)),
+        2 => format!("{town}{}", block(true, false)),
+        3 => format!("{town}{}", block(false, true)),
+        4 => format!(
+            "〒{} 兵庫県尼崎市{town}{}",
+            p.postal_code_dashed(),
+            block(true, false)
+        ),
+        _ => format!("尼崎市{town}{}", block(false, false)),
+    };
+    if let Some(b) = &p.building
+        && rng.below(2) == 0
+    {
+        a.push(' ');
+        a.push_str(b);
+    }
+    a
+}
+
+const KANJI_DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+/// Phone: dashed, plain, `+81-…`, `(06)…`.
+fn phone(p: &Resident, rng: &mut Rng) -> String {
+    let dashed = p.phone_dashed();
+    match rng.below(4) {
+        0 => dashed,
+        1 => p.phone.clone(),
+        2 => format!("+81-{}", dashed.trim_start_matches('0')),
+        _ => match dashed.split_once('-') {
+            Some((a, b)) => format!("({a}){b}"),
+            None => dashed,
+        },
+    }
+}
+
+/// My Number: plain or grouped 4-4-4 with spaces or hyphens.
+fn my_number(p: &Resident, rng: &mut Rng) -> String {
+    let n = &p.national_id;
+    match (rng.below(3), n.get(..4), n.get(4..8), n.get(8..)) {
+        (1, Some(a), Some(b), Some(c)) => format!("{a} {b} {c}"),
+        (2, Some(a), Some(b), Some(c)) => format!("{a}-{b}-{c}"),
+        _ => n.clone(),
+    }
+}
+
+/// ASCII digits and hyphens to full width.
+pub fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' | '-' | '+' | '(' | ')' | '/' | '.' => {
+                char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)
+            }
+            ' ' => '\u{3000}',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Katakana to hiragana.
+pub fn hiragana(s: &str) -> String {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x30A1..=0x30F6 => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+const FULL_KATAKANA: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
+const HALF_KATAKANA: &str = "ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝ";
+
+/// Katakana to half-width katakana (voiced kana become base + `ﾞ`/`ﾟ`).
+pub fn half_width_kana(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        match c {
+            '\u{3099}' => out.push('ﾞ'),
+            '\u{309A}' => out.push('ﾟ'),
+            ' ' | '\u{3000}' => out.push(' '),
+            _ => match FULL_KATAKANA.chars().position(|k| k == c) {
+                Some(i) => out.push(HALF_KATAKANA.chars().nth(i).unwrap_or(c)),
+                None => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+/// splitmix64: small, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::fold_str;
+
+    #[test]
+    fn notation_helpers_fold_back() {
+        assert_eq!(half_width_kana("ヤマダ ガク"), "ﾔﾏﾀﾞ ｶﾞｸ");
+        assert_eq!(fold_str(&half_width_kana("ヤマダ パン")), "ヤマダ パン");
+        assert_eq!(fold_str(&hiragana("ヤマダ")), "ヤマダ");
+        assert_eq!(fold_str(&full_width("06-1234")), "06-1234");
+        assert_eq!(era(1975, 3, 2, true).as_deref(), Some("昭和50年3月2日"));
+        assert_eq!(era(1989, 1, 8, true).as_deref(), Some("平成元年1月8日"));
+        assert_eq!(era(2019, 5, 1, false).as_deref(), Some("R1.5.1"));
+    }
+
+    #[test]
+    fn every_form_renders_every_person() {
+        let people = crate::synth::residents(20, 3);
+        for form in LeakForm::ALL {
+            let bytes = render(form, &people, 1);
+            let text = if form == LeakForm::CsvShiftJis {
+                encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned()
+            } else {
+                String::from_utf8(bytes).expect("utf-8")
+            };
+            for p in &people {
+                let folded = fold_str(&text);
+                let family = fold_str(&p.family);
+                let family_kana = fold_str(&p.family_kana);
+                assert!(
+                    folded.contains(&family) || folded.contains(&family_kana),
+                    "{} lacks {}",
+                    form.name(),
+                    p.id
+                );
+            }
+        }
+    }
+}
