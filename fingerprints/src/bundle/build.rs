@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// False-positive rate of the corroborator Bloom filter.
-const CORROBORATOR_FP_RATE: f64 = 1e-4;
+const CORROBORATOR_FP_RATE: f64 = 1e-6;
 /// Bits per item of the hot-path filter.
 const FILTER_BITS_PER_ITEM: usize = 16;
 /// Rows normalized per parallel batch.

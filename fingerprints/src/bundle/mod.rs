@@ -192,7 +192,7 @@ impl Bundle {
     }
 
     /// Whether record `record` has the canonical value `canonical` of `kind` as a corroborator
-    /// (birth date, postal code, a name token, an address prefix). False positives at ~1e-4.
+    /// (birth date, postal code, a name token, an address prefix). False positives at ~1e-6.
     pub fn corroborates(&self, record: u32, kind: FieldKind, canonical: &str) -> bool {
         self.record_ref(record).is_some_and(|r| {
             self.corroborators

@@ -63,33 +63,38 @@ impl BlockScan<'_> {
         }
     }
 
-    /// The proximity window of `start..end`: `w` characters either side, widened to the whole
-    /// line when the line is not too long.
+    /// The proximity window of `start..end`.
+    ///
+    /// When the line holding it is a row of a table or dump (it has several `,`, tab or `|`
+    /// separators, or quoted values) the window is that line: fields of one record share a row,
+    /// and the rows above and below are other people. Otherwise (prose, one field per line) it
+    /// is `w` characters either side, widened to the whole line when the line is not too long.
     fn window(&self, start: usize, end: usize, w: usize) -> (usize, usize) {
         let chars = &self.t.chars;
-        let mut ws = start.saturating_sub(w);
-        let mut we = (end + w).min(chars.len());
         let line_start = chars[..start]
             .iter()
             .rev()
             .take(MAX_LINE_WINDOW)
             .position(|&c| c == '\n')
-            .map(|p| start - p);
-        if let Some(ls) = line_start {
-            ws = ws.min(ls);
-        } else if start <= MAX_LINE_WINDOW {
-            ws = 0;
-        }
+            .map(|p| start - p)
+            .or((start <= MAX_LINE_WINDOW).then_some(0));
         let line_end = chars[end..]
             .iter()
             .take(MAX_LINE_WINDOW)
             .position(|&c| c == '\n')
-            .map(|p| end + p);
-        if let Some(le) = line_end {
-            we = we.max(le);
-        } else if chars.len() - end <= MAX_LINE_WINDOW {
-            we = chars.len();
+            .map(|p| end + p)
+            .or((chars.len() - end <= MAX_LINE_WINDOW).then_some(chars.len()));
+        if let (Some(ls), Some(le)) = (line_start, line_end)
+            && is_row(&chars[ls..le])
+        {
+            return (ls, le);
         }
+        let ws = line_start.map_or(start.saturating_sub(w), |ls| {
+            ls.min(start.saturating_sub(w))
+        });
+        let we = line_end.map_or((end + w).min(chars.len()), |le| {
+            le.max((end + w).min(chars.len()))
+        });
         (ws, we)
     }
 
@@ -103,7 +108,10 @@ impl BlockScan<'_> {
         postals: &[Weak],
     ) -> Option<Group> {
         let bundle = &self.m.bundle;
+        // `kinds`: fields found whole; `weak`: fields found only in part (an address prefix, a
+        // postal code), listed but not counted for the confidence.
         let mut kinds: BTreeSet<FieldKind> = BTreeSet::new();
+        let mut weak: BTreeSet<FieldKind> = BTreeSet::new();
         let mut spans: Vec<(usize, usize, FieldKind)> = Vec::new();
         for &h in hit_ids {
             let hit = &self.hits[h];
@@ -123,8 +131,9 @@ impl BlockScan<'_> {
             }
         }
         if !kinds.contains(&FieldKind::Name) && !kinds.contains(&FieldKind::NameKana) {
-            // Single name tokens: two different ones (family and given name, kanji or kana)
-            // stand for the name.
+            // Single name tokens: two different tokens of the name, or two of the reading (family
+            // and given name written apart) stand for the name. A family name and its own
+            // reading do not.
             let mut found: Vec<(usize, usize, FieldKind, String)> = Vec::new();
             let lo = self.edges.partition_point(|e| e.start < ws);
             for e in self.edges[lo..].iter().take_while(|e| e.start < we) {
@@ -141,14 +150,16 @@ impl BlockScan<'_> {
                         break;
                     }
                 }
-                if found.len() >= 2 {
-                    break;
-                }
             }
-            if found.len() >= 2 {
-                for (s, e, kind, _) in found {
+            for kind in [FieldKind::Name, FieldKind::NameKana] {
+                if found.iter().filter(|f| f.2 == kind).count() >= 2 {
                     kinds.insert(kind);
-                    spans.push((s, e, kind));
+                    spans.extend(
+                        found
+                            .iter()
+                            .filter(|f| f.2 == kind)
+                            .map(|f| (f.0, f.1, kind)),
+                    );
                 }
             }
         }
@@ -158,10 +169,11 @@ impl BlockScan<'_> {
                     && bundle.corroborates(record, FieldKind::Address, &a.canonical)
             })
         {
-            kinds.insert(FieldKind::Address);
+            weak.insert(FieldKind::Address);
             spans.push((a.start, a.end, FieldKind::Address));
         }
         let confidence = confidence(&kinds)?;
+        kinds.extend(weak);
         let mut spans: Vec<Span> = spans
             .into_iter()
             .map(|(s, e, kind)| {
@@ -236,8 +248,9 @@ impl BlockScan<'_> {
 ///
 /// Dimensions: each strong identifier (phone, e-mail, account number, My Number) counts once;
 /// the name counts once whether found in kanji, kana or both; the birth date, the address and
-/// an `other` value count once each. A postal code is listed but does not count: it says no more
-/// than the town part of an address.
+/// an `other` value count once each. Postal codes and address prefixes (town and block, without
+/// the house number) are listed in a finding but do not count: they name a neighbourhood, not a
+/// person.
 ///
 /// - high: a strong identifier and at least one more dimension, or three dimensions;
 /// - medium: two dimensions;
@@ -259,6 +272,21 @@ pub(crate) fn confidence(kinds: &BTreeSet<FieldKind>) -> Option<Confidence> {
     } else {
         None
     }
+}
+
+/// A line that is a row of a table or dump: several separators or quoted values.
+fn is_row(line: &[char]) -> bool {
+    let separators = line
+        .iter()
+        .filter(|&&c| matches!(c, ',' | '\t' | '|'))
+        .take(2)
+        .count();
+    let quotes = line
+        .iter()
+        .filter(|&&c| matches!(c, '"' | '\''))
+        .take(4)
+        .count();
+    separators >= 2 || quotes >= 4
 }
 
 /// A postal code at the start of `s`: `660-0051` or `6600051`, not part of a longer number.
