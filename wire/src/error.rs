@@ -30,13 +30,16 @@ pub enum SinkError {
     /// The page could not be encoded for the transport.
     #[error("page sink: cannot encode page metadata: {0}")]
     Encode(String),
+    /// The transport (a broker, a store) failed; trying again may work.
+    #[error("sink: {0}")]
+    Transport(String),
 }
 
 impl SinkError {
     /// What the caller can do about it.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            SinkError::Closed | SinkError::Io { .. } => ErrorKind::Retry,
+            SinkError::Closed | SinkError::Io { .. } | SinkError::Transport(_) => ErrorKind::Retry,
             SinkError::Encode(_) => ErrorKind::Bug,
         }
     }
@@ -58,5 +61,27 @@ impl FrontierError {
     /// What the caller can do about it.
     pub fn kind(&self) -> ErrorKind {
         ErrorKind::Retry
+    }
+}
+
+/// A transport could not hand out or acknowledge an item.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The transport failed (broker unreachable, consumer error); trying again may work.
+    #[error("message source: {0}")]
+    Transport(String),
+    /// The transport is misconfigured (unknown topic, bad client property).
+    #[error("message source configuration: {0}")]
+    Config(String),
+}
+
+impl SourceError {
+    /// What the caller can do about it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SourceError::Transport(_) => ErrorKind::Retry,
+            SourceError::Config(_) => ErrorKind::BadInput,
+        }
     }
 }

@@ -1,9 +1,19 @@
 //! leakwatch's wire types and the traits its transports implement.
 //!
-//! The crawler produces [`Page`]s and hands them to a [`PageSink`]; the matcher consumes them.
-//! Between the two sits a transport: today the in-memory [`MemorySink`] (tests, embedding) and the
-//! metadata-only [`JsonlSink`] (`leakwatch crawl` on its own); the pipeline issue adds Kafka and
-//! in-process channel transports, which implement the same traits in this crate.
+//! The crawler produces [`Page`]s and hands them to a [`PageSink`]; the matcher takes them from a
+//! [`MessageSource`], and hands the [`Alert`]s it raises to an [`AlertSink`]. Between them sits a
+//! transport with the same at-least-once semantics either way:
+//!
+//! - embedded: [`channel`], a bounded in-process channel whose send completes when the receiver
+//!   acknowledged the item (its alerts are stored);
+//! - Kafka (feature `kafka`, module `kafka`): pages on a `pages` topic (raw body as the value,
+//!   metadata as JSON headers, keyed by URL), alerts as JSON on an `alerts` topic (keyed by alert
+//!   id); a consumer stores an offset only once every earlier message of its partition was
+//!   acknowledged; undecodable messages go to a `dead-letter` topic (as a reason, not a copy);
+//! - for tests and `leakwatch crawl` alone: [`MemorySink`] and the metadata-only [`JsonlSink`].
+//!
+//! Alerts carry an idempotency key ([`alert_id`] of page hash, bundle id, record ref), so a
+//! redelivered page never yields a second alert in an idempotent store.
 //!
 //! Crawl work is described by [`CrawlTask`]s kept in a [`Frontier`]. A single process uses the
 //! crawler's in-memory frontier; several crawler replicas share one frontier when it is a Kafka
@@ -37,12 +47,22 @@
 //! ```
 #![deny(missing_docs)]
 
+mod alert;
+mod channel;
 mod error;
+#[cfg(feature = "kafka")]
+pub mod kafka;
+mod kafka_config;
 mod page;
 mod sink;
+mod source;
 mod task;
 
-pub use error::{ErrorKind, FrontierError, SinkError};
+pub use alert::{ALERT_VERSION, Alert, AlertSpan, Confidence, alert_id};
+pub use channel::{ChannelReceiver, ChannelSender, channel};
+pub use error::{ErrorKind, FrontierError, SinkError, SourceError};
+pub use kafka_config::KafkaConfig;
 pub use page::{Page, PageHeaders, PageMeta, body_hash};
 pub use sink::{BoxFuture, JsonlSink, MemorySink, PageSink};
+pub use source::{Ack, AlertSink, Delivery, MessageSource};
 pub use task::{CrawlTask, Frontier, TaskKind};
