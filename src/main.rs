@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod config;
+mod kafka;
+mod pipeline;
 
 /// mimalloc: the build and the matcher allocate from many threads; glibc's arenas serialized
 /// cross-thread frees (measured: ~30% of a 460k-resident build in malloc locks).
@@ -33,6 +36,15 @@ enum Command {
     Scan(cmd::scan::Args),
     /// Crawl the configured paste sites, HTML listings, sites and onion services into pages.
     Crawl(cmd::crawl::Args),
+    /// Match pages from the Kafka pages topic against the bundle (one process of the group).
+    Match(cmd::match_cmd::Args),
+    /// The alert store's processes.
+    #[command(subcommand)]
+    Alerts(cmd::alerts::Command),
+    /// Run the whole pipeline (crawler, matchers, alert store) in one process.
+    Run(cmd::run::Args),
+    /// The whole job on a synthetic register and a local demo paste site, in one command.
+    Demo(cmd::demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +55,10 @@ fn main() -> ExitCode {
         Command::DemoData(a) => cmd::demo_data::run(a),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Crawl(a) => cmd::crawl::run(a),
+        Command::Match(a) => cmd::match_cmd::run(a),
+        Command::Alerts(c) => cmd::alerts::run(c),
+        Command::Run(a) => cmd::run::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
     };
     match result {
         Ok(code) => code,

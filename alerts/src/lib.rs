@@ -100,10 +100,12 @@ pub struct StoredAlert {
 }
 
 /// What [`AlertStore::upsert`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Upserted {
     /// Alerts that were new.
     pub inserted: usize,
+    /// Their indexes in the input (to notify about new alerts only).
+    pub new_alerts: Vec<usize>,
     /// Alerts already stored (a redelivery, or the same page seen again).
     pub existing: usize,
 }

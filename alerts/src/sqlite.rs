@@ -198,7 +198,7 @@ impl AlertStore for SqliteStore {
                     "UPDATE alerts SET last_seen_ms = max(last_seen_ms, ?2) WHERE id = ?1",
                 )
                 .map_err(db("preparing an update"))?;
-            for a in alerts {
+            for (i, a) in alerts.iter().enumerate() {
                 let found = exists
                     .query_row([&a.id], |_| Ok(()))
                     .optional()
@@ -231,6 +231,7 @@ impl AlertStore for SqliteStore {
                         ])
                         .map_err(db("inserting an alert"))?;
                     done.inserted += 1;
+                    done.new_alerts.push(i);
                 }
             }
         }

@@ -14,7 +14,8 @@ use wire::{JsonlSink, PageSink};
 /// Arguments of `crawl`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Crawl configuration (TOML; see the README's "Crawler" section).
+    /// Crawl configuration (TOML; see the README's "Crawler" section), or the whole
+    /// `leakwatch.toml`: with `transport.type = "kafka"` pages go to the pages topic.
     #[arg(long)]
     config: PathBuf,
     /// Crawl every source once and exit (the same as `crawler.once = true`).
@@ -26,7 +27,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut config = CrawlConfig::load(&args.config)?;
+    let full = crate::config::Config::load(&args.config)?;
+    let kafka = match full.pipeline.transport {
+        crate::config::TransportConfig::Kafka(k) => Some(k),
+        crate::config::TransportConfig::Embedded { .. } => None,
+    };
+    let mut config: CrawlConfig = full.crawl;
     if args.once {
         config.crawler.once = true;
     }
@@ -38,9 +44,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let sink: Arc<dyn PageSink> = match &config.sink {
-        SinkConfig::Jsonl { path: None } => Arc::new(JsonlSink::new(Box::new(std::io::stdout()))),
-        SinkConfig::Jsonl { path: Some(path) } => {
+    let sink: Arc<dyn PageSink> = match (&kafka, &config.sink) {
+        (Some(k), _) => Arc::new(wire::kafka::KafkaPageSink::new(k)?),
+        (None, SinkConfig::Jsonl { path: None }) => {
+            Arc::new(JsonlSink::new(Box::new(std::io::stdout())))
+        }
+        (None, SinkConfig::Jsonl { path: Some(path) }) => {
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -54,8 +63,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let stats = runtime.block_on(async {
+        if let Some(k) = &kafka {
+            crate::kafka::prepare(k).await?;
+        }
         let crawler = Crawler::new(config, sink)?;
-        crawler.run_until(shutdown_signal()).await
+        anyhow::Ok(crawler.run_until(shutdown_signal()).await?)
     })?;
     summary(&stats);
     Ok(ExitCode::SUCCESS)

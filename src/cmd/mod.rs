@@ -1,7 +1,11 @@
 //! One module per subcommand.
 
+pub mod alerts;
 pub mod crawl;
+pub mod demo;
 pub mod demo_data;
 pub mod fingerprint;
 pub mod keygen;
+pub mod match_cmd;
+pub mod run;
 pub mod scan;

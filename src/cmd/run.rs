@@ -1,0 +1,86 @@
+//! `leakwatch run`: the whole pipeline in one process — embedded (channels and SQLite), or
+//! every role at once against Kafka.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use alerts::SqliteStore;
+use anyhow::Context;
+
+use crate::config::{Config, TransportConfig};
+use crate::pipeline::{self, MatchStage, OnNewAlert};
+
+/// Arguments of `run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Configuration (`leakwatch.toml`; see the README's "Pipeline" section).
+    #[arg(long)]
+    config: PathBuf,
+    /// Crawl every source once, process what was found, print a JSON summary and exit
+    /// (embedded transport only).
+    #[arg(long)]
+    once: bool,
+    /// Only check the configuration, then exit.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(&args.config)?;
+    if args.once {
+        config.crawl.crawler.once = true;
+    }
+    let (bundle, key) = config.pipeline.matcher.paths()?;
+    if args.check {
+        eprintln!(
+            "{}: configuration is valid ({} sources)",
+            args.config.display(),
+            config.crawl.sources.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let m = &config.pipeline.matcher;
+    let stage = Arc::new(MatchStage::open(
+        bundle,
+        key,
+        m.scan.clone(),
+        m.min_confidence,
+    )?);
+    let store = Arc::new(
+        SqliteStore::open(&config.pipeline.store.path)
+            .with_context(|| format!("store.path {}", config.pipeline.store.path.display()))?,
+    );
+    match config.pipeline.transport.clone() {
+        TransportConfig::Embedded { .. } => {
+            let once = config.crawl.crawler.once;
+            let printer: OnNewAlert = Arc::new(move |a| {
+                let line = pipeline::alert_line(a);
+                if once {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+            });
+            let report = pipeline::block_on(pipeline::run_embedded(
+                config,
+                stage,
+                store,
+                Some(printer),
+                pipeline::shutdown_signal(),
+            ))??;
+            if once {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                eprintln!("{}", serde_json::to_string(&report)?);
+            }
+        }
+        TransportConfig::Kafka(kafka) => {
+            if args.once {
+                anyhow::bail!("--once: needs transport.type = \"embedded\"");
+            }
+            pipeline::block_on(crate::kafka::run_all(config, kafka, stage, store))??;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

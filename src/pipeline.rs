@@ -1,0 +1,385 @@
+//! The pipeline: crawler → pages transport → matcher workers → alert sink → store.
+//!
+//! Whatever the transport, the matcher side is the same loop ([`run_matchers`]): take a page
+//! from a [`MessageSource`], scan it on the blocking pool (scanning is CPU-bound), hand its
+//! alerts to an [`AlertSink`] (the store, or the alerts topic), and only then acknowledge the
+//! page. [`run_store_writer`] is the same loop from the alerts topic into the store.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use alerts::{AlertQuery, AlertStore, SqliteStore};
+use anyhow::Context;
+use fingerprints::SecretKey;
+use matcher::{Document, Matcher, MatcherConfig};
+use serde::Serialize;
+use tokio::task::JoinSet;
+use wire::{Alert, AlertSink, AlertSpan, BoxFuture, Confidence, MessageSource, Page, SinkError};
+
+/// Turns a page into alerts (the CPU-bound step).
+pub struct MatchStage {
+    matcher: Matcher,
+    bundle_id: String,
+    min_confidence: Confidence,
+}
+
+fn confidence(c: matcher::Confidence) -> Confidence {
+    match c {
+        matcher::Confidence::Low => Confidence::Low,
+        matcher::Confidence::Medium => Confidence::Medium,
+        matcher::Confidence::High => Confidence::High,
+    }
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl MatchStage {
+    /// Opens the bundle with its key (blocking: call from a blocking context).
+    pub fn open(
+        bundle: &Path,
+        key_file: &Path,
+        config: MatcherConfig,
+        min_confidence: Confidence,
+    ) -> anyhow::Result<MatchStage> {
+        let key = SecretKey::read(key_file)?;
+        let matcher = Matcher::open(bundle, &key, config)
+            .with_context(|| format!("opening bundle {}", bundle.display()))?;
+        Ok(MatchStage::new(matcher, min_confidence))
+    }
+
+    /// A stage around a loaded matcher.
+    pub fn new(matcher: Matcher, min_confidence: Confidence) -> MatchStage {
+        let bundle_id = matcher.bundle().meta().bundle_id.clone();
+        MatchStage {
+            matcher,
+            bundle_id,
+            min_confidence,
+        }
+    }
+
+    /// The bundle id alerts carry.
+    pub fn bundle_id(&self) -> &str {
+        &self.bundle_id
+    }
+
+    /// Scans one page; one alert per record found at or above the minimum confidence.
+    pub fn alerts(&self, page: &Page) -> Vec<Alert> {
+        let doc = Document::new(&page.body)
+            .with_charset(page.charset.as_deref())
+            .with_content_type(page.content_type.as_deref());
+        let report = self.matcher.scan(&doc);
+        let page_records = report.findings.len() as u32;
+        let detected_at_ms = now_ms();
+        report
+            .findings
+            .iter()
+            .filter(|f| confidence(f.confidence) >= self.min_confidence)
+            .map(|f| {
+                let record = f.record.to_string();
+                Alert {
+                    v: wire::ALERT_VERSION,
+                    id: wire::alert_id(&page.body_hash, &self.bundle_id, &record),
+                    source: page.source.clone(),
+                    url: page.url.clone(),
+                    page_hash: page.body_hash.clone(),
+                    fetched_at_ms: page.fetched_at_ms,
+                    detected_at_ms,
+                    bundle_id: self.bundle_id.clone(),
+                    record,
+                    confidence: confidence(f.confidence),
+                    fields: f.fields.iter().map(|k| k.as_str().to_owned()).collect(),
+                    spans: f
+                        .spans
+                        .iter()
+                        .map(|s| AlertSpan {
+                            start: s.start as u64,
+                            end: s.end as u64,
+                            kind: s.kind.as_str().to_owned(),
+                        })
+                        .collect(),
+                    occurrences: f.occurrences,
+                    page_records,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Counters of a pipeline run (what the demo summary and the benchmark print).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Pages scanned and acknowledged.
+    pub pages: AtomicU64,
+    /// Alerts handed to the sink (including redeliveries).
+    pub alerts: AtomicU64,
+    /// Page bytes scanned.
+    pub bytes: AtomicU64,
+}
+
+/// Called with every alert the store did not have yet (prints them in the demo).
+pub type OnNewAlert = Arc<dyn Fn(&Alert) + Send + Sync>;
+
+/// The store as an [`AlertSink`]: upserts on the blocking pool.
+pub struct StoreSink {
+    store: Arc<SqliteStore>,
+    on_new: Option<OnNewAlert>,
+}
+
+impl StoreSink {
+    pub fn new(store: Arc<SqliteStore>, on_new: Option<OnNewAlert>) -> StoreSink {
+        StoreSink { store, on_new }
+    }
+}
+
+impl AlertSink for StoreSink {
+    fn send(&self, alerts: Vec<Alert>) -> BoxFuture<'_, Result<(), SinkError>> {
+        Box::pin(async move {
+            if alerts.is_empty() {
+                return Ok(());
+            }
+            let store = self.store.clone();
+            let on_new = self.on_new.clone();
+            tokio::task::spawn_blocking(move || {
+                let done = store
+                    .upsert(&alerts)
+                    .map_err(|e| SinkError::Transport(e.to_string()))?;
+                if let Some(f) = on_new {
+                    for &i in &done.new_alerts {
+                        f(&alerts[i]);
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| SinkError::Transport(format!("alert store task: {e}")))?
+        })
+    }
+}
+
+/// Hands `alerts` on, retrying transient failures with backoff (a full store, a broker away)
+/// until `give_up` says so. A page is acknowledged only after this succeeded.
+async fn send_with_retry(sink: &dyn AlertSink, alerts: Vec<Alert>) -> anyhow::Result<()> {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match sink.send(alerts.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == wire::ErrorKind::Retry => {
+                eprintln!("alert sink: {e}; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Runs `workers` matcher loops over `source` until it is finished (closed, or its senders are
+/// gone); returns the first fatal error.
+pub async fn run_matchers(
+    source: Arc<dyn MessageSource<Page>>,
+    stage: Arc<MatchStage>,
+    sink: Arc<dyn AlertSink>,
+    workers: usize,
+    counters: Arc<Counters>,
+) -> anyhow::Result<()> {
+    let mut set = JoinSet::new();
+    for _ in 0..workers.max(1) {
+        let (source, stage, sink, counters) = (
+            source.clone(),
+            stage.clone(),
+            sink.clone(),
+            counters.clone(),
+        );
+        set.spawn(async move {
+            while let Some(d) = source.next().await? {
+                let page = d.item;
+                let bytes = page.body.len() as u64;
+                let stage = stage.clone();
+                let alerts = tokio::task::spawn_blocking(move || stage.alerts(&page))
+                    .await
+                    .context("matcher task")?;
+                let n = alerts.len() as u64;
+                send_with_retry(sink.as_ref(), alerts).await?;
+                source.ack(d.ack).await?;
+                counters.pages.fetch_add(1, Ordering::Relaxed);
+                counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                counters.alerts.fetch_add(n, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        });
+    }
+    join_all(set, source.as_ref()).await
+}
+
+/// Moves alerts from `source` (the alerts topic) into `sink` (the store), acknowledging each
+/// after it is stored.
+pub async fn run_store_writer(
+    source: Arc<dyn MessageSource<Alert>>,
+    sink: Arc<dyn AlertSink>,
+    counters: Arc<Counters>,
+) -> anyhow::Result<()> {
+    while let Some(d) = source.next().await? {
+        send_with_retry(sink.as_ref(), vec![d.item]).await?;
+        source.ack(d.ack).await?;
+        counters.alerts.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+async fn join_all<T>(
+    mut set: JoinSet<anyhow::Result<()>>,
+    source: &dyn MessageSource<T>,
+) -> anyhow::Result<()> {
+    let mut result = Ok(());
+    while let Some(joined) = set.join_next().await {
+        let r = joined.context("matcher worker").and_then(|r| r);
+        if let Err(e) = r {
+            source.close();
+            if result.is_ok() {
+                result = Err(e);
+            }
+        }
+    }
+    result
+}
+
+/// What the store holds, for summaries: alerts by confidence and distinct records.
+#[derive(Debug, Default, Serialize)]
+pub struct StoreSummary {
+    /// Alerts stored.
+    pub total: u64,
+    /// By confidence.
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    /// Distinct record references among them.
+    pub affected_records: u64,
+}
+
+pub fn store_summary(store: &SqliteStore) -> anyhow::Result<StoreSummary> {
+    let all = store.list(&AlertQuery::default())?;
+    let mut s = StoreSummary {
+        total: all.len() as u64,
+        ..Default::default()
+    };
+    let mut records = BTreeSet::new();
+    for a in &all {
+        match a.alert.confidence {
+            Confidence::High => s.high += 1,
+            Confidence::Medium => s.medium += 1,
+            Confidence::Low => s.low += 1,
+        }
+        records.insert(a.alert.record.clone());
+    }
+    s.affected_records = records.len() as u64;
+    Ok(s)
+}
+
+/// One line per alert, refs and URL only: `alert high r0123… birth_date,name,phone <url>`.
+pub fn alert_line(a: &Alert) -> String {
+    format!(
+        "alert {:<6} {} {:<40} {} {}",
+        a.confidence.as_str(),
+        a.record,
+        a.fields.join(","),
+        a.source,
+        a.url
+    )
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Runs a future to completion on a fresh multi-threaded runtime.
+pub fn block_on<F: Future>(f: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(runtime.block_on(f))
+}
+
+/// What an embedded run did.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    /// Pages scanned.
+    pub pages: u64,
+    /// Alerts in the store (all of them, not only this run's).
+    pub alerts: StoreSummary,
+}
+
+/// Crawler, matchers and store in one process over a bounded in-process channel, until the
+/// crawler finishes (`crawler.once`) or `stop` completes.
+pub async fn run_embedded(
+    config: crate::config::Config,
+    stage: Arc<MatchStage>,
+    store: Arc<SqliteStore>,
+    on_new: Option<OnNewAlert>,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<RunReport> {
+    let capacity = match config.pipeline.transport {
+        crate::config::TransportConfig::Embedded { channel_capacity } => channel_capacity,
+        crate::config::TransportConfig::Kafka(_) => {
+            anyhow::bail!("transport.type: run_embedded needs the embedded transport")
+        }
+    };
+    let (tx, rx) = wire::channel::<Page>(capacity);
+    let tx = Arc::new(tx);
+    let rx: Arc<dyn MessageSource<Page>> = Arc::new(rx);
+    let counters = Arc::new(Counters::default());
+    let sink: Arc<dyn AlertSink> = Arc::new(StoreSink::new(store.clone(), on_new));
+    let matchers = tokio::spawn(run_matchers(
+        rx.clone(),
+        stage,
+        sink,
+        config.pipeline.matcher.workers,
+        counters.clone(),
+    ));
+    let crawler = crawler::Crawler::new(config.crawl, tx.clone())?;
+    // Every send waits for its page's acknowledgement, so when the crawler returns, every page
+    // it emitted is stored.
+    let crawled = crawler.run_until(stop).await;
+    tx.close();
+    rx.close();
+    let matched = matchers.await.context("matcher workers")?;
+    crawled?;
+    matched?;
+    let summary = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store_summary(&store))
+            .await
+            .context("store summary")??
+    };
+    Ok(RunReport {
+        pages: counters.pages.load(Ordering::Relaxed),
+        alerts: summary,
+    })
+}
