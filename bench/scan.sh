@@ -46,7 +46,7 @@ docs=$(find "$work/corpus$mb" -type f | wc -l)
 literals=$(wc -l < "$work/raw_values$n.txt")
 echo "corpus: $docs documents, $corpus_bytes bytes; register: $n residents; peer literals: $literals"
 
-measure() { /usr/bin/time -f "%e %M" -o "$work/time" "$@" || true; read -r secs kb < "$work/time"; }
+measure() { /usr/bin/time -f "%e %M" -o "$work/time" "$@" || true; read -r secs kb < <(tail -n 1 "$work/time"); }
 
 : > "$work/empty.txt"
 measure "$bin" scan --bundle "$work/r$n.lwfp" --key-file "$work/secret.key" --stats "$work/empty.txt" 2> "$work/stats.json" >/dev/null

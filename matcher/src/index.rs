@@ -18,7 +18,7 @@ pub(crate) const NO_ID: u32 = u32::MAX;
 
 /// Load-time index over a bundle's multi-token fields.
 pub(crate) struct Index {
-    /// Anchored automaton over the token-id alphabet (4 bytes an id).
+    /// Anchored automaton over the token-id alphabet (1–5 bytes an id, see [`id_bytes`]).
     ac: contiguous::NFA,
     start: StateID,
     /// Pattern `p`'s entries are `entries[pattern_entries[p]..pattern_entries[p + 1]]`.
@@ -40,15 +40,27 @@ impl std::fmt::Debug for Index {
     }
 }
 
-/// Writes a token id as 4 bytes: the first has its high bit set, the others not, so a pattern
-/// can only match on id boundaries.
-pub(crate) fn id_bytes(id: u32) -> [u8; 4] {
-    [
-        0x80 | ((id >> 21) & 0x7F) as u8,
-        ((id >> 14) & 0x7F) as u8,
-        ((id >> 7) & 0x7F) as u8,
-        (id & 0x7F) as u8,
-    ]
+/// Writes a token id in 1 to 5 bytes. The first byte has its high bit set and tells the length
+/// (`10xxxxxx` one byte, `110xxxxx` two, `1110xxxx` three, `11110xxx` four, `11111xxx` five);
+/// the continuation bytes carry 7 bits each with the high bit clear. So a pattern can only match
+/// on id boundaries, and the vocabulary's frequency order (id 0 = the commonest token) keeps the
+/// automaton shallow: the ids below 4,096 take at most two bytes.
+pub(crate) fn id_bytes(id: u32) -> ([u8; 5], usize) {
+    let c = |shift: u32| ((id >> shift) & 0x7F) as u8;
+    if id < 1 << 6 {
+        ([0x80 | id as u8, 0, 0, 0, 0], 1)
+    } else if id < 1 << 12 {
+        ([0xC0 | (id >> 7) as u8, c(0), 0, 0, 0], 2)
+    } else if id < 1 << 18 {
+        ([0xE0 | (id >> 14) as u8, c(7), c(0), 0, 0], 3)
+    } else if id < 1 << 24 {
+        ([0xF0 | (id >> 21) as u8, c(14), c(7), c(0), 0], 4)
+    } else {
+        (
+            [0xF8 | ((id >> 28) & 0x07) as u8, c(21), c(14), c(7), c(0)],
+            5,
+        )
+    }
 }
 
 impl Index {
@@ -78,7 +90,8 @@ impl Index {
             }
             if i == 0 || all[i - 1].0 != *ids {
                 for &id in *ids {
-                    bytes.extend_from_slice(&id_bytes(id));
+                    let (b, n) = id_bytes(id);
+                    bytes.extend_from_slice(&b[..n]);
                 }
             }
             entries.push((*kind, *rec));
@@ -154,16 +167,18 @@ impl Index {
         self.start
     }
 
-    /// Feeds one token id; `None` when no pattern continues this way.
+    /// Feeds one token id; `None` when no pattern continues this way, else the new state and
+    /// the number of bytes the id took.
     #[inline]
-    pub(crate) fn step(&self, mut sid: StateID, id: u32) -> Option<StateID> {
-        for b in id_bytes(id) {
+    pub(crate) fn step(&self, mut sid: StateID, id: u32) -> Option<(StateID, usize)> {
+        let (bytes, n) = id_bytes(id);
+        for &b in &bytes[..n] {
             sid = self.ac.next_state(Anchored::Yes, sid, b);
             if self.ac.is_dead(sid) {
                 return None;
             }
         }
-        Some(sid)
+        Some((sid, n))
     }
 
     /// The patterns that end exactly at `sid` after `depth_bytes` bytes from the start.
@@ -204,5 +219,42 @@ impl Index {
     /// Number of distinct token-id sequences.
     pub(crate) fn patterns(&self) -> usize {
         self.ac.patterns_len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_encoding_is_prefix_free_and_marks_boundaries() {
+        let ids = [
+            0,
+            1,
+            63,
+            64,
+            4095,
+            4096,
+            (1 << 18) - 1,
+            1 << 18,
+            (1 << 24) - 1,
+            1 << 24,
+            u32::MAX >> 1,
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for id in ids {
+            let (b, n) = id_bytes(id);
+            assert!(b[0] & 0x80 != 0, "{id}");
+            assert!(b[1..n].iter().all(|c| c & 0x80 == 0), "{id}");
+            let want = match b[0] {
+                0x80..=0xBF => 1,
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 5,
+            };
+            assert_eq!(n, want, "{id}");
+            assert!(seen.insert(b[..n].to_vec()), "{id} collides");
+        }
     }
 }

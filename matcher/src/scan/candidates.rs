@@ -197,13 +197,13 @@ impl BlockScan<'_> {
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
         for e in 0..self.edges.len() {
             let edge = self.edges[e];
-            if let Some(sid) = index.step(index.start(), edge.id) {
+            if let Some((sid, len)) = index.step(index.start(), edge.id) {
                 path.push(Step {
                     start: edge.start,
                     end: edge.end,
                     number: None,
                 });
-                self.walk(sid, 4, &mut path);
+                self.walk(sid, len, &mut path);
                 path.pop();
             }
         }
@@ -226,27 +226,27 @@ impl BlockScan<'_> {
         };
         if let Some((value, len)) = number_at(chars, k)
             && let Some(id) = index.number_id(value, &self.m.bundle)
-            && let Some(next) = index.step(sid, id)
+            && let Some((next, n)) = index.step(sid, id)
         {
             path.push(Step {
                 start: k,
                 end: k + len,
                 number: Some(value),
             });
-            self.walk(next, depth + 4, path);
+            self.walk(next, depth + n, path);
             path.pop();
         }
         let lo = self.edges.partition_point(|e| e.start < k);
         let hi = lo + self.edges[lo..].partition_point(|e| e.start == k);
         for e in lo..hi {
             let edge = self.edges[e];
-            if let Some(next) = index.step(sid, edge.id) {
+            if let Some((next, n)) = index.step(sid, edge.id) {
                 path.push(Step {
                     start: edge.start,
                     end: edge.end,
                     number: None,
                 });
-                self.walk(next, depth + 4, path);
+                self.walk(next, depth + n, path);
                 path.pop();
             }
         }

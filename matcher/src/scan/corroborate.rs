@@ -12,6 +12,11 @@ use crate::{Confidence, Span};
 /// Lines longer than this (characters) are not taken whole into a proximity window.
 const MAX_LINE_WINDOW: usize = 4096;
 
+/// A hit naming more records than this (a common name, a large apartment block) is "wide": its
+/// records are only corroborated by a birth date and only reported when that raises them to
+/// medium, since a low finding for one of dozens of namesakes says nothing.
+const NARROW_HIT_RECORDS: usize = 8;
+
 /// A low-entropy value found in the block (a date or postal code), checked only near hits.
 #[derive(Debug)]
 struct Weak {
@@ -35,26 +40,33 @@ impl BlockScan<'_> {
             }
         }
         let w = self.m.config.proximity_chars;
+        // Each hit's window, computed once (a hit is shared by all its records).
+        let windows: Vec<(usize, usize)> = self
+            .hits
+            .iter()
+            .map(|h| self.window(h.start, h.end, w))
+            .collect();
         let mut records: Vec<(u32, Vec<usize>)> = by_record.into_iter().collect();
         records.sort_unstable_by_key(|(r, _)| *r);
         for (record, mut his) in records {
             his.sort_by_key(|&h| (self.hits[h].start, self.hits[h].end));
             let mut c = 0;
             while c < his.len() {
-                // A group: hits chained within the window or on the same line.
-                let first = &self.hits[his[c]];
-                let (mut gs, mut ge) = (first.start, first.end);
-                let (_, mut window_end) = self.window(gs, ge, w);
+                // A group: hits chained within each other's windows.
+                let (mut ws, mut we) = windows[his[c]];
                 let mut d = c + 1;
-                while d < his.len() && self.hits[his[d]].start < window_end {
-                    let h = &self.hits[his[d]];
-                    gs = gs.min(h.start);
-                    ge = ge.max(h.end);
-                    window_end = self.window(gs, ge, w).1;
+                while d < his.len() && self.hits[his[d]].start < we {
+                    let (s, e) = windows[his[d]];
+                    ws = ws.min(s);
+                    we = we.max(e);
                     d += 1;
                 }
-                let group =
-                    self.group(record, &his[c..d], self.window(gs, ge, w), &dates, &postals);
+                // Hits that name many records (a common name) are only worth following up
+                // where something else of the same record is near.
+                let wide = his[c..d]
+                    .iter()
+                    .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
+                let group = self.group(record, &his[c..d], (ws, we), &dates, &postals, wide);
                 if let Some(group) = group {
                     acc.add(record, group);
                 }
@@ -106,6 +118,7 @@ impl BlockScan<'_> {
         (ws, we): (usize, usize),
         dates: &[Weak],
         postals: &[Weak],
+        wide: bool,
     ) -> Option<Group> {
         let bundle = &self.m.bundle;
         // `kinds`: fields found whole; `weak`: fields found only in part (an address prefix, a
@@ -119,16 +132,23 @@ impl BlockScan<'_> {
             spans.push((hit.start, hit.end, hit.kind));
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        for (kind, weak) in [
-            (FieldKind::BirthDate, dates),
-            (FieldKind::PostalCode, postals),
-        ] {
-            if let Some(v) = weak.iter().find(|v| {
-                in_window(v.start, v.end) && bundle.corroborates(record, kind, &v.canonical)
-            }) {
-                kinds.insert(kind);
-                spans.push((v.start, v.end, kind));
-            }
+        if let Some(v) = dates.iter().find(|v| {
+            in_window(v.start, v.end)
+                && bundle.corroborates(record, FieldKind::BirthDate, &v.canonical)
+        }) {
+            kinds.insert(FieldKind::BirthDate);
+            spans.push((v.start, v.end, FieldKind::BirthDate));
+        }
+        if wide {
+            let confidence = confidence(&kinds).filter(|c| *c >= Confidence::Medium)?;
+            return Some(self.finish_group(confidence, kinds, spans));
+        }
+        if let Some(v) = postals.iter().find(|v| {
+            in_window(v.start, v.end)
+                && bundle.corroborates(record, FieldKind::PostalCode, &v.canonical)
+        }) {
+            weak.insert(FieldKind::PostalCode);
+            spans.push((v.start, v.end, FieldKind::PostalCode));
         }
         if !kinds.contains(&FieldKind::Name) && !kinds.contains(&FieldKind::NameKana) {
             // Single name tokens: two different tokens of the name, or two of the reading (family
@@ -174,6 +194,15 @@ impl BlockScan<'_> {
         }
         let confidence = confidence(&kinds)?;
         kinds.extend(weak);
+        Some(self.finish_group(confidence, kinds, spans))
+    }
+
+    fn finish_group(
+        &self,
+        confidence: Confidence,
+        kinds: BTreeSet<FieldKind>,
+        spans: Vec<(usize, usize, FieldKind)>,
+    ) -> Group {
         let mut spans: Vec<Span> = spans
             .into_iter()
             .map(|(s, e, kind)| {
@@ -183,12 +212,12 @@ impl BlockScan<'_> {
             .collect();
         spans.sort();
         spans.dedup();
-        Some(Group {
+        Group {
             confidence,
             fields: kinds.into_iter().collect(),
             spans,
             occurrences: 1,
-        })
+        }
     }
 
     /// Every date in the block, in any notation `parse_date_prefix` reads.
