@@ -50,7 +50,7 @@ pub enum TransportConfig {
         channel_capacity: usize,
     },
     /// Separate processes over Kafka topics.
-    Kafka(KafkaConfig),
+    Kafka(Box<KafkaConfig>),
 }
 
 fn default_channel_capacity() -> usize {

@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if args.once {
                 anyhow::bail!("--once: needs transport.type = \"embedded\"");
             }
-            pipeline::block_on(crate::kafka::run_all(config, kafka, stage, store))??;
+            pipeline::block_on(crate::kafka::run_all(config, *kafka, stage, store))??;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -218,11 +218,15 @@ mod tests {
     #[test]
     fn defaults_validate_and_errors_name_the_key() {
         KafkaConfig::default().validate().unwrap();
-        let mut c = KafkaConfig::default();
-        c.pages_topic = "bad topic".into();
+        let c = KafkaConfig {
+            pages_topic: "bad topic".into(),
+            ..Default::default()
+        };
         assert!(c.validate().unwrap_err().starts_with("pages_topic:"));
-        let mut c = KafkaConfig::default();
-        c.compression = "brotli".into();
+        let c = KafkaConfig {
+            compression: "brotli".into(),
+            ..Default::default()
+        };
         assert!(c.validate().unwrap_err().starts_with("compression:"));
     }
 }
