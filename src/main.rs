@@ -45,6 +45,9 @@ enum Command {
     Run(cmd::run::Args),
     /// The whole job on a synthetic register and a local demo paste site, in one command.
     Demo(cmd::demo::Args),
+    /// Pipeline throughput (embedded, Kafka) and freshness figures (a benchmark; prints only).
+    #[command(hide = true)]
+    BenchPipeline(cmd::bench_pipeline::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Alerts(c) => cmd::alerts::run(c),
         Command::Run(a) => cmd::run::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::BenchPipeline(a) => cmd::bench_pipeline::run(a),
     };
     match result {
         Ok(code) => code,

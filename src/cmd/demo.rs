@@ -49,21 +49,21 @@ pub struct Args {
 
 /// What kind of paste (kept by the demo site only, never sent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Ordinary,
     LookAlike,
     Leak,
 }
 
 /// One paste of the demo site.
-struct Paste {
-    key: String,
-    title: String,
-    content_type: &'static str,
-    body: Vec<u8>,
-    kind: Kind,
+pub(crate) struct Paste {
+    pub key: String,
+    pub title: String,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub kind: Kind,
     /// Offset from the site's start when it appears in the listing.
-    publish_after_ms: u64,
+    pub publish_after_ms: u64,
 }
 
 /// Residents written into the leak pastes: 3 per leak form from this index on.
@@ -71,7 +71,7 @@ pub const LEAKED_FROM: usize = 100;
 /// Residents per leak paste.
 pub const PER_LEAK: usize = 3;
 
-const ORDINARY: &[(&str, &str)] = &[
+pub(crate) const ORDINARY: &[(&str, &str)] = &[
     (
         "nginx.conf",
         "server {\n  listen 80;\n  server_name example.org;\n  location / { proxy_pass http://127.0.0.1:8080; }\n}\n",
@@ -162,9 +162,9 @@ fn pastes(residents: &[synth::Resident], seed: u64, interval_ms: u64) -> Vec<Pas
         .collect()
 }
 
-struct Site {
-    pastes: Vec<Paste>,
-    started: std::time::Instant,
+pub(crate) struct Site {
+    pub pastes: Vec<Paste>,
+    pub started: std::time::Instant,
 }
 
 #[derive(Serialize)]
@@ -214,7 +214,7 @@ async fn site_handler(State(site): State<Arc<Site>>, req: Request) -> Response {
 }
 
 /// Serves the demo site on 127.0.0.1 (an ephemeral port) until the runtime stops.
-async fn serve_site(site: Arc<Site>) -> anyhow::Result<SocketAddr> {
+pub(crate) async fn serve_site(site: Arc<Site>) -> anyhow::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .context("binding the demo site to 127.0.0.1")?;
@@ -229,7 +229,10 @@ async fn serve_site(site: Arc<Site>) -> anyhow::Result<SocketAddr> {
 }
 
 /// Key, register and bundle in `dir` (replacing earlier demo files).
-fn prepare(dir: &Path, residents: &[synth::Resident]) -> anyhow::Result<(PathBuf, PathBuf)> {
+pub(crate) fn prepare(
+    dir: &Path,
+    residents: &[synth::Resident],
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     for f in [
         "secret.key",
         "residents.lwfp",
@@ -253,7 +256,7 @@ fn prepare(dir: &Path, residents: &[synth::Resident]) -> anyhow::Result<(PathBuf
     Ok((bundle_path, key_path))
 }
 
-fn toml_str(p: &Path) -> String {
+pub(crate) fn toml_str(p: &Path) -> String {
     toml::Value::String(p.display().to_string()).to_string()
 }
 

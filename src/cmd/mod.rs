@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod alerts;
+pub mod bench_pipeline;
 pub mod crawl;
 pub mod demo;
 pub mod demo_data;
