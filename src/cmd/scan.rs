@@ -47,6 +47,9 @@ pub struct Args {
     /// Proximity window in characters for grouping a record's fields.
     #[arg(long, default_value_t = matcher::default_proximity_chars())]
     proximity_chars: usize,
+    /// A name, reading or address shared by more register records than this starts no finding.
+    #[arg(long, default_value_t = matcher::default_max_records_per_value())]
+    max_records_per_value: usize,
     /// Print a JSON summary (documents, bytes, throughput, load time, findings) to stderr.
     #[arg(long)]
     stats: bool,
@@ -121,7 +124,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let config = MatcherConfig {
         max_document_bytes: a.max_document_bytes,
         proximity_chars: a.proximity_chars,
-        ..MatcherConfig::default()
+        max_records_per_value: a.max_records_per_value,
     };
     let matcher = Matcher::open(&a.bundle, &key, config)?;
     drop(key);

@@ -132,7 +132,7 @@ impl BlockScan<'_> {
             spans.push((hit.start, hit.end, hit.kind));
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        if let Some(v) = dates.iter().find(|v| {
+        if let Some(v) = within(dates, ws, we).iter().find(|v| {
             in_window(v.start, v.end)
                 && bundle.corroborates(record, FieldKind::BirthDate, &v.canonical)
         }) {
@@ -143,14 +143,14 @@ impl BlockScan<'_> {
             let confidence = confidence(&kinds).filter(|c| *c >= Confidence::Medium)?;
             return Some(self.finish_group(confidence, kinds, spans));
         }
-        if let Some(v) = postals.iter().find(|v| {
-            in_window(v.start, v.end)
-                && bundle.corroborates(record, FieldKind::PostalCode, &v.canonical)
-        }) {
-            weak.insert(FieldKind::PostalCode);
-            spans.push((v.start, v.end, FieldKind::PostalCode));
-        }
-        if !kinds.contains(&FieldKind::Name) && !kinds.contains(&FieldKind::NameKana) {
+        // Name tokens are looked for around strong identifiers, and around a name-less value
+        // (an address) that points at one or two records, not a whole apartment block.
+        let strong_hit = hit_ids.iter().any(|&h| self.hits[h].kind.is_strong());
+        let few_records = hit_ids.iter().all(|&h| self.hits[h].records.len() <= 2);
+        if !kinds.contains(&FieldKind::Name)
+            && !kinds.contains(&FieldKind::NameKana)
+            && (strong_hit || few_records)
+        {
             // Single name tokens: two different tokens of the name, or two of the reading (family
             // and given name written apart) stand for the name. A family name and its own
             // reading do not.
@@ -164,11 +164,14 @@ impl BlockScan<'_> {
                 if found.iter().any(|f| f.3 == token) {
                     continue;
                 }
-                for kind in [FieldKind::Name, FieldKind::NameKana] {
-                    if bundle.corroborates(record, kind, &token) {
-                        found.push((e.start, e.end, kind, token));
-                        break;
-                    }
+                // Readings are katakana after folding; names are anything else.
+                let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
+                    FieldKind::NameKana
+                } else {
+                    FieldKind::Name
+                };
+                if bundle.corroborates(record, kind, &token) {
+                    found.push((e.start, e.end, kind, token));
                 }
             }
             for kind in [FieldKind::Name, FieldKind::NameKana] {
@@ -183,16 +186,27 @@ impl BlockScan<'_> {
                 }
             }
         }
-        if !kinds.contains(&FieldKind::Address)
-            && let Some(a) = self.addresses.iter().find(|a| {
-                in_window(a.start, a.end)
-                    && bundle.corroborates(record, FieldKind::Address, &a.canonical)
-            })
-        {
-            weak.insert(FieldKind::Address);
-            spans.push((a.start, a.end, FieldKind::Address));
-        }
         let confidence = confidence(&kinds)?;
+        // Supporting fields (postal code, address prefix) change no confidence; they are only
+        // looked up to list them in findings that will be reported by default.
+        if confidence >= Confidence::Medium {
+            if let Some(v) = within(postals, ws, we).iter().find(|v| {
+                in_window(v.start, v.end)
+                    && bundle.corroborates(record, FieldKind::PostalCode, &v.canonical)
+            }) {
+                weak.insert(FieldKind::PostalCode);
+                spans.push((v.start, v.end, FieldKind::PostalCode));
+            }
+            if !kinds.contains(&FieldKind::Address)
+                && let Some(a) = self.addresses.iter().find(|a| {
+                    in_window(a.start, a.end)
+                        && bundle.corroborates(record, FieldKind::Address, &a.canonical)
+                })
+            {
+                weak.insert(FieldKind::Address);
+                spans.push((a.start, a.end, FieldKind::Address));
+            }
+        }
         kinds.extend(weak);
         Some(self.finish_group(confidence, kinds, spans))
     }
@@ -301,6 +315,13 @@ pub(crate) fn confidence(kinds: &BTreeSet<FieldKind>) -> Option<Confidence> {
     } else {
         None
     }
+}
+
+/// The values that start inside `ws..we` (`values` is sorted by start).
+fn within(values: &[Weak], ws: usize, we: usize) -> &[Weak] {
+    let lo = values.partition_point(|v| v.start < ws);
+    let hi = lo + values[lo..].partition_point(|v| v.start < we);
+    &values[lo..hi]
 }
 
 /// A line that is a row of a table or dump: several separators or quoted values.
