@@ -1,0 +1,242 @@
+//! Drives the real `leakwatch scan`: directories, stdin, output formats, exit status like grep,
+//! refusal of a wrong key, and no raw value in any output.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use fingerprints::leaks::{LeakForm, render};
+use fingerprints::synth::{self, Resident};
+
+fn leakwatch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leakwatch"))
+        .args(args)
+        .output()
+        .expect("run leakwatch")
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    residents: Vec<Resident>,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        for args in [
+            vec![
+                "demo-data",
+                "--residents",
+                "500",
+                "--seed",
+                "9",
+                "--out",
+                &path(d, "reg"),
+            ],
+            vec!["keygen", "--out", &path(d, "secret.key")],
+            vec!["keygen", "--out", &path(d, "other.key")],
+        ] {
+            assert!(leakwatch(&args).status.success(), "{args:?}");
+        }
+        let build = leakwatch(&[
+            "fingerprint",
+            "build",
+            "--records",
+            &path(d, "reg/residents.csv"),
+            "--schema",
+            &path(d, "reg/schema.toml"),
+            "--key-file",
+            &path(d, "secret.key"),
+            "--out",
+            &path(d, "r.lwfp"),
+        ]);
+        assert!(
+            build.status.success(),
+            "{}",
+            String::from_utf8_lossy(&build.stderr)
+        );
+        Fixture {
+            dir,
+            residents: synth::residents(500, 9),
+        }
+    }
+    fn p(&self, name: &str) -> String {
+        path(self.dir.path(), name)
+    }
+    fn scan(&self, extra: &[&str]) -> Output {
+        let bundle = self.p("r.lwfp");
+        let key = self.p("secret.key");
+        let mut args = vec!["scan", "--bundle", &bundle, "--key-file", &key];
+        args.extend_from_slice(extra);
+        leakwatch(&args)
+    }
+    /// The register ids of opaque refs, via `fingerprint resolve` (the data owner's side).
+    fn resolve(&self, refs: &[String]) -> Vec<String> {
+        let key = self.p("secret.key");
+        let records = self.p("reg/residents.csv");
+        let schema = self.p("reg/schema.toml");
+        let mut args = vec![
+            "fingerprint",
+            "resolve",
+            "--key-file",
+            &key,
+            "--records",
+            &records,
+            "--schema",
+            &schema,
+        ];
+        args.extend(refs.iter().map(String::as_str));
+        let out = leakwatch(&args);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .collect()
+    }
+}
+
+fn raw_values(r: &Resident) -> Vec<String> {
+    let mut v: Vec<String> = r.register_row()[1..]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
+    v.extend([
+        r.family.clone(),
+        r.given.clone(),
+        r.phone.clone(),
+        r.town.clone(),
+    ]);
+    v
+}
+
+#[test]
+fn scan_directories_stdin_and_formats() {
+    let f = Fixture::new();
+    let leaks = PathBuf::from(f.p("pastes/sub"));
+    std::fs::create_dir_all(&leaks).expect("mkdir");
+    let leaked: Vec<Resident> = [3, 141, 277, 499]
+        .iter()
+        .map(|&i| f.residents[i].clone())
+        .collect();
+    std::fs::write(
+        leaks.join("dump.csv"),
+        render(LeakForm::CsvSubset, &leaked[..2], 1),
+    )
+    .expect("write");
+    std::fs::write(
+        PathBuf::from(f.p("pastes")).join("story.txt"),
+        render(LeakForm::Prose, &leaked[2..], 2),
+    )
+    .expect("write");
+    let outsiders = synth::non_residents(30, 9);
+    std::fs::write(
+        f.p("pastes/other.sql"),
+        render(LeakForm::SqlInsert, &outsiders, 3),
+    )
+    .expect("write");
+    std::fs::write(f.p("pastes/blob.bin"), [0u8, 159, 146, 150, 0, 1, 2]).expect("write");
+
+    // Directory walk, JSON lines.
+    let out = f.scan(&[&f.p("pastes")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let docs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(docs.len(), 2, "{stdout}");
+    let mut refs = Vec::new();
+    for d in &docs {
+        for key in ["source", "bytes", "encoding", "truncated", "findings"] {
+            assert!(d.get(key).is_some(), "{key} missing in {d}");
+        }
+        for finding in d["findings"].as_array().expect("findings") {
+            assert!(["medium", "high"].contains(&finding["confidence"].as_str().expect("conf")));
+            assert!(!finding["spans"].as_array().expect("spans").is_empty());
+            refs.push(finding["record"].as_str().expect("record").to_owned());
+        }
+    }
+    let mut ids = f.resolve(&refs);
+    ids.sort();
+    let mut want: Vec<String> = leaked.iter().map(|r| r.id.clone()).collect();
+    want.sort();
+    assert_eq!(ids, want);
+    // No raw value in the output.
+    for r in leaked.iter().chain(&outsiders) {
+        for v in raw_values(r) {
+            assert!(!stdout.contains(&v), "output contains a raw value");
+        }
+    }
+
+    // --all shows every document, including the skipped binary one.
+    let out = f.scan(&["--all", &f.p("pastes")]);
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(stdout.lines().count(), 4);
+    assert!(stdout.contains("\"skipped\":\"binary\""));
+
+    // Only look-alikes: nothing found, exit 0.
+    let out = f.scan(&[&f.p("pastes/other.sql")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+
+    // Text format, min confidence high, stdin.
+    let bundle = f.p("r.lwfp");
+    let key = f.p("secret.key");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leakwatch"))
+        .args([
+            "scan",
+            "--bundle",
+            &bundle,
+            "--key-file",
+            &key,
+            "--format",
+            "text",
+        ])
+        .args(["--min-confidence", "high", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let row = f.residents[42].register_row().join(",");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(row.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("-: 1 record(s): 1 high"), "{text}");
+    assert!(!text.contains(&f.residents[42].family));
+}
+
+#[test]
+fn scan_errors_exit_2() {
+    let f = Fixture::new();
+    std::fs::write(f.p("a.txt"), "nothing here").expect("write");
+    // Wrong key: refused, says so.
+    let bundle = f.p("r.lwfp");
+    let other = f.p("other.key");
+    let a = f.p("a.txt");
+    let out = leakwatch(&["scan", "--bundle", &bundle, "--key-file", &other, &a]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("key"), "{err}");
+    // A missing path is an error, the other documents are still scanned.
+    let missing = f.p("missing.txt");
+    let out = f.scan(&[&missing, &a]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.txt"));
+}
