@@ -13,19 +13,97 @@ use fingerprints::leaks::{LeakForm, render};
 use fingerprints::synth;
 
 const EN_WORDS: [&str; 48] = [
-    "the", "server", "returned", "error", "while", "processing", "request", "user", "session",
-    "token", "expired", "connection", "reset", "by", "peer", "timeout", "after", "retrying",
-    "database", "query", "failed", "with", "status", "payload", "invalid", "json", "field",
-    "missing", "cache", "miss", "for", "key", "deploy", "build", "succeeded", "in", "seconds",
-    "warning", "deprecated", "function", "called", "from", "module", "thread", "panicked", "at",
-    "memory", "usage",
+    "the",
+    "server",
+    "returned",
+    "error",
+    "while",
+    "processing",
+    "request",
+    "user",
+    "session",
+    "token",
+    "expired",
+    "connection",
+    "reset",
+    "by",
+    "peer",
+    "timeout",
+    "after",
+    "retrying",
+    "database",
+    "query",
+    "failed",
+    "with",
+    "status",
+    "payload",
+    "invalid",
+    "json",
+    "field",
+    "missing",
+    "cache",
+    "miss",
+    "for",
+    "key",
+    "deploy",
+    "build",
+    "succeeded",
+    "in",
+    "seconds",
+    "warning",
+    "deprecated",
+    "function",
+    "called",
+    "from",
+    "module",
+    "thread",
+    "panicked",
+    "at",
+    "memory",
+    "usage",
 ];
 
 const JA_WORDS: [&str; 40] = [
-    "今日", "天気", "会社", "会議", "資料", "確認", "お願い", "します", "ました", "です",
-    "について", "新しい", "商品", "価格", "販売", "情報", "連絡", "予定", "東京", "大阪",
-    "電車", "時間", "遅延", "昨日", "友達", "映画", "見", "行き", "楽しかった", "問題",
-    "解決", "方法", "説明", "システム", "更新", "担当者", "田中", "山本", "中村", "小林",
+    "今日",
+    "天気",
+    "会社",
+    "会議",
+    "資料",
+    "確認",
+    "お願い",
+    "します",
+    "ました",
+    "です",
+    "について",
+    "新しい",
+    "商品",
+    "価格",
+    "販売",
+    "情報",
+    "連絡",
+    "予定",
+    "東京",
+    "大阪",
+    "電車",
+    "時間",
+    "遅延",
+    "昨日",
+    "友達",
+    "映画",
+    "見",
+    "行き",
+    "楽しかった",
+    "問題",
+    "解決",
+    "方法",
+    "説明",
+    "システム",
+    "更新",
+    "担当者",
+    "田中",
+    "山本",
+    "中村",
+    "小林",
 ];
 
 struct Rng(u64);
@@ -59,7 +137,15 @@ fn english(rng: &mut Rng, bytes: usize) -> String {
             s.push_str(EN_WORDS[rng.below(EN_WORDS.len())]);
             s.push(' ');
         }
-        let _ = writeln!(s, "id={} ip=10.{}.{}.{} took={}ms", rng.next() % 1_000_000_000, rng.below(256), rng.below(256), rng.below(256), rng.below(5000));
+        let _ = writeln!(
+            s,
+            "id={} ip=10.{}.{}.{} took={}ms",
+            rng.next() % 1_000_000_000,
+            rng.below(256),
+            rng.below(256),
+            rng.below(256),
+            rng.below(5000)
+        );
         if rng.below(10) == 0 {
             s.push_str("fn handle(req: &Request) -> Result<Response, Error> {\n    let body = req.body()?;\n    Ok(Response::new(body.len()))\n}\n");
         }
@@ -78,16 +164,30 @@ fn japanese(rng: &mut Rng, bytes: usize) -> String {
         }
         s.push_str(["。", "！", "。\n", "？\n"][rng.below(4)]);
         if rng.below(20) == 0 {
-            let _ = write!(s, "価格は{}円、{}年{}月{}日まで。", rng.below(100_000), 2020 + rng.below(7), 1 + rng.below(12), 1 + rng.below(28));
+            let _ = write!(
+                s,
+                "価格は{}円、{}年{}月{}日まで。",
+                rng.below(100_000),
+                2020 + rng.below(7),
+                1 + rng.below(12),
+                1 + rng.below(28)
+            );
         }
     }
     s
 }
 
 fn html(rng: &mut Rng, bytes: usize) -> String {
-    let mut s = String::from("<!DOCTYPE html><html><head><title>forum</title><script>var x=1;</script></head><body>\n");
+    let mut s = String::from(
+        "<!DOCTYPE html><html><head><title>forum</title><script>var x=1;</script></head><body>\n",
+    );
     while s.len() < bytes {
-        let _ = write!(s, "<div class=\"post\"><p>{}</p><a href=\"/t/{}\">more</a></div>\n", japanese(rng, 200), rng.below(100_000));
+        let _ = writeln!(
+            s,
+            "<div class=\"post\"><p>{}</p><a href=\"/t/{}\">more</a></div>",
+            japanese(rng, 200),
+            rng.below(100_000)
+        );
     }
     s.push_str("</body></html>\n");
     s
@@ -120,13 +220,21 @@ fn main() {
                     synth::non_resident(outsider, seed)
                 })
                 .collect();
-            render(LeakForm::ALL[rng.below(LeakForm::ALL.len())], &people, rng.next())
+            render(
+                LeakForm::ALL[rng.below(LeakForm::ALL.len())],
+                &people,
+                rng.next(),
+            )
         } else {
             let people: Vec<_> = (0..20)
                 .map(|_| synth::resident(rng.below(residents), seed))
                 .collect();
             leaked += people.len();
-            render(LeakForm::ALL[rng.below(LeakForm::ALL.len())], &people, rng.next())
+            render(
+                LeakForm::ALL[rng.below(LeakForm::ALL.len())],
+                &people,
+                rng.next(),
+            )
         };
         let dir = out.join(format!("{:03}", docs / 1000));
         if docs % 1000 == 0 {
@@ -136,5 +244,7 @@ fn main() {
         total += bytes.len();
         docs += 1;
     }
-    println!("{docs} documents, {total} bytes, {leaked} leaked residents, {outsider} look-alike people");
+    println!(
+        "{docs} documents, {total} bytes, {leaked} leaked residents, {outsider} look-alike people"
+    );
 }

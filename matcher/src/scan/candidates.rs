@@ -34,10 +34,9 @@ struct Step {
 impl BlockScan<'_> {
     /// Pass 1: digit clusters, e-mails and vocabulary tokens.
     pub(crate) fn find_candidates(&mut self) {
-        let chars = &self.t.chars;
+        let t = self.t;
         let mut digits_done = 0;
-        for i in 0..chars.len() {
-            let c = chars[i];
+        for (i, &c) in t.chars.iter().enumerate() {
             if c.is_ascii_digit() {
                 if i >= digits_done {
                     digits_done = self.digit_cluster(i);
