@@ -38,10 +38,41 @@ impl FoldedText {
                 ends.push(i as u32 + 1);
             }
         } else {
-            for f in Folder::new(block) {
-                chars.push(f.ch);
-                starts.push(f.start as u32);
-                ends.push(f.end as u32);
+            // Fast path for the characters that fold to themselves (or by a fixed offset) when
+            // no voiced sound mark follows; everything else goes through the full `Folder`.
+            let mut it = block.char_indices().peekable();
+            while let Some((i, c)) = it.next() {
+                let next_is_mark = it.peek().is_some_and(|&(_, n)| is_voiced_mark(n));
+                let simple = match c as u32 {
+                    0x00..=0x7F => Some(c.to_ascii_lowercase()),
+                    0x4E00..=0x9FFF | 0x3400..=0x4DBF => Some(c),
+                    0x30A1..=0x30FE if !next_is_mark => Some(c),
+                    0x3041..=0x3096 if !next_is_mark => char::from_u32(c as u32 + 0x60),
+                    0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => {
+                        Some(c)
+                    }
+                    0x3000 => Some(' '),
+                    _ => None,
+                };
+                let end = i + c.len_utf8();
+                if let Some(ch) = simple {
+                    chars.push(ch);
+                    starts.push(i as u32);
+                    ends.push(end as u32);
+                    continue;
+                }
+                let span_end = match it.peek() {
+                    Some(&(j, n)) if is_voiced_mark(n) => {
+                        it.next();
+                        j + n.len_utf8()
+                    }
+                    _ => end,
+                };
+                for f in Folder::new(&block[i..span_end]) {
+                    chars.push(f.ch);
+                    starts.push((i + f.start) as u32);
+                    ends.push((i + f.end) as u32);
+                }
             }
         }
         FoldedText {
@@ -73,6 +104,15 @@ impl FoldedText {
     pub(crate) fn string(&self, a: usize, b: usize) -> String {
         self.chars[a..b].iter().collect()
     }
+}
+
+/// A voiced or semi-voiced sound mark (combining, spacing or half-width), which composes with
+/// the kana before it.
+fn is_voiced_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{3099}' | '\u{309A}' | '\u{309B}' | '\u{309C}' | '\u{FF9E}' | '\u{FF9F}'
+    )
 }
 
 /// Splits `text` into blocks of about [`BLOCK_BYTES`], at line breaks where possible.
@@ -133,10 +173,49 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_folds_like_the_folder() {
+        let samples = [
+            "山田　太郎 やまだ たろう ﾔﾏﾀﾞ ﾀﾛｳ か\u{3099}ぱ\u{309A} ＡＢＣ１２３ ①②㈱ 東七松町一丁目23番4号、「テスト」。ヴ",
+            "Ünïcödé ｶﾞｷﾞ ﾊﾟ 〒660-0051 TEL：（06）1234－5678",
+        ];
+        for s in samples {
+            let f = FoldedText::fold(s, 0, FoldedText::default());
+            let want: Vec<_> = Folder::new(s).collect();
+            assert_eq!(
+                f.chars,
+                want.iter().map(|x| x.ch).collect::<Vec<_>>(),
+                "{s}"
+            );
+            assert_eq!(
+                f.starts,
+                want.iter().map(|x| x.start as u32).collect::<Vec<_>>(),
+                "{s}"
+            );
+            assert_eq!(
+                f.ends,
+                want.iter().map(|x| x.end as u32).collect::<Vec<_>>(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
     fn spans_map_back() {
         let f = FoldedText::fold("ｱ山田１", 10, FoldedText::default());
         assert_eq!(f.string(0, f.len()), "ア山田1");
         assert_eq!(f.byte_span(1, 3), (13, 19));
         assert_eq!(f.byte_span(3, 4), (19, 22));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_equals_folder(s in "[a-zA-Z0-9 \\-ａ-ｚ０-９ぁ-ゖァ-ヾｦ-ﾟ\u{3099}-\u{309C}一-龥①-⑳〒、。「」　]{0,40}") {
+            let f = FoldedText::fold(&s, 7, FoldedText::default());
+            let want: Vec<_> = Folder::new(&s).collect();
+            proptest::prop_assert_eq!(&f.chars, &want.iter().map(|x| x.ch).collect::<Vec<_>>());
+            for (k, w) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(f.byte_span(k, k + 1), (7 + w.start, 7 + w.end.max(w.start)));
+            }
+        }
     }
 }
