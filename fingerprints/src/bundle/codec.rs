@@ -243,14 +243,12 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
         pos: 0,
     };
     let n = r.count(8, "record refs")?;
-    let refs = (0..n)
-        .map(|_| r.u64().map(RecordRef))
-        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<RecordRef> = r.u64s(n)?.map(RecordRef).collect();
     let n = r.count(8, "token vocabulary")?;
-    let vocab = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+    let vocab: Vec<u64> = r.u64s(n)?.collect();
     let token_len_mask = r.u64()?;
     let n = r.count(8, "hot-path filter")?;
-    let words = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+    let words: Vec<u64> = r.u64s(n)?.collect();
     let filter = TokenFilter::from_words(words).ok_or_else(|| bad("hot-path filter size"))?;
     let kinds = r.count(1, "multi-token kinds")?;
     let mut multi = Vec::with_capacity(kinds);
@@ -263,7 +261,7 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
             kind,
             entry_record: Vec::with_capacity(entries),
             offsets: Vec::with_capacity(entries + 1),
-            ids: Vec::new(),
+            ids: Vec::with_capacity(entries * 3),
         };
         m.offsets.push(0);
         let mut rec = 0u32;
@@ -286,18 +284,15 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
         multi.push(m);
     }
     let n = r.count(12, "strong index")?;
-    let strong_fps = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
-    let strong_recs = (0..n)
-        .map(|_| {
-            r.u32().and_then(|x| {
-                if (x as usize) < refs.len() {
-                    Ok(x)
-                } else {
-                    Err(bad("strong record"))
-                }
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let strong_fps: Vec<u64> = r.u64s(n)?.collect();
+    let strong_recs: Vec<u32> = r
+        .bytes(n * 4)?
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if strong_recs.iter().any(|&x| x as usize >= refs.len()) {
+        return Err(bad("strong record"));
+    }
     let n = r.count(1, "corroborator filter")?;
     let corroborators: Bloom<u64> = Bloom::from_slice(r.bytes(n)?).map_err(bad)?;
     if corroborators.number_of_hash_functions() > 64 {
@@ -380,6 +375,12 @@ impl Reader<'_> {
     fn u64(&mut self) -> Result<u64, Error> {
         let b = self.bytes(8)?;
         Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
+    }
+    /// `n` little-endian u64s (an exact-size iterator, so collecting allocates once).
+    fn u64s(&mut self, n: usize) -> Result<impl ExactSizeIterator<Item = u64> + '_, Error> {
+        let b = self.bytes(n.checked_mul(8).ok_or_else(|| bad("count overflow"))?)?;
+        Ok(b.chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())))
     }
     /// A u32 count of items of at least `min_size` bytes each, checked against what is left.
     fn count(&mut self, min_size: usize, what: &str) -> Result<usize, Error> {
