@@ -203,7 +203,13 @@ fn inspect_needs_no_key_and_verify_opens_with_it() {
         .unwrap()
         .key_id()
         .to_string();
-    assert!(text.contains("format version  1"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "format version  {}",
+            fingerprints::bundle::FORMAT_VERSION
+        )),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("key id          {key_id}")),
         "{text}"

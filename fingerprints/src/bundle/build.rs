@@ -49,6 +49,7 @@ struct Processed<T> {
     strong: Vec<(FieldKind, u64, u64)>,
     multi: Vec<(FieldKind, Vec<T>)>,
     corroborators: Vec<u64>,
+    birth_tag: u16,
     problems: Vec<String>,
 }
 
@@ -143,6 +144,7 @@ impl BundleBuilder {
                 strong: p.strong,
                 multi,
                 corroborators: p.corroborators,
+                birth_tag: p.birth_tag,
                 problems: p.problems,
             });
         }
@@ -234,9 +236,11 @@ impl BundleBuilder {
         let corroborator_count: usize = kept.iter().map(|p| p.corroborators.len()).sum();
         let bloom = corroborator_bloom(&kept, corroborator_count)?;
         let mut refs = Vec::with_capacity(kept.len());
+        let mut birth_tags = Vec::with_capacity(kept.len());
         for (rec, p) in kept.iter().enumerate() {
             let rec = rec as u32;
             refs.push(p.reference);
+            birth_tags.push(p.birth_tag);
             for &(kind, exact, fast) in &p.strong {
                 strong.push((exact, rec));
                 filter.insert(fast);
@@ -299,6 +303,7 @@ impl BundleBuilder {
             strong_fps,
             strong_recs,
             corroborators: bloom,
+            birth_tags,
         };
         bundle.meta.fingerprints_per_kind = report
             .per_kind
@@ -355,6 +360,7 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
         strong: Vec::new(),
         multi: Vec::new(),
         corroborators: Vec::new(),
+        birth_tag: 0,
         problems: Vec::new(),
     };
     for (kind, col, raw) in &row.fields {
@@ -378,6 +384,15 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
                 ));
             }
             (KindClass::Corroborator, Canonical::Value(v)) => {
+                if *kind == FieldKind::BirthDate {
+                    let tag = hasher.birth_tag(reference, &v);
+                    // Two different birth dates (two date columns): no quick rule-out.
+                    p.birth_tag = if p.birth_tag == 0 || p.birth_tag == tag {
+                        tag
+                    } else {
+                        super::ANY_BIRTH_TAG
+                    };
+                }
                 p.corroborators
                     .push(hasher.corroborator(reference, *kind, &v));
             }

@@ -31,7 +31,7 @@ use crate::{Error, FieldKind, Hasher, KindClass, RecordRef, SecretKey, TokenFilt
 /// The magic bytes a bundle file starts with.
 pub const MAGIC: &[u8; 8] = b"LWFPRINT";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Largest metadata block accepted.
 const MAX_META: usize = 1 << 20;
 
@@ -102,6 +102,11 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
     w.u32(bloom.len() as u32);
     w.buf.extend_from_slice(bloom);
     section(&mut w, "corroborator_bloom", s);
+    let s = w.buf.len();
+    for t in &bundle.birth_tags {
+        w.buf.extend_from_slice(&t.to_le_bytes());
+    }
+    section(&mut w, "birth_date_tags", s);
 
     let mut meta = bundle.meta.clone();
     meta.section_bytes = sections;
@@ -298,6 +303,11 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
     if corroborators.number_of_hash_functions() > 64 {
         return Err(bad("corroborator filter parameters"));
     }
+    let birth_tags: Vec<u16> = r
+        .bytes(refs.len() * 2)?
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
     if r.pos != payload.len() {
         return Err(bad("trailing payload bytes"));
     }
@@ -318,6 +328,7 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
         strong_fps,
         strong_recs,
         corroborators,
+        birth_tags,
     })
 }
 

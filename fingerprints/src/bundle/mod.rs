@@ -9,6 +9,7 @@
 //! | hot-path filter | fast keyed fingerprints of every token, token prefix and strong value | rejecting non-matching text in nanoseconds |
 //! | multi-token entries | per record and kind, the token-id sequence of a name, reading, address | finding fields split or joined |
 //! | strong index | exact fingerprint of phone / e-mail / account / My Number → record | primary hits |
+//! | birth-date tags | per record, 15 keyed bits of its birth date | ruling a date out for a record in nanoseconds before asking the corroborator filter |
 //! | corroborators | salted Bloom filter (`bloomfilter`) of record-scoped fingerprints of birth dates, postal codes, name tokens, address prefixes | raising confidence around a hit; low-entropy values are only here |
 
 mod build;
@@ -25,6 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::fxhash::FxHashMap;
 use crate::{Error, FieldKind, Hasher, RecordRef, SecretKey, TokenFilter};
+
+/// Birth-date tag of a record with several birth dates: never rules a date out. Real tags are
+/// odd, 0 means "no birth date".
+pub(crate) const ANY_BIRTH_TAG: u16 = 2;
 
 /// Plain-text metadata in a bundle's header; readable without the key (`fingerprint inspect`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +103,8 @@ pub struct Bundle {
     pub(crate) strong_fps: Vec<u64>,
     pub(crate) strong_recs: Vec<u32>,
     pub(crate) corroborators: Bloom<u64>,
+    /// Per record: its [`Hasher::birth_tag`], or 0 without a birth date.
+    pub(crate) birth_tags: Vec<u16>,
 }
 
 impl std::fmt::Debug for Bundle {
@@ -195,6 +202,12 @@ impl Bundle {
     /// (birth date, postal code, a name token, an address prefix). False positives at ~1e-6.
     pub fn corroborates(&self, record: u32, kind: FieldKind, canonical: &str) -> bool {
         self.record_ref(record).is_some_and(|r| {
+            if kind == FieldKind::BirthDate {
+                let stored = self.birth_tags.get(record as usize).copied().unwrap_or(0);
+                if stored != ANY_BIRTH_TAG && stored != self.hasher.birth_tag(r, canonical) {
+                    return false;
+                }
+            }
             self.corroborators
                 .check(&self.hasher.corroborator(r, kind, canonical))
         })
@@ -213,6 +226,7 @@ impl Bundle {
                 .sum::<usize>()
             + self.strong_fps.len() * 12
             + self.corroborators.as_slice().len()
+            + self.birth_tags.len() * 2
             + 0x1_0000 * 8
     }
 }

@@ -40,6 +40,23 @@ impl BlockScan<'_> {
             }
         }
         let w = self.m.config.proximity_chars;
+        // Where names and readings were found, sorted, to tell whether a window has one.
+        let starts_of = |kind: FieldKind| {
+            let mut v: Vec<usize> = self
+                .hits
+                .iter()
+                .filter(|h| h.kind == kind)
+                .map(|h| h.start)
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let (name_starts, kana_starts) =
+            (starts_of(FieldKind::Name), starts_of(FieldKind::NameKana));
+        let any_in = |v: &[usize], ws: usize, we: usize| {
+            let i = v.partition_point(|&s| s < ws);
+            v.get(i).is_some_and(|&s| s < we)
+        };
         // Each hit's window, computed once (a hit is shared by all its records).
         let windows: Vec<(usize, usize)> = self
             .hits
@@ -66,6 +83,18 @@ impl BlockScan<'_> {
                 let wide = his[c..d]
                     .iter()
                     .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
+                // A namesake found by the reading only, next to a name in kanji that is not
+                // theirs (or the other way round), is someone else: skip the lookups.
+                if wide {
+                    let has = |k: FieldKind| his[c..d].iter().any(|&h| self.hits[h].kind == k);
+                    let (name, kana) = (has(FieldKind::Name), has(FieldKind::NameKana));
+                    if (kana && !name && any_in(&name_starts, ws, we))
+                        || (name && !kana && any_in(&kana_starts, ws, we))
+                    {
+                        c = d;
+                        continue;
+                    }
+                }
                 let group = self.group(record, &his[c..d], (ws, we), &dates, &postals, wide);
                 if let Some(group) = group {
                     acc.add(record, group);
