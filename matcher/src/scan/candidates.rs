@@ -157,6 +157,18 @@ impl BlockScan<'_> {
         let bundle = &self.m.bundle;
         let (h, filter, mask) = (bundle.hasher(), bundle.filter(), bundle.token_len_mask());
         let chars = &self.t.chars;
+        let memo = &mut *self.probe_memo;
+        // The filter is 4 MiB, so a probe is a cache miss; text repeats its character pairs, so
+        // recent answers are kept in a small direct-mapped table (64 KiB, stays in L2).
+        let mut contains = |fp: u64| {
+            let slot = &mut memo[(fp >> 51) as usize];
+            if *slot != 0 && (*slot ^ fp) & !1 == 0 {
+                return *slot & 1 == 1;
+            }
+            let r = filter.contains(fp);
+            *slot = (fp & !1) | u64::from(r);
+            r
+        };
         let mut fp = h.fast_start(FastDomain::TokenPrefix);
         let end = chars.len().min(i + MAX_TOKEN_CHARS);
         for j in i..end {
@@ -165,7 +177,7 @@ impl BlockScan<'_> {
                 break;
             }
             fp = h.fast_step(fp, c);
-            if !filter.contains(fp) {
+            if !contains(fp) {
                 break;
             }
             let len = j + 1 - i;
@@ -173,7 +185,7 @@ impl BlockScan<'_> {
                 continue;
             }
             let token_fp = h.fast_as_token(fp);
-            if !filter.contains(token_fp) {
+            if !contains(token_fp) {
                 continue;
             }
             let id = *self.token_cache.entry(token_fp).or_insert_with(|| {

@@ -145,9 +145,10 @@ impl Matcher {
     pub fn scan_text(&self, text: &str) -> Vec<Finding> {
         let mut acc = Accumulator::default();
         let mut buf = FoldedText::default();
+        let mut memo: Box<ProbeMemo> = Box::new([0; 1 << 13]);
         for (offset, block) in blocks(text) {
             let folded = FoldedText::fold(block, offset, buf);
-            let mut scan = BlockScan::new(self, &folded);
+            let mut scan = BlockScan::new(self, &folded, &mut memo);
             scan.find_candidates();
             scan.walk_multi_token();
             scan.corroborate(&mut acc);
@@ -190,11 +191,17 @@ pub(crate) struct BlockScan<'m> {
     hits: Vec<Hit>,
     addresses: Vec<AddressPath>,
     token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
+    probe_memo: &'m mut ProbeMemo,
 }
 
+/// Recent hot-path filter answers, keyed by the top 13 bits of the fingerprint: a slot holds the
+/// fingerprint with its lowest bit replaced by the answer (0 = empty).
+pub(crate) type ProbeMemo = [u64; 1 << 13];
+
 impl<'m> BlockScan<'m> {
-    fn new(m: &'m Matcher, t: &'m FoldedText) -> Self {
+    fn new(m: &'m Matcher, t: &'m FoldedText, probe_memo: &'m mut ProbeMemo) -> Self {
         BlockScan {
+            probe_memo,
             m,
             t,
             edges: Vec::new(),
