@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use bloomfilter::Bloom;
-use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
@@ -224,7 +224,13 @@ pub fn inspect_bytes(bytes: &[u8]) -> Result<BundleMeta, Error> {
 }
 
 pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
-    let env = envelope(bytes)?;
+    decode_owned(bytes.to_vec(), key)
+}
+
+/// Decodes a bundle from its file bytes, decrypting in place (the file's bytes are the only
+/// copy of the payload, which keeps the peak memory of loading down).
+pub(super) fn decode_owned(mut bytes: Vec<u8>, key: &SecretKey) -> Result<Bundle, Error> {
+    let env = envelope(&bytes)?;
     let given = key.key_id().to_string();
     if env.meta.key_id != given {
         return Err(Error::WrongKey {
@@ -232,19 +238,33 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
             given,
         });
     }
-    let payload = Zeroizing::new(
-        aead(key)
-            .decrypt(
-                XNonce::from_slice(env.nonce),
-                Payload {
-                    msg: env.ciphertext,
-                    aad: env.aad,
-                },
-            )
-            .map_err(|_| Error::Corrupt("payload authentication failed".into()))?,
-    );
+    let (ct_start, ct_len) = (env.aad.len(), env.ciphertext.len());
+    let nonce: [u8; 24] = env
+        .nonce
+        .try_into()
+        .map_err(|_| Error::Corrupt("nonce".into()))?;
+    let meta = env.meta;
+    if ct_len < 16 {
+        return Err(Error::Corrupt("payload too short".into()));
+    }
+    let (head, rest) = bytes.split_at_mut(ct_start);
+    let (msg, tag) = rest[..ct_len].split_at_mut(ct_len - 16);
+    aead(key)
+        .decrypt_in_place_detached(
+            XNonce::from_slice(&nonce),
+            head,
+            msg,
+            chacha20poly1305::Tag::from_slice(tag),
+        )
+        .map_err(|_| Error::Corrupt("payload authentication failed".into()))?;
+    let result = parse_payload(meta, msg, key);
+    zeroize::Zeroize::zeroize(msg);
+    result
+}
+
+fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
     let mut r = Reader {
-        buf: &payload,
+        buf: payload,
         pos: 0,
     };
     let n = r.count(8, "record refs")?;
@@ -317,7 +337,7 @@ pub(super) fn decode(bytes: &[u8], key: &SecretKey) -> Result<Bundle, Error> {
         .map(|(i, f)| (*f, i as u32))
         .collect();
     Ok(Bundle {
-        meta: env.meta,
+        meta,
         hasher: Hasher::new(key),
         refs,
         vocab,

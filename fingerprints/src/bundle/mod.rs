@@ -123,7 +123,7 @@ impl Bundle {
     pub fn open(path: &Path, key: &SecretKey) -> Result<Bundle, Error> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("reading bundle {}", path.display()), e))?;
-        Bundle::from_bytes(&bytes, key)
+        codec::decode_owned(bytes, key)
     }
 
     /// Decodes a bundle from its file bytes.
