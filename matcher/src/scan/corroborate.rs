@@ -58,7 +58,7 @@ impl BlockScan<'_> {
             v.get(i).is_some_and(|&s| s < we)
         };
         // Each hit's window, computed once (a hit is shared by all its records).
-        let windows: Vec<(usize, usize)> = self
+        let windows: Vec<(usize, usize, bool)> = self
             .hits
             .iter()
             .map(|h| self.window(h.start, h.end, w))
@@ -70,12 +70,13 @@ impl BlockScan<'_> {
             let mut c = 0;
             while c < his.len() {
                 // A group: hits chained within each other's windows.
-                let (mut ws, mut we) = windows[his[c]];
+                let (mut ws, mut we, mut row) = windows[his[c]];
                 let mut d = c + 1;
                 while d < his.len() && self.hits[his[d]].start < we {
-                    let (s, e) = windows[his[d]];
+                    let (s, e, r) = windows[his[d]];
                     ws = ws.min(s);
                     we = we.max(e);
+                    row &= r;
                     d += 1;
                 }
                 // Hits that name many records (a common name) are only worth following up
@@ -83,9 +84,11 @@ impl BlockScan<'_> {
                 let wide = his[c..d]
                     .iter()
                     .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
-                // A namesake found by the reading only, next to a name in kanji that is not
-                // theirs (or the other way round), is someone else: skip the lookups.
-                if wide {
+                // A record found by its reading only, next to a name in kanji that is not
+                // theirs (or the other way round), is someone else: skip the lookups. In a row
+                // of a table that holds for every record; in prose, where a window may span
+                // several people, only for namesakes of a common name.
+                if wide || row {
                     let has = |k: FieldKind| his[c..d].iter().any(|&h| self.hits[h].kind == k);
                     let (name, kana) = (has(FieldKind::Name), has(FieldKind::NameKana));
                     if (kana && !name && any_in(&name_starts, ws, we))
@@ -104,13 +107,13 @@ impl BlockScan<'_> {
         }
     }
 
-    /// The proximity window of `start..end`.
+    /// The proximity window of `start..end`, and whether it is a table row.
     ///
     /// When the line holding it is a row of a table or dump (it has several `,`, tab or `|`
     /// separators, or quoted values) the window is that line: fields of one record share a row,
     /// and the rows above and below are other people. Otherwise (prose, one field per line) it
     /// is `w` characters either side, widened to the whole line when the line is not too long.
-    fn window(&self, start: usize, end: usize, w: usize) -> (usize, usize) {
+    fn window(&self, start: usize, end: usize, w: usize) -> (usize, usize, bool) {
         let chars = &self.t.chars;
         let line_start = chars[..start]
             .iter()
@@ -128,7 +131,7 @@ impl BlockScan<'_> {
         if let (Some(ls), Some(le)) = (line_start, line_end)
             && is_row(&chars[ls..le])
         {
-            return (ls, le);
+            return (ls, le, true);
         }
         let ws = line_start.map_or(start.saturating_sub(w), |ls| {
             ls.min(start.saturating_sub(w))
@@ -136,7 +139,7 @@ impl BlockScan<'_> {
         let we = line_end.map_or((end + w).min(chars.len()), |le| {
             le.max((end + w).min(chars.len()))
         });
-        (ws, we)
+        (ws, we, false)
     }
 
     /// Scores one group of a record's hits, after looking for its other fields in the window.
