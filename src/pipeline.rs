@@ -4,6 +4,12 @@
 //! from a [`MessageSource`], scan it on the blocking pool (scanning is CPU-bound), hand its
 //! alerts to an [`AlertSink`] (the store, or the alerts topic), and only then acknowledge the
 //! page. [`run_store_writer`] is the same loop from the alerts topic into the store.
+//!
+//! Metrics (through the `metrics` facade): `leakwatch_matcher_pages_total`,
+//! `leakwatch_matcher_bytes_total`, `leakwatch_matcher_alerts_total{confidence}`,
+//! `leakwatch_matcher_scan_seconds`, `leakwatch_pipeline_page_age_seconds` (fetch to
+//! acknowledgement), `leakwatch_alert_store_new_total`; `wire` adds
+//! `leakwatch_dead_letters_total{topic}`.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -152,6 +158,8 @@ impl AlertSink for StoreSink {
                 let done = store
                     .upsert(&alerts)
                     .map_err(|e| SinkError::Transport(e.to_string()))?;
+                metrics::counter!("leakwatch_alert_store_new_total")
+                    .increment(done.inserted as u64);
                 if let Some(f) = on_new {
                     for &i in &done.new_alerts {
                         f(&alerts[i]);
@@ -203,13 +211,26 @@ pub async fn run_matchers(
             while let Some(d) = source.next().await? {
                 let page = d.item;
                 let bytes = page.body.len() as u64;
+                let fetched_at_ms = page.fetched_at_ms;
                 let stage = stage.clone();
-                let alerts = tokio::task::spawn_blocking(move || stage.alerts(&page))
-                    .await
-                    .context("matcher task")?;
+                let (alerts, took) = tokio::task::spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    (stage.alerts(&page), started.elapsed())
+                })
+                .await
+                .context("matcher task")?;
                 let n = alerts.len() as u64;
+                metrics::histogram!("leakwatch_matcher_scan_seconds").record(took.as_secs_f64());
+                for a in &alerts {
+                    metrics::counter!("leakwatch_matcher_alerts_total", "confidence" => a.confidence.as_str())
+                        .increment(1);
+                }
                 send_with_retry(sink.as_ref(), alerts).await?;
                 source.ack(d.ack).await?;
+                metrics::counter!("leakwatch_matcher_pages_total").increment(1);
+                metrics::counter!("leakwatch_matcher_bytes_total").increment(bytes);
+                metrics::histogram!("leakwatch_pipeline_page_age_seconds")
+                    .record(now_ms().saturating_sub(fetched_at_ms) as f64 / 1000.0);
                 counters.pages.fetch_add(1, Ordering::Relaxed);
                 counters.bytes.fetch_add(bytes, Ordering::Relaxed);
                 counters.alerts.fetch_add(n, Ordering::Relaxed);
@@ -356,7 +377,7 @@ pub async fn run_embedded(
     let rx: Arc<dyn MessageSource<Page>> = Arc::new(rx);
     let counters = Arc::new(Counters::default());
     let sink: Arc<dyn AlertSink> = Arc::new(StoreSink::new(store.clone(), on_new));
-    let matchers = tokio::spawn(run_matchers(
+    let mut matchers = tokio::spawn(run_matchers(
         rx.clone(),
         stage,
         sink,
@@ -366,12 +387,25 @@ pub async fn run_embedded(
     let crawler = crawler::Crawler::new(config.crawl, tx.clone())?;
     // Every send waits for its page's acknowledgement, so when the crawler returns, every page
     // it emitted is stored.
-    let crawled = crawler.run_until(stop).await;
-    tx.close();
-    rx.close();
-    let matched = matchers.await.context("matcher workers")?;
-    crawled?;
-    matched?;
+    let crawl = crawler.run_until(stop);
+    tokio::pin!(crawl);
+    tokio::select! {
+        crawled = &mut crawl => {
+            tx.close();
+            rx.close();
+            let matched = matchers.await.context("matcher workers")?;
+            crawled?;
+            matched?;
+        }
+        matched = &mut matchers => {
+            // The matchers stopped first: only a fatal error does that. Stop crawling (the
+            // crawler's sends in flight fail, and their pages stay unmarked).
+            tx.close();
+            rx.close();
+            matched.context("matcher workers")??;
+            anyhow::bail!("the matcher workers stopped before the crawler");
+        }
+    }
     let summary = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || store_summary(&store))

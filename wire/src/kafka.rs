@@ -15,6 +15,8 @@
 //! most the commit interval's worth of stored offsets; those messages are delivered again and,
 //! since alert ids are idempotency keys, yield no duplicate alert in the store.
 //!
+//! Metric: `leakwatch_dead_letters_total{topic}`.
+//!
 //! The dead-letter topic gets a description of an undecodable message (topic, partition,
 //! offset, reason), never its value: a page body may be leaked personal data.
 
@@ -392,13 +394,31 @@ struct TrackingContext {
 
 impl ClientContext for TrackingContext {}
 
+fn partitions(tpl: &TopicPartitionList) -> String {
+    let mut p: Vec<String> = tpl
+        .elements()
+        .iter()
+        .map(|e| format!("{}/{}", e.topic(), e.partition()))
+        .collect();
+    p.sort();
+    p.join(" ")
+}
+
 impl ConsumerContext for TrackingContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(tpl) = rebalance {
-            self.tracker
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .revoked(tpl);
+        match rebalance {
+            Rebalance::Revoke(tpl) => {
+                // Operational log line: topic and partition numbers only.
+                eprintln!("kafka consumer: partitions revoked: [{}]", partitions(tpl));
+                self.tracker
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .revoked(tpl);
+            }
+            Rebalance::Assign(tpl) => {
+                eprintln!("kafka consumer: partitions assigned: [{}]", partitions(tpl));
+            }
+            Rebalance::Error(e) => eprintln!("kafka consumer: rebalance error: {e}"),
         }
     }
 }
@@ -556,6 +576,8 @@ impl<T: Send + 'static> KafkaSource<T> {
                     }));
                 }
                 Err(reason) => {
+                    metrics::counter!("leakwatch_dead_letters_total", "topic" => self.topic.clone())
+                        .increment(1);
                     self.dead_letter(&msg, &reason).await?;
                     self.store(partition, offset);
                 }
