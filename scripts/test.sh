@@ -18,7 +18,7 @@ LEAKWATCH_KAFKA="$(scripts/kafka.sh start)"
 export LEAKWATCH_KAFKA
 echo "Kafka-protocol broker (tansu) for the tests at $LEAKWATCH_KAFKA"
 status=0
-cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run (cargo prints one per test binary, the last often empty).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
