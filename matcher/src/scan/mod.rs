@@ -143,8 +143,13 @@ impl Matcher {
 
     /// Finds records in text. Spans are byte offsets into `text`.
     pub fn scan_text(&self, text: &str) -> Vec<Finding> {
+        // The folded-text buffers (12 bytes a character) are kept per thread and reused, so
+        // scanning many small documents does not fault in fresh pages for each of them.
+        thread_local! {
+            static BUF: std::cell::RefCell<Option<FoldedText>> = const { std::cell::RefCell::new(None) };
+        }
         let mut acc = Accumulator::default();
-        let mut buf = FoldedText::default();
+        let mut buf = BUF.with(|b| b.borrow_mut().take()).unwrap_or_default();
         let mut memo: Box<ProbeMemo> = Box::new([0; 1 << 13]);
         for (offset, block) in blocks(text) {
             let folded = FoldedText::fold(block, offset, buf);
@@ -154,6 +159,7 @@ impl Matcher {
             scan.corroborate(&mut acc);
             buf = folded;
         }
+        BUF.with(|b| *b.borrow_mut() = Some(buf));
         acc.into_findings(&self.bundle)
     }
 }
