@@ -1,7 +1,7 @@
 //! Corroboration: around each place a record was found, look for its other fields (birth date,
 //! postal code, name tokens, address prefixes) in the record-scoped Bloom filter, then score.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use fingerprints::FieldKind;
 use fingerprints::normalize::parse_date_prefix;
@@ -33,12 +33,15 @@ impl BlockScan<'_> {
         }
         let dates = self.dates();
         let postals = self.postal_codes();
-        let mut by_record: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (i, hit) in self.hits.iter().enumerate() {
-            for &r in &hit.records {
-                by_record.entry(r).or_default().push(i);
-            }
-        }
+        // (record, hit start, hit end, hit) for every record of every hit, sorted: each record's
+        // hits become one run, in text order, without an allocation per record.
+        let mut by_record: Vec<(u32, usize, usize, usize)> = self
+            .hits
+            .iter()
+            .enumerate()
+            .flat_map(|(i, h)| h.records.iter().map(move |&r| (r, h.start, h.end, i)))
+            .collect();
+        by_record.sort_unstable();
         let w = self.m.config.proximity_chars;
         // Where names and readings were found, sorted, to tell whether a window has one.
         let starts_of = |kind: FieldKind| {
@@ -63,10 +66,14 @@ impl BlockScan<'_> {
             .iter()
             .map(|h| self.window(h.start, h.end, w))
             .collect();
-        let mut records: Vec<(u32, Vec<usize>)> = by_record.into_iter().collect();
-        records.sort_unstable_by_key(|(r, _)| *r);
-        for (record, mut his) in records {
-            his.sort_by_key(|&h| (self.hits[h].start, self.hits[h].end));
+        let mut his: Vec<usize> = Vec::new();
+        let mut run = 0;
+        while run < by_record.len() {
+            let record = by_record[run].0;
+            let run_end = run + by_record[run..].partition_point(|e| e.0 == record);
+            his.clear();
+            his.extend(by_record[run..run_end].iter().map(|e| e.3));
+            run = run_end;
             let mut c = 0;
             while c < his.len() {
                 // A group: hits chained within each other's windows.
