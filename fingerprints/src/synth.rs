@@ -263,6 +263,43 @@ impl Resident {
     }
 }
 
+/// Field kinds of the [`REGISTER_HEADER`] columns after the id, as [`REGISTER_SCHEMA_TOML`] maps
+/// them.
+pub const REGISTER_KINDS: [crate::FieldKind; 9] = [
+    crate::FieldKind::Name,
+    crate::FieldKind::NameKana,
+    crate::FieldKind::BirthDate,
+    crate::FieldKind::PostalCode,
+    crate::FieldKind::Address,
+    crate::FieldKind::Phone,
+    crate::FieldKind::AccountNumber,
+    crate::FieldKind::NationalId,
+    crate::FieldKind::Email,
+];
+
+/// The rows `read_register` would produce from [`write_register`]'s files, without the files:
+/// for building bundles in memory (tests, benchmarks). Empty values are left out.
+pub fn register_rows(residents: &[Resident]) -> Vec<crate::records::Row> {
+    residents
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let v = r.register_row();
+            crate::records::Row {
+                line: i as u64 + 2,
+                id: v[0].clone(),
+                fields: REGISTER_KINDS
+                    .iter()
+                    .zip(&v[1..])
+                    .enumerate()
+                    .filter(|(_, (_, val))| !val.is_empty())
+                    .map(|(c, (k, val))| (*k, c + 1, val.clone()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// Writes `residents.csv` (UTF-8 without BOM, header [`REGISTER_HEADER`], one
 /// [`Resident::register_row`] per line, `\n` line ends, RFC 4180 quoting of fields containing
 /// `,`, `"`, CR or LF) and `schema.toml` ([`REGISTER_SCHEMA_TOML`]) into `dir`, creating `dir`

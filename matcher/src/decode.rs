@@ -5,12 +5,21 @@ use encoding_rs::{Encoding, ISO_2022_JP, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::SkipReason;
 
-/// Decoded text of a document.
-#[derive(Debug)]
+/// Decoded text of a document. Its `Debug` shows the length, never the text.
 pub(crate) struct Decoded {
     pub text: String,
     pub encoding: &'static Encoding,
     pub truncated: bool,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("text_bytes", &self.text.len())
+            .field("encoding", &self.encoding.name())
+            .field("truncated", &self.truncated)
+            .finish()
+    }
 }
 
 /// How many leading bytes the binary sniffer and the charset detector look at.
@@ -121,7 +130,7 @@ fn looks_binary(b: &[u8]) -> bool {
     if BINARY_SIGNATURES.iter().any(|s| b.starts_with(s)) {
         return true;
     }
-    if memchr_nul(b) {
+    if b.contains(&0) {
         return true;
     }
     let controls = b
@@ -129,10 +138,6 @@ fn looks_binary(b: &[u8]) -> bool {
         .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
         .count();
     controls * 20 > b.len()
-}
-
-fn memchr_nul(b: &[u8]) -> bool {
-    b.contains(&0)
 }
 
 /// ISO-2022-JP switches into JIS X 0208 with `ESC $ B` or `ESC $ @`.

@@ -10,46 +10,12 @@
 use std::collections::{HashMap, HashSet};
 
 use fingerprints::leaks::{LeakForm, render};
-use fingerprints::records::Row;
 use fingerprints::synth::{self, Resident};
-use fingerprints::{BundleBuilder, FieldKind, RecordRef, SecretKey};
+use fingerprints::{BundleBuilder, RecordRef, SecretKey};
 use matcher::{Confidence, Document, Matcher, MatcherConfig};
 
 const SEED: u64 = 42;
 const PER_DOCUMENT: usize = 60;
-
-const KINDS: [FieldKind; 9] = [
-    FieldKind::Name,
-    FieldKind::NameKana,
-    FieldKind::BirthDate,
-    FieldKind::PostalCode,
-    FieldKind::Address,
-    FieldKind::Phone,
-    FieldKind::AccountNumber,
-    FieldKind::NationalId,
-    FieldKind::Email,
-];
-
-fn rows(residents: &[Resident]) -> Vec<Row> {
-    residents
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let v = r.register_row();
-            Row {
-                line: i as u64 + 2,
-                id: v[0].clone(),
-                fields: KINDS
-                    .iter()
-                    .zip(&v[1..])
-                    .enumerate()
-                    .filter(|(_, (_, val))| !val.is_empty())
-                    .map(|(c, (k, val))| (*k, c + 1, val.clone()))
-                    .collect(),
-            }
-        })
-        .collect()
-}
 
 fn same_person_data(a: &Resident, b: &Resident) -> bool {
     a.family == b.family && a.given == b.given && a.birth == b.birth
@@ -64,7 +30,7 @@ fn recall_and_false_positives_per_form() {
     let residents = synth::residents(n, SEED);
     let key = SecretKey::from_bytes([42; 32]);
     let mut builder = BundleBuilder::new(&key);
-    builder.add_rows(rows(&residents));
+    builder.add_rows(synth::register_rows(&residents));
     let (bundle, _) = builder.finish().expect("bundle");
     let by_ref: HashMap<RecordRef, usize> = residents
         .iter()

@@ -18,7 +18,7 @@ const MAX_LINE_WINDOW: usize = 4096;
 const NARROW_HIT_RECORDS: usize = 8;
 
 /// A low-entropy value found in the block (a date or postal code), checked only near hits.
-#[derive(Debug)]
+/// Deliberately not `Debug`: it holds a value read from the page.
 struct Weak {
     start: usize,
     end: usize,

@@ -17,8 +17,9 @@ use crate::index::Index;
 use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
 use text::{FoldedText, blocks};
 
-/// One document to scan: its bytes and what the fetcher knows about them.
-#[derive(Debug, Clone, Copy)]
+/// One document to scan: its bytes and what the fetcher knows about them. Its `Debug` shows
+/// the length, never the bytes.
+#[derive(Clone, Copy)]
 pub struct Document<'a> {
     /// The raw bytes, in any encoding.
     pub bytes: &'a [u8],
@@ -26,6 +27,16 @@ pub struct Document<'a> {
     pub charset: Option<&'a str>,
     /// The declared content type (`text/html`, `text/plain`, …), if any.
     pub content_type: Option<&'a str>,
+}
+
+impl std::fmt::Debug for Document<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("bytes", &self.bytes.len())
+            .field("charset", &self.charset)
+            .field("content_type", &self.content_type)
+            .finish()
+    }
 }
 
 impl<'a> Document<'a> {
@@ -181,8 +192,9 @@ pub(crate) struct Edge {
     pub id: u32,
 }
 
-/// A town followed by block numbers, as an address prefix in canonical form.
-#[derive(Debug, Clone)]
+/// A town followed by block numbers, as an address prefix in canonical form. Deliberately not
+/// `Debug`: it holds a value read from the page.
+#[derive(Clone)]
 pub(crate) struct AddressPath {
     pub start: usize,
     pub end: usize,

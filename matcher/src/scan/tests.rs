@@ -2,51 +2,17 @@
 
 use std::sync::OnceLock;
 
-use fingerprints::records::Row;
 use fingerprints::synth::{self, Resident};
 use fingerprints::{BundleBuilder, FieldKind, SecretKey};
 
 use super::*;
-
-const KINDS: [FieldKind; 9] = [
-    FieldKind::Name,
-    FieldKind::NameKana,
-    FieldKind::BirthDate,
-    FieldKind::PostalCode,
-    FieldKind::Address,
-    FieldKind::Phone,
-    FieldKind::AccountNumber,
-    FieldKind::NationalId,
-    FieldKind::Email,
-];
-
-fn rows(residents: &[Resident]) -> Vec<Row> {
-    residents
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let v = r.register_row();
-            Row {
-                line: i as u64 + 2,
-                id: v[0].clone(),
-                fields: KINDS
-                    .iter()
-                    .zip(&v[1..])
-                    .enumerate()
-                    .filter(|(_, (_, val))| !val.is_empty())
-                    .map(|(c, (k, val))| (*k, c + 1, val.clone()))
-                    .collect(),
-            }
-        })
-        .collect()
-}
 
 fn fixture() -> &'static (Matcher, Vec<Resident>) {
     static F: OnceLock<(Matcher, Vec<Resident>)> = OnceLock::new();
     F.get_or_init(|| {
         let residents = synth::residents(2_000, 11);
         let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
-        b.add_rows(rows(&residents));
+        b.add_rows(synth::register_rows(&residents));
         let (bundle, _) = b.finish().expect("bundle");
         let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
         (m, residents)

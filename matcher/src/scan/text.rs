@@ -7,8 +7,8 @@ use fingerprints::normalize::Folder;
 /// line is much longer), which bounds the memory a scan needs whatever the document size.
 pub(crate) const BLOCK_BYTES: usize = 1 << 20;
 
-/// Folded text of one block.
-#[derive(Debug, Default)]
+/// Folded text of one block. Deliberately not `Debug`: it is the page's text.
+#[derive(Default)]
 pub(crate) struct FoldedText {
     pub chars: Vec<char>,
     starts: Vec<u32>,
