@@ -33,13 +33,29 @@ pub async fn run_matchers(
     let sink: Arc<dyn AlertSink> = Arc::new(KafkaAlertSink::new(kafka)?);
     let counters = Arc::new(Counters::default());
     let dyn_source: Arc<dyn MessageSource<Page>> = source.clone();
-    let mut work = tokio::spawn(pipeline::run_matchers(
+    let work = tokio::spawn(pipeline::run_matchers(
         dyn_source,
         stage,
         sink,
         workers,
         counters.clone(),
     ));
+    let result = until_stopped(&source, work, stop).await;
+    eprintln!(
+        "matcher: {} pages, {} alerts produced",
+        counters.pages.load(std::sync::atomic::Ordering::Relaxed),
+        counters.alerts.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    result.context("matcher workers")
+}
+
+/// Waits for a consumer's `work` to end, or for `stop` (then closes the source and lets the
+/// work drain); commits the acknowledged offsets either way. The work's error comes first.
+async fn until_stopped<T: Send + 'static>(
+    source: &KafkaSource<T>,
+    mut work: tokio::task::JoinHandle<anyhow::Result<()>>,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let result = tokio::select! {
         r = &mut work => r,
         () = stop => {
@@ -48,12 +64,7 @@ pub async fn run_matchers(
         }
     };
     let commit = source.commit();
-    eprintln!(
-        "matcher: {} pages, {} alerts produced",
-        counters.pages.load(std::sync::atomic::Ordering::Relaxed),
-        counters.alerts.load(std::sync::atomic::Ordering::Relaxed)
-    );
-    result.context("matcher workers")??;
+    result??;
     commit?;
     Ok(())
 }
@@ -76,22 +87,14 @@ pub async fn run_store_writer(
     let sink: Arc<dyn AlertSink> = Arc::new(StoreSink::new(store, on_new));
     let counters = Arc::new(Counters::default());
     let dyn_source: Arc<dyn MessageSource<Alert>> = source.clone();
-    let mut work = tokio::spawn(pipeline::run_store_writer(
+    let work = tokio::spawn(pipeline::run_store_writer(
         dyn_source,
         sink,
         counters.clone(),
     ));
-    let result = tokio::select! {
-        r = &mut work => r,
-        () = stop => {
-            source.close();
-            work.await
-        }
-    };
-    let commit = source.commit();
-    result.context("alert store writer")??;
-    commit?;
-    Ok(())
+    until_stopped(&source, work, stop)
+        .await
+        .context("alert store writer")
 }
 
 /// Crawler, matchers and store writer in one process, talking over Kafka, until a signal.

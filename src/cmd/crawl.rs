@@ -67,32 +67,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             crate::kafka::prepare(k).await?;
         }
         let crawler = Crawler::new(config, sink)?;
-        anyhow::Ok(crawler.run_until(shutdown_signal()).await?)
+        anyhow::Ok(
+            crawler
+                .run_until(crate::pipeline::shutdown_signal())
+                .await?,
+        )
     })?;
     summary(&stats);
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C or SIGTERM (Kubernetes stops pods with SIGTERM).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }
 
 /// One line per source on stderr: emitted, fetched, skips by reason, errors by kind.
