@@ -1,0 +1,339 @@
+//! Webhooks: every new alert (not suppressed, at or above a webhook's minimum confidence) is
+//! POSTed to the webhook's URL, at least once, in the store's insertion order.
+//!
+//! Delivery follows the store, not the pipeline: each webhook keeps a durable cursor (the
+//! [`StoredAlert::seq`] it has delivered up to, [`AlertStore::webhook_cursor`]) and reads the
+//! alerts after it ([`AlertStore::after_seq`]). So a notification is never lost when the process
+//! stops — it is sent after the restart — and alerts written by another process (`alerts
+//! ingest`, another replica) are delivered too. The cursor moves only after the receiver
+//! answered 2xx, or after the notification became a dead letter ([`AlertStore::dead_letter`])
+//! once `max_attempts` attempts failed (exponential backoff with jitter in between). A new
+//! webhook starts at the end of the history: it is not sent old alerts.
+//!
+//! At-least-once means a receiver may see a notification twice (the process stopped between the
+//! POST and the cursor write): every alert carries its id, and every POST a stable
+//! `X-Leakwatch-Delivery` id, for receivers to deduplicate.
+//!
+//! One POST holds the alerts of one page ([`payload::group`]). Requests are signed when a
+//! secret is configured: `X-Leakwatch-Timestamp` (Unix seconds) and `X-Leakwatch-Signature:
+//! sha256=HEX`, the HMAC-SHA256 of `"{timestamp}.{body}"` ([`payload::signature`]).
+//! Bodies hold record references, field kinds, the URL and hashes only.
+
+mod config;
+mod http;
+pub mod payload;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use config::{Format, WebhookConfig};
+use tokio::sync::Notify;
+
+use crate::{AlertStore, DeadLetter, StoredAlert};
+use payload::Notification;
+
+/// Metric: POSTs by webhook and outcome (`delivered`, `failed`).
+pub const ATTEMPTS: &str = "leakwatch_webhook_attempts_total";
+/// Metric: notifications given up on after `max_attempts`, by webhook.
+pub const DEAD_LETTERS: &str = "leakwatch_webhook_dead_letters_total";
+
+/// Alerts read from the store at once.
+const BATCH: usize = 1000;
+
+/// A webhook signing secret; never printed.
+#[derive(Clone, zeroize::ZeroizeOnDrop)]
+pub struct Secret(pub(crate) Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+/// Errors of the webhooks.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A `[[webhook]]` value is wrong (the message names the key).
+    #[error("{0}")]
+    Config(String),
+    /// The store failed while reading alerts or writing the cursor.
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+    /// The TLS client could not be set up.
+    #[error("webhook TLS client: {0}")]
+    Tls(String),
+}
+
+impl Error {
+    /// What the caller can do about it.
+    pub fn kind(&self) -> wire::ErrorKind {
+        match self {
+            Error::Config(_) => wire::ErrorKind::BadInput,
+            Error::Store(e) => e.kind(),
+            Error::Tls(_) => wire::ErrorKind::Bug,
+        }
+    }
+}
+
+/// Checks a list of webhooks: each valid, names unique.
+pub fn validate(configs: &[WebhookConfig]) -> Result<(), Error> {
+    let mut names = std::collections::BTreeSet::new();
+    for c in configs {
+        c.validate()?;
+        if !names.insert(c.name.as_str()) {
+            return Err(Error::Config(format!(
+                "webhook.name: {:?} is used twice",
+                c.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// How one notification ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The receiver answered 2xx on this attempt (counting from 1).
+    Delivered {
+        /// Attempts it took.
+        attempts: u32,
+    },
+    /// Every attempt failed; a dead letter was recorded per alert.
+    DeadLettered {
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure (no secret in it).
+        last_error: String,
+    },
+}
+
+/// One webhook's deliverer: reads new alerts from the store and POSTs them.
+pub struct Deliverer {
+    config: WebhookConfig,
+    url: url::Url,
+    secret: Option<Secret>,
+    store: Arc<dyn AlertStore>,
+    tls: tokio_rustls::TlsConnector,
+}
+
+impl std::fmt::Debug for Deliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliverer")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs a store call on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn AlertStore>,
+    f: impl FnOnce(&dyn AlertStore) -> Result<T, crate::Error> + Send + 'static,
+) -> Result<T, Error> {
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+        Ok(r) => r.map_err(Error::from),
+        Err(e) => Err(Error::Store(crate::Error::Corrupt(format!(
+            "store call panicked: {e}"
+        )))),
+    }
+}
+
+impl Deliverer {
+    /// Checks the config and reads its secret.
+    pub fn new(config: WebhookConfig, store: Arc<dyn AlertStore>) -> Result<Deliverer, Error> {
+        config.validate()?;
+        let secret = config.read_secret()?;
+        let url = url::Url::parse(&config.url)
+            .map_err(|_| Error::Config(format!("webhook[{}].url: invalid", config.name)))?;
+        let tls = http::tls_connector().map_err(Error::Tls)?;
+        Ok(Deliverer {
+            config,
+            url,
+            secret,
+            store,
+            tls,
+        })
+    }
+
+    /// The webhook's name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// Delivers new alerts forever: after each batch it waits for `wake` (poked by whoever
+    /// stores alerts in this process) or `poll_ms`. Stop it by dropping/aborting the future:
+    /// the cursor is written after every notification, so nothing is lost (at most one
+    /// notification is sent again). Store errors are retried after a pause.
+    pub async fn run(self, wake: Arc<Notify>) {
+        let name = self.config.name.clone();
+        let mut cursor = loop {
+            match self.start_cursor().await {
+                Ok(c) => break c,
+                Err(e) => {
+                    eprintln!("webhook {name}: reading the cursor: {e}; retrying in 5 s");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        };
+        loop {
+            match self.step(cursor).await {
+                Ok(Some(next)) => cursor = next,
+                Ok(None) => {
+                    tokio::select! {
+                        () = wake.notified() => {},
+                        () = tokio::time::sleep(Duration::from_millis(self.config.poll_ms)) => {},
+                    }
+                }
+                Err(e) => {
+                    eprintln!("webhook {name}: {e}; retrying in 5 s");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        }
+    }
+
+    /// The stored cursor; for a webhook never run before, the end of the history (stored).
+    async fn start_cursor(&self) -> Result<u64, Error> {
+        let name = self.config.name.clone();
+        blocking(&self.store, move |s| {
+            let c = s.webhook_cursor(&name)?;
+            if c != 0 {
+                return Ok(c);
+            }
+            let mut end = 0;
+            loop {
+                let batch = s.after_seq(end, BATCH)?;
+                match batch.last() {
+                    Some(last) => end = last.seq,
+                    None => break,
+                }
+            }
+            if end != 0 {
+                s.set_webhook_cursor(&name, end)?;
+            }
+            Ok(end)
+        })
+        .await
+    }
+
+    /// Delivers the alerts after `cursor` (one batch); the new cursor, or `None` when there
+    /// was nothing new.
+    pub async fn step(&self, cursor: u64) -> Result<Option<u64>, Error> {
+        let batch: Vec<StoredAlert> =
+            blocking(&self.store, move |s| s.after_seq(cursor, BATCH)).await?;
+        let Some(end) = batch.last().map(|a| a.seq) else {
+            return Ok(None);
+        };
+        for n in payload::group(
+            &batch,
+            self.config.min_confidence,
+            self.config.max_alerts_per_post,
+        ) {
+            self.deliver(&n).await?;
+            self.save_cursor(n.last_seq()).await?;
+        }
+        // Alerts this webhook does not want also move the cursor.
+        self.save_cursor(end).await?;
+        Ok(Some(end))
+    }
+
+    async fn save_cursor(&self, seq: u64) -> Result<(), Error> {
+        let name = self.config.name.clone();
+        blocking(&self.store, move |s| s.set_webhook_cursor(&name, seq)).await
+    }
+
+    /// POSTs one notification until it is delivered or `max_attempts` failed (then records a
+    /// dead letter per alert).
+    pub async fn deliver(&self, n: &Notification) -> Result<Outcome, Error> {
+        let body = payload::render(&self.config, n);
+        let delivery = n.delivery_id();
+        let timeout = Duration::from_millis(self.config.timeout_ms);
+        let mut last_error = String::new();
+        for attempt in 1..=self.config.max_attempts {
+            let timestamp_s = now_ms() / 1000;
+            let mut headers = vec![
+                ("x-leakwatch-delivery", delivery.clone()),
+                ("x-leakwatch-attempt", attempt.to_string()),
+            ];
+            if let Some(secret) = &self.secret {
+                headers.push(("x-leakwatch-timestamp", timestamp_s.to_string()));
+                headers.push((
+                    "x-leakwatch-signature",
+                    payload::signature(&secret.0, timestamp_s, &body),
+                ));
+            }
+            match http::post(&self.tls, &self.url, &headers, body.clone(), timeout).await {
+                http::Attempt::Delivered => {
+                    metrics::counter!(ATTEMPTS, "webhook" => self.config.name.clone(), "outcome" => "delivered")
+                        .increment(1);
+                    return Ok(Outcome::Delivered { attempts: attempt });
+                }
+                http::Attempt::Failed(why) => {
+                    metrics::counter!(ATTEMPTS, "webhook" => self.config.name.clone(), "outcome" => "failed")
+                        .increment(1);
+                    eprintln!(
+                        "webhook {} ({}): attempt {attempt}/{} failed: {why}",
+                        self.config.name,
+                        config::redact_url(&self.config.url),
+                        self.config.max_attempts
+                    );
+                    last_error = why;
+                }
+            }
+            if attempt < self.config.max_attempts {
+                let wait = self.config.backoff_ms(attempt, fastrand::f64());
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+        }
+        metrics::counter!(DEAD_LETTERS, "webhook" => self.config.name.clone()).increment(1);
+        let letters: Vec<DeadLetter> = n
+            .alerts
+            .iter()
+            .map(|a| DeadLetter {
+                webhook: self.config.name.clone(),
+                alert_id: a.alert.id.clone(),
+                attempts: self.config.max_attempts,
+                last_error: last_error.clone(),
+                at_ms: now_ms(),
+            })
+            .collect();
+        blocking(&self.store, move |s| {
+            for l in &letters {
+                s.dead_letter(l)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(Outcome::DeadLettered {
+            attempts: self.config.max_attempts,
+            last_error,
+        })
+    }
+}
+
+/// Starts one deliverer per webhook on the current runtime; abort the handles to stop them.
+pub fn spawn_all(
+    configs: &[WebhookConfig],
+    store: Arc<dyn AlertStore>,
+    wake: Arc<Notify>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, Error> {
+    validate(configs)?;
+    let deliverers = configs
+        .iter()
+        .map(|c| Deliverer::new(c.clone(), store.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(deliverers
+        .into_iter()
+        .map(|d| tokio::spawn(d.run(wake.clone())))
+        .collect())
+}
