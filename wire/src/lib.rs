@@ -62,7 +62,7 @@ pub use alert::{ALERT_VERSION, Alert, AlertSpan, Confidence, alert_id};
 pub use channel::{ChannelReceiver, ChannelSender, channel};
 pub use error::{ErrorKind, FrontierError, SinkError, SourceError};
 pub use kafka_config::KafkaConfig;
-pub use page::{Page, PageHeaders, PageMeta, body_hash};
+pub use page::{PAGE_WIRE_VERSION, Page, PageHeaders, PageMeta, body_hash};
 pub use sink::{BoxFuture, JsonlSink, MemorySink, PageSink};
 pub use source::{Ack, AlertSink, Delivery, MessageSource};
 pub use task::{CrawlTask, Frontier, TaskKind};

@@ -90,6 +90,55 @@ impl Page {
     }
 }
 
+/// Version of the page wire format: the `lw-version` header of a page message.
+pub const PAGE_WIRE_VERSION: u32 = 1;
+
+impl Page {
+    /// Decodes a page message from its parts: the `lw-version` header, the `lw-meta` header
+    /// (JSON [`PageMeta`]) and the body (the message value). Checks the version and that the
+    /// body has the length and hash the metadata gives. The error says why, never with body
+    /// bytes in it (it goes to the dead-letter topic).
+    pub fn from_wire(
+        version: Option<&[u8]>,
+        meta: Option<&[u8]>,
+        body: &[u8],
+    ) -> Result<Page, String> {
+        match version {
+            Some(v) if v == PAGE_WIRE_VERSION.to_string().as_bytes() => {}
+            Some(v) => {
+                let shown: String = String::from_utf8_lossy(v).chars().take(16).collect();
+                return Err(format!("unsupported page version {shown:?}"));
+            }
+            None => return Err("no lw-version header".into()),
+        }
+        let meta = meta.ok_or("no lw-meta header")?;
+        let meta: PageMeta =
+            serde_json::from_slice(meta).map_err(|e| format!("lw-meta header: {e}"))?;
+        if body.len() as u64 != meta.body_bytes || body_hash(body) != meta.body_hash {
+            return Err("the body does not match its length or hash in lw-meta".into());
+        }
+        Ok(Page {
+            url: meta.url,
+            source: meta.source,
+            fetched_at_ms: meta.fetched_at_ms,
+            status: meta.status,
+            headers: meta.headers,
+            content_type: meta.content_type,
+            charset: meta.charset,
+            body: body.to_vec(),
+            body_hash: meta.body_hash,
+            truncated: meta.truncated,
+        })
+    }
+
+    /// The parts [`Page::from_wire`] reads: version header, metadata header (JSON), body.
+    pub fn to_wire(&self) -> (Vec<u8>, Vec<u8>, &[u8]) {
+        // Plain strings and numbers always serialize.
+        let meta = serde_json::to_vec(&self.meta()).unwrap_or_default();
+        (PAGE_WIRE_VERSION.to_string().into_bytes(), meta, &self.body)
+    }
+}
+
 /// `Debug` leaves the body out (privacy rule): it shows its length and hash only.
 impl std::fmt::Debug for Page {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

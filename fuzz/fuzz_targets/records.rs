@@ -1,0 +1,43 @@
+//! The register reader (CSV/TSV, UTF-8 or Shift_JIS) on arbitrary bytes: every row is a row or
+//! a problem with its line number, never a panic; the rows that read build a bundle that
+//! round-trips through its encoding.
+#![no_main]
+
+use fingerprints::records::{ReadOptions, TextEncoding, read_register_from};
+use fingerprints::{Bundle, BundleBuilder, Schema, SecretKey, synth};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: (bool, bool, &[u8])| {
+    let (tsv, sjis, bytes) = input;
+    let schema = Schema::from_toml(synth::REGISTER_SCHEMA_TOML).expect("schema");
+    let opts = ReadOptions {
+        encoding: if sjis {
+            TextEncoding::ShiftJis
+        } else {
+            TextEncoding::Utf8
+        },
+        delimiter: if tsv { b'\t' } else { b',' },
+    };
+    let mut rows = Vec::new();
+    let mut last_line = 0;
+    let _ = read_register_from(bytes, &schema, opts, &mut |r| match r {
+        Ok(row) => {
+            assert!(row.line >= 1 && row.line >= last_line, "line numbers grow");
+            last_line = row.line;
+            rows.push(row);
+        }
+        Err(problem) => assert!(problem.line >= 1, "a problem names its line"),
+    });
+    if rows.is_empty() {
+        return;
+    }
+    let key = SecretKey::from_bytes([5; 32]);
+    let mut b = BundleBuilder::new(&key);
+    b.add_rows(rows);
+    if let Ok((bundle, _)) = b.finish() {
+        let bytes = bundle.to_bytes(&key).expect("encode");
+        let back = Bundle::from_bytes(&bytes, &key).expect("decode");
+        assert_eq!(back.record_count(), bundle.record_count());
+        assert_eq!(back.to_bytes(&key).expect("encode"), bytes);
+    }
+});
