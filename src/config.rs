@@ -120,27 +120,9 @@ impl MatchConfig {
     }
 }
 
-/// `[store]`: the SQLite alert store.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoreConfig {
-    /// SQLite file of the alert history (created if missing). Holds alerts only: URLs, hashes,
-    /// record references, field kinds, offsets — never a page body or a value.
-    #[serde(default = "default_store_path")]
-    pub path: PathBuf,
-}
-
-fn default_store_path() -> PathBuf {
-    PathBuf::from("leakwatch-alerts.sqlite")
-}
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig {
-            path: default_store_path(),
-        }
-    }
-}
+/// `[store]`: the alert store's own configuration (`alerts::StoreConfig`: `type`, `path`,
+/// `url_file`, `retention_days`, ...).
+pub use alerts::StoreConfig;
 
 impl Config {
     /// Reads and validates `path`; errors name the file and the key.
@@ -188,6 +170,7 @@ impl PipelineConfig {
         if self.matcher.scan.max_document_bytes == 0 {
             bail!("matcher.scan.max_document_bytes: must be greater than 0");
         }
+        self.store.validate()?;
         Ok(())
     }
 }
@@ -267,6 +250,8 @@ mod tests {
             ("[matcher]\nbundle = \"x\"", "bundle"),
             ("[store]\npath = 3", "path"),
             ("[stor]\npath = \"x\"", "stor"),
+            ("[store]\ntype = \"postgres\"", "store.url_file"),
+            ("[store]\nretention_days = \"x\"", "retention_days"),
             (
                 "[crawler]\nglobal_concurrency = 0",
                 "crawler.global_concurrency",

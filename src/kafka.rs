@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use alerts::SqliteStore;
+use alerts::AlertStore;
 use anyhow::Context;
 use wire::kafka::{KafkaAlertSink, KafkaPageSink, KafkaSource, ensure_topics};
 use wire::{Alert, AlertSink, KafkaConfig, MessageSource, Page};
@@ -69,10 +69,10 @@ async fn until_stopped<T: Send + 'static>(
     Ok(())
 }
 
-/// The alert store writer in the `store_group` consumer group: alerts topic → SQLite.
+/// The alert store writer in the `store_group` consumer group: alerts topic → the alert store.
 pub async fn run_store_writer(
     kafka: &KafkaConfig,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn AlertStore>,
     print_new: bool,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
@@ -102,7 +102,7 @@ pub async fn run_all(
     config: Config,
     kafka: KafkaConfig,
     stage: Arc<MatchStage>,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn AlertStore>,
 ) -> anyhow::Result<()> {
     prepare(&kafka).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -11,14 +11,13 @@
 //! acknowledgement), `leakwatch_alert_store_new_total`; `wire` adds
 //! `leakwatch_dead_letters_total{topic}`.
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use alerts::{AlertQuery, AlertStore, SqliteStore};
+use alerts::AlertStore;
 use anyhow::Context;
 use fingerprints::SecretKey;
 use matcher::{Document, Matcher, MatcherConfig};
@@ -136,12 +135,12 @@ pub type OnNewAlert = Arc<dyn Fn(&Alert) + Send + Sync>;
 
 /// The store as an [`AlertSink`]: upserts on the blocking pool.
 pub struct StoreSink {
-    store: Arc<SqliteStore>,
+    store: Arc<dyn AlertStore>,
     on_new: Option<OnNewAlert>,
 }
 
 impl StoreSink {
-    pub fn new(store: Arc<SqliteStore>, on_new: Option<OnNewAlert>) -> StoreSink {
+    pub fn new(store: Arc<dyn AlertStore>, on_new: Option<OnNewAlert>) -> StoreSink {
         StoreSink { store, on_new }
     }
 }
@@ -286,23 +285,16 @@ pub struct StoreSummary {
     pub affected_records: u64,
 }
 
-pub fn store_summary(store: &SqliteStore) -> anyhow::Result<StoreSummary> {
-    let all = store.list(&AlertQuery::default())?;
-    let mut s = StoreSummary {
-        total: all.len() as u64,
-        ..Default::default()
-    };
-    let mut records = BTreeSet::new();
-    for a in &all {
-        match a.alert.confidence {
-            Confidence::High => s.high += 1,
-            Confidence::Medium => s.medium += 1,
-            Confidence::Low => s.low += 1,
-        }
-        records.insert(a.alert.record.clone());
-    }
-    s.affected_records = records.len() as u64;
-    Ok(s)
+pub fn store_summary(store: &dyn AlertStore) -> anyhow::Result<StoreSummary> {
+    let stats = store.stats(None)?;
+    let c = stats.by_confidence;
+    Ok(StoreSummary {
+        total: stats.total,
+        high: c.high,
+        medium: c.medium,
+        low: c.low,
+        affected_records: stats.distinct_records,
+    })
 }
 
 /// One line per alert, refs and URL only: `alert high r0123… birth_date,name,phone <url>`.
@@ -362,7 +354,7 @@ pub struct RunReport {
 pub async fn run_embedded(
     config: crate::config::Config,
     stage: Arc<MatchStage>,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn AlertStore>,
     on_new: Option<OnNewAlert>,
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<RunReport> {
@@ -408,7 +400,7 @@ pub async fn run_embedded(
     }
     let summary = {
         let store = store.clone();
-        tokio::task::spawn_blocking(move || store_summary(&store))
+        tokio::task::spawn_blocking(move || store_summary(&*store))
             .await
             .context("store summary")??
     };

@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use alerts::SqliteStore;
 use anyhow::Context;
 
 use crate::config::{Config, TransportConfig};
@@ -44,15 +42,14 @@ fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
              embedded transport `leakwatch run` stores alerts itself"
         );
     };
-    let path = &config.pipeline.store.path;
-    let store = Arc::new(
-        SqliteStore::open(path).with_context(|| format!("store.path {}", path.display()))?,
-    );
+    let store = alerts::open(&config.pipeline.store)
+        .with_context(|| format!("store: {}", config.pipeline.store.describe()))?;
+    let _purge = alerts::spawn_purge(store.clone(), &config.pipeline.store);
     eprintln!(
         "alerts ingest: group {}, topic {} -> {}",
         kafka.store_group,
         kafka.alerts_topic,
-        path.display()
+        config.pipeline.store.describe()
     );
     pipeline::block_on(async {
         crate::kafka::prepare(kafka).await?;

@@ -1,11 +1,10 @@
-//! `leakwatch run`: the whole pipeline in one process — embedded (channels and SQLite), or
+//! `leakwatch run`: the whole pipeline in one process — embedded (channels and the alert store), or
 //! every role at once against Kafka.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use alerts::SqliteStore;
 use anyhow::Context;
 
 use crate::config::{Config, TransportConfig};
@@ -47,10 +46,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         m.scan.clone(),
         m.min_confidence,
     )?);
-    let store = Arc::new(
-        SqliteStore::open(&config.pipeline.store.path)
-            .with_context(|| format!("store.path {}", config.pipeline.store.path.display()))?,
-    );
+    let store = alerts::open(&config.pipeline.store)
+        .with_context(|| format!("store: {}", config.pipeline.store.describe()))?;
+    // Retention: purges now and every store.purge_interval_s until this returns.
+    let _purge = alerts::spawn_purge(store.clone(), &config.pipeline.store);
     match config.pipeline.transport.clone() {
         TransportConfig::Embedded { .. } => {
             let once = config.crawl.crawler.once;
