@@ -12,11 +12,20 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/leakwatch-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 log="$(mktemp)"
+# Not under a mktemp -d (mode 0700): the cluster's owner is not root.
+export LEAKWATCH_POSTGRES_STATE="${TMPDIR:-/tmp}/leakwatch-postgres-$$"
 export LEAKWATCH_KAFKA_STATE="$(mktemp -d)"
-trap 'scripts/kafka.sh stop; rm -rf "$log" "$LEAKWATCH_KAFKA_STATE"' EXIT
+trap 'scripts/postgres.sh stop; scripts/kafka.sh stop; rm -rf "$log" "$LEAKWATCH_KAFKA_STATE"' EXIT
 LEAKWATCH_KAFKA="$(scripts/kafka.sh start)"
 export LEAKWATCH_KAFKA
 echo "Kafka-protocol broker (tansu) for the tests at $LEAKWATCH_KAFKA"
+# PostgreSQL: scripts/postgres.sh installs Debian's postgresql unless initdb and pg_ctl are
+# there, and starts ONE throwaway server on a free loopback port; the alert store's suite
+# (alerts/tests/store_suite.rs) and the end-to-end store test run against it (each test in a
+# schema of its own).
+LEAKWATCH_POSTGRES="$(scripts/postgres.sh start)"
+export LEAKWATCH_POSTGRES
+echo "PostgreSQL for the tests at $LEAKWATCH_POSTGRES"
 status=0
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run (cargo prints one per test binary, the last often empty).

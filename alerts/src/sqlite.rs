@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use wire::{Alert, AlertSpan};
 
 use crate::{
@@ -341,7 +341,9 @@ impl AlertStore for SqliteStore {
         let now = crate::now_ms() as i64;
         let window = self.suppression_window_ms.min(i64::MAX as u64) as i64;
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db("starting a transaction"))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("starting a transaction"))?;
         {
             let mut exists = tx
                 .prepare_cached("SELECT 1 FROM alerts WHERE id = ?1")
@@ -479,7 +481,9 @@ impl AlertStore for SqliteStore {
     ) -> Result<Option<StoredAlert>, Error> {
         change.validate(actor)?;
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db("starting a transaction"))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("starting a transaction"))?;
         let Some(before) = get_in(&tx, id)? else {
             return Ok(None);
         };
@@ -624,7 +628,9 @@ impl AlertStore for SqliteStore {
     fn purge(&self, older_than_ms: u64) -> Result<u64, Error> {
         let cutoff = older_than_ms.min(i64::MAX as u64) as i64;
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db("starting a transaction"))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("starting a transaction"))?;
         tx.execute(
             "DELETE FROM audit WHERE alert_id IN (SELECT id FROM alerts WHERE last_seen_ms < ?1)",
             [cutoff],
