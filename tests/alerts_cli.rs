@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use alerts::{AlertStore, Status, StoreConfig, Triage};
+use alerts::{Status, StoreConfig, Triage};
 use wire::{Alert, Confidence, alert_id};
 
 fn leakwatch(args: &[&str]) -> std::process::Output {

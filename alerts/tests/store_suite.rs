@@ -493,6 +493,9 @@ fn suppression_window(b: &dyn Backend) {
     assert_eq!(store.upsert(&[z]).unwrap().notify, [0]);
 }
 
+/// One audit entry: when, who, which field, old, new.
+type Change = (u64, String, String, Option<String>, Option<String>);
+
 fn triage_and_audit_trail(b: &dyn Backend) {
     let store = b.open(0);
     let a = alert(1, "p", "http://x/", T0, Confidence::High);
@@ -545,7 +548,7 @@ fn triage_and_audit_trail(b: &dyn Backend) {
         (t.status, t.assignee, t.notes_count),
         (Status::Resolved, None, 1)
     );
-    let trail: Vec<(u64, String, String, Option<String>, Option<String>)> = store
+    let trail: Vec<Change> = store
         .audit(&a.id)
         .unwrap()
         .into_iter()

@@ -27,6 +27,9 @@ pub enum Command {
     /// Print the distinct record references of the matching alerts, one a line, for
     /// `leakwatch fingerprint resolve --refs-file` (false positives left out).
     ExportRefs(ExportArgs),
+    /// Serve the alerts HTTP API, live feed and dashboard on `api.listen`; with
+    /// `transport.type = "kafka"` also store alerts from the alerts topic (as `ingest` does).
+    Serve(super::serve::Args),
 }
 
 /// Output format of `alerts query`.
@@ -112,6 +115,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest(args),
         Command::Query(args) => query(args),
         Command::ExportRefs(args) => export_refs(args),
+        Command::Serve(args) => super::serve::run(args),
     }
 }
 
@@ -229,7 +233,7 @@ fn query(a: QueryArgs) -> anyhow::Result<ExitCode> {
             found.extend(f);
             more |= m;
         }
-        found.sort_by(|x, y| (y.first_seen_ms, y.seq).cmp(&(x.first_seen_ms, x.seq)));
+        found.sort_by_key(|a| std::cmp::Reverse((a.first_seen_ms, a.seq)));
         if found.len() > a.limit {
             found.truncate(a.limit);
             more = true;
