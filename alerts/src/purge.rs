@@ -64,8 +64,14 @@ pub fn spawn_purge(store: Arc<dyn AlertStore>, config: &StoreConfig) -> Option<P
                     Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             }
-        })
-        .ok()?;
+        });
+    let thread = match thread {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("alert store: cannot start the purge job (no retention this run): {e}");
+            return None;
+        }
+    };
     Some(PurgeJob {
         stop: Some(tx),
         thread: Some(thread),
