@@ -28,6 +28,9 @@ export LEAKWATCH_POSTGRES
 echo "PostgreSQL for the tests at $LEAKWATCH_POSTGRES"
 status=0
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+# deploy/k8s against the real Kubernetes schemas: kubernetes-validate (PyPI), installed once into
+# the build directory by scripts/k8s-check.sh, offline after that.
+scripts/k8s-check.sh || status=1
 # One closing line for the whole run (cargo prints one per test binary, the last often empty).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
