@@ -14,7 +14,7 @@ use serde::Deserialize;
 use wire::{Confidence, KafkaConfig};
 
 /// The tables of `leakwatch.toml` that belong to the pipeline (the rest is the crawler's).
-const PIPELINE_TABLES: [&str; 3] = ["transport", "matcher", "store"];
+const PIPELINE_TABLES: [&str; 5] = ["transport", "matcher", "store", "api", "ops"];
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
@@ -37,6 +37,12 @@ pub struct PipelineConfig {
     /// Where alerts are kept.
     #[serde(default)]
     pub store: StoreConfig,
+    /// `[api]`: the alerts HTTP API, live feed and dashboard (`alerts serve`, `run`, `demo`).
+    #[serde(default)]
+    pub api: alerts::api::ApiConfig,
+    /// `[ops]`: `/metrics`, `/healthz`, `/readyz` of `crawl` and `match` (optional).
+    #[serde(default)]
+    pub ops: alerts::api::OpsConfig,
 }
 
 /// `[transport]`, chosen by `type`.
@@ -171,6 +177,8 @@ impl PipelineConfig {
             bail!("matcher.scan.max_document_bytes: must be greater than 0");
         }
         self.store.validate()?;
+        self.api.validate()?;
+        self.ops.listen_addr()?;
         Ok(())
     }
 }
@@ -250,6 +258,14 @@ mod tests {
             ("[matcher]\nbundle = \"x\"", "bundle"),
             ("[store]\npath = 3", "path"),
             ("[stor]\npath = \"x\"", "stor"),
+            ("[api]\nlisten = \"everywhere\"", "api.listen"),
+            ("[api]\nmax_body_bytes = 0", "api.max_body_bytes"),
+            ("[api]\nport = 80", "port"),
+            (
+                "[[api.token]]\nname = \"a\"\nrole = \"viewer\"",
+                "api.token[0]",
+            ),
+            ("[ops]\nlisten = \"nowhere\"", "ops.listen"),
             ("[store]\ntype = \"postgres\"", "store.url_file"),
             ("[store]\nretention_days = \"x\"", "retention_days"),
             (

@@ -28,6 +28,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let full = crate::config::Config::load(&args.config)?;
+    let ops = full.pipeline.ops.clone();
     let kafka = match full.pipeline.transport {
         crate::config::TransportConfig::Kafka(k) => Some(k),
         crate::config::TransportConfig::Embedded { .. } => None,
@@ -63,9 +64,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let stats = runtime.block_on(async {
+        // `[ops] listen`: /metrics, /healthz, and /readyz once the topics are prepared.
+        let ready = super::serve::start_ops(&ops).await?;
         if let Some(k) = &kafka {
             crate::kafka::prepare(k).await?;
         }
+        ready.store(true, std::sync::atomic::Ordering::Relaxed);
         let crawler = Crawler::new(config, sink)?;
         anyhow::Ok(
             crawler

@@ -23,6 +23,7 @@ use fingerprints::records::ReadOptions;
 use fingerprints::{Schema, SecretKey, synth};
 use serde::Serialize;
 
+use super::serve::ApiServer;
 use crate::config::Config;
 use crate::pipeline::{self, MatchStage, OnNewAlert};
 
@@ -45,6 +46,10 @@ pub struct Args {
     /// Without --once: time between two new pastes on the demo site.
     #[arg(long, default_value_t = 1_000)]
     paste_interval_ms: u64,
+    /// Without --once: loopback address of the dashboard and API (auth off); a free port is
+    /// taken instead if this one is busy.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 /// What kind of paste (kept by the demo site only, never sent).
@@ -315,6 +320,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     let store_path = dir.join("alerts.sqlite");
     let once = args.once;
+    let listen = args.listen.clone();
     pipeline::block_on(async move {
         let addr = serve_site(site).await?;
         let text = format!(
@@ -357,18 +363,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let store = Arc::new(SqliteStore::open(&store_path)?);
         eprintln!("demo: paste site at http://{addr}/api_scraping.php ({n_pastes} pastes)");
         eprintln!("demo: alerts are stored in {}", store_path.display());
-        eprintln!(
-            "demo: the alert dashboard arrives with the alerts issue; until then query the store"
-        );
+        // The dashboard and API on loopback (auth off), unless this is a --once pass; another
+        // port if the default one is taken.
+        let server = if once {
+            None
+        } else {
+            let api_config = alerts::api::ApiConfig {
+                listen: listen.clone(),
+                ..Default::default()
+            };
+            let server = ApiServer::start(store.clone(), &api_config, true).await?;
+            eprintln!("demo: dashboard at http://{}/", server.addr);
+            Some(server)
+        };
         if !once {
             eprintln!("demo: a new paste every {interval} ms; Ctrl-C to stop");
         }
+        let notify = server.as_ref().map(|s| s.notify.clone());
         let printer: OnNewAlert = Arc::new(move |a| {
             let line = pipeline::alert_line(a);
             if once {
                 eprintln!("{line}");
             } else {
                 println!("{line}");
+            }
+            if let Some(n) = &notify {
+                n.notify_waiters();
             }
         });
         let report = pipeline::run_embedded(
@@ -378,7 +398,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Some(printer),
             pipeline::shutdown_signal(),
         )
-        .await?;
+        .await;
+        if let Some(server) = server {
+            server.stop().await?;
+        }
+        let report = report?;
         let summary = Summary {
             pages: report.pages,
             pastes: n_pastes,

@@ -39,7 +39,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         kafka.alerts_topic
     );
     pipeline::block_on(async {
+        // `[ops] listen`: /metrics, /healthz, and /readyz once the topics are prepared.
+        let ready = super::serve::start_ops(&config.pipeline.ops).await?;
         crate::kafka::prepare(kafka).await?;
+        ready.store(true, std::sync::atomic::Ordering::Relaxed);
         crate::kafka::run_matchers(kafka, stage, m.workers, pipeline::shutdown_signal()).await
     })??;
     Ok(ExitCode::SUCCESS)

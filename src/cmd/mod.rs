@@ -10,3 +10,4 @@ pub mod keygen;
 pub mod match_cmd;
 pub mod run;
 pub mod scan;
+pub mod serve;

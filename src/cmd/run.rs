@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::serve::ApiServer;
 use crate::config::{Config, TransportConfig};
 use crate::pipeline::{self, MatchStage, OnNewAlert};
 
@@ -53,21 +54,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match config.pipeline.transport.clone() {
         TransportConfig::Embedded { .. } => {
             let once = config.crawl.crawler.once;
-            let printer: OnNewAlert = Arc::new(move |a| {
-                let line = pipeline::alert_line(a);
-                if once {
-                    eprintln!("{line}");
+            let api_config = config.pipeline.api.clone();
+            let report = pipeline::block_on(async move {
+                // The alerts API, live feed and dashboard, unless this is a --once pass.
+                let server = if once {
+                    None
                 } else {
-                    println!("{line}");
+                    Some(ApiServer::start(store.clone(), &api_config, false).await?)
+                };
+                let notify = server.as_ref().map(|s| s.notify.clone());
+                let printer: OnNewAlert = Arc::new(move |a| {
+                    let line = pipeline::alert_line(a);
+                    if once {
+                        eprintln!("{line}");
+                    } else {
+                        println!("{line}");
+                    }
+                    // Live feeds send it now rather than at their next poll.
+                    if let Some(n) = &notify {
+                        n.notify_waiters();
+                    }
+                });
+                let report = pipeline::run_embedded(
+                    config,
+                    stage,
+                    store,
+                    Some(printer),
+                    pipeline::shutdown_signal(),
+                )
+                .await;
+                if let Some(server) = server {
+                    server.stop().await?;
                 }
-            });
-            let report = pipeline::block_on(pipeline::run_embedded(
-                config,
-                stage,
-                store,
-                Some(printer),
-                pipeline::shutdown_signal(),
-            ))??;
+                report
+            })??;
             if once {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -78,7 +98,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if args.once {
                 anyhow::bail!("--once: needs transport.type = \"embedded\"");
             }
-            pipeline::block_on(crate::kafka::run_all(config, *kafka, stage, store))??;
+            let api_config = config.pipeline.api.clone();
+            pipeline::block_on(async move {
+                // The API's live feed finds the alerts the store writer stores by polling.
+                let server = ApiServer::start(store.clone(), &api_config, false).await?;
+                let ran = crate::kafka::run_all(config, *kafka, stage, store).await;
+                server.stop().await?;
+                ran
+            })??;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -49,7 +49,11 @@ fn confidence_of(i: u32) -> Confidence {
 }
 
 fn source_of(i: u32) -> &'static str {
-    if i.is_multiple_of(4) { "onion" } else { "pastes" }
+    if i.is_multiple_of(4) {
+        "onion"
+    } else {
+        "pastes"
+    }
 }
 
 /// A store with `n` alerts (confidence by `i % 3`, source `onion` for every fourth).
