@@ -43,6 +43,9 @@ enum Command {
     Alerts(cmd::alerts::Command),
     /// Run the whole pipeline (crawler, matchers, alert store) in one process.
     Run(cmd::run::Args),
+    /// Check a leakwatch.toml as one role's process reads it (`config check --role ...`).
+    #[command(subcommand)]
+    Config(cmd::config_cmd::Command),
     /// The whole job on a synthetic register and a local demo paste site, in one command.
     Demo(cmd::demo::Args),
     /// Pipeline throughput (embedded, Kafka) and freshness figures (a benchmark; prints only).
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Match(a) => cmd::match_cmd::run(a),
         Command::Alerts(c) => cmd::alerts::run(c),
         Command::Run(a) => cmd::run::run(a),
+        Command::Config(c) => cmd::config_cmd::run(c),
         Command::Demo(a) => cmd::demo::run(a),
         Command::BenchPipeline(a) => cmd::bench_pipeline::run(a),
     };

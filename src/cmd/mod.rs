@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod bench_pipeline;
+pub mod config_cmd;
 pub mod crawl;
 pub mod demo;
 pub mod demo_data;
