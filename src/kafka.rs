@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use alerts::AlertStore;
 use anyhow::Context;
-use wire::kafka::{KafkaAlertSink, KafkaPageSink, KafkaSource, ensure_topics};
+use wire::kafka::{KafkaAlertSink, KafkaFrontier, KafkaPageSink, KafkaSource, ensure_topics};
 use wire::{Alert, AlertSink, KafkaConfig, MessageSource, Page};
 
 use crate::config::Config;
@@ -20,6 +20,28 @@ pub async fn prepare(kafka: &KafkaConfig) -> anyhow::Result<()> {
             .with_context(|| format!("transport.brokers {}", kafka.brokers))?;
     }
     Ok(())
+}
+
+/// The crawler over Kafka until `stop`: pages to the pages topic and, unless `crawler.once`,
+/// tasks from and to the crawl-tasks topic shared by every replica in `crawler_group` (a
+/// `once` pass is this process's alone: it needs a frontier that can be finished).
+pub async fn run_crawler(
+    config: crawler::CrawlConfig,
+    kafka: &KafkaConfig,
+    sink: Arc<dyn wire::PageSink>,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<crawler::StatsSnapshot> {
+    if config.crawler.once {
+        let crawler = crawler::Crawler::new(config, sink)?;
+        return Ok(crawler.run_until(stop).await?);
+    }
+    let frontier = Arc::new(KafkaFrontier::new(kafka)?);
+    let crawler = crawler::Crawler::with_frontier(config, sink, frontier.clone())?;
+    let crawled = crawler.run_until(stop).await;
+    let commit = frontier.commit();
+    let stats = crawled?;
+    commit.context("crawl frontier")?;
+    Ok(stats)
 }
 
 /// Matchers in the `matcher_group` consumer group: pages topic → alerts topic, until `stop`.
@@ -122,9 +144,9 @@ pub async fn run_all(
         async move { run_store_writer(&kafka, store, true, stop).await }
     });
     let sink = Arc::new(KafkaPageSink::new(&kafka)?);
-    let crawler = crawler::Crawler::new(config.crawl, sink)?;
-    let crawled = crawler.run_until(pipeline::shutdown_signal()).await;
-    if crawled.is_ok() {
+    let once = config.crawl.crawler.once;
+    let crawled = run_crawler(config.crawl, &kafka, sink, pipeline::shutdown_signal()).await;
+    if crawled.is_ok() && once {
         // `crawler.once`: the crawl is over, but matching continues until a signal.
         pipeline::shutdown_signal().await;
     }

@@ -37,6 +37,9 @@ struct Inner {
     frontier: Arc<dyn Frontier>,
     sink: Arc<dyn PageSink>,
     stats: Arc<Stats>,
+    /// (source, url) of each self-perpetuating task (listing polls, recrawl seeds) → when it was
+    /// last started, to collapse duplicate polling chains (see [`Inner::duplicate_poll`]).
+    polls: std::sync::Mutex<HashMap<(String, String), u64>>,
 }
 
 impl Crawler {
@@ -87,6 +90,7 @@ impl Crawler {
                 frontier,
                 sink,
                 stats: Arc::new(Stats::default()),
+                polls: std::sync::Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -96,8 +100,8 @@ impl Crawler {
         self.inner.stats.clone()
     }
 
-    /// The seed tasks of every source (pushed by `run`; with a shared frontier, push them from
-    /// one place only).
+    /// The seed tasks of every source (pushed by `run_until` at every start, also with a shared
+    /// frontier: duplicate polling chains are collapsed where the tasks are handled).
     pub fn seeds(&self) -> Vec<CrawlTask> {
         let now = now_ms();
         let mut ids: Vec<&String> = self.inner.sources.keys().collect();
@@ -144,6 +148,12 @@ impl Crawler {
         self.inner.sink.flush().await?;
         result.map(|()| self.inner.stats.snapshot())
     }
+}
+
+/// `leakwatch_crawler_duplicate_polls_total{source}`: polling-chain copies dropped.
+fn metrics_duplicate_poll(source: &str) {
+    ::metrics::counter!("leakwatch_crawler_duplicate_polls_total", "source" => source.to_owned())
+        .increment(1);
 }
 
 #[cfg(feature = "onion")]
@@ -194,6 +204,10 @@ impl Inner {
             let mut later = task.clone();
             later.not_before_ms = now_ms() + wait.as_millis() as u64;
             self.frontier.push(vec![later]).await?;
+            return Ok(());
+        }
+        if self.duplicate_poll(task, source) {
+            metrics_duplicate_poll(id);
             return Ok(());
         }
         let now = now_ms();
@@ -317,6 +331,34 @@ impl Inner {
         Ok(())
     }
 
+    /// Collapses duplicate polling chains. A listing poll (or a recrawl seed) re-schedules
+    /// itself when handled, and every crawler start pushes the seeds again: with a shared
+    /// frontier, N replica starts would make N chains polling the same listing. All tasks of a
+    /// host are handled by one replica (the owner of its partition), so that replica drops a
+    /// first-attempt self-perpetuating task whose (source, URL) it started less than half an
+    /// interval ago — the dropped copy schedules no re-poll, so its chain ends and one remains.
+    /// Retries are never dropped (their chain's poll failed) but count as a start.
+    fn duplicate_poll(&self, task: &CrawlTask, source: &dyn Source) -> bool {
+        if self.config.crawler.once {
+            return false;
+        }
+        let Some(interval) = source.repoll_after(task) else {
+            return false;
+        };
+        let now = now_ms();
+        let mut polls = self.polls.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (task.source.clone(), task.url.clone());
+        let half = interval.as_millis() as u64 / 2;
+        if task.attempt == 0
+            && let Some(last) = polls.get(&key)
+            && now.saturating_sub(*last) < half
+        {
+            return true;
+        }
+        polls.insert(key, now);
+        false
+    }
+
     /// A task reached its final outcome: schedule its re-poll, if it has one.
     async fn finished(&self, task: &CrawlTask, source: &dyn Source) -> Result<(), Error> {
         if self.config.crawler.once {
@@ -331,5 +373,84 @@ impl Inner {
             self.frontier.push(vec![again]).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wire::{MemorySink, TaskKind};
+
+    fn crawler(once: bool) -> Crawler {
+        let config = CrawlConfig::from_toml(&format!(
+            r#"
+            [crawler]
+            once = {once}
+            [[source]]
+            type = "paste_api"
+            id = "p"
+            listing_url = "http://127.0.0.1:9/list"
+            poll_interval_ms = 10000
+            "#
+        ))
+        .unwrap();
+        Crawler::new(config, Arc::new(MemorySink::new())).unwrap()
+    }
+
+    fn task(kind: TaskKind, url: &str, attempt: u32) -> CrawlTask {
+        CrawlTask {
+            source: "p".into(),
+            kind,
+            url: url.into(),
+            host: "127.0.0.1:9".into(),
+            depth: 0,
+            not_before_ms: 0,
+            attempt,
+            created_at_ms: 0,
+            published_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn duplicate_polling_chains_collapse_within_half_an_interval() {
+        let listing = TaskKind::Listing { page: 0 };
+        let list = "http://127.0.0.1:9/list";
+        // (task, polled this long ago (ms) or never, dropped?)
+        let cases = [
+            (task(listing, list, 0), None, false),
+            (task(listing, list, 0), Some(1_000), true),
+            (task(listing, list, 0), Some(4_900), true),
+            (task(listing, list, 0), Some(5_100), false),
+            (task(listing, list, 2), Some(1_000), false),
+            (task(listing, "http://127.0.0.1:9/other", 0), None, false),
+            (
+                task(TaskKind::Item, "http://127.0.0.1:9/i", 0),
+                Some(0),
+                false,
+            ),
+        ];
+        for (i, (t, ago, dropped)) in cases.into_iter().enumerate() {
+            let c = crawler(false);
+            let inner = &c.inner;
+            if let Some(ago) = ago {
+                inner
+                    .polls
+                    .lock()
+                    .unwrap()
+                    .insert((t.source.clone(), t.url.clone()), now_ms() - ago);
+            }
+            let source = inner.sources["p"].as_ref();
+            assert_eq!(inner.duplicate_poll(&t, source), dropped, "case {i}");
+            if t.kind == listing {
+                // A poll that goes ahead is remembered: an immediate copy is dropped.
+                assert!(dropped || inner.duplicate_poll(&task(listing, &t.url, 0), source));
+            }
+        }
+        // `once`: nothing re-polls, nothing is collapsed.
+        let c = crawler(true);
+        let t = task(listing, list, 0);
+        let source = c.inner.sources["p"].as_ref();
+        assert!(!c.inner.duplicate_poll(&t, source));
+        assert!(!c.inner.duplicate_poll(&t, source));
     }
 }

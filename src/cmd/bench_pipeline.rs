@@ -40,9 +40,25 @@ pub struct Args {
     /// Freshness run: leak pastes are published over this many seconds (0: no freshness run).
     #[arg(long, default_value_t = 30)]
     freshness_secs: u64,
-    /// The paste source's listing poll interval in the freshness run.
-    #[arg(long, default_value_t = 5_000)]
-    poll_interval_ms: u64,
+    /// The paste source's listing poll interval in the freshness run; default: the source's
+    /// default (`paste_api.poll_interval_ms`).
+    #[arg(long)]
+    poll_interval_ms: Option<u64>,
+    /// Freshness run: the demo site lists one new leak paste every this many milliseconds.
+    #[arg(long, default_value_t = 2_000)]
+    paste_interval_ms: u64,
+    /// Freshness run: the crawler's `politeness.min_interval_ms`; default: the crawler's
+    /// default (1 s between two requests to one host).
+    #[arg(long)]
+    min_interval_ms: Option<u64>,
+}
+
+/// The freshness run's settings.
+struct FreshnessArgs {
+    secs: u64,
+    paste_interval_ms: u64,
+    poll_interval_ms: Option<u64>,
+    min_interval_ms: Option<u64>,
 }
 
 fn filler_pages(n: usize, kib: usize, residents: &[synth::Resident]) -> Vec<Page> {
@@ -205,10 +221,17 @@ async fn freshness(
     bundle: &Path,
     key: &Path,
     residents: &[synth::Resident],
-    secs: u64,
-    poll_interval_ms: u64,
+    args: FreshnessArgs,
 ) -> anyhow::Result<()> {
-    let n = (secs as usize).clamp(1, 200);
+    let FreshnessArgs {
+        secs,
+        paste_interval_ms,
+        ..
+    } = args;
+    let paste_interval_ms = paste_interval_ms.max(1);
+    let n = ((secs * 1000 / paste_interval_ms) as usize)
+        .clamp(1, 200)
+        .min(residents.len() / 2);
     let pastes: Vec<Paste> = (0..n)
         .map(|i| {
             let form = LeakForm::ALL[i % LeakForm::ALL.len()];
@@ -218,7 +241,7 @@ async fn freshness(
                 content_type: form.content_type(),
                 body: leaks::render(form, &residents[2 * i..2 * i + 2], i as u64),
                 kind: Kind::Leak,
-                publish_after_ms: (i as u64 * secs * 1000) / n as u64 + 500,
+                publish_after_ms: i as u64 * paste_interval_ms + 500,
             }
         })
         .collect();
@@ -232,15 +255,23 @@ async fn freshness(
     });
     let started = site.started;
     let addr = demo::serve_site(site).await?;
+    // Only what the run sets differs from the crawler's defaults.
+    let poll = args
+        .poll_interval_ms
+        .map_or(String::new(), |ms| format!("poll_interval_ms = {ms}"));
+    let politeness = args.min_interval_ms.map_or(String::new(), |ms| {
+        format!("[politeness]\nmin_interval_ms = {ms}")
+    });
     let text = format!(
         r#"
         [crawler]
         state_path = {state}
+        {politeness}
         [[source]]
         type = "paste_api"
         id = "fresh"
         listing_url = "http://{addr}/api_scraping.php"
-        poll_interval_ms = {poll_interval_ms}
+        {poll}
         [matcher]
         bundle_path = {bundle}
         key_file = {key}
@@ -253,6 +284,11 @@ async fn freshness(
         store = demo::toml_str(&dir.join("fresh-alerts.sqlite")),
     );
     let config = Config::from_toml(&text)?;
+    let poll_interval_ms = match config.crawl.sources.first() {
+        Some(crawler::sources::SourceConfig::PasteApi(c)) => c.poll_interval_ms,
+        _ => anyhow::bail!("the freshness run's source is not a paste_api source"),
+    };
+    let min_interval_ms = config.crawl.politeness.min_interval_ms;
     let m = config.pipeline.matcher.clone();
     let stage = tokio::task::spawn_blocking(move || {
         let (b, k) = m.paths()?;
@@ -279,7 +315,9 @@ async fn freshness(
             }
         })
     };
-    let limit = Duration::from_millis(secs * 1000 + 3 * poll_interval_ms + 20_000);
+    let limit = Duration::from_millis(
+        n as u64 * paste_interval_ms + 3 * poll_interval_ms + n as u64 * min_interval_ms + 20_000,
+    );
     let stop = async move {
         let _ = tokio::time::timeout(limit, done_rx.wait_for(|d| *d)).await;
     };
@@ -296,7 +334,19 @@ async fn freshness(
             .map_or(0.0, |v| *v as f64 / 1000.0)
     };
     println!(
-        "freshness (listed -> alert stored), poll_interval_ms = {poll_interval_ms}: {} of {n} pastes alerted; p50 {:.2} s, p95 {:.2} s, max {:.2} s",
+        "freshness (listed -> alert stored), one paste every {paste_interval_ms} ms, \
+         poll_interval_ms = {poll_interval_ms}{}, politeness.min_interval_ms = {min_interval_ms}{}: \
+         {} of {n} pastes alerted; p50 {:.2} s, p95 {:.2} s, max {:.2} s",
+        if args.poll_interval_ms.is_some() {
+            ""
+        } else {
+            " (default)"
+        },
+        if args.min_interval_ms.is_some() {
+            ""
+        } else {
+            " (default)"
+        },
         l.len(),
         pct(0.5),
         pct(0.95),
@@ -364,8 +414,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 &bundle,
                 &key,
                 &residents,
-                args.freshness_secs,
-                args.poll_interval_ms,
+                FreshnessArgs {
+                    secs: args.freshness_secs,
+                    paste_interval_ms: args.paste_interval_ms,
+                    poll_interval_ms: args.poll_interval_ms,
+                    min_interval_ms: args.min_interval_ms,
+                },
             )
             .await?;
         }

@@ -18,7 +18,9 @@ pub struct Args {
     /// `leakwatch.toml`: with `transport.type = "kafka"` pages go to the pages topic.
     #[arg(long)]
     config: PathBuf,
-    /// Crawl every source once and exit (the same as `crawler.once = true`).
+    /// Crawl every source once and exit (the same as `crawler.once = true`). With Kafka, the
+    /// pass uses this process's own frontier (not the shared crawl-tasks topic) and its pages go
+    /// to the pages topic.
     #[arg(long)]
     once: bool,
     /// Only check the configuration, then exit.
@@ -70,12 +72,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             crate::kafka::prepare(k).await?;
         }
         ready.store(true, std::sync::atomic::Ordering::Relaxed);
-        let crawler = Crawler::new(config, sink)?;
-        anyhow::Ok(
-            crawler
-                .run_until(crate::pipeline::shutdown_signal())
-                .await?,
-        )
+        match &kafka {
+            // Replicas share the crawl-tasks frontier (a `--once` pass keeps its own).
+            Some(k) => {
+                crate::kafka::run_crawler(config, k, sink, crate::pipeline::shutdown_signal()).await
+            }
+            None => {
+                let crawler = Crawler::new(config, sink)?;
+                anyhow::Ok(
+                    crawler
+                        .run_until(crate::pipeline::shutdown_signal())
+                        .await?,
+                )
+            }
+        }
     })?;
     summary(&stats);
     Ok(ExitCode::SUCCESS)

@@ -37,6 +37,10 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, TopicPartitionList};
 use serde::Serialize;
 
+mod frontier;
+
+pub use frontier::KafkaFrontier;
+
 use crate::source::AckInner;
 use crate::{
     Ack, Alert, AlertSink, BoxFuture, Delivery, KafkaConfig, MessageSource, Page, PageMeta,
@@ -475,6 +479,40 @@ struct DeadLetter<'a> {
     at_ms: u64,
 }
 
+/// Reports an undecodable message on the dead-letter topic: where it was and why, with its key,
+/// never its value.
+async fn dead_letter(
+    producer: &FutureProducer,
+    topic: &str,
+    timeout: Duration,
+    msg: &BorrowedMessage<'_>,
+    reason: &str,
+) -> Result<(), SourceError> {
+    let body = serde_json::to_vec(&DeadLetter {
+        topic: msg.topic(),
+        partition: msg.partition(),
+        offset: msg.offset(),
+        reason,
+        at_ms: crate::alert::now_ms(),
+    })
+    .map_err(|e| transport("encoding a dead letter", e))?;
+    let headers = OwnedHeaders::new().insert(Header {
+        key: HEADER_TYPE,
+        value: Some("dead-letter".as_bytes()),
+    });
+    let mut record = FutureRecord::to(topic)
+        .payload(body.as_slice())
+        .headers(headers);
+    if let Some(key) = msg.key() {
+        record = record.key(key);
+    }
+    producer
+        .send(record, timeout)
+        .await
+        .map(|_| ())
+        .map_err(|(e, _)| transport("producing a dead letter", e))
+}
+
 impl<T: Send + 'static> KafkaSource<T> {
     fn new(
         config: &KafkaConfig,
@@ -522,29 +560,14 @@ impl<T: Send + 'static> KafkaSource<T> {
         msg: &BorrowedMessage<'_>,
         reason: &str,
     ) -> Result<(), SourceError> {
-        let body = serde_json::to_vec(&DeadLetter {
-            topic: msg.topic(),
-            partition: msg.partition(),
-            offset: msg.offset(),
+        dead_letter(
+            &self.dead_letter,
+            &self.dead_letter_topic,
+            self.timeout,
+            msg,
             reason,
-            at_ms: crate::alert::now_ms(),
-        })
-        .map_err(|e| transport("encoding a dead letter", e))?;
-        let headers = OwnedHeaders::new().insert(Header {
-            key: HEADER_TYPE,
-            value: Some("dead-letter".as_bytes()),
-        });
-        let mut record = FutureRecord::to(&self.dead_letter_topic)
-            .payload(body.as_slice())
-            .headers(headers);
-        if let Some(key) = msg.key() {
-            record = record.key(key);
-        }
-        self.dead_letter
-            .send(record, self.timeout)
-            .await
-            .map(|_| ())
-            .map_err(|(e, _)| transport("producing a dead letter", e))
+        )
+        .await
     }
 
     /// Commits the stored offsets now (call at shutdown, after the last acknowledgement).

@@ -31,6 +31,10 @@ pub struct KafkaConfig {
     /// Consumer group of the alert store writers (reading `alerts_topic`).
     #[serde(default = "default_store_group")]
     pub store_group: String,
+    /// Consumer group of the crawler replicas (reading `crawl_tasks_topic`): the replicas share
+    /// the crawl frontier, one host per partition owner.
+    #[serde(default = "default_crawler_group")]
+    pub crawler_group: String,
     /// Create missing topics at start-up.
     #[serde(default = "default_true")]
     pub create_topics: bool,
@@ -92,6 +96,9 @@ fn default_matcher_group() -> String {
 fn default_store_group() -> String {
     "leakwatch-alert-store".into()
 }
+fn default_crawler_group() -> String {
+    "leakwatch-crawlers".into()
+}
 fn default_true() -> bool {
     true
 }
@@ -136,6 +143,7 @@ impl Default for KafkaConfig {
             dead_letter_topic: default_dead_letter_topic(),
             matcher_group: default_matcher_group(),
             store_group: default_store_group(),
+            crawler_group: default_crawler_group(),
             create_topics: default_true(),
             partitions: default_partitions(),
             replication_factor: default_replication_factor(),
@@ -178,6 +186,7 @@ impl KafkaConfig {
         for (key, group) in [
             ("matcher_group", &self.matcher_group),
             ("store_group", &self.store_group),
+            ("crawler_group", &self.crawler_group),
         ] {
             if group.is_empty() {
                 return Err(format!("{key}: must not be empty"));
@@ -228,5 +237,10 @@ mod tests {
             ..Default::default()
         };
         assert!(c.validate().unwrap_err().starts_with("compression:"));
+        let c = KafkaConfig {
+            crawler_group: String::new(),
+            ..Default::default()
+        };
+        assert!(c.validate().unwrap_err().starts_with("crawler_group:"));
     }
 }

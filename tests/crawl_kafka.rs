@@ -1,0 +1,513 @@
+//! Two `leakwatch crawl` replicas sharing the crawl-tasks frontier over a real Kafka-protocol
+//! broker (tansu, started by `scripts/test.sh`, its address in `LEAKWATCH_KAFKA`).
+//!
+//! Ten Pastebin-shaped sites on loopback (each its own port, so its own host and partition key)
+//! publish pastes in three phases. The replicas (one consumer group, each with its own
+//! user agent and seen-state) must share the hosts, poll each listing from one chain only (no
+//! two polls of a listing closer than half the poll interval, although both replicas pushed the
+//! seeds), and, after one replica is killed with SIGKILL mid-stream, the other must take over
+//! its partitions (after the broker's session timeout) and fetch every paste: every paste URL
+//! ends up on the pages topic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+
+const SITES: usize = 10;
+/// Pastes per site and phase.
+const PER_PHASE: usize = 3;
+const PHASES: usize = 3;
+const POLL_INTERVAL_MS: u64 = 1_000;
+const PARTITIONS: usize = 4;
+
+fn broker() -> Option<String> {
+    match std::env::var("LEAKWATCH_KAFKA") {
+        Ok(b) if !b.is_empty() => Some(b),
+        _ => {
+            eprintln!(
+                "\n\n!!! SKIPPED: LEAKWATCH_KAFKA is not set, so the Kafka crawl-frontier test \
+                 did not run.\n!!! scripts/test.sh starts a broker and sets it (CI runs it \
+                 there).\n\n"
+            );
+            None
+        }
+    }
+}
+
+/// A `leakwatch crawl` process whose output goes to files; killed (SIGKILL) on drop.
+struct Proc {
+    child: Child,
+    name: String,
+}
+
+impl Proc {
+    fn start(dir: &Path, name: &str, args: &[&str]) -> Proc {
+        let out = std::fs::File::create(dir.join(format!("{name}.stdout"))).unwrap();
+        let err = std::fs::File::create(dir.join(format!("{name}.stderr"))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_leakwatch"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap();
+        Proc {
+            child,
+            name: name.to_owned(),
+        }
+    }
+
+    fn terminate(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{} exited with {status}", self.name);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{} did not stop after SIGTERM", self.name);
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One request a site served.
+#[derive(Debug, Clone)]
+struct Hit {
+    site: usize,
+    path: String,
+    agent: String,
+    at: Instant,
+}
+
+type Log = Arc<Mutex<Vec<Hit>>>;
+
+fn item_path(site: usize, i: usize) -> String {
+    format!("/api_scrape_item.php?i=s{site}p{i}")
+}
+
+/// A Pastebin-shaped site listing the first `released` pastes; items answer after 150 ms, so a
+/// replica killed mid-stream has fetches in flight.
+fn serve(site: usize, released: Arc<AtomicUsize>, log: Log) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let (released, log) = (released.clone(), log.clone());
+            std::thread::spawn(move || answer(site, stream, &released, &log));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn answer(site: usize, mut stream: std::net::TcpStream, released: &AtomicUsize, log: &Log) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut agent = String::new();
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        if let Some(v) = line
+            .strip_prefix("user-agent:")
+            .or_else(|| line.strip_prefix("User-Agent:"))
+        {
+            agent = v.trim().to_owned();
+        }
+        line.clear();
+    }
+    let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+    log.lock().unwrap().push(Hit {
+        site,
+        path: path.clone(),
+        agent,
+        at: Instant::now(),
+    });
+    let (content_type, body) = if path.starts_with("/api_scraping.php") {
+        let n = released.load(Ordering::SeqCst);
+        let items: Vec<String> = (0..n)
+            .rev()
+            .map(|i| {
+                format!(
+                    r#"{{"key":"s{site}p{i}","date":"{}","scrape_url":"{}"}}"#,
+                    1_700_000_000 + i,
+                    item_path(site, i)
+                )
+            })
+            .collect();
+        ("application/json", format!("[{}]", items.join(",")))
+    } else if path.starts_with("/api_scrape_item.php") {
+        std::thread::sleep(Duration::from_millis(150));
+        (
+            "text/plain; charset=utf-8",
+            format!("paste {path}: an ordinary build log\n").repeat(20),
+        )
+    } else {
+        ("text/plain", String::new())
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+fn toml_str(p: &Path) -> String {
+    format!("{:?}", p.display().to_string())
+}
+
+static LOG_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The processes' stderr, to diagnose a failure.
+fn dump_logs() {
+    let Some(dir) = LOG_DIR.get() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            eprintln!("--- {}:", path.display());
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        if Instant::now() >= deadline {
+            dump_logs();
+            panic!("gave up waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The partitions of a replica's latest assignment, from its log.
+fn last_assignment(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let Some(line) = text.lines().rev().find(|l| {
+        l.starts_with("crawl frontier: partitions assigned")
+            || l.starts_with("crawl frontier: partitions revoked")
+    }) else {
+        return Vec::new();
+    };
+    if line.contains("revoked") {
+        return Vec::new();
+    }
+    let inner = line.split('[').nth(1).unwrap_or("").trim_end_matches(']');
+    inner.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The keys of every message of `topic` from the beginning, until none came for `idle`.
+fn topic_keys(brokers: &str, topic: &str, idle: Duration) -> Vec<String> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set(
+            "group.id",
+            format!("test-reader-{topic}-{}", std::process::id()),
+        )
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut out = Vec::new();
+    let mut last = Instant::now();
+    while last.elapsed() < idle {
+        if let Some(m) = consumer.poll(Duration::from_millis(200)) {
+            let m = m.unwrap();
+            out.push(String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned());
+            last = Instant::now();
+        }
+    }
+    out
+}
+
+/// Paths of the items served so far, with how often each was fetched, per site.
+fn fetched_items(log: &Log) -> BTreeMap<(usize, String), Vec<String>> {
+    let mut out: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
+    for h in log.lock().unwrap().iter() {
+        if h.path.starts_with("/api_scrape_item.php") {
+            out.entry((h.site, h.path.clone()))
+                .or_default()
+                .push(h.agent.clone());
+        }
+    }
+    out
+}
+
+fn all_fetched(log: &Log, phases: usize) -> bool {
+    let got = fetched_items(log);
+    (0..SITES).all(|s| (0..phases * PER_PHASE).all(|i| got.contains_key(&(s, item_path(s, i)))))
+}
+
+#[test]
+fn two_crawlers_share_the_frontier_and_survive_a_killed_replica() {
+    let Some(brokers) = broker() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _ = LOG_DIR.set(d.to_owned());
+    let tag = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    );
+
+    let released = Arc::new(AtomicUsize::new(0));
+    let log: Log = Arc::default();
+    let bases: Vec<String> = (0..SITES)
+        .map(|s| serve(s, released.clone(), log.clone()))
+        .collect();
+    let sources: String = bases
+        .iter()
+        .enumerate()
+        .map(|(s, base)| {
+            format!(
+                r#"
+[[source]]
+type = "paste_api"
+id = "site{s}"
+listing_url = "{base}/api_scraping.php"
+poll_interval_ms = {POLL_INTERVAL_MS}
+"#
+            )
+        })
+        .collect();
+    let config = |replica: &str| {
+        let path = d.join(format!("{replica}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"
+[transport]
+type = "kafka"
+brokers = "{brokers}"
+pages_topic = "pages-{tag}"
+alerts_topic = "alerts-{tag}"
+crawl_tasks_topic = "crawl-tasks-{tag}"
+dead_letter_topic = "dead-letter-{tag}"
+crawler_group = "crawlers-{tag}"
+partitions = {PARTITIONS}
+session_timeout_ms = 6000
+commit_interval_ms = 500
+
+[crawler]
+state_path = {state}
+global_concurrency = 8
+user_agent = "{replica}"
+
+[politeness]
+min_interval_ms = 20
+{sources}"#,
+                state = toml_str(&d.join(format!("{replica}-state.sqlite"))),
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let (cfg_a, cfg_b, cfg_c) = (
+        config("replica-a"),
+        config("replica-b"),
+        config("replica-c"),
+    );
+
+    let replica_a = Proc::start(d, "replica-a", &["crawl", "--config", &cfg_a]);
+    let replica_b = Proc::start(d, "replica-b", &["crawl", "--config", &cfg_b]);
+    // Let the group form first: tansu 0.6 does not evict a member killed while the group is
+    // still forming (a broker limitation, not the scenario under test).
+    wait_for(
+        "both replicas in the group",
+        Duration::from_secs(120),
+        || {
+            let a = last_assignment(&d.join("replica-a.stderr"));
+            let b = last_assignment(&d.join("replica-b.stderr"));
+            !a.is_empty() && !b.is_empty() && a.len() + b.len() == PARTITIONS
+        },
+    );
+    // Redeliveries of the forming group's rebalances settle within a poll interval or two.
+    std::thread::sleep(Duration::from_millis(3 * POLL_INTERVAL_MS));
+    let steady = Instant::now();
+
+    // Phase 1: both replicas fetch, each the hosts of its partitions.
+    released.store(PER_PHASE, Ordering::SeqCst);
+    wait_for(
+        "every phase-1 paste fetched",
+        Duration::from_secs(60),
+        || all_fetched(&log, 1),
+    );
+    let agents: BTreeSet<String> = fetched_items(&log).into_values().flatten().collect();
+    assert!(
+        agents.contains("replica-a") && agents.contains("replica-b"),
+        "both replicas fetch (hosts are spread over partitions): {agents:?}"
+    );
+
+    // Phase 2, and kill replica A with SIGKILL while it fetches.
+    released.store(2 * PER_PHASE, Ordering::SeqCst);
+    wait_for(
+        "replica A fetching phase 2",
+        Duration::from_secs(30),
+        || {
+            log.lock().unwrap().iter().any(|h| {
+                h.agent == "replica-a"
+                    && h.path.starts_with("/api_scrape_item.php")
+                    && (PER_PHASE..2 * PER_PHASE).any(|i| h.path == item_path(h.site, i))
+            })
+        },
+    );
+    drop(replica_a); // SIGKILL
+    let killed = Instant::now();
+    let sites_of_a: BTreeSet<usize> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|h| h.agent == "replica-a" && h.at >= steady)
+        .map(|h| h.site)
+        .collect();
+    // Phase 3: only the others can fetch it, A's hosts once they own A's partitions.
+    released.store(3 * PER_PHASE, Ordering::SeqCst);
+    // tansu 0.6 keeps a killed member's partitions assigned to it until some member joins the
+    // group after the member's session timeout (6 s here); a joining replica then triggers the
+    // rebalance that hands A's partitions to the live replicas. Start one, as an operator's
+    // restart would.
+    std::thread::sleep(Duration::from_millis(8_000));
+    let replica_c = Proc::start(d, "replica-c", &["crawl", "--config", &cfg_c]);
+    wait_for(
+        "A's partitions taken over by the live replicas",
+        Duration::from_secs(120),
+        || {
+            let b = last_assignment(&d.join("replica-b.stderr"));
+            let c = last_assignment(&d.join("replica-c.stderr"));
+            !c.is_empty() && b.len() + c.len() == PARTITIONS
+        },
+    );
+    let rebalanced = Instant::now();
+    wait_for(
+        "every paste fetched after the kill",
+        Duration::from_secs(120),
+        || all_fetched(&log, PHASES),
+    );
+
+    // Every paste is on the pages topic (at least once: a killed replica's in-flight tasks are
+    // handled again by the survivor).
+    let expected: BTreeSet<String> = (0..SITES)
+        .flat_map(|s| {
+            let base = bases[s].clone();
+            (0..PHASES * PER_PHASE).map(move |i| format!("{base}{}", item_path(s, i)))
+        })
+        .collect();
+    let mut keys = Vec::new();
+    wait_for(
+        "every paste on the pages topic",
+        Duration::from_secs(60),
+        || {
+            keys = topic_keys(&brokers, &format!("pages-{tag}"), Duration::from_secs(2));
+            let got: BTreeSet<&String> = keys.iter().collect();
+            expected.iter().all(|u| got.contains(u))
+        },
+    );
+    replica_b.terminate();
+    replica_c.terminate();
+
+    let fetched = fetched_items(&log);
+    let refetched = fetched.values().filter(|a| a.len() > 1).count();
+    let taken_over: Vec<&Vec<String>> = fetched
+        .iter()
+        .filter(|((site, path), _)| {
+            sites_of_a.contains(site)
+                && (2 * PER_PHASE..3 * PER_PHASE).any(|i| *path == item_path(*site, i))
+        })
+        .map(|(_, agents)| agents)
+        .collect();
+    eprintln!(
+        "{} pastes, {} page messages ({} pastes fetched more than once); A's sites \
+         {sites_of_a:?}; killed at {:.1} s of steady state, rebalanced {:.1} s after the kill",
+        expected.len(),
+        keys.len(),
+        refetched,
+        killed.duration_since(steady).as_secs_f64(),
+        rebalanced.duration_since(killed).as_secs_f64()
+    );
+    assert!(!sites_of_a.is_empty());
+    assert_eq!(taken_over.len(), sites_of_a.len() * PER_PHASE);
+    assert!(
+        taken_over
+            .iter()
+            .flat_map(|a| a.iter())
+            .all(|a| a != "replica-a"),
+        "phase 3 of the killed replica's sites was fetched by the others: {taken_over:?}"
+    );
+
+    // One polling chain per listing: every replica pushed the seeds, yet no listing was polled
+    // twice within half an interval, by one replica ever, by any two outside the moments of a
+    // rebalance (a poll in flight while its partition moves is redone by the new owner); and the
+    // polls number about one per interval.
+    let hits = log.lock().unwrap().clone();
+    let end = hits.iter().map(|h| h.at).max().unwrap();
+    let half = u128::from(POLL_INTERVAL_MS / 2);
+    let settled = |t: Instant| t <= killed || t >= rebalanced + Duration::from_secs(3);
+    for site in 0..SITES {
+        let polls: Vec<&Hit> = hits
+            .iter()
+            .filter(|h| h.site == site && h.path.starts_with("/api_scraping.php") && h.at >= steady)
+            .collect();
+        for agent in ["replica-a", "replica-b", "replica-c"] {
+            let own: Vec<Instant> = polls
+                .iter()
+                .filter(|h| h.agent == agent)
+                .map(|h| h.at)
+                .collect();
+            for w in own.windows(2) {
+                let gap = w[1].duration_since(w[0]).as_millis();
+                assert!(
+                    gap >= half,
+                    "site {site}: {agent} polled twice within {gap} ms"
+                );
+            }
+        }
+        for w in polls.windows(2) {
+            let gap = w[1].at.duration_since(w[0].at).as_millis();
+            assert!(
+                gap >= half || !settled(w[1].at),
+                "site {site}: listing polled by {} and {} within {gap} ms",
+                w[0].agent,
+                w[1].agent
+            );
+        }
+        let window = end.duration_since(steady).as_millis() as u64;
+        assert!(
+            (polls.len() as u64) <= window / POLL_INTERVAL_MS + 4,
+            "site {site}: {} polls in {window} ms (two chains?)",
+            polls.len()
+        );
+    }
+}

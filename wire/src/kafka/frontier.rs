@@ -1,0 +1,579 @@
+//! [`KafkaFrontier`]: the crawl frontier shared by crawler replicas through the crawl-tasks topic.
+//!
+//! Every replica produces the tasks it makes (seeds, discovered links, next listing pages,
+//! re-polls, retries) to `crawl_tasks_topic`, keyed by [`CrawlTask::partition_key`] (the host),
+//! and consumes the topic in one consumer group (`crawler_group`). So all tasks of one host land
+//! on one partition and are handled by the one replica that owns it, which keeps per-host
+//! politeness and the seen-state right without a coordinator.
+//!
+//! A consumed task that is not due yet waits in a local delay queue. Its offset is stored (and
+//! then auto-committed) only after [`Frontier::done`], and only once every earlier task of its
+//! partition is done too (the same tracking as [`super::KafkaSource`]): a replica killed with
+//! SIGKILL loses no task, since its partitions' unacknowledged tasks are delivered again to the
+//! replica that owns them next. When partitions are revoked, their waiting tasks are dropped
+//! here (the next owner gets them from the last committed offset).
+//!
+//! Message format: key = host, value = the task as JSON, headers `lw-version: 1`,
+//! `lw-type: crawl-task`. A message that does not decode is reported on the dead-letter topic
+//! and acknowledged.
+//!
+//! Unlike the crawler's local frontier, this one is never finished: [`Frontier::next`] returns
+//! `Ok(None)` only after [`Frontier::close`].
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientContext, TopicPartitionList};
+use tokio::sync::Notify;
+
+use super::{
+    HEADER_TYPE, HEADER_VERSION, Tracker, consumer_config, dead_letter, header, partitions,
+    producer, transport,
+};
+use crate::{BoxFuture, CrawlTask, Frontier, FrontierError, KafkaConfig, SourceError};
+
+/// Version of the crawl-task message format.
+pub const TASK_VERSION: u32 = 1;
+
+/// Tasks held locally (waiting or handed out) before the consumer pauses.
+const MAX_HELD: usize = 100_000;
+
+/// The crawl frontier over Kafka (see the module docs). Create it inside a Tokio runtime: it
+/// spawns the task that consumes the topic.
+pub struct KafkaFrontier {
+    shared: Arc<Shared>,
+    consumer: Arc<StreamConsumer<FrontierContext>>,
+    producer: FutureProducer,
+    topic: String,
+    timeout: Duration,
+    closed: tokio::sync::watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for KafkaFrontier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KafkaFrontier({})", self.topic)
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Consumed tasks waiting until due.
+    queue: BinaryHeap<Reverse<Entry>>,
+    seq: u64,
+    /// Tasks handed out and not done yet: the task's JSON → its (partition, offset)s.
+    handed_out: HashMap<String, Vec<(i32, i64)>>,
+    handed_out_len: usize,
+    tracker: Tracker,
+    closed: bool,
+    /// The consumer failed; `next` reports it.
+    failed: Option<String>,
+}
+
+struct Entry {
+    not_before_ms: u64,
+    seq: u64,
+    partition: i32,
+    offset: i64,
+    json: String,
+    task: CrawlTask,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.not_before_ms, self.seq) == (other.not_before_ms, other.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.not_before_ms, self.seq).cmp(&(other.not_before_ms, other.seq))
+    }
+}
+
+impl State {
+    /// Forgets everything of the revoked partitions: their next owner consumes their
+    /// unacknowledged tasks again.
+    fn revoke(&mut self, tpl: &TopicPartitionList) {
+        let revoked: HashSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        self.tracker.revoked(tpl);
+        self.queue
+            .retain(|Reverse(e)| !revoked.contains(&e.partition));
+        for positions in self.handed_out.values_mut() {
+            positions.retain(|(p, _)| !revoked.contains(p));
+        }
+        self.handed_out.retain(|_, v| !v.is_empty());
+        self.handed_out_len = self.handed_out.values().map(Vec::len).sum();
+    }
+
+    /// A task was done: the offset to store, if it moved.
+    fn done(&mut self, json: &str) -> Option<(i32, i64)> {
+        let positions = self.handed_out.get_mut(json)?;
+        let (partition, offset) = positions.remove(0);
+        if positions.is_empty() {
+            self.handed_out.remove(json);
+        }
+        self.handed_out_len -= 1;
+        self.tracker
+            .acked(partition, offset)
+            .map(|done| (partition, done))
+    }
+}
+
+/// Logs assignments and drops the local state of revoked partitions.
+struct FrontierContext {
+    shared: Arc<Shared>,
+}
+
+impl ClientContext for FrontierContext {}
+
+impl ConsumerContext for FrontierContext {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Revoke(tpl) => {
+                // Operational log line: topic and partition numbers only.
+                eprintln!("crawl frontier: partitions revoked: [{}]", partitions(tpl));
+                self.shared.lock().revoke(tpl);
+                self.shared.changed.notify_waiters();
+            }
+            Rebalance::Assign(tpl) => {
+                eprintln!("crawl frontier: partitions assigned: [{}]", partitions(tpl));
+            }
+            Rebalance::Error(e) => eprintln!("crawl frontier: rebalance error: {e}"),
+        }
+    }
+}
+
+/// Decodes a crawl-task message; the error says why (for the dead-letter topic).
+pub fn decode_task(msg: &impl Message) -> Result<CrawlTask, String> {
+    match header(msg, HEADER_VERSION) {
+        Some(v) if v == TASK_VERSION.to_string().as_bytes() => {}
+        Some(v) => {
+            return Err(format!(
+                "unsupported crawl-task version {:?}",
+                String::from_utf8_lossy(v)
+            ));
+        }
+        None => return Err(format!("no {HEADER_VERSION} header")),
+    }
+    serde_json::from_slice(msg.payload().unwrap_or_default())
+        .map_err(|e| format!("crawl task: {e}"))
+}
+
+fn task_headers() -> OwnedHeaders {
+    let version = TASK_VERSION.to_string();
+    OwnedHeaders::new_with_capacity(2)
+        .insert(Header {
+            key: HEADER_VERSION,
+            value: Some(version.as_bytes()),
+        })
+        .insert(Header {
+            key: HEADER_TYPE,
+            value: Some("crawl-task".as_bytes()),
+        })
+}
+
+impl KafkaFrontier {
+    /// Joins `config.crawler_group` on `config.crawl_tasks_topic` and starts consuming. Must be
+    /// called inside a Tokio runtime.
+    pub fn new(config: &KafkaConfig) -> Result<KafkaFrontier, SourceError> {
+        config.validate().map_err(SourceError::Config)?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            SourceError::Config("the Kafka crawl frontier needs a Tokio runtime".into())
+        })?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+        });
+        let consumer: StreamConsumer<FrontierContext> =
+            consumer_config(config, &config.crawler_group)
+                .create_with_context(FrontierContext {
+                    shared: shared.clone(),
+                })
+                .map_err(|e| SourceError::Config(format!("creating a Kafka consumer: {e}")))?;
+        let topic = config.crawl_tasks_topic.clone();
+        consumer
+            .subscribe(&[&topic])
+            .map_err(|e| transport(&format!("subscribing to {topic}"), e))?;
+        let consumer = Arc::new(consumer);
+        let (closed, closed_rx) = tokio::sync::watch::channel(false);
+        let pump = Pump {
+            shared: shared.clone(),
+            consumer: consumer.clone(),
+            topic: topic.clone(),
+            dead_letter: producer(config)?,
+            dead_letter_topic: config.dead_letter_topic.clone(),
+            timeout: Duration::from_millis(config.produce_timeout_ms),
+            closed: closed_rx,
+        };
+        runtime.spawn(pump.run());
+        Ok(KafkaFrontier {
+            shared,
+            consumer,
+            producer: producer(config)?,
+            topic,
+            timeout: Duration::from_millis(config.produce_timeout_ms),
+            closed,
+        })
+    }
+
+    /// Tasks consumed and waiting until due (not counting those handed out).
+    pub fn waiting(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
+    /// Commits the stored offsets now (call at shutdown, after the last [`Frontier::done`]).
+    pub fn commit(&self) -> Result<(), SourceError> {
+        match self.consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => Ok(()),
+            Err(e) => Err(transport("committing crawl-task offsets", e)),
+        }
+    }
+
+    async fn push_inner(&self, tasks: Vec<CrawlTask>) -> Result<(), FrontierError> {
+        let mut values = Vec::with_capacity(tasks.len());
+        for task in &tasks {
+            let json = serde_json::to_vec(task)
+                .map_err(|e| FrontierError::Transport(format!("encoding a crawl task: {e}")))?;
+            values.push(json);
+        }
+        let mut pending = Vec::with_capacity(tasks.len());
+        for (task, value) in tasks.iter().zip(&values) {
+            let mut record = FutureRecord::to(&self.topic)
+                .key(task.partition_key())
+                .payload(value.as_slice())
+                .headers(task_headers());
+            let started = tokio::time::Instant::now();
+            loop {
+                match self.producer.send_result(record) {
+                    Ok(delivery) => {
+                        pending.push(delivery);
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r))
+                        if started.elapsed() < self.timeout =>
+                    {
+                        record = r;
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err((e, _)) => {
+                        return Err(FrontierError::Transport(format!(
+                            "producing a crawl task: {e}"
+                        )));
+                    }
+                }
+            }
+        }
+        for delivery in pending {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => {
+                    return Err(FrontierError::Transport(format!(
+                        "producing a crawl task: {e}"
+                    )));
+                }
+                Err(_) => {
+                    return Err(FrontierError::Transport(
+                        "producing a crawl task: the producer went away".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn next_inner(&self) -> Result<Option<CrawlTask>, FrontierError> {
+        loop {
+            // Register interest before looking, so a change in between is not missed.
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let wait = {
+                let mut s = self.shared.lock();
+                if s.closed {
+                    return Ok(None);
+                }
+                if let Some(e) = &s.failed {
+                    return Err(FrontierError::Transport(e.clone()));
+                }
+                let now = crate::alert::now_ms();
+                match s.queue.peek() {
+                    Some(Reverse(e)) if e.not_before_ms <= now => {
+                        let Some(Reverse(e)) = s.queue.pop() else {
+                            continue;
+                        };
+                        s.handed_out
+                            .entry(e.json)
+                            .or_default()
+                            .push((e.partition, e.offset));
+                        s.handed_out_len += 1;
+                        drop(s);
+                        // The consumer may be paused on the number of tasks held.
+                        self.shared.changed.notify_waiters();
+                        return Ok(Some(e.task));
+                    }
+                    Some(Reverse(e)) => Some(Duration::from_millis(e.not_before_ms - now)),
+                    None => None,
+                }
+            };
+            match wait {
+                Some(d) => {
+                    let _ = tokio::time::timeout(d, notified).await;
+                }
+                None => notified.await,
+            }
+        }
+    }
+}
+
+impl Frontier for KafkaFrontier {
+    fn push(&self, tasks: Vec<CrawlTask>) -> BoxFuture<'_, Result<(), FrontierError>> {
+        Box::pin(self.push_inner(tasks))
+    }
+
+    fn next(&self) -> BoxFuture<'_, Result<Option<CrawlTask>, FrontierError>> {
+        Box::pin(self.next_inner())
+    }
+
+    fn done(&self, task: &CrawlTask) -> BoxFuture<'_, Result<(), FrontierError>> {
+        let result = serde_json::to_string(task)
+            .map_err(|e| FrontierError::Transport(format!("encoding a crawl task: {e}")))
+            .map(|json| {
+                let store = self.shared.lock().done(&json);
+                if let Some((partition, offset)) = store {
+                    // Fails only when the partition was revoked meanwhile: its next owner
+                    // handles the task again, which is safe.
+                    let _ = self.consumer.store_offset(&self.topic, partition, offset);
+                }
+            });
+        self.shared.changed.notify_waiters();
+        Box::pin(async move { result })
+    }
+
+    fn close(&self) {
+        self.shared.lock().closed = true;
+        let _ = self.closed.send(true);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+/// Consumes the topic into the local delay queue.
+struct Pump {
+    shared: Arc<Shared>,
+    consumer: Arc<StreamConsumer<FrontierContext>>,
+    topic: String,
+    dead_letter: FutureProducer,
+    dead_letter_topic: String,
+    timeout: Duration,
+    closed: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Pump {
+    async fn run(mut self) {
+        if let Err(e) = self.consume().await {
+            self.shared.lock().failed = Some(e.to_string());
+            self.shared.changed.notify_waiters();
+        }
+    }
+
+    async fn consume(&mut self) -> Result<(), SourceError> {
+        loop {
+            // Pause while many tasks are held (a long backlog); `next` and `done` wake us.
+            loop {
+                let notified = self.shared.changed.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                {
+                    let s = self.shared.lock();
+                    if s.closed {
+                        return Ok(());
+                    }
+                    if s.queue.len() + s.handed_out_len < MAX_HELD {
+                        break;
+                    }
+                }
+                notified.await;
+            }
+            let msg = tokio::select! {
+                m = self.consumer.recv() => {
+                    m.map_err(|e| transport(&format!("consuming {}", self.topic), e))?
+                }
+                _ = self.closed.wait_for(|c| *c) => return Ok(()),
+            };
+            self.take(&msg).await?;
+        }
+    }
+
+    async fn take(&self, msg: &BorrowedMessage<'_>) -> Result<(), SourceError> {
+        let (partition, offset) = (msg.partition(), msg.offset());
+        match decode_task(msg) {
+            Ok(task) => {
+                let json = serde_json::to_string(&task)
+                    .map_err(|e| transport("encoding a crawl task", e))?;
+                {
+                    let mut s = self.shared.lock();
+                    s.tracker.delivered(partition, offset);
+                    s.seq += 1;
+                    let seq = s.seq;
+                    s.queue.push(Reverse(Entry {
+                        not_before_ms: task.not_before_ms,
+                        seq,
+                        partition,
+                        offset,
+                        json,
+                        task,
+                    }));
+                }
+                self.shared.changed.notify_waiters();
+            }
+            Err(reason) => {
+                metrics::counter!("leakwatch_dead_letters_total", "topic" => self.topic.clone())
+                    .increment(1);
+                dead_letter(
+                    &self.dead_letter,
+                    &self.dead_letter_topic,
+                    self.timeout,
+                    msg,
+                    &reason,
+                )
+                .await?;
+                let store = {
+                    let mut s = self.shared.lock();
+                    s.tracker.delivered(partition, offset);
+                    s.tracker.acked(partition, offset)
+                };
+                if let Some(done) = store {
+                    let _ = self.consumer.store_offset(&self.topic, partition, done);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TaskKind;
+    use rdkafka::Timestamp;
+    use rdkafka::message::OwnedMessage;
+
+    fn task(url: &str, not_before_ms: u64) -> CrawlTask {
+        CrawlTask {
+            source: "s".into(),
+            kind: TaskKind::Listing { page: 0 },
+            url: url.into(),
+            host: "h:1".into(),
+            depth: 0,
+            not_before_ms,
+            attempt: 0,
+            created_at_ms: 1,
+            published_at_ms: None,
+        }
+    }
+
+    fn message(value: &[u8], headers: Option<OwnedHeaders>) -> OwnedMessage {
+        OwnedMessage::new(
+            Some(value.to_vec()),
+            Some(b"h:1".to_vec()),
+            "crawl-tasks".into(),
+            Timestamp::NotAvailable,
+            0,
+            0,
+            headers,
+        )
+    }
+
+    #[test]
+    fn tasks_round_trip_and_bad_ones_say_why() {
+        let t = task("http://h:1/list", 5);
+        let json = serde_json::to_vec(&t).unwrap();
+        let cases: [(&[u8], Option<OwnedHeaders>, Result<(), &str>); 4] = [
+            (&json, Some(task_headers()), Ok(())),
+            (&json, None, Err("no lw-version header")),
+            (
+                &json,
+                Some(OwnedHeaders::new().insert(Header {
+                    key: HEADER_VERSION,
+                    value: Some("9".as_bytes()),
+                })),
+                Err("unsupported crawl-task version"),
+            ),
+            (b"{not json", Some(task_headers()), Err("crawl task:")),
+        ];
+        for (value, headers, want) in cases {
+            let got = decode_task(&message(value, headers));
+            match want {
+                Ok(()) => assert_eq!(got.unwrap(), t),
+                Err(prefix) => assert!(got.unwrap_err().starts_with(prefix)),
+            }
+        }
+    }
+
+    fn entry(s: &mut State, partition: i32, offset: i64, t: CrawlTask) {
+        s.tracker.delivered(partition, offset);
+        s.seq += 1;
+        let json = serde_json::to_string(&t).unwrap();
+        s.queue.push(Reverse(Entry {
+            not_before_ms: t.not_before_ms,
+            seq: s.seq,
+            partition,
+            offset,
+            json,
+            task: t,
+        }));
+    }
+
+    fn hand_out(s: &mut State) -> CrawlTask {
+        let Reverse(e) = s.queue.pop().unwrap();
+        s.handed_out
+            .entry(e.json)
+            .or_default()
+            .push((e.partition, e.offset));
+        s.handed_out_len += 1;
+        e.task
+    }
+
+    #[test]
+    fn offsets_move_only_when_earlier_tasks_are_done_and_revocation_forgets() {
+        let mut s = State::default();
+        entry(&mut s, 0, 10, task("http://h:1/a", 1));
+        entry(&mut s, 0, 11, task("http://h:1/b", 2));
+        entry(&mut s, 1, 5, task("http://h:1/c", 3));
+        let a = hand_out(&mut s);
+        let b = hand_out(&mut s);
+        let json = |t: &CrawlTask| serde_json::to_string(t).unwrap();
+        assert_eq!(s.done(&json(&b)), None, "10 is not done yet");
+        assert_eq!(s.done(&json(&a)), Some((0, 11)));
+        assert_eq!(s.done(&json(&a)), None, "a second done is ignored");
+        // Partition 1 goes to another replica: its waiting task is dropped here.
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition("crawl-tasks", 1);
+        s.revoke(&tpl);
+        assert!(s.queue.is_empty());
+        assert_eq!(s.handed_out_len, 0);
+    }
+}
