@@ -9,8 +9,11 @@
 //!   through arti-client embedded in the process). A source only makes seed tasks and decides
 //!   what a response means (emit it, follow links, read the next listing page).
 //! - **Tasks** ([`wire::CrawlTask`]) wait in a **frontier** ([`wire::Frontier`]) until due. This
-//!   crate has the in-process [`LocalFrontier`]; a Kafka-backed one keyed by host lets several
-//!   crawler replicas share the work (the transport issue).
+//!   crate has the in-process [`LocalFrontier`]; `wire::kafka::KafkaFrontier` (a `crawl-tasks`
+//!   topic keyed by host, replicas in one consumer group) lets several crawler replicas share
+//!   the work. A listing poll re-schedules itself and every start pushes the seeds, so the
+//!   replica owning a host drops a copy of a polling task it started less than half an
+//!   interval ago: duplicate polling chains collapse into one.
 //! - **Workers** (`crawler.global_concurrency`) take due tasks and fetch them with one HTTP/1.1
 //!   engine over TCP or Tor streams, holding a per-host slot ([`config::PolitenessConfig`]):
 //!   per-host concurrency, a least interval between request starts, and backoff with jitter

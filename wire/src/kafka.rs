@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | pages | page URL | the raw body bytes | `lw-version` = `1`, `lw-type` = `page`, `lw-meta` = [`PageMeta`] as JSON |
 //! | alerts | alert id | [`Alert`] as JSON | `lw-version` = `1`, `lw-type` = `alert` |
+//! | crawl-tasks | the task's host | [`crate::CrawlTask`] as JSON ([`KafkaFrontier`]) | `lw-version` = `1`, `lw-type` = `crawl-task` |
 //! | dead-letter | the bad message's key | JSON: topic, partition, offset, reason, time | `lw-type` = `dead-letter` |
 //!
 //! Producers are idempotent (`enable.idempotence`, `acks=all`) with compression and batching.

@@ -58,16 +58,19 @@ impl CrawlTask {
 
 /// Where crawl tasks wait until they are due.
 ///
-/// The crawler's in-process frontier implements it for one process; the transport issue adds a
-/// Kafka-backed one (a `crawl-tasks` topic keyed by host, replicas in one consumer group) so that
+/// The crawler's in-process frontier implements it for one process; `kafka::KafkaFrontier`
+/// (feature `kafka`: a `crawl-tasks` topic keyed by host, replicas in one consumer group) lets
 /// several crawler replicas share the work without a coordinator.
 pub trait Frontier: Send + Sync {
     /// Adds tasks (seeds, discovered links, next listing pages, re-polls, retries).
     fn push(&self, tasks: Vec<CrawlTask>) -> BoxFuture<'_, Result<(), FrontierError>>;
-    /// Waits for the next due task. `Ok(None)` means the frontier is finished: it is closed, or it
-    /// is empty with no task in progress that could add more.
+    /// Waits for the next due task. `Ok(None)` means the frontier is finished: it is closed, or
+    /// (a local frontier) it is empty with no task in progress that could add more. A shared
+    /// frontier is never finished until closed: another replica may always add tasks.
     fn next(&self) -> BoxFuture<'_, Result<Option<CrawlTask>, FrontierError>>;
     /// Marks a task from [`Frontier::next`] as handled; the tasks it produced were pushed before.
+    /// A shared frontier forgets (acknowledges) the task only now: a task handed out and never
+    /// done is handed out again (to whichever replica owns it next).
     fn done(&self, task: &CrawlTask) -> BoxFuture<'_, Result<(), FrontierError>>;
     /// Stops handing out tasks; pending `next` calls return `Ok(None)`.
     fn close(&self);
