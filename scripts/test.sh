@@ -15,7 +15,15 @@ log="$(mktemp)"
 # Not under a mktemp -d (mode 0700): the cluster's owner is not root.
 export LEAKWATCH_POSTGRES_STATE="${TMPDIR:-/tmp}/leakwatch-postgres-$$"
 export LEAKWATCH_KAFKA_STATE="$(mktemp -d)"
-trap 'scripts/postgres.sh stop; scripts/kafka.sh stop; rm -rf "$log" "$LEAKWATCH_KAFKA_STATE"' EXIT
+export LEAKWATCH_TOR_STATE="$(mktemp -d)"
+trap 'scripts/postgres.sh stop; scripts/tor-net.sh stop; scripts/kafka.sh stop; rm -rf "$log" "$LEAKWATCH_KAFKA_STATE" "$LEAKWATCH_TOR_STATE"' EXIT
+# Tor: scripts/tor-net.sh installs Debian's tor unless tor and tor-gencert are there, then starts
+# ONE private Tor network on loopback (authorities, relays, an onion service) for every onion
+# test, in the background: its ~40 s bootstrap overlaps the build. The tests wait for
+# LEAKWATCH_TOR_NET (written when the onion service answers) and print every node's log on failure.
+scripts/tor-net.sh install
+scripts/tor-net.sh start &
+export LEAKWATCH_TOR_NET="$LEAKWATCH_TOR_STATE/net.json"
 LEAKWATCH_KAFKA="$(scripts/kafka.sh start)"
 export LEAKWATCH_KAFKA
 echo "Kafka-protocol broker (tansu) for the tests at $LEAKWATCH_KAFKA"

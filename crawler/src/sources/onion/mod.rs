@@ -189,7 +189,19 @@ impl Source for OnionSource {
     }
 
     fn handle(&self, task: &CrawlTask, fetched: &Fetched) -> Handled {
-        self.follower
-            .follow(task, fetched, &accept_onion_link, now_ms())
+        let mut handled = self
+            .follower
+            .follow(task, fetched, &accept_onion_link, now_ms());
+        // A malformed onion address is another host to the follower; say what is wrong with it
+        // (typo'd mirror addresses are common on markets) rather than only "off host".
+        for (url, reason) in &mut handled.skips {
+            if *reason == SkipReason::OffHost
+                && let Ok(link) = Url::parse(url)
+                && accept_onion_link(&link) == Err(SkipReason::InvalidOnion)
+            {
+                *reason = SkipReason::InvalidOnion;
+            }
+        }
+        handled
     }
 }

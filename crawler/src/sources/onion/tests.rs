@@ -94,6 +94,8 @@ fn onion_source_config_names_the_seed() {
 #[test]
 fn onion_links_stay_on_the_same_host() {
     let other = encode_v3([9; 32]);
+    let mut typo = other.clone();
+    typo.replace_range(0..1, if typo.starts_with('a') { "b" } else { "a" });
     let config: OnionSourceConfig = toml::from_str(&format!(
         "id = \"o\"\nseeds = [\"http://{DDG}/\"]\nmax_depth = 3"
     ))
@@ -108,7 +110,8 @@ fn onion_links_stay_on_the_same_host() {
         charset: None,
         body: format!(
             r#"<a href="/about">a</a><a href="http://{other}/">other onion</a>
-               <a href="https://example.com/">clearnet</a>"#
+               <a href="https://example.com/">clearnet</a><a href="http://{typo}/">typo</a>
+               <a href="http://abc.onion/">short</a>"#
         )
         .into_bytes(),
         truncated: false,
@@ -119,7 +122,15 @@ fn onion_links_stay_on_the_same_host() {
     assert_eq!(urls, [format!("http://{DDG}/about")]);
     assert_eq!(h.tasks[0].host, DDG);
     let reasons: Vec<_> = h.skips.iter().map(|(_, r)| *r).collect();
-    assert_eq!(reasons, [SkipReason::OffHost, SkipReason::OffHost]);
+    assert_eq!(
+        reasons,
+        [
+            SkipReason::OffHost,
+            SkipReason::OffHost,
+            SkipReason::InvalidOnion,
+            SkipReason::InvalidOnion
+        ]
+    );
     assert_eq!(source.network(), Network::Tor);
 }
 
