@@ -199,7 +199,11 @@ impl Feed {
     }
 
     fn wait_for(&mut self, pattern: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_within(pattern, Duration::from_secs(20))
+    }
+
+    fn wait_for_within(&mut self, pattern: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
         let mut buf = [0u8; 4096];
         while !self.seen.contains(pattern) {
             assert!(
@@ -411,4 +415,78 @@ fn alerts_serve_without_tokens_stays_on_loopback() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["auth"], false);
+}
+
+/// With `transport.type = "kafka"` one process ingests and serves: an alert produced to the
+/// alerts topic is stored and reaches a connected live feed. Needs a broker (`LEAKWATCH_KAFKA`,
+/// which `scripts/test.sh` sets); skipped loudly without one.
+#[test]
+fn alerts_serve_with_kafka_stores_and_streams_alerts_from_the_topic() {
+    let Some(brokers) = std::env::var("LEAKWATCH_KAFKA")
+        .ok()
+        .filter(|b| !b.is_empty())
+    else {
+        eprintln!(
+            "\n\n!!! SKIPPED: LEAKWATCH_KAFKA is not set, so `alerts serve` with Kafka was not \
+             tested.\n!!! scripts/test.sh starts a broker and sets it (CI runs it there).\n\n"
+        );
+        return;
+    };
+    let tag = format!(
+        "serve-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("alerts.sqlite");
+    let viewer_file = dir.path().join("viewer.token");
+    std::fs::write(&viewer_file, VIEWER).unwrap();
+    let kafka_toml = format!(
+        "brokers = \"{brokers}\"\npages_topic = \"pages-{tag}\"\nalerts_topic = \"alerts-{tag}\"\n\
+         crawl_tasks_topic = \"crawl-tasks-{tag}\"\ndead_letter_topic = \"dead-letter-{tag}\"\n\
+         store_group = \"store-{tag}\"\npartitions = 1\nsession_timeout_ms = 6000\n"
+    );
+    let config = dir.path().join("leakwatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[transport]\ntype = \"kafka\"\n{kafka_toml}\n[store]\npath = {}\n\n\
+             [api]\nlisten = \"127.0.0.1:0\"\nstream_poll_ms = 100\n\n\
+             [[api.token]]\nname = \"vera\"\nrole = \"viewer\"\ntoken_file = {}\n",
+            toml_path(&store_path),
+            toml_path(&viewer_file)
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&config);
+    let addr = server.addr;
+    let mut feed = Feed::open(addr, &format!("/api/stream?access_token={VIEWER}"));
+    feed.wait_for("event: ready");
+
+    let new = alert(42);
+    let kafka: wire::KafkaConfig = toml::from_str(&kafka_toml).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use wire::AlertSink;
+        let sink = wire::kafka::KafkaAlertSink::new(&kafka).unwrap();
+        sink.send(vec![new.clone()]).await.unwrap();
+    });
+    let seen = feed.wait_for_within(&new.id, Duration::from_secs(120));
+    assert!(seen.contains("event: alert"), "{seen}");
+    let (status, body) = http(
+        addr,
+        "GET",
+        &format!("/api/alerts/{}", new.id),
+        Some(VIEWER),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["alert"]["record"], new.record.as_str());
+
+    let (status, log) = server.stop();
+    assert!(status.success(), "{status}: {log}");
+    assert!(!log.contains(VIEWER), "the token in the log: {log}");
 }

@@ -98,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|_| alerts::spawn_purge(store.clone(), &config.pipeline.store));
     pipeline::block_on(async move {
         let server = ApiServer::start(store.clone(), &config.pipeline.api, false).await?;
-        let served = match &kafka {
+        match &kafka {
             Some(k) => {
                 eprintln!(
                     "alerts serve: also storing alerts from topic {} (group {}) into {}",
@@ -124,8 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 pipeline::shutdown_signal().await;
                 server.stop().await
             }
-        };
-        served
+        }
     })??;
     Ok(ExitCode::SUCCESS)
 }

@@ -1083,3 +1083,83 @@ async fn serve_ends_open_feeds_at_shutdown() {
         "the server did not stop: {done:?}"
     );
 }
+
+/// A store whose `stats` takes `delay` (everything else: the SQLite store).
+struct SlowStats {
+    inner: SqliteStore,
+    delay: Duration,
+}
+
+impl AlertStore for SlowStats {
+    fn upsert(&self, alerts: &[Alert]) -> Result<crate::Upserted, crate::Error> {
+        self.inner.upsert(alerts)
+    }
+    fn get(&self, id: &str) -> Result<Option<crate::StoredAlert>, crate::Error> {
+        self.inner.get(id)
+    }
+    fn list(&self, query: &crate::AlertQuery) -> Result<crate::AlertPage, crate::Error> {
+        self.inner.list(query)
+    }
+    fn count(&self) -> Result<u64, crate::Error> {
+        self.inner.count()
+    }
+    fn triage(
+        &self,
+        id: &str,
+        change: &crate::Triage,
+        actor: &str,
+        now_ms: u64,
+    ) -> Result<Option<crate::StoredAlert>, crate::Error> {
+        self.inner.triage(id, change, actor, now_ms)
+    }
+    fn audit(&self, id: &str) -> Result<Vec<crate::AuditEntry>, crate::Error> {
+        self.inner.audit(id)
+    }
+    fn stats(&self, since_ms: Option<u64>) -> Result<crate::Stats, crate::Error> {
+        std::thread::sleep(self.delay);
+        self.inner.stats(since_ms)
+    }
+    fn after_seq(&self, seq: u64, limit: usize) -> Result<Vec<crate::StoredAlert>, crate::Error> {
+        self.inner.after_seq(seq, limit)
+    }
+    fn purge(&self, older_than_ms: u64) -> Result<u64, crate::Error> {
+        self.inner.purge(older_than_ms)
+    }
+    fn webhook_cursor(&self, webhook: &str) -> Result<u64, crate::Error> {
+        self.inner.webhook_cursor(webhook)
+    }
+    fn set_webhook_cursor(&self, webhook: &str, seq: u64) -> Result<(), crate::Error> {
+        self.inner.set_webhook_cursor(webhook, seq)
+    }
+    fn dead_letter(&self, entry: &crate::DeadLetter) -> Result<(), crate::Error> {
+        self.inner.dead_letter(entry)
+    }
+    fn dead_letters(
+        &self,
+        webhook: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::DeadLetter>, crate::Error> {
+        self.inner.dead_letters(webhook, limit)
+    }
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_is_answered_503() {
+    let store = Arc::new(SlowStats {
+        inner: SqliteStore::open_in_memory().unwrap(),
+        delay: Duration::from_millis(1500),
+    });
+    let config = ApiConfig {
+        request_timeout_ms: 100,
+        ..ApiConfig::default()
+    };
+    let api = Api::with_auth(store, &config, tokens()).unwrap();
+    let a = get(&api, "/api/stats", Some(VIEWER)).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(a.error().contains("timed out"), "{}", a.error());
+    // Other routes are not held up.
+    assert_eq!(
+        get(&api, "/api/alerts", Some(VIEWER)).await.status,
+        StatusCode::OK
+    );
+}
