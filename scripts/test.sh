@@ -21,8 +21,7 @@ trap 'scripts/postgres.sh stop; scripts/tor-net.sh stop; scripts/kafka.sh stop; 
 # ONE private Tor network on loopback (authorities, relays, an onion service) for every onion
 # test, in the background: its ~40 s bootstrap overlaps the build. The tests wait for
 # LEAKWATCH_TOR_NET (written when the onion service answers) and print every node's log on failure.
-scripts/tor-net.sh install
-scripts/tor-net.sh start &
+scripts/tor-net.sh background
 export LEAKWATCH_TOR_NET="$LEAKWATCH_TOR_STATE/net.json"
 LEAKWATCH_KAFKA="$(scripts/kafka.sh start)"
 export LEAKWATCH_KAFKA

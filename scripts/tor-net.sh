@@ -7,8 +7,10 @@
 #   scripts/tor-net.sh install      apt-get install tor unless tor and tor-gencert are there
 #   scripts/tor-net.sh start [DIR]  generate keys and torrcs, start every node and the fixture
 #                                   server, wait until the onion service answers (~40 s), then
-#                                   write DIR/net.json (see below). Meant to run in the
-#                                   background: tests wait for net.json.
+#                                   write DIR/net.json (see below)
+#   scripts/tor-net.sh background [DIR]
+#                                   the same in the background (output in DIR/start.log);
+#                                   returns at once. Tests wait for net.json.
 #   scripts/tor-net.sh stop [DIR]   stop everything `start` started (also a `start` still running)
 #   scripts/tor-net.sh logs [DIR]   the last lines of every node's log
 #
@@ -154,15 +156,23 @@ json_list() {
     printf ']'
 }
 
-start() {
+# A clean state directory (the previous network there stopped), owned by this start: a `stop`
+# from now on finds start.pid and ends this start too.
+prepare() {
     local state="$1"
     install
+    mkdir -p "$state"
     stop "$state" 2>/dev/null || true
-    rm -rf "$state"
+    rm -rf "$state/nodes" "$state/www" "$state"/net.json* "$state/http.log" "$state/bandwidth.txt" \
+        "$state/start.log"
     mkdir -p -m 700 "$state/nodes"
     mkdir -p "$state/www"
-    echo $$ >"$state/start.pid"
     : >"$state/pids"
+}
+
+start() {
+    local state="$1"
+    echo "$BASHPID" >"$state/start.pid"
     state_empty="$state/empty.torrc"
     : >"$state_empty"
     local timeout="${TOR_NET_TIMEOUT:-180}" began=$SECONDS
@@ -313,7 +323,7 @@ stop() {
     local state="$1" pid name
     if [[ -f "$state/start.pid" ]]; then
         pid="$(cat "$state/start.pid")"
-        if [[ "$pid" != $$ ]] && ours "$pid" "$state"; then
+        if [[ "$pid" != "$BASHPID" ]] && ours "$pid" "$state"; then
             kill "$pid" 2>/dev/null || true
         fi
         rm -f "$state/start.pid"
@@ -346,11 +356,20 @@ cmd="${1:-}"
 dir="$(state_dir "${2:-}")"
 case "$cmd" in
     install) install ;;
-    start) start "$dir" ;;
+    start)
+        prepare "$dir"
+        start "$dir"
+        ;;
+    background)
+        # start.pid is written before this returns, so a `stop` right after still ends it all.
+        prepare "$dir"
+        start "$dir" >>"$dir/start.log" 2>&1 &
+        echo "$!" >"$dir/start.pid"
+        ;;
     stop) stop "$dir" ;;
     logs) logs "$dir" ;;
     *)
-        echo "usage: $0 install|start|stop|logs [DIR]" >&2
+        echo "usage: $0 install|start|background|stop|logs [DIR]" >&2
         exit 2
         ;;
 esac
