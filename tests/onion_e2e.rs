@@ -514,6 +514,37 @@ max_depth = 1
         "a page beyond the depth cap was matched"
     );
 
+    // Privacy: what the run wrote holds no raw value of the residents on the onion page.
+    let mut written = vec![
+        ("stdout".to_owned(), stdout.into_bytes()),
+        ("stderr".to_owned(), stderr.into_bytes()),
+    ];
+    for f in ["alerts.sqlite", "alerts.sqlite-wal", "crawl-state.sqlite"] {
+        written.push((f.to_owned(), std::fs::read(dir.join(f)).unwrap_or_default()));
+    }
+    for arti_dir in ["arti-state", "arti-cache"] {
+        for f in files_under(&dir.join(arti_dir)) {
+            let bytes = std::fs::read(dir.join(arti_dir).join(&f)).unwrap_or_default();
+            written.push((format!("{arti_dir}/{f}"), bytes));
+        }
+    }
+    for r in &residents[ON_ONION] {
+        for value in [
+            r.name(),
+            r.name_kana(),
+            r.address(),
+            r.phone.clone(),
+            r.phone_dashed(),
+        ] {
+            for (what, bytes) in &written {
+                assert!(
+                    !bytes.windows(value.len()).any(|w| w == value.as_bytes()),
+                    "{what} holds a raw value of a resident on the onion page"
+                );
+            }
+        }
+    }
+
     // Through the onion service, the fixture server saw exactly the pages within the cap.
     let fetched = requested(&net, &prefix);
     assert_eq!(
