@@ -50,6 +50,11 @@ pub struct ApiConfig {
     /// A request (other than the live feed's open stream) taking longer gets 503.
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// A request's headers must arrive within this long (also the next request's on a
+    /// kept-alive connection), or the connection is closed: slow or idle clients cannot hold
+    /// connections open.
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
     /// The live feed asks the store for new alerts this often (another process may write it);
     /// alerts stored by this process are sent at once.
     #[serde(default = "default_stream_poll_ms")]
@@ -77,6 +82,9 @@ fn default_max_page_alerts() -> usize {
 fn default_request_timeout_ms() -> u64 {
     30_000
 }
+fn default_header_read_timeout_ms() -> u64 {
+    15_000
+}
 fn default_stream_poll_ms() -> u64 {
     500
 }
@@ -94,6 +102,7 @@ impl Default for ApiConfig {
             max_body_bytes: default_max_body_bytes(),
             max_page_alerts: default_max_page_alerts(),
             request_timeout_ms: default_request_timeout_ms(),
+            header_read_timeout_ms: default_header_read_timeout_ms(),
             stream_poll_ms: default_stream_poll_ms(),
             stream_keep_alive_ms: default_stream_keep_alive_ms(),
             max_streams: default_max_streams(),
@@ -158,6 +167,7 @@ impl ApiConfig {
             ("api.max_body_bytes", self.max_body_bytes as u64),
             ("api.max_page_alerts", self.max_page_alerts as u64),
             ("api.request_timeout_ms", self.request_timeout_ms),
+            ("api.header_read_timeout_ms", self.header_read_timeout_ms),
             ("api.stream_poll_ms", self.stream_poll_ms),
             ("api.stream_keep_alive_ms", self.stream_keep_alive_ms),
             ("api.max_streams", self.max_streams as u64),

@@ -94,6 +94,7 @@ struct Limits {
     max_body_bytes: usize,
     max_page_alerts: usize,
     request_timeout: Duration,
+    header_read_timeout: Duration,
     stream_poll: Duration,
     stream_keep_alive: Duration,
 }
@@ -158,6 +159,7 @@ impl Api {
             max_body_bytes: config.max_body_bytes,
             max_page_alerts: config.max_page_alerts,
             request_timeout: Duration::from_millis(config.request_timeout_ms),
+            header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
             stream_poll: Duration::from_millis(config.stream_poll_ms),
             stream_keep_alive: Duration::from_millis(config.stream_keep_alive_ms),
         };
@@ -259,21 +261,49 @@ impl Api {
 
     /// Serves until `shutdown` completes (then finishes requests in flight; open live feeds
     /// are closed).
+    ///
+    /// HTTP/1.1 with a header read timeout (`api.header_read_timeout_ms`): a client that opens
+    /// connections and sends nothing, or headers byte by byte, is disconnected.
     pub async fn serve(
         &self,
         bound: Bound,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        use hyper_util::service::TowerToHyperService;
+
         let app = self.router();
-        let closing = self.state.closing.clone();
-        axum::serve(bound.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                // Open live feeds never end by themselves: end them, or shutdown would wait.
-                closing.send_replace(true);
-            })
-            .await
-            .map_err(Error::Serve)
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let stream = tokio::select! {
+                accepted = bound.listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: keep serving the others.
+                        eprintln!("alerts api: accepting a connection: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = TowerToHyperService::new(app.clone());
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(self.state.limits.header_read_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                // A client going away mid-request is not our error.
+                let _ = conn.await;
+            });
+        }
+        drop(bound.listener);
+        // Open live feeds never end by themselves: end them, or shutdown would wait.
+        self.state.closing.send_replace(true);
+        graceful.shutdown().await;
+        Ok(())
     }
 }
 

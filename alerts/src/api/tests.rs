@@ -1163,3 +1163,35 @@ async fn a_request_over_the_timeout_is_answered_503() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn idle_and_slow_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = ApiConfig {
+        header_read_timeout_ms: 300,
+        ..ApiConfig::default()
+    };
+    let api = api_with(store_with(1), config, tokens());
+    let bound = api.bind_addr("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = bound.local_addr();
+    tokio::spawn(async move { api.serve(bound, std::future::pending()).await });
+    // Sends nothing; then sends half a request head and stops.
+    for partial in ["", "GET /healthz HTTP/1.1\r\nHost: x\r\n"] {
+        let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+        conn.write_all(partial.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut buf)).await;
+        assert!(
+            matches!(read, Ok(Ok(_))),
+            "{partial:?}: the server kept the connection open"
+        );
+    }
+    // A complete request is answered.
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    conn.read_to_end(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+}
