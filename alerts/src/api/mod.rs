@@ -225,6 +225,7 @@ impl Api {
             .layer(DefaultBodyLimit::max(limits.max_body_bytes))
             .layer(middleware::from_fn_with_state(limits, timeout))
             .layer(middleware::from_fn(security_headers))
+            .layer(middleware::from_fn(count_requests))
             .with_state(self.state.clone())
     }
 
@@ -513,5 +514,26 @@ async fn security_headers(req: Request, next: Next) -> Response {
     if api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    r
+}
+
+/// `leakwatch_api_requests_total{route,method,status}` (route: the matched route template, so
+/// ids and record references never become label values) and
+/// `leakwatch_api_request_seconds{route}` (until the response head; a live feed's stream is not
+/// counted in it).
+async fn count_requests(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
+    let method = req.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let r = next.run(req).await;
+    let status = r.status().as_u16().to_string();
+    metrics::counter!("leakwatch_api_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("leakwatch_api_request_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
     r
 }

@@ -101,7 +101,10 @@ pub(super) async fn stream(
     let keep_alive = state.limits.stream_keep_alive;
     tokio::spawn(async move {
         let _permit = permit;
+        let open = metrics::gauge!("leakwatch_api_stream_clients");
+        open.increment(1.0);
         feed(state, start, min_confidence, tx).await;
+        open.decrement(1.0);
     });
     let events = futures_util::stream::poll_fn(move |cx| {
         rx.poll_recv(cx).map(|e| e.map(Ok::<Event, Infallible>))

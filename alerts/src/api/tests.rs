@@ -998,6 +998,17 @@ async fn metrics_render_what_the_facade_recorded() {
     );
     let text = String::from_utf8(a.body).unwrap();
     assert!(text.contains("leakwatch_api_test_total 3"), "{text}");
+    // The API counts its own requests by route template (never an id or a record reference).
+    let id = "0".repeat(32);
+    get(&api, &format!("/api/alerts/{id}"), Some(VIEWER)).await;
+    let text = String::from_utf8(get(&api, "/metrics", None).await.body).unwrap();
+    assert!(
+        text.contains(
+            r#"leakwatch_api_requests_total{route="/api/alerts/{id}",method="GET",status="404"} "#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(&id), "{text}");
 
     let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ops = ops_router(ready.clone());
