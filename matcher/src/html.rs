@@ -213,12 +213,14 @@ fn tags(html: &str) -> impl Iterator<Item = (bool, String, bool, std::ops::Range
     std::iter::from_fn(move || {
         loop {
             let lt = i + b.get(i..)?.iter().position(|&c| c == b'<')?;
-            let gt = lt
-                + b[lt..]
-                    .iter()
-                    .position(|&c| c == b'>')
-                    .unwrap_or(b.len() - lt - 1);
-            i = gt + 1;
+            // An unclosed tag runs to the end of the text. Both ends are char boundaries: `<`
+            // and `>` are ASCII (found by the `scan` fuzz target: slicing one byte short of the
+            // end cut a multi-byte character).
+            let (gt, end) = match b[lt..].iter().position(|&c| c == b'>') {
+                Some(p) => (lt + p, lt + p + 1),
+                None => (b.len(), b.len()),
+            };
+            i = end;
             let inner = &html[lt + 1..gt.max(lt + 1)];
             let (closing, rest) = match inner.strip_prefix('/') {
                 Some(r) => (true, r),
@@ -232,12 +234,7 @@ fn tags(html: &str) -> impl Iterator<Item = (bool, String, bool, std::ops::Range
             if name.is_empty() {
                 continue;
             }
-            return Some((
-                closing,
-                name,
-                inner.ends_with('/'),
-                lt..(gt + 1).min(b.len()),
-            ));
+            return Some((closing, name, inner.ends_with('/'), lt..end));
         }
     })
 }
@@ -339,6 +336,20 @@ fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz target `scan`): an unclosed tag followed by a multi-byte character.
+    #[test]
+    fn an_unclosed_tag_before_a_multibyte_char_does_not_panic() {
+        for html in ["<\u{fffd}", "a<b\u{3042}", "<div>x</div><\u{1f600}", "<"] {
+            let tags: Vec<_> = tags(html).collect();
+            assert!(
+                tags.iter().all(|(_, _, _, r)| r.end <= html.len()),
+                "{html:?}"
+            );
+            let _ = strip_tags(html);
+        }
+        assert_eq!(strip_tags("ok<b\u{3042}"), "ok");
+    }
 
     #[test]
     fn rows_and_cells_stay_apart() {
