@@ -23,6 +23,10 @@ trap 'scripts/postgres.sh stop; scripts/tor-net.sh stop; scripts/kafka.sh stop; 
 # LEAKWATCH_TOR_NET (written when the onion service answers) and print every node's log on failure.
 scripts/tor-net.sh background
 export LEAKWATCH_TOR_NET="$LEAKWATCH_TOR_STATE/net.json"
+# The dashboard's browser test: Debian's chromium + chromium-driver, installed unless present;
+# LEAKWATCH_REQUIRE_BROWSER makes that test fail rather than skip if they are missing.
+scripts/browser.sh install
+export LEAKWATCH_REQUIRE_BROWSER=1
 LEAKWATCH_KAFKA="$(scripts/kafka.sh start)"
 export LEAKWATCH_KAFKA
 echo "Kafka-protocol broker (tansu) for the tests at $LEAKWATCH_KAFKA"

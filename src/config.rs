@@ -14,7 +14,7 @@ use serde::Deserialize;
 use wire::{Confidence, KafkaConfig};
 
 /// The tables of `leakwatch.toml` that belong to the pipeline (the rest is the crawler's).
-const PIPELINE_TABLES: [&str; 5] = ["transport", "matcher", "store", "api", "ops"];
+const PIPELINE_TABLES: [&str; 6] = ["transport", "matcher", "store", "webhook", "api", "ops"];
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
@@ -37,6 +37,10 @@ pub struct PipelineConfig {
     /// Where alerts are kept.
     #[serde(default)]
     pub store: StoreConfig,
+    /// `[[webhook]]`: where new alerts are POSTed (by `run`, `alerts serve` and `alerts
+    /// ingest`, whichever stores alerts).
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<alerts::webhook::WebhookConfig>,
     /// `[api]`: the alerts HTTP API, live feed and dashboard (`alerts serve`, `run`, `demo`).
     #[serde(default)]
     pub api: alerts::api::ApiConfig,
@@ -177,6 +181,7 @@ impl PipelineConfig {
             bail!("matcher.scan.max_document_bytes: must be greater than 0");
         }
         self.store.validate()?;
+        alerts::webhook::validate(&self.webhooks)?;
         self.api.validate()?;
         self.ops.listen_addr()?;
         Ok(())

@@ -2,65 +2,9 @@
 //! `[store] type = "postgres"` against a paste site on loopback, then `leakwatch alerts query`
 //! and a second run over the same pages (no new alert). Skipped without `LEAKWATCH_POSTGRES`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::process::{Command, Output};
+mod support;
 
-fn leakwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leakwatch"))
-        .args(args)
-        .output()
-        .expect("run leakwatch")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Serves a Pastebin-shaped listing of one leak paste and one harmless paste.
-fn serve(leak: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let path = request_line.split(' ').nth(1).unwrap_or("/");
-            let (content_type, body) = match path {
-                "/api_scraping.php" => (
-                    "application/json",
-                    r#"[{"key":"a","date":"1","scrape_url":"/api_scrape_item.php?i=a"},
-                        {"key":"b","date":"2","scrape_url":"/api_scrape_item.php?i=b"}]"#
-                        .to_owned(),
-                ),
-                "/api_scrape_item.php?i=a" => ("text/plain; charset=utf-8", leak.clone()),
-                "/api_scrape_item.php?i=b" => ("text/plain", "nothing to see".to_owned()),
-                _ => ("text/plain", String::new()),
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{}",
-                body.len(),
-                body
-            );
-        }
-    });
-    format!("http://{addr}")
-}
+use support::paste::{leakwatch, ok, register_and_bundle, serve};
 
 #[test]
 fn run_once_stores_alerts_in_postgres() {
@@ -73,30 +17,8 @@ fn run_once_stores_alerts_in_postgres() {
     };
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    ok(leakwatch(&[
-        "demo-data",
-        "--residents",
-        "300",
-        "--seed",
-        "3",
-        "--out",
-        &p("reg"),
-    ]));
-    ok(leakwatch(&["keygen", "--out", &p("secret.key")]));
-    ok(leakwatch(&[
-        "fingerprint",
-        "build",
-        "--records",
-        &p("reg/residents.csv"),
-        "--schema",
-        &p("reg/schema.toml"),
-        "--key-file",
-        &p("secret.key"),
-        "--out",
-        &p("residents.lwfp"),
-    ]));
+    let register = register_and_bundle(dir.path(), 300, 3);
     // The register's header and three rows: three residents leaked in full.
-    let register = std::fs::read_to_string(p("reg/residents.csv")).unwrap();
     let leak: String = register.lines().take(4).map(|l| format!("{l}\n")).collect();
     let base = serve(leak);
 

@@ -137,6 +137,11 @@ fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
         config.pipeline.store.describe()
     );
     pipeline::block_on(async {
+        let _webhooks = crate::cmd::serve::start_webhooks(
+            &config,
+            store.clone(),
+            Arc::new(tokio::sync::Notify::new()),
+        )?;
         crate::kafka::prepare(kafka).await?;
         crate::kafka::run_store_writer(kafka, store, !args.quiet, pipeline::shutdown_signal()).await
     })??;

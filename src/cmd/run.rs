@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::serve::ApiServer;
+use super::serve::{ApiServer, start_webhooks};
 use crate::config::{Config, TransportConfig};
 use crate::pipeline::{self, MatchStage, OnNewAlert};
 
@@ -62,7 +62,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 } else {
                     Some(ApiServer::start(store.clone(), &api_config, false).await?)
                 };
-                let notify = server.as_ref().map(|s| s.notify.clone());
+                let notify = server.as_ref().map_or_else(
+                    || Arc::new(tokio::sync::Notify::new()),
+                    |s| s.notify.clone(),
+                );
+                let webhooks = start_webhooks(&config, store.clone(), notify.clone())?;
                 let printer: OnNewAlert = Arc::new(move |a| {
                     let line = pipeline::alert_line(a);
                     if once {
@@ -70,10 +74,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     } else {
                         println!("{line}");
                     }
-                    // Live feeds send it now rather than at their next poll.
-                    if let Some(n) = &notify {
-                        n.notify_waiters();
-                    }
+                    // Live feeds and webhooks send it now rather than at their next poll.
+                    notify.notify_waiters();
                 });
                 let report = pipeline::run_embedded(
                     config,
@@ -83,6 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     pipeline::shutdown_signal(),
                 )
                 .await;
+                if once {
+                    // A one-shot run delivers what it found before it exits (bounded).
+                    webhooks.drain(std::time::Duration::from_secs(30)).await;
+                }
+                drop(webhooks);
                 if let Some(server) = server {
                     server.stop().await?;
                 }
@@ -102,6 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             pipeline::block_on(async move {
                 // The API's live feed finds the alerts the store writer stores by polling.
                 let server = ApiServer::start(store.clone(), &api_config, false).await?;
+                let _webhooks = start_webhooks(&config, store.clone(), server.notify.clone())?;
                 let ran = crate::kafka::run_all(config, *kafka, stage, store).await;
                 server.stop().await?;
                 ran

@@ -100,6 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let server = ApiServer::start(store.clone(), &config.pipeline.api, false).await?;
         match &kafka {
             Some(k) => {
+                // This process stores alerts, so it notifies webhooks too.
+                let _webhooks = start_webhooks(&config, store.clone(), server.notify.clone())?;
                 eprintln!(
                     "alerts serve: also storing alerts from topic {} (group {}) into {}",
                     k.alerts_topic,
@@ -139,4 +141,79 @@ pub async fn start_ops(ops: &OpsConfig) -> anyhow::Result<Arc<AtomicBool>> {
         eprintln!("ops: /metrics, /healthz, /readyz on http://{local}/");
     }
     Ok(ready)
+}
+
+/// The `[[webhook]]` deliverers of this process, stopped on drop.
+pub struct Webhooks {
+    handles: Vec<tokio::task::JoinHandle<()>>,
+    names: Vec<String>,
+    store: Arc<dyn AlertStore>,
+}
+
+impl Drop for Webhooks {
+    fn drop(&mut self) {
+        // Each deliverer writes its cursor after every notification: stopping one loses nothing
+        // (at most the POST in flight is sent again after a restart).
+        for h in &self.handles {
+            h.abort();
+        }
+    }
+}
+
+impl Webhooks {
+    /// Waits (at most `timeout`) until every webhook's cursor has passed every stored alert:
+    /// for `run --once`, so a one-shot run delivers what it found before it exits. What is not
+    /// delivered by then is delivered by the next run (the cursors are durable).
+    pub async fn drain(&self, timeout: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        for name in &self.names {
+            loop {
+                let (store, n) = (self.store.clone(), name.clone());
+                let pending = tokio::task::spawn_blocking(move || {
+                    let cursor = store.webhook_cursor(&n)?;
+                    Ok::<_, alerts::Error>(!store.after_seq(cursor, 1)?.is_empty())
+                })
+                .await;
+                if !matches!(pending, Ok(Ok(true))) {
+                    break;
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    eprintln!(
+                        "webhook {name}: not everything delivered before exit; the next run \
+                         delivers the rest"
+                    );
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Starts one deliverer per configured webhook on the current runtime (call inside it). They
+/// read new alerts from `store` after their durable cursor: poke `wake` after storing alerts in
+/// this process; alerts stored elsewhere are found by polling (`poll_ms`).
+pub fn start_webhooks(
+    config: &Config,
+    store: Arc<dyn AlertStore>,
+    wake: Arc<Notify>,
+) -> anyhow::Result<Webhooks> {
+    let hooks = &config.pipeline.webhooks;
+    let handles = alerts::webhook::spawn_all(hooks, store.clone(), wake).context("webhook")?;
+    for h in hooks {
+        eprintln!(
+            "webhook {}: {} alerts at {} and above",
+            h.name,
+            match h.format {
+                alerts::webhook::Format::Json => "JSON",
+                alerts::webhook::Format::Slack => "Slack",
+            },
+            h.min_confidence
+        );
+    }
+    Ok(Webhooks {
+        handles,
+        names: hooks.iter().map(|h| h.name.clone()).collect(),
+        store,
+    })
 }

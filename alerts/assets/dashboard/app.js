@@ -215,9 +215,9 @@ function renderDetail(body) {
   const ol = $("d-audit");
   ol.replaceChildren();
   for (const e of audit) {
-    const what = e.field === "note" || e.field === undefined && e.note
-      ? "note: " + (e.new_value || e.note || "")
-      : (e.field || "change") + ": " + (e.old_value ?? "—") + " → " + (e.new_value ?? "—");
+    const what = e.field === "note"
+      ? "note: " + (e.new || "")
+      : e.field + ": " + (e.old ?? "—") + " → " + (e.new ?? "—");
     ol.append(el("li", {}, fmtTime(e.at_ms) + " " + (e.actor || "") + " — " + what));
   }
   if (!audit.length) ol.append(el("li", {}, "no changes yet"));
