@@ -137,6 +137,12 @@ fn check_text(text: &str, role: Option<Role>, require_files: bool) -> anyhow::Re
                 reads.push((format!("api.token[{i}].token_file"), f.clone(), true));
             }
         }
+        // The process that stores alerts also delivers the webhooks.
+        for h in &p.webhooks {
+            if let Some(f) = &h.secret_file {
+                reads.push((format!("webhook[{}].secret_file", h.name), f.clone(), true));
+            }
+        }
     }
 
     if require_files {
