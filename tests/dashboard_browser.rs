@@ -139,7 +139,7 @@ fn a_new_alert_appears_live_and_a_triage_click_changes_its_state() {
     let db = dir.path().join("alerts.sqlite");
     let store = SqliteStore::open(&db).unwrap();
     let old = alert(1, Confidence::Medium);
-    store.upsert(&[old.clone()]).unwrap();
+    store.upsert(std::slice::from_ref(&old)).unwrap();
 
     let (_server, base) = serve(dir.path(), &db);
     let browser = Browser::start(dir.path());
@@ -159,7 +159,7 @@ fn a_new_alert_appears_live_and_a_triage_click_changes_its_state() {
     let marker = browser.eval("window.__no_reload = 42; return 1", json!([]));
     assert_eq!(marker, json!(1));
     let new = alert(2, Confidence::High);
-    store.upsert(&[new.clone()]).unwrap();
+    store.upsert(std::slice::from_ref(&new)).unwrap();
     let row = browser.wait_for(&row_selector(&new.record), Duration::from_secs(20));
     assert_eq!(
         browser.eval("return window.__no_reload", json!([])),
