@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod paste;
+pub mod pipeline;
 pub mod webdriver;
