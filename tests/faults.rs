@@ -241,6 +241,15 @@ fn kafka_broker_restarted_twice_mid_run_loses_and_duplicates_nothing() {
     }
     let got = stored(&store);
     assert_exactly_once(&got, &fx.expected);
+    // The consumers felt the outage and waited it out (they used to exit on AllBrokersDown).
+    let waited: Vec<&str> = ["matcher", "ingest"]
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(d.join(format!("{p}.stderr")))
+                .unwrap_or_default()
+                .contains("waiting for the brokers")
+        })
+        .collect();
     let topic = consume_all(
         &broker.addr(),
         &format!(
@@ -251,11 +260,13 @@ fn kafka_broker_restarted_twice_mid_run_loses_and_duplicates_nothing() {
     );
     eprintln!(
         "faults: broker restarts 2 (SIGKILL at {} of {n} alerts stored, SIGTERM at {}; 3 s down \
-         each); {n} of {n} alerts stored, 0 lost, 0 duplicated; alerts topic {} messages",
+         each); {n} of {n} alerts stored, 0 lost, 0 duplicated; alerts topic {} messages; \
+         waited out an outage: {waited:?}",
         at_restart[0],
         at_restart[1],
         topic.len()
     );
+    assert!(!waited.is_empty(), "no consumer saw the broker go away");
 }
 
 /// The tag of the topics in a config written by `kafka_config`.

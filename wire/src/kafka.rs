@@ -61,6 +61,58 @@ fn transport(context: &str, e: impl std::fmt::Display) -> SourceError {
     SourceError::Transport(format!("{context}: {e}"))
 }
 
+/// Whether a consumer error only reports that the brokers are (for now) out of reach: librdkafka
+/// keeps reconnecting by itself, so the consumer goes on instead of failing (a broker restart
+/// must not stop every matcher and store writer).
+pub(crate) fn transient_consume_error(e: &KafkaError) -> bool {
+    use RDKafkaErrorCode as C;
+    let code = match e {
+        KafkaError::MessageConsumption(c) | KafkaError::Global(c) => *c,
+        _ => return false,
+    };
+    matches!(
+        code,
+        C::AllBrokersDown
+            | C::BrokerTransportFailure
+            | C::Resolve
+            | C::OperationTimedOut
+            | C::RequestTimedOut
+            | C::NetworkException
+            | C::BrokerNotAvailable
+            | C::LeaderNotAvailable
+            | C::NotLeaderForPartition
+            | C::CoordinatorNotAvailable
+            | C::NotCoordinator
+            | C::CoordinatorLoadInProgress
+    )
+}
+
+/// Receives the next message, waiting out transient broker errors (logged once per outage).
+pub(crate) async fn recv_through_outages<'c, C: ConsumerContext + 'static>(
+    consumer: &'c StreamConsumer<C>,
+    topic: &str,
+) -> Result<BorrowedMessage<'c>, SourceError> {
+    let mut outage = false;
+    loop {
+        match consumer.recv().await {
+            Ok(m) => {
+                if outage {
+                    eprintln!("kafka consumer: {topic}: receiving again");
+                }
+                return Ok(m);
+            }
+            Err(e) if transient_consume_error(&e) => {
+                if !outage {
+                    eprintln!("kafka consumer: {topic}: {e}; waiting for the brokers");
+                }
+                outage = true;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(transport(&format!("consuming {topic}"), e)),
+        }
+    }
+}
+
 fn base_config(config: &KafkaConfig) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", &config.brokers);
@@ -587,7 +639,7 @@ impl<T: Send + 'static> KafkaSource<T> {
                 return Ok(None);
             }
             let msg = tokio::select! {
-                m = self.consumer.recv() => m.map_err(|e| transport(&format!("consuming {}", self.topic), e))?,
+                m = recv_through_outages(&self.consumer, &self.topic) => m?,
                 _ = closed.wait_for(|c| *c) => return Ok(None),
             };
             let (partition, offset) = (msg.partition(), msg.offset());
@@ -643,6 +695,36 @@ mod tests {
             0,
             Some(page_headers(page).unwrap()),
         )
+    }
+
+    #[test]
+    fn broker_outages_are_waited_out_other_consumer_errors_fail() {
+        use RDKafkaErrorCode as C;
+        let table = [
+            (KafkaError::MessageConsumption(C::AllBrokersDown), true),
+            (
+                KafkaError::MessageConsumption(C::BrokerTransportFailure),
+                true,
+            ),
+            (KafkaError::Global(C::AllBrokersDown), true),
+            (
+                KafkaError::MessageConsumption(C::CoordinatorNotAvailable),
+                true,
+            ),
+            (
+                KafkaError::MessageConsumption(C::TopicAuthorizationFailed),
+                false,
+            ),
+            (
+                KafkaError::MessageConsumption(C::UnknownTopicOrPartition),
+                false,
+            ),
+            (KafkaError::MessageConsumption(C::Fatal), false),
+            (KafkaError::ConsumerCommit(C::AllBrokersDown), false),
+        ];
+        for (e, transient) in table {
+            assert_eq!(transient_consume_error(&e), transient, "{e:?}");
+        }
     }
 
     #[test]

@@ -418,9 +418,7 @@ impl Pump {
                 notified.await;
             }
             let msg = tokio::select! {
-                m = self.consumer.recv() => {
-                    m.map_err(|e| transport(&format!("consuming {}", self.topic), e))?
-                }
+                m = super::recv_through_outages(&self.consumer, &self.topic) => m?,
                 _ = self.closed.wait_for(|c| *c) => return Ok(()),
             };
             self.take(&msg).await?;
