@@ -195,8 +195,7 @@ impl LinkFollower {
         }
         let links = {
             let text = crate::html::decode(&fetched.body, fetched.charset.as_deref());
-            let doc = scraper::Html::parse_document(&text);
-            crate::html::all_links(&doc, &fetched.url)
+            crate::html::page_links(&text, &fetched.url)
         };
         let origin = host_key(&fetched.url);
         let mut s = self.lock();

@@ -59,6 +59,13 @@ impl HtmlListing {
     fn listing_page(&self, page: u32, fetched: &Fetched, now: u64) -> Handled {
         let mut handled = Handled::default();
         let text = html::decode(&fetched.body, fetched.charset.as_deref());
+        if html::nesting_exceeds(&text, html::MAX_TREE_DEPTH) {
+            // Selectors need the tree, which such a page would take minutes to build.
+            handled
+                .skips
+                .push((fetched.url.to_string(), SkipReason::BadListing));
+            return handled;
+        }
         let doc = Html::parse_document(&text);
         let kind = if self.raw_link.is_some() || self.content.is_some() {
             TaskKind::ItemPage
@@ -103,6 +110,13 @@ impl HtmlListing {
     fn item_page(&self, fetched: &Fetched, now: u64) -> Handled {
         let mut handled = Handled::default();
         let text = html::decode(&fetched.body, fetched.charset.as_deref());
+        if html::nesting_exceeds(&text, html::MAX_TREE_DEPTH) {
+            // Selectors need the tree, which such a page would take minutes to build.
+            handled
+                .skips
+                .push((fetched.url.to_string(), SkipReason::NoContent));
+            return handled;
+        }
         let doc = Html::parse_document(&text);
         if let Some(sel) = &self.raw_link {
             match html::select_links(&doc, sel, &fetched.url)

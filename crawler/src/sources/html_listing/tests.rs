@@ -113,3 +113,25 @@ fn bad_selectors_name_the_key() {
             .starts_with("content_selector:")
     );
 }
+
+#[test]
+fn pages_nested_too_deep_for_selectors_are_skipped_at_once() {
+    let s = source("raw_link_selector = \"a.raw\"");
+    let deep = format!(
+        "<ul class=pastes>{}<a href=\"/p/1\">1</a>{}</ul><a class=raw href=/raw/1>r</a>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    let h = s.listing_page(0, &fetched("http://127.0.0.1:9/list", &deep), 1);
+    assert!(h.tasks.is_empty());
+    assert_eq!(
+        h.skips,
+        [("http://127.0.0.1:9/list".to_owned(), SkipReason::BadListing)]
+    );
+    let h = s.item_page(&fetched("http://127.0.0.1:9/p/1", &deep), 1);
+    assert!(h.tasks.is_empty() && h.emit.is_none());
+    assert_eq!(
+        h.skips,
+        [("http://127.0.0.1:9/p/1".to_owned(), SkipReason::NoContent)]
+    );
+}
