@@ -509,7 +509,9 @@ mod tests {
     fn tasks_round_trip_and_bad_ones_say_why() {
         let t = task("http://h:1/list", 5);
         let json = serde_json::to_vec(&t).unwrap();
-        let cases: [(&[u8], Option<OwnedHeaders>, Result<(), &str>); 4] = [
+        // (value, headers, Ok or the start of the error)
+        type Case<'a> = (&'a [u8], Option<OwnedHeaders>, Result<(), &'a str>);
+        let cases: [Case<'_>; 4] = [
             (&json, Some(task_headers()), Ok(())),
             (&json, None, Err("no lw-version header")),
             (
