@@ -616,10 +616,15 @@ fn postgres_restarted_while_run_writes_and_the_feed_streams_loses_nothing() {
     assert_eq!(events, n, "alert events on the feed");
     let run_log = std::fs::read_to_string(d.join("run.stderr")).unwrap();
     let retries = run_log.matches("alert sink:").count();
+    let first_retry = run_log
+        .lines()
+        .find(|l| l.contains("alert sink:"))
+        .unwrap_or_default()
+        .to_owned();
     let serve_log = std::fs::read_to_string(d.join("serve.stderr")).unwrap();
     eprintln!(
         "faults: PostgreSQL restarts 1 (3 s down, at {before} of {n} alerts); store writes \
-         retried {retries} times; {n} of {n} alerts stored, 0 lost, 0 duplicated; live feed \
+         retried {retries} times (first: {first_retry:?}); {n} of {n} alerts stored, 0 lost, 0 duplicated; live feed \
          {events} alert events, all {n} alerts once; serve noticed the outage: {}",
         serve_log.contains("live feed:")
     );
