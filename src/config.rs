@@ -13,8 +13,39 @@ use matcher::MatcherConfig;
 use serde::Deserialize;
 use wire::{Confidence, KafkaConfig};
 
-/// The tables of `leakwatch.toml` that belong to the pipeline (the rest is the crawler's).
-const PIPELINE_TABLES: [&str; 6] = ["transport", "matcher", "store", "webhook", "api", "ops"];
+/// Every top-level table of `leakwatch.toml`. The crawler's tables are read here from the
+/// original text, so toml's errors point at that text's lines (they once came from a re-encoded
+/// copy, whose line numbers and snippets were not the user's file); the pipeline's tables are
+/// read by [`PipelineConfig`] and only accepted here; anything else is refused with the list of
+/// every table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tables {
+    #[serde(default)]
+    crawler: crawler::config::CrawlerConfig,
+    #[serde(default)]
+    fetch: crawler::config::FetchConfig,
+    #[serde(default)]
+    politeness: crawler::config::PolitenessConfig,
+    #[serde(default)]
+    sink: crawler::config::SinkConfig,
+    #[serde(default)]
+    onion: crawler::config::OnionConfig,
+    #[serde(default)]
+    source: Vec<crawler::sources::SourceConfig>,
+    #[serde(default, rename = "transport")]
+    _transport: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "matcher")]
+    _matcher: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "store")]
+    _store: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "webhook")]
+    _webhook: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "api")]
+    _api: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "ops")]
+    _ops: Option<serde::de::IgnoredAny>,
+}
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
@@ -148,15 +179,18 @@ impl Config {
         let pipeline: PipelineConfig =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
         pipeline.validate()?;
-        // The rest is the crawler's, which denies unknown keys (and so catches typos of ours at
-        // the top level too).
-        let mut table: toml::Table =
+        // The crawler's tables, from the same text; unknown top-level tables are refused here.
+        let t: Tables =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
-        for key in PIPELINE_TABLES {
-            table.remove(key);
-        }
-        let crawl_text = toml::to_string(&table).context("re-encoding the crawler's tables")?;
-        let crawl = CrawlConfig::from_toml(&crawl_text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let crawl = CrawlConfig {
+            crawler: t.crawler,
+            fetch: t.fetch,
+            politeness: t.politeness,
+            sink: t.sink,
+            onion: t.onion,
+            sources: t.source,
+        };
+        crawl.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Config { pipeline, crawl })
     }
 }

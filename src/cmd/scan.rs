@@ -143,7 +143,8 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
         proximity_chars: a.proximity_chars,
         max_records_per_value: a.max_records_per_value,
     };
-    let matcher = Matcher::open(&a.bundle, &key, config)?;
+    let matcher = Matcher::open(&a.bundle, &key, config)
+        .with_context(|| format!("bundle {}", a.bundle.display()))?;
     drop(key);
     let mut stats = Stats {
         load_seconds: t0.elapsed().as_secs_f64(),

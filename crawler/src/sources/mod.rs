@@ -20,8 +20,12 @@ use crate::stats::SkipReason;
 use crate::util::host_key;
 
 /// One `[[source]]` table; `type` selects the kind.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+///
+/// Deserialized by hand (not as serde's internally tagged enum): serde buffers a tagged enum's
+/// content and toml's errors then lose the key, so `max_depth = "deep"` said only "invalid
+/// type" at the `[[source]]` line. Here the kind's own table is read from a `toml::Value`,
+/// whose errors carry the key, and the message starts with it (`max_depth: invalid type ...`).
+#[derive(Debug, Clone)]
 pub enum SourceConfig {
     /// A JSON "recent pastes" listing plus a raw fetch per item (Pastebin's scraping API shape).
     PasteApi(paste_api::PasteApiConfig),
@@ -31,6 +35,51 @@ pub enum SourceConfig {
     Site(site::SiteConfig),
     /// A same-host link-following crawl of onion services through the embedded Tor client.
     Onion(onion::OnionSourceConfig),
+}
+
+/// The `type`s of a `[[source]]`.
+const SOURCE_TYPES: &[&str] = &["paste_api", "html_listing", "site", "onion"];
+
+impl<'de> Deserialize<'de> for SourceConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SourceConfig, D::Error> {
+        use serde::de::Error as _;
+        let mut table = toml::Table::deserialize(d)?;
+        let kind = match table.remove("type") {
+            Some(toml::Value::String(s)) => s,
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "type: expected a string, found {}",
+                    other.type_str()
+                )));
+            }
+            None => return Err(D::Error::missing_field("type")),
+        };
+        let value = toml::Value::Table(table);
+        let parsed = match kind.as_str() {
+            "paste_api" => value.try_into().map(SourceConfig::PasteApi),
+            "html_listing" => value.try_into().map(SourceConfig::HtmlListing),
+            "site" => value.try_into().map(SourceConfig::Site),
+            "onion" => value.try_into().map(SourceConfig::Onion),
+            other => {
+                return Err(D::Error::custom(format!(
+                    "type: unknown variant `{other}`, expected one of `{}`",
+                    SOURCE_TYPES.join("`, `")
+                )));
+            }
+        };
+        parsed.map_err(|e| D::Error::custom(key_first(&e)))
+    }
+}
+
+/// toml's message for a value deserialized without its text ("MESSAGE\nin `KEY`") as
+/// "KEY: MESSAGE", the way every other config error reads.
+fn key_first(e: &toml::de::Error) -> String {
+    let text = e.to_string();
+    let text = text.trim_end();
+    match text.rsplit_once("\nin `") {
+        Some((message, key)) => format!("{}: {message}", key.trim_end_matches('`')),
+        None => text.to_owned(),
+    }
 }
 
 impl SourceConfig {
@@ -241,5 +290,50 @@ impl LinkFollower {
                 .push((fetched.url.to_string(), SkipReason::DepthLimit));
         }
         handled
+    }
+}
+
+#[cfg(test)]
+mod source_config_tests {
+    use crate::CrawlConfig;
+
+    #[test]
+    fn source_errors_name_the_key_and_the_line_of_the_source() {
+        let head = "[fetch]\nmax_retries = 1\n\n";
+        let cases = [
+            (
+                "[[source]]\ntype = \"site\"\nid = \"s\"\nseeds = [\"http://h/\"]\nmax_depth = \"deep\"",
+                "max_depth: invalid type: string \"deep\", expected u32",
+            ),
+            (
+                "[[source]]\ntype = \"paste_api\"\nid = \"p\"\nlisting_url = 5",
+                "listing_url: invalid type: integer `5`, expected a string",
+            ),
+            (
+                "[[source]]\ntype = \"site\"\nid = \"s\"\nseeds = [\"http://h/\"]\nmax_dept = 2",
+                "unknown field `max_dept`, expected one of",
+            ),
+            (
+                "[[source]]\ntype = \"sitee\"\nid = \"s\"",
+                "type: unknown variant `sitee`, expected one of `paste_api`, `html_listing`, `site`, `onion`",
+            ),
+            ("[[source]]\nid = \"s\"", "missing field `type`"),
+            (
+                "[[source]]\ntype = 3\nid = \"s\"",
+                "type: expected a string, found integer",
+            ),
+        ];
+        for (source, want) in cases {
+            let err = CrawlConfig::from_toml(&format!("{head}{source}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{want:?} not in {err}");
+            assert!(err.contains("line 4"), "the [[source]] line: {err}");
+        }
+        let ok = CrawlConfig::from_toml(&format!(
+            "{head}[[source]]\ntype = \"site\"\nid = \"s\"\nseeds = [\"http://h/\"]\nmax_depth = 3"
+        ))
+        .unwrap();
+        assert!(matches!(&ok.sources[0], super::SourceConfig::Site(s) if s.max_depth == 3));
     }
 }
