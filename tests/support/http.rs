@@ -165,7 +165,7 @@ pub struct AlertsServer {
 }
 
 impl AlertsServer {
-    /// Starts it and waits (30 s at most) for its `listening on http://ADDR/` line.
+    /// Starts it and waits (30 s at most) for the start-up line that gives its address.
     pub fn start(config: &Path) -> AlertsServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leakwatch"))
             .args(["alerts", "serve", "--config"])
@@ -191,8 +191,14 @@ impl AlertsServer {
                 .recv_timeout(left)
                 .unwrap_or_else(|_| panic!("alerts serve did not start; stderr: {log:?}"));
             log.push(line.clone());
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                break rest.split('/').next().unwrap().parse().unwrap();
+            // "listening on http://ADDR/", or with auth off "... loopback only, http://ADDR/".
+            if let Some(addr) = line
+                .split("http://")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|a| a.parse().ok())
+            {
+                break addr;
             }
         };
         AlertsServer {
