@@ -11,7 +11,8 @@ pub struct HtmlListingConfig {
     pub id: String,
     /// URL of the listing's first page.
     pub listing_url: String,
-    /// Time between two polls of the listing.
+    /// Time between two polls of the listing (default 10 s: an item costs two requests, an
+    /// item page and its raw link, within the host's politeness budget).
     #[serde(default = "default_poll_interval_ms")]
     pub poll_interval_ms: u64,
     /// CSS selector of the item links on a listing page (elements with `href`).
@@ -35,7 +36,7 @@ pub struct HtmlListingConfig {
 }
 
 fn default_poll_interval_ms() -> u64 {
-    300_000
+    10_000
 }
 fn default_max_listing_pages() -> u32 {
     5
