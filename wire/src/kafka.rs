@@ -44,8 +44,8 @@ pub use frontier::KafkaFrontier;
 
 use crate::source::AckInner;
 use crate::{
-    Ack, Alert, AlertSink, BoxFuture, Delivery, KafkaConfig, MessageSource, Page, PageMeta,
-    PageSink, SinkError, SourceError,
+    Ack, Alert, AlertSink, BoxFuture, Delivery, KafkaConfig, MessageSource, Page, PageSink,
+    SinkError, SourceError,
 };
 
 /// Header naming the wire format version.
@@ -55,7 +55,7 @@ pub const HEADER_TYPE: &str = "lw-type";
 /// Header holding a page's metadata as JSON.
 pub const HEADER_META: &str = "lw-meta";
 /// Version of the page message format.
-pub const PAGE_VERSION: u32 = 1;
+pub const PAGE_VERSION: u32 = crate::PAGE_WIRE_VERSION;
 
 fn transport(context: &str, e: impl std::fmt::Display) -> SourceError {
     SourceError::Transport(format!("{context}: {e}"))
@@ -232,35 +232,11 @@ fn header<'m>(msg: &'m impl Message, key: &str) -> Option<&'m [u8]> {
 
 /// Decodes a page message; the error says why (for the dead-letter topic).
 pub fn decode_page(msg: &impl Message) -> Result<Page, String> {
-    match header(msg, HEADER_VERSION) {
-        Some(v) if v == PAGE_VERSION.to_string().as_bytes() => {}
-        Some(v) => {
-            return Err(format!(
-                "unsupported page version {:?}",
-                String::from_utf8_lossy(v)
-            ));
-        }
-        None => return Err(format!("no {HEADER_VERSION} header")),
-    }
-    let meta = header(msg, HEADER_META).ok_or_else(|| format!("no {HEADER_META} header"))?;
-    let meta: PageMeta =
-        serde_json::from_slice(meta).map_err(|e| format!("{HEADER_META} header: {e}"))?;
-    let body = msg.payload().unwrap_or_default().to_vec();
-    if body.len() as u64 != meta.body_bytes || crate::body_hash(&body) != meta.body_hash {
-        return Err("the body does not match its length or hash in lw-meta".into());
-    }
-    Ok(Page {
-        url: meta.url,
-        source: meta.source,
-        fetched_at_ms: meta.fetched_at_ms,
-        status: meta.status,
-        headers: meta.headers,
-        content_type: meta.content_type,
-        charset: meta.charset,
-        body,
-        body_hash: meta.body_hash,
-        truncated: meta.truncated,
-    })
+    Page::from_wire(
+        header(msg, HEADER_VERSION),
+        header(msg, HEADER_META),
+        msg.payload().unwrap_or_default(),
+    )
 }
 
 /// Decodes an alert message; the error says why (for the dead-letter topic).
