@@ -1025,10 +1025,25 @@ fn sqlite_store_on_a_full_disk_reports_it_and_recovers_when_space_returns() {
     // Full while running: the store is open (its WAL and shared memory exist), then the disk
     // fills before the first alert.
     let mut run = Proc::start(d, "run", &["run", "--once", "--config", cfg]);
+    // Opened and migrated (the last migration's tables exist), not only created: filling the
+    // disk during the migration would be the "full before the start" case again.
     let wal = mnt.join("alerts.sqlite-wal");
-    wait_for(d, "the store's WAL", Duration::from_secs(30), || {
-        wal.exists()
-    });
+    let migrated = || {
+        rusqlite::Connection::open(&store).is_ok_and(|c| {
+            c.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'dead_letters'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n == 1)
+        })
+    };
+    wait_for(
+        d,
+        "the store opened and migrated",
+        Duration::from_secs(30),
+        || wal.exists() && migrated(),
+    );
     let filled_running = fill(&filler);
     let before = stored(&store).len();
     wait_for(d, "a store error", Duration::from_secs(60), || {
