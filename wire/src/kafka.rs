@@ -167,20 +167,29 @@ fn producer(config: &KafkaConfig) -> Result<FutureProducer, SourceError> {
         .map_err(|e| SourceError::Config(format!("creating a Kafka producer: {e}")))
 }
 
-/// Creates the topics that do not exist yet: pages (retention `pages_retention_ms`), alerts,
-/// crawl-tasks and dead-letter (retention `retention_ms`). Existing topics are left as they are.
+/// Creates the topics that do not exist yet: pages (retention `pages_retention_ms`, segments of
+/// a quarter of it), alerts, crawl-tasks and dead-letter (retention `retention_ms`). Existing
+/// topics are left as they are.
 pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), SourceError> {
     config.validate().map_err(SourceError::Config)?;
     let admin: AdminClient<DefaultClientContext> = base_config(config)
         .create()
         .map_err(|e| SourceError::Config(format!("creating a Kafka admin client: {e}")))?;
     let pages_retention = config.pages_retention_ms.to_string();
+    // Kafka deletes whole closed segments only: without a short `segment.ms` page bodies would
+    // outlive `retention.ms` until the segment rolls (a week by default). A quarter of the
+    // retention (at least a minute) bounds their life to 1.25 × `pages_retention_ms`.
+    let pages_segment = (config.pages_retention_ms / 4)
+        .max(60_000)
+        .min(config.pages_retention_ms)
+        .to_string();
     let retention = config.retention_ms.to_string();
     let max_bytes = config.message_max_bytes.to_string();
     let rf = || TopicReplication::Fixed(config.replication_factor);
     let topics = [
         NewTopic::new(&config.pages_topic, config.partitions, rf())
             .set("retention.ms", &pages_retention)
+            .set("segment.ms", &pages_segment)
             .set("max.message.bytes", &max_bytes),
         NewTopic::new(&config.alerts_topic, config.partitions, rf())
             .set("retention.ms", &retention),
