@@ -118,7 +118,7 @@ fn log_in(browser: &Browser, base: &str, token: &str) {
     let input = browser.wait_for("#token", Duration::from_secs(20));
     browser.eval("document.getElementById('token').value = ''", json!([]));
     browser.type_into(&input, token);
-    browser.click(&browser.wait_for("#token-apply", Duration::from_secs(5)));
+    browser.click_css("#token-apply", Duration::from_secs(5));
 }
 
 fn row_selector(record: &str) -> String {
@@ -160,7 +160,7 @@ fn a_new_alert_appears_live_and_a_triage_click_changes_its_state() {
     assert_eq!(marker, json!(1));
     let new = alert(2, Confidence::High);
     store.upsert(std::slice::from_ref(&new)).unwrap();
-    let row = browser.wait_for(&row_selector(&new.record), Duration::from_secs(20));
+    browser.wait_for(&row_selector(&new.record), Duration::from_secs(20));
     assert_eq!(
         browser.eval("return window.__no_reload", json!([])),
         json!(42),
@@ -175,15 +175,15 @@ fn a_new_alert_appears_live_and_a_triage_click_changes_its_state() {
     );
 
     // Triage: open the alert, click "Acknowledge"; the row's state changes in the page...
-    browser.click(&row);
-    let ack = browser.wait_for("#t-ack", Duration::from_secs(10));
+    browser.click_css(&row_selector(&new.record), Duration::from_secs(10));
+    browser.wait_for("#t-ack", Duration::from_secs(10));
     browser.wait_until(
         "the detail view shows the alert",
         "return document.getElementById('d-id').textContent === arguments[0]",
         json!([new.id]),
         Duration::from_secs(10),
     );
-    browser.click(&ack);
+    browser.click_css("#t-ack", Duration::from_secs(10));
     browser.wait_until(
         "the row shows 'acknowledged'",
         "const r = document.querySelector(arguments[0]); return !!r && r.dataset.status === 'acknowledged'",
@@ -201,8 +201,8 @@ fn a_new_alert_appears_live_and_a_triage_click_changes_its_state() {
 
     // A viewer sees the alerts but cannot triage.
     log_in(&browser, &base, VIEWER_TOKEN);
-    let row = browser.wait_for(&row_selector(&old.record), Duration::from_secs(20));
-    browser.click(&row);
+    browser.wait_for(&row_selector(&old.record), Duration::from_secs(20));
+    browser.click_css(&row_selector(&old.record), Duration::from_secs(10));
     browser.wait_until(
         "a viewer's triage buttons are disabled",
         "return document.getElementById('t-resolve').disabled === true",

@@ -233,6 +233,27 @@ impl Browser {
         .unwrap_or_else(|e| panic!("click: {e}"));
     }
 
+    /// Finds the element matching `css` and clicks it, finding it again when the page replaced
+    /// it in between (a live page re-renders rows: "stale element reference"), for up to
+    /// `timeout`.
+    pub fn click_css(&self, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let element = self.wait_for(css, timeout);
+            match self.cmd(
+                "POST",
+                &format!("/element/{element}/click"),
+                Some(json!({})),
+            ) {
+                Ok(_) => return,
+                Err(e) if e.contains("stale element") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => panic!("click {css:?}: {e}"),
+            }
+        }
+    }
+
     /// Types `text` into an element.
     pub fn type_into(&self, element: &str, text: &str) {
         self.cmd(
