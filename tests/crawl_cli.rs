@@ -1,56 +1,15 @@
 //! Drives the real `leakwatch crawl` against a small HTTP server on loopback (a std thread; no
 //! other address is touched).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::process::{Command, Output};
+mod support;
 
-fn leakwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leakwatch"))
-        .args(args)
-        .output()
-        .expect("run leakwatch")
-}
+use support::paste::leakwatch;
 
 const SECRET: &str = "山田太郎 06-1234-5678";
 
-/// Serves a Pastebin-shaped listing and two raw pastes, one connection at a time.
+/// A Pastebin-shaped listing of two raw pastes, one of them `SECRET` (the shared test site).
 fn serve() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let path = request_line.split(' ').nth(1).unwrap_or("/");
-            let (content_type, body) = match path {
-                "/api_scraping.php" => (
-                    "application/json",
-                    r#"[{"key":"a","date":"1","scrape_url":"/api_scrape_item.php?i=a"},
-                        {"key":"b","date":"2","scrape_url":"/api_scrape_item.php?i=b"}]"#
-                        .to_owned(),
-                ),
-                "/api_scrape_item.php?i=a" => ("text/plain; charset=utf-8", SECRET.to_owned()),
-                "/api_scrape_item.php?i=b" => ("text/plain", "harmless".to_owned()),
-                _ => ("text/plain", String::new()),
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}")
+    support::paste::serve(SECRET.to_owned())
 }
 
 #[test]
