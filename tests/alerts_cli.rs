@@ -31,7 +31,10 @@ fn rec(n: u64) -> String {
 fn alert(record: u64, page: &str, url: &str, age_ms: u64, c: Confidence) -> Alert {
     let page_hash = wire::body_hash(page.as_bytes());
     let record = rec(record);
-    let t = now_ms() - age_ms;
+    // One clock reading for every alert: alerts of the same age must have the same first-seen
+    // time (two readings a millisecond apart reordered them).
+    static NOW: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let t = *NOW.get_or_init(now_ms) - age_ms;
     Alert {
         v: wire::ALERT_VERSION,
         id: alert_id(&page_hash, "b1", &record),
