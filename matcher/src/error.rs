@@ -8,9 +8,9 @@ pub enum Error {
     /// The bundle could not be opened (I/O, wrong key, corrupt, truncated, …).
     #[error(transparent)]
     Bundle(#[from] fingerprints::Error),
-    /// The multi-token automaton could not be built from the bundle.
-    #[error("cannot build the multi-token automaton: {0}")]
-    Automaton(String),
+    /// The multi-token index could not be built from the bundle (it exceeds an internal limit).
+    #[error("cannot build the multi-token index: {0}")]
+    Index(String),
 }
 
 impl Error {
@@ -21,7 +21,7 @@ impl Error {
                 fingerprints::ErrorKind::Retry => ErrorKind::Retry,
                 fingerprints::ErrorKind::BadInput => ErrorKind::BadInput,
             },
-            Error::Automaton(_) => ErrorKind::Bug,
+            Error::Index(_) => ErrorKind::Bug,
         }
     }
 }

@@ -1,12 +1,14 @@
-//! Structures built once when a bundle is loaded: the Aho-Corasick automaton over token ids,
-//! the table from its patterns to records, the "may start a token" character bitmap and the
-//! token ids of block numbers.
+//! Structures built once when a bundle is loaded: the trie over token ids, the table from its
+//! nodes to records, the "may start a token" character bitmap and the token ids of block
+//! numbers.
+//!
+//! The walk over following tokens is always anchored at a token found in the text, so it needs
+//! a trie, not an Aho-Corasick automaton (whose failure links it never follows). The trie is
+//! built straight from the bundle's per-record sequences with one hash-table insert per token:
+//! no sort and no automaton compilation, which made up two thirds of the start-up time (see the
+//! README's benchmark section for both figures).
 
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind, PatternID};
 use fingerprints::{Bundle, FastDomain, FieldKind};
-use rayon::prelude::*;
 
 use crate::Error;
 
@@ -16,15 +18,31 @@ const NUMBER_IDS: u32 = 10_000;
 /// No token id.
 pub(crate) const NO_ID: u32 = u32::MAX;
 
+/// A trie node.
+pub(crate) type NodeId = u32;
+
+/// The root: no token read yet.
+const ROOT: NodeId = 0;
+/// No node (in the root's direct table).
+const NO_NODE: NodeId = u32::MAX;
+/// An empty slot of the transition table.
+const EMPTY: u64 = u64::MAX;
+
 /// Load-time index over a bundle's multi-token fields.
 pub(crate) struct Index {
-    /// Anchored automaton over the token-id alphabet (1–5 bytes an id, see [`id_bytes`]).
-    ac: contiguous::NFA,
-    start: StateID,
-    /// Pattern `p`'s entries are `entries[pattern_entries[p]..pattern_entries[p + 1]]`.
-    pattern_entries: Vec<u32>,
-    /// (kind, record number) of every multi-token entry, grouped by pattern.
+    /// The root's child for each token id (a direct table: every walk starts there).
+    root: Vec<NodeId>,
+    /// Transitions below the root, open addressing: key `node << 32 | id`, [`EMPTY`] if free.
+    keys: Vec<u64>,
+    /// The child of each occupied slot of `keys`.
+    children: Vec<NodeId>,
+    /// Node `n`'s entries are `entries[node_entries[n]..node_entries[n + 1]]`.
+    node_entries: Vec<u32>,
+    /// (kind, record number) of every multi-token entry, grouped by the node its sequence ends
+    /// at, then by kind, then by record.
     entries: Vec<(FieldKind, u32)>,
+    /// Number of distinct token sequences (nodes with entries).
+    patterns: usize,
     /// Bit `c` set when a token may start with BMP character `c`.
     may_start: Vec<u64>,
     /// Token id of the decimal number `n` (or [`NO_ID`]).
@@ -34,83 +52,76 @@ pub(crate) struct Index {
 impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Index")
-            .field("patterns", &self.ac.patterns_len())
+            .field("patterns", &self.patterns)
             .field("entries", &self.entries.len())
             .finish_non_exhaustive()
     }
 }
 
-/// Writes a token id in 1 to 5 bytes. The first byte has its high bit set and tells the length
-/// (`10xxxxxx` one byte, `110xxxxx` two, `1110xxxx` three, `11110xxx` four, `11111xxx` five);
-/// the continuation bytes carry 7 bits each with the high bit clear. So a pattern can only match
-/// on id boundaries, and the vocabulary's frequency order (id 0 = the commonest token) keeps the
-/// automaton shallow: the ids below 4,096 take at most two bytes.
-pub(crate) fn id_bytes(id: u32) -> ([u8; 5], usize) {
-    let c = |shift: u32| ((id >> shift) & 0x7F) as u8;
-    if id < 1 << 6 {
-        ([0x80 | id as u8, 0, 0, 0, 0], 1)
-    } else if id < 1 << 12 {
-        ([0xC0 | (id >> 7) as u8, c(0), 0, 0, 0], 2)
-    } else if id < 1 << 18 {
-        ([0xE0 | (id >> 14) as u8, c(7), c(0), 0, 0], 3)
-    } else if id < 1 << 24 {
-        ([0xF0 | (id >> 21) as u8, c(14), c(7), c(0), 0], 4)
-    } else {
-        (
-            [0xF8 | ((id >> 28) & 0x07) as u8, c(21), c(14), c(7), c(0)],
-            5,
-        )
-    }
+#[inline]
+fn slot_of(key: u64, mask: usize) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
 
 impl Index {
     pub(crate) fn build(bundle: &Bundle) -> Result<Index, Error> {
-        // Every entry of every multi-token kind, sorted by token-id sequence so equal sequences
-        // become one pattern.
-        let mut all: Vec<(&[u32], FieldKind, u32)> = bundle
-            .multi_token_fields()
-            .iter()
-            .flat_map(|m| {
-                (0..m.len()).map(move |i| {
-                    let (rec, ids) = m.entry(i);
-                    (ids, m.kind, rec)
-                })
-            })
-            .filter(|(ids, _, _)| !ids.is_empty())
-            .collect();
-        all.par_sort_unstable();
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut pattern_bytes: Vec<usize> = vec![0];
-        let mut pattern_entries: Vec<u32> = vec![0];
-        let mut entries: Vec<(FieldKind, u32)> = Vec::with_capacity(all.len());
-        for (i, (ids, kind, rec)) in all.iter().enumerate() {
-            if i > 0 && all[i - 1].0 != *ids {
-                pattern_bytes.push(bytes.len());
-                pattern_entries.push(entries.len() as u32);
+        let fields = bundle.multi_token_fields();
+        let total: usize = fields.iter().map(|m| m.len()).sum();
+        // The bundle reader has checked every id against the vocabulary.
+        let max_id = bundle.vocabulary_len();
+        let mut index = Index {
+            root: vec![NO_NODE; max_id],
+            keys: vec![EMPTY; 1 << 12],
+            children: vec![0; 1 << 12],
+            node_entries: Vec::new(),
+            entries: Vec::new(),
+            patterns: 0,
+            may_start: Vec::new(),
+            number_ids: Vec::new(),
+        };
+        let mut nodes: u32 = 1;
+        // Pass 1: insert every sequence; remember the node each entry ends at.
+        let mut ends: Vec<NodeId> = Vec::with_capacity(total);
+        for m in fields {
+            for i in 0..m.len() {
+                let (_, ids) = m.entry(i);
+                let mut node = ROOT;
+                for &id in ids {
+                    node = index.insert(node, id, &mut nodes);
+                }
+                ends.push(node);
             }
-            if i == 0 || all[i - 1].0 != *ids {
-                for &id in *ids {
-                    let (b, n) = id_bytes(id);
-                    bytes.extend_from_slice(&b[..n]);
+        }
+        if nodes == NO_NODE {
+            return Err(Error::Index(format!("more than {} trie nodes", NO_NODE - 1)));
+        }
+        // Pass 2: a counting sort of the entries by end node, keeping their order (kind, then
+        // record) within a node.
+        let mut counts = vec![0u32; nodes as usize + 1];
+        for &n in &ends {
+            if n != ROOT {
+                counts[n as usize + 1] += 1;
+            }
+        }
+        index.patterns = counts.iter().filter(|&&c| c > 0).count();
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let mut fill = counts.clone();
+        let mut entries = vec![(FieldKind::Name, 0u32); counts[nodes as usize] as usize];
+        let mut k = 0;
+        for m in fields {
+            for i in 0..m.len() {
+                let n = ends[k] as usize;
+                k += 1;
+                if n != ROOT as usize {
+                    entries[fill[n] as usize] = (m.kind, m.entry_record[i]);
+                    fill[n] += 1;
                 }
             }
-            entries.push((*kind, *rec));
         }
-        if !all.is_empty() {
-            pattern_bytes.push(bytes.len());
-            pattern_entries.push(entries.len() as u32);
-        }
-        drop(all);
-        let patterns = pattern_bytes.windows(2).map(|w| &bytes[w[0]..w[1]]);
-        let ac = contiguous::Builder::new()
-            .match_kind(MatchKind::Standard)
-            .byte_classes(true)
-            .prefilter(false)
-            .build(patterns)
-            .map_err(|e| Error::Automaton(e.to_string()))?;
-        let start = ac
-            .start_state(Anchored::Yes)
-            .map_err(|e| Error::Automaton(e.to_string()))?;
+        index.node_entries = counts;
+        index.entries = entries;
 
         let hasher = bundle.hasher();
         let filter = bundle.filter();
@@ -124,21 +135,46 @@ impl Index {
                 may_start[(u / 64) as usize] |= 1 << (u % 64);
             }
         }
-        let number_ids = (0..NUMBER_IDS)
+        index.may_start = may_start;
+        index.number_ids = (0..NUMBER_IDS)
             .map(|n| {
                 bundle
                     .token_id(hasher.token(&n.to_string()))
                     .unwrap_or(NO_ID)
             })
             .collect();
-        Ok(Index {
-            ac,
-            start,
-            pattern_entries,
-            entries,
-            may_start,
-            number_ids,
-        })
+        Ok(index)
+    }
+
+    /// The child of `node` by `id`, created if missing.
+    fn insert(&mut self, node: NodeId, id: u32, nodes: &mut u32) -> NodeId {
+        if node == ROOT {
+            let slot = &mut self.root[id as usize];
+            if *slot == NO_NODE {
+                *slot = *nodes;
+                *nodes = nodes.saturating_add(1);
+            }
+            return *slot;
+        }
+        // Nodes below the root are at least the occupied slots: keep the table under 5/8 full.
+        if (*nodes as usize) * 8 > self.keys.len() * 5 {
+            self.grow();
+        }
+        let key = (u64::from(node) << 32) | u64::from(id);
+        let mask = self.keys.len() - 1;
+        let mut s = slot_of(key, mask);
+        loop {
+            match self.keys[s] {
+                k if k == key => return self.children[s],
+                EMPTY => {
+                    self.keys[s] = key;
+                    self.children[s] = *nodes;
+                    *nodes = nodes.saturating_add(1);
+                    return self.children[s];
+                }
+                _ => s = (s + 1) & mask,
+            }
+        }
     }
 
     /// Whether a token may start with `c` (false positives possible, no false negatives).
@@ -162,55 +198,64 @@ impl Index {
         (id != NO_ID).then_some(id)
     }
 
-    /// The anchored start state.
-    pub(crate) fn start(&self) -> StateID {
-        self.start
+    /// Doubles the transition table.
+    fn grow(&mut self) {
+        let size = self.keys.len() * 2;
+        let keys = std::mem::replace(&mut self.keys, vec![EMPTY; size]);
+        let children = std::mem::replace(&mut self.children, vec![0; size]);
+        let mask = size - 1;
+        for (key, child) in keys.into_iter().zip(children).filter(|(k, _)| *k != EMPTY) {
+            let mut s = slot_of(key, mask);
+            while self.keys[s] != EMPTY {
+                s = (s + 1) & mask;
+            }
+            self.keys[s] = key;
+            self.children[s] = child;
+        }
     }
 
-    /// Feeds one token id; `None` when no pattern continues this way, else the new state and
-    /// the number of bytes the id took.
+    /// The root: where every walk starts.
+    pub(crate) fn start(&self) -> NodeId {
+        ROOT
+    }
+
+    /// Feeds one token id; `None` when no sequence continues this way, else the new node.
     #[inline]
-    pub(crate) fn step(&self, mut sid: StateID, id: u32) -> Option<(StateID, usize)> {
-        let (bytes, n) = id_bytes(id);
-        for &b in &bytes[..n] {
-            sid = self.ac.next_state(Anchored::Yes, sid, b);
-            if self.ac.is_dead(sid) {
-                return None;
+    pub(crate) fn step(&self, node: NodeId, id: u32) -> Option<NodeId> {
+        if node == ROOT {
+            return self
+                .root
+                .get(id as usize)
+                .copied()
+                .filter(|&n| n != NO_NODE);
+        }
+        let key = (u64::from(node) << 32) | u64::from(id);
+        let mask = self.keys.len() - 1;
+        let mut s = slot_of(key, mask);
+        loop {
+            match self.keys[s] {
+                k if k == key => return Some(self.children[s]),
+                EMPTY => return None,
+                _ => s = (s + 1) & mask,
             }
         }
-        Some((sid, n))
     }
 
-    /// The patterns that end exactly at `sid` after `depth_bytes` bytes from the start.
-    pub(crate) fn matches(
-        &self,
-        sid: StateID,
-        depth_bytes: usize,
-    ) -> impl Iterator<Item = PatternID> + '_ {
-        let n = if self.ac.is_match(sid) {
-            self.ac.match_len(sid)
-        } else {
-            0
-        };
-        (0..n)
-            .map(move |i| self.ac.match_pattern(sid, i))
-            .filter(move |&p| self.ac.pattern_len(p) == depth_bytes)
-    }
-
-    /// The (kind, record) entries of pattern `p`.
-    pub(crate) fn entries(&self, p: PatternID) -> &[(FieldKind, u32)] {
-        let i = p.as_usize();
-        let (a, b) = (
-            self.pattern_entries[i] as usize,
-            self.pattern_entries[i + 1] as usize,
-        );
-        &self.entries[a..b]
+    /// The (kind, record) entries of the sequences that end exactly at `node`, grouped by kind.
+    #[inline]
+    pub(crate) fn entries(&self, node: NodeId) -> &[(FieldKind, u32)] {
+        let i = node as usize;
+        match (self.node_entries.get(i), self.node_entries.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
+            _ => &[],
+        }
     }
 
     /// Heap bytes of the index.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.ac.memory_usage()
-            + self.pattern_entries.len() * 4
+        self.root.len() * 4
+            + self.keys.len() * 12
+            + self.node_entries.len() * 4
             + self.entries.len() * 8
             + self.may_start.len() * 8
             + self.number_ids.len() * 4
@@ -218,43 +263,6 @@ impl Index {
 
     /// Number of distinct token-id sequences.
     pub(crate) fn patterns(&self) -> usize {
-        self.ac.patterns_len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn id_encoding_is_prefix_free_and_marks_boundaries() {
-        let ids = [
-            0,
-            1,
-            63,
-            64,
-            4095,
-            4096,
-            (1 << 18) - 1,
-            1 << 18,
-            (1 << 24) - 1,
-            1 << 24,
-            u32::MAX >> 1,
-        ];
-        let mut seen = std::collections::HashSet::new();
-        for id in ids {
-            let (b, n) = id_bytes(id);
-            assert!(b[0] & 0x80 != 0, "{id}");
-            assert!(b[1..n].iter().all(|c| c & 0x80 == 0), "{id}");
-            let want = match b[0] {
-                0x80..=0xBF => 1,
-                0xC0..=0xDF => 2,
-                0xE0..=0xEF => 3,
-                0xF0..=0xF7 => 4,
-                _ => 5,
-            };
-            assert_eq!(n, want, "{id}");
-            assert!(seen.insert(b[..n].to_vec()), "{id} collides");
-        }
+        self.patterns
     }
 }

@@ -19,8 +19,9 @@
 //!    the prefix, so names and towns are found inside CJK text that has no spaces. Every filter
 //!    hit is confirmed with the exact keyed hash.
 //! 4. **Multi-token values.** Confirmed tokens (and block numbers after a town) are walked
-//!    through an anchored Aho-Corasick automaton over the token-id alphabet, built at load time
-//!    from the bundle's per-record token sequences: `山田 太郎`, `山田太郎`, `やまだ　たろう` and
+//!    through a trie over the token-id alphabet (the walk is anchored at a found token, so no
+//!    Aho-Corasick failure links are needed), built at load time from the bundle's per-record
+//!    token sequences: `山田 太郎`, `山田太郎`, `やまだ　たろう` and
 //!    `尼崎市東七松町1-23-4` all end in a pattern of their record.
 //! 5. **Corroboration.** Around each hit (same line, or [`MatcherConfig::proximity_chars`]
 //!    either side), the record's birth date, postal code, name tokens and address prefixes

@@ -1,7 +1,6 @@
 //! Candidate extraction: digit groups (phones, My Numbers, accounts), e-mails, register tokens
 //! in any script (with or without spaces), and the multi-token walk over the automaton.
 
-use aho_corasick::automaton::StateID;
 use fingerprints::normalize::{
     MAX_TOKEN_CHARS, address_suffix_len, is_digit_separator, is_kanji_numeral, is_token_separator,
     kanji_numeral_value, my_number_is_valid, phone_national,
@@ -9,6 +8,7 @@ use fingerprints::normalize::{
 use fingerprints::{FastDomain, FieldKind};
 
 use super::{AddressPath, BlockScan, Edge, Hit};
+use crate::index::NodeId;
 
 /// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
 const MAX_GROUPS: usize = 8;
@@ -208,20 +208,20 @@ impl BlockScan<'_> {
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
         for e in 0..self.edges.len() {
             let edge = self.edges[e];
-            if let Some((sid, len)) = index.step(index.start(), edge.id) {
+            if let Some(node) = index.step(index.start(), edge.id) {
                 path.push(Step {
                     start: edge.start,
                     end: edge.end,
                     number: None,
                 });
-                self.walk(sid, len, &mut path);
+                self.walk(node, &mut path);
                 path.pop();
             }
         }
     }
 
-    fn walk(&mut self, sid: StateID, depth: usize, path: &mut Vec<Step>) {
-        self.report(sid, depth, path);
+    fn walk(&mut self, node: NodeId, path: &mut Vec<Step>) {
+        self.report(node, path);
         if path.len() >= MAX_WALK_TOKENS {
             return;
         }
@@ -237,34 +237,34 @@ impl BlockScan<'_> {
         };
         if let Some((value, len)) = number_at(chars, k)
             && let Some(id) = index.number_id(value, &self.m.bundle)
-            && let Some((next, n)) = index.step(sid, id)
+            && let Some(next) = index.step(node, id)
         {
             path.push(Step {
                 start: k,
                 end: k + len,
                 number: Some(value),
             });
-            self.walk(next, depth + n, path);
+            self.walk(next, path);
             path.pop();
         }
         let lo = self.edges.partition_point(|e| e.start < k);
         let hi = lo + self.edges[lo..].partition_point(|e| e.start == k);
         for e in lo..hi {
             let edge = self.edges[e];
-            if let Some((next, n)) = index.step(sid, edge.id) {
+            if let Some(next) = index.step(node, edge.id) {
                 path.push(Step {
                     start: edge.start,
                     end: edge.end,
                     number: None,
                 });
-                self.walk(next, depth + n, path);
+                self.walk(next, path);
                 path.pop();
             }
         }
     }
 
     /// Records the values whose whole token sequence ends here, and address prefixes.
-    fn report(&mut self, sid: StateID, depth: usize, path: &[Step]) {
+    fn report(&mut self, node: NodeId, path: &[Step]) {
         let (Some(first), Some(last)) = (path.first(), path.last()) else {
             return;
         };
@@ -286,26 +286,24 @@ impl BlockScan<'_> {
         }
         let index = &self.m.index;
         let cap = self.m.config.max_records_per_value;
-        for p in index.matches(sid, depth) {
-            let entries = index.entries(p);
-            let mut i = 0;
-            while i < entries.len() {
-                let kind = entries[i].0;
-                let j = i + entries[i..].partition_point(|e| e.0 == kind);
-                let allowed = match kind {
-                    FieldKind::Address => address_ok,
-                    _ => true,
-                };
-                if allowed && j - i <= cap {
-                    self.hits.push(Hit {
-                        kind,
-                        start: first.start,
-                        end: last.end,
-                        records: entries[i..j].iter().map(|e| e.1).collect(),
-                    });
-                }
-                i = j;
+        let entries = index.entries(node);
+        let mut i = 0;
+        while i < entries.len() {
+            let kind = entries[i].0;
+            let j = i + entries[i..].partition_point(|e| e.0 == kind);
+            let allowed = match kind {
+                FieldKind::Address => address_ok,
+                _ => true,
+            };
+            if allowed && j - i <= cap {
+                self.hits.push(Hit {
+                    kind,
+                    start: first.start,
+                    end: last.end,
+                    records: entries[i..j].iter().map(|e| e.1).collect(),
+                });
             }
+            i = j;
         }
     }
 }

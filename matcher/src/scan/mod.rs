@@ -113,7 +113,7 @@ impl Matcher {
         self.bundle.heap_bytes() + self.index.heap_bytes()
     }
 
-    /// Number of distinct token sequences (names, readings, addresses) in the automaton.
+    /// Number of distinct token sequences (names, readings, addresses) in the multi-token index.
     pub fn automaton_patterns(&self) -> usize {
         self.index.patterns()
     }
