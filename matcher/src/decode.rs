@@ -1,18 +1,21 @@
 //! Bytes in any encoding → text: BOM, the caller's charset, UTF-8, ISO-2022-JP escapes, then
 //! statistical detection (`chardetng`); binary data is recognised and skipped.
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, ISO_2022_JP, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::SkipReason;
 
-/// Decoded text of a document. Its `Debug` shows the length, never the text.
-pub(crate) struct Decoded {
-    pub text: String,
+/// Decoded text of a document (borrowed when the bytes already are UTF-8). Its `Debug` shows
+/// the length, never the text.
+pub(crate) struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: &'static Encoding,
     pub truncated: bool,
 }
 
-impl std::fmt::Debug for Decoded {
+impl std::fmt::Debug for Decoded<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Decoded")
             .field("text_bytes", &self.text.len())
@@ -25,13 +28,16 @@ impl std::fmt::Debug for Decoded {
 /// How many leading bytes the binary sniffer and the charset detector look at.
 const SNIFF_BYTES: usize = 64 << 10;
 
+/// How many leading bytes the statistical charset detector reads.
+const DETECT_BYTES: usize = 16 << 10;
+
 /// Decodes `bytes` (at most `max_bytes` of them). `charset` is the caller's declared charset
 /// (an HTTP header, a `<meta>`), honoured unless it claims UTF-8 for bytes that are not.
-pub(crate) fn decode(
-    bytes: &[u8],
+pub(crate) fn decode<'a>(
+    bytes: &'a [u8],
     charset: Option<&str>,
     max_bytes: usize,
-) -> Result<Decoded, (SkipReason, &'static Encoding)> {
+) -> Result<Decoded<'a>, (SkipReason, &'static Encoding)> {
     if bytes.is_empty() {
         return Err((SkipReason::Empty, UTF_8));
     }
@@ -62,10 +68,20 @@ pub(crate) fn decode(
     let enc = match declared {
         Some(enc) if enc != UTF_8 => enc,
         _ if has_iso2022_escape(sniff) => ISO_2022_JP,
-        _ if utf8 => UTF_8,
+        _ if utf8.is_some() => {
+            // Valid UTF-8 (up to a character the cap may have cut): no copy.
+            return Ok(Decoded {
+                text: Cow::Borrowed(utf8.unwrap_or_default()),
+                encoding: UTF_8,
+                truncated,
+            });
+        }
         _ => {
+            // 16 KiB of text tells Japanese encodings apart reliably; the detector costs
+            // hundreds of instructions a byte, so it does not get the whole sniff.
+            let sample = &sniff[..sniff.len().min(DETECT_BYTES)];
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-            det.feed(sniff, sniff.len() == bytes.len());
+            det.feed(sample, sample.len() == bytes.len());
             det.guess(None, chardetng::Utf8Detection::Allow)
         }
     };
@@ -76,20 +92,19 @@ pub(crate) fn decode(
     })
 }
 
-fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> String {
-    if enc == UTF_8
-        && let Ok(s) = std::str::from_utf8(bytes)
-    {
-        return s.to_owned();
-    }
-    enc.decode_without_bom_handling(bytes).0.into_owned()
+fn decode_with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> Cow<'a, str> {
+    enc.decode_without_bom_handling(bytes).0
 }
 
-/// Valid UTF-8, allowing a character cut by the size cap at the very end.
-fn valid_utf8_prefix(bytes: &[u8], truncated: bool) -> bool {
+/// The text when `bytes` are valid UTF-8, allowing a character cut by the size cap at the very
+/// end (left out).
+fn valid_utf8_prefix(bytes: &[u8], truncated: bool) -> Option<&str> {
     match std::str::from_utf8(bytes) {
-        Ok(_) => true,
-        Err(e) => truncated && e.error_len().is_none(),
+        Ok(s) => Some(s),
+        Err(e) if truncated && e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()
+        }
+        Err(_) => None,
     }
 }
 
@@ -191,7 +206,7 @@ mod tests {
         let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
         utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         let d = decode(&utf16, None, 1 << 20).expect("utf-16");
-        assert_eq!((d.encoding, d.text.as_str()), (UTF_16LE, text));
+        assert_eq!((d.encoding, &*d.text), (UTF_16LE, text));
     }
 
     #[test]

@@ -37,12 +37,12 @@ fn days_in_month(y: u16, m: u8) -> u8 {
 }
 
 /// Japanese eras: kanji name, Latin initial (lower-case, as folded), first day.
-const ERAS: [(&str, char, (u16, u8, u8)); 5] = [
-    ("明治", 'm', (1868, 1, 25)),
-    ("大正", 't', (1912, 7, 30)),
-    ("昭和", 's', (1926, 12, 25)),
-    ("平成", 'h', (1989, 1, 8)),
-    ("令和", 'r', (2019, 5, 1)),
+const ERAS: [([char; 2], char, (u16, u8, u8)); 5] = [
+    (['明', '治'], 'm', (1868, 1, 25)),
+    (['大', '正'], 't', (1912, 7, 30)),
+    (['昭', '和'], 's', (1926, 12, 25)),
+    (['平', '成'], 'h', (1989, 1, 8)),
+    (['令', '和'], 'r', (2019, 5, 1)),
 ];
 
 /// Parses a whole folded string as a date.
@@ -132,9 +132,8 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
 
 fn parse_era(s: &[char], i: &mut usize) -> Option<usize> {
     for (idx, (kanji, initial, _)) in ERAS.iter().enumerate() {
-        let k: Vec<char> = kanji.chars().collect();
-        if s[*i..].starts_with(&k) {
-            *i += k.len();
+        if s[*i..].starts_with(kanji) {
+            *i += kanji.len();
             return Some(idx);
         }
         if s.get(*i) == Some(initial)

@@ -1,8 +1,6 @@
 //! Corroboration: around each place a record was found, look for its other fields (birth date,
 //! postal code, name tokens, address prefixes) in the record-scoped Bloom filter, then score.
 
-use std::collections::BTreeSet;
-
 use fingerprints::FieldKind;
 use fingerprints::normalize::parse_date_prefix;
 
@@ -162,32 +160,41 @@ impl BlockScan<'_> {
         let bundle = &self.m.bundle;
         // `kinds`: fields found whole; `weak`: fields found only in part (an address prefix, a
         // postal code), listed but not counted for the confidence.
-        let mut kinds: BTreeSet<FieldKind> = BTreeSet::new();
-        let mut weak: BTreeSet<FieldKind> = BTreeSet::new();
-        let mut spans: Vec<(usize, usize, FieldKind)> = Vec::new();
+        let mut kinds = KindSet::default();
+        let mut weak = KindSet::default();
         for &h in hit_ids {
-            let hit = &self.hits[h];
-            kinds.insert(hit.kind);
-            spans.push((hit.start, hit.end, hit.kind));
+            kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        if let Some(v) = within(dates, ws, we).iter().find(|v| {
+        let date = within(dates, ws, we).iter().find(|v| {
             in_window(v.start, v.end)
                 && bundle.corroborates(record, FieldKind::BirthDate, &v.canonical)
-        }) {
+        });
+        if date.is_some() {
             kinds.insert(FieldKind::BirthDate);
+        }
+        // Wide hits (a common name) end here, and most of them before anything is allocated.
+        let wide_confidence = if wide {
+            Some(confidence(&kinds).filter(|c| *c >= Confidence::Medium)?)
+        } else {
+            None
+        };
+        let mut spans: Vec<(usize, usize, FieldKind)> = hit_ids
+            .iter()
+            .map(|&h| (self.hits[h].start, self.hits[h].end, self.hits[h].kind))
+            .collect();
+        if let Some(v) = date {
             spans.push((v.start, v.end, FieldKind::BirthDate));
         }
-        if wide {
-            let confidence = confidence(&kinds).filter(|c| *c >= Confidence::Medium)?;
+        if let Some(confidence) = wide_confidence {
             return Some(self.finish_group(confidence, kinds, spans));
         }
         // Name tokens are looked for around strong identifiers, and around a name-less value
         // (an address) that points at one or two records, not a whole apartment block.
         let strong_hit = hit_ids.iter().any(|&h| self.hits[h].kind.is_strong());
         let few_records = hit_ids.iter().all(|&h| self.hits[h].records.len() <= 2);
-        if !kinds.contains(&FieldKind::Name)
-            && !kinds.contains(&FieldKind::NameKana)
+        if !kinds.contains(FieldKind::Name)
+            && !kinds.contains(FieldKind::NameKana)
             && (strong_hit || few_records)
         {
             // Single name tokens: two different tokens of the name, or two of the reading (family
@@ -236,7 +243,7 @@ impl BlockScan<'_> {
                 weak.insert(FieldKind::PostalCode);
                 spans.push((v.start, v.end, FieldKind::PostalCode));
             }
-            if !kinds.contains(&FieldKind::Address)
+            if !kinds.contains(FieldKind::Address)
                 && let Some(a) = self.addresses.iter().find(|a| {
                     in_window(a.start, a.end)
                         && bundle.corroborates(record, FieldKind::Address, &a.canonical)
@@ -253,7 +260,7 @@ impl BlockScan<'_> {
     fn finish_group(
         &self,
         confidence: Confidence,
-        kinds: BTreeSet<FieldKind>,
+        kinds: KindSet,
         spans: Vec<(usize, usize, FieldKind)>,
     ) -> Group {
         let mut spans: Vec<Span> = spans
@@ -267,7 +274,7 @@ impl BlockScan<'_> {
         spans.dedup();
         Group {
             confidence,
-            fields: kinds.into_iter().collect(),
+            fields: kinds.iter().collect(),
             spans,
             occurrences: 1,
         }
@@ -337,22 +344,57 @@ impl BlockScan<'_> {
 /// - high: a strong identifier and at least one more dimension, or three dimensions;
 /// - medium: two dimensions;
 /// - low: one dimension other than the birth date.
-pub(crate) fn confidence(kinds: &BTreeSet<FieldKind>) -> Option<Confidence> {
+pub(crate) fn confidence(kinds: &KindSet) -> Option<Confidence> {
     let strong = kinds.iter().filter(|k| k.is_strong()).count();
-    let name = kinds.contains(&FieldKind::Name) || kinds.contains(&FieldKind::NameKana);
+    let name = kinds.contains(FieldKind::Name) || kinds.contains(FieldKind::NameKana);
     let dims = strong
         + usize::from(name)
-        + usize::from(kinds.contains(&FieldKind::BirthDate))
-        + usize::from(kinds.contains(&FieldKind::Address))
-        + usize::from(kinds.contains(&FieldKind::Other));
+        + usize::from(kinds.contains(FieldKind::BirthDate))
+        + usize::from(kinds.contains(FieldKind::Address))
+        + usize::from(kinds.contains(FieldKind::Other));
     if dims >= 3 || (strong >= 1 && dims >= 2) {
         Some(Confidence::High)
     } else if dims == 2 {
         Some(Confidence::Medium)
-    } else if dims == 1 && !kinds.contains(&FieldKind::BirthDate) {
+    } else if dims == 1 && !kinds.contains(FieldKind::BirthDate) {
         Some(Confidence::Low)
     } else {
         None
+    }
+}
+
+/// A set of field kinds: bit `k as u16` for kind `k`, so iteration follows `FieldKind`'s order
+/// (its declaration order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct KindSet(u16);
+
+impl KindSet {
+    pub(crate) fn insert(&mut self, k: FieldKind) {
+        self.0 |= 1 << (k as u16);
+    }
+
+    pub(crate) fn contains(self, k: FieldKind) -> bool {
+        self.0 & (1 << (k as u16)) != 0
+    }
+
+    pub(crate) fn extend(&mut self, other: KindSet) {
+        self.0 |= other.0;
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = FieldKind> {
+        FieldKind::ALL
+            .into_iter()
+            .filter(move |&k| self.contains(k))
+    }
+}
+
+impl FromIterator<FieldKind> for KindSet {
+    fn from_iter<I: IntoIterator<Item = FieldKind>>(iter: I) -> Self {
+        let mut set = KindSet::default();
+        for k in iter {
+            set.insert(k);
+        }
+        set
     }
 }
 

@@ -156,12 +156,16 @@ impl Matcher {
     pub fn scan_text(&self, text: &str) -> Vec<Finding> {
         // The folded-text buffers (12 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
+        // So is the filter's answer memo (64 KiB), zeroed per document: its answers belong to
+        // this matcher's filter, and a thread may scan for several matchers.
         thread_local! {
-            static BUF: std::cell::RefCell<Option<FoldedText>> = const { std::cell::RefCell::new(None) };
+            static BUF: std::cell::RefCell<Option<(FoldedText, Box<ProbeMemo>)>> = const { std::cell::RefCell::new(None) };
         }
         let mut acc = Accumulator::default();
-        let mut buf = BUF.with(|b| b.borrow_mut().take()).unwrap_or_default();
-        let mut memo: Box<ProbeMemo> = Box::new([0; 1 << 13]);
+        let (mut buf, mut memo) = BUF
+            .with(|b| b.borrow_mut().take())
+            .unwrap_or_else(|| (FoldedText::default(), Box::new([0; 1 << 13])));
+        memo.fill(0);
         for (offset, block) in blocks(text) {
             let folded = FoldedText::fold(block, offset, buf);
             let mut scan = BlockScan::new(self, &folded, &mut memo);
@@ -170,7 +174,7 @@ impl Matcher {
             scan.corroborate(&mut acc);
             buf = folded;
         }
-        BUF.with(|b| *b.borrow_mut() = Some(buf));
+        BUF.with(|b| *b.borrow_mut() = Some((buf, memo)));
         acc.into_findings(&self.bundle)
     }
 }
