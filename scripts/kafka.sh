@@ -2,22 +2,37 @@
 # A Kafka-protocol broker on loopback for the tests: tansu (crates.io, Apache-2.0) with its
 # in-memory storage engine.
 #
-#   scripts/kafka.sh install   install tansu unless a binary is already there
+#   scripts/kafka.sh install   install tansu unless a binary with the postgres engine is there
 #   scripts/kafka.sh start     install if needed, start a broker on a free loopback port, wait
 #                              until it answers; prints the address (for LEAKWATCH_KAFKA)
 #   scripts/kafka.sh stop      stop the broker started by `start`
 #
 # Apache Kafka itself is not in this machine's package registries; tansu is. Its default
-# features have no storage engine, hence `--features dynostore`. The release build takes 10-20
-# minutes on 2 cores, so an installed binary is reused ($TANSU, then PATH, then ~/.cargo/bin).
+# features have no storage engine, hence `--features dynostore,postgres`: the shared broker
+# started here uses `memory://` (fast; dynostore provides it), the broker-restart fault tests
+# (tests/faults.rs) run private brokers on `postgres://` (a database of the test PostgreSQL,
+# made from scripts/tansu-postgres.sql), which keeps an acknowledged batch across a SIGKILL.
+# The release build takes 10-20 minutes on 2 cores, so an installed binary is reused ($TANSU,
+# then PATH, then ~/.cargo/bin) if it has the postgres engine (`tansu --help` lists the engines
+# built in); one without it (an older install) is replaced.
 set -euo pipefail
+
+# The version scripts/tansu-postgres.sql is written for.
+TANSU_VERSION=0.6.0
 
 state="${LEAKWATCH_KAFKA_STATE:-${TMPDIR:-/tmp}/leakwatch-kafka}"
 mkdir -p "$state"
 
+# Whether tansu binary $1 has the postgres storage engine.
+has_postgres() {
+    local help
+    help="$("$1" --help 2>/dev/null)" || return 1
+    [[ "$help" =~ (^|$'\n')"Storage engines:"[^$'\n']*postgres ]]
+}
+
 find_tansu() {
     for t in "${TANSU:-}" "$(command -v tansu || true)" "$HOME/.cargo/bin/tansu"; do
-        if [[ -n "$t" && -x "$t" ]]; then
+        if [[ -n "$t" && -x "$t" ]] && has_postgres "$t"; then
             echo "$t"
             return 0
         fi
@@ -29,9 +44,14 @@ install() {
     if find_tansu >/dev/null; then
         return 0
     fi
-    echo "kafka.sh: installing tansu (cargo install tansu --locked --features dynostore; 10-20 min)" >&2
-    cargo install tansu --locked --features dynostore \
+    echo "kafka.sh: installing tansu $TANSU_VERSION (--features dynostore,postgres; 10-20 min)" >&2
+    # --force: replaces a tansu without the postgres engine.
+    cargo install tansu --version "$TANSU_VERSION" --locked --force --features dynostore,postgres \
         --target-dir "${TANSU_TARGET_DIR:-/var/tmp/tansu-build}" >&2
+    if ! find_tansu >/dev/null; then
+        echo "kafka.sh: the installed tansu has no postgres storage engine (or is not on \$TANSU / PATH / ~/.cargo/bin)" >&2
+        return 1
+    fi
 }
 
 free_port() {
