@@ -110,7 +110,7 @@ fn valid_utf8_prefix(bytes: &[u8], truncated: bool) -> Option<&str> {
 
 /// UTF-16 without a BOM: most code units of ASCII-range text have one zero byte.
 fn utf16_without_bom(b: &[u8]) -> Option<&'static Encoding> {
-    if b.len() < 16 {
+    if b.len() < 16 || !b.contains(&0) {
         return None;
     }
     let pairs = b.len() / 2;
@@ -157,7 +157,8 @@ fn looks_binary(b: &[u8]) -> bool {
 
 /// ISO-2022-JP switches into JIS X 0208 with `ESC $ B` or `ESC $ @`.
 fn has_iso2022_escape(b: &[u8]) -> bool {
-    b.windows(3).any(|w| w == b"\x1B$B" || w == b"\x1B$@")
+    // `contains` on bytes is a vectorized search: most documents have no ESC at all.
+    b.contains(&0x1B) && b.windows(3).any(|w| w == b"\x1B$B" || w == b"\x1B$@")
 }
 
 /// A `charset=` in the first kilobyte (an HTML `<meta>` or an XML declaration's `encoding=`).

@@ -78,29 +78,37 @@ impl BlockScan<'_> {
                 break;
             }
         }
-        let mut digits = String::with_capacity(32);
+        // Candidates are 7 or 14 digits (an account number), 10 to 12 (a phone number) or 12
+        // (a My Number); only those lengths are spelled out and looked up.
+        let mut buf = [0u8; MAX_GROUPS_PER_CANDIDATE * MAX_GROUP_DIGITS];
         for a in 0..g {
-            digits.clear();
+            let mut len = 0;
             for b in a..g.min(a + MAX_GROUPS_PER_CANDIDATE) {
                 let (gs, ge) = groups[b];
-                digits.extend(&chars[gs..ge]);
-                let len = digits.len();
+                for (slot, c) in buf[len..].iter_mut().zip(&chars[gs..ge]) {
+                    *slot = *c as u8;
+                }
+                len += ge - gs;
                 if len > 13 && a != b {
                     break;
                 }
+                let single = a == b && (len == 7 || len == 14);
+                if !single && !(10..=12).contains(&len) {
+                    continue;
+                }
+                // ASCII digits: always valid UTF-8.
+                let digits = std::str::from_utf8(&buf[..len]).unwrap_or_default();
                 let (start, end) = (groups[a].0, ge);
                 if (10..=12).contains(&len)
-                    && let Some(p) = phone_national(&digits, had_plus && a == 0)
+                    && let Some(p) = phone_national(digits, had_plus && a == 0)
                 {
                     self.strong(FieldKind::Phone, &p, start, end);
                 }
-                if len == 12 && my_number_is_valid(&digits) {
-                    let d = digits.clone();
-                    self.strong(FieldKind::NationalId, &d, start, end);
+                if len == 12 && my_number_is_valid(digits) {
+                    self.strong(FieldKind::NationalId, digits, start, end);
                 }
-                if a == b && (len == 7 || len == 14) {
-                    let d = digits[len - 7..].to_owned();
-                    self.strong(FieldKind::AccountNumber, &d, start, end);
+                if single {
+                    self.strong(FieldKind::AccountNumber, &digits[len - 7..], start, end);
                 }
             }
         }

@@ -31,6 +31,7 @@ impl BlockScan<'_> {
         }
         let dates = self.dates();
         let postals = self.postal_codes();
+        let w = self.m.config.proximity_chars;
         // (record, hit start, hit end, hit) for every record of every hit, sorted: each record's
         // hits become one run, in text order, without an allocation per record.
         let mut by_record: Vec<(u32, usize, usize, usize)> = self
@@ -40,7 +41,6 @@ impl BlockScan<'_> {
             .flat_map(|(i, h)| h.records.iter().map(move |&r| (r, h.start, h.end, i)))
             .collect();
         by_record.sort_unstable();
-        let w = self.m.config.proximity_chars;
         // Where names and readings were found, sorted, to tell whether a window has one.
         let starts_of = |kind: FieldKind| {
             let mut v: Vec<usize> = self

@@ -32,11 +32,11 @@ impl FoldedText {
         starts.reserve(block.len());
         ends.reserve(block.len());
         if block.is_ascii() {
-            for (i, b) in block.bytes().enumerate() {
-                chars.push(char::from(b.to_ascii_lowercase()));
-                starts.push(i as u32);
-                ends.push(i as u32 + 1);
-            }
+            // Blocks are at most a few MiB, so offsets fit u32; these loops vectorize.
+            let n = block.len() as u32;
+            chars.extend(block.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            starts.extend(0..n);
+            ends.extend(1..=n);
         } else {
             // Fast path for the characters that fold to themselves (or by a fixed offset) when
             // no voiced sound mark follows; everything else goes through the full `Folder`.
