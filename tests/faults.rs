@@ -200,8 +200,11 @@ struct RestartRun {
     alerts_topic: Vec<String>,
     /// Consumers that logged an outage.
     waited: Vec<&'static str>,
-    /// What the restarted brokers logged about duplicate sequence numbers.
+    /// What the brokers logged about duplicate sequence numbers.
     dup_seq: usize,
+    /// The brokers' error lines (a storage error, e.g. a query the schema does not fit, shows
+    /// here), with the first.
+    tansu_errors: (usize, String),
     _dir: tempfile::TempDir,
 }
 
@@ -306,6 +309,18 @@ fn broker_restart_run(what: &str, signals: &[&str]) -> Option<RestartRun> {
                 .count()
         })
         .sum();
+    let tansu_logs: Vec<String> = (1..=signals.len() + 1)
+        .map(|i| log(&format!("tansu-{i}")))
+        .collect();
+    let mut errors = tansu_logs
+        .iter()
+        .flat_map(|l| l.lines())
+        .filter(|l| l.contains("ERROR"));
+    let first_error = errors.next().unwrap_or_default().to_owned();
+    let tansu_errors = (
+        usize::from(!first_error.is_empty()) + errors.count(),
+        first_error,
+    );
     let text = std::fs::read_to_string(&config).unwrap();
     let tag = config_tag(&text);
     let topic = |name: &str| {
@@ -335,6 +350,7 @@ fn broker_restart_run(what: &str, signals: &[&str]) -> Option<RestartRun> {
         alerts_topic,
         waited,
         dup_seq,
+        tansu_errors,
         _dir: dir,
     })
 }
@@ -377,7 +393,8 @@ fn check_broker_restarts(run: &RestartRun, signals: &str) {
          tansu postgres:// engine); {} of {n} alerts stored, {} duplicated, {} lost, {} \
          unexpected; pages topic {} messages, {} of {} pages; alerts topic {} messages, {} of \
          {n} alerts; lost: {} pages gone from the pages topic, {} alerts on the alerts topic \
-         but not stored; {} DuplicateSequenceNumber answers logged; waited out an outage: {:?}",
+         but not stored; {} DuplicateSequenceNumber answers logged; tansu logged {} errors \
+         (first: {:?}); waited out an outage: {:?}",
         run.at_restart.len(),
         run.at_restart,
         keys.len(),
@@ -392,6 +409,8 @@ fn check_broker_restarts(run: &RestartRun, signals: &str) {
         pages_gone,
         dropped.len(),
         run.dup_seq,
+        run.tansu_errors.0,
+        run.tansu_errors.1,
         run.waited
     );
     for at in &run.at_restart {
