@@ -37,7 +37,10 @@ fn days_in_month(y: u16, m: u8) -> u8 {
 }
 
 /// Japanese eras: kanji name, Latin initial (lower-case, as folded), first day.
-const ERAS: [([char; 2], char, (u16, u8, u8)); 5] = [
+/// An era: its name, its initial in Latin letters, and its first day.
+type Era = ([char; 2], char, (u16, u8, u8));
+
+const ERAS: [Era; 5] = [
     (['明', '治'], 'm', (1868, 1, 25)),
     (['大', '正'], 't', (1912, 7, 30)),
     (['昭', '和'], 's', (1926, 12, 25)),

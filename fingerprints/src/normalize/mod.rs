@@ -106,6 +106,7 @@ impl Canonical {
 }
 
 /// Characters that separate the tokens of names and other multi-token values.
+#[inline]
 pub fn is_token_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '・' | ',' | '、' | '/' | '|' | ';' | '\t')
 }
@@ -120,6 +121,7 @@ pub fn split_tokens(folded: &str) -> Vec<String> {
 }
 
 /// Separator characters allowed inside digit groups (phones, My Numbers, postal codes).
+#[inline]
 pub fn is_digit_separator(c: char) -> bool {
     matches!(c, '-' | ' ' | '.' | '(' | ')' | 'ー' | '/')
 }
