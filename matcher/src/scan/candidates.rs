@@ -1,5 +1,5 @@
 //! Candidate extraction: digit groups (phones, My Numbers, accounts), e-mails, register tokens
-//! in any script (with or without spaces), and the multi-token walk over the automaton.
+//! in any script (with or without spaces), and the multi-token walk over the token trie.
 
 use fingerprints::normalize::{
     MAX_TOKEN_CHARS, address_suffix_len, is_digit_separator, is_kanji_numeral, is_token_separator,
@@ -210,7 +210,7 @@ impl BlockScan<'_> {
         }
     }
 
-    /// Pass 2: from every token, walk the automaton over following tokens and block numbers.
+    /// Pass 2: from every token, walk the token trie over following tokens and block numbers.
     pub(crate) fn walk_multi_token(&mut self) {
         let index = &self.m.index;
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);

@@ -114,7 +114,7 @@ impl Matcher {
     }
 
     /// Number of distinct token sequences (names, readings, addresses) in the multi-token index.
-    pub fn automaton_patterns(&self) -> usize {
+    pub fn multi_token_patterns(&self) -> usize {
         self.index.patterns()
     }
 
