@@ -93,7 +93,10 @@ impl Index {
             }
         }
         if nodes == NO_NODE {
-            return Err(Error::Index(format!("more than {} trie nodes", NO_NODE - 1)));
+            return Err(Error::Index(format!(
+                "more than {} trie nodes",
+                NO_NODE - 1
+            )));
         }
         // Pass 2: a counting sort of the entries by end node, keeping their order (kind, then
         // record) within a node.
