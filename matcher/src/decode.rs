@@ -64,19 +64,18 @@ pub(crate) fn decode<'a>(
     let declared = charset
         .and_then(|c| Encoding::for_label(c.trim().as_bytes()))
         .or_else(|| meta_charset(sniff));
-    let utf8 = valid_utf8_prefix(bytes, truncated);
     let enc = match declared {
         Some(enc) if enc != UTF_8 => enc,
         _ if has_iso2022_escape(sniff) => ISO_2022_JP,
-        _ if utf8.is_some() => {
-            // Valid UTF-8 (up to a character the cap may have cut): no copy.
-            return Ok(Decoded {
-                text: Cow::Borrowed(utf8.unwrap_or_default()),
-                encoding: UTF_8,
-                truncated,
-            });
-        }
         _ => {
+            if let Some(text) = valid_utf8_prefix(bytes, truncated) {
+                // Valid UTF-8 (up to a character the cap may have cut): no copy.
+                return Ok(Decoded {
+                    text: Cow::Borrowed(text),
+                    encoding: UTF_8,
+                    truncated,
+                });
+            }
             // 16 KiB of text tells Japanese encodings apart reliably; the detector costs
             // hundreds of instructions a byte, so it does not get the whole sniff.
             let sample = &sniff[..sniff.len().min(DETECT_BYTES)];

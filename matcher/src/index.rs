@@ -58,9 +58,16 @@ impl std::fmt::Debug for Index {
     }
 }
 
+/// The slot of `key` in an open-addressing table (a power of two long, never full): where it
+/// is, or the empty slot where it would go.
 #[inline]
-fn slot_of(key: u64, mask: usize) -> usize {
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+fn probe(keys: &[u64], key: u64) -> usize {
+    let mask = keys.len() - 1;
+    let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
+    while keys[s] != key && keys[s] != EMPTY {
+        s = (s + 1) & mask;
+    }
+    s
 }
 
 impl Index {
@@ -164,20 +171,13 @@ impl Index {
             self.grow();
         }
         let key = (u64::from(node) << 32) | u64::from(id);
-        let mask = self.keys.len() - 1;
-        let mut s = slot_of(key, mask);
-        loop {
-            match self.keys[s] {
-                k if k == key => return self.children[s],
-                EMPTY => {
-                    self.keys[s] = key;
-                    self.children[s] = *nodes;
-                    *nodes = nodes.saturating_add(1);
-                    return self.children[s];
-                }
-                _ => s = (s + 1) & mask,
-            }
+        let s = probe(&self.keys, key);
+        if self.keys[s] == EMPTY {
+            self.keys[s] = key;
+            self.children[s] = *nodes;
+            *nodes = nodes.saturating_add(1);
         }
+        self.children[s]
     }
 
     /// Whether a token may start with `c` (false positives possible, no false negatives).
@@ -206,12 +206,8 @@ impl Index {
         let size = self.keys.len() * 2;
         let keys = std::mem::replace(&mut self.keys, vec![EMPTY; size]);
         let children = std::mem::replace(&mut self.children, vec![0; size]);
-        let mask = size - 1;
         for (key, child) in keys.into_iter().zip(children).filter(|(k, _)| *k != EMPTY) {
-            let mut s = slot_of(key, mask);
-            while self.keys[s] != EMPTY {
-                s = (s + 1) & mask;
-            }
+            let s = probe(&self.keys, key);
             self.keys[s] = key;
             self.children[s] = child;
         }
@@ -233,15 +229,8 @@ impl Index {
                 .filter(|&n| n != NO_NODE);
         }
         let key = (u64::from(node) << 32) | u64::from(id);
-        let mask = self.keys.len() - 1;
-        let mut s = slot_of(key, mask);
-        loop {
-            match self.keys[s] {
-                k if k == key => return Some(self.children[s]),
-                EMPTY => return None,
-                _ => s = (s + 1) & mask,
-            }
-        }
+        let s = probe(&self.keys, key);
+        (self.keys[s] == key).then(|| self.children[s])
     }
 
     /// The (kind, record) entries of the sequences that end exactly at `node`, grouped by kind.
@@ -267,5 +256,54 @@ impl Index {
     /// Number of distinct token-id sequences.
     pub(crate) fn patterns(&self) -> usize {
         self.patterns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty(vocabulary: usize) -> Index {
+        Index {
+            root: vec![NO_NODE; vocabulary],
+            keys: vec![EMPTY; 1 << 12],
+            children: vec![0; 1 << 12],
+            node_entries: Vec::new(),
+            entries: Vec::new(),
+            patterns: 0,
+            may_start: Vec::new(),
+            number_ids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn trie_keeps_every_sequence_across_growth() {
+        let mut index = empty(1000);
+        let mut nodes = 1;
+        // 20,000 three-token sequences: the transition table grows several times.
+        let seq = |i: u32| [i % 1000, (i / 7) % 1000, i / 3];
+        let ends: Vec<NodeId> = (0..20_000)
+            .map(|i| {
+                seq(i)
+                    .iter()
+                    .fold(ROOT, |n, &id| index.insert(n, id, &mut nodes))
+            })
+            .collect();
+        assert!(index.keys.len() > 1 << 12);
+        for (i, &end) in (0..20_000).zip(&ends) {
+            let walked = seq(i).iter().try_fold(ROOT, |n, &id| index.step(n, id));
+            assert_eq!(walked, Some(end), "sequence {i}");
+        }
+        // Inserting again creates nothing; unknown continuations are absent.
+        let before = nodes;
+        assert_eq!(
+            seq(5)
+                .iter()
+                .fold(ROOT, |n, &id| index.insert(n, id, &mut nodes)),
+            ends[5]
+        );
+        assert_eq!(nodes, before);
+        assert_eq!(index.step(ends[5], 999_999), None);
+        assert_eq!(index.step(ROOT, 5_000), None);
     }
 }
