@@ -64,6 +64,12 @@ impl MatchStage {
     /// A stage around a loaded matcher.
     pub fn new(matcher: Matcher, min_confidence: Confidence) -> MatchStage {
         let bundle_id = matcher.bundle().meta().bundle_id.clone();
+        // Findings below the minimum raise no alert, so the matcher need not build them.
+        let matcher = matcher.with_min_confidence(match min_confidence {
+            Confidence::Low => matcher::Confidence::Low,
+            Confidence::Medium => matcher::Confidence::Medium,
+            Confidence::High => matcher::Confidence::High,
+        });
         MatchStage {
             matcher,
             bundle_id,
@@ -82,7 +88,7 @@ impl MatchStage {
             .with_charset(page.charset.as_deref())
             .with_content_type(page.content_type.as_deref());
         let report = self.matcher.scan(&doc);
-        let page_records = report.findings.len() as u32;
+        let page_records = report.records;
         let detected_at_ms = now_ms();
         report
             .findings

@@ -115,8 +115,11 @@ pub struct ScanReport {
     pub truncated: bool,
     /// Set when the document was not scanned at all.
     pub skipped: Option<SkipReason>,
-    /// The records found, highest confidence first.
+    /// The records found at or above the matcher's minimum confidence, highest first.
     pub findings: Vec<Finding>,
+    /// How many register records the document names at any confidence (those below the
+    /// matcher's minimum confidence included, though their findings were not built).
+    pub records: u32,
 }
 
 impl ScanReport {

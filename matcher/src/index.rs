@@ -36,11 +36,14 @@ pub(crate) struct Index {
     keys: Vec<u64>,
     /// The child of each occupied slot of `keys`.
     children: Vec<NodeId>,
-    /// Node `n`'s entries are `entries[node_entries[n]..node_entries[n + 1]]`.
+    /// Node `n`'s entries are `entry_kinds[node_entries[n]..node_entries[n + 1]]` (and the same
+    /// range of `entry_records`).
     node_entries: Vec<u32>,
-    /// (kind, record number) of every multi-token entry, grouped by the node its sequence ends
-    /// at, then by kind, then by record.
-    entries: Vec<(FieldKind, u32)>,
+    /// The kind of every multi-token entry, grouped by the node its sequence ends at, then by
+    /// kind, then by record.
+    entry_kinds: Vec<FieldKind>,
+    /// The record number of every entry, in the same order (so a hit borrows its records).
+    entry_records: Vec<u32>,
     /// Number of distinct token sequences (nodes with entries).
     patterns: usize,
     /// Bit `c` set when a token may start with BMP character `c`.
@@ -53,7 +56,7 @@ impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Index")
             .field("patterns", &self.patterns)
-            .field("entries", &self.entries.len())
+            .field("entries", &self.entry_records.len())
             .finish_non_exhaustive()
     }
 }
@@ -81,7 +84,8 @@ impl Index {
             keys: vec![EMPTY; 1 << 12],
             children: vec![0; 1 << 12],
             node_entries: Vec::new(),
-            entries: Vec::new(),
+            entry_kinds: Vec::new(),
+            entry_records: Vec::new(),
             patterns: 0,
             may_start: Vec::new(),
             number_ids: Vec::new(),
@@ -118,20 +122,24 @@ impl Index {
             counts[i] += counts[i - 1];
         }
         let mut fill = counts.clone();
-        let mut entries = vec![(FieldKind::Name, 0u32); counts[nodes as usize] as usize];
+        let total_entries = counts[nodes as usize] as usize;
+        let mut entry_kinds = vec![FieldKind::Name; total_entries];
+        let mut entry_records = vec![0u32; total_entries];
         let mut k = 0;
         for m in fields {
             for i in 0..m.len() {
                 let n = ends[k] as usize;
                 k += 1;
                 if n != ROOT as usize {
-                    entries[fill[n] as usize] = (m.kind, m.entry_record[i]);
+                    entry_kinds[fill[n] as usize] = m.kind;
+                    entry_records[fill[n] as usize] = m.entry_record[i];
                     fill[n] += 1;
                 }
             }
         }
         index.node_entries = counts;
-        index.entries = entries;
+        index.entry_kinds = entry_kinds;
+        index.entry_records = entry_records;
 
         let hasher = bundle.hasher();
         let filter = bundle.filter();
@@ -233,13 +241,17 @@ impl Index {
         (self.keys[s] == key).then(|| self.children[s])
     }
 
-    /// The (kind, record) entries of the sequences that end exactly at `node`, grouped by kind.
+    /// The kinds and records of the sequences that end exactly at `node` (two slices of the
+    /// same length), grouped by kind.
     #[inline]
-    pub(crate) fn entries(&self, node: NodeId) -> &[(FieldKind, u32)] {
+    pub(crate) fn entries(&self, node: NodeId) -> (&[FieldKind], &[u32]) {
         let i = node as usize;
         match (self.node_entries.get(i), self.node_entries.get(i + 1)) {
-            (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
-            _ => &[],
+            (Some(&a), Some(&b)) => {
+                let r = a as usize..b as usize;
+                (&self.entry_kinds[r.clone()], &self.entry_records[r])
+            }
+            _ => (&[], &[]),
         }
     }
 
@@ -248,7 +260,8 @@ impl Index {
         self.root.len() * 4
             + self.keys.len() * 12
             + self.node_entries.len() * 4
-            + self.entries.len() * 8
+            + self.entry_kinds.len()
+            + self.entry_records.len() * 4
             + self.may_start.len() * 8
             + self.number_ids.len() * 4
     }
@@ -269,7 +282,8 @@ mod tests {
             keys: vec![EMPTY; 1 << 12],
             children: vec![0; 1 << 12],
             node_entries: Vec::new(),
-            entries: Vec::new(),
+            entry_kinds: Vec::new(),
+            entry_records: Vec::new(),
             patterns: 0,
             may_start: Vec::new(),
             number_ids: Vec::new(),

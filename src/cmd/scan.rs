@@ -101,6 +101,7 @@ struct Stats {
     findings_high: u64,
     findings_medium: u64,
     findings_low: u64,
+    records: u64,
     load_seconds: f64,
     scan_seconds: f64,
     mb_per_second: f64,
@@ -143,8 +144,10 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
         proximity_chars: a.proximity_chars,
         max_records_per_value: a.max_records_per_value,
     };
+    // Findings below --min-confidence are not printed, so the matcher need not build them.
     let matcher = Matcher::open(&a.bundle, &key, config)
-        .with_context(|| format!("bundle {}", a.bundle.display()))?;
+        .with_context(|| format!("bundle {}", a.bundle.display()))?
+        .with_min_confidence(a.min_confidence);
     drop(key);
     let mut stats = Stats {
         load_seconds: t0.elapsed().as_secs_f64(),
@@ -270,6 +273,7 @@ fn emit(
             Confidence::Low => stats.findings_low += 1,
         }
     }
+    stats.records += u64::from(report.records);
     let shown: Vec<&matcher::Finding> = report.at_least(a.min_confidence).collect();
     if shown.is_empty() && !a.all {
         return Ok(false);

@@ -154,7 +154,7 @@ impl BlockScan<'_> {
                 kind,
                 start,
                 end,
-                records: records.to_vec(),
+                records,
             });
         }
     }
@@ -292,13 +292,12 @@ impl BlockScan<'_> {
                 canonical,
             });
         }
-        let index = &self.m.index;
         let cap = self.m.config.max_records_per_value;
-        let entries = index.entries(node);
+        let (kinds, records) = self.m.index.entries(node);
         let mut i = 0;
-        while i < entries.len() {
-            let kind = entries[i].0;
-            let j = i + entries[i..].partition_point(|e| e.0 == kind);
+        while i < kinds.len() {
+            let kind = kinds[i];
+            let j = i + kinds[i..].partition_point(|&k| k == kind);
             let allowed = match kind {
                 FieldKind::Address => address_ok,
                 _ => true,
@@ -308,7 +307,7 @@ impl BlockScan<'_> {
                     kind,
                     start: first.start,
                     end: last.end,
-                    records: entries[i..j].iter().map(|e| e.1).collect(),
+                    records: &records[i..j],
                 });
             }
             i = j;

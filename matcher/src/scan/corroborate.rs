@@ -4,7 +4,7 @@
 use fingerprints::FieldKind;
 use fingerprints::normalize::parse_date_prefix;
 
-use super::{Accumulator, BlockScan, Group};
+use super::{Accumulator, BlockScan, Group, RecordMarks};
 use crate::{Confidence, Span};
 
 /// Lines longer than this (characters) are not taken whole into a proximity window.
@@ -14,6 +14,30 @@ const MAX_LINE_WINDOW: usize = 4096;
 /// records are only corroborated by a birth date and only reported when that raises them to
 /// medium, since a low finding for one of dozens of namesakes says nothing.
 const NARROW_HIT_RECORDS: usize = 8;
+
+/// What the corroboration of one block looks up, computed once.
+struct Context {
+    /// Dates in the block, by start.
+    dates: Vec<Weak>,
+    /// Postal codes in the block, by start.
+    postals: Vec<Weak>,
+    /// Where names were found, sorted.
+    name_starts: Vec<usize>,
+    /// Where readings were found, sorted.
+    kana_starts: Vec<usize>,
+    /// The window of each hit: start, end, and whether it is a table row.
+    windows: Vec<(usize, usize, bool)>,
+}
+
+/// The outcome of scoring one group of a record's hits.
+enum Scored {
+    /// Not a finding at all.
+    Nothing,
+    /// A finding below the matcher's minimum confidence: counted, not built.
+    Below,
+    /// A finding.
+    Found(Group),
+}
 
 /// A low-entropy value found in the block (a date or postal code), checked only near hits.
 /// Deliberately not `Debug`: it holds a value read from the page.
@@ -25,60 +49,77 @@ struct Weak {
 
 impl BlockScan<'_> {
     /// Pass 3: group each record's hits by proximity, corroborate, score, accumulate.
-    pub(crate) fn corroborate(&mut self, acc: &mut Accumulator) {
+    pub(crate) fn corroborate(&mut self, acc: &mut Accumulator, marks: &mut RecordMarks) {
         if self.hits.is_empty() {
             return;
         }
-        let dates = self.dates();
-        let postals = self.postal_codes();
         let w = self.m.config.proximity_chars;
-        // (record, hit start, hit end, hit) for every record of every hit, sorted: each record's
-        // hits become one run, in text order, without an allocation per record.
-        let mut by_record: Vec<(u32, usize, usize, usize)> = self
-            .hits
-            .iter()
-            .enumerate()
-            .flat_map(|(i, h)| h.records.iter().map(move |&r| (r, h.start, h.end, i)))
-            .collect();
-        by_record.sort_unstable();
-        // Where names and readings were found, sorted, to tell whether a window has one.
-        let starts_of = |kind: FieldKind| {
-            let mut v: Vec<usize> = self
+        let cx = Context {
+            dates: self.dates(),
+            postals: self.postal_codes(),
+            name_starts: self.starts_of(FieldKind::Name),
+            kana_starts: self.starts_of(FieldKind::NameKana),
+            // Each hit's window, computed once (a hit is shared by all its records).
+            windows: self
                 .hits
                 .iter()
-                .filter(|h| h.kind == kind)
-                .map(|h| h.start)
-                .collect();
-            v.sort_unstable();
-            v
+                .map(|h| self.window(h.start, h.end, w))
+                .collect(),
         };
-        let (name_starts, kana_starts) =
-            (starts_of(FieldKind::Name), starts_of(FieldKind::NameKana));
-        let any_in = |v: &[usize], ws: usize, we: usize| {
-            let i = v.partition_point(|&s| s < ws);
-            v.get(i).is_some_and(|&s| s < we)
-        };
-        // Each hit's window, computed once (a hit is shared by all its records).
-        let windows: Vec<(usize, usize, bool)> = self
-            .hits
-            .iter()
-            .map(|h| self.window(h.start, h.end, w))
-            .collect();
+        // Most records are named by one hit of the block: they are scored straight from it.
+        // The others become `record << 32 | rank` keys (rank: the hit's place in text order),
+        // sorted so that each such record's hits are one run in text order.
+        for h in &self.hits {
+            for &r in h.records {
+                marks.mark(r);
+            }
+        }
+        let mut order: Vec<u32> = (0..self.hits.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| {
+            let h = &self.hits[i as usize];
+            (h.start, h.end, i)
+        });
+        let mut by_record: Vec<u64> = Vec::new();
+        for (rank, &i) in order.iter().enumerate() {
+            let i = i as usize;
+            let h = &self.hits[i];
+            let his = [i];
+            let (ws, we, row) = cx.windows[i];
+            let wide = h.records.len() > NARROW_HIT_RECORDS;
+            let skip = (wide || row) && self.someone_else(&his, ws, we, &cx);
+            for &r in h.records {
+                if marks.is_multi(r) {
+                    by_record.push((u64::from(r) << 32) | rank as u64);
+                } else if !skip {
+                    self.score(r, &his, (ws, we), wide, &cx, acc);
+                }
+            }
+        }
+        for h in &self.hits {
+            for &r in h.records {
+                marks.clear(r);
+            }
+        }
+        radix_sort_high(&mut by_record);
         let mut his: Vec<usize> = Vec::new();
         let mut run = 0;
         while run < by_record.len() {
-            let record = by_record[run].0;
-            let run_end = run + by_record[run..].partition_point(|e| e.0 == record);
+            let record = (by_record[run] >> 32) as u32;
+            let run_end = run + by_record[run..].partition_point(|&e| (e >> 32) as u32 == record);
             his.clear();
-            his.extend(by_record[run..run_end].iter().map(|e| e.3));
+            his.extend(
+                by_record[run..run_end]
+                    .iter()
+                    .map(|&e| order[e as u32 as usize] as usize),
+            );
             run = run_end;
             let mut c = 0;
             while c < his.len() {
                 // A group: hits chained within each other's windows.
-                let (mut ws, mut we, mut row) = windows[his[c]];
+                let (mut ws, mut we, mut row) = cx.windows[his[c]];
                 let mut d = c + 1;
                 while d < his.len() && self.hits[his[d]].start < we {
-                    let (s, e, r) = windows[his[d]];
+                    let (s, e, r) = cx.windows[his[d]];
                     ws = ws.min(s);
                     we = we.max(e);
                     row &= r;
@@ -89,26 +130,54 @@ impl BlockScan<'_> {
                 let wide = his[c..d]
                     .iter()
                     .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
-                // A record found by its reading only, next to a name in kanji that is not
-                // theirs (or the other way round), is someone else: skip the lookups. In a row
-                // of a table that holds for every record; in prose, where a window may span
-                // several people, only for namesakes of a common name.
-                if wide || row {
-                    let has = |k: FieldKind| his[c..d].iter().any(|&h| self.hits[h].kind == k);
-                    let (name, kana) = (has(FieldKind::Name), has(FieldKind::NameKana));
-                    if (kana && !name && any_in(&name_starts, ws, we))
-                        || (name && !kana && any_in(&kana_starts, ws, we))
-                    {
-                        c = d;
-                        continue;
-                    }
-                }
-                let group = self.group(record, &his[c..d], (ws, we), &dates, &postals, wide);
-                if let Some(group) = group {
-                    acc.add(record, group);
+                if !((wide || row) && self.someone_else(&his[c..d], ws, we, &cx)) {
+                    self.score(record, &his[c..d], (ws, we), wide, &cx, acc);
                 }
                 c = d;
             }
+        }
+    }
+
+    /// Where hits of `kind` start, sorted.
+    fn starts_of(&self, kind: FieldKind) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.start)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// A record found by its reading only, next to a name in kanji that is not theirs (or the
+    /// other way round), is someone else: its lookups are skipped. In a row of a table that
+    /// holds for every record; in prose, where a window may span several people, only for
+    /// namesakes of a common name (the caller decides which applies).
+    fn someone_else(&self, hit_ids: &[usize], ws: usize, we: usize, cx: &Context) -> bool {
+        let any_in = |v: &[usize]| {
+            let i = v.partition_point(|&s| s < ws);
+            v.get(i).is_some_and(|&s| s < we)
+        };
+        let has = |k: FieldKind| hit_ids.iter().any(|&h| self.hits[h].kind == k);
+        let (name, kana) = (has(FieldKind::Name), has(FieldKind::NameKana));
+        (kana && !name && any_in(&cx.name_starts)) || (name && !kana && any_in(&cx.kana_starts))
+    }
+
+    /// Scores one group of a record's hits and adds it to the document's findings.
+    fn score(
+        &self,
+        record: u32,
+        hit_ids: &[usize],
+        window: (usize, usize),
+        wide: bool,
+        cx: &Context,
+        acc: &mut Accumulator,
+    ) {
+        match self.group(record, hit_ids, window, cx, wide) {
+            Scored::Nothing => {}
+            Scored::Below => acc.add_below(record),
+            Scored::Found(g) => acc.add(record, g),
         }
     }
 
@@ -153,10 +222,10 @@ impl BlockScan<'_> {
         record: u32,
         hit_ids: &[usize],
         (ws, we): (usize, usize),
-        dates: &[Weak],
-        postals: &[Weak],
+        cx: &Context,
         wide: bool,
-    ) -> Option<Group> {
+    ) -> Scored {
+        let floor = self.m.min_confidence;
         let bundle = &self.m.bundle;
         // `kinds`: fields found whole; `weak`: fields found only in part (an address prefix, a
         // postal code), listed but not counted for the confidence.
@@ -166,29 +235,34 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        let date = within(dates, ws, we).iter().find(|v| {
+        let date = within(&cx.dates, ws, we).iter().find(|v| {
             in_window(v.start, v.end)
                 && bundle.corroborates(record, FieldKind::BirthDate, &v.canonical)
         });
         if date.is_some() {
             kinds.insert(FieldKind::BirthDate);
         }
-        // Wide hits (a common name) end here, and most of them before anything is allocated.
-        let wide_confidence = if wide {
-            Some(confidence(&kinds).filter(|c| *c >= Confidence::Medium)?)
-        } else {
-            None
+        let spans = || {
+            let mut spans: Vec<(usize, usize, FieldKind)> = hit_ids
+                .iter()
+                .map(|&h| (self.hits[h].start, self.hits[h].end, self.hits[h].kind))
+                .collect();
+            if let Some(v) = date {
+                spans.push((v.start, v.end, FieldKind::BirthDate));
+            }
+            spans
         };
-        let mut spans: Vec<(usize, usize, FieldKind)> = hit_ids
-            .iter()
-            .map(|&h| (self.hits[h].start, self.hits[h].end, self.hits[h].kind))
-            .collect();
-        if let Some(v) = date {
-            spans.push((v.start, v.end, FieldKind::BirthDate));
+        // Wide hits (a common name) end here, and most of them before anything is allocated.
+        if wide {
+            return match confidence(&kinds) {
+                Some(c) if c >= Confidence::Medium && c >= floor => {
+                    Scored::Found(self.finish_group(c, kinds, spans()))
+                }
+                Some(c) if c >= Confidence::Medium => Scored::Below,
+                _ => Scored::Nothing,
+            };
         }
-        if let Some(confidence) = wide_confidence {
-            return Some(self.finish_group(confidence, kinds, spans));
-        }
+        let mut found: Vec<(usize, usize, FieldKind, String)> = Vec::new();
         // Name tokens are looked for around strong identifiers, and around a name-less value
         // (an address) that points at one or two records, not a whole apartment block.
         let strong_hit = hit_ids.iter().any(|&h| self.hits[h].kind.is_strong());
@@ -200,7 +274,6 @@ impl BlockScan<'_> {
             // Single name tokens: two different tokens of the name, or two of the reading (family
             // and given name written apart) stand for the name. A family name and its own
             // reading do not.
-            let mut found: Vec<(usize, usize, FieldKind, String)> = Vec::new();
             let lo = self.edges.partition_point(|e| e.start < ws);
             for e in self.edges[lo..].iter().take_while(|e| e.start < we) {
                 if e.end > we {
@@ -221,22 +294,25 @@ impl BlockScan<'_> {
                 }
             }
             for kind in [FieldKind::Name, FieldKind::NameKana] {
-                if found.iter().filter(|f| f.2 == kind).count() >= 2 {
+                if found.iter().filter(|f| f.2 == kind).count() < 2 {
+                    found.retain(|f| f.2 != kind);
+                } else {
                     kinds.insert(kind);
-                    spans.extend(
-                        found
-                            .iter()
-                            .filter(|f| f.2 == kind)
-                            .map(|f| (f.0, f.1, kind)),
-                    );
                 }
             }
         }
-        let confidence = confidence(&kinds)?;
+        let Some(confidence) = confidence(&kinds) else {
+            return Scored::Nothing;
+        };
+        if confidence < floor {
+            return Scored::Below;
+        }
+        let mut spans = spans();
+        spans.extend(found.iter().map(|f| (f.0, f.1, f.2)));
         // Supporting fields (postal code, address prefix) change no confidence; they are only
         // looked up to list them in findings that will be reported by default.
         if confidence >= Confidence::Medium {
-            if let Some(v) = within(postals, ws, we).iter().find(|v| {
+            if let Some(v) = within(&cx.postals, ws, we).iter().find(|v| {
                 in_window(v.start, v.end)
                     && bundle.corroborates(record, FieldKind::PostalCode, &v.canonical)
             }) {
@@ -254,7 +330,7 @@ impl BlockScan<'_> {
             }
         }
         kinds.extend(weak);
-        Some(self.finish_group(confidence, kinds, spans))
+        Scored::Found(self.finish_group(confidence, kinds, spans))
     }
 
     fn finish_group(
@@ -276,7 +352,6 @@ impl BlockScan<'_> {
             confidence,
             fields: kinds.iter().collect(),
             spans,
-            occurrences: 1,
         }
     }
 
@@ -398,6 +473,37 @@ impl FromIterator<FieldKind> for KindSet {
     }
 }
 
+/// Sorts keys by their high 32 bits, keeping the order of keys with equal high bits: a
+/// least-significant-digit radix sort over 11-bit digits, as many as the largest key needs.
+fn radix_sort_high(keys: &mut Vec<u64>) {
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    let Some(max) = keys.iter().map(|&k| k >> 32).max() else {
+        return;
+    };
+    let mut tmp = vec![0u64; keys.len()];
+    let mut shift = 32;
+    while shift < 64 && (max >> (shift - 32)) != 0 {
+        let mut counts = [0usize; BUCKETS];
+        for &k in keys.iter() {
+            counts[(k >> shift) as usize & (BUCKETS - 1)] += 1;
+        }
+        let mut sum = 0;
+        for c in &mut counts {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for &k in keys.iter() {
+            let d = (k >> shift) as usize & (BUCKETS - 1);
+            tmp[counts[d]] = k;
+            counts[d] += 1;
+        }
+        std::mem::swap(keys, &mut tmp);
+        shift += BITS;
+    }
+}
+
 /// The values that start inside `ws..we` (`values` is sorted by start).
 fn within(values: &[Weak], ws: usize, we: usize) -> &[Weak] {
     let lo = values.partition_point(|v| v.start < ws);
@@ -429,5 +535,33 @@ fn postal_candidate(s: &[char]) -> Option<(String, usize)> {
         Some((s[..7].iter().collect(), 7))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn radix_sort_orders_by_high_bits_and_is_stable() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut keys: Vec<u64> = (0..50_000u64)
+            .map(|i| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                // Up to 2^23 records: three 11-bit digits.
+                ((rng % (1 << 23)) << 32) | i
+            })
+            .collect();
+        let mut want = keys.clone();
+        want.sort_by_key(|k| k >> 32);
+        radix_sort_high(&mut keys);
+        assert_eq!(keys, want);
+        let mut none: Vec<u64> = Vec::new();
+        radix_sort_high(&mut none);
+        let mut zero = vec![3u64, 1, 2];
+        radix_sort_high(&mut zero);
+        assert_eq!(zero, [3, 1, 2]);
     }
 }

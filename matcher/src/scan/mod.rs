@@ -69,6 +69,7 @@ pub struct Matcher {
     bundle: Bundle,
     index: Index,
     config: MatcherConfig,
+    min_confidence: Confidence,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -77,6 +78,7 @@ impl std::fmt::Debug for Matcher {
             .field("bundle", &self.bundle)
             .field("index", &self.index)
             .field("config", &self.config)
+            .field("min_confidence", &self.min_confidence)
             .finish()
     }
 }
@@ -89,7 +91,23 @@ impl Matcher {
             bundle,
             index,
             config,
+            min_confidence: Confidence::Low,
         })
+    }
+
+    /// The same matcher, building findings only at or above `min` (default: every finding).
+    ///
+    /// Groups of fields below `min` are still counted (in [`ScanReport::records`] and in the
+    /// `occurrences` of a record that is reported) but their spans and fields are never built,
+    /// which is most of the work on a dump of namesakes when only `medium` and up is wanted.
+    pub fn with_min_confidence(mut self, min: Confidence) -> Matcher {
+        self.min_confidence = min;
+        self
+    }
+
+    /// The lowest confidence of the findings this matcher builds.
+    pub fn min_confidence(&self) -> Confidence {
+        self.min_confidence
     }
 
     /// Opens a bundle file with its key and builds a matcher. A wrong key or a corrupt or
@@ -131,16 +149,17 @@ impl Matcher {
                     truncated: false,
                     skipped: Some(reason),
                     findings: Vec::new(),
+                    records: 0,
                 };
             }
         };
-        let (format, findings) = if is_html(&decoded.text, doc.content_type) {
+        let (format, (findings, records)) = if is_html(&decoded.text, doc.content_type) {
             (
                 TextFormat::Html,
-                self.scan_text(&extract_text(&decoded.text)),
+                self.scan_folded(&extract_text(&decoded.text)),
             )
         } else {
-            (TextFormat::Plain, self.scan_text(&decoded.text))
+            (TextFormat::Plain, self.scan_folded(&decoded.text))
         };
         ScanReport {
             bytes,
@@ -149,43 +168,112 @@ impl Matcher {
             truncated: decoded.truncated,
             skipped: None,
             findings,
+            records,
         }
     }
 
     /// Finds records in text. Spans are byte offsets into `text`.
     pub fn scan_text(&self, text: &str) -> Vec<Finding> {
+        self.scan_folded(text).0
+    }
+
+    /// The findings in `text`, and the number of records found at any confidence.
+    fn scan_folded(&self, text: &str) -> (Vec<Finding>, u32) {
         // The folded-text buffers (12 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
         // So is the filter's answer memo (64 KiB), zeroed per document: its answers belong to
         // this matcher's filter, and a thread may scan for several matchers.
         thread_local! {
-            static BUF: std::cell::RefCell<Option<(FoldedText, Box<ProbeMemo>)>> = const { std::cell::RefCell::new(None) };
+            static BUF: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
         }
         let mut acc = Accumulator::default();
-        let (mut buf, mut memo) = BUF
+        let mut scratch = BUF
             .with(|b| b.borrow_mut().take())
-            .unwrap_or_else(|| (FoldedText::default(), Box::new([0; 1 << 13])));
-        memo.fill(0);
+            .unwrap_or_else(|| Scratch {
+                text: FoldedText::default(),
+                memo: Box::new([0; 1 << 13]),
+                marks: RecordMarks::default(),
+            });
+        scratch.memo.fill(0);
+        scratch.marks.ensure(self.bundle.record_count());
         for (offset, block) in blocks(text) {
-            let folded = FoldedText::fold(block, offset, buf);
-            let mut scan = BlockScan::new(self, &folded, &mut memo);
+            let folded = FoldedText::fold(block, offset, std::mem::take(&mut scratch.text));
+            let mut scan = BlockScan::new(self, &folded, &mut scratch.memo);
             scan.find_candidates();
             scan.walk_multi_token();
-            scan.corroborate(&mut acc);
-            buf = folded;
+            scan.corroborate(&mut acc, &mut scratch.marks);
+            scratch.text = folded;
         }
-        BUF.with(|b| *b.borrow_mut() = Some((buf, memo)));
+        BUF.with(|b| *b.borrow_mut() = Some(scratch));
         acc.into_findings(&self.bundle)
     }
 }
 
+/// Per-thread buffers reused from one document to the next.
+struct Scratch {
+    text: FoldedText,
+    memo: Box<ProbeMemo>,
+    marks: RecordMarks,
+}
+
+/// Two bits per register record, all clear between blocks: "named by a hit of this block" and
+/// "named by more than one". A record named once (most of them) is scored straight from its
+/// hit; only the others are sorted into runs.
+#[derive(Default)]
+pub(crate) struct RecordMarks {
+    seen: Vec<u64>,
+    multi: Vec<u64>,
+}
+
+impl RecordMarks {
+    /// Makes room for `records` records.
+    fn ensure(&mut self, records: usize) {
+        let words = records.div_ceil(64);
+        if self.seen.len() < words {
+            self.seen.resize(words, 0);
+            self.multi.resize(words, 0);
+        }
+    }
+
+    /// Marks `r` seen; a second mark makes it "multi".
+    #[inline]
+    pub(crate) fn mark(&mut self, r: u32) {
+        let (w, b) = ((r / 64) as usize, 1u64 << (r % 64));
+        if let Some(seen) = self.seen.get_mut(w) {
+            if *seen & b != 0 {
+                self.multi[w] |= b;
+            }
+            *seen |= b;
+        }
+    }
+
+    /// Whether `r` was marked more than once.
+    #[inline]
+    pub(crate) fn is_multi(&self, r: u32) -> bool {
+        self.multi
+            .get((r / 64) as usize)
+            .is_some_and(|w| w & (1u64 << (r % 64)) != 0)
+    }
+
+    /// Clears the marks of `r`.
+    #[inline]
+    pub(crate) fn clear(&mut self, r: u32) {
+        let w = (r / 64) as usize;
+        if w < self.seen.len() {
+            self.seen[w] = 0;
+            self.multi[w] = 0;
+        }
+    }
+}
+
 /// A field of one or more records found at a place in the block (character indices).
-#[derive(Debug, Clone)]
-pub(crate) struct Hit {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit<'m> {
     pub kind: FieldKind,
     pub start: usize,
     pub end: usize,
-    pub records: Vec<u32>,
+    /// The records, borrowed from the bundle or the index.
+    pub records: &'m [u32],
 }
 
 /// A confirmed token of the register's vocabulary at `start..end` (character indices).
@@ -210,7 +298,7 @@ pub(crate) struct BlockScan<'m> {
     m: &'m Matcher,
     t: &'m FoldedText,
     edges: Vec<Edge>,
-    hits: Vec<Hit>,
+    hits: Vec<Hit<'m>>,
     addresses: Vec<AddressPath>,
     token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
     probe_memo: &'m mut ProbeMemo,
@@ -237,7 +325,14 @@ impl<'m> BlockScan<'m> {
 /// The best group of each record found so far in a document.
 #[derive(Default)]
 pub(crate) struct Accumulator {
-    best: HashMap<u32, Group>,
+    best: HashMap<u32, Best>,
+}
+
+/// A record's best group (none when every group was below the matcher's minimum confidence)
+/// and how many groups it has in the document.
+struct Best {
+    group: Option<Group>,
+    occurrences: u32,
 }
 
 /// One group of a record's fields found close together.
@@ -246,36 +341,47 @@ pub(crate) struct Group {
     pub confidence: Confidence,
     pub fields: Vec<FieldKind>,
     pub spans: Vec<Span>,
-    pub occurrences: u32,
 }
 
 impl Accumulator {
+    /// Counts one more group of `record`, and keeps it if it is the record's best so far.
     pub(crate) fn add(&mut self, record: u32, group: Group) {
-        match self.best.get_mut(&record) {
-            Some(g) => {
-                let occurrences = g.occurrences + 1;
-                if (group.confidence, group.fields.len()) > (g.confidence, g.fields.len()) {
-                    *g = group;
-                }
-                g.occurrences = occurrences;
-            }
-            None => {
-                self.best.insert(record, group);
-            }
+        let best = self.entry(record);
+        best.occurrences += 1;
+        let better = best.group.as_ref().is_none_or(|g| {
+            (group.confidence, group.fields.len()) > (g.confidence, g.fields.len())
+        });
+        if better {
+            best.group = Some(group);
         }
     }
 
-    fn into_findings(self, bundle: &Bundle) -> Vec<Finding> {
+    /// Counts one more group of `record` that is below the matcher's minimum confidence.
+    pub(crate) fn add_below(&mut self, record: u32) {
+        self.entry(record).occurrences += 1;
+    }
+
+    fn entry(&mut self, record: u32) -> &mut Best {
+        self.best.entry(record).or_insert(Best {
+            group: None,
+            occurrences: 0,
+        })
+    }
+
+    /// The findings, highest confidence first, and the number of records found at all.
+    fn into_findings(self, bundle: &Bundle) -> (Vec<Finding>, u32) {
+        let records = u32::try_from(self.best.len()).unwrap_or(u32::MAX);
         let mut out: Vec<Finding> = self
             .best
             .into_iter()
-            .filter_map(|(rec, g)| {
+            .filter_map(|(rec, b)| {
+                let g = b.group?;
                 Some(Finding {
                     record: bundle.record_ref(rec)?,
                     confidence: g.confidence,
                     fields: g.fields,
                     spans: g.spans,
-                    occurrences: g.occurrences,
+                    occurrences: b.occurrences,
                 })
             })
             .collect();
@@ -285,7 +391,7 @@ impl Accumulator {
                 .then(b.fields.len().cmp(&a.fields.len()))
                 .then(a.record.cmp(&b.record))
         });
-        out
+        (out, records)
     }
 }
 

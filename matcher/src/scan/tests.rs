@@ -357,3 +357,53 @@ fn confidence_rules() {
         assert_eq!(corroborate::confidence(&set), want, "{kinds:?}");
     }
 }
+
+#[test]
+fn min_confidence_builds_fewer_findings_and_counts_the_same() {
+    let residents = synth::residents(2_000, 11);
+    let open = |min: Confidence| {
+        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
+        b.add_rows(synth::register_rows(&residents));
+        let (bundle, _) = b.finish().expect("bundle");
+        Matcher::new(bundle, MatcherConfig::default())
+            .expect("matcher")
+            .with_min_confidence(min)
+    };
+    let (all, medium, high) = (
+        open(Confidence::Low),
+        open(Confidence::Medium),
+        open(Confidence::High),
+    );
+    // Each resident twice, far apart: a phone with the name (high) for even ones; the phone
+    // alone (low) for odd ones, then once more with the name for every third.
+    let filler = "lorem ipsum ".repeat(40);
+    let mut text = String::new();
+    for (i, x) in residents.iter().take(12).enumerate() {
+        let with_name = format!("{} {} {}\n{filler}\n", x.family, x.given, x.phone_dashed());
+        let alone = format!("call {}\n{filler}\n", x.phone_dashed());
+        text.push_str(if i % 2 == 0 { &with_name } else { &alone });
+        text.push_str(if i % 3 == 0 { &with_name } else { &alone });
+    }
+    let doc = Document::new(text.as_bytes());
+    let reports = [all.scan(&doc), medium.scan(&doc), high.scan(&doc)];
+    let lows = reports[0].at_least(Confidence::Low).count();
+    assert!(reports[0].at_least(Confidence::Medium).count() < lows);
+    assert!(
+        reports[0]
+            .findings
+            .iter()
+            .filter(|f| f.fields.contains(&FieldKind::Phone))
+            .all(|f| f.occurrences == 2)
+    );
+    for (report, min) in reports
+        .iter()
+        .zip([Confidence::Low, Confidence::Medium, Confidence::High])
+    {
+        let want: Vec<&Finding> = reports[0].at_least(min).collect();
+        let got: Vec<&Finding> = report.findings.iter().collect();
+        assert_eq!(got, want, "at least {min:?}");
+        // Namesakes of a resident named next to a phone count too.
+        assert_eq!(report.records, reports[0].records, "at least {min:?}");
+        assert!(report.records >= 12, "at least {min:?}");
+    }
+}
