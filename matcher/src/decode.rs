@@ -147,11 +147,26 @@ fn looks_binary(b: &[u8]) -> bool {
     if b.contains(&0) {
         return true;
     }
-    let controls = b
-        .iter()
-        .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
-        .count();
-    controls * 20 > b.len()
+    controls(b) * 20 > b.len()
+}
+
+/// Control characters other than tab, line feed, carriage return, form feed and escape.
+///
+/// Counted per 255-byte chunk in `u8` with wrapping arithmetic (exact, since a chunk holds at
+/// most 255 of them), as compares and subtractions only, so the loop is vectorized.
+fn controls(b: &[u8]) -> usize {
+    b.chunks(255)
+        .map(|chunk| {
+            chunk.iter().fold(0u8, |n, &c| {
+                n.wrapping_add(u8::from(c < 0x20))
+                    .wrapping_sub(u8::from(c == b'\t'))
+                    .wrapping_sub(u8::from(c == b'\n'))
+                    .wrapping_sub(u8::from(c == b'\r'))
+                    .wrapping_sub(u8::from(c == 0x0C))
+                    .wrapping_sub(u8::from(c == 0x1B))
+            }) as usize
+        })
+        .sum()
 }
 
 /// ISO-2022-JP switches into JIS X 0208 with `ESC $ B` or `ESC $ @`.
@@ -207,6 +222,21 @@ mod tests {
         utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         let d = decode(&utf16, None, 1 << 20).expect("utf-16");
         assert_eq!((d.encoding, &*d.text), (UTF_16LE, text));
+    }
+
+    #[test]
+    fn control_count_is_exact() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
+                .count()
+        };
+        let all: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let ctl = vec![1u8; 1000];
+        let mixed: Vec<u8> = b"a\x01\n\t\x1b\x02".repeat(300);
+        for b in [&all[..], &ctl, &mixed, b"", b"\x1f"] {
+            assert_eq!(controls(b), naive(b));
+        }
     }
 
     #[test]

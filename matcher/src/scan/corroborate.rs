@@ -60,11 +60,13 @@ impl BlockScan<'_> {
             name_starts: self.starts_of(FieldKind::Name),
             kana_starts: self.starts_of(FieldKind::NameKana),
             // Each hit's window, computed once (a hit is shared by all its records).
-            windows: self
-                .hits
-                .iter()
-                .map(|h| self.window(h.start, h.end, w))
-                .collect(),
+            windows: {
+                let mut lines = Lines::new(&self.t.chars);
+                self.hits
+                    .iter()
+                    .map(|h| self.window(h.start, h.end, w, &mut lines))
+                    .collect()
+            },
         };
         // Most records are named by one hit of the block: they are scored straight from it.
         // The others become `record << 32 | rank` keys (rank: the hit's place in text order),
@@ -87,10 +89,17 @@ impl BlockScan<'_> {
             let (ws, we, row) = cx.windows[i];
             let wide = h.records.len() > NARROW_HIT_RECORDS;
             let skip = (wide || row) && self.someone_else(&his, ws, we, &cx);
+            // A wide hit alone is only followed up where its record's birth date is near: the
+            // dates in its window are found once, not once per record.
+            let near = if wide && !skip {
+                self.dates_in(&cx, ws, we)
+            } else {
+                &[]
+            };
             for &r in h.records {
                 if marks.is_multi(r) {
                     by_record.push((u64::from(r) << 32) | rank as u64);
-                } else if !skip {
+                } else if !skip && (!wide || self.born_on_any(r, near, ws, we)) {
                     self.score(r, &his, (ws, we), wide, &cx, acc);
                 }
             }
@@ -130,12 +139,32 @@ impl BlockScan<'_> {
                 let wide = his[c..d]
                     .iter()
                     .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
-                if !((wide || row) && self.someone_else(&his[c..d], ws, we, &cx)) {
+                // (A wide group can only reach medium with its record's birth date.)
+                if !((wide || row) && self.someone_else(&his[c..d], ws, we, &cx))
+                    && (!wide || self.born_on_any(record, self.dates_in(&cx, ws, we), ws, we))
+                {
                     self.score(record, &his[c..d], (ws, we), wide, &cx, acc);
                 }
                 c = d;
             }
         }
+    }
+
+    /// The dates that start inside `ws..we`.
+    fn dates_in<'c>(&self, cx: &'c Context, ws: usize, we: usize) -> &'c [Weak] {
+        within(&cx.dates, ws, we)
+    }
+
+    /// Whether one of `dates` that lies wholly in `ws..we` is `record`'s birth date.
+    fn born_on_any(&self, record: u32, dates: &[Weak], ws: usize, we: usize) -> bool {
+        dates.iter().any(|v| {
+            v.end <= we
+                && v.start >= ws
+                && self
+                    .m
+                    .bundle
+                    .corroborates(record, FieldKind::BirthDate, &v.canonical)
+        })
     }
 
     /// Where hits of `kind` start, sorted.
@@ -187,23 +216,17 @@ impl BlockScan<'_> {
     /// separators, or quoted values) the window is that line: fields of one record share a row,
     /// and the rows above and below are other people. Otherwise (prose, one field per line) it
     /// is `w` characters either side, widened to the whole line when the line is not too long.
-    fn window(&self, start: usize, end: usize, w: usize) -> (usize, usize, bool) {
+    fn window(
+        &self,
+        start: usize,
+        end: usize,
+        w: usize,
+        lines: &mut Lines,
+    ) -> (usize, usize, bool) {
         let chars = &self.t.chars;
-        let line_start = chars[..start]
-            .iter()
-            .rev()
-            .take(MAX_LINE_WINDOW)
-            .position(|&c| c == '\n')
-            .map(|p| start - p)
-            .or((start <= MAX_LINE_WINDOW).then_some(0));
-        let line_end = chars[end..]
-            .iter()
-            .take(MAX_LINE_WINDOW)
-            .position(|&c| c == '\n')
-            .map(|p| end + p)
-            .or((chars.len() - end <= MAX_LINE_WINDOW).then_some(chars.len()));
+        let (line_start, line_end) = lines.around(start, end);
         if let (Some(ls), Some(le)) = (line_start, line_end)
-            && is_row(&chars[ls..le])
+            && lines.is_row(chars, ls, le)
         {
             return (ls, le, true);
         }
@@ -511,6 +534,67 @@ fn within(values: &[Weak], ws: usize, we: usize) -> &[Weak] {
     &values[lo..hi]
 }
 
+/// The line breaks of a block, found once for all the windows of its hits, and which of its
+/// lines are table rows (asked once per line).
+struct Lines {
+    /// Positions of `\n`, ascending.
+    breaks: Vec<usize>,
+    /// Characters in the block.
+    len: usize,
+    /// Per line: 0 not asked yet, 1 not a row, 2 a row.
+    rows: Vec<u8>,
+}
+
+impl Lines {
+    fn new(chars: &[char]) -> Lines {
+        let breaks: Vec<usize> = chars
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == '\n')
+            .map(|(i, _)| i)
+            .collect();
+        let rows = vec![0; breaks.len() + 1];
+        Lines {
+            breaks,
+            len: chars.len(),
+            rows,
+        }
+    }
+
+    /// The start and end of the line(s) holding `start..end`, each `None` when it is more than
+    /// [`MAX_LINE_WINDOW`] characters away.
+    fn around(&self, start: usize, end: usize) -> (Option<usize>, Option<usize>) {
+        let k = self.breaks.partition_point(|&p| p < start);
+        let line_start = match k.checked_sub(1).map(|j| self.breaks[j]) {
+            Some(prev) => (start - 1 - prev < MAX_LINE_WINDOW).then_some(prev + 1),
+            None => (start <= MAX_LINE_WINDOW).then_some(0),
+        };
+        let k = k + self.breaks[k..].partition_point(|&p| p < end);
+        let line_end = match self.breaks.get(k) {
+            Some(&next) => (next - end < MAX_LINE_WINDOW).then_some(next),
+            None => (self.len - end <= MAX_LINE_WINDOW).then_some(self.len),
+        };
+        (line_start, line_end)
+    }
+
+    /// Whether `ls..le` (whole lines) is a row of a table or dump, remembered per line.
+    fn is_row(&mut self, chars: &[char], ls: usize, le: usize) -> bool {
+        let k = self.breaks.partition_point(|&p| p < ls);
+        let one_line = self.breaks.get(k).is_none_or(|&b| b >= le);
+        if !one_line {
+            return is_row(&chars[ls..le]);
+        }
+        match self.rows[k] {
+            0 => {
+                let row = is_row(&chars[ls..le]);
+                self.rows[k] = 1 + u8::from(row);
+                row
+            }
+            known => known == 2,
+        }
+    }
+}
+
 /// A line that is a row of a table or dump: several separators or quoted values.
 fn is_row(line: &[char]) -> bool {
     let separators = line
@@ -541,6 +625,53 @@ fn postal_candidate(s: &[char]) -> Option<(String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line bounds by scanning characters, as the windows were computed before `Lines`.
+    fn around_by_scanning(
+        chars: &[char],
+        start: usize,
+        end: usize,
+    ) -> (Option<usize>, Option<usize>) {
+        let line_start = chars[..start]
+            .iter()
+            .rev()
+            .take(MAX_LINE_WINDOW)
+            .position(|&c| c == '\n')
+            .map(|p| start - p)
+            .or((start <= MAX_LINE_WINDOW).then_some(0));
+        let line_end = chars[end..]
+            .iter()
+            .take(MAX_LINE_WINDOW)
+            .position(|&c| c == '\n')
+            .map(|p| end + p)
+            .or((chars.len() - end <= MAX_LINE_WINDOW).then_some(chars.len()));
+        (line_start, line_end)
+    }
+
+    #[test]
+    fn line_bounds_match_a_scan() {
+        let line = |n: usize, c: char| std::iter::repeat_n(c, n).chain(['\n']);
+        let chars: Vec<char> = line(3, 'a')
+            .chain(line(0, 'b'))
+            .chain(line(MAX_LINE_WINDOW + 10, 'c'))
+            .chain(line(MAX_LINE_WINDOW - 1, 'd'))
+            .chain(line(MAX_LINE_WINDOW, 'e'))
+            .chain(std::iter::repeat_n('f', MAX_LINE_WINDOW + 3))
+            .collect();
+        let lines = Lines::new(&chars);
+        for start in 0..chars.len() {
+            for end in [start, start + 1, start + 7]
+                .into_iter()
+                .filter(|&e| e <= chars.len())
+            {
+                assert_eq!(
+                    lines.around(start, end),
+                    around_by_scanning(&chars, start, end),
+                    "{start}..{end}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn radix_sort_orders_by_high_bits_and_is_stable() {

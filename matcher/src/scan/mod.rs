@@ -325,7 +325,7 @@ impl<'m> BlockScan<'m> {
 /// The best group of each record found so far in a document.
 #[derive(Default)]
 pub(crate) struct Accumulator {
-    best: HashMap<u32, Best>,
+    best: HashMap<u32, Best, BuildMul>,
 }
 
 /// A record's best group (none when every group was below the matcher's minimum confidence)
@@ -414,3 +414,24 @@ impl std::hash::Hasher for IdentityHasher {
 }
 
 pub(crate) type BuildIdentity = std::hash::BuildHasherDefault<IdentityHasher>;
+
+/// Hasher for record numbers: one multiplication spreads them over the table (the map is
+/// per document and its keys come from the bundle, not from the page).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct MulHasher(u64);
+
+impl std::hash::Hasher for MulHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub(crate) type BuildMul = std::hash::BuildHasherDefault<MulHasher>;
