@@ -31,7 +31,7 @@ pub(crate) fn is_html(text: &str, content_type: Option<&str>) -> bool {
         .trim_start()
         .chars()
         .take(1024)
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     head.starts_with("<!doctype html")
         || head.starts_with("<html")

@@ -141,8 +141,9 @@ fn lower(c: char) -> impl Iterator<Item = char> {
     c.to_lowercase()
 }
 
-/// Half-width katakana U+FF66..=U+FF9D mapped to full width.
-const HALFWIDTH_KATAKANA: [char; 56] = [
+/// Half-width katakana U+FF66..=U+FF9D mapped to full width (before any sound mark after it
+/// is composed).
+pub const HALFWIDTH_KATAKANA: [char; 56] = [
     'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ', 'エ', 'オ',
     'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ',
     'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム', 'メ', 'モ', 'ヤ', 'ユ',

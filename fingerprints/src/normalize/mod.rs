@@ -24,7 +24,7 @@ mod fold;
 
 pub use address::{address_suffix_len, address_tokens, is_kanji_numeral, kanji_numeral_value};
 pub use date::{Date, parse_date, parse_date_prefix};
-pub use fold::{Folded, Folder, fold_str};
+pub use fold::{Folded, Folder, HALFWIDTH_KATAKANA, fold_str};
 
 use crate::FieldKind;
 

@@ -78,16 +78,20 @@ impl BlockScan<'_> {
                 break;
             }
         }
+        let end = groups[g - 1].1;
         // Candidates are 7 or 14 digits (an account number), 10 to 12 (a phone number) or 12
-        // (a My Number); only those lengths are spelled out and looked up.
+        // (a My Number); only those lengths are spelled out and looked up. Most numbers in
+        // text (times, counts, versions) are shorter than all of them.
+        let lens = groups[..g].iter().map(|&(gs, ge)| ge - gs);
+        let total: usize = lens.clone().sum();
+        if total < 10 && !lens.clone().any(|l| l == 7) {
+            return end;
+        }
         let mut buf = [0u8; MAX_GROUPS_PER_CANDIDATE * MAX_GROUP_DIGITS];
         for a in 0..g {
             let mut len = 0;
             for b in a..g.min(a + MAX_GROUPS_PER_CANDIDATE) {
                 let (gs, ge) = groups[b];
-                for (slot, c) in buf[len..].iter_mut().zip(&chars[gs..ge]) {
-                    *slot = *c as u8;
-                }
                 len += ge - gs;
                 if len > 13 && a != b {
                     break;
@@ -95,6 +99,13 @@ impl BlockScan<'_> {
                 let single = a == b && (len == 7 || len == 14);
                 if !single && !(10..=12).contains(&len) {
                     continue;
+                }
+                let mut k = 0;
+                for &(gs, ge) in &groups[a..=b] {
+                    for &c in &chars[gs..ge] {
+                        buf[k] = c as u8;
+                        k += 1;
+                    }
                 }
                 // ASCII digits: always valid UTF-8.
                 let digits = std::str::from_utf8(&buf[..len]).unwrap_or_default();
@@ -112,7 +123,7 @@ impl BlockScan<'_> {
                 }
             }
         }
-        groups[g - 1].1
+        end
     }
 
     /// An e-mail address around the `@` at `at`.

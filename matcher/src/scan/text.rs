@@ -1,7 +1,7 @@
 //! A block of document text folded character by character, with the source byte span of every
 //! folded character.
 
-use fingerprints::normalize::Folder;
+use fingerprints::normalize::{Folder, HALFWIDTH_KATAKANA};
 
 /// Blocks are cut at a line break once they reach this many bytes (or at any character when a
 /// line is much longer), which bounds the memory a scan needs whatever the document size.
@@ -52,6 +52,13 @@ impl FoldedText {
                         Some(c)
                     }
                     0x3000 => Some(' '),
+                    // Full-width ASCII, and half-width katakana without a sound mark after it.
+                    0xFF01..=0xFF5E if !next_is_mark => {
+                        char::from_u32(c as u32 - 0xFEE0).map(|a| a.to_ascii_lowercase())
+                    }
+                    0xFF66..=0xFF9D if !next_is_mark => {
+                        Some(HALFWIDTH_KATAKANA[(c as u32 - 0xFF66) as usize])
+                    }
                     _ => None,
                 };
                 let end = i + c.len_utf8();
