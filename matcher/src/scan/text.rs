@@ -40,46 +40,52 @@ impl FoldedText {
         } else {
             // Fast path for the characters that fold to themselves (or by a fixed offset) when
             // no voiced sound mark follows; everything else goes through the full `Folder`.
-            let mut it = block.char_indices().peekable();
-            while let Some((i, c)) = it.next() {
-                let next_is_mark = it.peek().is_some_and(|&(_, n)| is_voiced_mark(n));
-                let simple = match c as u32 {
-                    0x00..=0x7F => Some(c.to_ascii_lowercase()),
-                    0x4E00..=0x9FFF | 0x3400..=0x4DBF => Some(c),
-                    0x30A1..=0x30FE if !next_is_mark => Some(c),
-                    0x3041..=0x3096 if !next_is_mark => char::from_u32(c as u32 + 0x60),
+            // The UTF-8 is decoded by hand: `block` is a `str`, so it is valid.
+            let b = block.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                let b0 = b[i];
+                if b0 < 0x80 {
+                    chars.push(char::from(b0.to_ascii_lowercase()));
+                    starts.push(i as u32);
+                    ends.push(i as u32 + 1);
+                    i += 1;
+                    continue;
+                }
+                let (u, len) = decode_at(b, i);
+                let end = i + len;
+                let next_is_mark = || voiced_mark_len(&b[end..]) > 0;
+                let simple = match u {
+                    0x4E00..=0x9FFF | 0x3400..=0x4DBF => char::from_u32(u),
+                    0x30A1..=0x30FE if !next_is_mark() => char::from_u32(u),
+                    0x3041..=0x3096 if !next_is_mark() => char::from_u32(u + 0x60),
                     0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => {
-                        Some(c)
+                        char::from_u32(u)
                     }
                     0x3000 => Some(' '),
                     // Full-width ASCII, and half-width katakana without a sound mark after it.
-                    0xFF01..=0xFF5E if !next_is_mark => {
-                        char::from_u32(c as u32 - 0xFEE0).map(|a| a.to_ascii_lowercase())
+                    0xFF01..=0xFF5E if !next_is_mark() => {
+                        char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase())
                     }
-                    0xFF66..=0xFF9D if !next_is_mark => {
-                        Some(HALFWIDTH_KATAKANA[(c as u32 - 0xFF66) as usize])
+                    0xFF66..=0xFF9D if !next_is_mark() => {
+                        Some(HALFWIDTH_KATAKANA[(u - 0xFF66) as usize])
                     }
                     _ => None,
                 };
-                let end = i + c.len_utf8();
                 if let Some(ch) = simple {
                     chars.push(ch);
                     starts.push(i as u32);
                     ends.push(end as u32);
+                    i = end;
                     continue;
                 }
-                let span_end = match it.peek() {
-                    Some(&(j, n)) if is_voiced_mark(n) => {
-                        it.next();
-                        j + n.len_utf8()
-                    }
-                    _ => end,
-                };
+                let span_end = end + voiced_mark_len(&b[end..]);
                 for f in Folder::new(&block[i..span_end]) {
                     chars.push(f.ch);
                     starts.push((i + f.start) as u32);
                     ends.push((i + f.end) as u32);
                 }
+                i = span_end;
             }
         }
         FoldedText {
@@ -113,13 +119,31 @@ impl FoldedText {
     }
 }
 
-/// A voiced or semi-voiced sound mark (combining, spacing or half-width), which composes with
-/// the kana before it.
-fn is_voiced_mark(c: char) -> bool {
-    matches!(
-        c,
-        '\u{3099}' | '\u{309A}' | '\u{309B}' | '\u{309C}' | '\u{FF9E}' | '\u{FF9F}'
-    )
+/// The code point of the non-ASCII character at `b[i]` (a valid UTF-8 lead byte) and its length.
+#[inline]
+fn decode_at(b: &[u8], i: usize) -> (u32, usize) {
+    let cont = |k: usize| u32::from(b[i + k] & 0x3F);
+    let b0 = u32::from(b[i]);
+    if b0 < 0xE0 {
+        (((b0 & 0x1F) << 6) | cont(1), 2)
+    } else if b0 < 0xF0 {
+        (((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3)
+    } else {
+        (
+            ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+            4,
+        )
+    }
+}
+
+/// The UTF-8 length of the voiced or semi-voiced sound mark `b` starts with (U+3099..=U+309C,
+/// U+FF9E, U+FF9F), or 0.
+#[inline]
+fn voiced_mark_len(b: &[u8]) -> usize {
+    match b {
+        [0xE3, 0x82, 0x99..=0x9C, ..] | [0xEF, 0xBE, 0x9E | 0x9F, ..] => 3,
+        _ => 0,
+    }
 }
 
 /// Splits `text` into blocks of about [`BLOCK_BYTES`], at line breaks where possible.
@@ -203,6 +227,20 @@ mod tests {
                 want.iter().map(|x| x.end as u32).collect::<Vec<_>>(),
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn utf8_by_hand() {
+        let marks = [
+            '\u{3099}', '\u{309A}', '\u{309B}', '\u{309C}', '\u{FF9E}', '\u{FF9F}',
+        ];
+        let mut buf = [0u8; 4];
+        for c in ('\u{80}'..='\u{10FFFF}').step_by(7).chain(marks) {
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(decode_at(b, 0), (c as u32, c.len_utf8()), "{c:?}");
+            let want = if marks.contains(&c) { 3 } else { 0 };
+            assert_eq!(voiced_mark_len(b), want, "{c:?}");
         }
     }
 
