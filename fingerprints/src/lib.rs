@@ -28,6 +28,13 @@
 //! let records = bundle.strong_records(bundle.hasher().strong(FieldKind::Phone, &phone));
 //! assert_eq!(records.len(), 1);
 //! assert!(bundle.corroborates(records[0], FieldKind::BirthDate, "19750302"));
+//! // Many records at once: a quick rule-out by their birth-date tags.
+//! let mut maybe = Vec::new();
+//! bundle.birth_tag_matches(records, "19750302", &mut maybe);
+//! assert_eq!(maybe, records);
+//! maybe.clear();
+//! bundle.birth_tag_matches(records, "19750303", &mut maybe);
+//! assert!(maybe.is_empty());
 //!
 //! // Another key is refused by name.
 //! let other = SecretKey::from_bytes([1; 32]);

@@ -29,6 +29,15 @@ struct Context {
     windows: Vec<(usize, usize, bool)>,
 }
 
+/// Records born on a date near a hit, sorted.
+struct BornSet<'b>(&'b [u32]);
+
+impl BornSet<'_> {
+    fn contains(&self, r: &u32) -> bool {
+        self.0.binary_search(r).is_ok()
+    }
+}
+
 /// The outcome of scoring one group of a record's hits.
 enum Scored {
     /// Not a finding at all.
@@ -82,6 +91,10 @@ impl BlockScan<'_> {
             (h.start, h.end, i)
         });
         let mut by_record: Vec<u64> = Vec::new();
+        // Per hit: whether a group of it alone is skipped, and (for wide hits, once asked)
+        // which of its records were born on a date in its window.
+        let mut skips: Vec<bool> = vec![false; self.hits.len()];
+        let mut born: Vec<Option<Vec<u32>>> = vec![None; self.hits.len()];
         for (rank, &i) in order.iter().enumerate() {
             let i = i as usize;
             let h = &self.hits[i];
@@ -89,17 +102,11 @@ impl BlockScan<'_> {
             let (ws, we, row) = cx.windows[i];
             let wide = h.records.len() > NARROW_HIT_RECORDS;
             let skip = (wide || row) && self.someone_else(&his, ws, we, &cx);
-            // A wide hit alone is only followed up where its record's birth date is near: the
-            // dates in its window are found once, not once per record.
-            let near = if wide && !skip {
-                self.dates_in(&cx, ws, we)
-            } else {
-                &[]
-            };
+            skips[i] = skip;
             for &r in h.records {
                 if marks.is_multi(r) {
                     by_record.push((u64::from(r) << 32) | rank as u64);
-                } else if !skip && (!wide || self.born_on_any(r, near, ws, we)) {
+                } else if !skip && (!wide || self.born_near(i, &cx, &mut born).contains(&r)) {
                     self.score(r, &his, (ws, we), wide, &cx, acc);
                 }
             }
@@ -140,14 +147,56 @@ impl BlockScan<'_> {
                     .iter()
                     .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
                 // (A wide group can only reach medium with its record's birth date.)
-                if !((wide || row) && self.someone_else(&his[c..d], ws, we, &cx))
-                    && (!wide || self.born_on_any(record, self.dates_in(&cx, ws, we), ws, we))
-                {
+                let skip = if d == c + 1 {
+                    skips[his[c]]
+                } else {
+                    (wide || row) && self.someone_else(&his[c..d], ws, we, &cx)
+                };
+                // The records born on a date near a wide hit are known per hit; a group of
+                // hits with the same window (a table row) shares them.
+                let first = cx.windows[his[c]];
+                let born_ok = !wide
+                    || if his[c..d].iter().all(|&h| cx.windows[h] == first) {
+                        self.born_near(his[c], &cx, &mut born).contains(&record)
+                    } else {
+                        self.born_on_any(record, self.dates_in(&cx, ws, we), ws, we)
+                    };
+                if !skip && born_ok {
                     self.score(record, &his[c..d], (ws, we), wide, &cx, acc);
                 }
                 c = d;
             }
         }
+    }
+
+    /// The records of hit `i` born on a date in its window, sorted: computed once per hit (all
+    /// its records against each date at once) and kept in `memo`.
+    fn born_near<'b>(
+        &self,
+        i: usize,
+        cx: &Context,
+        memo: &'b mut [Option<Vec<u32>>],
+    ) -> BornSet<'b> {
+        let born =
+            memo[i].get_or_insert_with(|| {
+                let bundle = &self.m.bundle;
+                let (ws, we, _) = cx.windows[i];
+                let mut born = Vec::new();
+                let mut maybe = Vec::new();
+                for v in self.dates_in(cx, ws, we) {
+                    if v.start >= ws && v.end <= we {
+                        maybe.clear();
+                        bundle.birth_tag_matches(self.hits[i].records, &v.canonical, &mut maybe);
+                        born.extend(maybe.iter().copied().filter(|&r| {
+                            bundle.corroborates(r, FieldKind::BirthDate, &v.canonical)
+                        }));
+                    }
+                }
+                born.sort_unstable();
+                born.dedup();
+                born
+            });
+        BornSet(born)
     }
 
     /// The dates that start inside `ws..we`.
