@@ -208,7 +208,7 @@ impl BlockScan<'_> {
                 continue;
             }
             let id = *self.token_cache.entry(token_fp).or_insert_with(|| {
-                let s: String = chars[i..=j].iter().collect();
+                let s = self.t.string(i, j + 1);
                 bundle.token_id(h.token(&s))
             });
             if let Some(id) = id {

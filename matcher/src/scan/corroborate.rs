@@ -62,6 +62,7 @@ impl BlockScan<'_> {
         if self.hits.is_empty() {
             return;
         }
+        self.edge_text = vec![std::cell::OnceCell::new(); self.edges.len()];
         let w = self.m.config.proximity_chars;
         let cx = Context {
             dates: self.dates(),
@@ -334,7 +335,7 @@ impl BlockScan<'_> {
                 _ => Scored::Nothing,
             };
         }
-        let mut found: Vec<(usize, usize, FieldKind, String)> = Vec::new();
+        let mut found: Vec<(usize, usize, FieldKind, u32)> = Vec::new();
         // Name tokens are looked for around strong identifiers, and around a name-less value
         // (an address) that points at one or two records, not a whole apartment block.
         let strong_hit = hit_ids.iter().any(|&h| self.hits[h].kind.is_strong());
@@ -347,22 +348,28 @@ impl BlockScan<'_> {
             // and given name written apart) stand for the name. A family name and its own
             // reading do not.
             let lo = self.edges.partition_point(|e| e.start < ws);
-            for e in self.edges[lo..].iter().take_while(|e| e.start < we) {
+            let near = self.edges.iter().enumerate().skip(lo);
+            for (k, e) in near.take_while(|(_, e)| e.start < we) {
                 if e.end > we {
                     continue;
                 }
-                let token = self.t.string(e.start, e.end);
-                if found.iter().any(|f| f.3 == token) {
+                // The same token id is the same token text.
+                if found.iter().any(|f| f.3 == e.id) {
                     continue;
                 }
-                // Readings are katakana after folding; names are anything else.
-                let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
-                    FieldKind::NameKana
-                } else {
-                    FieldKind::Name
-                };
-                if bundle.corroborates(record, kind, &token) {
-                    found.push((e.start, e.end, kind, token));
+                // Each edge's text and kind are worked out once per block, not per record.
+                let (token, kind) = self.edge_text[k].get_or_init(|| {
+                    let token = self.t.string(e.start, e.end);
+                    // Readings are katakana after folding; names are anything else.
+                    let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
+                        FieldKind::NameKana
+                    } else {
+                        FieldKind::Name
+                    };
+                    (token, kind)
+                });
+                if bundle.corroborates(record, *kind, token) {
+                    found.push((e.start, e.end, *kind, e.id));
                 }
             }
             for kind in [FieldKind::Name, FieldKind::NameKana] {

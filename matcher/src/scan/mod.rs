@@ -302,6 +302,8 @@ pub(crate) struct BlockScan<'m> {
     addresses: Vec<AddressPath>,
     token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
     probe_memo: &'m mut ProbeMemo,
+    /// The folded text of each edge and whether it is a reading, once asked (corroboration).
+    edge_text: Vec<std::cell::OnceCell<(String, FieldKind)>>,
 }
 
 /// Recent hot-path filter answers, keyed by the top 13 bits of the fingerprint: a slot holds the
@@ -318,6 +320,7 @@ impl<'m> BlockScan<'m> {
             hits: Vec::new(),
             addresses: Vec::new(),
             token_cache: HashMap::default(),
+            edge_text: Vec::new(),
         }
     }
 }

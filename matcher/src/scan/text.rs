@@ -115,7 +115,10 @@ impl FoldedText {
 
     /// The folded characters `a..b` as a string.
     pub(crate) fn string(&self, a: usize, b: usize) -> String {
-        self.chars[a..b].iter().collect()
+        let chars = &self.chars[a..b];
+        let mut s = String::with_capacity(chars.len() * 3);
+        s.extend(chars);
+        s
     }
 }
 
