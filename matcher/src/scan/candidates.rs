@@ -190,8 +190,8 @@ impl BlockScan<'_> {
         };
         let mut fp = h.fast_start(FastDomain::TokenPrefix);
         let end = chars.len().min(i + MAX_TOKEN_CHARS);
-        for j in i..end {
-            let c = chars[j];
+        for (k, &c) in chars[i..end].iter().enumerate() {
+            let j = i + k;
             if is_token_separator(c) {
                 break;
             }
