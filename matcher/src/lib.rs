@@ -27,6 +27,9 @@
 //!    either side), the record's birth date, postal code, name tokens and address prefixes
 //!    are looked up in the bundle's record-scoped Bloom filter. The fields found together give
 //!    the confidence: see [`Confidence`].
+//! 6. **Minimum confidence.** A matcher made with [`Matcher::with_min_confidence`] builds only
+//!    the findings at or above it; the groups below are counted ([`ScanReport::records`], each
+//!    reported finding's occurrences) but their spans and fields are never built.
 //!
 //! # Example
 //!
@@ -56,6 +59,14 @@
 //! assert_eq!(f.confidence, Confidence::High);
 //! assert_eq!(f.fields, [FieldKind::BirthDate, FieldKind::Phone]);
 //! assert_eq!(f.record, matcher.bundle().record_ref(0).unwrap());
+//!
+//! // The name alone is a low finding; a matcher that wants medium and up counts it only.
+//! let name_only = Document::new("山田太郎".as_bytes());
+//! assert_eq!(matcher.scan(&name_only).findings[0].confidence, Confidence::Low);
+//! let matcher = matcher.with_min_confidence(Confidence::Medium);
+//! let report = matcher.scan(&name_only);
+//! assert!(report.findings.is_empty());
+//! assert_eq!(report.records, 1);
 //! ```
 
 #![deny(missing_docs)]
