@@ -337,9 +337,23 @@ impl Fixture {
         )
     }
 
-    /// Every raw value of every resident (for the privacy checks).
+    /// The raw values to look for in what the pipeline wrote (the privacy checks): every value
+    /// of the residents the pages leak, and of the others every value but the short numbers
+    /// (7-digit account numbers). Those never enter the pipeline, and a 13-digit timestamp or a
+    /// hex id holds one of a thousand residents' account numbers now and then by chance.
     pub fn raw_values(&self) -> Vec<String> {
-        self.residents.iter().flat_map(raw_values).collect()
+        let hasher = fingerprints::Hasher::new(&SecretKey::read(&self.key).unwrap());
+        let leaked: BTreeSet<&str> = self.expected.iter().map(|(_, r)| r.as_str()).collect();
+        self.residents
+            .iter()
+            .flat_map(|r| {
+                let mut values = raw_values(r);
+                if !leaked.contains(hasher.record_ref(&r.id).to_string().as_str()) {
+                    values.retain(|v| v.len() > 8 || !v.chars().all(|c| c.is_ascii_digit()));
+                }
+                values
+            })
+            .collect()
     }
 }
 

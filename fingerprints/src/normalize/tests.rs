@@ -268,3 +268,14 @@ fn fullwidth(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn date_canonical_is_zero_padded_yyyymmdd() {
+    use super::date::Date;
+    for year in 1868..=2099u16 {
+        for (month, day) in [(1u8, 1u8), (2, 28), (9, 9), (10, 10), (12, 31)] {
+            let d = Date::new(year, month, day).expect("valid date");
+            assert_eq!(d.canonical(), format!("{year:04}{month:02}{day:02}"));
+        }
+    }
+}

@@ -64,9 +64,10 @@ impl BlockScan<'_> {
         }
         self.edge_text = vec![std::cell::OnceCell::new(); self.edges.len()];
         let w = self.m.config.proximity_chars;
+        let (dates, postals) = self.dates_and_postal_codes();
         let cx = Context {
-            dates: self.dates(),
-            postals: self.postal_codes(),
+            dates,
+            postals,
             name_starts: self.starts_of(FieldKind::Name),
             kana_starts: self.starts_of(FieldKind::NameKana),
             // Each hit's window, computed once (a hit is shared by all its records).
@@ -434,56 +435,48 @@ impl BlockScan<'_> {
         }
     }
 
-    /// Every date in the block, in any notation `parse_date_prefix` reads.
-    fn dates(&self) -> Vec<Weak> {
+    /// Every date in the block, in any notation `parse_date_prefix` reads, and every postal
+    /// code (`660-0051`, `6600051`), in one pass; each list sorted by start.
+    fn dates_and_postal_codes(&self) -> (Vec<Weak>, Vec<Weak>) {
         let chars = &self.t.chars;
-        let mut out = Vec::new();
-        for i in 0..chars.len() {
-            let c = chars[i];
-            let prev = i.checked_sub(1).map(|p| chars[p]);
-            let starts = match c {
-                '0'..='9' => !prev.is_some_and(|p| p.is_ascii_digit()),
-                '明' | '大' | '昭' | '平' | '令' => true,
-                'm' | 't' | 's' | 'h' | 'r' => {
+        let (mut dates, mut postals) = (Vec::new(), Vec::new());
+        let mut prev = None::<char>;
+        for (i, &c) in chars.iter().enumerate() {
+            let (date_starts, postal_starts) = match c {
+                '0'..='9' => {
+                    let starts = !prev.is_some_and(|p| p.is_ascii_digit());
+                    (starts, starts)
+                }
+                '明' | '大' | '昭' | '平' | '令' => (true, false),
+                'm' | 't' | 's' | 'h' | 'r' => (
                     !prev.is_some_and(|p| p.is_ascii_alphanumeric())
                         && chars
                             .get(i + 1)
-                            .is_some_and(|n| n.is_ascii_digit() || *n == '.')
-                }
-                _ => false,
+                            .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
+                    false,
+                ),
+                _ => (false, false),
             };
-            if !starts {
-                continue;
+            prev = Some(c);
+            if date_starts {
+                let end = chars.len().min(i + 16);
+                if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
+                    dates.push(Weak {
+                        start: i,
+                        end: i + used,
+                        canonical: date.canonical(),
+                    });
+                }
             }
-            let end = chars.len().min(i + 16);
-            if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
-                out.push(Weak {
-                    start: i,
-                    end: i + used,
-                    canonical: date.canonical(),
-                });
-            }
-        }
-        out
-    }
-
-    /// Every postal code (`660-0051`, `6600051`) in the block.
-    fn postal_codes(&self) -> Vec<Weak> {
-        let chars = &self.t.chars;
-        let mut out = Vec::new();
-        for i in 0..chars.len() {
-            if chars[i].is_ascii_digit()
-                && (i == 0 || !chars[i - 1].is_ascii_digit())
-                && let Some((canonical, used)) = postal_candidate(&chars[i..])
-            {
-                out.push(Weak {
+            if postal_starts && let Some((canonical, used)) = postal_candidate(&chars[i..]) {
+                postals.push(Weak {
                     start: i,
                     end: i + used,
                     canonical,
                 });
             }
         }
-        out
+        (dates, postals)
     }
 }
 
