@@ -40,6 +40,14 @@ fn confidence(c: matcher::Confidence) -> Confidence {
     }
 }
 
+fn matcher_confidence(c: Confidence) -> matcher::Confidence {
+    match c {
+        Confidence::Low => matcher::Confidence::Low,
+        Confidence::Medium => matcher::Confidence::Medium,
+        Confidence::High => matcher::Confidence::High,
+    }
+}
+
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -65,11 +73,7 @@ impl MatchStage {
     pub fn new(matcher: Matcher, min_confidence: Confidence) -> MatchStage {
         let bundle_id = matcher.bundle().meta().bundle_id.clone();
         // Findings below the minimum raise no alert, so the matcher need not build them.
-        let matcher = matcher.with_min_confidence(match min_confidence {
-            Confidence::Low => matcher::Confidence::Low,
-            Confidence::Medium => matcher::Confidence::Medium,
-            Confidence::High => matcher::Confidence::High,
-        });
+        let matcher = matcher.with_min_confidence(matcher_confidence(min_confidence));
         MatchStage {
             matcher,
             bundle_id,

@@ -1,11 +1,12 @@
 //! A small, fast, non-cryptographic hasher for in-memory maps keyed by data the owner controls
-//! (tokens during a build) or by keyed fingerprints (already uniformly random).
+//! (tokens during a build), by keyed fingerprints (already uniformly random) or by record
+//! numbers (the matcher's per-document map). Not for keys an attacker chooses.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Multiply–rotate hasher (the "Fx" construction).
 #[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
+pub struct FxHasher {
     hash: u64,
 }
 
@@ -41,6 +42,11 @@ impl Hasher for FxHasher {
     }
 
     #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    #[inline]
     fn write_u8(&mut self, n: u8) {
         self.add(u64::from(n));
     }
@@ -52,4 +58,4 @@ impl Hasher for FxHasher {
 }
 
 /// `HashMap` with [`FxHasher`].
-pub(crate) type FxHashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxHashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;

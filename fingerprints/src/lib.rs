@@ -45,7 +45,7 @@
 pub mod bundle;
 mod error;
 mod filter;
-mod fxhash;
+pub mod fxhash;
 mod hash;
 mod key;
 mod kind;

@@ -74,13 +74,10 @@ fn probe(keys: &[u64], key: u64) -> usize {
 }
 
 impl Index {
-    pub(crate) fn build(bundle: &Bundle) -> Result<Index, Error> {
-        let fields = bundle.multi_token_fields();
-        let total: usize = fields.iter().map(|m| m.len()).sum();
-        // The bundle reader has checked every id against the vocabulary.
-        let max_id = bundle.vocabulary_len();
-        let mut index = Index {
-            root: vec![NO_NODE; max_id],
+    /// A trie with nothing in it, for a vocabulary of `vocabulary` token ids.
+    fn empty(vocabulary: usize) -> Index {
+        Index {
+            root: vec![NO_NODE; vocabulary],
             keys: vec![EMPTY; 1 << 12],
             children: vec![0; 1 << 12],
             node_entries: Vec::new(),
@@ -89,7 +86,15 @@ impl Index {
             patterns: 0,
             may_start: Vec::new(),
             number_ids: Vec::new(),
-        };
+        }
+    }
+
+    pub(crate) fn build(bundle: &Bundle) -> Result<Index, Error> {
+        let fields = bundle.multi_token_fields();
+        let total: usize = fields.iter().map(|m| m.len()).sum();
+        // The bundle reader has checked every id against the vocabulary.
+        let max_id = bundle.vocabulary_len();
+        let mut index = Index::empty(max_id);
         let mut nodes: u32 = 1;
         // Pass 1: insert every sequence; remember the node each entry ends at.
         let mut ends: Vec<NodeId> = Vec::with_capacity(total);
@@ -276,23 +281,9 @@ impl Index {
 mod tests {
     use super::*;
 
-    fn empty(vocabulary: usize) -> Index {
-        Index {
-            root: vec![NO_NODE; vocabulary],
-            keys: vec![EMPTY; 1 << 12],
-            children: vec![0; 1 << 12],
-            node_entries: Vec::new(),
-            entry_kinds: Vec::new(),
-            entry_records: Vec::new(),
-            patterns: 0,
-            may_start: Vec::new(),
-            number_ids: Vec::new(),
-        }
-    }
-
     #[test]
     fn trie_keeps_every_sequence_across_growth() {
-        let mut index = empty(1000);
+        let mut index = Index::empty(1000);
         let mut nodes = 1;
         // 20,000 three-token sequences: the transition table grows several times.
         let seq = |i: u32| [i % 1000, (i / 7) % 1000, i / 3];

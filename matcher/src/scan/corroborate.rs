@@ -148,20 +148,20 @@ impl BlockScan<'_> {
                 let wide = his[c..d]
                     .iter()
                     .all(|&h| self.hits[h].records.len() > NARROW_HIT_RECORDS);
-                // (A wide group can only reach medium with its record's birth date.)
                 let skip = if d == c + 1 {
                     skips[his[c]]
                 } else {
                     (wide || row) && self.someone_else(&his[c..d], ws, we, &cx)
                 };
-                // The records born on a date near a wide hit are known per hit; a group of
-                // hits with the same window (a table row) shares them.
+                // A wide group can only reach medium with its record's birth date. The records
+                // born on a date near a wide hit are known per hit; a group of hits with the
+                // same window (a table row) shares them.
                 let first = cx.windows[his[c]];
                 let born_ok = !wide
                     || if his[c..d].iter().all(|&h| cx.windows[h] == first) {
                         self.born_near(his[c], &cx, &mut born).contains(&record)
                     } else {
-                        self.born_on_any(record, self.dates_in(&cx, ws, we), ws, we)
+                        self.born_on_any(record, &cx, ws, we)
                     };
                 if !skip && born_ok {
                     self.score(record, &his[c..d], (ws, we), wide, &cx, acc);
@@ -179,42 +179,34 @@ impl BlockScan<'_> {
         cx: &Context,
         memo: &'b mut [Option<Vec<u32>>],
     ) -> BornSet<'b> {
-        let born =
-            memo[i].get_or_insert_with(|| {
-                let bundle = &self.m.bundle;
-                let (ws, we, _) = cx.windows[i];
-                let mut born = Vec::new();
-                let mut maybe = Vec::new();
-                for v in self.dates_in(cx, ws, we) {
-                    if v.start >= ws && v.end <= we {
-                        maybe.clear();
-                        bundle.birth_tag_matches(self.hits[i].records, &v.canonical, &mut maybe);
-                        born.extend(maybe.iter().copied().filter(|&r| {
-                            bundle.corroborates(r, FieldKind::BirthDate, &v.canonical)
-                        }));
-                    }
-                }
-                born.sort_unstable();
-                born.dedup();
-                born
-            });
+        let born = memo[i].get_or_insert_with(|| {
+            let bundle = &self.m.bundle;
+            let (ws, we, _) = cx.windows[i];
+            let mut born = Vec::new();
+            let mut maybe = Vec::new();
+            for v in dates_near(cx, ws, we) {
+                maybe.clear();
+                bundle.birth_tag_matches(self.hits[i].records, &v.canonical, &mut maybe);
+                born.extend(
+                    maybe
+                        .iter()
+                        .copied()
+                        .filter(|&r| bundle.corroborates(r, FieldKind::BirthDate, &v.canonical)),
+                );
+            }
+            born.sort_unstable();
+            born.dedup();
+            born
+        });
         BornSet(born)
     }
 
-    /// The dates that start inside `ws..we`.
-    fn dates_in<'c>(&self, cx: &'c Context, ws: usize, we: usize) -> &'c [Weak] {
-        within(&cx.dates, ws, we)
-    }
-
-    /// Whether one of `dates` that lies wholly in `ws..we` is `record`'s birth date.
-    fn born_on_any(&self, record: u32, dates: &[Weak], ws: usize, we: usize) -> bool {
-        dates.iter().any(|v| {
-            v.end <= we
-                && v.start >= ws
-                && self
-                    .m
-                    .bundle
-                    .corroborates(record, FieldKind::BirthDate, &v.canonical)
+    /// Whether a date wholly in `ws..we` is `record`'s birth date.
+    fn born_on_any(&self, record: u32, cx: &Context, ws: usize, we: usize) -> bool {
+        dates_near(cx, ws, we).any(|v| {
+            self.m
+                .bundle
+                .corroborates(record, FieldKind::BirthDate, &v.canonical)
         })
     }
 
@@ -309,10 +301,8 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        let date = within(&cx.dates, ws, we).iter().find(|v| {
-            in_window(v.start, v.end)
-                && bundle.corroborates(record, FieldKind::BirthDate, &v.canonical)
-        });
+        let date = dates_near(cx, ws, we)
+            .find(|v| bundle.corroborates(record, FieldKind::BirthDate, &v.canonical));
         if date.is_some() {
             kinds.insert(FieldKind::BirthDate);
         }
@@ -574,6 +564,13 @@ fn radix_sort_high(keys: &mut Vec<u64>) {
         std::mem::swap(keys, &mut tmp);
         shift += BITS;
     }
+}
+
+/// The dates of the block that lie wholly inside `ws..we`.
+fn dates_near(cx: &Context, ws: usize, we: usize) -> impl Iterator<Item = &Weak> {
+    within(&cx.dates, ws, we)
+        .iter()
+        .filter(move |v| v.end <= we)
 }
 
 /// The values that start inside `ws..we` (`values` is sorted by start).

@@ -9,6 +9,7 @@ mod text;
 use std::collections::HashMap;
 use std::path::Path;
 
+use fingerprints::fxhash::FxHashMap;
 use fingerprints::{Bundle, FieldKind, SecretKey};
 
 use crate::decode::decode;
@@ -156,10 +157,10 @@ impl Matcher {
         let (format, (findings, records)) = if is_html(&decoded.text, doc.content_type) {
             (
                 TextFormat::Html,
-                self.scan_folded(&extract_text(&decoded.text)),
+                self.scan_text_counted(&extract_text(&decoded.text)),
             )
         } else {
-            (TextFormat::Plain, self.scan_folded(&decoded.text))
+            (TextFormat::Plain, self.scan_text_counted(&decoded.text))
         };
         ScanReport {
             bytes,
@@ -174,11 +175,11 @@ impl Matcher {
 
     /// Finds records in text. Spans are byte offsets into `text`.
     pub fn scan_text(&self, text: &str) -> Vec<Finding> {
-        self.scan_folded(text).0
+        self.scan_text_counted(text).0
     }
 
     /// The findings in `text`, and the number of records found at any confidence.
-    fn scan_folded(&self, text: &str) -> (Vec<Finding>, u32) {
+    fn scan_text_counted(&self, text: &str) -> (Vec<Finding>, u32) {
         // The folded-text buffers (12 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
         // So is the filter's answer memo (64 KiB), zeroed per document: its answers belong to
@@ -255,7 +256,8 @@ impl RecordMarks {
             .is_some_and(|w| w & (1u64 << (r % 64)) != 0)
     }
 
-    /// Clears the marks of `r`.
+    /// Clears the marks of `r`, and of the records sharing its 64-bit word: call it for every
+    /// record that was marked.
     #[inline]
     pub(crate) fn clear(&mut self, r: u32) {
         let w = (r / 64) as usize;
@@ -328,11 +330,12 @@ impl<'m> BlockScan<'m> {
 /// The best group of each record found so far in a document.
 #[derive(Default)]
 pub(crate) struct Accumulator {
-    best: HashMap<u32, Best, BuildMul>,
+    best: FxHashMap<u32, Best>,
 }
 
 /// A record's best group (none when every group was below the matcher's minimum confidence)
 /// and how many groups it has in the document.
+#[derive(Default)]
 struct Best {
     group: Option<Group>,
     occurrences: u32,
@@ -349,7 +352,7 @@ pub(crate) struct Group {
 impl Accumulator {
     /// Counts one more group of `record`, and keeps it if it is the record's best so far.
     pub(crate) fn add(&mut self, record: u32, group: Group) {
-        let best = self.entry(record);
+        let best = self.best.entry(record).or_default();
         best.occurrences += 1;
         let better = best.group.as_ref().is_none_or(|g| {
             (group.confidence, group.fields.len()) > (g.confidence, g.fields.len())
@@ -361,14 +364,7 @@ impl Accumulator {
 
     /// Counts one more group of `record` that is below the matcher's minimum confidence.
     pub(crate) fn add_below(&mut self, record: u32) {
-        self.entry(record).occurrences += 1;
-    }
-
-    fn entry(&mut self, record: u32) -> &mut Best {
-        self.best.entry(record).or_insert(Best {
-            group: None,
-            occurrences: 0,
-        })
+        self.best.entry(record).or_default().occurrences += 1;
     }
 
     /// The findings, highest confidence first, and the number of records found at all.
@@ -417,24 +413,3 @@ impl std::hash::Hasher for IdentityHasher {
 }
 
 pub(crate) type BuildIdentity = std::hash::BuildHasherDefault<IdentityHasher>;
-
-/// Hasher for record numbers: one multiplication spreads them over the table (the map is
-/// per document and its keys come from the bundle, not from the page).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct MulHasher(u64);
-
-impl std::hash::Hasher for MulHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-pub(crate) type BuildMul = std::hash::BuildHasherDefault<MulHasher>;
