@@ -37,9 +37,47 @@ struct Inner {
     frontier: Arc<dyn Frontier>,
     sink: Arc<dyn PageSink>,
     stats: Arc<Stats>,
-    /// (source, url) of each self-perpetuating task (listing polls, recrawl seeds) → when it was
-    /// last started, to collapse duplicate polling chains (see [`Inner::duplicate_poll`]).
-    polls: std::sync::Mutex<HashMap<(String, String), u64>>,
+    /// (source, url) of each self-perpetuating task (listing polls, recrawl seeds) → its last
+    /// poll, to collapse duplicate polling chains (see [`Inner::start_poll`]).
+    polls: std::sync::Mutex<HashMap<(String, String), PollState>>,
+}
+
+/// The last poll of one self-perpetuating task on this replica.
+#[derive(Debug, Clone, Copy)]
+struct PollState {
+    /// When the last poll started, or, once it has ended, when it ended (ms since the epoch).
+    at_ms: u64,
+    /// A poll is being handled (it may still wait for a slot of its host).
+    in_flight: bool,
+}
+
+/// What [`Inner::start_poll`] decided for a task.
+enum PollStart<'a> {
+    /// Not a self-perpetuating task (or a `once` run): handle it.
+    NotAPoll,
+    /// A copy of a polling chain that already polls: drop it.
+    Duplicate,
+    /// Handle it; the poll counts as in flight until this is dropped.
+    Started(InFlightPoll<'a>),
+}
+
+/// Marks a poll in flight; on drop (every way out of handling), the poll has ended now.
+struct InFlightPoll<'a> {
+    polls: &'a std::sync::Mutex<HashMap<(String, String), PollState>>,
+    key: (String, String),
+}
+
+impl Drop for InFlightPoll<'_> {
+    fn drop(&mut self) {
+        let mut polls = self.polls.lock().unwrap_or_else(|e| e.into_inner());
+        polls.insert(
+            std::mem::take(&mut self.key),
+            PollState {
+                at_ms: now_ms(),
+                in_flight: false,
+            },
+        );
+    }
 }
 
 impl Crawler {
@@ -206,10 +244,14 @@ impl Inner {
             self.frontier.push(vec![later]).await?;
             return Ok(());
         }
-        if self.duplicate_poll(task, source) {
-            metrics_duplicate_poll(id);
-            return Ok(());
-        }
+        let _poll = match self.start_poll(task, source) {
+            PollStart::Duplicate => {
+                metrics_duplicate_poll(id);
+                return Ok(());
+            }
+            PollStart::Started(poll) => Some(poll),
+            PollStart::NotAPoll => None,
+        };
         let now = now_ms();
         let since = task
             .published_at_ms
@@ -335,15 +377,18 @@ impl Inner {
     /// itself when handled, and every crawler start pushes the seeds again: with a shared
     /// frontier, N replica starts would make N chains polling the same listing. All tasks of a
     /// host are handled by one replica (the owner of its partition), so that replica drops a
-    /// first-attempt self-perpetuating task whose (source, URL) it started less than half an
-    /// interval ago — the dropped copy schedules no re-poll, so its chain ends and one remains.
-    /// Retries are never dropped (their chain's poll failed) but count as a start.
-    fn duplicate_poll(&self, task: &CrawlTask, source: &dyn Source) -> bool {
+    /// first-attempt self-perpetuating task whose (source, URL) is being polled, or was polled
+    /// less than half an interval ago — the dropped copy schedules no re-poll, so its chain ends
+    /// and one remains. "Ago" counts from the end of the last poll, not its start: a poll may
+    /// wait for a slot of its host (behind slow item fetches, say after a takeover), and a copy
+    /// let through half an interval after that poll's start could then hit the listing right
+    /// after it. Retries are never dropped (their chain's poll failed) but count as a poll.
+    fn start_poll(&self, task: &CrawlTask, source: &dyn Source) -> PollStart<'_> {
         if self.config.crawler.once {
-            return false;
+            return PollStart::NotAPoll;
         }
         let Some(interval) = source.repoll_after(task) else {
-            return false;
+            return PollStart::NotAPoll;
         };
         let now = now_ms();
         let mut polls = self.polls.lock().unwrap_or_else(|e| e.into_inner());
@@ -351,12 +396,21 @@ impl Inner {
         let half = interval.as_millis() as u64 / 2;
         if task.attempt == 0
             && let Some(last) = polls.get(&key)
-            && now.saturating_sub(*last) < half
+            && (last.in_flight || now.saturating_sub(last.at_ms) < half)
         {
-            return true;
+            return PollStart::Duplicate;
         }
-        polls.insert(key, now);
-        false
+        polls.insert(
+            key.clone(),
+            PollState {
+                at_ms: now,
+                in_flight: true,
+            },
+        );
+        PollStart::Started(InFlightPoll {
+            polls: &self.polls,
+            key,
+        })
     }
 
     /// A task reached its final outcome: schedule its re-poll, if it has one.
@@ -411,46 +465,70 @@ mod tests {
         }
     }
 
+    /// Whether `start_poll` lets the task through; a task let through ends its poll at once.
+    fn polls(inner: &Inner, t: &CrawlTask) -> bool {
+        let source = inner.sources["p"].as_ref();
+        !matches!(inner.start_poll(t, source), PollStart::Duplicate)
+    }
+
     #[test]
     fn duplicate_polling_chains_collapse_within_half_an_interval() {
         let listing = TaskKind::Listing { page: 0 };
         let list = "http://127.0.0.1:9/list";
-        // (task, polled this long ago (ms) or never, dropped?)
+        // (task, last poll of its URL: ended this long ago (ms) or in flight, dropped?)
         let cases = [
             (task(listing, list, 0), None, false),
-            (task(listing, list, 0), Some(1_000), true),
-            (task(listing, list, 0), Some(4_900), true),
-            (task(listing, list, 0), Some(5_100), false),
-            (task(listing, list, 2), Some(1_000), false),
+            (task(listing, list, 0), Some((1_000, false)), true),
+            (task(listing, list, 0), Some((4_900, false)), true),
+            (task(listing, list, 0), Some((5_100, false)), false),
+            // Still in flight (waiting for a slot of its host) long after it started.
+            (task(listing, list, 0), Some((60_000, true)), true),
+            (task(listing, list, 2), Some((1_000, false)), false),
+            (task(listing, list, 2), Some((1_000, true)), false),
             (task(listing, "http://127.0.0.1:9/other", 0), None, false),
             (
                 task(TaskKind::Item, "http://127.0.0.1:9/i", 0),
-                Some(0),
+                Some((0, true)),
                 false,
             ),
         ];
-        for (i, (t, ago, dropped)) in cases.into_iter().enumerate() {
+        for (i, (t, last, dropped)) in cases.into_iter().enumerate() {
             let c = crawler(false);
             let inner = &c.inner;
-            if let Some(ago) = ago {
-                inner
-                    .polls
-                    .lock()
-                    .unwrap()
-                    .insert((t.source.clone(), t.url.clone()), now_ms() - ago);
+            if let Some((ago, in_flight)) = last {
+                inner.polls.lock().unwrap().insert(
+                    (t.source.clone(), t.url.clone()),
+                    PollState {
+                        at_ms: now_ms() - ago,
+                        in_flight,
+                    },
+                );
             }
-            let source = inner.sources["p"].as_ref();
-            assert_eq!(inner.duplicate_poll(&t, source), dropped, "case {i}");
-            if t.kind == listing {
-                // A poll that goes ahead is remembered: an immediate copy is dropped.
-                assert!(dropped || inner.duplicate_poll(&task(listing, &t.url, 0), source));
+            assert_eq!(!polls(inner, &t), dropped, "case {i}");
+            if t.kind == listing && !dropped {
+                // A poll that went ahead (and ended) is remembered: an immediate copy is dropped.
+                assert!(!polls(inner, &task(listing, &t.url, 0)), "case {i}");
             }
         }
+        // A copy arriving while the poll is in flight is dropped, however long it has waited.
+        let c = crawler(false);
+        let source = c.inner.sources["p"].as_ref();
+        let t = task(listing, list, 0);
+        let in_flight = c.inner.start_poll(&t, source);
+        assert!(matches!(in_flight, PollStart::Started(_)));
+        c.inner
+            .polls
+            .lock()
+            .unwrap()
+            .get_mut(&(t.source.clone(), t.url.clone()))
+            .unwrap()
+            .at_ms -= 60_000;
+        assert!(!polls(&c.inner, &t));
+        drop(in_flight);
+        assert!(!polls(&c.inner, &t), "ended just now");
         // `once`: nothing re-polls, nothing is collapsed.
         let c = crawler(true);
-        let t = task(listing, list, 0);
-        let source = c.inner.sources["p"].as_ref();
-        assert!(!c.inner.duplicate_poll(&t, source));
-        assert!(!c.inner.duplicate_poll(&t, source));
+        assert!(polls(&c.inner, &t));
+        assert!(polls(&c.inner, &t));
     }
 }

@@ -12,8 +12,8 @@
 //!   crate has the in-process [`LocalFrontier`]; `wire::kafka::KafkaFrontier` (a `crawl-tasks`
 //!   topic keyed by host, replicas in one consumer group) lets several crawler replicas share
 //!   the work. A listing poll re-schedules itself and every start pushes the seeds, so the
-//!   replica owning a host drops a copy of a polling task it started less than half an
-//!   interval ago: duplicate polling chains collapse into one.
+//!   replica owning a host drops a copy of a polling task it is still polling or polled
+//!   less than half an interval ago: duplicate polling chains collapse into one.
 //! - **Workers** (`crawler.global_concurrency`) take due tasks and fetch them with one HTTP/1.1
 //!   engine over TCP or Tor streams, holding a per-host slot ([`config::PolitenessConfig`]):
 //!   per-host concurrency, a least interval between request starts, and backoff with jitter
