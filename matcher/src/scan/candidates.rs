@@ -223,6 +223,20 @@ impl BlockScan<'_> {
 
     /// Pass 2: from every token, walk the token trie over following tokens and block numbers.
     pub(crate) fn walk_multi_token(&mut self) {
+        if self.edges.is_empty() {
+            return;
+        }
+        // Where the edges starting at each character are: the walk asks at every step.
+        let mut at = vec![0u32; self.t.chars.len() + 2];
+        let mut from = 0;
+        for (e, edge) in self.edges.iter().enumerate() {
+            if edge.start >= from {
+                at[from..=edge.start].fill(e as u32);
+                from = edge.start + 1;
+            }
+        }
+        at[from..].fill(self.edges.len() as u32);
+        self.edge_at = at;
         let index = &self.m.index;
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
         for e in 0..self.edges.len() {
@@ -266,8 +280,7 @@ impl BlockScan<'_> {
             self.walk(next, path);
             path.pop();
         }
-        let lo = self.edges.partition_point(|e| e.start < k);
-        let hi = lo + self.edges[lo..].partition_point(|e| e.start == k);
+        let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
         for e in lo..hi {
             let edge = self.edges[e];
             if let Some(next) = index.step(node, edge.id) {

@@ -430,24 +430,30 @@ impl BlockScan<'_> {
     fn dates_and_postal_codes(&self) -> (Vec<Weak>, Vec<Weak>) {
         let chars = &self.t.chars;
         let (mut dates, mut postals) = (Vec::new(), Vec::new());
-        let mut prev = None::<char>;
+        let mut prev = '\0';
         for (i, &c) in chars.iter().enumerate() {
+            let p = std::mem::replace(&mut prev, c);
+            // Only ASCII characters and the era kanji (明 大 昭 平 令, all in U+4EE4..=U+662D)
+            // start a date or a postal code: the rest of Japanese text is passed over here.
+            let u = c as u32;
+            if u >= 0x80 && !(0x4EE4..=0x662D).contains(&u) {
+                continue;
+            }
             let (date_starts, postal_starts) = match c {
                 '0'..='9' => {
-                    let starts = !prev.is_some_and(|p| p.is_ascii_digit());
+                    let starts = !p.is_ascii_digit();
                     (starts, starts)
                 }
                 '明' | '大' | '昭' | '平' | '令' => (true, false),
                 'm' | 't' | 's' | 'h' | 'r' => (
-                    !prev.is_some_and(|p| p.is_ascii_alphanumeric())
+                    !p.is_ascii_alphanumeric()
                         && chars
                             .get(i + 1)
                             .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
                     false,
                 ),
-                _ => (false, false),
+                _ => continue,
             };
-            prev = Some(c);
             if date_starts {
                 let end = chars.len().min(i + 16);
                 if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {

@@ -300,6 +300,9 @@ pub(crate) struct BlockScan<'m> {
     m: &'m Matcher,
     t: &'m FoldedText,
     edges: Vec<Edge>,
+    /// `edge_at[k]`: the first edge starting at or after character `k`, for `k` in
+    /// `0..=chars.len() + 1` (edges are found in text order); built for the trie walk.
+    edge_at: Vec<u32>,
     hits: Vec<Hit<'m>>,
     addresses: Vec<AddressPath>,
     token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
@@ -319,6 +322,7 @@ impl<'m> BlockScan<'m> {
             m,
             t,
             edges: Vec::new(),
+            edge_at: Vec::new(),
             hits: Vec::new(),
             addresses: Vec::new(),
             token_cache: HashMap::default(),
