@@ -19,7 +19,8 @@ bin="$CARGO_TARGET_DIR/release/leakwatch"
 corpus_bin="$CARGO_TARGET_DIR/release/examples/corpus"
 command -v rg >/dev/null || { apt-get install -y ripgrep >/dev/null 2>&1 || cargo install ripgrep --locked; }
 
-if [ ! -s "$work/r$n.lwfp" ]; then
+# (Re)built when missing or unreadable by this build (a bundle of an older format version).
+if [ ! -s "$work/r$n.lwfp" ] || ! "$bin" fingerprint inspect "$work/r$n.lwfp" >/dev/null 2>&1; then
   "$bin" demo-data --residents "$n" --seed 1 --out "$work/reg$n" 2>/dev/null
   [ -s "$work/secret.key" ] || "$bin" keygen --out "$work/secret.key" 2>/dev/null
   "$bin" fingerprint build --records "$work/reg$n/residents.csv" --schema "$work/reg$n/schema.toml" \

@@ -1,8 +1,13 @@
-//! The hot-path filter: a register-blocked Bloom filter over fast fingerprints.
+//! The bundle's two Bloom filters, both blocked so that a lookup touches one cache line.
 //!
-//! One 64-bit word per probe, three bits in it: a lookup is one multiply, one memory access and
-//! a mask compare. The matcher asks it for every substring it considers, so it must answer "no"
-//! in a few nanoseconds; a "yes" is confirmed with an exact keyed fingerprint.
+//! - [`TokenFilter`], the hot-path filter: one 64-bit word per probe, three bits in it: a lookup
+//!   is one multiply, one memory access and a mask compare. The matcher asks it for every
+//!   substring it considers, so it must answer "no" in a few nanoseconds; a "yes" is confirmed
+//!   with an exact keyed fingerprint.
+//! - [`CorroboratorFilter`]: record-scoped fingerprints at a false-positive rate of about 1e-6,
+//!   asked only around a hit. [`CORROBORATOR_PROBES`] bits in one 512-bit block, placed by a
+//!   per-bundle salt: one cache miss a lookup where a classic Bloom filter at that rate probes
+//!   20 scattered words.
 
 /// A blocked Bloom filter over `u64` fingerprints.
 #[derive(Clone, PartialEq, Eq)]
@@ -85,9 +90,151 @@ impl TokenFilter {
     }
 }
 
+/// Bits set per item in a [`CorroboratorFilter`] block.
+pub const CORROBORATOR_PROBES: u32 = 17;
+/// Bits per item of a [`CorroboratorFilter`]: with [`CORROBORATOR_PROBES`] bits in a 512-bit
+/// block, a false-positive rate of about 7e-7 (a classic Bloom filter needs 29 bits for 1e-6,
+/// but probes 20 words).
+pub const CORROBORATOR_BITS_PER_ITEM: usize = 40;
+/// Words of a [`CorroboratorFilter`] block (512 bits, one cache line).
+const BLOCK_WORDS: usize = 8;
+
+/// A blocked Bloom filter of record-scoped `u64` fingerprints, salted per bundle.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CorroboratorFilter {
+    salt: u64,
+    words: Vec<u64>,
+}
+
+impl std::fmt::Debug for CorroboratorFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CorroboratorFilter({} blocks)", self.blocks())
+    }
+}
+
+impl CorroboratorFilter {
+    /// An empty filter for `items` insertions at [`CORROBORATOR_BITS_PER_ITEM`] bits each,
+    /// with `salt` deciding where each item's bits go.
+    pub fn with_capacity(items: usize, salt: u64) -> CorroboratorFilter {
+        let blocks = (items.max(1) * CORROBORATOR_BITS_PER_ITEM).div_ceil(BLOCK_WORDS * 64);
+        CorroboratorFilter {
+            salt,
+            words: vec![0; blocks * BLOCK_WORDS],
+        }
+    }
+
+    /// Rebuilds a filter from its salt and words; `None` unless the words are a positive
+    /// number of whole blocks (fewer than 2^32).
+    pub fn from_parts(salt: u64, words: Vec<u64>) -> Option<CorroboratorFilter> {
+        let blocks = words.len() / BLOCK_WORDS;
+        (blocks > 0 && words.len().is_multiple_of(BLOCK_WORDS) && u32::try_from(blocks).is_ok())
+            .then_some(CorroboratorFilter { salt, words })
+    }
+
+    /// The salt (for serialization).
+    pub fn salt(&self) -> u64 {
+        self.salt
+    }
+
+    /// The filter's words (for serialization).
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
+    fn blocks(&self) -> usize {
+        self.words.len() / BLOCK_WORDS
+    }
+
+    /// The first word of `fp`'s block, and the mask of its bits in each word of the block.
+    ///
+    /// Every bit position takes 9 fresh hash bits (three 64-bit mixes give the block and all
+    /// 17): positions derived by double hashing (`h1 + i·h2`) form progressions that overlap
+    /// other items' progressions in a 512-bit block, which measured 400 times the rate.
+    #[inline]
+    fn slot(&self, fp: u64) -> (usize, [u64; BLOCK_WORDS]) {
+        let m1 = mix(fp ^ self.salt);
+        let m2 = mix(m1 ^ 0x9E37_79B9_7F4A_7C15);
+        let m3 = mix(m2 ^ 0x9E37_79B9_7F4A_7C15);
+        // Multiply-shift onto any block count (no power-of-two rounding of the size).
+        let block = (((m1 >> 32) * self.blocks() as u64) >> 32) as usize;
+        let mut masks = [0u64; BLOCK_WORDS];
+        let mut set = |bits: u64, n: u32| {
+            for i in 0..n {
+                let bit = (bits >> (9 * i)) & 511;
+                masks[(bit >> 6) as usize] |= 1 << (bit & 63);
+            }
+        };
+        const _: () = assert!(3 + 7 + 7 == CORROBORATOR_PROBES);
+        set(m1 & 0xFFFF_FFFF, 3);
+        set(m2, 7);
+        set(m3, 7);
+        (block * BLOCK_WORDS, masks)
+    }
+
+    /// Adds a fingerprint.
+    pub fn insert(&mut self, fp: u64) {
+        let (base, masks) = self.slot(fp);
+        for (w, m) in self.words[base..base + BLOCK_WORDS].iter_mut().zip(masks) {
+            *w |= m;
+        }
+    }
+
+    /// True if `fp` may have been inserted; false means it certainly was not.
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        let (base, masks) = self.slot(fp);
+        self.words
+            .get(base..base + BLOCK_WORDS)
+            .is_some_and(|block| block.iter().zip(masks).all(|(w, m)| w & m == m))
+    }
+
+    /// Heap bytes used.
+    pub fn size_bytes(&self) -> usize {
+        self.words.len() * 8
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn corroborator_filter_has_no_false_negatives_and_about_1e_6_false_positives() {
+        let items = 100_000u64;
+        let mut f = CorroboratorFilter::with_capacity(items as usize, 0x5eed);
+        let member = |i: u64| mix(i ^ 0xabcd);
+        for i in 0..items {
+            f.insert(member(i));
+        }
+        assert!((0..items).all(|i| f.contains(member(i))));
+        // 2 M non-members: about 1.4 false positives expected at 7e-7.
+        let fp = (items..items + 2_000_000)
+            .filter(|&i| f.contains(member(i)))
+            .count();
+        assert!(fp <= 12, "{fp} false positives in 2,000,000");
+        // The salt moves every item: the same fingerprints in another bundle set other bits.
+        let mut g = CorroboratorFilter::with_capacity(items as usize, 0x5eee);
+        for i in 0..items {
+            g.insert(member(i));
+        }
+        assert_ne!(f.words(), g.words());
+    }
+
+    #[test]
+    fn corroborator_filter_parts_roundtrip_and_sizes_are_checked() {
+        let mut f = CorroboratorFilter::with_capacity(10, 7);
+        f.insert(42);
+        let g = CorroboratorFilter::from_parts(f.salt(), f.words().to_vec()).unwrap();
+        assert_eq!(f, g);
+        assert!(g.contains(42));
+        assert!(CorroboratorFilter::from_parts(7, vec![]).is_none());
+        assert!(CorroboratorFilter::from_parts(7, vec![0; 9]).is_none());
+        // 1,000 items at 40 bits: 79 blocks of 64 bytes.
+        assert_eq!(
+            CorroboratorFilter::with_capacity(1000, 0).size_bytes(),
+            79 * 64
+        );
+    }
 
     #[test]
     fn no_false_negatives_and_low_fp() {

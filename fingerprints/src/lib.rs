@@ -5,8 +5,9 @@
 //! the hashes are assembled into a [`Bundle`] whose payload is encrypted at rest. No raw value,
 //! normalized or not, is stored: names, readings and addresses become sequences of keyed token
 //! ids, strong identifiers (phone, e-mail, account, My Number) keyed fingerprints, and the
-//! low-entropy fields (birth date, postal code) only record-scoped fingerprints in a salted Bloom
-//! filter, checked around a hit of another field of the same record.
+//! low-entropy fields (birth date, postal code) only record-scoped fingerprints in a salted,
+//! blocked Bloom filter ([`CorroboratorFilter`]), checked around a hit of another field of the
+//! same record.
 //!
 //! ```
 //! use fingerprints::{Bundle, BundleBuilder, FieldKind, SecretKey};
@@ -28,12 +29,16 @@
 //! let records = bundle.strong_records(bundle.hasher().strong(FieldKind::Phone, &phone));
 //! assert_eq!(records.len(), 1);
 //! assert!(bundle.corroborates(records[0], FieldKind::BirthDate, "19750302"));
-//! // Many records at once: a quick rule-out by their birth-date tags.
+//! // A value found once in a page, checked against many records: hash it once, then a quick
+//! // rule-out by the records' birth-date tags, then the filter.
+//! let date = bundle.hasher().corroborator_value(FieldKind::BirthDate, "19750302");
 //! let mut maybe = Vec::new();
-//! bundle.birth_tag_matches(records, "19750302", &mut maybe);
+//! bundle.birth_tag_matches(records, &date, &mut maybe);
 //! assert_eq!(maybe, records);
+//! assert!(bundle.corroborates_value(maybe[0], &date));
 //! maybe.clear();
-//! bundle.birth_tag_matches(records, "19750303", &mut maybe);
+//! let other_date = bundle.hasher().corroborator_value(FieldKind::BirthDate, "19750303");
+//! bundle.birth_tag_matches(records, &other_date, &mut maybe);
 //! assert!(maybe.is_empty());
 //!
 //! // Another key is refused by name.
@@ -60,8 +65,10 @@ pub use bundle::{
     BuildReport, Bundle, BundleBuilder, BundleMeta, MultiTokenField, build_from_file,
 };
 pub use error::{Error, ErrorKind};
-pub use filter::TokenFilter;
-pub use hash::{FastDomain, Hasher, RecordRef};
+pub use filter::{
+    CORROBORATOR_BITS_PER_ITEM, CORROBORATOR_PROBES, CorroboratorFilter, TokenFilter,
+};
+pub use hash::{CorroboratorValue, FastDomain, Hasher, RecordRef};
 pub use key::{KEY_LEN, KeyId, SecretKey};
 pub use kind::{FieldKind, KindClass};
 pub use schema::Schema;

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use bloomfilter::Bloom;
 use rayon::prelude::*;
 
 use super::{Bundle, BundleMeta, MultiTokenField};
@@ -12,11 +11,10 @@ use crate::fxhash::FxHashMap;
 use crate::normalize::{Canonical, canonicalize};
 use crate::records::{ReadOptions, Row, RowProblem, read_register};
 use crate::{
-    Error, FastDomain, FieldKind, Hasher, KindClass, RecordRef, Schema, SecretKey, TokenFilter,
+    CorroboratorFilter, CorroboratorValue, Error, FastDomain, FieldKind, Hasher, KindClass,
+    RecordRef, Schema, SecretKey, TokenFilter,
 };
 
-/// False-positive rate of the corroborator Bloom filter.
-const CORROBORATOR_FP_RATE: f64 = 1e-6;
 /// Bits per item of the hot-path filter.
 const FILTER_BITS_PER_ITEM: usize = 16;
 /// Rows normalized per parallel batch.
@@ -48,8 +46,9 @@ struct Processed<T> {
     reference: RecordRef,
     strong: Vec<(FieldKind, u64, u64)>,
     multi: Vec<(FieldKind, Vec<T>)>,
-    corroborators: Vec<u64>,
-    birth_tag: u16,
+    /// Keyed fingerprints of the corroborating values; scoped to the record once its number
+    /// in the bundle is known.
+    corroborators: Vec<CorroboratorValue>,
     problems: Vec<String>,
 }
 
@@ -144,7 +143,6 @@ impl BundleBuilder {
                 strong: p.strong,
                 multi,
                 corroborators: p.corroborators,
-                birth_tag: p.birth_tag,
                 problems: p.problems,
             });
         }
@@ -234,13 +232,27 @@ impl BundleBuilder {
         let mut multi: BTreeMap<FieldKind, MultiTokenField> = BTreeMap::new();
         let mut strong: Vec<(u64, u32)> = Vec::with_capacity(strong_items);
         let corroborator_count: usize = kept.iter().map(|p| p.corroborators.len()).sum();
-        let bloom = corroborator_bloom(&kept, corroborator_count)?;
+        let mut corroborators =
+            CorroboratorFilter::with_capacity(corroborator_count, random_u64()?);
         let mut refs = Vec::with_capacity(kept.len());
         let mut birth_tags = Vec::with_capacity(kept.len());
         for (rec, p) in kept.iter().enumerate() {
             let rec = rec as u32;
             refs.push(p.reference);
-            birth_tags.push(p.birth_tag);
+            let mut birth_tag = 0;
+            for v in &p.corroborators {
+                corroborators.insert(hasher.corroborator(rec, v));
+                if v.kind() == FieldKind::BirthDate {
+                    let tag = hasher.birth_tag(rec, v);
+                    // Two different birth dates (two date columns): no quick rule-out.
+                    birth_tag = if birth_tag == 0 || birth_tag == tag {
+                        tag
+                    } else {
+                        super::ANY_BIRTH_TAG
+                    };
+                }
+            }
+            birth_tags.push(birth_tag);
             for &(kind, exact, fast) in &p.strong {
                 strong.push((exact, rec));
                 filter.insert(fast);
@@ -265,13 +277,7 @@ impl BundleBuilder {
         report.vocabulary_tokens = vocab.len() as u64;
         report.rejected_rows = rejected;
         report.field_problems = field_problems;
-        let mut id = [0u8; 8];
-        getrandom::fill(&mut id).map_err(|e| {
-            Error::io(
-                "reading the system random source",
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
+        let id = random_u64()?.to_le_bytes();
         let meta = BundleMeta {
             format_version: super::FORMAT_VERSION,
             key_id,
@@ -302,7 +308,7 @@ impl BundleBuilder {
             multi: multi.into_values().collect(),
             strong_fps,
             strong_recs,
-            corroborators: bloom,
+            corroborators,
             birth_tags,
         };
         bundle.meta.fingerprints_per_kind = report
@@ -314,42 +320,16 @@ impl BundleBuilder {
     }
 }
 
-/// The salted corroborator Bloom filter, filled in parallel: every shard has the same size and
-/// seed, so OR-ing their bytes gives the filter a single thread would have built.
-fn corroborator_bloom(kept: &[Interned], count: usize) -> Result<Bloom<u64>, Error> {
-    let mut seed = [0u8; 32];
-    while seed[..16] == seed[16..] {
-        getrandom::fill(&mut seed).map_err(|e| {
-            Error::io(
-                "reading the system random source",
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
-    }
-    let shards = rayon::current_num_threads().max(1);
-    let chunk = kept.len().div_ceil(shards).max(1);
-    let parts: Vec<Vec<u8>> = kept
-        .par_chunks(chunk)
-        .map(|records| {
-            let mut bloom =
-                Bloom::new_for_fp_rate_with_seed(count.max(1), CORROBORATOR_FP_RATE, &seed)
-                    .map_err(|e| {
-                        Error::Corrupt(format!("cannot size the corroborator filter: {e}"))
-                    })?;
-            for c in records.iter().flat_map(|p| &p.corroborators) {
-                bloom.set(c);
-            }
-            Ok(bloom.into_bytes())
-        })
-        .collect::<Result<_, Error>>()?;
-    let mut parts = parts.into_iter();
-    let mut bytes = parts.next().unwrap_or_default();
-    for part in parts {
-        for (a, b) in bytes.iter_mut().zip(part) {
-            *a |= b;
-        }
-    }
-    Bloom::from_bytes(bytes).map_err(|e| Error::Corrupt(format!("corroborator filter: {e}")))
+/// Eight bytes from the system's random source (the corroborator filter's salt).
+fn random_u64() -> Result<u64, Error> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| {
+        Error::io(
+            "reading the system random source",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(u64::from_le_bytes(b))
 }
 
 fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
@@ -360,7 +340,6 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
         strong: Vec::new(),
         multi: Vec::new(),
         corroborators: Vec::new(),
-        birth_tag: 0,
         problems: Vec::new(),
     };
     for (kind, col, raw) in &row.fields {
@@ -384,35 +363,21 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
                 ));
             }
             (KindClass::Corroborator, Canonical::Value(v)) => {
-                if *kind == FieldKind::BirthDate {
-                    let tag = hasher.birth_tag(reference, &v);
-                    // Two different birth dates (two date columns): no quick rule-out.
-                    p.birth_tag = if p.birth_tag == 0 || p.birth_tag == tag {
-                        tag
-                    } else {
-                        super::ANY_BIRTH_TAG
-                    };
-                }
-                p.corroborators
-                    .push(hasher.corroborator(reference, *kind, &v));
+                p.corroborators.push(hasher.corroborator_value(*kind, &v));
             }
             (KindClass::MultiToken, Canonical::Tokens(toks)) => {
                 match kind {
                     FieldKind::Address => {
                         // Partial addresses (town + block numbers) corroborate.
                         for n in 2..=toks.len() {
-                            p.corroborators.push(hasher.corroborator(
-                                reference,
-                                *kind,
-                                &toks[..n].join(" "),
-                            ));
+                            p.corroborators
+                                .push(hasher.corroborator_value(*kind, &toks[..n].join(" ")));
                         }
                     }
                     _ => {
                         // Single name tokens (a family name near a phone number) corroborate.
                         for t in &toks {
-                            p.corroborators
-                                .push(hasher.corroborator(reference, *kind, t));
+                            p.corroborators.push(hasher.corroborator_value(*kind, t));
                         }
                     }
                 }

@@ -20,18 +20,21 @@
 
 use std::collections::BTreeMap;
 
-use bloomfilter::Bloom;
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
 use super::{Bundle, BundleMeta, MultiTokenField};
-use crate::{Error, FieldKind, Hasher, KindClass, RecordRef, SecretKey, TokenFilter};
+use crate::{
+    CorroboratorFilter, Error, FieldKind, Hasher, KindClass, RecordRef, SecretKey, TokenFilter,
+};
 
 /// The magic bytes a bundle file starts with.
 pub const MAGIC: &[u8; 8] = b"LWFPRINT";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// (3: record-scoped fingerprints keyed by record number in a blocked filter; 2 used the
+/// `bloomfilter` crate and record references.)
+pub const FORMAT_VERSION: u32 = 3;
 /// Largest metadata block accepted.
 const MAX_META: usize = 1 << 20;
 
@@ -98,10 +101,12 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
     }
     section(&mut w, "strong_index", s);
     let s = w.buf.len();
-    let bloom = bundle.corroborators.as_slice();
-    w.u32(bloom.len() as u32);
-    w.buf.extend_from_slice(bloom);
-    section(&mut w, "corroborator_bloom", s);
+    w.u64(bundle.corroborators.salt());
+    w.u32(bundle.corroborators.words().len() as u32);
+    for x in bundle.corroborators.words() {
+        w.u64(*x);
+    }
+    section(&mut w, "corroborator_filter", s);
     let s = w.buf.len();
     for t in &bundle.birth_tags {
         w.buf.extend_from_slice(&t.to_le_bytes());
@@ -318,11 +323,11 @@ fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bu
     if strong_recs.iter().any(|&x| x as usize >= refs.len()) {
         return Err(bad("strong record"));
     }
-    let n = r.count(1, "corroborator filter")?;
-    let corroborators: Bloom<u64> = Bloom::from_slice(r.bytes(n)?).map_err(bad)?;
-    if corroborators.number_of_hash_functions() > 64 {
-        return Err(bad("corroborator filter parameters"));
-    }
+    let salt = r.u64()?;
+    let n = r.count(8, "corroborator filter")?;
+    let words: Vec<u64> = r.u64s(n)?.collect();
+    let corroborators = CorroboratorFilter::from_parts(salt, words)
+        .ok_or_else(|| bad("corroborator filter size"))?;
     let birth_tags: Vec<u16> = r
         .bytes(refs.len() * 2)?
         .chunks_exact(2)

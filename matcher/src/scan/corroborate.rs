@@ -1,8 +1,12 @@
 //! Corroboration: around each place a record was found, look for its other fields (birth date,
 //! postal code, name tokens, address prefixes) in the record-scoped Bloom filter, then score.
+//! Each value found in the block is hashed once ([`CorroboratorValue`]) and then scoped to each
+//! record it is checked against with a few multiplications.
 
-use fingerprints::FieldKind;
+use std::cell::OnceCell;
+
 use fingerprints::normalize::parse_date_prefix;
+use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
 use super::{Accumulator, BlockScan, Group, RecordMarks};
 use crate::{Confidence, Span};
@@ -53,7 +57,31 @@ enum Scored {
 struct Weak {
     start: usize,
     end: usize,
+    kind: FieldKind,
     canonical: String,
+    /// Its keyed fingerprint, once asked.
+    value: OnceCell<CorroboratorValue>,
+}
+
+impl Weak {
+    fn new(start: usize, end: usize, kind: FieldKind, canonical: String) -> Weak {
+        Weak {
+            start,
+            end,
+            kind,
+            canonical,
+            value: OnceCell::new(),
+        }
+    }
+
+    /// The value's keyed fingerprint (hashed at the first ask).
+    fn value(&self, bundle: &Bundle) -> &CorroboratorValue {
+        self.value.get_or_init(|| {
+            bundle
+                .hasher()
+                .corroborator_value(self.kind, &self.canonical)
+        })
+    }
 }
 
 impl BlockScan<'_> {
@@ -62,7 +90,7 @@ impl BlockScan<'_> {
         if self.hits.is_empty() {
             return;
         }
-        self.edge_text = vec![std::cell::OnceCell::new(); self.edges.len()];
+        self.edge_text = vec![OnceCell::new(); self.edges.len()];
         let w = self.m.config.proximity_chars;
         let (dates, postals) = self.dates_and_postal_codes();
         let cx = Context {
@@ -186,12 +214,13 @@ impl BlockScan<'_> {
             let mut maybe = Vec::new();
             for v in dates_near(cx, ws, we) {
                 maybe.clear();
-                bundle.birth_tag_matches(self.hits[i].records, &v.canonical, &mut maybe);
+                let value = v.value(bundle);
+                bundle.birth_tag_matches(self.hits[i].records, value, &mut maybe);
                 born.extend(
                     maybe
                         .iter()
                         .copied()
-                        .filter(|&r| bundle.corroborates(r, FieldKind::BirthDate, &v.canonical)),
+                        .filter(|&r| bundle.corroborates_value(r, value)),
                 );
             }
             born.sort_unstable();
@@ -203,11 +232,8 @@ impl BlockScan<'_> {
 
     /// Whether a date wholly in `ws..we` is `record`'s birth date.
     fn born_on_any(&self, record: u32, cx: &Context, ws: usize, we: usize) -> bool {
-        dates_near(cx, ws, we).any(|v| {
-            self.m
-                .bundle
-                .corroborates(record, FieldKind::BirthDate, &v.canonical)
-        })
+        let bundle = &self.m.bundle;
+        dates_near(cx, ws, we).any(|v| bundle.corroborates_value(record, v.value(bundle)))
     }
 
     /// Where hits of `kind` start, sorted.
@@ -301,8 +327,8 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        let date = dates_near(cx, ws, we)
-            .find(|v| bundle.corroborates(record, FieldKind::BirthDate, &v.canonical));
+        let date =
+            dates_near(cx, ws, we).find(|v| bundle.corroborates_value(record, v.value(bundle)));
         if date.is_some() {
             kinds.insert(FieldKind::BirthDate);
         }
@@ -349,7 +375,7 @@ impl BlockScan<'_> {
                     continue;
                 }
                 // Each edge's text and kind are worked out once per block, not per record.
-                let (token, kind) = self.edge_text[k].get_or_init(|| {
+                let value = self.edge_text[k].get_or_init(|| {
                     let token = self.t.string(e.start, e.end);
                     // Readings are katakana after folding; names are anything else.
                     let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
@@ -357,10 +383,10 @@ impl BlockScan<'_> {
                     } else {
                         FieldKind::Name
                     };
-                    (token, kind)
+                    bundle.hasher().corroborator_value(kind, &token)
                 });
-                if bundle.corroborates(record, *kind, token) {
-                    found.push((e.start, e.end, *kind, e.id));
+                if bundle.corroborates_value(record, value) {
+                    found.push((e.start, e.end, value.kind(), e.id));
                 }
             }
             for kind in [FieldKind::Name, FieldKind::NameKana] {
@@ -383,8 +409,7 @@ impl BlockScan<'_> {
         // looked up to list them in findings that will be reported by default.
         if confidence >= Confidence::Medium {
             if let Some(v) = within(&cx.postals, ws, we).iter().find(|v| {
-                in_window(v.start, v.end)
-                    && bundle.corroborates(record, FieldKind::PostalCode, &v.canonical)
+                in_window(v.start, v.end) && bundle.corroborates_value(record, v.value(bundle))
             }) {
                 weak.insert(FieldKind::PostalCode);
                 spans.push((v.start, v.end, FieldKind::PostalCode));
@@ -457,19 +482,16 @@ impl BlockScan<'_> {
             if date_starts {
                 let end = chars.len().min(i + 16);
                 if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
-                    dates.push(Weak {
-                        start: i,
-                        end: i + used,
-                        canonical: date.canonical(),
-                    });
+                    dates.push(Weak::new(
+                        i,
+                        i + used,
+                        FieldKind::BirthDate,
+                        date.canonical(),
+                    ));
                 }
             }
             if postal_starts && let Some((canonical, used)) = postal_candidate(&chars[i..]) {
-                postals.push(Weak {
-                    start: i,
-                    end: i + used,
-                    canonical,
-                });
+                postals.push(Weak::new(i, i + used, FieldKind::PostalCode, canonical));
             }
         }
         (dates, postals)

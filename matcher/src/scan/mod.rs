@@ -307,8 +307,9 @@ pub(crate) struct BlockScan<'m> {
     addresses: Vec<AddressPath>,
     token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
     probe_memo: &'m mut ProbeMemo,
-    /// The folded text of each edge and whether it is a reading, once asked (corroboration).
-    edge_text: Vec<std::cell::OnceCell<(String, FieldKind)>>,
+    /// The keyed fingerprint of each edge's token as a name or reading token, once asked
+    /// (corroboration).
+    edge_text: Vec<std::cell::OnceCell<fingerprints::CorroboratorValue>>,
 }
 
 /// Recent hot-path filter answers, keyed by the top 13 bits of the fingerprint: a slot holds the
