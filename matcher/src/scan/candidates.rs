@@ -176,7 +176,7 @@ impl BlockScan<'_> {
         let bundle = &self.m.bundle;
         let (h, filter, mask) = (bundle.hasher(), bundle.filter(), bundle.token_len_mask());
         let chars = &self.t.chars;
-        let memo = &mut *self.probe_memo;
+        let memo = &mut *self.caches.memo;
         // The filter is 4 MiB, so a probe is a cache miss; text repeats its character pairs, so
         // recent answers are kept in a small direct-mapped table (64 KiB, stays in L2).
         let mut contains = |fp: u64| {
@@ -207,7 +207,7 @@ impl BlockScan<'_> {
             if !contains(token_fp) {
                 continue;
             }
-            let id = *self.token_cache.entry(token_fp).or_insert_with(|| {
+            let id = *self.caches.token_ids.entry(token_fp).or_insert_with(|| {
                 let s = self.t.string(i, j + 1);
                 bundle.token_id(h.token(&s))
             });

@@ -90,7 +90,6 @@ impl BlockScan<'_> {
         if self.hits.is_empty() {
             return;
         }
-        self.edge_text = vec![OnceCell::new(); self.edges.len()];
         let w = self.m.config.proximity_chars;
         let (dates, postals) = self.dates_and_postal_codes();
         let cx = Context {
@@ -365,8 +364,7 @@ impl BlockScan<'_> {
             // and given name written apart) stand for the name. A family name and its own
             // reading do not.
             let lo = self.edges.partition_point(|e| e.start < ws);
-            let near = self.edges.iter().enumerate().skip(lo);
-            for (k, e) in near.take_while(|(_, e)| e.start < we) {
+            for e in self.edges[lo..].iter().take_while(|e| e.start < we) {
                 if e.end > we {
                     continue;
                 }
@@ -374,8 +372,11 @@ impl BlockScan<'_> {
                 if found.iter().any(|f| f.3 == e.id) {
                     continue;
                 }
-                // Each edge's text and kind are worked out once per block, not per record.
-                let value = self.edge_text[k].get_or_init(|| {
+                // Each token's keyed fingerprint is worked out once (per thread), not per record.
+                let Some(cell) = self.caches.name_values.get(e.id as usize) else {
+                    continue;
+                };
+                let value = cell.get_or_init(|| {
                     let token = self.t.string(e.start, e.end);
                     // Readings are katakana after folding; names are anything else.
                     let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {

@@ -71,7 +71,12 @@ pub struct Matcher {
     index: Index,
     config: MatcherConfig,
     min_confidence: Confidence,
+    /// Tells this matcher's per-thread caches from another's (a thread may scan for several).
+    instance: u64,
 }
+
+/// Source of [`Matcher::instance`].
+static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,6 +98,7 @@ impl Matcher {
             index,
             config,
             min_confidence: Confidence::Low,
+            instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -182,8 +188,10 @@ impl Matcher {
     fn scan_text_counted(&self, text: &str) -> (Vec<Finding>, u32) {
         // The folded-text buffers (12 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
-        // So is the filter's answer memo (64 KiB), zeroed per document: its answers belong to
-        // this matcher's filter, and a thread may scan for several matchers.
+        // So are the lookup caches: the filter's answer memo (64 KiB), the token ids of whole
+        // tokens and the keyed fingerprints of name tokens. They hold keyed hashes and ids,
+        // never text, and are kept from one document to the next (the same names recur across
+        // a dump's pages) for as long as the thread scans for the same matcher.
         thread_local! {
             static BUF: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
         }
@@ -194,12 +202,28 @@ impl Matcher {
                 text: FoldedText::default(),
                 memo: Box::new([0; 1 << 13]),
                 marks: RecordMarks::default(),
+                owner: 0,
+                token_ids: HashMap::default(),
+                name_values: Vec::new(),
             });
-        scratch.memo.fill(0);
+        if scratch.owner != self.instance || scratch.token_ids.len() > MAX_CACHED_TOKENS {
+            scratch.memo.fill(0);
+            scratch.token_ids.clear();
+            scratch.name_values.clear();
+            scratch
+                .name_values
+                .resize(self.bundle.vocabulary_len(), std::cell::OnceCell::new());
+            scratch.owner = self.instance;
+        }
         scratch.marks.ensure(self.bundle.record_count());
         for (offset, block) in blocks(text) {
             let folded = FoldedText::fold(block, offset, std::mem::take(&mut scratch.text));
-            let mut scan = BlockScan::new(self, &folded, &mut scratch.memo);
+            let caches = Caches {
+                memo: &mut scratch.memo,
+                token_ids: &mut scratch.token_ids,
+                name_values: &scratch.name_values,
+            };
+            let mut scan = BlockScan::new(self, &folded, caches);
             scan.find_candidates();
             scan.walk_multi_token();
             scan.corroborate(&mut acc, &mut scratch.marks);
@@ -215,6 +239,24 @@ struct Scratch {
     text: FoldedText,
     memo: Box<ProbeMemo>,
     marks: RecordMarks,
+    /// The [`Matcher::instance`] the caches below (and `memo`) belong to.
+    owner: u64,
+    token_ids: TokenIds,
+    name_values: Vec<std::cell::OnceCell<fingerprints::CorroboratorValue>>,
+}
+
+/// Whole-token fast fingerprint → its token id (`None`: the filter let a non-token through).
+pub(crate) type TokenIds = HashMap<u64, Option<u32>, BuildIdentity>;
+
+/// The token-id cache is dropped and started again past this many entries.
+const MAX_CACHED_TOKENS: usize = 1 << 16;
+
+/// A block scan's view of the per-thread lookup caches.
+pub(crate) struct Caches<'c> {
+    memo: &'c mut ProbeMemo,
+    token_ids: &'c mut TokenIds,
+    /// By token id: the token's keyed fingerprint as a name or reading token, once asked.
+    name_values: &'c [std::cell::OnceCell<fingerprints::CorroboratorValue>],
 }
 
 /// Two bits per register record, all clear between blocks: "named by a hit of this block" and
@@ -305,11 +347,7 @@ pub(crate) struct BlockScan<'m> {
     edge_at: Vec<u32>,
     hits: Vec<Hit<'m>>,
     addresses: Vec<AddressPath>,
-    token_cache: HashMap<u64, Option<u32>, BuildIdentity>,
-    probe_memo: &'m mut ProbeMemo,
-    /// The keyed fingerprint of each edge's token as a name or reading token, once asked
-    /// (corroboration).
-    edge_text: Vec<std::cell::OnceCell<fingerprints::CorroboratorValue>>,
+    caches: Caches<'m>,
 }
 
 /// Recent hot-path filter answers, keyed by the top 13 bits of the fingerprint: a slot holds the
@@ -317,17 +355,15 @@ pub(crate) struct BlockScan<'m> {
 pub(crate) type ProbeMemo = [u64; 1 << 13];
 
 impl<'m> BlockScan<'m> {
-    fn new(m: &'m Matcher, t: &'m FoldedText, probe_memo: &'m mut ProbeMemo) -> Self {
+    fn new(m: &'m Matcher, t: &'m FoldedText, caches: Caches<'m>) -> Self {
         BlockScan {
-            probe_memo,
+            caches,
             m,
             t,
             edges: Vec::new(),
             edge_at: Vec::new(),
             hits: Vec::new(),
             addresses: Vec::new(),
-            token_cache: HashMap::default(),
-            edge_text: Vec::new(),
         }
     }
 }
