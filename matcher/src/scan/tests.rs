@@ -407,3 +407,42 @@ fn min_confidence_builds_fewer_findings_and_counts_the_same() {
         assert!(report.records >= 12, "at least {min:?}");
     }
 }
+
+#[test]
+fn per_thread_caches_belong_to_one_matcher() {
+    // Two matchers of the same register under different keys, alternating on one thread: the
+    // token ids and fingerprints one cached must never answer for the other.
+    let residents = synth::residents(300, 5);
+    let open = |key: u8| {
+        let mut b = BundleBuilder::new(&SecretKey::from_bytes([key; 32]));
+        b.add_rows(synth::register_rows(&residents));
+        let (bundle, _) = b.finish().expect("bundle");
+        Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
+    };
+    let (a, b) = (open(21), open(22));
+    let text: String = residents
+        .iter()
+        .take(20)
+        // Given name before family name: no full-name hit, so the name is found token by
+        // token around the phone (the cached name-token fingerprints).
+        .map(|x| format!("{}: {} / {}\n", x.phone_dashed(), x.given, x.family))
+        .collect();
+    let refs = |m: &Matcher| {
+        let mut v: Vec<String> = m
+            .scan_text(&text)
+            .iter()
+            .filter(|f| f.fields.contains(&FieldKind::Name))
+            .map(|f| f.record.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let (first_a, first_b) = (refs(&a), refs(&b));
+    assert!(first_a.len() >= 15, "{}", first_a.len());
+    assert_eq!(first_a.len(), first_b.len());
+    assert_ne!(first_a, first_b, "other key, other references");
+    for _ in 0..2 {
+        assert_eq!(refs(&a), first_a);
+        assert_eq!(refs(&b), first_b);
+    }
+}
