@@ -18,7 +18,7 @@ const MAX_GROUP_DIGITS: usize = 24;
 const MAX_GROUPS_PER_CANDIDATE: usize = 5;
 /// Tokens of one multi-token value followed by the walk (a town and 3 block numbers, or a name
 /// in several parts).
-const MAX_WALK_TOKENS: usize = 8;
+pub(crate) const MAX_WALK_TOKENS: usize = 8;
 /// Separator characters skipped between two tokens (`山田　太郎`, `"山田","太郎"`).
 const MAX_SEPARATORS: usize = 3;
 
@@ -305,15 +305,18 @@ impl BlockScan<'_> {
             && path[1..].iter().all(|s| s.number.is_some());
         let address_ok = address_like && address_boundary(&self.t.chars, first.start);
         if address_ok && path.len() >= 3 {
-            let mut canonical = self.t.string(first.start, first.end);
-            for s in &path[1..] {
-                canonical.push(' ');
-                canonical.push_str(&s.number.unwrap_or_default().to_string());
+            // Kept as the town's place and the numbers; its canonical text is only made for the
+            // few findings that list address prefixes.
+            let mut numbers = [0u32; MAX_WALK_TOKENS - 1];
+            for (n, s) in numbers.iter_mut().zip(&path[1..]) {
+                *n = s.number.unwrap_or_default();
             }
             self.addresses.push(AddressPath {
                 start: first.start,
+                town_end: first.end,
                 end: last.end,
-                canonical,
+                numbers,
+                count: (path.len() - 1).min(MAX_WALK_TOKENS - 1) as u8,
             });
         }
         let cap = self.m.config.max_records_per_value;

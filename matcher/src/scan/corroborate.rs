@@ -418,7 +418,7 @@ impl BlockScan<'_> {
             if !kinds.contains(FieldKind::Address)
                 && let Some(a) = self.addresses.iter().find(|a| {
                     in_window(a.start, a.end)
-                        && bundle.corroborates(record, FieldKind::Address, &a.canonical)
+                        && bundle.corroborates(record, FieldKind::Address, &a.canonical(self.t))
                 })
             {
                 weak.insert(FieldKind::Address);

@@ -328,13 +328,29 @@ pub(crate) struct Edge {
     pub id: u32,
 }
 
-/// A town followed by block numbers, as an address prefix in canonical form. Deliberately not
+/// A town followed by block numbers (an address prefix) at `start..end`. Deliberately not
 /// `Debug`: it holds a value read from the page.
 #[derive(Clone)]
 pub(crate) struct AddressPath {
     pub start: usize,
+    /// Where the town's token ends.
+    pub town_end: usize,
     pub end: usize,
-    pub canonical: String,
+    /// The block numbers, `count` of them.
+    pub numbers: [u32; candidates::MAX_WALK_TOKENS - 1],
+    pub count: u8,
+}
+
+impl AddressPath {
+    /// The prefix in canonical form: the town, then each number, space-separated.
+    pub(crate) fn canonical(&self, t: &FoldedText) -> String {
+        let mut canonical = t.string(self.start, self.town_end);
+        for n in &self.numbers[..usize::from(self.count)] {
+            canonical.push(' ');
+            canonical.push_str(&n.to_string());
+        }
+        canonical
+    }
 }
 
 /// Per-block scanning state.
