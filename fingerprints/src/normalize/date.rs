@@ -23,6 +23,14 @@ impl Date {
 
     /// The canonical form `YYYYMMDD`.
     pub fn canonical(self) -> String {
+        self.canonical_digits()
+            .into_iter()
+            .map(char::from)
+            .collect()
+    }
+
+    /// The canonical form `YYYYMMDD` as ASCII digits, without an allocation.
+    pub fn canonical_digits(self) -> [u8; 8] {
         // Written digit by digit: this runs for every date on a scanned page, and `format!` costs
         // about a thousand instructions. Years are 1868–2099 (`Date::new`), so four digits.
         let (y, m, d) = (self.year, u16::from(self.month), u16::from(self.day));
@@ -36,9 +44,7 @@ impl Date {
             d / 10,
             d % 10,
         ]
-        .into_iter()
-        .map(|digit| char::from(b'0' + (digit % 10) as u8))
-        .collect()
+        .map(|digit| b'0' + (digit % 10) as u8)
     }
 }
 

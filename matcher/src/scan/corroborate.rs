@@ -58,18 +58,22 @@ struct Weak {
     start: usize,
     end: usize,
     kind: FieldKind,
-    canonical: String,
+    /// The canonical form, ASCII digits (`YYYYMMDD`, or the postal code's 7): no allocation for
+    /// the many values never looked up.
+    digits: [u8; 8],
+    len: u8,
     /// Its keyed fingerprint, once asked.
     value: OnceCell<CorroboratorValue>,
 }
 
 impl Weak {
-    fn new(start: usize, end: usize, kind: FieldKind, canonical: String) -> Weak {
+    fn new(start: usize, end: usize, kind: FieldKind, digits: [u8; 8], len: u8) -> Weak {
         Weak {
             start,
             end,
             kind,
-            canonical,
+            digits,
+            len,
             value: OnceCell::new(),
         }
     }
@@ -77,9 +81,9 @@ impl Weak {
     /// The value's keyed fingerprint (hashed at the first ask).
     fn value(&self, bundle: &Bundle) -> &CorroboratorValue {
         self.value.get_or_init(|| {
-            bundle
-                .hasher()
-                .corroborator_value(self.kind, &self.canonical)
+            let canonical =
+                std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default();
+            bundle.hasher().corroborator_value(self.kind, canonical)
         })
     }
 }
@@ -493,12 +497,13 @@ impl BlockScan<'_> {
                             i,
                             i + used,
                             FieldKind::BirthDate,
-                            date.canonical(),
+                            date.canonical_digits(),
+                            8,
                         ));
                     }
                 }
-                if postal_starts && let Some((canonical, used)) = postal_candidate(&chars[i..]) {
-                    postals.push(Weak::new(i, i + used, FieldKind::PostalCode, canonical));
+                if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
+                    postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
                 }
             }
         }
@@ -702,15 +707,22 @@ fn is_row(line: &[char]) -> bool {
 }
 
 /// A postal code at the start of `s`: `660-0051` or `6600051`, not part of a longer number.
-fn postal_candidate(s: &[char]) -> Option<(String, usize)> {
+fn postal_candidate(s: &[char]) -> Option<([u8; 8], usize)> {
     let digit = |i: usize| s.get(i).is_some_and(char::is_ascii_digit);
-    if (0..3).all(digit) && s.get(3) == Some(&'-') && (4..8).all(digit) && !digit(8) {
-        Some((s[..3].iter().chain(&s[4..8]).collect(), 8))
-    } else if (0..7).all(digit) && !digit(7) {
-        Some((s[..7].iter().collect(), 7))
-    } else {
-        None
+    let (picked, used): ([usize; 7], usize) =
+        if (0..3).all(digit) && s.get(3) == Some(&'-') && (4..8).all(digit) && !digit(8) {
+            ([0, 1, 2, 4, 5, 6, 7], 8)
+        } else if (0..7).all(digit) && !digit(7) {
+            ([0, 1, 2, 3, 4, 5, 6], 7)
+        } else {
+            return None;
+        };
+    let mut digits = [0u8; 8];
+    for (d, &k) in digits.iter_mut().zip(&picked) {
+        // ASCII digits (checked above), so the byte is the character.
+        *d = s[k] as u8;
     }
+    Some((digits, used))
 }
 
 #[cfg(test)]
