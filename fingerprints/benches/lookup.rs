@@ -11,7 +11,8 @@ use std::hash::BuildHasherDefault;
 use std::hint::black_box;
 
 use bloomfilter::Bloom;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use fingerprints::{CorroboratorFilter, FastDomain, FieldKind, Hasher, SecretKey, TokenFilter};
 
 const ITEMS: u64 = 2_000_000;
@@ -34,6 +35,19 @@ impl std::hash::Hasher for Identity {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// Benchmarks `structure/case`: how many of a batch of `probes` the lookup `contains` answers.
+fn bench_probes(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    structure: &str,
+    case: &str,
+    probes: &[u64],
+    contains: impl Fn(u64) -> bool,
+) {
+    g.bench_function(format!("{structure}/{case}"), |b| {
+        b.iter(|| probes.iter().filter(|&&p| contains(black_box(p))).count())
+    });
 }
 
 fn lookups(c: &mut Criterion) {
@@ -60,29 +74,10 @@ fn lookups(c: &mut Criterion) {
     let mut g = c.benchmark_group("lookup_2M");
     g.throughput(Throughput::Elements(PROBES));
     for (name, probes) in [("miss", &misses), ("hit", &hits)] {
-        g.bench_function(format!("token_filter/{name}"), |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .filter(|&&p| filter.contains(black_box(p)))
-                    .count()
-            })
-        });
-        g.bench_function(format!("bloomfilter/{name}"), |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .filter(|&&p| bloom.check(black_box(&p)))
-                    .count()
-            })
-        });
-        g.bench_function(format!("hashset_identity/{name}"), |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .filter(|&&p| set.contains(black_box(&p)))
-                    .count()
-            })
+        bench_probes(&mut g, "token_filter", name, probes, |p| filter.contains(p));
+        bench_probes(&mut g, "bloomfilter", name, probes, |p| bloom.check(&p));
+        bench_probes(&mut g, "hashset_identity", name, probes, |p| {
+            set.contains(&p)
         });
     }
     g.finish();
@@ -134,22 +129,8 @@ fn corroborator_lookups(c: &mut Criterion) {
     let mut g = c.benchmark_group("corroborator_4M");
     g.throughput(Throughput::Elements(PROBES));
     for (name, probes) in [("miss", &misses), ("hit", &hits)] {
-        g.bench_function(format!("blocked/{name}"), |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .filter(|&&p| blocked.contains(black_box(p)))
-                    .count()
-            })
-        });
-        g.bench_function(format!("bloomfilter/{name}"), |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .filter(|&&p| bloom.check(black_box(&p)))
-                    .count()
-            })
-        });
+        bench_probes(&mut g, "blocked", name, probes, |p| blocked.contains(p));
+        bench_probes(&mut g, "bloomfilter", name, probes, |p| bloom.check(&p));
     }
     g.finish();
     // What a record-scoped fingerprint costs: the value's keyed hash (once per value found in a

@@ -22,8 +22,9 @@ impl std::fmt::Debug for TokenFilter {
     }
 }
 
+/// A 64-bit finalizer (MurmurHash3's): every input bit moves every output bit.
 #[inline]
-fn mix(h: u64) -> u64 {
+pub(crate) fn mix(h: u64) -> u64 {
     let mut x = h ^ (h >> 33);
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;

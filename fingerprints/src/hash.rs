@@ -12,6 +12,7 @@
 //!   feed the hot-path filter ([`crate::TokenFilter`]); a filter hit is then confirmed with the
 //!   exact fingerprint.
 
+use crate::filter::mix;
 use crate::{FieldKind, SecretKey};
 
 /// The opaque reference of a register record, carried by alerts instead of the record.
@@ -177,7 +178,7 @@ impl Hasher {
     /// value found once in a page is checked against many records without rehashing it.
     #[inline]
     pub fn corroborator(&self, record: u32, value: &CorroboratorValue) -> u64 {
-        mix64(value.fp ^ mix64(u64::from(record) ^ self.scope_seed))
+        mix(value.fp ^ mix(u64::from(record) ^ self.scope_seed))
     }
 
     /// The opaque reference of a record, from its id-column value.
@@ -224,23 +225,13 @@ impl Hasher {
     /// nanoseconds (one load from a 0.9 MB table) before it asks the corroborator filter.
     #[inline]
     pub fn birth_tag(&self, record: u32, date: &CorroboratorValue) -> u16 {
-        ((mix64(date.fp ^ mix64(u64::from(record) ^ self.tag_seed)) >> 48) as u16) | 1
+        ((mix(date.fp ^ mix(u64::from(record) ^ self.tag_seed)) >> 48) as u16) | 1
     }
 
     #[cold]
     fn astral_word(&self, c: char) -> u64 {
         first_u64(&blake3::keyed_hash(&self.astral, &(c as u32).to_le_bytes()))
     }
-}
-
-/// A 64-bit finalizer (MurmurHash3's): every input bit moves every output bit.
-#[inline]
-fn mix64(h: u64) -> u64 {
-    let mut x = h ^ (h >> 33);
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
 }
 
 /// The keyed fingerprint of one corroborating value ([`Hasher::corroborator_value`]): what a

@@ -232,8 +232,10 @@ impl BundleBuilder {
         let mut multi: BTreeMap<FieldKind, MultiTokenField> = BTreeMap::new();
         let mut strong: Vec<(u64, u32)> = Vec::with_capacity(strong_items);
         let corroborator_count: usize = kept.iter().map(|p| p.corroborators.len()).sum();
-        let mut corroborators =
-            CorroboratorFilter::with_capacity(corroborator_count, random_u64()?);
+        let mut corroborators = CorroboratorFilter::with_capacity(
+            corroborator_count,
+            u64::from_le_bytes(super::random_bytes()?),
+        );
         let mut refs = Vec::with_capacity(kept.len());
         let mut birth_tags = Vec::with_capacity(kept.len());
         for (rec, p) in kept.iter().enumerate() {
@@ -277,7 +279,7 @@ impl BundleBuilder {
         report.vocabulary_tokens = vocab.len() as u64;
         report.rejected_rows = rejected;
         report.field_problems = field_problems;
-        let id = random_u64()?.to_le_bytes();
+        let id: [u8; 8] = super::random_bytes()?;
         let meta = BundleMeta {
             format_version: super::FORMAT_VERSION,
             key_id,
@@ -318,18 +320,6 @@ impl BundleBuilder {
             .collect();
         Ok((bundle, report))
     }
-}
-
-/// Eight bytes from the system's random source (the corroborator filter's salt).
-fn random_u64() -> Result<u64, Error> {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).map_err(|e| {
-        Error::io(
-            "reading the system random source",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
-    Ok(u64::from_le_bytes(b))
 }
 
 fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {

@@ -122,13 +122,7 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
     head.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     head.extend_from_slice(&(meta_json.len() as u32).to_le_bytes());
     head.extend_from_slice(&meta_json);
-    let mut nonce = [0u8; 24];
-    getrandom::fill(&mut nonce).map_err(|e| {
-        Error::io(
-            "reading the system random source",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
+    let nonce: [u8; 24] = super::random_bytes()?;
     head.extend_from_slice(&nonce);
     let ct_len = w.buf.len() as u64 + 16;
     head.extend_from_slice(&ct_len.to_le_bytes());

@@ -33,6 +33,18 @@ use crate::{
 /// odd, 0 means "no birth date".
 pub(crate) const ANY_BIRTH_TAG: u16 = 2;
 
+/// `N` bytes from the system's random source (bundle ids, filter salts, nonces).
+fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| {
+        Error::io(
+            "reading the system random source",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(b)
+}
+
 /// Plain-text metadata in a bundle's header; readable without the key (`fingerprint inspect`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -212,6 +224,7 @@ impl Bundle {
     /// the filter (birth dates are first checked against the record's tag).
     #[inline]
     pub fn corroborates_value(&self, record: u32, value: &CorroboratorValue) -> bool {
+        // One tag per record: the record count, without reading the reference table.
         let Some(&stored) = self.birth_tags.get(record as usize) else {
             return false;
         };
