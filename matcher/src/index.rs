@@ -18,8 +18,13 @@ const NUMBER_IDS: u32 = 10_000;
 /// No token id.
 pub(crate) const NO_ID: u32 = u32::MAX;
 
-/// A trie node.
+/// A trie node: its number, with [`HAS_ENTRIES`] set when a sequence ends there.
 pub(crate) type NodeId = u32;
+
+/// The bit of a [`NodeId`] that says some sequence ends at the node, so the many nodes that are
+/// only on the way to one (a family name before the given name) are passed without reading the
+/// entry table.
+const HAS_ENTRIES: NodeId = 1 << 31;
 
 /// The root: no token read yet.
 const ROOT: NodeId = 0;
@@ -110,10 +115,10 @@ impl Index {
                 ends.push(node);
             }
         }
-        if nodes == NO_NODE {
+        if nodes >= HAS_ENTRIES {
             return Err(Error::Index(format!(
                 "more than {} trie nodes",
-                NO_NODE - 1
+                HAS_ENTRIES - 1
             )));
         }
         // Pass 2: a counting sort of the entries by end node, keeping their order (kind, then
@@ -143,6 +148,21 @@ impl Index {
                     fill[n] += 1;
                 }
             }
+        }
+        // Children that end a sequence carry the flag (the parents' keys in the slots do not).
+        let flag = |n: NodeId, counts: &[u32]| {
+            let i = n as usize;
+            if counts[i + 1] > counts[i] {
+                n | HAS_ENTRIES
+            } else {
+                n
+            }
+        };
+        for n in index.root.iter_mut().filter(|n| **n != NO_NODE) {
+            *n = flag(*n, &counts);
+        }
+        for slot in index.slots.iter_mut().filter(|s| s[0] != EMPTY) {
+            slot[2] = flag(slot[2], &counts);
         }
         index.node_entries = counts;
         index.entry_kinds = entry_kinds;
@@ -239,6 +259,7 @@ impl Index {
                 .copied()
                 .filter(|&n| n != NO_NODE);
         }
+        let node = node & !HAS_ENTRIES;
         let slot = self.slots[probe(&self.slots, node, id)];
         (slot[0] == node).then_some(slot[2])
     }
@@ -247,7 +268,10 @@ impl Index {
     /// same length), grouped by kind.
     #[inline]
     pub(crate) fn entries(&self, node: NodeId) -> (&[FieldKind], &[u32]) {
-        let i = node as usize;
+        if node & HAS_ENTRIES == 0 {
+            return (&[], &[]);
+        }
+        let i = (node & !HAS_ENTRIES) as usize;
         match (self.node_entries.get(i), self.node_entries.get(i + 1)) {
             (Some(&a), Some(&b)) => {
                 let r = a as usize..b as usize;
