@@ -18,13 +18,25 @@ const NUMBER_IDS: u32 = 10_000;
 /// No token id.
 pub(crate) const NO_ID: u32 = u32::MAX;
 
-/// A trie node: its number, with [`HAS_ENTRIES`] set when a sequence ends there.
-pub(crate) type NodeId = u32;
+/// A trie node's number.
+type NodeId = u32;
 
-/// The bit of a [`NodeId`] that says some sequence ends at the node, so the many nodes that are
-/// only on the way to one (a family name before the given name) are passed without reading the
-/// entry table.
-const HAS_ENTRIES: NodeId = 1 << 31;
+/// A trie node reached by a walk: its number and where its entries are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Node {
+    id: NodeId,
+    /// Offset of the node's entries in [`Index::entries`], or [`NO_ENTRIES`]. It travels with
+    /// the transition, so the many nodes only on the way to a sequence (a family name before the
+    /// given name) are passed without a read, and a node's entries cost one cache miss.
+    entries: u32,
+}
+
+/// A node where no sequence ends.
+const NO_ENTRIES: u32 = u32::MAX;
+
+/// A run of one kind's records in [`Index::entries`]: the kind in the top 8 bits, the count in
+/// the low 24.
+const RUN_LEN_BITS: u32 = 24;
 
 /// The root: no token read yet.
 const ROOT: NodeId = 0;
@@ -33,24 +45,23 @@ const NO_NODE: NodeId = u32::MAX;
 /// The node of an empty slot of the transition table.
 const EMPTY: NodeId = u32::MAX;
 
-/// A slot of the transition table: `[node, token id, child]`. The three share a slot (not
-/// parallel arrays) so that a step costs one cache miss, not two.
-type Slot = [u32; 3];
+/// A slot of the transition table: `[node, token id, child, child's entries]`. They share a
+/// slot (not parallel arrays) so that a step costs one cache miss, not two.
+type Slot = [u32; 4];
 
 /// Load-time index over a bundle's multi-token fields.
 pub(crate) struct Index {
-    /// The root's child for each token id (a direct table: every walk starts there).
-    root: Vec<NodeId>,
+    /// The root's child for each token id, with the child's entries (a direct table: every
+    /// walk starts there).
+    root: Vec<[u32; 2]>,
     /// Transitions below the root, open addressing on `(node, id)`; node [`EMPTY`] if free.
     slots: Vec<Slot>,
-    /// Node `n`'s entries are `entry_kinds[node_entries[n]..node_entries[n + 1]]` (and the same
-    /// range of `entry_records`).
-    node_entries: Vec<u32>,
-    /// The kind of every multi-token entry, grouped by the node its sequence ends at, then by
-    /// kind, then by record.
-    entry_kinds: Vec<FieldKind>,
-    /// The record number of every entry, in the same order (so a hit borrows its records).
-    entry_records: Vec<u32>,
+    /// The entries of each node where sequences end, one block per node: the number of runs,
+    /// one word per run (kind and count, see [`RUN_LEN_BITS`]), then the runs' record numbers
+    /// (so a hit borrows its records). Runs are in kind order, records sorted.
+    entries: Vec<u32>,
+    /// Number of multi-token entries (sequence, kind, record).
+    entry_count: usize,
     /// Number of distinct token sequences (nodes with entries).
     patterns: usize,
     /// Bit `c` set when a token may start with BMP character `c`.
@@ -63,7 +74,7 @@ impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Index")
             .field("patterns", &self.patterns)
-            .field("entries", &self.entry_records.len())
+            .field("entries", &self.entry_count)
             .finish_non_exhaustive()
     }
 }
@@ -85,11 +96,10 @@ impl Index {
     /// A trie with nothing in it, for a vocabulary of `vocabulary` token ids.
     fn empty(vocabulary: usize) -> Index {
         Index {
-            root: vec![NO_NODE; vocabulary],
-            slots: vec![[EMPTY, 0, 0]; 1 << 12],
-            node_entries: Vec::new(),
-            entry_kinds: Vec::new(),
-            entry_records: Vec::new(),
+            root: vec![[NO_NODE, NO_ENTRIES]; vocabulary],
+            slots: vec![[EMPTY, 0, 0, NO_ENTRIES]; 1 << 12],
+            entries: Vec::new(),
+            entry_count: 0,
             patterns: 0,
             may_start: Vec::new(),
             number_ids: Vec::new(),
@@ -115,10 +125,10 @@ impl Index {
                 ends.push(node);
             }
         }
-        if nodes >= HAS_ENTRIES {
+        if nodes == NO_NODE {
             return Err(Error::Index(format!(
                 "more than {} trie nodes",
-                HAS_ENTRIES - 1
+                NO_NODE - 1
             )));
         }
         // Pass 2: a counting sort of the entries by end node, keeping their order (kind, then
@@ -149,24 +159,48 @@ impl Index {
                 }
             }
         }
-        // Children that end a sequence carry the flag (the parents' keys in the slots do not).
-        let flag = |n: NodeId, counts: &[u32]| {
-            let i = n as usize;
-            if counts[i + 1] > counts[i] {
-                n | HAS_ENTRIES
-            } else {
-                n
+        // Pass 3: one block per node (runs by kind, then the records), and each transition
+        // learns where its child's block is.
+        let mut at = vec![NO_ENTRIES; nodes as usize];
+        let mut entries: Vec<u32> = Vec::with_capacity(total_entries + 2 * index.patterns);
+        for n in 0..nodes as usize {
+            let (a, b) = (counts[n] as usize, counts[n + 1] as usize);
+            if a == b {
+                continue;
             }
-        };
-        for n in index.root.iter_mut().filter(|n| **n != NO_NODE) {
-            *n = flag(*n, &counts);
+            let block = entries.len();
+            at[n] = u32::try_from(block)
+                .ok()
+                .filter(|&o| o != NO_ENTRIES)
+                .ok_or_else(|| Error::Index("more than 2^32 entry words".into()))?;
+            entries.push(0);
+            let mut i = a;
+            while i < b {
+                let kind = entry_kinds[i];
+                let j = i + entry_kinds[i..b].partition_point(|&k| k == kind);
+                let len = u32::try_from(j - i)
+                    .ok()
+                    .filter(|&l| l < 1 << RUN_LEN_BITS)
+                    .ok_or_else(|| {
+                        Error::Index(format!(
+                            "more than {} records share one value",
+                            (1u32 << RUN_LEN_BITS) - 1
+                        ))
+                    })?;
+                entries.push(((kind as u32) << RUN_LEN_BITS) | len);
+                entries[block] += 1;
+                i = j;
+            }
+            entries.extend_from_slice(&entry_records[a..b]);
+        }
+        for r in index.root.iter_mut().filter(|r| r[0] != NO_NODE) {
+            r[1] = at[r[0] as usize];
         }
         for slot in index.slots.iter_mut().filter(|s| s[0] != EMPTY) {
-            slot[2] = flag(slot[2], &counts);
+            slot[3] = at[slot[2] as usize];
         }
-        index.node_entries = counts;
-        index.entry_kinds = entry_kinds;
-        index.entry_records = entry_records;
+        index.entries = entries;
+        index.entry_count = total_entries;
 
         let hasher = bundle.hasher();
         let filter = bundle.filter();
@@ -194,7 +228,7 @@ impl Index {
     /// The child of `node` by `id`, created if missing.
     fn insert(&mut self, node: NodeId, id: u32, nodes: &mut u32) -> NodeId {
         if node == ROOT {
-            let slot = &mut self.root[id as usize];
+            let slot = &mut self.root[id as usize][0];
             if *slot == NO_NODE {
                 *slot = *nodes;
                 *nodes = nodes.saturating_add(1);
@@ -207,7 +241,7 @@ impl Index {
         }
         let s = probe(&self.slots, node, id);
         if self.slots[s][0] == EMPTY {
-            self.slots[s] = [node, id, *nodes];
+            self.slots[s] = [node, id, *nodes, NO_ENTRIES];
             *nodes = nodes.saturating_add(1);
         }
         self.slots[s][2]
@@ -237,7 +271,7 @@ impl Index {
     /// Doubles the transition table.
     fn grow(&mut self) {
         let size = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![[EMPTY, 0, 0]; size]);
+        let old = std::mem::replace(&mut self.slots, vec![[EMPTY, 0, 0, NO_ENTRIES]; size]);
         for slot in old.into_iter().filter(|s| s[0] != EMPTY) {
             let s = probe(&self.slots, slot[0], slot[1]);
             self.slots[s] = slot;
@@ -245,49 +279,60 @@ impl Index {
     }
 
     /// The root: where every walk starts.
-    pub(crate) fn start(&self) -> NodeId {
-        ROOT
+    pub(crate) fn start(&self) -> Node {
+        Node {
+            id: ROOT,
+            entries: NO_ENTRIES,
+        }
     }
 
     /// Feeds one token id; `None` when no sequence continues this way, else the new node.
     #[inline]
-    pub(crate) fn step(&self, node: NodeId, id: u32) -> Option<NodeId> {
-        if node == ROOT {
+    pub(crate) fn step(&self, node: Node, id: u32) -> Option<Node> {
+        if node.id == ROOT {
             return self
                 .root
                 .get(id as usize)
-                .copied()
-                .filter(|&n| n != NO_NODE);
+                .filter(|r| r[0] != NO_NODE)
+                .map(|r| Node {
+                    id: r[0],
+                    entries: r[1],
+                });
         }
-        let node = node & !HAS_ENTRIES;
-        let slot = self.slots[probe(&self.slots, node, id)];
-        (slot[0] == node).then_some(slot[2])
+        let slot = self.slots[probe(&self.slots, node.id, id)];
+        (slot[0] == node.id).then_some(Node {
+            id: slot[2],
+            entries: slot[3],
+        })
     }
 
-    /// The kinds and records of the sequences that end exactly at `node` (two slices of the
-    /// same length), grouped by kind.
+    /// The sequences that end exactly at `node`: one run of records per kind, in kind order.
     #[inline]
-    pub(crate) fn entries(&self, node: NodeId) -> (&[FieldKind], &[u32]) {
-        if node & HAS_ENTRIES == 0 {
-            return (&[], &[]);
-        }
-        let i = (node & !HAS_ENTRIES) as usize;
-        match (self.node_entries.get(i), self.node_entries.get(i + 1)) {
-            (Some(&a), Some(&b)) => {
-                let r = a as usize..b as usize;
-                (&self.entry_kinds[r.clone()], &self.entry_records[r])
-            }
-            _ => (&[], &[]),
-        }
+    pub(crate) fn entries(&self, node: Node) -> impl Iterator<Item = (FieldKind, &[u32])> {
+        let block: &[u32] = match self.entries.get(node.entries as usize..) {
+            Some(b) if node.entries != NO_ENTRIES => b,
+            _ => &[],
+        };
+        let runs = block.first().map_or(0, |&n| n as usize);
+        let heads = block.get(1..1 + runs).unwrap_or_default();
+        let mut next = 1 + runs;
+        heads.iter().map(move |&h| {
+            let kind = FieldKind::ALL
+                .get((h >> RUN_LEN_BITS) as usize)
+                .copied()
+                .unwrap_or(FieldKind::Other);
+            let len = (h & ((1 << RUN_LEN_BITS) - 1)) as usize;
+            let records = block.get(next..next + len).unwrap_or_default();
+            next += len;
+            (kind, records)
+        })
     }
 
     /// Heap bytes of the index.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.root.len() * 4
-            + self.slots.len() * 12
-            + self.node_entries.len() * 4
-            + self.entry_kinds.len()
-            + self.entry_records.len() * 4
+        self.root.len() * 8
+            + self.slots.len() * 16
+            + self.entries.len() * 4
             + self.may_start.len() * 8
             + self.number_ids.len() * 4
     }
@@ -317,8 +362,10 @@ mod tests {
             .collect();
         assert!(index.slots.len() > 1 << 12);
         for (i, &end) in (0..20_000).zip(&ends) {
-            let walked = seq(i).iter().try_fold(ROOT, |n, &id| index.step(n, id));
-            assert_eq!(walked, Some(end), "sequence {i}");
+            let walked = seq(i)
+                .iter()
+                .try_fold(index.start(), |n, &id| index.step(n, id));
+            assert_eq!(walked.map(|n| n.id), Some(end), "sequence {i}");
         }
         // Inserting again creates nothing; unknown continuations are absent.
         let before = nodes;
@@ -329,7 +376,11 @@ mod tests {
             ends[5]
         );
         assert_eq!(nodes, before);
-        assert_eq!(index.step(ends[5], 999_999), None);
-        assert_eq!(index.step(ROOT, 5_000), None);
+        let node = |id| Node {
+            id,
+            entries: NO_ENTRIES,
+        };
+        assert_eq!(index.step(node(ends[5]), 999_999), None);
+        assert_eq!(index.step(index.start(), 5_000), None);
     }
 }

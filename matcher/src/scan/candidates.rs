@@ -8,7 +8,7 @@ use fingerprints::normalize::{
 use fingerprints::{FastDomain, FieldKind};
 
 use super::{AddressPath, BlockScan, Edge, Hit};
-use crate::index::NodeId;
+use crate::index::Node;
 
 /// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
 const MAX_GROUPS: usize = 8;
@@ -253,7 +253,7 @@ impl BlockScan<'_> {
         }
     }
 
-    fn walk(&mut self, node: NodeId, path: &mut Vec<Step>) {
+    fn walk(&mut self, node: Node, path: &mut Vec<Step>) {
         self.report(node, path);
         if path.len() >= MAX_WALK_TOKENS {
             return;
@@ -296,7 +296,7 @@ impl BlockScan<'_> {
     }
 
     /// Records the values whose whole token sequence ends here, and address prefixes.
-    fn report(&mut self, node: NodeId, path: &[Step]) {
+    fn report(&mut self, node: Node, path: &[Step]) {
         let (Some(first), Some(last)) = (path.first(), path.last()) else {
             return;
         };
@@ -320,24 +320,19 @@ impl BlockScan<'_> {
             });
         }
         let cap = self.m.config.max_records_per_value;
-        let (kinds, records) = self.m.index.entries(node);
-        let mut i = 0;
-        while i < kinds.len() {
-            let kind = kinds[i];
-            let j = i + kinds[i..].partition_point(|&k| k == kind);
+        for (kind, records) in self.m.index.entries(node) {
             let allowed = match kind {
                 FieldKind::Address => address_ok,
                 _ => true,
             };
-            if allowed && j - i <= cap {
+            if allowed && records.len() <= cap {
                 self.hits.push(Hit {
                     kind,
                     start: first.start,
                     end: last.end,
-                    records: &records[i..j],
+                    records,
                 });
             }
-            i = j;
         }
     }
 }
