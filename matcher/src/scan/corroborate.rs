@@ -461,9 +461,9 @@ impl BlockScan<'_> {
         let chars = &self.t.chars;
         let (mut dates, mut postals) = (Vec::new(), Vec::new());
         let mut prev = '\0';
-        // Only ASCII characters and the era kanji start a date or a postal code. Japanese
-        // text is mostly other characters: 16 of them at a time are passed over when none of
-        // them is one (a test the compiler vectorizes).
+        // Only digits, era letters and era kanji start a date or a postal code; most text is
+        // other characters: 16 of them at a time are passed over when none of them is one (a
+        // test the compiler vectorizes).
         for (ci, chunk) in chars.chunks(16).enumerate() {
             if !chunk.iter().fold(false, |any, &c| any | may_start_weak(c)) {
                 prev = chunk[chunk.len() - 1];
@@ -511,13 +511,23 @@ impl BlockScan<'_> {
     }
 }
 
-/// Whether `c` may start a date or a postal code: an ASCII character (digits, era letters after
-/// folding) or an era kanji (明 大 昭 平 令). Branch-free, so a run of characters is tested with
-/// vector instructions.
+/// Whether `c` may start a date or a postal code: an ASCII digit, an era letter (`m t s h r`
+/// after folding) or an era kanji (明 大 昭 平 令). Branch-free, so a run of characters is tested
+/// with vector instructions.
 #[inline]
 fn may_start_weak(c: char) -> bool {
     let u = c as u32;
-    (u < 0x80) | (u == 0x660E) | (u == 0x5927) | (u == 0x662D) | (u == 0x5E73) | (u == 0x4EE4)
+    (u.wrapping_sub(u32::from(b'0')) < 10)
+        | (u == u32::from(b'm'))
+        | (u == u32::from(b't'))
+        | (u == u32::from(b's'))
+        | (u == u32::from(b'h'))
+        | (u == u32::from(b'r'))
+        | (u == 0x660E)
+        | (u == 0x5927)
+        | (u == 0x662D)
+        | (u == 0x5E73)
+        | (u == 0x4EE4)
 }
 
 /// The confidence of a group of fields of one record.
