@@ -96,25 +96,34 @@ impl BlockScan<'_> {
         }
         let w = self.m.config.proximity_chars;
         let (dates, postals) = self.dates_and_postal_codes();
+        let mut lines = Lines::new(&self.t.chars);
         let cx = Context {
             dates,
             postals,
             name_starts: self.starts_of(FieldKind::Name),
             kana_starts: self.starts_of(FieldKind::NameKana),
             // Each hit's window, computed once (a hit is shared by all its records).
-            windows: {
-                let mut lines = Lines::new(&self.t.chars);
-                self.hits
-                    .iter()
-                    .map(|h| self.window(h.start, h.end, w, &mut lines))
-                    .collect()
-            },
+            windows: self
+                .hits
+                .iter()
+                .map(|h| self.window(h.start, h.end, w, &mut lines))
+                .collect(),
+        };
+        // Per hit, for wide hits once asked: which of its records were born on a date in its
+        // window.
+        let mut born: Vec<Option<Vec<u32>>> = vec![None; self.hits.len()];
+        let (kept, kept_at) = self.keep_reportable(&cx, &lines, marks, &mut born);
+        let records_of = |i: usize| -> &[u32] {
+            match kept_at.get(i) {
+                Some(&(a, b)) if a != u32::MAX => &kept[a as usize..b as usize],
+                _ => self.hits[i].records,
+            }
         };
         // Most records are named by one hit of the block: they are scored straight from it.
         // The others become `record << 32 | rank` keys (rank: the hit's place in text order),
         // sorted so that each such record's hits are one run in text order.
-        for h in &self.hits {
-            for &r in h.records {
+        for i in 0..self.hits.len() {
+            for &r in records_of(i) {
                 marks.mark(r);
             }
         }
@@ -124,10 +133,8 @@ impl BlockScan<'_> {
             (h.start, h.end, i)
         });
         let mut by_record: Vec<u64> = Vec::new();
-        // Per hit: whether a group of it alone is skipped, and (for wide hits, once asked)
-        // which of its records were born on a date in its window.
+        // Per hit: whether a group of it alone is skipped.
         let mut skips: Vec<bool> = vec![false; self.hits.len()];
-        let mut born: Vec<Option<Vec<u32>>> = vec![None; self.hits.len()];
         for (rank, &i) in order.iter().enumerate() {
             let i = i as usize;
             let h = &self.hits[i];
@@ -136,7 +143,7 @@ impl BlockScan<'_> {
             let wide = h.records.len() > NARROW_HIT_RECORDS;
             let skip = (wide || row) && self.someone_else(&his, ws, we, &cx);
             skips[i] = skip;
-            for &r in h.records {
+            for &r in records_of(i) {
                 if marks.is_multi(r) {
                     by_record.push((u64::from(r) << 32) | rank as u64);
                 } else if !skip && (!wide || self.born_near(i, &cx, &mut born).contains(&r)) {
@@ -144,8 +151,8 @@ impl BlockScan<'_> {
                 }
             }
         }
-        for h in &self.hits {
-            for &r in h.records {
+        for i in 0..self.hits.len() {
+            for &r in records_of(i) {
                 marks.clear(r);
             }
         }
@@ -200,6 +207,59 @@ impl BlockScan<'_> {
                 c = d;
             }
         }
+    }
+
+    /// In a block whose hits all lie in table rows (a dump), the records of each wide hit that
+    /// can still be reported: those born on a date in its row, and those a narrow hit of the
+    /// block names. The others cannot make a finding (a group of wide hits needs its record's
+    /// birth date, and in such a block every hit's window is its own row, so the hits of one
+    /// group share it), and leaving them out spares their marks, sorting and groups: in a dump
+    /// of namesakes that is most of the records named.
+    ///
+    /// Returns the kept records and, per hit, their range in them (`u32::MAX`: all of the
+    /// hit's records, for narrow hits and in blocks this does not apply to).
+    fn keep_reportable(
+        &self,
+        cx: &Context,
+        lines: &Lines,
+        marks: &mut RecordMarks,
+        born: &mut [Option<Vec<u32>>],
+    ) -> (Vec<u32>, Vec<(u32, u32)>) {
+        let wide = |i: usize| self.hits[i].records.len() > NARROW_HIT_RECORDS;
+        let rows_only = self
+            .hits
+            .iter()
+            .zip(&cx.windows)
+            .all(|(h, &(_, _, row))| row && lines.one_line(h.start, h.end));
+        if !rows_only || !(0..self.hits.len()).any(wide) {
+            return (Vec::new(), Vec::new());
+        }
+        let narrow = || (0..self.hits.len()).filter(|&i| !wide(i));
+        for i in narrow() {
+            for &r in self.hits[i].records {
+                marks.mark(r);
+            }
+        }
+        let mut kept = Vec::new();
+        let mut kept_at = vec![(u32::MAX, 0); self.hits.len()];
+        for i in (0..self.hits.len()).filter(|&i| wide(i)) {
+            let from = kept.len() as u32;
+            let b = self.born_near(i, cx, born);
+            kept.extend(
+                self.hits[i]
+                    .records
+                    .iter()
+                    .copied()
+                    .filter(|&r| marks.is_seen(r) || b.contains(&r)),
+            );
+            kept_at[i] = (from, kept.len() as u32);
+        }
+        for i in narrow() {
+            for &r in self.hits[i].records {
+                marks.clear(r);
+            }
+        }
+        (kept, kept_at)
     }
 
     /// The records of hit `i` born on a date in its window, sorted: computed once per hit (all
@@ -681,6 +741,12 @@ impl Lines {
             None => (self.len - end <= MAX_LINE_WINDOW).then_some(self.len),
         };
         (line_start, line_end)
+    }
+
+    /// Whether `start..end` lies within one line.
+    fn one_line(&self, start: usize, end: usize) -> bool {
+        let a = self.breaks.partition_point(|&p| p < start);
+        a == a + self.breaks[a..].partition_point(|&p| p < end)
     }
 
     /// Whether `ls..le` (whole lines) is a row of a table or dump, remembered per line.

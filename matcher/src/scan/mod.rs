@@ -290,6 +290,14 @@ impl RecordMarks {
         }
     }
 
+    /// Whether `r` was marked.
+    #[inline]
+    pub(crate) fn is_seen(&self, r: u32) -> bool {
+        self.seen
+            .get((r / 64) as usize)
+            .is_some_and(|w| w & (1u64 << (r % 64)) != 0)
+    }
+
     /// Whether `r` was marked more than once.
     #[inline]
     pub(crate) fn is_multi(&self, r: u32) -> bool {

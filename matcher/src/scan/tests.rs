@@ -446,3 +446,71 @@ fn per_thread_caches_belong_to_one_matcher() {
         assert_eq!(refs(&b), first_b);
     }
 }
+
+/// A dump of namesakes (a name shared by more records than a "narrow" hit names): in a block
+/// of table rows, the records of the name that can still be reported are kept (born on the
+/// row's date, or named by a narrow hit of the block) and the others dropped before grouping.
+/// The findings must be those of the rules: name + birth date is medium, name + phone high,
+/// the name with someone else's date nothing; and the same rows inside prose (where the drop
+/// does not apply) give the same findings.
+#[test]
+fn namesakes_in_a_dump_are_found_by_their_own_date_or_phone() {
+    let base = synth::residents(40, 23);
+    let namesakes: Vec<Resident> = (0..12u8)
+        .map(|i| {
+            let mut x = base[usize::from(i)].clone();
+            x.family.clone_from(&base[0].family);
+            x.given.clone_from(&base[0].given);
+            x.family_kana.clone_from(&base[0].family_kana);
+            x.given_kana.clone_from(&base[0].given_kana);
+            x.birth = (1950 + u16::from(i), 1 + i % 12, 1 + i);
+            x
+        })
+        .collect();
+    let mut b = BundleBuilder::new(&SecretKey::from_bytes([5; 32]));
+    b.add_rows(synth::register_rows(&namesakes));
+    let (bundle, _) = b.finish().expect("bundle");
+    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let reference = |x: &Resident| m.bundle().hasher().record_ref(&x.id);
+    let name = format!("{} {}", namesakes[0].family, namesakes[0].given);
+    let rows = [
+        format!("{name},{},x,y", namesakes[3].birth_date_iso()),
+        format!("{name},{},x,y", namesakes[5].phone_dashed()),
+        format!("{name},1900-01-01,x,y"),
+    ];
+    for text in [
+        format!("氏名,生年月日,a,b\n{}\n", rows.join("\n")),
+        format!(
+            "ある日の記録。\n{}\nおわり。",
+            rows.join(&format!("\n{}\n", "。".repeat(400)))
+        ),
+    ] {
+        let found = m.scan_text(&text);
+        let by = |x: &Resident| found.iter().find(|f| f.record == reference(x));
+        let three = by(&namesakes[3]).expect("born on the row's date");
+        assert_eq!(three.confidence, Confidence::Medium, "{text}");
+        assert!(three.fields.contains(&FieldKind::Name));
+        assert!(three.fields.contains(&FieldKind::BirthDate));
+        let five = by(&namesakes[5]).expect("named with the phone");
+        assert_eq!(five.confidence, Confidence::High, "{text}");
+        assert!(five.fields.contains(&FieldKind::Phone));
+        // The name is the namesakes' hit (one span over family and given name), not two name
+        // tokens looked up around the phone.
+        let names: Vec<_> = five
+            .spans
+            .iter()
+            .filter(|s| s.kind == FieldKind::Name)
+            .collect();
+        assert_eq!(names.len(), 1, "{five:?}");
+        assert_eq!(&text[names[0].start..names[0].end], name);
+        for (i, x) in namesakes.iter().enumerate() {
+            if i != 3 && i != 5 {
+                assert!(
+                    by(x).is_none_or(|f| f.confidence < Confidence::Medium),
+                    "{i}: {:?}",
+                    by(x)
+                );
+            }
+        }
+    }
+}
