@@ -7,6 +7,10 @@
 #                                 LEAKWATCH_POSTGRES)
 #   scripts/postgres.sh stop      stop the server started by `start` and delete its cluster
 #
+# With LEAKWATCH_POSTGRES_TLS=1, `start` also makes a throwaway CA and a server certificate for
+# 127.0.0.1 (openssl), turns TLS on and accepts TLS connections only (`hostssl`); the CA is
+# $LEAKWATCH_POSTGRES_STATE/tls/ca.pem.
+#
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user (made by
 # the Debian package) or, failing that, to a `leakwatch-pg` system user created here. The
 # cluster trusts loopback connections (it listens on 127.0.0.1 only and lives as long as the
@@ -78,13 +82,36 @@ start() {
         cat "$state/initdb.log" >&2
         return 1
     }
+    local tls_opts=""
+    if [[ "${LEAKWATCH_POSTGRES_TLS:-0}" == 1 ]]; then
+        tls
+        tls_opts="-c ssl=on -c ssl_cert_file=$state/tls/server.pem -c ssl_key_file=$state/tls/server.key"
+    fi
     if ! as_owner "$bin/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 \
-        -o "-p $port -k $state -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+        -o "-p $port -k $state -c listen_addresses=127.0.0.1 -c fsync=off $tls_opts" start >/dev/null; then
         echo "postgres.sh: the server did not start; its log:" >&2
         cat "$state/server.log" >&2
         return 1
     fi
     echo "postgres://leakwatch@127.0.0.1:$port/postgres"
+}
+
+# A CA and a server certificate for 127.0.0.1, and TCP connections accepted over TLS only.
+tls() {
+    local d="$state/tls"
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=leakwatch test CA" \
+        -keyout "$d/ca.key" -out "$d/ca.pem" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$d/server.key" -out "$d/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$d/ext"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -days 2 -extfile "$d/ext" -out "$d/server.pem" >/dev/null 2>&1
+    chmod 600 "$d/server.key"
+    if [[ "$(id -u)" == 0 ]]; then
+        chown -R "$(cat "$state/owner")" "$d"
+    fi
+    sed -i 's/^host\([[:space:]]\)/hostssl\1/' "$state/data/pg_hba.conf"
 }
 
 stop() {

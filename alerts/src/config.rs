@@ -85,6 +85,12 @@ pub struct StoreConfig {
     /// PostgreSQL only: connections kept open (calls beyond wait for one); default 4.
     #[serde(default)]
     pub pool_size: Option<usize>,
+    /// PostgreSQL only: a PEM file of the CA certificates the server's certificate must chain
+    /// to (a private CA, e.g. a mounted Kubernetes Secret); default: the Mozilla root set.
+    /// Whether TLS is used is the URL's `sslmode` (`disable`, `prefer` — the default — or
+    /// `require`); a certificate that does not verify is always refused.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
     /// Alerts last seen more than this many days ago are deleted, with their audit trail;
     /// 0 keeps them forever. Default 90.
     #[serde(default = "default_retention_days")]
@@ -124,6 +130,7 @@ impl Default for StoreConfig {
             url: None,
             schema: None,
             pool_size: None,
+            tls_ca_file: None,
             retention_days: default_retention_days(),
             suppression_window_s: default_suppression_window_s(),
             purge_interval_s: default_purge_interval_s(),
@@ -162,6 +169,7 @@ impl StoreConfig {
                     ("url", self.url.is_some()),
                     ("schema", self.schema.is_some()),
                     ("pool_size", self.pool_size.is_some()),
+                    ("tls_ca_file", self.tls_ca_file.is_some()),
                 ] {
                     if set {
                         return bad(key, "only with type = \"postgres\"");
@@ -261,6 +269,7 @@ pub fn open(config: &StoreConfig) -> Result<Arc<dyn AlertStore>, Error> {
                     &url,
                     config.schema.as_deref().unwrap_or("public"),
                     config.pool_size.unwrap_or(DEFAULT_POOL_SIZE),
+                    config.tls_ca_file.as_deref(),
                 )?
                 .with_suppression_window_ms(window),
             )
@@ -301,6 +310,7 @@ mod tests {
         for (text, key) in [
             ("type = \"mysql\"", "mysql"),
             ("pth = \"x\"", "pth"),
+            ("tls_ca_file = \"ca.pem\"", "store.tls_ca_file: only with"),
             ("url = \"postgres://h/db\"", "store.url: only with"),
             ("pool_size = 3", "store.pool_size: only with"),
             ("type = \"postgres\"", "store.url_file: required"),

@@ -21,7 +21,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake};
 use std::time::Duration;
 
-use tokio_postgres::{Client, NoTls, Row};
+use tokio_postgres::{Client, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use wire::Alert;
 
 use crate::sqlite::{COLUMNS, RawRow, page};
@@ -122,6 +123,57 @@ fn db(context: &str) -> impl FnOnce(tokio_postgres::Error) -> Error + '_ {
     Error::db(context)
 }
 
+/// The TLS client for the store's connections: rustls with the ring provider, trusting the CA
+/// certificates of `ca_file` (PEM) or, without one, the Mozilla root set.
+fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<MakeRustlsConnect, Error> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let bad = |why: String| {
+                Error::Config(format!("store.tls_ca_file: {}: {why}", path.display()))
+            };
+            let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+            let certs = CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(format!("not PEM certificates ({e})")))?;
+            let (added, _) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(bad("holds no usable CA certificate".into()));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::Config(format!("store: PostgreSQL TLS client: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// A failed connection: a server certificate that does not verify is a configuration error
+/// (retrying cannot help) and says what to set; anything else may pass (retry).
+fn connect_error(e: tokio_postgres::Error) -> Error {
+    let text = e.to_string();
+    if text.contains("TLS handshake") || text.contains("certificate") {
+        return Error::Config(format!(
+            "store: PostgreSQL TLS: {text}; set store.tls_ca_file to the PEM of the CA that \
+             signed the server's certificate, or add sslmode=disable to the URL to connect \
+             without TLS"
+        ));
+    }
+    // The server's own words (an authentication or pg_hba.conf refusal), which the error's
+    // display leaves out.
+    match e.as_db_error().map(|d| d.message().to_owned()) {
+        Some(said) => Error::db(&format!("connecting to PostgreSQL: {said}"))(e),
+        None => db("connecting to PostgreSQL")(e),
+    }
+}
+
 fn i64_of(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
 }
@@ -136,6 +188,8 @@ struct PoolState {
 pub struct PostgresStore {
     runtime: Option<tokio::runtime::Runtime>,
     config: tokio_postgres::Config,
+    /// The TLS client every connection is made with.
+    tls: MakeRustlsConnect,
     schema: String,
     size: usize,
     state: Mutex<PoolState>,
@@ -197,7 +251,17 @@ impl PostgresStore {
     /// Connects to the database at `url` (a `postgres://` URL or `key=value` string), creates
     /// `schema` if missing, applies pending migrations, and keeps up to `pool_size`
     /// connections.
-    pub fn connect(url: &Secret, schema: &str, pool_size: usize) -> Result<PostgresStore, Error> {
+    ///
+    /// Connections use TLS as the connection string's `sslmode` says (`disable`, `prefer` —
+    /// the default: TLS when the server offers it — or `require`). The server's certificate is
+    /// always verified, against the CA certificates in `tls_ca_file` (PEM) if given, else the
+    /// Mozilla root set: a certificate that does not verify is refused, never used unverified.
+    pub fn connect(
+        url: &Secret,
+        schema: &str,
+        pool_size: usize,
+        tls_ca_file: Option<&std::path::Path>,
+    ) -> Result<PostgresStore, Error> {
         if schema.is_empty()
             || !schema
                 .bytes()
@@ -219,6 +283,7 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("leakwatch");
         }
+        let tls = tls_connector(tls_ca_file)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("alert-store-pg")
@@ -231,6 +296,7 @@ impl PostgresStore {
         let store = PostgresStore {
             runtime: Some(runtime),
             config,
+            tls,
             schema: schema.to_owned(),
             size: pool_size.max(1),
             state: Mutex::new(PoolState {
@@ -264,9 +330,10 @@ impl PostgresStore {
             return Err(Error::Corrupt("the store is closed".into()));
         };
         let config = self.config.clone();
+        let tls = self.tls.clone();
         let search_path = format!("SET search_path TO \"{}\"", self.schema);
         let task = rt.spawn(async move {
-            let (client, connection) = config.connect(NoTls).await?;
+            let (client, connection) = config.connect(tls).await?;
             tokio::spawn(async move {
                 if let Err(e) = connection.await {
                     eprintln!("alert store: a PostgreSQL connection closed: {e}");
@@ -276,7 +343,7 @@ impl PostgresStore {
             Ok::<_, tokio_postgres::Error>(client)
         });
         match block_on(task) {
-            Ok(r) => r.map_err(db("connecting to PostgreSQL")),
+            Ok(r) => r.map_err(connect_error),
             Err(e) => Err(Error::Db {
                 context: "connecting to PostgreSQL".into(),
                 source: Box::new(e),

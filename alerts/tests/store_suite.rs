@@ -58,7 +58,7 @@ impl Postgres {
 impl Backend for Postgres {
     fn open(&self, window: u64) -> Arc<dyn AlertStore> {
         Arc::new(
-            PostgresStore::connect(&Secret::new(self.url.clone()), &self.schema, 4)
+            PostgresStore::connect(&Secret::new(self.url.clone()), &self.schema, 4, None)
                 .unwrap()
                 .with_suppression_window_ms(window),
         )
