@@ -518,57 +518,67 @@ impl BlockScan<'_> {
     /// Every date in the block, in any notation `parse_date_prefix` reads, and every postal
     /// code (`660-0051`, `6600051`), in one pass; each list sorted by start.
     fn dates_and_postal_codes(&self) -> (Vec<Weak>, Vec<Weak>) {
-        let chars = &self.t.chars;
-        let (mut dates, mut postals) = (Vec::new(), Vec::new());
-        let mut prev = '\0';
-        // Only digits, era letters and era kanji start a date or a postal code; most text is
-        // other characters: 16 of them at a time are passed over when none of them is one (a
-        // test the compiler vectorizes).
-        for (ci, chunk) in chars.chunks(16).enumerate() {
-            if !chunk.iter().fold(false, |any, &c| any | may_start_weak(c)) {
-                prev = chunk[chunk.len() - 1];
-                continue;
+        weak_values(&self.t.chars)
+    }
+}
+
+/// Every date in `chars`, in any notation `parse_date_prefix` reads, and every postal code
+/// (`660-0051`, `6600051`), in one pass; each list sorted by start.
+fn weak_values(chars: &[char]) -> (Vec<Weak>, Vec<Weak>) {
+    let (mut dates, mut postals) = (Vec::new(), Vec::new());
+    // Only digits that begin a run of digits, era letters and era kanji start a date or a
+    // postal code. Each 16 characters get a bit mask of such starts (a branch-free test the
+    // compiler vectorizes), and only the starts are looked at: in a dump, where every
+    // chunk holds digits, that is one character in seven.
+    let mut prev_digit = false;
+    for (ci, chunk) in chars.chunks(16).enumerate() {
+        let mut starts: u32 = 0;
+        for (k, &c) in chunk.iter().enumerate() {
+            let digit = c.is_ascii_digit();
+            starts |= u32::from(may_start_weak(c) & !(digit & prev_digit)) << k;
+            prev_digit = digit;
+        }
+        while starts != 0 {
+            let k = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            let (i, c) = (ci * 16 + k, chunk[k]);
+            let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
+            let (date_starts, postal_starts) = match c {
+                // A date without an era starts with a four-digit year.
+                '0'..='9' => (
+                    chars
+                        .get(i..i + 4)
+                        .is_some_and(|y| y.iter().all(char::is_ascii_digit)),
+                    true,
+                ),
+                '明' | '大' | '昭' | '平' | '令' => (true, false),
+                'm' | 't' | 's' | 'h' | 'r' => (
+                    !p.is_ascii_alphanumeric()
+                        && chars
+                            .get(i + 1)
+                            .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
+                    false,
+                ),
+                _ => continue,
+            };
+            if date_starts {
+                let end = chars.len().min(i + 16);
+                if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
+                    dates.push(Weak::new(
+                        i,
+                        i + used,
+                        FieldKind::BirthDate,
+                        date.canonical_digits(),
+                        8,
+                    ));
+                }
             }
-            for (k, &c) in chunk.iter().enumerate() {
-                let i = ci * 16 + k;
-                let p = std::mem::replace(&mut prev, c);
-                if !may_start_weak(c) {
-                    continue;
-                }
-                let (date_starts, postal_starts) = match c {
-                    '0'..='9' => {
-                        let starts = !p.is_ascii_digit();
-                        (starts, starts)
-                    }
-                    '明' | '大' | '昭' | '平' | '令' => (true, false),
-                    'm' | 't' | 's' | 'h' | 'r' => (
-                        !p.is_ascii_alphanumeric()
-                            && chars
-                                .get(i + 1)
-                                .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
-                        false,
-                    ),
-                    _ => continue,
-                };
-                if date_starts {
-                    let end = chars.len().min(i + 16);
-                    if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
-                        dates.push(Weak::new(
-                            i,
-                            i + used,
-                            FieldKind::BirthDate,
-                            date.canonical_digits(),
-                            8,
-                        ));
-                    }
-                }
-                if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
-                    postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
-                }
+            if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
+                postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
             }
         }
-        (dates, postals)
     }
+    (dates, postals)
 }
 
 /// Whether `c` may start a date or a postal code: an ASCII digit, an era letter (`m t s h r`
@@ -849,6 +859,52 @@ mod tests {
                     "{start}..{end}"
                 );
             }
+        }
+    }
+
+    /// The dates and postal codes at every position, asked one character at a time (what
+    /// `weak_values` finds through its masks of starts).
+    fn weak_values_one_by_one(chars: &[char]) -> Vec<(usize, usize, FieldKind, [u8; 8])> {
+        let mut out = Vec::new();
+        for i in 0..chars.len() {
+            let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
+            let c = chars[i];
+            let (date, postal) = match c {
+                '0'..='9' => (!p.is_ascii_digit(), !p.is_ascii_digit()),
+                '明' | '大' | '昭' | '平' | '令' => (true, false),
+                'm' | 't' | 's' | 'h' | 'r' => (
+                    !p.is_ascii_alphanumeric()
+                        && chars
+                            .get(i + 1)
+                            .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
+                    false,
+                ),
+                _ => (false, false),
+            };
+            if date && let Some((d, used)) = parse_date_prefix(&chars[i..chars.len().min(i + 16)]) {
+                out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+            }
+            if postal && let Some((digits, used)) = postal_candidate(&chars[i..]) {
+                out.push((i, i + used, FieldKind::PostalCode, digits));
+            }
+        }
+        out.sort_by_key(|v| (v.2, v.0));
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn weak_values_finds_what_a_scan_of_every_character_finds(
+            s in "([0-9]|[-/. ]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山){0,80}"
+        ) {
+            let chars: Vec<char> = s.chars().collect();
+            let (dates, postals) = weak_values(&chars);
+            let got: Vec<_> = dates
+                .iter()
+                .chain(&postals)
+                .map(|w| (w.start, w.end, w.kind, w.digits))
+                .collect();
+            proptest::prop_assert_eq!(got, weak_values_one_by_one(&chars));
         }
     }
 
