@@ -779,17 +779,20 @@ impl Lines {
 
 /// A line that is a row of a table or dump: several separators or quoted values.
 fn is_row(line: &[char]) -> bool {
-    let separators = line
-        .iter()
-        .filter(|&&c| matches!(c, ',' | '\t' | '|'))
-        .take(2)
-        .count();
-    let quotes = line
-        .iter()
-        .filter(|&&c| matches!(c, '"' | '\''))
-        .take(4)
-        .count();
-    separators >= 2 || quotes >= 4
+    // One pass that stops as soon as either count is reached (a CSV row: within its first
+    // fields).
+    let (mut separators, mut quotes) = (0, 0);
+    for &c in line {
+        match c {
+            ',' | '\t' | '|' => separators += 1,
+            '"' | '\'' => quotes += 1,
+            _ => continue,
+        }
+        if separators >= 2 || quotes >= 4 {
+            return true;
+        }
+    }
+    false
 }
 
 /// A postal code at the start of `s`: `660-0051` or `6600051`, not part of a longer number.
@@ -905,6 +908,28 @@ mod tests {
                 .map(|w| (w.start, w.end, w.kind, w.digits))
                 .collect();
             proptest::prop_assert_eq!(got, weak_values_one_by_one(&chars));
+        }
+    }
+
+    #[test]
+    fn rows_of_tables_and_dumps() {
+        let cases = [
+            ("山田 太郎,1975-03-02,06-1234-5678", true),
+            ("山田 太郎\t1975-03-02\t06", true),
+            ("| 山田 太郎 | 1975-03-02 |", true),
+            (r#"{"name":"山田 太郎","dob":"1975-03-02"}"#, true),
+            ("('山田 太郎', '1975-03-02')", true),
+            (
+                "山田太郎さん（1975年3月2日生まれ）は尼崎市に住んでいます。",
+                false,
+            ),
+            ("one comma, then prose", false),
+            (r#"he said "hi""#, false),
+            ("", false),
+        ];
+        for (line, want) in cases {
+            let chars: Vec<char> = line.chars().collect();
+            assert_eq!(is_row(&chars), want, "{line}");
         }
     }
 
