@@ -45,11 +45,29 @@ impl FoldedText {
             let mut i = 0;
             while i < b.len() {
                 let b0 = b[i];
-                if b0 < 0x80 {
+                if b0 < 0x80 && b.get(i + 1).is_none_or(|&x| x >= 0x80) {
                     chars.push(char::from(b0.to_ascii_lowercase()));
                     starts.push(i as u32);
                     ends.push(i as u32 + 1);
                     i += 1;
+                    continue;
+                }
+                if b0 < 0x80 {
+                    // A run of ASCII (digits, separators, e-mail addresses in a dump) is
+                    // appended in bulk, like a block that is all ASCII.
+                    let n = b[i..]
+                        .iter()
+                        .position(|&x| x >= 0x80)
+                        .unwrap_or(b.len() - i);
+                    let (from, to) = (i as u32, (i + n) as u32);
+                    chars.extend(
+                        b[i..i + n]
+                            .iter()
+                            .map(|&x| char::from(x.to_ascii_lowercase())),
+                    );
+                    starts.extend(from..to);
+                    ends.extend(from + 1..=to);
+                    i += n;
                     continue;
                 }
                 let (u, len) = decode_at(b, i);
