@@ -155,11 +155,13 @@ fn tls_connector(ca_file: Option<&std::path::Path>) -> Result<MakeRustlsConnect,
     Ok(MakeRustlsConnect::new(config))
 }
 
-/// A failed connection: a server certificate that does not verify is a configuration error
-/// (retrying cannot help) and says what to set; anything else may pass (retry).
+/// A failed connection: a failed TLS handshake (a server certificate that does not verify) is
+/// a configuration error (retrying cannot help) and says what to set; anything else may pass
+/// (retry).
 fn connect_error(e: tokio_postgres::Error) -> Error {
     let text = e.to_string();
-    if text.contains("TLS handshake") || text.contains("certificate") {
+    // tokio-postgres's wording for its TLS stage; the cause (rustls's reason) follows it.
+    if text.starts_with("error performing TLS handshake") {
         return Error::Config(format!(
             "store: PostgreSQL TLS: {text}; set store.tls_ca_file to the PEM of the CA that \
              signed the server's certificate, or add sslmode=disable to the URL to connect \

@@ -95,7 +95,7 @@ impl BlockScan<'_> {
             return;
         }
         let w = self.m.config.proximity_chars;
-        let (dates, postals) = self.dates_and_postal_codes();
+        let (dates, postals) = weak_values(&self.t.chars);
         let mut lines = Lines::new(&self.t.chars);
         let cx = Context {
             dates,
@@ -514,12 +514,6 @@ impl BlockScan<'_> {
             spans,
         }
     }
-
-    /// Every date in the block, in any notation `parse_date_prefix` reads, and every postal
-    /// code (`660-0051`, `6600051`), in one pass; each list sorted by start.
-    fn dates_and_postal_codes(&self) -> (Vec<Weak>, Vec<Weak>) {
-        weak_values(&self.t.chars)
-    }
 }
 
 /// Every date in `chars`, in any notation `parse_date_prefix` reads, and every postal code
@@ -756,7 +750,7 @@ impl Lines {
     /// Whether `start..end` lies within one line.
     fn one_line(&self, start: usize, end: usize) -> bool {
         let a = self.breaks.partition_point(|&p| p < start);
-        a == a + self.breaks[a..].partition_point(|&p| p < end)
+        self.breaks.get(a).is_none_or(|&p| p >= end)
     }
 
     /// Whether `ls..le` (whole lines) is a row of a table or dump, remembered per line.

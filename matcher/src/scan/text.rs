@@ -32,11 +32,7 @@ impl FoldedText {
         starts.reserve(block.len());
         ends.reserve(block.len());
         if block.is_ascii() {
-            // Blocks are at most a few MiB, so offsets fit u32; these loops vectorize.
-            let n = block.len() as u32;
-            chars.extend(block.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-            starts.extend(0..n);
-            ends.extend(1..=n);
+            push_ascii(block.as_bytes(), 0, (&mut chars, &mut starts, &mut ends));
         } else {
             // Fast path for the characters that fold to themselves (or by a fixed offset) when
             // no voiced sound mark follows; everything else goes through the full `Folder`.
@@ -59,14 +55,7 @@ impl FoldedText {
                         .iter()
                         .position(|&x| x >= 0x80)
                         .unwrap_or(b.len() - i);
-                    let (from, to) = (i as u32, (i + n) as u32);
-                    chars.extend(
-                        b[i..i + n]
-                            .iter()
-                            .map(|&x| char::from(x.to_ascii_lowercase())),
-                    );
-                    starts.extend(from..to);
-                    ends.extend(from + 1..=to);
+                    push_ascii(&b[i..i + n], i, (&mut chars, &mut starts, &mut ends));
                     i += n;
                     continue;
                 }
@@ -138,6 +127,19 @@ impl FoldedText {
         s.extend(chars);
         s
     }
+}
+
+/// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
+/// its one-byte span. Blocks are at most a few MiB, so offsets fit u32; these loops vectorize.
+fn push_ascii(
+    run: &[u8],
+    from: usize,
+    (chars, starts, ends): (&mut Vec<char>, &mut Vec<u32>, &mut Vec<u32>),
+) {
+    let (from, to) = (from as u32, (from + run.len()) as u32);
+    chars.extend(run.iter().map(|&x| char::from(x.to_ascii_lowercase())));
+    starts.extend(from..to);
+    ends.extend(from + 1..=to);
 }
 
 /// The code point of the non-ASCII character at `b[i]` (a valid UTF-8 lead byte) and its length.
