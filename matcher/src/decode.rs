@@ -153,7 +153,9 @@ fn looks_binary(b: &[u8]) -> bool {
     if BINARY_SIGNATURES.iter().any(|s| b.starts_with(s)) {
         return true;
     }
-    if b.contains(&0) {
+    // `memchr` searches 32 bytes at a time (`contains` on bytes, a word at a time, took 3
+    // instructions a byte of every document).
+    if memchr::memchr(0, b).is_some() {
         return true;
     }
     controls(b) * 20 > b.len()
@@ -180,8 +182,8 @@ fn controls(b: &[u8]) -> usize {
 
 /// ISO-2022-JP switches into JIS X 0208 with `ESC $ B` or `ESC $ @`.
 fn has_iso2022_escape(b: &[u8]) -> bool {
-    // `contains` on bytes is a vectorized search: most documents have no ESC at all.
-    b.contains(&0x1B) && b.windows(3).any(|w| w == b"\x1B$B" || w == b"\x1B$@")
+    // Most documents have no ESC at all.
+    memchr::memchr_iter(0x1B, b).any(|i| matches!(b.get(i + 1..i + 3), Some(b"$B" | b"$@")))
 }
 
 /// A `charset=` in the first kilobyte (an HTML `<meta>` or an XML declaration's `encoding=`).

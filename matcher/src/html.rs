@@ -28,17 +28,17 @@ pub(crate) fn is_html(text: &str, content_type: Option<&str>) -> bool {
             return false;
         }
     }
-    let head: String = text
-        .trim_start_matches('\u{FEFF}')
-        .trim_start()
-        .chars()
-        .take(1024)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    head.starts_with("<!doctype html")
-        || head.starts_with("<html")
-        || head.contains("<html")
-        || (head.starts_with('<') && (head.contains("<body") || head.contains("<table")))
+    // The first 1,024 characters, lower-cased in a copy on the stack (at most 4 bytes each).
+    let t = text.trim_start_matches('\u{FEFF}').trim_start();
+    let end = t.char_indices().nth(1024).map_or(t.len(), |(i, _)| i);
+    let mut buf = [0u8; 4096];
+    let head = &mut buf[..end];
+    head.copy_from_slice(&t.as_bytes()[..end]);
+    head.make_ascii_lowercase();
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    head.starts_with(b"<!doctype html")
+        || has(b"<html")
+        || (head.starts_with(b"<") && (has(b"<body") || has(b"<table")))
 }
 
 /// Elements whose start or end begins a new line.
@@ -812,5 +812,10 @@ mod tests {
         assert!(is_html("plain", Some("text/html; charset=utf-8")));
         assert!(!is_html("a < b and <table> is a word", None));
         assert!(!is_html("<html>", Some("text/plain")));
+        // Only the first 1,024 characters are looked at, however many bytes they take.
+        for filler in ["x", "あ", "\u{10348}"] {
+            assert!(is_html(&format!("{}<HTML>", filler.repeat(1019)), None));
+            assert!(!is_html(&format!("{}<html>", filler.repeat(1020)), None));
+        }
     }
 }

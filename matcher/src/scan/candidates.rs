@@ -227,16 +227,15 @@ impl BlockScan<'_> {
             return;
         }
         // Where the edges starting at each character are: the walk asks at every step.
-        let mut at = vec![0u32; self.t.chars.len() + 2];
-        let mut from = 0;
+        let at = &mut self.edge_at;
+        at.clear();
+        at.reserve(self.t.chars.len() + 2);
         for (e, edge) in self.edges.iter().enumerate() {
-            if edge.start >= from {
-                at[from..=edge.start].fill(e as u32);
-                from = edge.start + 1;
+            if edge.start >= at.len() {
+                at.resize(edge.start + 1, e as u32);
             }
         }
-        at[from..].fill(self.edges.len() as u32);
-        self.edge_at = at;
+        at.resize(self.t.chars.len() + 2, self.edges.len() as u32);
         let index = &self.m.index;
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
         for e in 0..self.edges.len() {

@@ -33,6 +33,33 @@ struct Context {
     windows: Vec<(usize, usize, bool)>,
 }
 
+/// The vectors of a block's corroboration, kept per thread with their allocations (see
+/// [`super::Buffers`]); empty between blocks.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    dates: Vec<Weak>,
+    postals: Vec<Weak>,
+    name_starts: Vec<usize>,
+    kana_starts: Vec<usize>,
+    windows: Vec<(usize, usize, bool)>,
+    breaks: Vec<usize>,
+    rows: Vec<u8>,
+    born: Vec<Option<Vec<u32>>>,
+    kept: Vec<u32>,
+    kept_at: Vec<(u32, u32)>,
+    order: Vec<u32>,
+    by_record: Vec<u64>,
+    skips: Vec<bool>,
+    his: Vec<usize>,
+    radix: Vec<u64>,
+}
+
+/// Empties `v` and puts it (its allocation) back into `slot`.
+fn give_back<T>(slot: &mut Vec<T>, mut v: Vec<T>) {
+    v.clear();
+    *slot = v;
+}
+
 /// Records born on a date near a hit, sorted.
 struct BornSet<'b>(&'b [u32]);
 
@@ -90,29 +117,41 @@ impl Weak {
 
 impl BlockScan<'_> {
     /// Pass 3: group each record's hits by proximity, corroborate, score, accumulate.
-    pub(crate) fn corroborate(&mut self, acc: &mut Accumulator, marks: &mut RecordMarks) {
+    pub(crate) fn corroborate(
+        &mut self,
+        acc: &mut Accumulator,
+        marks: &mut RecordMarks,
+        bufs: &mut Buffers,
+    ) {
         if self.hits.is_empty() {
             return;
         }
+        use std::mem::take;
         let w = self.m.config.proximity_chars;
-        let (dates, postals) = weak_values(&self.t.chars);
-        let mut lines = Lines::new(&self.t.chars);
+        let (mut dates, mut postals) = (take(&mut bufs.dates), take(&mut bufs.postals));
+        weak_values(&self.t.chars, &mut dates, &mut postals);
+        let mut lines =
+            Lines::with_buffers(&self.t.chars, take(&mut bufs.breaks), take(&mut bufs.rows));
+        // Each hit's window, computed once (a hit is shared by all its records).
+        let mut windows = take(&mut bufs.windows);
+        windows.extend(
+            self.hits
+                .iter()
+                .map(|h| self.window(h.start, h.end, w, &mut lines)),
+        );
         let cx = Context {
             dates,
             postals,
-            name_starts: self.starts_of(FieldKind::Name),
-            kana_starts: self.starts_of(FieldKind::NameKana),
-            // Each hit's window, computed once (a hit is shared by all its records).
-            windows: self
-                .hits
-                .iter()
-                .map(|h| self.window(h.start, h.end, w, &mut lines))
-                .collect(),
+            name_starts: self.starts_of(FieldKind::Name, take(&mut bufs.name_starts)),
+            kana_starts: self.starts_of(FieldKind::NameKana, take(&mut bufs.kana_starts)),
+            windows,
         };
         // Per hit, for wide hits once asked: which of its records were born on a date in its
         // window.
-        let mut born: Vec<Option<Vec<u32>>> = vec![None; self.hits.len()];
-        let (kept, kept_at) = self.keep_reportable(&cx, &lines, marks, &mut born);
+        let mut born = take(&mut bufs.born);
+        born.resize(self.hits.len(), None);
+        let (mut kept, mut kept_at) = (take(&mut bufs.kept), take(&mut bufs.kept_at));
+        self.keep_reportable(&cx, &lines, marks, &mut born, (&mut kept, &mut kept_at));
         let records_of = |i: usize| -> &[u32] {
             match kept_at.get(i) {
                 Some(&(a, b)) if a != u32::MAX => &kept[a as usize..b as usize],
@@ -127,14 +166,16 @@ impl BlockScan<'_> {
                 marks.mark(r);
             }
         }
-        let mut order: Vec<u32> = (0..self.hits.len() as u32).collect();
+        let mut order = take(&mut bufs.order);
+        order.extend(0..self.hits.len() as u32);
         order.sort_unstable_by_key(|&i| {
             let h = &self.hits[i as usize];
             (h.start, h.end, i)
         });
-        let mut by_record: Vec<u64> = Vec::new();
+        let mut by_record = take(&mut bufs.by_record);
         // Per hit: whether a group of it alone is skipped.
-        let mut skips: Vec<bool> = vec![false; self.hits.len()];
+        let mut skips = take(&mut bufs.skips);
+        skips.resize(self.hits.len(), false);
         for (rank, &i) in order.iter().enumerate() {
             let i = i as usize;
             let h = &self.hits[i];
@@ -156,8 +197,8 @@ impl BlockScan<'_> {
                 marks.clear(r);
             }
         }
-        radix_sort_high(&mut by_record);
-        let mut his: Vec<usize> = Vec::new();
+        radix_sort_high(&mut by_record, &mut bufs.radix);
+        let mut his = take(&mut bufs.his);
         let mut run = 0;
         while run < by_record.len() {
             let record = (by_record[run] >> 32) as u32;
@@ -207,6 +248,28 @@ impl BlockScan<'_> {
                 c = d;
             }
         }
+        let Context {
+            dates,
+            postals,
+            name_starts,
+            kana_starts,
+            windows,
+        } = cx;
+        give_back(&mut bufs.dates, dates);
+        give_back(&mut bufs.postals, postals);
+        give_back(&mut bufs.name_starts, name_starts);
+        give_back(&mut bufs.kana_starts, kana_starts);
+        give_back(&mut bufs.windows, windows);
+        let (breaks, rows) = lines.into_buffers();
+        give_back(&mut bufs.breaks, breaks);
+        give_back(&mut bufs.rows, rows);
+        give_back(&mut bufs.born, born);
+        give_back(&mut bufs.kept, kept);
+        give_back(&mut bufs.kept_at, kept_at);
+        give_back(&mut bufs.order, order);
+        give_back(&mut bufs.by_record, by_record);
+        give_back(&mut bufs.skips, skips);
+        give_back(&mut bufs.his, his);
     }
 
     /// In a block whose hits all lie in table rows (a dump), the records of each wide hit that
@@ -216,15 +279,17 @@ impl BlockScan<'_> {
     /// group share it), and leaving them out spares their marks, sorting and groups: in a dump
     /// of namesakes that is most of the records named.
     ///
-    /// Returns the kept records and, per hit, their range in them (`u32::MAX`: all of the
-    /// hit's records, for narrow hits and in blocks this does not apply to).
+    /// Fills `kept` with the kept records and `kept_at` with, per hit, their range in them
+    /// (`u32::MAX`: all of the hit's records, for narrow hits); leaves both empty in blocks
+    /// this does not apply to.
     fn keep_reportable(
         &self,
         cx: &Context,
         lines: &Lines,
         marks: &mut RecordMarks,
         born: &mut [Option<Vec<u32>>],
-    ) -> (Vec<u32>, Vec<(u32, u32)>) {
+        (kept, kept_at): (&mut Vec<u32>, &mut Vec<(u32, u32)>),
+    ) {
         let wide = |i: usize| self.hits[i].records.len() > NARROW_HIT_RECORDS;
         let rows_only = self
             .hits
@@ -232,7 +297,7 @@ impl BlockScan<'_> {
             .zip(&cx.windows)
             .all(|(h, &(_, _, row))| row && lines.one_line(h.start, h.end));
         if !rows_only || !(0..self.hits.len()).any(wide) {
-            return (Vec::new(), Vec::new());
+            return;
         }
         let narrow = || (0..self.hits.len()).filter(|&i| !wide(i));
         for i in narrow() {
@@ -240,8 +305,7 @@ impl BlockScan<'_> {
                 marks.mark(r);
             }
         }
-        let mut kept = Vec::new();
-        let mut kept_at = vec![(u32::MAX, 0); self.hits.len()];
+        kept_at.resize(self.hits.len(), (u32::MAX, 0));
         for i in (0..self.hits.len()).filter(|&i| wide(i)) {
             let from = kept.len() as u32;
             let b = self.born_near(i, cx, born);
@@ -259,7 +323,6 @@ impl BlockScan<'_> {
                 marks.clear(r);
             }
         }
-        (kept, kept_at)
     }
 
     /// The records of hit `i` born on a date in its window, sorted: computed once per hit (all
@@ -299,14 +362,9 @@ impl BlockScan<'_> {
         dates_near(cx, ws, we).any(|v| bundle.corroborates_value(record, v.value(bundle)))
     }
 
-    /// Where hits of `kind` start, sorted.
-    fn starts_of(&self, kind: FieldKind) -> Vec<usize> {
-        let mut v: Vec<usize> = self
-            .hits
-            .iter()
-            .filter(|h| h.kind == kind)
-            .map(|h| h.start)
-            .collect();
+    /// Where hits of `kind` start, sorted, in `v` (empty).
+    fn starts_of(&self, kind: FieldKind, mut v: Vec<usize>) -> Vec<usize> {
+        v.extend(self.hits.iter().filter(|h| h.kind == kind).map(|h| h.start));
         v.sort_unstable();
         v
     }
@@ -517,9 +575,8 @@ impl BlockScan<'_> {
 }
 
 /// Every date in `chars`, in any notation `parse_date_prefix` reads, and every postal code
-/// (`660-0051`, `6600051`), in one pass; each list sorted by start.
-fn weak_values(chars: &[char]) -> (Vec<Weak>, Vec<Weak>) {
-    let (mut dates, mut postals) = (Vec::new(), Vec::new());
+/// (`660-0051`, `6600051`), in one pass, appended to `dates` and `postals`, each by start.
+fn weak_values(chars: &[char], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
     // Only digits that begin a run of digits, era letters and era kanji start a date or a
     // postal code. Each 16 characters get a bit mask of such starts (a branch-free test the
     // compiler vectorizes), and only the starts are looked at: in a dump, where every
@@ -572,7 +629,6 @@ fn weak_values(chars: &[char]) -> (Vec<Weak>, Vec<Weak>) {
             }
         }
     }
-    (dates, postals)
 }
 
 /// Whether `c` may start a date or a postal code: an ASCII digit, an era letter (`m t s h r`
@@ -661,13 +717,15 @@ impl FromIterator<FieldKind> for KindSet {
 
 /// Sorts keys by their high 32 bits, keeping the order of keys with equal high bits: a
 /// least-significant-digit radix sort over 11-bit digits, as many as the largest key needs.
-fn radix_sort_high(keys: &mut Vec<u64>) {
+/// `tmp` is scratch space (its allocation is reused).
+fn radix_sort_high(keys: &mut Vec<u64>, tmp: &mut Vec<u64>) {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
     let Some(max) = keys.iter().map(|&k| k >> 32).max() else {
         return;
     };
-    let mut tmp = vec![0u64; keys.len()];
+    tmp.clear();
+    tmp.resize(keys.len(), 0);
     let mut shift = 32;
     while shift < 64 && (max >> (shift - 32)) != 0 {
         let mut counts = [0usize; BUCKETS];
@@ -685,7 +743,7 @@ fn radix_sort_high(keys: &mut Vec<u64>) {
             tmp[counts[d]] = k;
             counts[d] += 1;
         }
-        std::mem::swap(keys, &mut tmp);
+        std::mem::swap(keys, tmp);
         shift += BITS;
     }
 }
@@ -716,19 +774,31 @@ struct Lines {
 }
 
 impl Lines {
+    #[cfg(test)]
     fn new(chars: &[char]) -> Lines {
-        let breaks: Vec<usize> = chars
-            .iter()
-            .enumerate()
-            .filter(|&(_, &c)| c == '\n')
-            .map(|(i, _)| i)
-            .collect();
-        let rows = vec![0; breaks.len() + 1];
+        Lines::with_buffers(chars, Vec::new(), Vec::new())
+    }
+
+    /// The lines of `chars`, in `breaks` and `rows` (empty; their allocations are reused).
+    fn with_buffers(chars: &[char], mut breaks: Vec<usize>, mut rows: Vec<u8>) -> Lines {
+        breaks.extend(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| c == '\n')
+                .map(|(i, _)| i),
+        );
+        rows.resize(breaks.len() + 1, 0);
         Lines {
             breaks,
             len: chars.len(),
             rows,
         }
+    }
+
+    /// The vectors, for the next block.
+    fn into_buffers(self) -> (Vec<usize>, Vec<u8>) {
+        (self.breaks, self.rows)
     }
 
     /// The start and end of the line(s) holding `start..end`, each `None` when it is more than
@@ -895,7 +965,8 @@ mod tests {
             s in "([0-9]|[-/. ]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山){0,80}"
         ) {
             let chars: Vec<char> = s.chars().collect();
-            let (dates, postals) = weak_values(&chars);
+            let (mut dates, mut postals) = (Vec::new(), Vec::new());
+            weak_values(&chars, &mut dates, &mut postals);
             let got: Vec<_> = dates
                 .iter()
                 .chain(&postals)
@@ -941,12 +1012,13 @@ mod tests {
             .collect();
         let mut want = keys.clone();
         want.sort_by_key(|k| k >> 32);
-        radix_sort_high(&mut keys);
+        let mut tmp = Vec::new();
+        radix_sort_high(&mut keys, &mut tmp);
         assert_eq!(keys, want);
         let mut none: Vec<u64> = Vec::new();
-        radix_sort_high(&mut none);
+        radix_sort_high(&mut none, &mut tmp);
         let mut zero = vec![3u64, 1, 2];
-        radix_sort_high(&mut zero);
+        radix_sort_high(&mut zero, &mut tmp);
         assert_eq!(zero, [3, 1, 2]);
     }
 }

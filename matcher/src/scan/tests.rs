@@ -514,3 +514,22 @@ fn namesakes_in_a_dump_are_found_by_their_own_date_or_phone() {
         }
     }
 }
+
+#[test]
+fn recycle_keeps_the_allocation() {
+    let hits: Vec<Hit<'static>> = Vec::with_capacity(100);
+    let ptr = hits.as_ptr() as usize;
+    let records = vec![7u32];
+    let mut mine: Vec<Hit<'_>> = recycle(hits);
+    assert!(mine.capacity() >= 100);
+    assert_eq!(mine.as_ptr() as usize, ptr);
+    mine.push(Hit {
+        kind: FieldKind::Phone,
+        start: 0,
+        end: 1,
+        records: &records,
+    });
+    let back: Vec<Hit<'static>> = recycle(mine);
+    assert!(back.is_empty() && back.capacity() >= 100);
+    assert_eq!(back.as_ptr() as usize, ptr);
+}
