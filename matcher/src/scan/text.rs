@@ -34,9 +34,10 @@ impl FoldedText {
         if block.is_ascii() {
             push_ascii(block.as_bytes(), 0, (&mut chars, &mut starts, &mut ends));
         } else {
-            // Fast path for the characters that fold to themselves (or by a fixed offset) when
-            // no voiced sound mark follows; everything else goes through the full `Folder`.
-            // The UTF-8 is decoded by hand: `block` is a `str`, so it is valid.
+            // Fast paths for ASCII and for the characters that fold to themselves (or by a
+            // fixed offset) when no voiced sound mark follows; everything else goes through
+            // the full `Folder`. The UTF-8 is decoded by hand: `block` is a `str`, so it is
+            // valid.
             let b = block.as_bytes();
             let mut i = 0;
             while i < b.len() {
@@ -59,33 +60,25 @@ impl FoldedText {
                     i += n;
                     continue;
                 }
-                let (u, len) = decode_at(b, i);
-                let end = i + len;
-                let next_is_mark = || voiced_mark_len(&b[end..]) > 0;
-                let simple = match u {
-                    0x4E00..=0x9FFF | 0x3400..=0x4DBF => char::from_u32(u),
-                    0x30A1..=0x30FE if !next_is_mark() => char::from_u32(u),
-                    0x3041..=0x3096 if !next_is_mark() => char::from_u32(u + 0x60),
-                    0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => {
-                        char::from_u32(u)
+                if (0xE0..0xF0).contains(&b0) {
+                    // Kana, kanji, CJK punctuation and full-width forms are three bytes each;
+                    // a run of those that fold by a fixed rule is folded in one loop, and its
+                    // spans (three bytes each) appended in bulk.
+                    let from = chars.len();
+                    let run_end = push_simple_run3(b, i, &mut chars);
+                    if run_end > i {
+                        let n = (chars.len() - from) as u32;
+                        let at = i as u32;
+                        starts.extend((0..n).map(|k| at + 3 * k));
+                        ends.extend((1..=n).map(|k| at + 3 * k));
+                        i = run_end;
+                        continue;
                     }
-                    0x3000 => Some(' '),
-                    // Full-width ASCII, and half-width katakana without a sound mark after it.
-                    0xFF01..=0xFF5E if !next_is_mark() => {
-                        char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase())
-                    }
-                    0xFF66..=0xFF9D if !next_is_mark() => {
-                        Some(HALFWIDTH_KATAKANA[(u - 0xFF66) as usize])
-                    }
-                    _ => None,
-                };
-                if let Some(ch) = simple {
-                    chars.push(ch);
-                    starts.push(i as u32);
-                    ends.push(end as u32);
-                    i = end;
-                    continue;
                 }
+                // Anything else (accented Latin, a kana with a sound mark after it, symbols
+                // with compatibility forms) goes through the full `Folder`.
+                let (_, len) = decode_at(b, i);
+                let end = i + len;
                 let span_end = end + voiced_mark_len(&b[end..]);
                 for f in Folder::new(&block[i..span_end]) {
                     chars.push(f.ch);
@@ -140,6 +133,42 @@ fn push_ascii(
     chars.extend(run.iter().map(|&x| char::from(x.to_ascii_lowercase())));
     starts.extend(from..to);
     ends.extend(from + 1..=to);
+}
+
+/// Folds the run of three-byte characters at `b[i..]` that fold by a fixed rule (see
+/// [`simple3`]) into `chars`, and returns where the run ends (`i` when there is none).
+#[inline]
+fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>) -> usize {
+    while let [b0 @ 0xE0..=0xEF, b1, b2, ref next @ ..] = b[i..] {
+        let u = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+        match simple3(u, || voiced_mark_len(next) > 0) {
+            Some(ch) => chars.push(ch),
+            None => break,
+        }
+        i += 3;
+    }
+    i
+}
+
+/// The folded form of the three-byte character `u` when it folds by a fixed rule: kanji and
+/// CJK punctuation to themselves; katakana to itself, hiragana to katakana, full-width ASCII to
+/// lower-case ASCII and half-width katakana to full width, each unless a voiced sound mark
+/// follows (`next_is_mark`), which the full `Folder` combines with it. The ideographic space
+/// is a space.
+#[inline]
+fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
+    match u {
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF => char::from_u32(u),
+        0x30A1..=0x30FE if !next_is_mark() => char::from_u32(u),
+        0x3041..=0x3096 if !next_is_mark() => char::from_u32(u + 0x60),
+        0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => char::from_u32(u),
+        0x3000 => Some(' '),
+        0xFF01..=0xFF5E if !next_is_mark() => {
+            char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase())
+        }
+        0xFF66..=0xFF9D if !next_is_mark() => Some(HALFWIDTH_KATAKANA[(u - 0xFF66) as usize]),
+        _ => None,
+    }
 }
 
 /// The code point of the non-ASCII character at `b[i]` (a valid UTF-8 lead byte) and its length.
