@@ -108,7 +108,13 @@ impl Canonical {
 /// Characters that separate the tokens of names and other multi-token values.
 #[inline]
 pub fn is_token_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '・' | ',' | '、' | '/' | '|' | ';' | '\t')
+    match c as u32 {
+        // Kana and CJK ideographs (all but the middle dot U+30FB) are letters: answered
+        // without looking the character up in Unicode's whitespace table, which took a tenth
+        // of a scan of Japanese text.
+        0x3040..=0x30FA | 0x30FC..=0x9FFF => false,
+        _ => c.is_whitespace() || matches!(c, '・' | ',' | '、' | '/' | '|' | ';' | '\t'),
+    }
 }
 
 /// Splits folded text into tokens at separators; each token is cut to [`MAX_TOKEN_CHARS`].

@@ -279,3 +279,11 @@ fn date_canonical_is_zero_padded_yyyymmdd() {
         }
     }
 }
+
+#[test]
+fn token_separators_are_whitespace_and_listed_punctuation() {
+    for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+        let want = c.is_whitespace() || matches!(c, '・' | ',' | '、' | '/' | '|' | ';' | '\t');
+        assert_eq!(is_token_separator(c), want, "{:?}", c);
+    }
+}

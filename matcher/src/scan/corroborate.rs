@@ -581,14 +581,27 @@ fn weak_values(chars: &[char], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
     // postal code. Each 16 characters get a bit mask of such starts (a branch-free test the
     // compiler vectorizes), and only the starts are looked at: in a dump, where every
     // chunk holds digits, that is one character in seven.
-    let mut prev_digit = false;
+    let mut prev_digit = 0u64;
     for (ci, chunk) in chars.chunks(16).enumerate() {
-        let mut starts: u32 = 0;
-        for (k, &c) in chunk.iter().enumerate() {
-            let digit = c.is_ascii_digit();
-            starts |= u32::from(may_start_weak(c) & !(digit & prev_digit)) << k;
-            prev_digit = digit;
+        // One byte per character (bit 0: may start, bit 1: a digit), made without a branch or
+        // a dependency from one character to the next, so the loop is vectorized; then the
+        // bits are gathered into masks eight bytes at a time.
+        let mut flags = [0u8; 16];
+        let flag = |c: char| u8::from(may_start_weak(c)) | (u8::from(c.is_ascii_digit()) << 1);
+        if let Ok(whole) = <&[char; 16]>::try_from(chunk) {
+            for (f, &c) in flags.iter_mut().zip(whole) {
+                *f = flag(c);
+            }
+        } else {
+            for (f, &c) in flags.iter_mut().zip(chunk) {
+                *f = flag(c);
+            }
         }
+        let (weak, digits) = (bit_mask(flags, 0), bit_mask(flags, 1));
+        // A digit after a digit does not begin a run.
+        let after_digit = (digits << 1) | prev_digit;
+        prev_digit = (digits >> 15) & 1;
+        let mut starts = weak & !(digits & after_digit);
         while starts != 0 {
             let k = starts.trailing_zeros() as usize;
             starts &= starts - 1;
@@ -629,6 +642,21 @@ fn weak_values(chars: &[char], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
             }
         }
     }
+}
+
+/// Bit `bit` of each of the 16 bytes, as a 16-bit mask (byte `k` → bit `k`).
+#[inline]
+fn bit_mask(flags: [u8; 16], bit: u32) -> u64 {
+    // Each byte's bit moved to its top bit position and multiplied so that the eight bits
+    // land side by side in the top byte.
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let half =
+        |b: [u8; 8]| (((u64::from_le_bytes(b) >> bit) & LOW_BITS).wrapping_mul(GATHER)) >> 56;
+    let (lo, hi) = flags.split_at(8);
+    let lo: [u8; 8] = lo.try_into().unwrap_or_default();
+    let hi: [u8; 8] = hi.try_into().unwrap_or_default();
+    half(lo) | (half(hi) << 8)
 }
 
 /// Whether `c` may start a date or a postal code: an ASCII digit, an era letter (`m t s h r`
@@ -995,6 +1023,17 @@ mod tests {
         for (line, want) in cases {
             let chars: Vec<char> = line.chars().collect();
             assert_eq!(is_row(&chars), want, "{line}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bit_mask_gathers_each_byte(flags in proptest::array::uniform16(0u8..4), bit in 0u32..2) {
+            let want = flags
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (k, &f)| m | (u64::from((f >> bit) & 1) << k));
+            proptest::prop_assert_eq!(bit_mask(flags, bit), want);
         }
     }
 
