@@ -287,3 +287,13 @@ fn token_separators_are_whitespace_and_listed_punctuation() {
         assert_eq!(is_token_separator(c), want, "{:?}", c);
     }
 }
+
+proptest! {
+    /// The matcher spells out a digit run as a phone number only when it starts with 0 or 81.
+    #[test]
+    fn phone_numbers_start_with_0_or_81(digits in "[0-9]{8,13}", plus in any::<bool>()) {
+        if phone_national(&digits, plus).is_some() {
+            prop_assert!(digits.starts_with('0') || digits.starts_with("81"), "{}", digits);
+        }
+    }
+}
