@@ -158,6 +158,11 @@ fn postal_code(folded: &str) -> Result<String, NormalizeError> {
 ///
 /// `+81-6-1234-5678`, `(06)1234-5678`, `06-1234-5678` and `0612345678` all give `0612345678`.
 pub fn phone_national(digits: &str, had_plus: bool) -> Option<String> {
+    // A national number starts with 0, an international one with 81: anything else (most
+    // digit runs in a dump) is refused before a string is made.
+    if !(digits.starts_with('0') || digits.starts_with("81")) {
+        return None;
+    }
     let national = if let Some(rest) = digits
         .strip_prefix("81")
         .filter(|r| (had_plus || r.len() == 9 || r.len() == 10) && !r.starts_with('0'))

@@ -289,7 +289,7 @@ fn token_separators_are_whitespace_and_listed_punctuation() {
 }
 
 proptest! {
-    /// The matcher spells out a digit run as a phone number only when it starts with 0 or 81.
+    /// Only a run starting with 0 or 81 is a phone number (refused before a string is made).
     #[test]
     fn phone_numbers_start_with_0_or_81(digits in "[0-9]{8,13}", plus in any::<bool>()) {
         if phone_national(&digits, plus).is_some() {

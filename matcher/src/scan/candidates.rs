@@ -110,11 +110,7 @@ impl BlockScan<'_> {
                 // ASCII digits: always valid UTF-8.
                 let digits = std::str::from_utf8(&buf[..len]).unwrap_or_default();
                 let (start, end) = (groups[a].0, ge);
-                // A national number starts with 0, an international one with 81: only those
-                // are spelled out as a phone number (most digit runs in a dump, such as a bank
-                // and branch code before an account number, are neither).
                 if (10..=12).contains(&len)
-                    && (digits.starts_with('0') || digits.starts_with("81"))
                     && let Some(p) = phone_national(digits, had_plus && a == 0)
                 {
                     self.strong(FieldKind::Phone, &p, start, end);

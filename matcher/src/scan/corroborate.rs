@@ -587,15 +587,8 @@ fn weak_values(chars: &[char], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
         // a dependency from one character to the next, so the loop is vectorized; then the
         // bits are gathered into masks eight bytes at a time.
         let mut flags = [0u8; 16];
-        let flag = |c: char| u8::from(may_start_weak(c)) | (u8::from(c.is_ascii_digit()) << 1);
-        if let Ok(whole) = <&[char; 16]>::try_from(chunk) {
-            for (f, &c) in flags.iter_mut().zip(whole) {
-                *f = flag(c);
-            }
-        } else {
-            for (f, &c) in flags.iter_mut().zip(chunk) {
-                *f = flag(c);
-            }
+        for (f, &c) in flags.iter_mut().zip(chunk) {
+            *f = u8::from(may_start_weak(c)) | (u8::from(c.is_ascii_digit()) << 1);
         }
         let (weak, digits) = (bit_mask(flags, 0), bit_mask(flags, 1));
         // A digit after a digit does not begin a run.
