@@ -491,8 +491,17 @@ pub trait AlertStore: Send + Sync {
     fn purge(&self, older_than_ms: u64) -> Result<u64, Error>;
     /// The delivery cursor (a `seq`) of a webhook, 0 if none was saved.
     fn webhook_cursor(&self, webhook: &str) -> Result<u64, Error>;
-    /// Saves the delivery cursor of a webhook.
+    /// Saves the delivery cursor of a webhook. It only moves forward: a process that lost the
+    /// webhook's lease while a POST was in flight cannot set it back behind the new holder.
     fn set_webhook_cursor(&self, webhook: &str, seq: u64) -> Result<(), Error>;
+    /// Takes or renews the delivery lease of `webhook` for `holder` until `ttl_ms` from now.
+    /// True when `holder` holds it afterwards: it was free, had expired, or was `holder`'s
+    /// already. Processes sharing a store (alerts replicas) deliver each webhook from the one
+    /// holding its lease, so a receiver gets each notification once, not once per process.
+    fn webhook_lease(&self, webhook: &str, holder: &str, ttl_ms: u64) -> Result<bool, Error>;
+    /// Gives up `holder`'s lease of `webhook`, if it holds it, so that another process can
+    /// take it at once instead of after its expiry.
+    fn release_webhook_lease(&self, webhook: &str, holder: &str) -> Result<(), Error>;
     /// Records a delivery given up.
     fn dead_letter(&self, entry: &DeadLetter) -> Result<(), Error>;
     /// Dead letters, newest first, of one webhook or of all.

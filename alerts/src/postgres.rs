@@ -32,8 +32,9 @@ use crate::{
 };
 
 /// Migrations, applied in order; the `schema_migrations` table lists those applied. The same
-/// schema as SQLite's (its version 2 in one step).
-const MIGRATIONS: &[&str] = &["
+/// schema as SQLite's (its version 2 in one step, then version 3: webhook leases).
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE alerts (
     seq            BIGSERIAL PRIMARY KEY,
     id             TEXT NOT NULL UNIQUE,
@@ -87,7 +88,15 @@ CREATE TABLE dead_letters (
     at_ms      BIGINT NOT NULL
 );
 CREATE INDEX dead_letters_webhook ON dead_letters (webhook, id);
-"];
+",
+    "
+CREATE TABLE webhook_leases (
+    webhook    TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+",
+];
 
 /// Advisory lock held by every upsert transaction (seq order = commit order).
 const UPSERT_LOCK: i64 = 0x6c77_616c_6572_7401;
@@ -865,10 +874,37 @@ impl AlertStore for PostgresStore {
         let c = self.conn()?;
         block_on(c.execute(
             "INSERT INTO webhook_cursors (webhook, seq) VALUES ($1, $2) \
-             ON CONFLICT (webhook) DO UPDATE SET seq = EXCLUDED.seq",
+             ON CONFLICT (webhook) DO UPDATE \
+             SET seq = GREATEST(webhook_cursors.seq, EXCLUDED.seq)",
             &[&webhook, &i64_of(seq)],
         ))
         .map_err(db("saving a webhook cursor"))?;
+        Ok(())
+    }
+
+    fn webhook_lease(&self, webhook: &str, holder: &str, ttl_ms: u64) -> Result<bool, Error> {
+        // The database's clock, not the replicas': they may disagree.
+        let c = self.conn()?;
+        let changed = block_on(c.execute(
+            "INSERT INTO webhook_leases (webhook, holder, expires_ms) \
+             VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $3) \
+             ON CONFLICT (webhook) DO UPDATE SET holder = EXCLUDED.holder, \
+             expires_ms = EXCLUDED.expires_ms \
+             WHERE webhook_leases.holder = EXCLUDED.holder \
+             OR webhook_leases.expires_ms <= (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+            &[&webhook, &holder, &i64_of(ttl_ms)],
+        ))
+        .map_err(db("taking a webhook lease"))?;
+        Ok(changed == 1)
+    }
+
+    fn release_webhook_lease(&self, webhook: &str, holder: &str) -> Result<(), Error> {
+        let c = self.conn()?;
+        block_on(c.execute(
+            "DELETE FROM webhook_leases WHERE webhook = $1 AND holder = $2",
+            &[&webhook, &holder],
+        ))
+        .map_err(db("releasing a webhook lease"))?;
         Ok(())
     }
 

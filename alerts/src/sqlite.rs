@@ -106,6 +106,14 @@ CREATE TABLE dead_letters (
 );
 CREATE INDEX dead_letters_webhook ON dead_letters (webhook, id);
 ",
+    // Version 3: webhook delivery leases (one deliverer per webhook among processes).
+    "
+CREATE TABLE webhook_leases (
+    webhook    TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+",
 ];
 
 /// Default suppression window of a store opened without a configuration: a day.
@@ -660,10 +668,37 @@ impl AlertStore for SqliteStore {
         self.lock()
             .execute(
                 "INSERT INTO webhook_cursors (webhook, seq) VALUES (?1, ?2) \
-                 ON CONFLICT (webhook) DO UPDATE SET seq = excluded.seq",
+                 ON CONFLICT (webhook) DO UPDATE SET seq = max(seq, excluded.seq)",
                 params![webhook, seq.min(i64::MAX as u64) as i64],
             )
             .map_err(db("saving a webhook cursor"))?;
+        Ok(())
+    }
+
+    fn webhook_lease(&self, webhook: &str, holder: &str, ttl_ms: u64) -> Result<bool, Error> {
+        // SQLite is one host's file, so the processes sharing it share this clock.
+        let now = crate::now_ms().min(i64::MAX as u64 / 2) as i64;
+        let until = now.saturating_add(ttl_ms.min(i64::MAX as u64 / 2) as i64);
+        let changed = self
+            .lock()
+            .execute(
+                "INSERT INTO webhook_leases (webhook, holder, expires_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (webhook) DO UPDATE SET holder = excluded.holder, \
+                 expires_ms = excluded.expires_ms \
+                 WHERE webhook_leases.holder = excluded.holder OR webhook_leases.expires_ms <= ?4",
+                params![webhook, holder, until, now],
+            )
+            .map_err(db("taking a webhook lease"))?;
+        Ok(changed == 1)
+    }
+
+    fn release_webhook_lease(&self, webhook: &str, holder: &str) -> Result<(), Error> {
+        self.lock()
+            .execute(
+                "DELETE FROM webhook_leases WHERE webhook = ?1 AND holder = ?2",
+                params![webhook, holder],
+            )
+            .map_err(db("releasing a webhook lease"))?;
         Ok(())
     }
 

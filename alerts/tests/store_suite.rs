@@ -122,6 +122,7 @@ suite!(
     stats_by_day_confidence_source_status,
     purge_by_last_seen_with_audit_and_no_seq_reuse,
     webhook_cursors_and_dead_letters,
+    webhook_leases_have_one_holder_at_a_time,
     concurrent_writers_see_an_alert_as_new_exactly_once,
 );
 
@@ -746,6 +747,65 @@ fn webhook_cursors_and_dead_letters(b: &dyn Backend) {
     assert_eq!(soc[0].last_error, "HTTP 503");
     assert_eq!(store.dead_letters(None, 2).unwrap().len(), 2);
     assert_eq!(store.dead_letters(None, 10).unwrap().len(), 3);
+    // A cursor only moves forward (a process that lost the lease mid-POST writes an older one).
+    store.set_webhook_cursor("soc", 5).unwrap();
+    assert_eq!(store.webhook_cursor("soc").unwrap(), 9);
+}
+
+fn webhook_leases_have_one_holder_at_a_time(b: &dyn Backend) {
+    let store = b.open(0);
+    assert!(
+        store.webhook_lease("soc", "a", 60_000).unwrap(),
+        "free: taken"
+    );
+    assert!(
+        !store.webhook_lease("soc", "b", 60_000).unwrap(),
+        "held by a"
+    );
+    assert!(
+        store.webhook_lease("soc", "a", 60_000).unwrap(),
+        "renewed by its holder"
+    );
+    assert!(
+        store.webhook_lease("slack", "b", 60_000).unwrap(),
+        "one lease per webhook"
+    );
+    store.release_webhook_lease("soc", "b").unwrap();
+    assert!(
+        !store.webhook_lease("soc", "b", 60_000).unwrap(),
+        "only the holder releases"
+    );
+    store.release_webhook_lease("soc", "a").unwrap();
+    assert!(
+        store.webhook_lease("soc", "b", 60_000).unwrap(),
+        "released: taken at once"
+    );
+    let other = b.open(0);
+    assert!(
+        !other.webhook_lease("soc", "a", 60_000).unwrap(),
+        "another handle sees it"
+    );
+    // An expired lease is anyone's.
+    assert!(store.webhook_lease("short", "a", 1).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    assert!(
+        other.webhook_lease("short", "b", 60_000).unwrap(),
+        "expired: taken over"
+    );
+    assert!(!store.webhook_lease("short", "a", 60_000).unwrap());
+    // Contenders racing for a free lease: exactly one wins.
+    let winners: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let h = b.open(0);
+                s.spawn(move || {
+                    usize::from(h.webhook_lease("race", &format!("p{i}"), 60_000).unwrap())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 1);
 }
 
 fn concurrent_writers_see_an_alert_as_new_exactly_once(b: &dyn Backend) {

@@ -253,7 +253,7 @@ async fn a_running_webhook_sends_new_alerts_and_not_the_history() {
     let old = alert("old", 1, Confidence::High);
     let store = store_with(std::slice::from_ref(&old));
     let wake = Arc::new(tokio::sync::Notify::new());
-    let handles = alerts::webhook::spawn_all(
+    let running = alerts::webhook::spawn_all(
         &[config("soc", &url, "", dir.path())],
         store.clone(),
         wake.clone(),
@@ -276,7 +276,104 @@ async fn a_running_webhook_sends_new_alerts_and_not_the_history() {
     let got = receiver.received();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].body["alerts"][0]["id"], new.id);
-    for h in handles {
-        h.abort();
+    drop(running);
+}
+
+/// Waits until `n` POSTs arrived (or fails after 10 s).
+async fn wait_for(receiver: &Receiver, n: usize, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while receiver.received().len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {} of {n} POSTs",
+            receiver.received().len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Delivery ids of the POSTs received.
+fn deliveries(receiver: &Receiver) -> Vec<String> {
+    receiver
+        .received()
+        .iter()
+        .map(|r| {
+            r.headers["x-leakwatch-delivery"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Two processes sharing one store (alerts replicas): a holder that vanished without giving
+/// the webhook's lease up is taken over when the lease lapses; while one process delivers, the
+/// other stands by, so each notification is POSTed once; when the holder stops, the other takes
+/// over at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_sharing_a_store_deliver_each_notification_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.sqlite");
+    let (receiver, url) = Receiver::start(0).await;
+    let open = || -> Arc<dyn AlertStore> { Arc::new(SqliteStore::open(&path).unwrap()) };
+    let writer = open();
+    // The webhook ran before (its cursor is past the history) and its holder crashed: its
+    // lease lapses 1.5 s from now.
+    writer.upsert(&[alert("old", 0, Confidence::High)]).unwrap();
+    let seq = writer.after_seq(0, 10).unwrap()[0].seq;
+    writer.set_webhook_cursor("soc", seq).unwrap();
+    assert!(writer.webhook_lease("soc", "crashed", 1_500).unwrap());
+    let hooks = [config("soc", &url, "lease_ms = 3000", dir.path())];
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let started = Instant::now();
+    let run_a = alerts::webhook::spawn_all(&hooks, open(), wake.clone()).unwrap();
+    for n in 1..=10 {
+        writer
+            .upsert(&[alert(&format!("page{n}"), n, Confidence::High)])
+            .unwrap();
+    }
+    wake.notify_waiters();
+    wait_for(&receiver, 10, "after the crashed holder's lease lapsed").await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_400),
+        "delivered while another held the lease: {:?}",
+        started.elapsed()
+    );
+    // A second replica: it stands by while the first delivers.
+    let run_b = alerts::webhook::spawn_all(&hooks, open(), wake.clone()).unwrap();
+    assert_ne!(run_a.holder(), run_b.holder());
+    for n in 11..=30 {
+        writer
+            .upsert(&[alert(&format!("page{n}"), n, Confidence::High)])
+            .unwrap();
+        wake.notify_waiters();
+    }
+    wait_for(&receiver, 30, "two replicas running").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let got = deliveries(&receiver);
+    let mut unique = got.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        (got.len(), unique.len()),
+        (30, 30),
+        "each notification once"
+    );
+    // The holder stops and gives the lease up: the other takes over before it would lapse.
+    drop(run_a);
+    let stopped = Instant::now();
+    for n in 31..=35 {
+        writer
+            .upsert(&[alert(&format!("page{n}"), n, Confidence::High)])
+            .unwrap();
+    }
+    wait_for(&receiver, 35, "the other replica taking over").await;
+    assert!(
+        stopped.elapsed() < Duration::from_millis(2_500),
+        "taken over only after the lease lapsed: {:?}",
+        stopped.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 35, "nothing twice");
+    drop(run_b);
 }

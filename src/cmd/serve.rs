@@ -143,21 +143,13 @@ pub async fn start_ops(ops: &OpsConfig) -> anyhow::Result<Arc<AtomicBool>> {
     Ok(ready)
 }
 
-/// The `[[webhook]]` deliverers of this process, stopped on drop.
+/// The `[[webhook]]` deliverers of this process, stopped on drop (which gives up their leases).
+/// Each deliverer writes its cursor after every notification: stopping one loses nothing (at
+/// most the POST in flight is sent again after a restart).
 pub struct Webhooks {
-    handles: Vec<tokio::task::JoinHandle<()>>,
+    _running: alerts::webhook::Running,
     names: Vec<String>,
     store: Arc<dyn AlertStore>,
-}
-
-impl Drop for Webhooks {
-    fn drop(&mut self) {
-        // Each deliverer writes its cursor after every notification: stopping one loses nothing
-        // (at most the POST in flight is sent again after a restart).
-        for h in &self.handles {
-            h.abort();
-        }
-    }
 }
 
 impl Webhooks {
@@ -199,7 +191,7 @@ pub fn start_webhooks(
     wake: Arc<Notify>,
 ) -> anyhow::Result<Webhooks> {
     let hooks = &config.pipeline.webhooks;
-    let handles = alerts::webhook::spawn_all(hooks, store.clone(), wake).context("webhook")?;
+    let running = alerts::webhook::spawn_all(hooks, store.clone(), wake).context("webhook")?;
     for h in hooks {
         eprintln!(
             "webhook {}: {} alerts at {} and above",
@@ -212,7 +204,7 @@ pub fn start_webhooks(
         );
     }
     Ok(Webhooks {
-        handles,
+        _running: running,
         names: hooks.iter().map(|h| h.name.clone()).collect(),
         store,
     })

@@ -1142,6 +1142,17 @@ impl AlertStore for SlowStats {
     fn set_webhook_cursor(&self, webhook: &str, seq: u64) -> Result<(), crate::Error> {
         self.inner.set_webhook_cursor(webhook, seq)
     }
+    fn webhook_lease(
+        &self,
+        webhook: &str,
+        holder: &str,
+        ttl_ms: u64,
+    ) -> Result<bool, crate::Error> {
+        self.inner.webhook_lease(webhook, holder, ttl_ms)
+    }
+    fn release_webhook_lease(&self, webhook: &str, holder: &str) -> Result<(), crate::Error> {
+        self.inner.release_webhook_lease(webhook, holder)
+    }
     fn dead_letter(&self, entry: &crate::DeadLetter) -> Result<(), crate::Error> {
         self.inner.dead_letter(entry)
     }

@@ -54,6 +54,12 @@ pub struct WebhookConfig {
     /// Most alerts in one POST (a page naming more is split over several POSTs).
     #[serde(default = "default_max_alerts_per_post")]
     pub max_alerts_per_post: usize,
+    /// Processes sharing the alert store (alerts replicas) deliver this webhook from one of
+    /// them, the holder of a lease in the store that it renews every third of this. When the
+    /// holder stops without giving it up (a crash, a lost node), another process takes over
+    /// after at most this long.
+    #[serde(default = "default_lease_ms")]
+    pub lease_ms: u64,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -105,6 +111,9 @@ fn default_poll_ms() -> u64 {
 fn default_max_alerts_per_post() -> usize {
     500
 }
+fn default_lease_ms() -> u64 {
+    15_000
+}
 
 impl WebhookConfig {
     /// Checks the values; errors name the key (`webhook[NAME].KEY: ...`).
@@ -142,6 +151,12 @@ impl WebhookConfig {
         }
         if self.max_alerts_per_post == 0 {
             return Err(key("max_alerts_per_post", "must be greater than 0"));
+        }
+        if !(300..=3_600_000).contains(&self.lease_ms) {
+            return Err(key(
+                "lease_ms",
+                "must be between 300 (0.3 s) and 3600000 (an hour)",
+            ));
         }
         Ok(())
     }

@@ -10,9 +10,16 @@
 //! once `max_attempts` attempts failed (exponential backoff with jitter in between). A new
 //! webhook starts at the end of the history: it is not sent old alerts.
 //!
+//! Processes that share the store (alerts replicas) do not each deliver: a webhook is delivered
+//! by the process holding its lease in the store ([`AlertStore::webhook_lease`], renewed every
+//! third of `lease_ms`, given up when the deliverers stop); the others stand by and take over
+//! when it lapses. The lease is renewed before every attempt and during the waits between
+//! attempts, and a deliverer that finds it lost stops before its next POST.
+//!
 //! At-least-once means a receiver may see a notification twice (the process stopped between the
-//! POST and the cursor write): every alert carries its id, and every POST a stable
-//! `X-Leakwatch-Delivery` id, for receivers to deduplicate.
+//! POST and the cursor write, or lost its lease while a POST was in flight): every alert
+//! carries its id, and every POST a stable `X-Leakwatch-Delivery` id, for receivers to
+//! deduplicate.
 //!
 //! One POST holds the alerts of one page ([`payload::group`]). Requests are signed when a
 //! secret is configured: `X-Leakwatch-Timestamp` (Unix seconds) and `X-Leakwatch-Signature:
@@ -65,6 +72,9 @@ pub enum Error {
     /// The TLS client could not be set up.
     #[error("webhook TLS client: {0}")]
     Tls(String),
+    /// Another process took over the webhook's delivery (this one's lease lapsed).
+    #[error("another process took over the delivery")]
+    LeaseLost,
 }
 
 impl Error {
@@ -74,6 +84,7 @@ impl Error {
             Error::Config(_) => wire::ErrorKind::BadInput,
             Error::Store(e) => e.kind(),
             Error::Tls(_) => wire::ErrorKind::Bug,
+            Error::LeaseLost => wire::ErrorKind::Retry,
         }
     }
 }
@@ -117,6 +128,9 @@ pub struct Deliverer {
     secret: Option<Secret>,
     store: Arc<dyn AlertStore>,
     tls: tokio_rustls::TlsConnector,
+    /// The lease holder this deliverer runs as ([`Deliverer::run`]); `None`: no lease is
+    /// asked for (a deliverer driven step by step).
+    holder: Option<String>,
 }
 
 impl std::fmt::Debug for Deliverer {
@@ -162,6 +176,7 @@ impl Deliverer {
             secret,
             store,
             tls,
+            holder: None,
         })
     }
 
@@ -170,34 +185,96 @@ impl Deliverer {
         &self.config.name
     }
 
-    /// Delivers new alerts forever: after each batch it waits for `wake` (poked by whoever
-    /// stores alerts in this process) or `poll_ms`. Stop it by dropping/aborting the future:
-    /// the cursor is written after every notification, so nothing is lost (at most one
-    /// notification is sent again). Store errors are retried after a pause.
-    pub async fn run(self, wake: Arc<Notify>) {
+    /// Delivers new alerts forever, as lease holder `holder`: while it holds the webhook's
+    /// lease, after each batch it waits for `wake` (poked by whoever stores alerts in this
+    /// process) or `poll_ms`; while another process holds it, it checks again every third of
+    /// `lease_ms`. Stop it by dropping/aborting the future: the cursor is written after every
+    /// notification, so nothing is lost (at most one notification is sent again). Store errors
+    /// are retried after a pause.
+    pub async fn run(mut self, wake: Arc<Notify>, holder: String) {
         let name = self.config.name.clone();
-        let mut cursor = loop {
-            match self.start_cursor().await {
-                Ok(c) => break c,
-                Err(e) => {
-                    eprintln!("webhook {name}: reading the cursor: {e}; retrying in 5 s");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                }
-            }
-        };
+        self.holder = Some(holder);
+        let renew = Duration::from_millis(self.config.lease_ms / 3);
+        let idle = Duration::from_millis(self.config.poll_ms).min(renew);
+        // The cursor, read again after every time the lease was not held (another process
+        // may have moved it).
+        let mut cursor = None;
+        let mut delivering = None;
         loop {
-            match self.step(cursor).await {
-                Ok(Some(next)) => cursor = next,
-                Ok(None) => {
-                    tokio::select! {
-                        () = wake.notified() => {},
-                        () = tokio::time::sleep(Duration::from_millis(self.config.poll_ms)) => {},
+            match self.hold().await {
+                Ok(true) => {
+                    if delivering != Some(true) {
+                        eprintln!("webhook {name}: delivering from this process");
+                        delivering = Some(true);
                     }
                 }
+                Ok(false) => {
+                    if delivering != Some(false) {
+                        eprintln!("webhook {name}: another process delivers it; standing by");
+                        delivering = Some(false);
+                    }
+                    cursor = None;
+                    tokio::time::sleep(renew).await;
+                    continue;
+                }
                 Err(e) => {
+                    eprintln!("webhook {name}: taking its lease: {e}; retrying in 5 s");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            }
+            let c = match cursor {
+                Some(c) => c,
+                None => match self.start_cursor().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("webhook {name}: reading the cursor: {e}; retrying in 5 s");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                },
+            };
+            match self.step(c).await {
+                Ok(Some(next)) => cursor = Some(next),
+                Ok(None) => {
+                    cursor = Some(c);
+                    tokio::select! {
+                        () = wake.notified() => {},
+                        () = tokio::time::sleep(idle) => {},
+                    }
+                }
+                Err(Error::LeaseLost) => cursor = None,
+                Err(e) => {
+                    cursor = None;
                     eprintln!("webhook {name}: {e}; retrying in 5 s");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
+            }
+        }
+    }
+
+    /// Takes or renews this deliverer's lease (always held without a holder).
+    async fn hold(&self) -> Result<bool, Error> {
+        let Some(holder) = self.holder.clone() else {
+            return Ok(true);
+        };
+        let (name, ttl) = (self.config.name.clone(), self.config.lease_ms);
+        blocking(&self.store, move |s| s.webhook_lease(&name, &holder, ttl)).await
+    }
+
+    /// Sleeps `wait`, renewing the lease every third of `lease_ms`; `LeaseLost` as soon as it
+    /// is not held.
+    async fn sleep_holding(&self, wait: Duration) -> Result<(), Error> {
+        let renew = Duration::from_millis(self.config.lease_ms / 3);
+        let end = tokio::time::Instant::now() + wait;
+        loop {
+            let now = tokio::time::Instant::now();
+            if now >= end {
+                return Ok(());
+            }
+            tokio::time::sleep((end - now).min(renew)).await;
+            if !self.hold().await? {
+                return Err(Error::LeaseLost);
             }
         }
     }
@@ -260,6 +337,9 @@ impl Deliverer {
         let timeout = Duration::from_millis(self.config.timeout_ms);
         let mut last_error = String::new();
         for attempt in 1..=self.config.max_attempts {
+            if !self.hold().await? {
+                return Err(Error::LeaseLost);
+            }
             let timestamp_s = now_ms() / 1000;
             let mut headers = vec![
                 ("x-leakwatch-delivery", delivery.clone()),
@@ -292,7 +372,7 @@ impl Deliverer {
             }
             if attempt < self.config.max_attempts {
                 let wait = self.config.backoff_ms(attempt, fastrand::f64());
-                tokio::time::sleep(Duration::from_millis(wait)).await;
+                self.sleep_holding(Duration::from_millis(wait)).await?;
             }
         }
         metrics::counter!(DEAD_LETTERS, "webhook" => self.config.name.clone()).increment(1);
@@ -321,19 +401,79 @@ impl Deliverer {
     }
 }
 
-/// Starts one deliverer per webhook on the current runtime; abort the handles to stop them.
+/// The deliverers [`spawn_all`] started. Dropping it stops them and gives up their leases, so
+/// that another process sharing the store takes the webhooks over at once.
+pub struct Running {
+    handles: Vec<tokio::task::JoinHandle<()>>,
+    names: Vec<String>,
+    holder: String,
+    store: Arc<dyn AlertStore>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("webhooks", &self.names)
+            .field("holder", &self.holder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Running {
+    /// The lease holder name the deliverers run as (host, process and a random part).
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for h in &self.handles {
+            h.abort();
+        }
+        for name in &self.names {
+            if let Err(e) = self.store.release_webhook_lease(name, &self.holder) {
+                eprintln!("webhook {name}: giving up its lease: {e} (it lapses by itself)");
+            }
+        }
+    }
+}
+
+/// A lease holder name for this process: the host (a pod's name), the process id and a random
+/// part, so that two deliverers never share one.
+fn holder_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "host".to_owned());
+    format!("{host}/{}/{:08x}", std::process::id(), fastrand::u32(..))
+}
+
+/// Starts one deliverer per webhook on the current runtime; drop the result to stop them.
 pub fn spawn_all(
     configs: &[WebhookConfig],
     store: Arc<dyn AlertStore>,
     wake: Arc<Notify>,
-) -> Result<Vec<tokio::task::JoinHandle<()>>, Error> {
+) -> Result<Running, Error> {
     validate(configs)?;
     let deliverers = configs
         .iter()
         .map(|c| Deliverer::new(c.clone(), store.clone()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(deliverers
+    let holder = holder_name();
+    let handles = deliverers
         .into_iter()
-        .map(|d| tokio::spawn(d.run(wake.clone())))
-        .collect())
+        .map(|d| tokio::spawn(d.run(wake.clone(), holder.clone())))
+        .collect();
+    Ok(Running {
+        handles,
+        names: configs.iter().map(|c| c.name.clone()).collect(),
+        holder,
+        store,
+    })
 }
