@@ -431,10 +431,24 @@ impl Drop for Running {
         for h in &self.handles {
             h.abort();
         }
-        for name in &self.names {
-            if let Err(e) = self.store.release_webhook_lease(name, &self.holder) {
-                eprintln!("webhook {name}: giving up its lease: {e} (it lapses by itself)");
+        // On a thread, waited for briefly: a store that does not answer (a database gone) must
+        // not hold up a process that is stopping; the leases then lapse by themselves.
+        let (names, holder, store) = (
+            std::mem::take(&mut self.names),
+            self.holder.clone(),
+            self.store.clone(),
+        );
+        let (done, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for name in &names {
+                if let Err(e) = store.release_webhook_lease(name, &holder) {
+                    eprintln!("webhook {name}: giving up its lease: {e} (it lapses by itself)");
+                }
             }
+            let _ = done.send(());
+        });
+        if wait.recv_timeout(Duration::from_secs(2)).is_err() {
+            eprintln!("webhooks: giving up their leases takes too long; they lapse by themselves");
         }
     }
 }
