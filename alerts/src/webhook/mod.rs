@@ -45,6 +45,9 @@ use payload::Notification;
 pub const ATTEMPTS: &str = "leakwatch_webhook_attempts_total";
 /// Metric: notifications given up on after `max_attempts`, by webhook.
 pub const DEAD_LETTERS: &str = "leakwatch_webhook_dead_letters_total";
+/// Metric: 1 while this process holds the webhook's lease (delivers it), 0 while it stands by;
+/// summed over the replicas it is 1 when all is well.
+pub const LEASE_HELD: &str = "leakwatch_webhook_lease_held";
 
 /// Alerts read from the store at once.
 const BATCH: usize = 1000;
@@ -205,12 +208,14 @@ impl Deliverer {
                 Ok(true) => {
                     if delivering != Some(true) {
                         eprintln!("webhook {name}: delivering from this process");
+                        metrics::gauge!(LEASE_HELD, "webhook" => name.clone()).set(1.0);
                         delivering = Some(true);
                     }
                 }
                 Ok(false) => {
                     if delivering != Some(false) {
                         eprintln!("webhook {name}: another process delivers it; standing by");
+                        metrics::gauge!(LEASE_HELD, "webhook" => name.clone()).set(0.0);
                         delivering = Some(false);
                     }
                     cursor = None;
@@ -243,7 +248,12 @@ impl Deliverer {
                         () = tokio::time::sleep(idle) => {},
                     }
                 }
-                Err(Error::LeaseLost) => cursor = None,
+                Err(Error::LeaseLost) => {
+                    cursor = None;
+                    eprintln!("webhook {name}: another process took its delivery over");
+                    metrics::gauge!(LEASE_HELD, "webhook" => name.clone()).set(0.0);
+                    delivering = Some(false);
+                }
                 Err(e) => {
                     cursor = None;
                     eprintln!("webhook {name}: {e}; retrying in 5 s");
