@@ -489,8 +489,9 @@ pub trait AlertStore: Send + Sync {
     /// Retention: deletes the alerts last seen before `older_than_ms`, with their audit
     /// trails. Returns how many alerts were deleted.
     fn purge(&self, older_than_ms: u64) -> Result<u64, Error>;
-    /// The delivery cursor (a `seq`) of a webhook, 0 if none was saved.
-    fn webhook_cursor(&self, webhook: &str) -> Result<u64, Error>;
+    /// The delivery cursor (a `seq`) of a webhook; `None` if none was ever saved (a webhook that
+    /// never ran: it starts at the end of the history).
+    fn webhook_cursor(&self, webhook: &str) -> Result<Option<u64>, Error>;
     /// Saves the delivery cursor of a webhook. It only moves forward: a process that lost the
     /// webhook's lease while a POST was in flight cannot set it back behind the new holder.
     fn set_webhook_cursor(&self, webhook: &str, seq: u64) -> Result<(), Error>;

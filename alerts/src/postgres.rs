@@ -855,7 +855,7 @@ impl AlertStore for PostgresStore {
         .map_err(db("purging alerts"))
     }
 
-    fn webhook_cursor(&self, webhook: &str) -> Result<u64, Error> {
+    fn webhook_cursor(&self, webhook: &str) -> Result<Option<u64>, Error> {
         let c = self.conn()?;
         let rows = block_on(c.query(
             "SELECT seq FROM webhook_cursors WHERE webhook = $1",
@@ -863,10 +863,12 @@ impl AlertStore for PostgresStore {
         ))
         .map_err(db("reading a webhook cursor"))?;
         match rows.first() {
-            Some(r) => Ok(r
-                .try_get::<_, i64>(0)
-                .map_err(db("reading a webhook cursor"))? as u64),
-            None => Ok(0),
+            Some(r) => Ok(Some(
+                r.try_get::<_, i64>(0)
+                    .map_err(db("reading a webhook cursor"))?
+                    .max(0) as u64,
+            )),
+            None => Ok(None),
         }
     }
 

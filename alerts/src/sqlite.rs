@@ -651,7 +651,7 @@ impl AlertStore for SqliteStore {
         Ok(n as u64)
     }
 
-    fn webhook_cursor(&self, webhook: &str) -> Result<u64, Error> {
+    fn webhook_cursor(&self, webhook: &str) -> Result<Option<u64>, Error> {
         let n: Option<i64> = self
             .lock()
             .query_row(
@@ -661,7 +661,7 @@ impl AlertStore for SqliteStore {
             )
             .optional()
             .map_err(db("reading a webhook cursor"))?;
-        Ok(n.unwrap_or(0) as u64)
+        Ok(n.map(|n| n.max(0) as u64))
     }
 
     fn set_webhook_cursor(&self, webhook: &str, seq: u64) -> Result<(), Error> {

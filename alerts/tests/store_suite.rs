@@ -721,14 +721,20 @@ fn purge_by_last_seen_with_audit_and_no_seq_reuse(b: &dyn Backend) {
 
 fn webhook_cursors_and_dead_letters(b: &dyn Backend) {
     let store = b.open(0);
-    assert_eq!(store.webhook_cursor("soc").unwrap(), 0);
+    assert_eq!(store.webhook_cursor("soc").unwrap(), None, "never saved");
+    store.set_webhook_cursor("new", 0).unwrap();
+    assert_eq!(
+        store.webhook_cursor("new").unwrap(),
+        Some(0),
+        "saved at 0: started"
+    );
     store.set_webhook_cursor("soc", 7).unwrap();
     store.set_webhook_cursor("slack", 3).unwrap();
     store.set_webhook_cursor("soc", 9).unwrap();
-    assert_eq!(store.webhook_cursor("soc").unwrap(), 9);
-    assert_eq!(store.webhook_cursor("slack").unwrap(), 3);
+    assert_eq!(store.webhook_cursor("soc").unwrap(), Some(9));
+    assert_eq!(store.webhook_cursor("slack").unwrap(), Some(3));
     let handle = b.open(0);
-    assert_eq!(handle.webhook_cursor("soc").unwrap(), 9, "durable");
+    assert_eq!(handle.webhook_cursor("soc").unwrap(), Some(9), "durable");
     for (i, w) in ["soc", "slack", "soc"].iter().enumerate() {
         store
             .dead_letter(&DeadLetter {
@@ -749,7 +755,7 @@ fn webhook_cursors_and_dead_letters(b: &dyn Backend) {
     assert_eq!(store.dead_letters(None, 10).unwrap().len(), 3);
     // A cursor only moves forward (a process that lost the lease mid-POST writes an older one).
     store.set_webhook_cursor("soc", 5).unwrap();
-    assert_eq!(store.webhook_cursor("soc").unwrap(), 9);
+    assert_eq!(store.webhook_cursor("soc").unwrap(), Some(9));
 }
 
 fn webhook_leases_have_one_holder_at_a_time(b: &dyn Backend) {

@@ -162,7 +162,7 @@ impl Webhooks {
             loop {
                 let (store, n) = (self.store.clone(), name.clone());
                 let pending = tokio::task::spawn_blocking(move || {
-                    let cursor = store.webhook_cursor(&n)?;
+                    let cursor = store.webhook_cursor(&n)?.unwrap_or(0);
                     Ok::<_, alerts::Error>(!store.after_seq(cursor, 1)?.is_empty())
                 })
                 .await;

@@ -1136,7 +1136,7 @@ impl AlertStore for SlowStats {
     fn purge(&self, older_than_ms: u64) -> Result<u64, crate::Error> {
         self.inner.purge(older_than_ms)
     }
-    fn webhook_cursor(&self, webhook: &str) -> Result<u64, crate::Error> {
+    fn webhook_cursor(&self, webhook: &str) -> Result<Option<u64>, crate::Error> {
         self.inner.webhook_cursor(webhook)
     }
     fn set_webhook_cursor(&self, webhook: &str, seq: u64) -> Result<(), crate::Error> {

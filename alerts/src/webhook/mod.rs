@@ -289,12 +289,13 @@ impl Deliverer {
         }
     }
 
-    /// The stored cursor; for a webhook never run before, the end of the history (stored).
+    /// The stored cursor; for a webhook never run before, the end of the history, stored (also
+    /// when the history is empty: alerts stored while it is stopped are then delivered after
+    /// it restarts, not taken for history).
     async fn start_cursor(&self) -> Result<u64, Error> {
         let name = self.config.name.clone();
         blocking(&self.store, move |s| {
-            let c = s.webhook_cursor(&name)?;
-            if c != 0 {
+            if let Some(c) = s.webhook_cursor(&name)? {
                 return Ok(c);
             }
             let mut end = 0;
@@ -305,9 +306,7 @@ impl Deliverer {
                     None => break,
                 }
             }
-            if end != 0 {
-                s.set_webhook_cursor(&name, end)?;
-            }
+            s.set_webhook_cursor(&name, end)?;
             Ok(end)
         })
         .await
