@@ -323,7 +323,9 @@ async fn replicas_sharing_a_store_deliver_each_notification_once() {
     let seq = writer.after_seq(0, 10).unwrap()[0].seq;
     writer.set_webhook_cursor("soc", seq).unwrap();
     assert!(writer.webhook_lease("soc", "crashed", 1_500).unwrap());
-    let hooks = [config("soc", &url, "lease_ms = 3000", dir.path())];
+    let mut hook = config("soc", &url, "lease_ms = 3000", dir.path());
+    hook.timeout_ms = 2_000;
+    let hooks = [hook];
     let wake = Arc::new(tokio::sync::Notify::new());
     let started = Instant::now();
     let run_a = alerts::webhook::spawn_all(&hooks, open(), wake.clone()).unwrap();

@@ -55,9 +55,9 @@ pub struct WebhookConfig {
     #[serde(default = "default_max_alerts_per_post")]
     pub max_alerts_per_post: usize,
     /// Processes sharing the alert store (alerts replicas) deliver this webhook from one of
-    /// them, the holder of a lease in the store that it renews every third of this. When the
-    /// holder stops without giving it up (a crash, a lost node), another process takes over
-    /// after at most this long.
+    /// them, the holder of a lease in the store that it renews every third of this and before
+    /// each attempt (so it must be longer than `timeout_ms`). When the holder stops without
+    /// giving it up (a crash, a lost node), another process takes over after at most this long.
     #[serde(default = "default_lease_ms")]
     pub lease_ms: u64,
 }
@@ -157,6 +157,11 @@ impl WebhookConfig {
                 "lease_ms",
                 "must be between 300 (0.3 s) and 3600000 (an hour)",
             ));
+        }
+        if self.lease_ms <= self.timeout_ms {
+            // The lease is renewed just before each attempt: an attempt that outlasted it
+            // could overlap another process's.
+            return Err(key("lease_ms", "must be greater than timeout_ms"));
         }
         Ok(())
     }

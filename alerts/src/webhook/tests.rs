@@ -38,6 +38,14 @@ fn config_errors_name_the_key() {
             "name = \"a\"\nurl = \"http://x/\"\nmin_confidence = \"sure\"",
             "sure",
         ),
+        (
+            "name = \"a\"\nurl = \"http://x/\"\nlease_ms = 100",
+            "webhook[a].lease_ms",
+        ),
+        (
+            "name = \"a\"\nurl = \"http://x/\"\ntimeout_ms = 20000",
+            "webhook[a].lease_ms: must be greater than timeout_ms",
+        ),
     ];
     for (text, key) in cases {
         let e = config(text).unwrap_err();
@@ -46,6 +54,7 @@ fn config_errors_name_the_key() {
     let ok = config("name = \"soc\"\nurl = \"https://hooks.example/x\"").unwrap();
     assert_eq!(ok.format, Format::Json);
     assert_eq!(ok.min_confidence, wire::Confidence::Medium);
+    assert_eq!(ok.lease_ms, 15_000);
 }
 
 #[test]
