@@ -147,8 +147,7 @@ pub async fn start_ops(ops: &OpsConfig) -> anyhow::Result<Arc<AtomicBool>> {
 /// Each deliverer writes its cursor after every notification: stopping one loses nothing (at
 /// most the POST in flight is sent again after a restart).
 pub struct Webhooks {
-    _running: alerts::webhook::Running,
-    names: Vec<String>,
+    running: alerts::webhook::Running,
     store: Arc<dyn AlertStore>,
 }
 
@@ -158,7 +157,7 @@ impl Webhooks {
     /// delivered by then is delivered by the next run (the cursors are durable).
     pub async fn drain(&self, timeout: std::time::Duration) {
         let deadline = tokio::time::Instant::now() + timeout;
-        for name in &self.names {
+        for name in self.running.webhooks() {
             loop {
                 let (store, n) = (self.store.clone(), name.clone());
                 let pending = tokio::task::spawn_blocking(move || {
@@ -203,9 +202,5 @@ pub fn start_webhooks(
             h.min_confidence
         );
     }
-    Ok(Webhooks {
-        _running: running,
-        names: hooks.iter().map(|h| h.name.clone()).collect(),
-        store,
-    })
+    Ok(Webhooks { running, store })
 }

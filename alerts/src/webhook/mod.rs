@@ -433,6 +433,11 @@ impl Running {
     pub fn holder(&self) -> &str {
         &self.holder
     }
+
+    /// The names of the webhooks being delivered.
+    pub fn webhooks(&self) -> &[String] {
+        &self.names
+    }
 }
 
 impl Drop for Running {
