@@ -72,6 +72,13 @@ impl TokenFilter {
         (idx, pattern)
     }
 
+    /// Reads the word [`TokenFilter::contains`] would read for `fp` and returns it: a lookup
+    /// ahead of time, so that many can wait for memory together (no branch depends on it).
+    #[inline]
+    pub fn touch(&self, fp: u64) -> u64 {
+        self.words.get(self.slot(fp).0).copied().unwrap_or(0)
+    }
+
     /// Adds a fingerprint.
     pub fn insert(&mut self, fp: u64) {
         let (i, p) = self.slot(fp);

@@ -307,6 +307,29 @@ impl Index {
     }
 
     /// The sequences that end exactly at `node`: one run of records per kind, in kind order.
+    /// Reads the first trie slot [`Index::step`] from `node` by `id` would read, to bring it into
+    /// the cache; no branch depends on the value.
+    #[inline]
+    pub(crate) fn touch_step(&self, node: Node, id: u32) -> u32 {
+        if node.id == ROOT {
+            return 0;
+        }
+        let mask = self.slots.len() - 1;
+        let key = (u64::from(node.id) << 32) | u64::from(id);
+        let s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
+        self.slots[s][0]
+    }
+
+    /// Reads the first word of `node`'s entry block (0 when it has none), to bring it into the
+    /// cache ahead of [`Index::entries`].
+    #[inline]
+    pub(crate) fn touch_entries(&self, node: Node) -> u32 {
+        self.entries
+            .get(node.entries as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
     #[inline]
     pub(crate) fn entries(&self, node: Node) -> impl Iterator<Item = (FieldKind, &[u32])> {
         let block: &[u32] = match self.entries.get(node.entries as usize..) {

@@ -22,6 +22,58 @@ pub(crate) const MAX_WALK_TOKENS: usize = 8;
 /// Separator characters skipped between two tokens (`山田　太郎`, `"山田","太郎"`).
 const MAX_SEPARATORS: usize = 3;
 
+/// A node of a block's walk tree (see [`BlockScan::walk_multi_token`]): a trie node reached
+/// by a token or block number at `start..end`, and where its children are in the tree.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WalkNode {
+    node: Node,
+    start: usize,
+    end: usize,
+    /// `Some(n)` for a block number.
+    number: Option<u32>,
+    /// Tokens from the first one to this one.
+    depth: u8,
+    first_child: u32,
+    children: u32,
+}
+
+impl WalkNode {
+    fn new(node: Node, start: usize, end: usize, number: Option<u32>, depth: u8) -> Self {
+        WalkNode {
+            node,
+            start,
+            end,
+            number,
+            depth,
+            first_child: 0,
+            children: 0,
+        }
+    }
+}
+
+/// A step to try from a node of the walk tree's current level.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WalkStep {
+    parent: u32,
+    node: Node,
+    id: u32,
+    start: usize,
+    end: usize,
+    number: Option<u32>,
+}
+
+/// A strong candidate waiting to be looked up: its kind, fast fingerprint, canonical text (a
+/// range of the block's queue text) and place. Deliberately not `Debug`: its text is a value
+/// read from the page.
+#[derive(Clone)]
+pub(crate) struct StrongCandidate {
+    kind: FieldKind,
+    fp: u64,
+    text: std::ops::Range<usize>,
+    start: usize,
+    end: usize,
+}
+
 /// One step of a multi-token walk.
 #[derive(Debug, Clone, Copy)]
 struct Step {
@@ -47,6 +99,7 @@ impl BlockScan<'_> {
                 self.token_edges(i);
             }
         }
+        self.look_up_strong();
     }
 
     /// Reads the digit groups starting at `i` and tests every run of adjacent groups as a
@@ -149,25 +202,52 @@ impl BlockScan<'_> {
         self.strong(FieldKind::Email, &e, a, b);
     }
 
-    /// Looks a strong candidate up: hot-path filter, then exact fingerprint in the bundle.
+    /// Queues a strong candidate for [`BlockScan::look_up_strong`].
     fn strong(&mut self, kind: FieldKind, canonical: &str, start: usize, end: usize) {
+        let fp = self
+            .m
+            .bundle
+            .hasher()
+            .fast_str(FastDomain::Strong(kind), canonical);
+        let text = self.strong_text.len();
+        self.strong_text.push_str(canonical);
+        self.strong_queue.push(StrongCandidate {
+            kind,
+            fp,
+            text: text..self.strong_text.len(),
+            start,
+            end,
+        });
+    }
+
+    /// Looks the block's strong candidates up, in text order: hot-path filter, then exact
+    /// fingerprint in the bundle. The filter words of all of them are read first, in one pass
+    /// that nothing depends on, so that their cache misses overlap.
+    fn look_up_strong(&mut self) {
         let bundle = &self.m.bundle;
-        let h = bundle.hasher();
-        if !bundle
-            .filter()
-            .contains(h.fast_str(FastDomain::Strong(kind), canonical))
-        {
-            return;
+        let (h, filter) = (bundle.hasher(), bundle.filter());
+        let sink = self
+            .strong_queue
+            .iter()
+            .fold(0, |acc, c| acc ^ filter.touch(c.fp));
+        std::hint::black_box(sink);
+        for c in &self.strong_queue {
+            if !filter.contains(c.fp) {
+                continue;
+            }
+            let canonical = &self.strong_text[c.text.clone()];
+            let records = bundle.strong_records(h.strong(c.kind, canonical));
+            if !records.is_empty() {
+                self.hits.push(Hit {
+                    kind: c.kind,
+                    start: c.start,
+                    end: c.end,
+                    records,
+                });
+            }
         }
-        let records = bundle.strong_records(h.strong(kind, canonical));
-        if !records.is_empty() {
-            self.hits.push(Hit {
-                kind,
-                start,
-                end,
-                records,
-            });
-        }
+        self.strong_queue.clear();
+        self.strong_text.clear();
     }
 
     /// Every vocabulary token starting at `i`: extend the fast fingerprint a character at a
@@ -222,6 +302,13 @@ impl BlockScan<'_> {
     }
 
     /// Pass 2: from every token, walk the token trie over following tokens and block numbers.
+    ///
+    /// The walk is taken level by level across the whole block (all first steps, then all
+    /// second steps, …) into a tree of [`WalkNode`]s, and the tree is then visited depth first,
+    /// each path reported in the order a depth-first walk from each token in text order would
+    /// take. The steps of one level are independent of each other: their trie slots are read
+    /// in one pass before they are probed, so they wait for memory together rather than one
+    /// after another (the trie is tens of MB, so most steps miss the cache).
     pub(crate) fn walk_multi_token(&mut self) {
         if self.edges.is_empty() {
             return;
@@ -236,62 +323,108 @@ impl BlockScan<'_> {
             }
         }
         at.resize(self.t.chars.len() + 2, self.edges.len() as u32);
-        let index = &self.m.index;
+        let mut tree = std::mem::take(&mut self.walk_tree);
+        let mut steps = std::mem::take(&mut self.walk_steps);
+        self.grow_walk_tree(&mut tree, &mut steps);
+        let roots = tree.iter().take_while(|n| n.depth == 1).count();
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
-        for e in 0..self.edges.len() {
-            let edge = self.edges[e];
-            if let Some(node) = index.step(index.start(), edge.id) {
-                path.push(Step {
-                    start: edge.start,
-                    end: edge.end,
-                    number: None,
-                });
-                self.walk(node, &mut path);
-                path.pop();
-            }
+        for r in 0..roots {
+            self.visit(&tree, r, &mut path);
         }
+        tree.clear();
+        steps.clear();
+        self.walk_tree = tree;
+        self.walk_steps = steps;
     }
 
-    fn walk(&mut self, node: Node, path: &mut Vec<Step>) {
-        self.report(node, path);
-        if path.len() >= MAX_WALK_TOKENS {
-            return;
-        }
-        let Some(last) = path.last().copied() else {
-            return;
-        };
+    /// Fills `tree` breadth first: the first steps (one per edge with a trie node), then for
+    /// each level the next steps of all its nodes, each node's children contiguous and in the
+    /// order the depth-first walk takes them (the block number first, then the tokens).
+    fn grow_walk_tree(&self, tree: &mut Vec<WalkNode>, steps: &mut Vec<WalkStep>) {
         let index = &self.m.index;
         let chars = &self.t.chars;
-        let k = if last.number.is_some() {
-            after_block_number(chars, last.end)
-        } else {
-            skip_separators(chars, last.end)
-        };
-        if let Some((value, len)) = number_at(chars, k)
-            && let Some(id) = index.number_id(value, &self.m.bundle)
-            && let Some(next) = index.step(node, id)
-        {
-            path.push(Step {
-                start: k,
-                end: k + len,
-                number: Some(value),
-            });
-            self.walk(next, path);
-            path.pop();
-        }
-        let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
-        for e in lo..hi {
-            let edge = self.edges[e];
-            if let Some(next) = index.step(node, edge.id) {
-                path.push(Step {
-                    start: edge.start,
-                    end: edge.end,
-                    number: None,
-                });
-                self.walk(next, path);
-                path.pop();
+        let mut sink = 0u32;
+        for edge in &self.edges {
+            if let Some(node) = index.step(index.start(), edge.id) {
+                sink ^= index.touch_entries(node);
+                tree.push(WalkNode::new(node, edge.start, edge.end, None, 1));
             }
         }
+        let mut level = 0..tree.len();
+        while !level.is_empty() && tree[level.start].depth < MAX_WALK_TOKENS as u8 {
+            steps.clear();
+            for p in level.clone() {
+                let WalkNode {
+                    node, end, number, ..
+                } = tree[p];
+                let k = if number.is_some() {
+                    after_block_number(chars, end)
+                } else {
+                    skip_separators(chars, end)
+                };
+                if let Some((value, len)) = number_at(chars, k)
+                    && let Some(id) = index.number_id(value, &self.m.bundle)
+                {
+                    steps.push(WalkStep {
+                        parent: p as u32,
+                        node,
+                        id,
+                        start: k,
+                        end: k + len,
+                        number: Some(value),
+                    });
+                }
+                let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
+                for edge in &self.edges[lo..hi] {
+                    steps.push(WalkStep {
+                        parent: p as u32,
+                        node,
+                        id: edge.id,
+                        start: edge.start,
+                        end: edge.end,
+                        number: None,
+                    });
+                }
+            }
+            // Loads only: nothing depends on them, so they are all in flight at once.
+            for s in steps.iter() {
+                sink ^= index.touch_step(s.node, s.id);
+            }
+            let from = tree.len();
+            let depth = tree[level.start].depth + 1;
+            for s in steps.iter() {
+                if let Some(next) = index.step(s.node, s.id) {
+                    let at = tree.len() as u32;
+                    let parent = &mut tree[s.parent as usize];
+                    if parent.children == 0 {
+                        parent.first_child = at;
+                    }
+                    parent.children += 1;
+                    tree.push(WalkNode::new(next, s.start, s.end, s.number, depth));
+                }
+            }
+            for n in &tree[from..] {
+                sink ^= index.touch_entries(n.node);
+            }
+            level = from..tree.len();
+        }
+        std::hint::black_box(sink);
+    }
+
+    /// Reports the path to tree node `i`, then visits its children.
+    fn visit(&mut self, tree: &[WalkNode], i: usize, path: &mut Vec<Step>) {
+        let n = &tree[i];
+        path.push(Step {
+            start: n.start,
+            end: n.end,
+            number: n.number,
+        });
+        self.report(n.node, path);
+        let first = n.first_child as usize;
+        for c in first..first + n.children as usize {
+            self.visit(tree, c, path);
+        }
+        path.pop();
     }
 
     /// Records the values whose whole token sequence ends here, and address prefixes.

@@ -261,6 +261,10 @@ struct Scratch {
 pub(crate) struct Buffers {
     edges: Vec<Edge>,
     edge_at: Vec<u32>,
+    walk_tree: Vec<candidates::WalkNode>,
+    walk_steps: Vec<candidates::WalkStep>,
+    strong_queue: Vec<candidates::StrongCandidate>,
+    strong_text: String,
     /// `'static` only as a type: it is always empty here (see [`recycle`]).
     hits: Vec<Hit<'static>>,
     addresses: Vec<AddressPath>,
@@ -399,6 +403,13 @@ pub(crate) struct BlockScan<'m> {
     /// `edge_at[k]`: the first edge starting at or after character `k`, for `k` in
     /// `0..=chars.len() + 1` (edges are found in text order); built for the trie walk.
     edge_at: Vec<u32>,
+    /// The walk's tree and its steps (empty between walks), kept for their allocations.
+    walk_tree: Vec<candidates::WalkNode>,
+    walk_steps: Vec<candidates::WalkStep>,
+    /// Strong candidates found by pass 1, looked up at its end (empty between blocks), and
+    /// their canonical texts. Values read from the page, dropped with the block.
+    strong_queue: Vec<candidates::StrongCandidate>,
+    strong_text: String,
     hits: Vec<Hit<'m>>,
     addresses: Vec<AddressPath>,
     caches: Caches<'m>,
@@ -417,6 +428,10 @@ impl<'m> BlockScan<'m> {
             t,
             edges: take(&mut bufs.edges),
             edge_at: take(&mut bufs.edge_at),
+            walk_tree: take(&mut bufs.walk_tree),
+            walk_steps: take(&mut bufs.walk_steps),
+            strong_queue: take(&mut bufs.strong_queue),
+            strong_text: take(&mut bufs.strong_text),
             hits: recycle(take(&mut bufs.hits)),
             addresses: take(&mut bufs.addresses),
         }
@@ -427,6 +442,10 @@ impl<'m> BlockScan<'m> {
         let BlockScan {
             mut edges,
             mut edge_at,
+            walk_tree,
+            walk_steps,
+            strong_queue,
+            strong_text,
             hits,
             mut addresses,
             ..
@@ -436,6 +455,10 @@ impl<'m> BlockScan<'m> {
         addresses.clear();
         bufs.edges = edges;
         bufs.edge_at = edge_at;
+        bufs.walk_tree = walk_tree;
+        bufs.walk_steps = walk_steps;
+        bufs.strong_queue = strong_queue;
+        bufs.strong_text = strong_text;
         bufs.hits = recycle(hits);
         bufs.addresses = addresses;
     }
