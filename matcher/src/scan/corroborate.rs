@@ -8,7 +8,7 @@ use std::cell::OnceCell;
 use fingerprints::normalize::parse_date_prefix;
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
-use super::{Accumulator, BlockScan, Group, RecordMarks};
+use super::{Accumulator, BlockScan, Edge, Group, RecordMarks};
 use crate::{Confidence, Span};
 
 /// Lines longer than this (characters) are not taken whole into a proximity window.
@@ -494,20 +494,9 @@ impl BlockScan<'_> {
                 if found.iter().any(|f| f.3 == e.id) {
                     continue;
                 }
-                // Each token's keyed fingerprint is worked out once (per thread), not per record.
-                let Some(cell) = self.caches.name_values.get(e.id as usize) else {
+                let Some(value) = self.name_value(e) else {
                     continue;
                 };
-                let value = cell.get_or_init(|| {
-                    let token = self.t.string(e.start, e.end);
-                    // Readings are katakana after folding; names are anything else.
-                    let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
-                        FieldKind::NameKana
-                    } else {
-                        FieldKind::Name
-                    };
-                    bundle.hasher().corroborator_value(kind, &token)
-                });
                 if bundle.corroborates_value(record, value) {
                     found.push((e.start, e.end, value.kind(), e.id));
                 }
@@ -549,6 +538,22 @@ impl BlockScan<'_> {
         }
         kinds.extend(weak);
         Scored::Found(self.finish_group(confidence, kinds, spans))
+    }
+
+    /// The keyed fingerprint of token `e` as a name or reading token: worked out once per
+    /// thread and token, not per record.
+    fn name_value(&self, e: &Edge) -> Option<&CorroboratorValue> {
+        let cell = self.caches.name_values.get(e.id as usize)?;
+        Some(cell.get_or_init(|| {
+            let token = self.t.string(e.start, e.end);
+            // Readings are katakana after folding; names are anything else.
+            let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
+                FieldKind::NameKana
+            } else {
+                FieldKind::Name
+            };
+            self.m.bundle.hasher().corroborator_value(kind, &token)
+        }))
     }
 
     fn finish_group(

@@ -195,7 +195,6 @@ impl Matcher {
         thread_local! {
             static BUF: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
         }
-        let mut acc = Accumulator::default();
         let mut scratch = BUF
             .with(|b| b.borrow_mut().take())
             .unwrap_or_else(|| Scratch {
@@ -206,7 +205,15 @@ impl Matcher {
                 token_ids: HashMap::default(),
                 name_values: Vec::new(),
                 buffers: Buffers::default(),
+                best: FxHashMap::default(),
             });
+        // The map of records found keeps its allocation from one document to the next (it
+        // is grown by rehashing otherwise, 1 % of a scan of dumps), unless it grew large.
+        let mut best = std::mem::take(&mut scratch.best);
+        if best.capacity() > MAX_KEPT_RECORDS {
+            best = FxHashMap::default();
+        }
+        let mut acc = Accumulator { best };
         if scratch.owner != self.instance || scratch.token_ids.len() > MAX_CACHED_TOKENS {
             scratch.memo.fill(0);
             scratch.token_ids.clear();
@@ -235,8 +242,10 @@ impl Matcher {
             scan.return_buffers(&mut scratch.buffers);
             scratch.text = folded;
         }
+        let found = acc.take_findings(&self.bundle);
+        scratch.best = acc.best;
         BUF.with(|b| *b.borrow_mut() = Some(scratch));
-        acc.into_findings(&self.bundle)
+        found
     }
 }
 
@@ -250,7 +259,12 @@ struct Scratch {
     token_ids: TokenIds,
     name_values: Vec<std::cell::OnceCell<fingerprints::CorroboratorValue>>,
     buffers: Buffers,
+    /// [`Accumulator::best`], empty between documents.
+    best: FxHashMap<u32, Best>,
 }
+
+/// The map of records found in a document is kept for the next one up to this capacity.
+const MAX_KEPT_RECORDS: usize = 1 << 14;
 
 /// The vectors a block scan fills, kept per thread with their allocations (and empty between
 /// blocks): a scan of many small documents would otherwise allocate, zero and grow them again
@@ -473,7 +487,7 @@ pub(crate) struct Accumulator {
 /// A record's best group (none when every group was below the matcher's minimum confidence)
 /// and how many groups it has in the document.
 #[derive(Default)]
-struct Best {
+pub(crate) struct Best {
     group: Option<Group>,
     occurrences: u32,
 }
@@ -504,12 +518,13 @@ impl Accumulator {
         self.best.entry(record).or_default().occurrences += 1;
     }
 
-    /// The findings, highest confidence first, and the number of records found at all.
-    fn into_findings(self, bundle: &Bundle) -> (Vec<Finding>, u32) {
+    /// The findings, highest confidence first, and the number of records found at all;
+    /// leaves the accumulator empty.
+    fn take_findings(&mut self, bundle: &Bundle) -> (Vec<Finding>, u32) {
         let records = u32::try_from(self.best.len()).unwrap_or(u32::MAX);
         let mut out: Vec<Finding> = self
             .best
-            .into_iter()
+            .drain()
             .filter_map(|(rec, b)| {
                 let g = b.group?;
                 Some(Finding {
