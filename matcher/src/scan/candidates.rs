@@ -276,7 +276,9 @@ impl BlockScan<'_> {
                 break;
             }
             fp = h.fast_step(fp, c);
-            if !contains(fp) {
+            // The first character's prefix is in the filter: that is what `may_start` (asked
+            // before this is called) tells for characters of the Basic Multilingual Plane.
+            if (k > 0 || c > '\u{FFFF}') && !contains(fp) {
                 break;
             }
             let len = j + 1 - i;
