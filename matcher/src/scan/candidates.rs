@@ -537,6 +537,124 @@ fn address_boundary(chars: &[char], start: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::text::FoldedText;
+    use crate::scan::{Buffers, Caches, ProbeMemo};
+
+    /// The depth-first walk the level-wise one replaced: the reference for its output.
+    fn depth_first(scan: &mut BlockScan<'_>, node: Node, path: &mut Vec<Step>) {
+        scan.report(node, path);
+        if path.len() >= MAX_WALK_TOKENS {
+            return;
+        }
+        let Some(last) = path.last().copied() else {
+            return;
+        };
+        let (index, chars) = (&scan.m.index, &scan.t.chars);
+        let k = if last.number.is_some() {
+            after_block_number(chars, last.end)
+        } else {
+            skip_separators(chars, last.end)
+        };
+        if let Some((value, len)) = number_at(chars, k)
+            && let Some(id) = index.number_id(value, &scan.m.bundle)
+            && let Some(next) = index.step(node, id)
+        {
+            path.push(Step {
+                start: k,
+                end: k + len,
+                number: Some(value),
+            });
+            depth_first(scan, next, path);
+            path.pop();
+        }
+        let (lo, hi) = (scan.edge_at[k] as usize, scan.edge_at[k + 1] as usize);
+        for e in lo..hi {
+            let edge = scan.edges[e];
+            if let Some(next) = scan.m.index.step(node, edge.id) {
+                path.push(Step {
+                    start: edge.start,
+                    end: edge.end,
+                    number: None,
+                });
+                depth_first(scan, next, path);
+                path.pop();
+            }
+        }
+    }
+
+    #[test]
+    fn level_wise_walk_reports_what_a_depth_first_walk_reports() {
+        let (m, residents) = crate::scan::tests::fixture();
+        // Rows and prose with names, readings and addresses in several notations, back to
+        // back so that paths branch (a town followed by numbers and by tokens).
+        let mut text = String::new();
+        for (i, x) in residents.iter().take(80).enumerate() {
+            let chome = x.chome.map(|c| format!("{c}丁目")).unwrap_or_default();
+            text.push_str(&match i % 4 {
+                0 => format!(
+                    "{},{},{},{}\n",
+                    x.name(),
+                    x.name_kana(),
+                    x.address(),
+                    x.phone
+                ),
+                1 => format!(
+                    "{}{}さんは{}{}{}番{}号に住む。",
+                    x.family, x.given, x.town, chome, x.ban, x.go
+                ),
+                2 => format!(
+                    "{}　{}|{}{}|{}\n",
+                    x.family, x.given, x.family_kana, x.given_kana, x.town
+                ),
+                _ => format!("{}{}-{}{}{}\n", x.town, x.ban, x.go, x.family, x.given),
+            });
+        }
+        let folded = FoldedText::fold(&text, 0, FoldedText::default());
+        let mut memo: Box<ProbeMemo> = Box::new([0; 1 << 13]);
+        let mut token_ids = crate::scan::TokenIds::default();
+        let name_values = vec![std::cell::OnceCell::new(); m.bundle.vocabulary_len()];
+        let caches = Caches {
+            memo: &mut memo,
+            token_ids: &mut token_ids,
+            name_values: &name_values,
+        };
+        let mut bufs = Buffers::default();
+        let mut scan = BlockScan::new(m, &folded, caches, &mut bufs);
+        scan.find_candidates();
+        let before = scan.hits.len();
+        scan.walk_multi_token();
+        let summary = |scan: &BlockScan<'_>| {
+            let hits: Vec<_> = scan.hits[before..]
+                .iter()
+                .map(|h| (h.kind, h.start, h.end, h.records.to_vec()))
+                .collect();
+            let addresses: Vec<_> = scan
+                .addresses
+                .iter()
+                .map(|a| (a.start, a.town_end, a.end, a.numbers, a.count))
+                .collect();
+            (hits, addresses)
+        };
+        let level_wise = summary(&scan);
+        assert!(level_wise.0.len() > 100, "{} hits", level_wise.0.len());
+        assert!(!level_wise.1.is_empty());
+        scan.hits.truncate(before);
+        scan.addresses.clear();
+        let mut path = Vec::new();
+        for e in 0..scan.edges.len() {
+            let edge = scan.edges[e];
+            if let Some(node) = m.index.step(m.index.start(), edge.id) {
+                path.push(Step {
+                    start: edge.start,
+                    end: edge.end,
+                    number: None,
+                });
+                depth_first(&mut scan, node, &mut path);
+                path.pop();
+            }
+        }
+        assert!(level_wise == summary(&scan));
+    }
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()

@@ -7,7 +7,7 @@ use fingerprints::{BundleBuilder, FieldKind, SecretKey};
 
 use super::*;
 
-fn fixture() -> &'static (Matcher, Vec<Resident>) {
+pub(super) fn fixture() -> &'static (Matcher, Vec<Resident>) {
     static F: OnceLock<(Matcher, Vec<Resident>)> = OnceLock::new();
     F.get_or_init(|| {
         let residents = synth::residents(2_000, 11);
