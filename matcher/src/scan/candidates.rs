@@ -24,7 +24,8 @@ const MAX_SEPARATORS: usize = 3;
 
 /// A node of a block's walk tree (see [`BlockScan::walk_multi_token`]): a trie node reached
 /// by a token or block number at `start..end`, and where its children are in the tree.
-#[derive(Debug, Clone, Copy)]
+/// Deliberately not `Debug`: a block number is a value read from the page.
+#[derive(Clone, Copy)]
 pub(crate) struct WalkNode {
     node: Node,
     start: usize,
@@ -51,8 +52,8 @@ impl WalkNode {
     }
 }
 
-/// A step to try from a node of the walk tree's current level.
-#[derive(Debug, Clone, Copy)]
+/// A step to try from a node of the walk tree's current level. Not `Debug`, like [`WalkNode`].
+#[derive(Clone, Copy)]
 pub(crate) struct WalkStep {
     parent: u32,
     node: Node,
