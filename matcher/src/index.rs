@@ -84,12 +84,18 @@ impl std::fmt::Debug for Index {
 #[inline]
 fn probe(slots: &[Slot], node: NodeId, id: u32) -> usize {
     let mask = slots.len() - 1;
-    let key = (u64::from(node) << 32) | u64::from(id);
-    let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
+    let mut s = home_slot(slots, node, id);
     while slots[s][0] != EMPTY && (slots[s][0] != node || slots[s][1] != id) {
         s = (s + 1) & mask;
     }
     s
+}
+
+/// The slot where the search for `(node, id)` starts.
+#[inline]
+fn home_slot(slots: &[Slot], node: NodeId, id: u32) -> usize {
+    let key = (u64::from(node) << 32) | u64::from(id);
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (slots.len() - 1)
 }
 
 impl Index {
@@ -314,10 +320,7 @@ impl Index {
         if node.id == ROOT {
             return 0;
         }
-        let mask = self.slots.len() - 1;
-        let key = (u64::from(node.id) << 32) | u64::from(id);
-        let s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
-        self.slots[s][0]
+        self.slots[home_slot(&self.slots, node.id, id)][0]
     }
 
     /// Reads the first word of `node`'s entry block (0 when it has none), to bring it into the

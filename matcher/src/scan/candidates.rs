@@ -32,20 +32,17 @@ pub(crate) struct WalkNode {
     end: usize,
     /// `Some(n)` for a block number.
     number: Option<u32>,
-    /// Tokens from the first one to this one.
-    depth: u8,
     first_child: u32,
     children: u32,
 }
 
 impl WalkNode {
-    fn new(node: Node, start: usize, end: usize, number: Option<u32>, depth: u8) -> Self {
+    fn new(node: Node, start: usize, end: usize, number: Option<u32>) -> Self {
         WalkNode {
             node,
             start,
             end,
             number,
-            depth,
             first_child: 0,
             children: 0,
         }
@@ -61,6 +58,19 @@ pub(crate) struct WalkStep {
     start: usize,
     end: usize,
     number: Option<u32>,
+}
+
+/// The working vectors of passes 1 and 2 (empty between blocks), kept per thread for their
+/// allocations (see [`super::Buffers`]).
+#[derive(Default)]
+pub(crate) struct CandidateBuffers {
+    /// The walk's tree and the steps of its current level.
+    walk_tree: Vec<WalkNode>,
+    walk_steps: Vec<WalkStep>,
+    /// Strong candidates found by pass 1, looked up at its end, and their canonical texts:
+    /// values read from the page, dropped with the block.
+    strong_queue: Vec<StrongCandidate>,
+    strong_text: String,
 }
 
 /// A strong candidate waiting to be looked up: its kind, fast fingerprint, canonical text (a
@@ -210,12 +220,13 @@ impl BlockScan<'_> {
             .bundle
             .hasher()
             .fast_str(FastDomain::Strong(kind), canonical);
-        let text = self.strong_text.len();
-        self.strong_text.push_str(canonical);
-        self.strong_queue.push(StrongCandidate {
+        let b = &mut self.candidate_buffers;
+        let text = b.strong_text.len();
+        b.strong_text.push_str(canonical);
+        b.strong_queue.push(StrongCandidate {
             kind,
             fp,
-            text: text..self.strong_text.len(),
+            text: text..b.strong_text.len(),
             start,
             end,
         });
@@ -227,16 +238,17 @@ impl BlockScan<'_> {
     fn look_up_strong(&mut self) {
         let bundle = &self.m.bundle;
         let (h, filter) = (bundle.hasher(), bundle.filter());
-        let sink = self
+        let b = &mut self.candidate_buffers;
+        let sink = b
             .strong_queue
             .iter()
             .fold(0, |acc, c| acc ^ filter.touch(c.fp));
         std::hint::black_box(sink);
-        for c in &self.strong_queue {
+        for c in &b.strong_queue {
             if !filter.contains(c.fp) {
                 continue;
             }
-            let canonical = &self.strong_text[c.text.clone()];
+            let canonical = &b.strong_text[c.text.clone()];
             let records = bundle.strong_records(h.strong(c.kind, canonical));
             if !records.is_empty() {
                 self.hits.push(Hit {
@@ -247,8 +259,8 @@ impl BlockScan<'_> {
                 });
             }
         }
-        self.strong_queue.clear();
-        self.strong_text.clear();
+        b.strong_queue.clear();
+        b.strong_text.clear();
     }
 
     /// Every vocabulary token starting at `i`: extend the fast fingerprint a character at a
@@ -326,35 +338,38 @@ impl BlockScan<'_> {
             }
         }
         at.resize(self.t.chars.len() + 2, self.edges.len() as u32);
-        let mut tree = std::mem::take(&mut self.walk_tree);
-        let mut steps = std::mem::take(&mut self.walk_steps);
-        self.grow_walk_tree(&mut tree, &mut steps);
-        let roots = tree.iter().take_while(|n| n.depth == 1).count();
+        let mut tree = std::mem::take(&mut self.candidate_buffers.walk_tree);
+        let mut steps = std::mem::take(&mut self.candidate_buffers.walk_steps);
+        let roots = self.grow_walk_tree(&mut tree, &mut steps);
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
         for r in 0..roots {
             self.visit(&tree, r, &mut path);
         }
         tree.clear();
         steps.clear();
-        self.walk_tree = tree;
-        self.walk_steps = steps;
+        self.candidate_buffers.walk_tree = tree;
+        self.candidate_buffers.walk_steps = steps;
     }
 
     /// Fills `tree` breadth first: the first steps (one per edge with a trie node), then for
     /// each level the next steps of all its nodes, each node's children contiguous and in the
     /// order the depth-first walk takes them (the block number first, then the tokens).
-    fn grow_walk_tree(&self, tree: &mut Vec<WalkNode>, steps: &mut Vec<WalkStep>) {
+    /// Returns the number of first steps (the tree's first nodes).
+    fn grow_walk_tree(&self, tree: &mut Vec<WalkNode>, steps: &mut Vec<WalkStep>) -> usize {
         let index = &self.m.index;
         let chars = &self.t.chars;
         let mut sink = 0u32;
         for edge in &self.edges {
             if let Some(node) = index.step(index.start(), edge.id) {
                 sink ^= index.touch_entries(node);
-                tree.push(WalkNode::new(node, edge.start, edge.end, None, 1));
+                tree.push(WalkNode::new(node, edge.start, edge.end, None));
             }
         }
-        let mut level = 0..tree.len();
-        while !level.is_empty() && tree[level.start].depth < MAX_WALK_TOKENS as u8 {
+        let roots = tree.len();
+        let mut level = 0..roots;
+        // Tokens on the paths to the nodes of `level`.
+        let mut depth = 1;
+        while !level.is_empty() && depth < MAX_WALK_TOKENS {
             steps.clear();
             for p in level.clone() {
                 let WalkNode {
@@ -394,7 +409,6 @@ impl BlockScan<'_> {
                 sink ^= index.touch_step(s.node, s.id);
             }
             let from = tree.len();
-            let depth = tree[level.start].depth + 1;
             for s in steps.iter() {
                 if let Some(next) = index.step(s.node, s.id) {
                     let at = tree.len() as u32;
@@ -403,15 +417,17 @@ impl BlockScan<'_> {
                         parent.first_child = at;
                     }
                     parent.children += 1;
-                    tree.push(WalkNode::new(next, s.start, s.end, s.number, depth));
+                    tree.push(WalkNode::new(next, s.start, s.end, s.number));
                 }
             }
             for n in &tree[from..] {
                 sink ^= index.touch_entries(n.node);
             }
             level = from..tree.len();
+            depth += 1;
         }
         std::hint::black_box(sink);
+        roots
     }
 
     /// Reports the path to tree node `i`, then visits its children.

@@ -275,10 +275,7 @@ const MAX_KEPT_RECORDS: usize = 1 << 14;
 pub(crate) struct Buffers {
     edges: Vec<Edge>,
     edge_at: Vec<u32>,
-    walk_tree: Vec<candidates::WalkNode>,
-    walk_steps: Vec<candidates::WalkStep>,
-    strong_queue: Vec<candidates::StrongCandidate>,
-    strong_text: String,
+    candidate_buffers: candidates::CandidateBuffers,
     /// `'static` only as a type: it is always empty here (see [`recycle`]).
     hits: Vec<Hit<'static>>,
     addresses: Vec<AddressPath>,
@@ -417,13 +414,7 @@ pub(crate) struct BlockScan<'m> {
     /// `edge_at[k]`: the first edge starting at or after character `k`, for `k` in
     /// `0..=chars.len() + 1` (edges are found in text order); built for the trie walk.
     edge_at: Vec<u32>,
-    /// The walk's tree and its steps (empty between walks), kept for their allocations.
-    walk_tree: Vec<candidates::WalkNode>,
-    walk_steps: Vec<candidates::WalkStep>,
-    /// Strong candidates found by pass 1, looked up at its end (empty between blocks), and
-    /// their canonical texts. Values read from the page, dropped with the block.
-    strong_queue: Vec<candidates::StrongCandidate>,
-    strong_text: String,
+    candidate_buffers: candidates::CandidateBuffers,
     hits: Vec<Hit<'m>>,
     addresses: Vec<AddressPath>,
     caches: Caches<'m>,
@@ -442,10 +433,7 @@ impl<'m> BlockScan<'m> {
             t,
             edges: take(&mut bufs.edges),
             edge_at: take(&mut bufs.edge_at),
-            walk_tree: take(&mut bufs.walk_tree),
-            walk_steps: take(&mut bufs.walk_steps),
-            strong_queue: take(&mut bufs.strong_queue),
-            strong_text: take(&mut bufs.strong_text),
+            candidate_buffers: take(&mut bufs.candidate_buffers),
             hits: recycle(take(&mut bufs.hits)),
             addresses: take(&mut bufs.addresses),
         }
@@ -456,10 +444,7 @@ impl<'m> BlockScan<'m> {
         let BlockScan {
             mut edges,
             mut edge_at,
-            walk_tree,
-            walk_steps,
-            strong_queue,
-            strong_text,
+            candidate_buffers,
             hits,
             mut addresses,
             ..
@@ -469,10 +454,7 @@ impl<'m> BlockScan<'m> {
         addresses.clear();
         bufs.edges = edges;
         bufs.edge_at = edge_at;
-        bufs.walk_tree = walk_tree;
-        bufs.walk_steps = walk_steps;
-        bufs.strong_queue = strong_queue;
-        bufs.strong_text = strong_text;
+        bufs.candidate_buffers = candidate_buffers;
         bufs.hits = recycle(hits);
         bufs.addresses = addresses;
     }
