@@ -756,12 +756,23 @@ impl FromIterator<FieldKind> for KindSet {
     }
 }
 
-/// Sorts keys by their high 32 bits, keeping the order of keys with equal high bits: a
-/// least-significant-digit radix sort over 11-bit digits, as many as the largest key needs.
-/// `tmp` is scratch space (its allocation is reused).
+/// Keys sorted by comparison rather than by radix.
+const SMALL_SORT: usize = 256;
+
+/// Sorts keys whose low 32 bits ascend among keys with the same high 32 bits (the caller's
+/// `record << 32 | rank`, pushed in rank order): a least-significant-digit radix sort of the
+/// high bits over 11-bit digits, as many as the largest key needs, which keeps the order of
+/// keys with equal high bits, so the result is the keys in ascending order. `tmp` is scratch
+/// space (its allocation is reused).
 fn radix_sort_high(keys: &mut Vec<u64>, tmp: &mut Vec<u64>) {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
+    // Each pass clears and sums 2,048 counters: a few keys (a block of prose) are sorted by
+    // comparison instead (the same order, given keys as described above).
+    if keys.len() <= SMALL_SORT {
+        keys.sort_unstable();
+        return;
+    }
     let Some(max) = keys.iter().map(|&k| k >> 32).max() else {
         return;
     };
@@ -812,6 +823,8 @@ struct Lines {
     len: usize,
     /// Per line: 0 not asked yet, 1 not a row, 2 a row.
     rows: Vec<u8>,
+    /// The line last asked about: consecutive hits are mostly on one line (a row of a dump).
+    last: usize,
 }
 
 impl Lines {
@@ -834,6 +847,7 @@ impl Lines {
             breaks,
             len: chars.len(),
             rows,
+            last: 0,
         }
     }
 
@@ -842,15 +856,31 @@ impl Lines {
         (self.breaks, self.rows)
     }
 
+    /// The line holding character `pos`: the number of breaks before it (the line last asked
+    /// about is tried first).
+    fn line_of(&mut self, pos: usize) -> usize {
+        let k = self.last;
+        let after_prev = k == 0 || self.breaks.get(k - 1).is_some_and(|&p| p < pos);
+        if after_prev && self.breaks.get(k).is_none_or(|&p| p >= pos) {
+            return k;
+        }
+        let k = self.breaks.partition_point(|&p| p < pos);
+        self.last = k;
+        k
+    }
+
     /// The start and end of the line(s) holding `start..end`, each `None` when it is more than
     /// [`MAX_LINE_WINDOW`] characters away.
-    fn around(&self, start: usize, end: usize) -> (Option<usize>, Option<usize>) {
-        let k = self.breaks.partition_point(|&p| p < start);
+    fn around(&mut self, start: usize, end: usize) -> (Option<usize>, Option<usize>) {
+        let k = self.line_of(start);
         let line_start = match k.checked_sub(1).map(|j| self.breaks[j]) {
             Some(prev) => (start - 1 - prev < MAX_LINE_WINDOW).then_some(prev + 1),
             None => (start <= MAX_LINE_WINDOW).then_some(0),
         };
-        let k = k + self.breaks[k..].partition_point(|&p| p < end);
+        let k = match self.breaks.get(k) {
+            Some(&p) if p >= end => k,
+            _ => k + self.breaks[k..].partition_point(|&p| p < end),
+        };
         let line_end = match self.breaks.get(k) {
             Some(&next) => (next - end < MAX_LINE_WINDOW).then_some(next),
             None => (self.len - end <= MAX_LINE_WINDOW).then_some(self.len),
@@ -866,7 +896,7 @@ impl Lines {
 
     /// Whether `ls..le` (whole lines) is a row of a table or dump, remembered per line.
     fn is_row(&mut self, chars: &[char], ls: usize, le: usize) -> bool {
-        let k = self.breaks.partition_point(|&p| p < ls);
+        let k = self.line_of(ls);
         let one_line = self.breaks.get(k).is_none_or(|&b| b >= le);
         if !one_line {
             return is_row(&chars[ls..le]);
@@ -955,8 +985,9 @@ mod tests {
             .chain(line(MAX_LINE_WINDOW, 'e'))
             .chain(std::iter::repeat_n('f', MAX_LINE_WINDOW + 3))
             .collect();
-        let lines = Lines::new(&chars);
-        for start in 0..chars.len() {
+        let mut lines = Lines::new(&chars);
+        // In text order, and backwards (the line last asked about is tried first).
+        for start in (0..chars.len()).chain((0..chars.len()).rev()) {
             for end in [start, start + 1, start + 7]
                 .into_iter()
                 .filter(|&e| e <= chars.len())
@@ -1086,24 +1117,28 @@ mod tests {
     #[test]
     fn radix_sort_orders_by_high_bits_and_is_stable() {
         let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut keys: Vec<u64> = (0..50_000u64)
-            .map(|i| {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                // Up to 2^23 records: three 11-bit digits.
-                ((rng % (1 << 23)) << 32) | i
-            })
-            .collect();
-        let mut want = keys.clone();
-        want.sort_by_key(|k| k >> 32);
-        let mut tmp = Vec::new();
-        radix_sort_high(&mut keys, &mut tmp);
-        assert_eq!(keys, want);
-        let mut none: Vec<u64> = Vec::new();
-        radix_sort_high(&mut none, &mut tmp);
-        let mut zero = vec![3u64, 1, 2];
-        radix_sort_high(&mut zero, &mut tmp);
-        assert_eq!(zero, [3, 1, 2]);
+        // Records from few (many equal high bits) to up to 2^23 (three 11-bit digits); ranks
+        // ascending, as the caller pushes them.
+        for (n, records) in [
+            (0, 1),
+            (3, 2),
+            (SMALL_SORT, 16),
+            (SMALL_SORT + 1, 16),
+            (50_000, 1 << 23),
+        ] {
+            let mut keys: Vec<u64> = (0..n as u64)
+                .map(|i| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    ((rng % records) << 32) | i
+                })
+                .collect();
+            let mut want = keys.clone();
+            want.sort_by_key(|k| k >> 32);
+            let mut tmp = Vec::new();
+            radix_sort_high(&mut keys, &mut tmp);
+            assert_eq!(keys, want, "{n} keys");
+        }
     }
 }
