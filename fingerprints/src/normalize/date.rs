@@ -84,7 +84,13 @@ pub fn parse_date(folded: &str) -> Option<Date> {
 /// how many characters it used. The matcher calls this at candidate positions in a window.
 pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     let mut i = 0;
-    let era = parse_era(s, &mut i);
+    // No era is written with a digit (the matcher asks here at the start of every run of
+    // digits).
+    let era = if s.first().is_some_and(char::is_ascii_digit) {
+        None
+    } else {
+        parse_era(s, &mut i)
+    };
     let (year_num, year_digits) = if era.is_some() && s[i..].starts_with(&['元']) {
         i += 1;
         (1u32, 1usize)

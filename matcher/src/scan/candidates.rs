@@ -71,6 +71,9 @@ pub(crate) struct CandidateBuffers {
     /// values read from the page, dropped with the block.
     strong_queue: Vec<StrongCandidate>,
     strong_text: String,
+    /// Where pass 1 saw runs of ASCII digits start, ascending: pass 3 finds dates and postal
+    /// codes from them.
+    pub(crate) digit_runs: Vec<usize>,
 }
 
 /// A strong candidate waiting to be looked up: its kind, fast fingerprint, canonical text (a
@@ -95,9 +98,11 @@ struct Step {
 }
 
 impl BlockScan<'_> {
-    /// Pass 1: digit clusters, e-mails and vocabulary tokens.
+    /// Pass 1: digit clusters (noting where runs of digits start), e-mails and vocabulary
+    /// tokens.
     pub(crate) fn find_candidates(&mut self) {
         let t = self.t;
+        self.candidate_buffers.digit_runs.clear();
         let mut digits_done = 0;
         for (i, &c) in t.chars.iter().enumerate() {
             if c.is_ascii_digit() {
@@ -143,6 +148,13 @@ impl BlockScan<'_> {
             }
         }
         let end = groups[g - 1].1;
+        // Every run of digits is one or more groups of a cluster (a run longer than a group
+        // goes on in the next group, or the next cluster).
+        for &(gs, _) in &groups[..g] {
+            if gs == 0 || !chars[gs - 1].is_ascii_digit() {
+                self.candidate_buffers.digit_runs.push(gs);
+            }
+        }
         // Candidates are 7 or 14 digits (an account number), 10 to 12 (a phone number) or 12
         // (a My Number); only those lengths are spelled out and looked up. Most numbers in
         // text (times, counts, versions) are shorter than all of them.

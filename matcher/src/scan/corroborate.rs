@@ -42,7 +42,6 @@ pub(crate) struct Buffers {
     name_starts: Vec<usize>,
     kana_starts: Vec<usize>,
     windows: Vec<(usize, usize, bool)>,
-    breaks: Vec<usize>,
     rows: Vec<u8>,
     born: Vec<Option<Vec<u32>>>,
     kept: Vec<u32>,
@@ -129,9 +128,14 @@ impl BlockScan<'_> {
         use std::mem::take;
         let w = self.m.config.proximity_chars;
         let (mut dates, mut postals) = (take(&mut bufs.dates), take(&mut bufs.postals));
-        weak_values(&self.t.chars, &mut dates, &mut postals);
-        let mut lines =
-            Lines::with_buffers(&self.t.chars, take(&mut bufs.breaks), take(&mut bufs.rows));
+        let chars = &self.t.chars;
+        weak_values(
+            chars,
+            &self.candidate_buffers.digit_runs,
+            &mut dates,
+            &mut postals,
+        );
+        let mut lines = Lines::with_buffers(chars.len(), &self.t.breaks, take(&mut bufs.rows));
         // Each hit's window, computed once (a hit is shared by all its records).
         let mut windows = take(&mut bufs.windows);
         windows.extend(
@@ -260,9 +264,7 @@ impl BlockScan<'_> {
         give_back(&mut bufs.name_starts, name_starts);
         give_back(&mut bufs.kana_starts, kana_starts);
         give_back(&mut bufs.windows, windows);
-        let (breaks, rows) = lines.into_buffers();
-        give_back(&mut bufs.breaks, breaks);
-        give_back(&mut bufs.rows, rows);
+        give_back(&mut bufs.rows, lines.into_buffer());
         give_back(&mut bufs.born, born);
         give_back(&mut bufs.kept, kept);
         give_back(&mut bufs.kept_at, kept_at);
@@ -285,7 +287,7 @@ impl BlockScan<'_> {
     fn keep_reportable(
         &self,
         cx: &Context,
-        lines: &Lines,
+        lines: &Lines<'_>,
         marks: &mut RecordMarks,
         born: &mut [Option<Vec<u32>>],
         (kept, kept_at): (&mut Vec<u32>, &mut Vec<(u32, u32)>),
@@ -411,7 +413,7 @@ impl BlockScan<'_> {
         start: usize,
         end: usize,
         w: usize,
-        lines: &mut Lines,
+        lines: &mut Lines<'_>,
     ) -> (usize, usize, bool) {
         let chars = &self.t.chars;
         let (line_start, line_end) = lines.around(start, end);
@@ -579,116 +581,72 @@ impl BlockScan<'_> {
     }
 }
 
+/// Characters before the first digit of a date at most: every date and postal code has an
+/// ASCII digit in its first five characters (`h.元年2月1日` is the longest way there).
+const DIGIT_WITHIN: usize = 4;
+
 /// Every date in `chars`, in any notation `parse_date_prefix` reads, and every postal code
-/// (`660-0051`, `6600051`), in one pass, appended to `dates` and `postals`, each by start.
-fn weak_values(chars: &[char], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
-    // Only digits that begin a run of digits, era letters and era kanji start a date or a
-    // postal code. Each 16 characters get a bit mask of such starts (a branch-free test the
-    // compiler vectorizes), and only the starts are looked at: in a dump, where every
-    // chunk holds digits, that is one character in seven.
-    let mut prev_digit = 0u64;
-    for (ci, chunk) in chars.chunks(16).enumerate() {
-        // One byte per character, made without a branch or a dependency from one character
-        // to the next, so the loops are vectorized; then the bits are gathered into masks
-        // eight bytes at a time. Digits first: every date and postal code has an ASCII digit
-        // in its first five characters (`h.元年2月1日` is the longest way there), so a chunk
-        // with no digit in it and none in the six characters after it starts none. Prose and
-        // markup are mostly such chunks.
-        let mut flags = [0u8; 16];
-        for (f, &c) in flags.iter_mut().zip(chunk) {
-            *f = u8::from(c.is_ascii_digit());
-        }
-        let digits = bit_mask(flags, 0);
-        if digits == 0 {
-            let next = ci * 16 + 16;
-            let after = chars
-                .get(next..chars.len().min(next + 6))
-                .unwrap_or_default();
-            if !after.iter().any(char::is_ascii_digit) {
-                prev_digit = 0;
-                continue;
+/// (`660-0051`, `6600051`), appended to `dates` and `postals`, each by start. `runs` are
+/// where runs of ASCII digits start in `chars`, ascending (pass 1 notes them).
+///
+/// A date or postal code starts at the start of a run of digits, or at an era letter or kanji
+/// at most [`DIGIT_WITHIN`] characters before one: only those places are looked at. Prose and
+/// markup have few digits, and in a dump that is one character in seven.
+fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
+    // The first place not looked at yet.
+    let mut next = 0;
+    for &d in runs {
+        for p in next.max(d.saturating_sub(DIGIT_WITHIN))..d {
+            if matches!(
+                chars[p],
+                '明' | '大' | '昭' | '平' | '令' | 'm' | 't' | 's' | 'h' | 'r'
+            ) {
+                weak_at(chars, p, dates, postals);
             }
         }
-        for (f, &c) in flags.iter_mut().zip(chunk) {
-            *f = u8::from(is_era_start(c));
-        }
-        let weak = digits | bit_mask(flags, 0);
-        // A digit after a digit does not begin a run.
-        let after_digit = (digits << 1) | prev_digit;
-        prev_digit = (digits >> 15) & 1;
-        let mut starts = weak & !(digits & after_digit);
-        while starts != 0 {
-            let k = starts.trailing_zeros() as usize;
-            starts &= starts - 1;
-            let (i, c) = (ci * 16 + k, chunk[k]);
-            let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
-            let (date_starts, postal_starts) = match c {
-                // A date without an era starts with a four-digit year.
-                '0'..='9' => (
-                    chars
-                        .get(i..i + 4)
-                        .is_some_and(|y| y.iter().all(char::is_ascii_digit)),
-                    true,
-                ),
-                '明' | '大' | '昭' | '平' | '令' => (true, false),
-                'm' | 't' | 's' | 'h' | 'r' => (
-                    !p.is_ascii_alphanumeric()
-                        && chars
-                            .get(i + 1)
-                            .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
-                    false,
-                ),
-                _ => continue,
-            };
-            if date_starts {
-                let end = chars.len().min(i + 16);
-                if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
-                    dates.push(Weak::new(
-                        i,
-                        i + used,
-                        FieldKind::BirthDate,
-                        date.canonical_digits(),
-                        8,
-                    ));
-                }
-            }
-            if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
-                postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
-            }
-        }
+        weak_at(chars, d, dates, postals);
+        next = d + 1;
     }
 }
 
-/// Bit `bit` of each of the 16 bytes, as a 16-bit mask (byte `k` → bit `k`).
-#[inline]
-fn bit_mask(flags: [u8; 16], bit: u32) -> u64 {
-    // Each byte's bit moved to its top bit position and multiplied so that the eight bits
-    // land side by side in the top byte.
-    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
-    const GATHER: u64 = 0x0102_0408_1020_4080;
-    let half =
-        |b: [u8; 8]| (((u64::from_le_bytes(b) >> bit) & LOW_BITS).wrapping_mul(GATHER)) >> 56;
-    let (lo, hi) = flags.split_at(8);
-    let lo: [u8; 8] = lo.try_into().unwrap_or_default();
-    let hi: [u8; 8] = hi.try_into().unwrap_or_default();
-    half(lo) | (half(hi) << 8)
-}
-
-/// Whether `c` may start an era date: an era letter (`m t s h r` after folding) or an era kanji
-/// (明 大 昭 平 令). Branch-free, so a run of characters is tested with vector instructions.
-#[inline]
-fn is_era_start(c: char) -> bool {
-    let u = c as u32;
-    (u == u32::from(b'm'))
-        | (u == u32::from(b't'))
-        | (u == u32::from(b's'))
-        | (u == u32::from(b'h'))
-        | (u == u32::from(b'r'))
-        | (u == 0x660E)
-        | (u == 0x5927)
-        | (u == 0x662D)
-        | (u == 0x5E73)
-        | (u == 0x4EE4)
+/// The date and postal code starting at `i` (the start of a run of digits, or an era letter
+/// or kanji), if any, appended to `dates` and `postals`.
+fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
+    let c = chars[i];
+    let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
+    let (date_starts, postal_starts) = match c {
+        // A date without an era starts with a four-digit year.
+        '0'..='9' => (
+            chars
+                .get(i..i + 4)
+                .is_some_and(|y| y.iter().all(char::is_ascii_digit)),
+            true,
+        ),
+        '明' | '大' | '昭' | '平' | '令' => (true, false),
+        'm' | 't' | 's' | 'h' | 'r' => (
+            !p.is_ascii_alphanumeric()
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
+            false,
+        ),
+        _ => return,
+    };
+    if date_starts {
+        let end = chars.len().min(i + 16);
+        if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
+            dates.push(Weak::new(
+                i,
+                i + used,
+                FieldKind::BirthDate,
+                date.canonical_digits(),
+                8,
+            ));
+        }
+    }
+    if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
+        postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
+    }
 }
 
 /// The confidence of a group of fields of one record.
@@ -816,9 +774,9 @@ fn within(values: &[Weak], ws: usize, we: usize) -> &[Weak] {
 
 /// The line breaks of a block, found once for all the windows of its hits, and which of its
 /// lines are table rows (asked once per line).
-struct Lines {
+struct Lines<'b> {
     /// Positions of `\n`, ascending.
-    breaks: Vec<usize>,
+    breaks: &'b [usize],
     /// Characters in the block.
     len: usize,
     /// Per line: 0 not asked yet, 1 not a row, 2 a row.
@@ -827,33 +785,22 @@ struct Lines {
     last: usize,
 }
 
-impl Lines {
-    #[cfg(test)]
-    fn new(chars: &[char]) -> Lines {
-        Lines::with_buffers(chars, Vec::new(), Vec::new())
-    }
-
-    /// The lines of `chars`, in `breaks` and `rows` (empty; their allocations are reused).
-    fn with_buffers(chars: &[char], mut breaks: Vec<usize>, mut rows: Vec<u8>) -> Lines {
-        breaks.extend(
-            chars
-                .iter()
-                .enumerate()
-                .filter(|&(_, &c)| c == '\n')
-                .map(|(i, _)| i),
-        );
+impl<'b> Lines<'b> {
+    /// The lines of a block of `len` characters with line breaks at `breaks` (ascending), with
+    /// `rows` (empty; its allocation is reused).
+    fn with_buffers(len: usize, breaks: &'b [usize], mut rows: Vec<u8>) -> Lines<'b> {
         rows.resize(breaks.len() + 1, 0);
         Lines {
             breaks,
-            len: chars.len(),
+            len,
             rows,
             last: 0,
         }
     }
 
-    /// The vectors, for the next block.
-    fn into_buffers(self) -> (Vec<usize>, Vec<u8>) {
-        (self.breaks, self.rows)
+    /// The vector of rows, for the next block.
+    fn into_buffer(self) -> Vec<u8> {
+        self.rows
     }
 
     /// The line holding character `pos`: the number of breaks before it (the line last asked
@@ -985,7 +932,8 @@ mod tests {
             .chain(line(MAX_LINE_WINDOW, 'e'))
             .chain(std::iter::repeat_n('f', MAX_LINE_WINDOW + 3))
             .collect();
-        let mut lines = Lines::new(&chars);
+        let breaks: Vec<usize> = (0..chars.len()).filter(|&i| chars[i] == '\n').collect();
+        let mut lines = Lines::with_buffers(chars.len(), &breaks, Vec::new());
         // In text order, and backwards (the line last asked about is tried first).
         for start in (0..chars.len()).chain((0..chars.len()).rev()) {
             for end in [start, start + 1, start + 7]
@@ -1002,7 +950,7 @@ mod tests {
     }
 
     /// The dates and postal codes at every position, asked one character at a time (what
-    /// `weak_values` finds through its masks of starts).
+    /// `weak_values` finds from the starts of digit runs).
     fn weak_values_one_by_one(chars: &[char]) -> Vec<(usize, usize, FieldKind, [u8; 8])> {
         let mut out = Vec::new();
         for i in 0..chars.len() {
@@ -1034,7 +982,10 @@ mod tests {
     /// What `weak_values` finds: dates, then postal codes, each by start.
     fn weak_values_found(chars: &[char]) -> Vec<(usize, usize, FieldKind, [u8; 8])> {
         let (mut dates, mut postals) = (Vec::new(), Vec::new());
-        weak_values(chars, &mut dates, &mut postals);
+        let runs: Vec<usize> = (0..chars.len())
+            .filter(|&i| chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit()))
+            .collect();
+        weak_values(chars, &runs, &mut dates, &mut postals);
         dates
             .iter()
             .chain(&postals)
@@ -1053,7 +1004,7 @@ mod tests {
     }
 
     #[test]
-    fn era_dates_whose_digits_begin_in_the_next_chunk() {
+    fn era_dates_far_from_other_digits() {
         for pad in 0..40 {
             for date in ["平成元年1月8日", "h.元年2月1日", "昭和50年3月2日", "h1.1.8"]
             {
@@ -1070,10 +1021,10 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The same on text that is mostly without digits, where whole chunks are skipped: an
-        /// era date just after a skipped chunk, or one whose digits begin in the next chunk.
+        /// The same on text that is mostly without digits: era dates far from any other digit,
+        /// and era letters and kanji that start no date.
         #[test]
-        fn weak_values_skips_only_chunks_that_start_nothing(
+        fn weak_values_finds_era_dates_in_text_with_few_digits(
             s in "(山{1,20}|x{1,20}|昭和|平成|令和|元|年|月|日|[mtshr]|[-/.]|[0-9]{1,4}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
@@ -1100,17 +1051,6 @@ mod tests {
         for (line, want) in cases {
             let chars: Vec<char> = line.chars().collect();
             assert_eq!(is_row(&chars), want, "{line}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn bit_mask_gathers_each_byte(flags in proptest::array::uniform16(0u8..4), bit in 0u32..2) {
-            let want = flags
-                .iter()
-                .enumerate()
-                .fold(0u64, |m, (k, &f)| m | (u64::from((f >> bit) & 1) << k));
-            proptest::prop_assert_eq!(bit_mask(flags, bit), want);
         }
     }
 

@@ -11,6 +11,8 @@ pub(crate) const BLOCK_BYTES: usize = 1 << 20;
 #[derive(Default)]
 pub(crate) struct FoldedText {
     pub chars: Vec<char>,
+    /// Where `chars` has a line feed, ascending.
+    pub breaks: Vec<usize>,
     starts: Vec<u32>,
     ends: Vec<u32>,
     offset: usize,
@@ -21,17 +23,20 @@ impl FoldedText {
     pub(crate) fn fold(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
         let FoldedText {
             mut chars,
+            mut breaks,
             mut starts,
             mut ends,
             ..
         } = buf;
         chars.clear();
+        breaks.clear();
         starts.clear();
         ends.clear();
         chars.reserve(block.len());
         starts.reserve(block.len());
         ends.reserve(block.len());
         if block.is_ascii() {
+            note_breaks(block.as_bytes(), 0, &mut breaks);
             push_ascii(block.as_bytes(), 0, (&mut chars, &mut starts, &mut ends));
         } else {
             // Fast paths for ASCII and for the characters that fold to themselves (or by a
@@ -43,6 +48,9 @@ impl FoldedText {
             while i < b.len() {
                 let b0 = b[i];
                 if b0 < 0x80 && b.get(i + 1).is_none_or(|&x| x >= 0x80) {
+                    if b0 == b'\n' {
+                        breaks.push(chars.len());
+                    }
                     chars.push(char::from(b0.to_ascii_lowercase()));
                     starts.push(i as u32);
                     ends.push(i as u32 + 1);
@@ -56,6 +64,7 @@ impl FoldedText {
                         .iter()
                         .position(|&x| x >= 0x80)
                         .unwrap_or(b.len() - i);
+                    note_breaks(&b[i..i + n], chars.len(), &mut breaks);
                     push_ascii(&b[i..i + n], i, (&mut chars, &mut starts, &mut ends));
                     i += n;
                     continue;
@@ -81,6 +90,9 @@ impl FoldedText {
                 let end = i + len;
                 let span_end = end + voiced_mark_len(&b[end..]);
                 for f in Folder::new(&block[i..span_end]) {
+                    if f.ch == '\n' {
+                        breaks.push(chars.len());
+                    }
                     chars.push(f.ch);
                     starts.push((i + f.start) as u32);
                     ends.push((i + f.end) as u32);
@@ -90,6 +102,7 @@ impl FoldedText {
         }
         FoldedText {
             chars,
+            breaks,
             starts,
             ends,
             offset,
@@ -120,6 +133,12 @@ impl FoldedText {
         s.extend(chars);
         s
     }
+}
+
+/// Notes the line feeds of the ASCII bytes `run`, which become folded characters `at..` (one
+/// each).
+fn note_breaks(run: &[u8], at: usize, breaks: &mut Vec<usize>) {
+    breaks.extend(memchr::memchr_iter(b'\n', run).map(|k| at + k));
 }
 
 /// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
@@ -306,10 +325,12 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn fast_path_equals_folder(s in "[a-zA-Z0-9 \\-ａ-ｚ０-９ぁ-ゖァ-ヾｦ-ﾟ\u{3099}-\u{309C}一-龥①-⑳〒、。「」　]{0,40}") {
+        fn fast_path_equals_folder(s in "[a-zA-Z0-9 \n\\-ａ-ｚ０-９ぁ-ゖァ-ヾｦ-ﾟ\u{3099}-\u{309C}一-龥①-⑳〒、。「」　]{0,40}") {
             let f = FoldedText::fold(&s, 7, FoldedText::default());
             let want: Vec<_> = Folder::new(&s).collect();
             proptest::prop_assert_eq!(&f.chars, &want.iter().map(|x| x.ch).collect::<Vec<_>>());
+            let breaks: Vec<usize> = (0..f.chars.len()).filter(|&k| f.chars[k] == '\n').collect();
+            proptest::prop_assert_eq!(&f.breaks, &breaks);
             for (k, w) in want.iter().enumerate() {
                 proptest::prop_assert_eq!(f.byte_span(k, k + 1), (7 + w.start, 7 + w.end.max(w.start)));
             }
