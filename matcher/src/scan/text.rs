@@ -156,64 +156,38 @@ fn push_ascii(
 
 /// Folds the run of three-byte characters at `b[i..]` that fold by a fixed rule (see
 /// [`simple3`]) into `chars`, and returns where the run ends (`i` when there is none).
-///
-/// A kana or full-width form followed by a voiced sound mark is combined with it by the full
-/// `Folder`: when the run meets a mark, it gives such a character back and ends before it (so
-/// the characters in between are not each asked whether a mark follows them).
 #[inline]
 fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>) -> usize {
-    // Whether the last character pushed is one a mark combines with.
-    let mut combines = false;
-    while let [b0 @ 0xE0..=0xEF, b1, b2, ..] = b[i..] {
+    while let [b0 @ 0xE0..=0xEF, b1, b2, ref next @ ..] = b[i..] {
         let u = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-        match simple3(u) {
-            Some((ch, with_mark)) => {
-                chars.push(ch);
-                combines = with_mark;
-            }
-            None => {
-                if combines && is_voiced_mark(u) {
-                    chars.pop();
-                    i -= 3;
-                }
-                break;
-            }
+        match simple3(u, || voiced_mark_len(next) > 0) {
+            Some(ch) => chars.push(ch),
+            None => break,
         }
         i += 3;
     }
     i
 }
 
-/// The folded form of the three-byte character `u` when it folds by a fixed rule, and whether
-/// a voiced sound mark after it would combine with it (then the full `Folder` folds the pair):
-/// kanji and CJK punctuation to themselves; katakana to itself, hiragana to katakana,
-/// full-width ASCII to lower-case ASCII and half-width katakana to full width, each combining
-/// with a mark. The ideographic space is a space.
+/// The folded form of the three-byte character `u` when it folds by a fixed rule: kanji and
+/// CJK punctuation to themselves; katakana to itself, hiragana to katakana, full-width ASCII to
+/// lower-case ASCII and half-width katakana to full width, each unless a voiced sound mark
+/// follows (`next_is_mark`), which the full `Folder` combines with it. The ideographic space
+/// is a space.
 #[inline]
-fn simple3(u: u32) -> Option<(char, bool)> {
-    let (ch, with_mark) = match u {
-        0x4E00..=0x9FFF | 0x3400..=0x4DBF => (char::from_u32(u), false),
-        0x30A1..=0x30FE => (char::from_u32(u), true),
-        0x3041..=0x3096 => (char::from_u32(u + 0x60), true),
-        0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => {
-            (char::from_u32(u), false)
+fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
+    match u {
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF => char::from_u32(u),
+        0x30A1..=0x30FE if !next_is_mark() => char::from_u32(u),
+        0x3041..=0x3096 if !next_is_mark() => char::from_u32(u + 0x60),
+        0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => char::from_u32(u),
+        0x3000 => Some(' '),
+        0xFF01..=0xFF5E if !next_is_mark() => {
+            char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase())
         }
-        0x3000 => (Some(' '), false),
-        0xFF01..=0xFF5E => (
-            char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase()),
-            true,
-        ),
-        0xFF66..=0xFF9D => (Some(HALFWIDTH_KATAKANA[(u - 0xFF66) as usize]), true),
-        _ => (None, false),
-    };
-    ch.map(|c| (c, with_mark))
-}
-
-/// Whether the three-byte character `u` is a voiced or semi-voiced sound mark (U+3099..=U+309C,
-/// U+FF9E, U+FF9F).
-#[inline]
-fn is_voiced_mark(u: u32) -> bool {
-    matches!(u, 0x3099..=0x309C | 0xFF9E | 0xFF9F)
+        0xFF66..=0xFF9D if !next_is_mark() => Some(HALFWIDTH_KATAKANA[(u - 0xFF66) as usize]),
+        _ => None,
+    }
 }
 
 /// The code point of the non-ASCII character at `b[i]` (a valid UTF-8 lead byte) and its length.
