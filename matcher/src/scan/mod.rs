@@ -186,7 +186,7 @@ impl Matcher {
 
     /// The findings in `text`, and the number of records found at any confidence.
     fn scan_text_counted(&self, text: &str) -> (Vec<Finding>, u32) {
-        // The folded-text buffers (12 bytes a character) are kept per thread and reused, so
+        // The folded-text buffers (8 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
         // So are the lookup caches: the filter's answer memo (64 KiB), the token ids of whole
         // tokens and the keyed fingerprints of name tokens. They hold keyed hashes and ids,

@@ -13,10 +13,27 @@ pub(crate) struct FoldedText {
     pub chars: Vec<char>,
     /// Where `chars` has a line feed, ascending.
     pub breaks: Vec<usize>,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
+    /// Per folded character, its source in the block: the byte offset in the low
+    /// [`OFFSET_BITS`] bits, the length in bytes above them (see [`source`]).
+    sources: Vec<u32>,
     offset: usize,
 }
+
+/// Bits of a source's byte offset in [`FoldedText::sources`]; a block is shorter than this.
+const OFFSET_BITS: u32 = 24;
+const _: () = assert!(BLOCK_BYTES < 1 << OFFSET_BITS);
+
+/// A folded character's source, bytes `start..end` of the block (a few bytes: one character,
+/// with a voiced sound mark at most), packed for [`FoldedText::sources`].
+#[inline]
+fn source(start: usize, end: usize) -> u32 {
+    start as u32 | (((end - start) as u32) << OFFSET_BITS)
+}
+
+/// A source of ASCII characters: one byte each.
+const ONE_BYTE: u32 = 1 << OFFSET_BITS;
+/// A source of a three-byte character.
+const THREE_BYTES: u32 = 3 << OFFSET_BITS;
 
 impl FoldedText {
     /// Folds `block`, which starts at byte `offset` of the document text.
@@ -24,20 +41,17 @@ impl FoldedText {
         let FoldedText {
             mut chars,
             mut breaks,
-            mut starts,
-            mut ends,
+            mut sources,
             ..
         } = buf;
         chars.clear();
         breaks.clear();
-        starts.clear();
-        ends.clear();
+        sources.clear();
         chars.reserve(block.len());
-        starts.reserve(block.len());
-        ends.reserve(block.len());
+        sources.reserve(block.len());
         if block.is_ascii() {
             note_breaks(block.as_bytes(), 0, &mut breaks);
-            push_ascii(block.as_bytes(), 0, (&mut chars, &mut starts, &mut ends));
+            push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources));
         } else {
             // Fast paths for ASCII and for the characters that fold to themselves (or by a
             // fixed offset) when no voiced sound mark follows; everything else goes through
@@ -52,8 +66,7 @@ impl FoldedText {
                         breaks.push(chars.len());
                     }
                     chars.push(char::from(b0.to_ascii_lowercase()));
-                    starts.push(i as u32);
-                    ends.push(i as u32 + 1);
+                    sources.push(i as u32 | ONE_BYTE);
                     i += 1;
                     continue;
                 }
@@ -65,7 +78,7 @@ impl FoldedText {
                         .position(|&x| x >= 0x80)
                         .unwrap_or(b.len() - i);
                     note_breaks(&b[i..i + n], chars.len(), &mut breaks);
-                    push_ascii(&b[i..i + n], i, (&mut chars, &mut starts, &mut ends));
+                    push_ascii(&b[i..i + n], i, (&mut chars, &mut sources));
                     i += n;
                     continue;
                 }
@@ -78,8 +91,7 @@ impl FoldedText {
                     if run_end > i {
                         let n = (chars.len() - from) as u32;
                         let at = i as u32;
-                        starts.extend((0..n).map(|k| at + 3 * k));
-                        ends.extend((1..=n).map(|k| at + 3 * k));
+                        sources.extend((0..n).map(|k| (at + 3 * k) | THREE_BYTES));
                         i = run_end;
                         continue;
                     }
@@ -94,8 +106,7 @@ impl FoldedText {
                         breaks.push(chars.len());
                     }
                     chars.push(f.ch);
-                    starts.push((i + f.start) as u32);
-                    ends.push((i + f.end) as u32);
+                    sources.push(source(i + f.start, i + f.end));
                 }
                 i = span_end;
             }
@@ -103,8 +114,7 @@ impl FoldedText {
         FoldedText {
             chars,
             breaks,
-            starts,
-            ends,
+            sources,
             offset,
         }
     }
@@ -117,12 +127,15 @@ impl FoldedText {
 
     /// Document byte span of folded characters `a..b` (`a < b`).
     pub(crate) fn byte_span(&self, a: usize, b: usize) -> (usize, usize) {
-        let s = self.starts.get(a).copied().unwrap_or(0) as usize;
+        let offset_mask = (1 << OFFSET_BITS) - 1;
+        let s = self
+            .sources
+            .get(a)
+            .map_or(0, |&x| (x & offset_mask) as usize);
         let e = b
             .checked_sub(1)
-            .and_then(|k| self.ends.get(k))
-            .copied()
-            .unwrap_or(0) as usize;
+            .and_then(|k| self.sources.get(k))
+            .map_or(0, |&x| ((x & offset_mask) + (x >> OFFSET_BITS)) as usize);
         (self.offset + s, self.offset + e.max(s))
     }
 
@@ -142,16 +155,11 @@ fn note_breaks(run: &[u8], at: usize, breaks: &mut Vec<usize>) {
 }
 
 /// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
-/// its one-byte span. Blocks are at most a few MiB, so offsets fit u32; these loops vectorize.
-fn push_ascii(
-    run: &[u8],
-    from: usize,
-    (chars, starts, ends): (&mut Vec<char>, &mut Vec<u32>, &mut Vec<u32>),
-) {
+/// its one-byte source. These loops vectorize.
+fn push_ascii(run: &[u8], from: usize, (chars, sources): (&mut Vec<char>, &mut Vec<u32>)) {
     let (from, to) = (from as u32, (from + run.len()) as u32);
     chars.extend(run.iter().map(|&x| char::from(x.to_ascii_lowercase())));
-    starts.extend(from..to);
-    ends.extend(from + 1..=to);
+    sources.extend((from..to).map(|k| k | ONE_BYTE));
 }
 
 /// Folds the run of three-byte characters at `b[i..]` that fold by a fixed rule (see
@@ -288,14 +296,10 @@ mod tests {
                 want.iter().map(|x| x.ch).collect::<Vec<_>>(),
                 "{s}"
             );
+            let spans: Vec<_> = (0..f.len()).map(|k| f.byte_span(k, k + 1)).collect();
             assert_eq!(
-                f.starts,
-                want.iter().map(|x| x.start as u32).collect::<Vec<_>>(),
-                "{s}"
-            );
-            assert_eq!(
-                f.ends,
-                want.iter().map(|x| x.end as u32).collect::<Vec<_>>(),
+                spans,
+                want.iter().map(|x| (x.start, x.end)).collect::<Vec<_>>(),
                 "{s}"
             );
         }
