@@ -642,10 +642,13 @@ mod tests {
         let mut memo: Box<ProbeMemo> = Box::new([0; 1 << 13]);
         let mut token_ids = crate::scan::TokenIds::default();
         let name_values = vec![std::cell::OnceCell::new(); m.bundle.vocabulary_len()];
+        let birth_dates =
+            vec![std::cell::Cell::new(None); crate::scan::corroborate::BIRTH_DATE_SLOTS];
         let caches = Caches {
             memo: &mut memo,
             token_ids: &mut token_ids,
             name_values: &name_values,
+            birth_dates: &birth_dates,
         };
         let mut bufs = Buffers::default();
         let mut scan = BlockScan::new(m, &folded, caches, &mut bufs);

@@ -3,7 +3,7 @@
 //! Each value found in the block is hashed once ([`CorroboratorValue`]) and then scoped to each
 //! record it is checked against with a few multiplications.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::parse_date_prefix;
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
@@ -104,14 +104,50 @@ impl Weak {
         }
     }
 
-    /// The value's keyed fingerprint (hashed at the first ask).
-    fn value(&self, bundle: &Bundle) -> &CorroboratorValue {
+    /// The value's keyed fingerprint (hashed at the first ask, or for a birth date taken from
+    /// `dates`, the thread's fingerprints by day).
+    fn value(
+        &self,
+        bundle: &Bundle,
+        dates: &[Cell<Option<CorroboratorValue>>],
+    ) -> &CorroboratorValue {
         self.value.get_or_init(|| {
+            let slot = match self.kind {
+                FieldKind::BirthDate => birth_date_slot(&self.digits).and_then(|d| dates.get(d)),
+                _ => None,
+            };
+            if let Some(v) = slot.and_then(Cell::get) {
+                return v;
+            }
             let canonical =
                 std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default();
-            bundle.hasher().corroborator_value(self.kind, canonical)
+            let v = bundle.hasher().corroborator_value(self.kind, canonical);
+            if let Some(slot) = slot {
+                slot.set(Some(v));
+            }
+            v
         })
     }
+}
+
+/// Birth years with a slot in the per-thread fingerprints by day: 1900 to 2029.
+const BIRTH_DATE_FIRST_YEAR: usize = 1900;
+const BIRTH_DATE_YEARS: usize = 130;
+
+/// Slots of the per-thread fingerprints of birth dates: 372 a year (12 months of 31 days).
+pub(crate) const BIRTH_DATE_SLOTS: usize = BIRTH_DATE_YEARS * 372;
+
+/// The slot of a canonical date (`YYYYMMDD`, ASCII digits), if its year has slots.
+fn birth_date_slot(digits: &[u8; 8]) -> Option<usize> {
+    let n = |r: std::ops::Range<usize>| {
+        digits[r].iter().fold(0usize, |acc, &d| {
+            acc * 10 + usize::from(d.wrapping_sub(b'0'))
+        })
+    };
+    let (y, m, d) = (n(0..4), n(4..6), n(6..8));
+    let year = y.checked_sub(BIRTH_DATE_FIRST_YEAR)?;
+    (year < BIRTH_DATE_YEARS && (1..=12).contains(&m) && (1..=31).contains(&d))
+        .then(|| year * 372 + (m - 1) * 31 + (d - 1))
 }
 
 impl BlockScan<'_> {
@@ -342,7 +378,7 @@ impl BlockScan<'_> {
             let mut maybe = Vec::new();
             for v in dates_near(cx, ws, we) {
                 maybe.clear();
-                let value = v.value(bundle);
+                let value = v.value(bundle, self.caches.birth_dates);
                 bundle.birth_tag_matches(self.hits[i].records, value, &mut maybe);
                 born.extend(
                     maybe
@@ -361,7 +397,8 @@ impl BlockScan<'_> {
     /// Whether a date wholly in `ws..we` is `record`'s birth date.
     fn born_on_any(&self, record: u32, cx: &Context, ws: usize, we: usize) -> bool {
         let bundle = &self.m.bundle;
-        dates_near(cx, ws, we).any(|v| bundle.corroborates_value(record, v.value(bundle)))
+        dates_near(cx, ws, we)
+            .any(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)))
     }
 
     /// Where hits of `kind` start, sorted, in `v` (empty).
@@ -450,8 +487,8 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        let date =
-            dates_near(cx, ws, we).find(|v| bundle.corroborates_value(record, v.value(bundle)));
+        let date = dates_near(cx, ws, we)
+            .find(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)));
         if date.is_some() {
             kinds.insert(FieldKind::BirthDate);
         }
@@ -523,7 +560,8 @@ impl BlockScan<'_> {
         // looked up to list them in findings that will be reported by default.
         if confidence >= Confidence::Medium {
             if let Some(v) = within(&cx.postals, ws, we).iter().find(|v| {
-                in_window(v.start, v.end) && bundle.corroborates_value(record, v.value(bundle))
+                in_window(v.start, v.end)
+                    && bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates))
             }) {
                 weak.insert(FieldKind::PostalCode);
                 spans.push((v.start, v.end, FieldKind::PostalCode));
@@ -1029,6 +1067,28 @@ mod tests {
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));
+        }
+    }
+
+    #[test]
+    fn birth_date_slots_are_distinct_days_of_the_years_kept() {
+        let slot = |s: &str| birth_date_slot(s.as_bytes().try_into().unwrap());
+        assert_eq!(slot("19000101"), Some(0));
+        assert_eq!(slot("19000102"), Some(1));
+        assert_eq!(slot("19000201"), Some(31));
+        assert_eq!(slot("19010101"), Some(372));
+        assert_eq!(slot("20291231"), Some(BIRTH_DATE_SLOTS - 1));
+        assert_eq!(slot("18991231"), None);
+        assert_eq!(slot("20300101"), None);
+        assert_eq!(slot("19751300"), None);
+        let mut seen = std::collections::HashSet::new();
+        for y in 1900..2030 {
+            for m in 1..=12 {
+                for d in 1..=31 {
+                    let s = slot(&format!("{y:04}{m:02}{d:02}")).unwrap();
+                    assert!(s < BIRTH_DATE_SLOTS && seen.insert(s));
+                }
+            }
         }
     }
 

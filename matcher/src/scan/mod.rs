@@ -204,6 +204,7 @@ impl Matcher {
                 owner: 0,
                 token_ids: HashMap::default(),
                 name_values: Vec::new(),
+                birth_dates: Vec::new(),
                 buffers: Buffers::default(),
                 best: FxHashMap::default(),
             });
@@ -218,6 +219,10 @@ impl Matcher {
             scratch.memo.fill(0);
             scratch.token_ids.clear();
             scratch.name_values.clear();
+            scratch.birth_dates.clear();
+            scratch
+                .birth_dates
+                .resize(corroborate::BIRTH_DATE_SLOTS, std::cell::Cell::new(None));
             scratch
                 .name_values
                 .resize(self.bundle.vocabulary_len(), std::cell::OnceCell::new());
@@ -230,6 +235,7 @@ impl Matcher {
                 memo: &mut scratch.memo,
                 token_ids: &mut scratch.token_ids,
                 name_values: &scratch.name_values,
+                birth_dates: &scratch.birth_dates,
             };
             let mut scan = BlockScan::new(self, &folded, caches, &mut scratch.buffers);
             scan.find_candidates();
@@ -258,6 +264,7 @@ struct Scratch {
     owner: u64,
     token_ids: TokenIds,
     name_values: Vec<std::cell::OnceCell<fingerprints::CorroboratorValue>>,
+    birth_dates: Vec<std::cell::Cell<Option<fingerprints::CorroboratorValue>>>,
     buffers: Buffers,
     /// [`Accumulator::best`], empty between documents.
     best: FxHashMap<u32, Best>,
@@ -302,6 +309,9 @@ pub(crate) struct Caches<'c> {
     token_ids: &'c mut TokenIds,
     /// By token id: the token's keyed fingerprint as a name or reading token, once asked.
     name_values: &'c [std::cell::OnceCell<fingerprints::CorroboratorValue>],
+    /// By day (see [`corroborate::BIRTH_DATE_SLOTS`]): a birth date's keyed fingerprint, once
+    /// asked. A dump has a birth date a row, each hashed with keyed BLAKE3 otherwise.
+    birth_dates: &'c [std::cell::Cell<Option<fingerprints::CorroboratorValue>>],
 }
 
 /// Two bits per register record, all clear between blocks: "named by a hit of this block" and
