@@ -635,10 +635,7 @@ fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &
     let mut next = 0;
     for &d in runs {
         for p in next.max(d.saturating_sub(DIGIT_WITHIN))..d {
-            if matches!(
-                chars[p],
-                '明' | '大' | '昭' | '平' | '令' | 'm' | 't' | 's' | 'h' | 'r'
-            ) {
+            if is_era_start(chars[p]) {
                 weak_at(chars, p, dates, postals);
             }
         }
@@ -647,8 +644,17 @@ fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &
     }
 }
 
-/// The date and postal code starting at `i` (the start of a run of digits, or an era letter
-/// or kanji), if any, appended to `dates` and `postals`.
+/// An era kanji or an era letter (after folding): what starts a date other than a digit.
+#[inline]
+fn is_era_start(c: char) -> bool {
+    matches!(
+        c,
+        '明' | '大' | '昭' | '平' | '令' | 'm' | 't' | 's' | 'h' | 'r'
+    )
+}
+
+/// The date and postal code starting at `i` (the start of a run of digits, or a character
+/// [`is_era_start`] accepts), if any, appended to `dates` and `postals`.
 fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
     let c = chars[i];
     let p = i.checked_sub(1).map_or('\0', |j| chars[j]);

@@ -189,9 +189,10 @@ impl Matcher {
         // The folded-text buffers (8 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
         // So are the lookup caches: the filter's answer memo (64 KiB), the token ids of whole
-        // tokens and the keyed fingerprints of name tokens. They hold keyed hashes and ids,
-        // never text, and are kept from one document to the next (the same names recur across
-        // a dump's pages) for as long as the thread scans for the same matcher.
+        // tokens and the keyed fingerprints of name tokens and of birth dates. They hold keyed
+        // hashes and ids, never text, and are kept from one document to the next (the same
+        // names recur across a dump's pages) for as long as the thread scans for the same
+        // matcher.
         thread_local! {
             static BUF: std::cell::RefCell<Option<Scratch>> = const { std::cell::RefCell::new(None) };
         }

@@ -50,8 +50,7 @@ impl FoldedText {
         chars.reserve(block.len());
         sources.reserve(block.len());
         if block.is_ascii() {
-            note_breaks(block.as_bytes(), 0, &mut breaks);
-            push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources));
+            push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources, &mut breaks));
         } else {
             // Fast paths for ASCII and for the characters that fold to themselves (or by a
             // fixed offset) when no voiced sound mark follows; everything else goes through
@@ -77,8 +76,7 @@ impl FoldedText {
                         .iter()
                         .position(|&x| x >= 0x80)
                         .unwrap_or(b.len() - i);
-                    note_breaks(&b[i..i + n], chars.len(), &mut breaks);
-                    push_ascii(&b[i..i + n], i, (&mut chars, &mut sources));
+                    push_ascii(&b[i..i + n], i, (&mut chars, &mut sources, &mut breaks));
                     i += n;
                     continue;
                 }
@@ -148,15 +146,15 @@ impl FoldedText {
     }
 }
 
-/// Notes the line feeds of the ASCII bytes `run`, which become folded characters `at..` (one
-/// each).
-fn note_breaks(run: &[u8], at: usize, breaks: &mut Vec<usize>) {
-    breaks.extend(memchr::memchr_iter(b'\n', run).map(|k| at + k));
-}
-
 /// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
-/// its one-byte source. These loops vectorize.
-fn push_ascii(run: &[u8], from: usize, (chars, sources): (&mut Vec<char>, &mut Vec<u32>)) {
+/// its one-byte source, and its line feeds to `breaks`. These loops vectorize.
+fn push_ascii(
+    run: &[u8],
+    from: usize,
+    (chars, sources, breaks): (&mut Vec<char>, &mut Vec<u32>, &mut Vec<usize>),
+) {
+    let at = chars.len();
+    breaks.extend(memchr::memchr_iter(b'\n', run).map(|k| at + k));
     let (from, to) = (from as u32, (from + run.len()) as u32);
     chars.extend(run.iter().map(|&x| char::from(x.to_ascii_lowercase())));
     sources.extend((from..to).map(|k| k | ONE_BYTE));
