@@ -240,3 +240,59 @@ fn scan_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.txt"));
 }
+
+#[test]
+fn many_files_come_out_in_order_with_stage_times() {
+    // More files than the first read-ahead batches (8, 16, 32 files), with a leak in some.
+    let f = Fixture::new();
+    let dir = PathBuf::from(f.p("many"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut names = Vec::new();
+    for i in 0..70 {
+        let name = format!("doc{i:03}.txt");
+        let body = if i % 9 == 4 {
+            render(LeakForm::CsvRegister, &f.residents[i..i + 2], i as u64)
+        } else {
+            format!("paste {i}: nothing to see\n").into_bytes()
+        };
+        std::fs::write(dir.join(&name), body).expect("write");
+        names.push(name);
+    }
+    let out = f.scan(&["--all", "--stats", &f.p("many")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let sources: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            let d: serde_json::Value = serde_json::from_str(l).expect("json line");
+            let s = d["source"].as_str().expect("source");
+            let found = !d["findings"].as_array().expect("findings").is_empty();
+            let name = Path::new(s).file_name().expect("name").to_string_lossy();
+            assert_eq!(
+                found,
+                name[3..6].parse::<usize>().expect("n") % 9 == 4,
+                "{s}"
+            );
+            name.into_owned()
+        })
+        .collect();
+    assert_eq!(sources, names);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stats: serde_json::Value =
+        serde_json::from_str(stderr.lines().last().expect("stats line")).expect("stats json");
+    assert_eq!(stats["documents"], 70);
+    let stages = stats["stage_seconds"].as_object().expect("stage_seconds");
+    for stage in [
+        "read",
+        "decode",
+        "html",
+        "fold",
+        "candidates",
+        "walk",
+        "corroborate",
+    ] {
+        assert!(stages[stage].as_f64().expect(stage) >= 0.0, "{stage}");
+    }
+    assert!(stages["fold"].as_f64().expect("fold") > 0.0);
+    assert!(stats["read_wait_seconds"].as_f64().expect("wait") >= 0.0);
+}

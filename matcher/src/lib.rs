@@ -78,6 +78,7 @@ mod finding;
 mod html;
 mod index;
 mod scan;
+mod stages;
 
 pub use config::{
     MatcherConfig, default_max_document_bytes, default_max_records_per_value,
@@ -86,3 +87,4 @@ pub use config::{
 pub use error::{Error, ErrorKind};
 pub use finding::{Confidence, Finding, ScanReport, SkipReason, Span, TextFormat};
 pub use scan::{Document, Matcher};
+pub use stages::StageTimes;

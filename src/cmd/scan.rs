@@ -3,11 +3,11 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use fingerprints::SecretKey;
-use matcher::{Confidence, Document, Matcher, MatcherConfig, ScanReport};
+use matcher::{Confidence, Document, Matcher, MatcherConfig, ScanReport, StageTimes};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -50,7 +50,8 @@ pub struct Args {
     /// A name, reading or address shared by more register records than this starts no finding.
     #[arg(long, default_value_t = matcher::default_max_records_per_value())]
     max_records_per_value: usize,
-    /// Print a JSON summary (documents, bytes, throughput, load time, findings) to stderr.
+    /// Print a JSON summary (documents, bytes, throughput, load time, findings, and the seconds
+    /// spent in each stage of the scan, summed over the worker threads) to stderr.
     #[arg(long)]
     stats: bool,
     /// Files or directories (walked recursively); `-` reads stdin.
@@ -107,10 +108,42 @@ struct Stats {
     mb_per_second: f64,
     threads: usize,
     matcher_heap_bytes: usize,
+    /// Seconds the scan waited for the reader thread (not overlapped with scanning).
+    read_wait_seconds: f64,
+    /// Seconds in each stage, summed over the worker threads (`read`: the reader thread's).
+    stage_seconds: StageSeconds,
 }
 
-/// Files per parallel batch (results are printed in input order after each batch).
+/// [`matcher::StageTimes`] in seconds, with the time spent reading files.
+#[derive(Default, Serialize)]
+struct StageSeconds {
+    read: f64,
+    decode: f64,
+    html: f64,
+    fold: f64,
+    candidates: f64,
+    walk: f64,
+    corroborate: f64,
+}
+
+impl StageSeconds {
+    fn add(&mut self, read: Duration, t: &StageTimes) {
+        self.read += read.as_secs_f64();
+        self.decode += t.decode.as_secs_f64();
+        self.html += t.html.as_secs_f64();
+        self.fold += t.fold.as_secs_f64();
+        self.candidates += t.candidates.as_secs_f64();
+        self.walk += t.walk.as_secs_f64();
+        self.corroborate += t.corroborate.as_secs_f64();
+    }
+}
+
+/// Files per parallel batch at most (results are printed in input order after each batch).
 const BATCH: usize = 256;
+/// Files of the first batch.
+const FIRST_BATCH: usize = 8;
+/// Bytes per batch at most, past its first file.
+const BATCH_BYTES: u64 = 32 << 20;
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     match scan(a) {
@@ -170,7 +203,9 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
                 .take(a.max_document_bytes as u64 + 1)
                 .read_to_end(&mut bytes)
                 .context("reading stdin")?;
-            let report = matcher.scan(&Document::new(&bytes));
+            let mut times = StageTimes::default();
+            let report = matcher.scan_timed(&Document::new(&bytes), &mut times);
+            stats.stage_seconds.add(Duration::ZERO, &times);
             found |= emit(&mut out, &a, "-", &report, &mut stats)?;
             continue;
         }
@@ -179,31 +214,57 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
             errors += 1;
         }
     }
-    for batch in files.chunks(BATCH) {
-        let results: Vec<(String, std::io::Result<ScanReport>)> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|f| {
-                    let r = read_capped(f, a.max_document_bytes).map(|(bytes, total)| {
-                        let mut report = matcher.scan(&Document::new(&bytes));
-                        report.bytes = total;
-                        report.truncated |= total > bytes.len() as u64;
-                        report
-                    });
-                    (f.display().to_string(), r)
-                })
-                .collect()
+    // One thread reads the next batch of files while the workers scan this one, so a worker
+    // never waits on the disk (reading is I/O, not the scan's work: it was up to a quarter of a
+    // one-thread scan's time when the files had left the page cache).
+    let cap = a.max_document_bytes;
+    let scanned = std::thread::scope(|s| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ReadFile<'_>>>(0);
+        let files = &files;
+        s.spawn(move || {
+            for batch in batches(files, cap) {
+                let batch = batch.iter().map(|f| ReadFile::read(f, cap)).collect();
+                if tx.send(batch).is_err() {
+                    break;
+                }
+            }
         });
-        for (name, r) in results {
-            match r {
-                Ok(report) => found |= emit(&mut out, &a, &name, &report, &mut stats)?,
-                Err(e) => {
-                    eprintln!("leakwatch scan: {name}: {e}");
-                    errors += 1;
+        loop {
+            let t = Instant::now();
+            let Ok(batch) = rx.recv() else { break };
+            stats.read_wait_seconds += t.elapsed().as_secs_f64();
+            type Scanned = (std::io::Result<ScanReport>, StageTimes);
+            let results: Vec<Scanned> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .map(|f| {
+                        let mut times = StageTimes::default();
+                        let r = f.bytes.as_ref().map_err(clone_io).map(|bytes| {
+                            let doc = Document::new(bytes);
+                            let mut report = matcher.scan_timed(&doc, &mut times);
+                            report.bytes = f.total;
+                            report.truncated |= f.total > bytes.len() as u64;
+                            report
+                        });
+                        (r, times)
+                    })
+                    .collect()
+            });
+            for (f, (r, times)) in batch.iter().zip(results) {
+                stats.stage_seconds.add(f.read_time, &times);
+                let name = f.path.display().to_string();
+                match r {
+                    Ok(report) => found |= emit(&mut out, &a, &name, &report, &mut stats)?,
+                    Err(e) => {
+                        eprintln!("leakwatch scan: {name}: {e}");
+                        errors += 1;
+                    }
                 }
             }
         }
-    }
+        Ok(())
+    });
+    scanned?;
     out.flush().context("writing output")?;
     stats.errors = errors;
     stats.scan_seconds = t1.elapsed().as_secs_f64();
@@ -220,14 +281,63 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Reads at most `cap + 1` bytes (so truncation shows) and the file's full size.
-fn read_capped(path: &Path, cap: usize) -> std::io::Result<(Vec<u8>, u64)> {
-    let f = std::fs::File::open(path)?;
-    let total = f.metadata()?.len();
-    let mut bytes = Vec::with_capacity((total as usize).min(cap + 1));
-    f.take(cap as u64 + 1).read_to_end(&mut bytes)?;
-    let read = bytes.len() as u64;
-    Ok((bytes, total.max(read)))
+/// A file read for the scan: its bytes (at most the size cap + 1, so truncation shows) or the
+/// error, its full size, and the time reading took.
+struct ReadFile<'p> {
+    path: &'p Path,
+    bytes: std::io::Result<Vec<u8>>,
+    total: u64,
+    read_time: Duration,
+}
+
+impl<'p> ReadFile<'p> {
+    fn read(path: &'p Path, cap: usize) -> Self {
+        let t = Instant::now();
+        let mut total = 0;
+        let bytes = std::fs::File::open(path).and_then(|f| {
+            total = f.metadata()?.len();
+            let mut bytes = Vec::with_capacity((total as usize).min(cap + 1));
+            f.take(cap as u64 + 1).read_to_end(&mut bytes)?;
+            total = total.max(bytes.len() as u64);
+            Ok(bytes)
+        });
+        ReadFile {
+            path,
+            bytes,
+            total,
+            read_time: t.elapsed(),
+        }
+    }
+}
+
+/// The same error, for a report (an `io::Error` is not `Clone`).
+fn clone_io(e: &std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), e.to_string())
+}
+
+/// `files` in batches of at most [`BATCH`] files and, past the first file, [`BATCH_BYTES`]
+/// bytes by their sizes now (each file counted at most `cap + 1`): the reader holds one batch
+/// while the workers scan the one before. The first batches are small (8 files, then twice as
+/// many each time), so the workers start soon.
+fn batches(files: &[PathBuf], cap: usize) -> impl Iterator<Item = &[PathBuf]> {
+    let mut rest = files;
+    let mut limit = FIRST_BATCH / 2;
+    std::iter::from_fn(move || {
+        limit = (limit * 2).min(BATCH);
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0u64;
+        let mut n = 0;
+        while n < rest.len().min(limit) && (n == 0 || bytes < BATCH_BYTES) {
+            let size = std::fs::metadata(&rest[n]).map_or(0, |m| m.len());
+            bytes += size.min(cap as u64 + 1);
+            n += 1;
+        }
+        let (batch, next) = rest.split_at(n);
+        rest = next;
+        Some(batch)
+    })
 }
 
 /// Collects regular files under `p` (sorted, symlinked directories not followed).

@@ -15,6 +15,7 @@ use fingerprints::{Bundle, FieldKind, SecretKey};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
+use crate::stages::{Clock, StageTimes};
 use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
 use text::{FoldedText, blocks};
 
@@ -145,8 +146,19 @@ impl Matcher {
 
     /// Scans one document: decodes it, extracts the text of HTML, and finds records.
     pub fn scan(&self, doc: &Document<'_>) -> ScanReport {
+        self.scan_clocked(doc, &mut Clock::start(None))
+    }
+
+    /// [`Matcher::scan`], adding the time spent in each stage to `times`.
+    pub fn scan_timed(&self, doc: &Document<'_>, times: &mut StageTimes) -> ScanReport {
+        self.scan_clocked(doc, &mut Clock::start(Some(times)))
+    }
+
+    fn scan_clocked(&self, doc: &Document<'_>, clock: &mut Clock<'_>) -> ScanReport {
         let bytes = doc.bytes.len() as u64;
-        let decoded = match decode(doc.bytes, doc.charset, self.config.max_document_bytes) {
+        let decoded = decode(doc.bytes, doc.charset, self.config.max_document_bytes);
+        clock.lap(|t| &mut t.decode);
+        let decoded = match decoded {
             Ok(d) => d,
             Err((reason, enc)) => {
                 return ScanReport {
@@ -161,12 +173,14 @@ impl Matcher {
             }
         };
         let (format, (findings, records)) = if is_html(&decoded.text, doc.content_type) {
-            (
-                TextFormat::Html,
-                self.scan_text_counted(&extract_text(&decoded.text)),
-            )
+            let text = extract_text(&decoded.text);
+            clock.lap(|t| &mut t.html);
+            (TextFormat::Html, self.scan_text_counted(&text, clock))
         } else {
-            (TextFormat::Plain, self.scan_text_counted(&decoded.text))
+            (
+                TextFormat::Plain,
+                self.scan_text_counted(&decoded.text, clock),
+            )
         };
         ScanReport {
             bytes,
@@ -181,11 +195,11 @@ impl Matcher {
 
     /// Finds records in text. Spans are byte offsets into `text`.
     pub fn scan_text(&self, text: &str) -> Vec<Finding> {
-        self.scan_text_counted(text).0
+        self.scan_text_counted(text, &mut Clock::start(None)).0
     }
 
     /// The findings in `text`, and the number of records found at any confidence.
-    fn scan_text_counted(&self, text: &str) -> (Vec<Finding>, u32) {
+    fn scan_text_counted(&self, text: &str, clock: &mut Clock<'_>) -> (Vec<Finding>, u32) {
         // The folded-text buffers (8 bytes a character) are kept per thread and reused, so
         // scanning many small documents does not fault in fresh pages for each of them.
         // So are the lookup caches: the filter's answer memo (64 KiB), the token ids of whole
@@ -232,6 +246,7 @@ impl Matcher {
         scratch.marks.ensure(self.bundle.record_count());
         for (offset, block) in blocks(text) {
             let folded = FoldedText::fold(block, offset, std::mem::take(&mut scratch.text));
+            clock.lap(|t| &mut t.fold);
             let caches = Caches {
                 memo: &mut scratch.memo,
                 token_ids: &mut scratch.token_ids,
@@ -240,7 +255,9 @@ impl Matcher {
             };
             let mut scan = BlockScan::new(self, &folded, caches, &mut scratch.buffers);
             scan.find_candidates();
+            clock.lap(|t| &mut t.candidates);
             scan.walk_multi_token();
+            clock.lap(|t| &mut t.walk);
             scan.corroborate(
                 &mut acc,
                 &mut scratch.marks,
@@ -248,10 +265,12 @@ impl Matcher {
             );
             scan.return_buffers(&mut scratch.buffers);
             scratch.text = folded;
+            clock.lap(|t| &mut t.corroborate);
         }
         let found = acc.take_findings(&self.bundle);
         scratch.best = acc.best;
         BUF.with(|b| *b.borrow_mut() = Some(scratch));
+        clock.lap(|t| &mut t.corroborate);
         found
     }
 }
