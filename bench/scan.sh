@@ -66,6 +66,16 @@ print(f"leakwatch scan, {sys.argv[4]} thread(s): {d['mb_per_second']:.0f} MB/s s
       f"({d['bytes']/1e6:.0f} MB in {d['scan_seconds']:.2f} s), {float(sys.argv[2]):.2f} s wall in all, "
       f"peak RSS {int(sys.argv[3])//1024} MiB; findings high {d['findings_high']}, medium {d['findings_medium']}, "
       f"low {d['findings_low']}; {docs} documents reported")
+if sys.argv[4] == "1":
+    s = d["stage_seconds"]
+    mb = d["bytes"] / 1e6
+    print("  seconds by stage (one thread; read: the reader thread, overlapped with the scan; "
+          f"the scan waited {d['read_wait_seconds']:.2f} s for it):")
+    done = 0.0
+    for k in ["decode", "html", "fold", "candidates", "walk", "corroborate"]:
+        done += s[k]
+        print(f"    {k:<12}{s[k]:6.2f} s   stages up to here alone: {mb / done:5.0f} MB/s")
+    print(f"    {'read':<12}{s['read']:6.2f} s")
 PY
   if [ "$threads" = 1 ]; then ours=$secs; else ours_all=$secs; fi
 done
