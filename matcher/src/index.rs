@@ -8,6 +8,7 @@
 //! no sort and no automaton compilation, which made up two thirds of the start-up time (see the
 //! README's benchmark section for both figures).
 
+use fingerprints::normalize::is_token_separator;
 use fingerprints::{Bundle, FastDomain, FieldKind};
 
 use crate::Error;
@@ -66,6 +67,8 @@ pub(crate) struct Index {
     patterns: usize,
     /// Bit `c` set when a token may start with BMP character `c`.
     may_start: Vec<u64>,
+    /// What pass 1 does at each ASCII character (see [`Index::ascii_class`]).
+    ascii_class: [u8; 128],
     /// Token id of the decimal number `n` (or [`NO_ID`]).
     number_ids: Vec<u32>,
 }
@@ -78,6 +81,13 @@ impl std::fmt::Debug for Index {
             .finish_non_exhaustive()
     }
 }
+
+/// [`Index::ascii_class`]: a digit (a digit cluster starts or goes on).
+pub(crate) const ASCII_DIGIT: u8 = 1;
+/// [`Index::ascii_class`]: `@` (an e-mail address around it).
+pub(crate) const ASCII_AT: u8 = 2;
+/// [`Index::ascii_class`]: a register token may start here.
+const ASCII_TOKEN: u8 = 3;
 
 /// The slot of `(node, id)` in an open-addressing table (a power of two long, never full):
 /// where it is, or the empty slot where it would go.
@@ -108,6 +118,7 @@ impl Index {
             entry_count: 0,
             patterns: 0,
             may_start: Vec::new(),
+            ascii_class: [0; 128],
             number_ids: Vec::new(),
         }
     }
@@ -221,6 +232,20 @@ impl Index {
             }
         }
         index.may_start = may_start;
+        let mut ascii_class = [0; 128];
+        for (u, class) in ascii_class.iter_mut().enumerate() {
+            let c = char::from(u as u8);
+            *class = if c.is_ascii_digit() {
+                ASCII_DIGIT
+            } else if c == '@' {
+                ASCII_AT
+            } else if index.may_start(c) && !is_token_separator(c) {
+                ASCII_TOKEN
+            } else {
+                0
+            };
+        }
+        index.ascii_class = ascii_class;
         index.number_ids = (0..NUMBER_IDS)
             .map(|n| {
                 bundle
@@ -251,6 +276,14 @@ impl Index {
             *nodes = nodes.saturating_add(1);
         }
         self.slots[s][2]
+    }
+
+    /// What pass 1 does at ASCII character `c` (below 128): [`ASCII_DIGIT`], [`ASCII_AT`],
+    /// [`ASCII_TOKEN`] (a token may start there and it is no separator) or 0 (nothing: most
+    /// letters and punctuation of Latin text, answered with one load).
+    #[inline]
+    pub(crate) fn ascii_class(&self, c: u8) -> u8 {
+        self.ascii_class[usize::from(c & 0x7F)]
     }
 
     /// Whether a token may start with `c` (false positives possible, no false negatives).

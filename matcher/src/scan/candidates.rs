@@ -8,7 +8,7 @@ use fingerprints::normalize::{
 use fingerprints::{FastDomain, FieldKind};
 
 use super::{AddressPath, BlockScan, Edge, Hit};
-use crate::index::Node;
+use crate::index::{ASCII_AT, ASCII_DIGIT, Node};
 
 /// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
 const MAX_GROUPS: usize = 8;
@@ -104,14 +104,21 @@ impl BlockScan<'_> {
         let t = self.t;
         self.candidate_buffers.digit_runs.clear();
         let mut digits_done = 0;
+        let m = self.m;
+        let index = &m.index;
         for (i, &c) in t.chars.iter().enumerate() {
-            if c.is_ascii_digit() {
-                if i >= digits_done {
-                    digits_done = self.digit_cluster(i);
+            if c.is_ascii() {
+                match index.ascii_class(c as u8) {
+                    0 => {}
+                    ASCII_DIGIT => {
+                        if i >= digits_done {
+                            digits_done = self.digit_cluster(i);
+                        }
+                    }
+                    ASCII_AT => self.email(i),
+                    _ => self.token_edges(i),
                 }
-            } else if c == '@' {
-                self.email(i);
-            } else if self.m.index.may_start(c) && !is_token_separator(c) {
+            } else if index.may_start(c) && !is_token_separator(c) {
                 self.token_edges(i);
             }
         }

@@ -533,3 +533,41 @@ fn recycle_keeps_the_allocation() {
     assert!(back.is_empty() && back.capacity() >= 100);
     assert_eq!(back.as_ptr() as usize, ptr);
 }
+
+#[test]
+fn ascii_classes_answer_like_the_tests_they_replace() {
+    // A register with Latin-letter name tokens and the usual
+    // Japanese ones: pass 1's class of each ASCII character is the answer of its three tests.
+    let mut b = BundleBuilder::new(&SecretKey::from_bytes([9; 32]));
+    b.add_rows(vec![fingerprints::records::Row {
+        line: 2,
+        id: "L-1".into(),
+        fields: vec![
+            (FieldKind::Name, 0, "Xavier Quinn".into()),
+            (
+                FieldKind::Address,
+                1,
+                "尼崎市東七松町1-23-4 Zed Heights".into(),
+            ),
+        ],
+    }]);
+    let (bundle, _) = b.finish().expect("bundle");
+    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let index = &m.index;
+    for u in 0u8..128 {
+        let c = char::from(u);
+        let want = if c.is_ascii_digit() {
+            crate::index::ASCII_DIGIT
+        } else if c == '@' {
+            crate::index::ASCII_AT
+        } else if index.may_start(c) && !fingerprints::normalize::is_token_separator(c) {
+            3
+        } else {
+            0
+        };
+        assert_eq!(index.ascii_class(u), want, "{c:?}");
+    }
+    for c in ['x', 'q'] {
+        assert_eq!(index.ascii_class(c as u8), 3, "{c:?} starts a token");
+    }
+}
