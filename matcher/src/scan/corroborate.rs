@@ -659,11 +659,13 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
     let c = chars[i];
     let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
     let (date_starts, postal_starts) = match c {
-        // A date without an era starts with a four-digit year.
+        // A date without an era starts with a four-digit year, 1868 to 2099 (phone, account
+        // and most other numbers in a dump start otherwise, and are not parsed as dates).
         '0'..='9' => (
-            chars
-                .get(i..i + 4)
-                .is_some_and(|y| y.iter().all(char::is_ascii_digit)),
+            chars.get(i..i + 4).is_some_and(|y| {
+                matches!(y[..2], ['1', '8' | '9'] | ['2', '0'])
+                    && y[2..].iter().all(char::is_ascii_digit)
+            }),
             true,
         ),
         '明' | '大' | '昭' | '平' | '令' => (true, false),
@@ -1044,6 +1046,32 @@ mod tests {
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));
+        }
+    }
+
+    #[test]
+    fn western_dates_at_the_ends_of_the_years_read() {
+        // The digit-run start is parsed as a date only when it reads 18, 19 or 20 first: the
+        // years `Date::new` takes. Dates at either end of that range, and just outside it, in
+        // each notation, are found (or not) as by a parse at every character.
+        for year in [
+            "1867", "1868", "1899", "1900", "1999", "2000", "2099", "2100",
+        ] {
+            for date in [
+                format!("{year}-01-25"),
+                format!("{year}/1/25"),
+                format!("{year}.1.25"),
+                format!("{year}年1月25日"),
+                format!("{year}0125"),
+                format!("TEL 06-{year}-0125"),
+            ] {
+                let chars: Vec<char> = date.chars().collect();
+                let found = weak_values_found(&chars);
+                assert_eq!(found, weak_values_one_by_one(&chars), "{date}");
+                let dated = found.iter().any(|v| v.2 == FieldKind::BirthDate);
+                let in_range = ("1868"..="2099").contains(&year) && !date.starts_with("TEL");
+                assert_eq!(dated, in_range, "{date}");
+            }
         }
     }
 
