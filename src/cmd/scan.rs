@@ -143,7 +143,7 @@ const BATCH: usize = 256;
 /// Files of the first batch.
 const FIRST_BATCH: usize = 8;
 /// Bytes per batch at most, past its first file.
-const BATCH_BYTES: u64 = 32 << 20;
+const BATCH_BYTES: u64 = 4 << 20;
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     match scan(a) {
