@@ -31,6 +31,9 @@
 //!    the findings at or above it; the groups below are counted ([`ScanReport::records`], each
 //!    reported finding's occurrences) but their spans and fields are never built.
 //!
+//! [`Matcher::scan_timed`] scans the same way and adds the time of each of these stages to a
+//! [`StageTimes`], to tell which content is expensive.
+//!
 //! # Example
 //!
 //! ```
