@@ -40,28 +40,23 @@ impl std::ops::AddAssign for StageTimes {
     }
 }
 
-/// Charges the time since the last lap to a stage, when a scan is timed at all.
-pub(crate) struct Clock<'t> {
-    times: Option<&'t mut StageTimes>,
-    last: Instant,
-}
+/// Charges the time since the last lap to a stage, when a scan is timed at all (an untimed
+/// clock reads no time).
+pub(crate) struct Clock<'t>(Option<(&'t mut StageTimes, Instant)>);
 
 impl<'t> Clock<'t> {
     /// Starts the clock (a no-op clock when `times` is `None`).
     pub(crate) fn start(times: Option<&'t mut StageTimes>) -> Self {
-        Clock {
-            times,
-            last: Instant::now(),
-        }
+        Clock(times.map(|t| (t, Instant::now())))
     }
 
     /// Adds the time since the last lap to the stage `stage` picks.
     #[inline]
     pub(crate) fn lap(&mut self, stage: fn(&mut StageTimes) -> &mut Duration) {
-        if let Some(t) = self.times.as_deref_mut() {
+        if let Some((t, last)) = &mut self.0 {
             let now = Instant::now();
-            *stage(t) += now - self.last;
-            self.last = now;
+            *stage(t) += now - *last;
+            *last = now;
         }
     }
 }

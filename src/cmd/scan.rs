@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -143,7 +144,7 @@ const BATCH: usize = 256;
 /// Files of the first batch.
 const FIRST_BATCH: usize = 8;
 /// Bytes per batch at most, past its first file.
-const BATCH_BYTES: u64 = 4 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     match scan(a) {
@@ -221,25 +222,18 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
     let scanned = std::thread::scope(|s| -> anyhow::Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ReadFile<'_>>>(0);
         let files = &files;
-        s.spawn(move || {
-            for batch in batches(files, cap) {
-                let batch = batch.iter().map(|f| ReadFile::read(f, cap)).collect();
-                if tx.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
+        s.spawn(move || read_ahead(files, cap, &tx));
         loop {
             let t = Instant::now();
             let Ok(batch) = rx.recv() else { break };
             stats.read_wait_seconds += t.elapsed().as_secs_f64();
-            type Scanned = (std::io::Result<ScanReport>, StageTimes);
-            let results: Vec<Scanned> = pool.install(|| {
+            type Scanned<'e> = (Result<ScanReport, &'e std::io::Error>, StageTimes);
+            let results: Vec<Scanned<'_>> = pool.install(|| {
                 batch
                     .par_iter()
                     .map(|f| {
                         let mut times = StageTimes::default();
-                        let r = f.bytes.as_ref().map_err(clone_io).map(|bytes| {
+                        let r = f.bytes.as_ref().map(|bytes| {
                             let doc = Document::new(bytes);
                             let mut report = matcher.scan_timed(&doc, &mut times);
                             report.bytes = f.total;
@@ -310,34 +304,24 @@ impl<'p> ReadFile<'p> {
     }
 }
 
-/// The same error, for a report (an `io::Error` is not `Clone`).
-fn clone_io(e: &std::io::Error) -> std::io::Error {
-    std::io::Error::new(e.kind(), e.to_string())
-}
-
-/// `files` in batches of at most [`BATCH`] files and, past the first file, [`BATCH_BYTES`]
-/// bytes by their sizes now (each file counted at most `cap + 1`): the reader holds one batch
-/// while the workers scan the one before. The first batches are small (8 files, then twice as
-/// many each time), so the workers start soon.
-fn batches(files: &[PathBuf], cap: usize) -> impl Iterator<Item = &[PathBuf]> {
-    let mut rest = files;
-    let mut limit = FIRST_BATCH / 2;
-    std::iter::from_fn(move || {
-        limit = (limit * 2).min(BATCH);
-        if rest.is_empty() {
-            return None;
+/// Reads `files` in order and sends them in batches of at most [`BATCH`] files and, past the
+/// first file, [`BATCH_BYTES`] bytes: the reader holds one batch while the workers scan the one
+/// before. The first batches are small ([`FIRST_BATCH`] files, then twice as many each time),
+/// so the workers start soon. Stops when the receiver is gone.
+fn read_ahead<'p>(files: &'p [PathBuf], cap: usize, tx: &SyncSender<Vec<ReadFile<'p>>>) {
+    let (mut batch, mut bytes, mut limit) = (Vec::new(), 0, FIRST_BATCH);
+    for (k, f) in files.iter().enumerate() {
+        let file = ReadFile::read(f, cap);
+        bytes += file.bytes.as_ref().map_or(0, Vec::len);
+        batch.push(file);
+        if batch.len() >= limit || bytes >= BATCH_BYTES || k + 1 == files.len() {
+            if tx.send(std::mem::take(&mut batch)).is_err() {
+                return;
+            }
+            bytes = 0;
+            limit = (limit * 2).min(BATCH);
         }
-        let mut bytes = 0u64;
-        let mut n = 0;
-        while n < rest.len().min(limit) && (n == 0 || bytes < BATCH_BYTES) {
-            let size = std::fs::metadata(&rest[n]).map_or(0, |m| m.len());
-            bytes += size.min(cap as u64 + 1);
-            n += 1;
-        }
-        let (batch, next) = rest.split_at(n);
-        rest = next;
-        Some(batch)
-    })
+    }
 }
 
 /// Collects regular files under `p` (sorted, symlinked directories not followed).
