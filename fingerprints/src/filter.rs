@@ -188,12 +188,29 @@ impl CorroboratorFilter {
     }
 
     /// True if `fp` may have been inserted; false means it certainly was not.
+    ///
+    /// Most lookups are of fingerprints that were not inserted (a namesake's other fields), and
+    /// in a filter about half full each bit rejects half of them: the block's first three bits
+    /// are tested before the other fourteen are even computed.
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
-        let (base, masks) = self.slot(fp);
-        self.words
-            .get(base..base + BLOCK_WORDS)
-            .is_some_and(|block| block.iter().zip(masks).all(|(w, m)| w & m == m))
+        let m1 = mix(fp ^ self.salt);
+        let block = (((m1 >> 32) * self.blocks() as u64) >> 32) as usize;
+        let Some(words) = self
+            .words
+            .get(block * BLOCK_WORDS..(block + 1) * BLOCK_WORDS)
+        else {
+            return false;
+        };
+        let first = (0..3).all(|i| {
+            let bit = (m1 >> (9 * i)) & 511;
+            words[(bit >> 6) as usize] & (1 << (bit & 63)) != 0
+        });
+        if !first {
+            return false;
+        }
+        let (_, masks) = self.slot(fp);
+        words.iter().zip(masks).all(|(w, m)| w & m == m)
     }
 
     /// Heap bytes used.
