@@ -213,6 +213,20 @@ impl CorroboratorFilter {
         words.iter().zip(masks).all(|(w, m)| w & m == m)
     }
 
+    /// Reads the first word [`CorroboratorFilter::contains`] would read for `fp` and returns
+    /// it: a lookup ahead of time, so that several can wait for memory together (no branch
+    /// depends on it).
+    #[inline]
+    pub fn touch(&self, fp: u64) -> u64 {
+        let m1 = mix(fp ^ self.salt);
+        let block = (((m1 >> 32) * self.blocks() as u64) >> 32) as usize;
+        let bit = m1 & 511;
+        self.words
+            .get(block * BLOCK_WORDS + (bit >> 6) as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Heap bytes used.
     pub fn size_bytes(&self) -> usize {
         self.words.len() * 8

@@ -237,6 +237,15 @@ impl Bundle {
             .contains(self.hasher.corroborator(record, value))
     }
 
+    /// Reads the memory [`Bundle::corroborates_value`] will read first for `record` and
+    /// `value` (not a birth date) and returns a word of it: asking this for several lookups
+    /// before making them lets their cache misses overlap. No branch depends on the answer.
+    #[inline]
+    pub fn touch_corroborates(&self, record: u32, value: &CorroboratorValue) -> u64 {
+        self.corroborators
+            .touch(self.hasher.corroborator(record, value))
+    }
+
     /// The records of `records` whose birth-date tag allows `date` (a birth date's
     /// [`Hasher::corroborator_value`]), appended to `out`; those still need
     /// [`Bundle::corroborates_value`], and about one in 30,000 of the others passes. The tags

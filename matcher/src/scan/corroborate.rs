@@ -525,7 +525,16 @@ impl BlockScan<'_> {
             // and given name written apart) stand for the name. A family name and its own
             // reading do not.
             let lo = self.edges.partition_point(|e| e.start < ws);
-            for e in self.edges[lo..].iter().take_while(|e| e.start < we) {
+            let edges_in = self.edges[lo..].iter().take_while(|e| e.start < we);
+            // Each lookup is a cache miss in a large filter: all of them are read first, in a
+            // pass that nothing depends on, so that they wait for memory together.
+            let sink = edges_in
+                .clone()
+                .filter(|e| e.end <= we)
+                .filter_map(|e| self.name_value(e))
+                .fold(0, |acc, v| acc ^ bundle.touch_corroborates(record, v));
+            std::hint::black_box(sink);
+            for e in edges_in {
                 if e.end > we {
                     continue;
                 }
