@@ -136,15 +136,7 @@ impl MatchStage {
 /// operator sees from `_sum` by stage whether decoding, HTML, folding or which matching pass
 /// takes a matcher's CPU (the same stages as `leakwatch scan --stats`).
 fn record_stage_times(t: &StageTimes) {
-    let stages = [
-        ("decode", t.decode),
-        ("html", t.html),
-        ("fold", t.fold),
-        ("candidates", t.candidates),
-        ("walk", t.walk),
-        ("corroborate", t.corroborate),
-    ];
-    for (stage, took) in stages {
+    for (stage, took) in t.stages() {
         metrics::histogram!("leakwatch_matcher_stage_seconds", "stage" => stage)
             .record(took.as_secs_f64());
     }
@@ -476,14 +468,7 @@ mod tests {
         let alerts = metrics::with_local_recorder(&recorder, || stage.alerts(&page));
         assert_eq!(alerts.len(), 1, "{alerts:?}");
         let text = handle.render();
-        for s in [
-            "decode",
-            "html",
-            "fold",
-            "candidates",
-            "walk",
-            "corroborate",
-        ] {
+        for (s, _) in StageTimes::default().stages() {
             let want = format!("leakwatch_matcher_stage_seconds_count{{stage=\"{s}\"}} 1");
             assert!(text.contains(&want), "{want} not in\n{text}");
         }

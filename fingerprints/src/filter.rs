@@ -154,29 +154,17 @@ impl CorroboratorFilter {
     }
 
     /// The first word of `fp`'s block, and the mask of its bits in each word of the block.
-    ///
-    /// Every bit position takes 9 fresh hash bits (three 64-bit mixes give the block and all
-    /// 17): positions derived by double hashing (`h1 + i·h2`) form progressions that overlap
-    /// other items' progressions in a 512-bit block, which measured 400 times the rate.
     #[inline]
     fn slot(&self, fp: u64) -> (usize, [u64; BLOCK_WORDS]) {
         let m1 = mix(fp ^ self.salt);
-        let m2 = mix(m1 ^ 0x9E37_79B9_7F4A_7C15);
-        let m3 = mix(m2 ^ 0x9E37_79B9_7F4A_7C15);
-        // Multiply-shift onto any block count (no power-of-two rounding of the size).
-        let block = (((m1 >> 32) * self.blocks() as u64) >> 32) as usize;
-        let mut masks = [0u64; BLOCK_WORDS];
-        let mut set = |bits: u64, n: u32| {
-            for i in 0..n {
-                let bit = (bits >> (9 * i)) & 511;
-                masks[(bit >> 6) as usize] |= 1 << (bit & 63);
-            }
-        };
-        const _: () = assert!(3 + 7 + 7 == CORROBORATOR_PROBES);
-        set(m1 & 0xFFFF_FFFF, 3);
-        set(m2, 7);
-        set(m3, 7);
-        (block * BLOCK_WORDS, masks)
+        (self.base(m1), masks(m1))
+    }
+
+    /// The first word of the block that `m1` (the first mix of a fingerprint) picks:
+    /// multiply-shift onto any block count (no power-of-two rounding of the size).
+    #[inline]
+    fn base(&self, m1: u64) -> usize {
+        (((m1 >> 32) * self.blocks() as u64) >> 32) as usize * BLOCK_WORDS
     }
 
     /// Adds a fingerprint.
@@ -195,22 +183,15 @@ impl CorroboratorFilter {
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
         let m1 = mix(fp ^ self.salt);
-        let block = (((m1 >> 32) * self.blocks() as u64) >> 32) as usize;
-        let Some(words) = self
-            .words
-            .get(block * BLOCK_WORDS..(block + 1) * BLOCK_WORDS)
-        else {
+        let base = self.base(m1);
+        let Some(words) = self.words.get(base..base + BLOCK_WORDS) else {
             return false;
         };
         let first = (0..3).all(|i| {
             let bit = (m1 >> (9 * i)) & 511;
             words[(bit >> 6) as usize] & (1 << (bit & 63)) != 0
         });
-        if !first {
-            return false;
-        }
-        let (_, masks) = self.slot(fp);
-        words.iter().zip(masks).all(|(w, m)| w & m == m)
+        first && words.iter().zip(masks(m1)).all(|(w, m)| w & m == m)
     }
 
     /// Reads the first word [`CorroboratorFilter::contains`] would read for `fp` and returns
@@ -219,10 +200,9 @@ impl CorroboratorFilter {
     #[inline]
     pub fn touch(&self, fp: u64) -> u64 {
         let m1 = mix(fp ^ self.salt);
-        let block = (((m1 >> 32) * self.blocks() as u64) >> 32) as usize;
-        let bit = m1 & 511;
+        let first_bit = m1 & 511;
         self.words
-            .get(block * BLOCK_WORDS + (bit >> 6) as usize)
+            .get(self.base(m1) + (first_bit >> 6) as usize)
             .copied()
             .unwrap_or(0)
     }
@@ -231,6 +211,30 @@ impl CorroboratorFilter {
     pub fn size_bytes(&self) -> usize {
         self.words.len() * 8
     }
+}
+
+/// The mask of a fingerprint's 17 bits in each word of its block, from `m1`, its first mix.
+///
+/// Every bit position takes 9 fresh hash bits (three 64-bit mixes give the block and all 17):
+/// positions derived by double hashing (`h1 + i·h2`) form progressions that overlap other
+/// items' progressions in a 512-bit block, which measured 400 times the rate. The first three
+/// come from `m1`'s low 27 bits, which [`CorroboratorFilter::contains`] tests on their own.
+#[inline]
+fn masks(m1: u64) -> [u64; BLOCK_WORDS] {
+    let m2 = mix(m1 ^ 0x9E37_79B9_7F4A_7C15);
+    let m3 = mix(m2 ^ 0x9E37_79B9_7F4A_7C15);
+    let mut masks = [0u64; BLOCK_WORDS];
+    let mut set = |bits: u64, n: u32| {
+        for i in 0..n {
+            let bit = (bits >> (9 * i)) & 511;
+            masks[(bit >> 6) as usize] |= 1 << (bit & 63);
+        }
+    };
+    const _: () = assert!(3 + 7 + 7 == CORROBORATOR_PROBES);
+    set(m1 & 0xFFFF_FFFF, 3);
+    set(m2, 7);
+    set(m3, 7);
+    masks
 }
 
 #[cfg(test)]

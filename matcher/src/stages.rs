@@ -23,6 +23,19 @@ pub struct StageTimes {
 }
 
 impl StageTimes {
+    /// Each stage with its name, in pipeline order: the names `scan --stats` and the
+    /// pipeline's `leakwatch_matcher_stage_seconds{stage}` use.
+    pub fn stages(&self) -> [(&'static str, Duration); 6] {
+        [
+            ("decode", self.decode),
+            ("html", self.html),
+            ("fold", self.fold),
+            ("candidates", self.candidates),
+            ("walk", self.walk),
+            ("corroborate", self.corroborate),
+        ]
+    }
+
     /// The sum of all stages.
     pub fn total(&self) -> Duration {
         self.decode + self.html + self.fold + self.candidates + self.walk + self.corroborate
@@ -74,6 +87,10 @@ mod tests {
         c.lap(|t| &mut t.walk);
         assert!(t.fold >= Duration::from_millis(2));
         assert_eq!(t.total(), t.fold + t.walk);
+        assert_eq!(
+            t.stages().map(|(_, d)| d).iter().sum::<Duration>(),
+            t.total()
+        );
         let mut sum = t;
         sum += t;
         assert_eq!(sum.total(), t.total() * 2);
