@@ -446,7 +446,8 @@ fn alerts_serve_with_kafka_stores_and_streams_alerts_from_the_topic() {
     std::fs::write(&viewer_file, VIEWER).unwrap();
     let kafka_toml = format!(
         "brokers = \"{brokers}\"\npages_topic = \"pages-{tag}\"\nalerts_topic = \"alerts-{tag}\"\n\
-         crawl_tasks_topic = \"crawl-tasks-{tag}\"\ndead_letter_topic = \"dead-letter-{tag}\"\n\
+         crawl_tasks_topic = \"crawl-tasks-{tag}\"\n\
+         crawl_schedule_topic = \"crawl-schedule-{tag}\"\ndead_letter_topic = \"dead-letter-{tag}\"\n\
          store_group = \"store-{tag}\"\npartitions = 1\nsession_timeout_ms = 6000\n"
     );
     let config = dir.path().join("leakwatch.toml");

@@ -565,6 +565,7 @@ fn kafka_topics_match_the_config() {
         "pages_topic",
         "alerts_topic",
         "crawl_tasks_topic",
+        "crawl_schedule_topic",
         "dead_letter_topic",
     ]
     .iter()
@@ -587,7 +588,12 @@ fn kafka_topics_match_the_config() {
         "pages segment.ms {segment} >= retention.ms"
     );
     assert!(int(&cfg(pages, "max.message.bytes")) >= int(&t["message_max_bytes"]));
-    for other in ["alerts_topic", "crawl_tasks_topic", "dead_letter_topic"] {
+    for other in [
+        "alerts_topic",
+        "crawl_tasks_topic",
+        "crawl_schedule_topic",
+        "dead_letter_topic",
+    ] {
         let name = t[other].as_str().unwrap();
         assert_eq!(
             int(&cfg(name, "retention.ms")),

@@ -171,6 +171,7 @@ async fn over_kafka(
         pages_topic: format!("bench-pages-{tag}"),
         alerts_topic: format!("bench-alerts-{tag}"),
         crawl_tasks_topic: format!("bench-crawl-tasks-{tag}"),
+        crawl_schedule_topic: format!("bench-crawl-schedule-{tag}"),
         dead_letter_topic: format!("bench-dead-letter-{tag}"),
         matcher_group: format!("bench-matchers-{tag}"),
         store_group: format!("bench-store-{tag}"),

@@ -168,7 +168,9 @@ fn check_text(text: &str, role: Option<Role>, require_files: bool) -> anyhow::Re
     if let Some(k) = kafka {
         if crawls && !config.crawl.crawler.once {
             consumes.push(json!({"topic": k.crawl_tasks_topic, "group": k.crawler_group}));
+            consumes.push(json!({"topic": k.crawl_schedule_topic, "group": k.scheduler_group}));
             produces.push(k.crawl_tasks_topic.clone());
+            produces.push(k.crawl_schedule_topic.clone());
         }
         if crawls {
             produces.push(k.pages_topic.clone());
@@ -191,8 +193,11 @@ fn check_text(text: &str, role: Option<Role>, require_files: bool) -> anyhow::Re
             "pages_topic": k.pages_topic,
             "alerts_topic": k.alerts_topic,
             "crawl_tasks_topic": k.crawl_tasks_topic,
+            "crawl_schedule_topic": k.crawl_schedule_topic,
             "dead_letter_topic": k.dead_letter_topic,
             "crawler_group": k.crawler_group,
+            "scheduler_group": k.scheduler_group,
+            "schedule_after_ms": k.schedule_after_ms,
             "matcher_group": k.matcher_group,
             "store_group": k.store_group,
             "create_topics": k.create_topics,
@@ -356,6 +361,10 @@ mod tests {
         assert_eq!(v["reads"][0]["key"], "api.token[0].token_file");
         let v = check_text(KAFKA, Some(Role::Crawl), false).unwrap();
         assert_eq!(v["consumes"][0]["group"], "leakwatch-crawlers");
+        assert_eq!(
+            v["consumes"][1],
+            json!({"topic": "crawl-schedule", "group": "leakwatch-crawl-scheduler"})
+        );
         assert_eq!(v["tor"], false);
     }
 }

@@ -7,6 +7,7 @@
 //! | pages | page URL | the raw body bytes | `lw-version` = `1`, `lw-type` = `page`, `lw-meta` = [`PageMeta`] as JSON |
 //! | alerts | alert id | [`Alert`] as JSON | `lw-version` = `1`, `lw-type` = `alert` |
 //! | crawl-tasks | the task's host | [`crate::CrawlTask`] as JSON ([`KafkaFrontier`]) | `lw-version` = `1`, `lw-type` = `crawl-task` |
+//! | crawl-schedule | the task's host | the same, for tasks due later ([`KafkaFrontier`]) | the same |
 //! | dead-letter | the bad message's key | JSON: topic, partition, offset, reason, time | `lw-type` = `dead-letter` |
 //!
 //! Producers are idempotent (`enable.idempotence`, `acks=all`) with compression and batching.
@@ -168,7 +169,7 @@ fn producer(config: &KafkaConfig) -> Result<FutureProducer, SourceError> {
 }
 
 /// Creates the topics that do not exist yet: pages (retention `pages_retention_ms`, segments of
-/// a quarter of it), alerts, crawl-tasks and dead-letter (retention `retention_ms`). Existing
+/// a quarter of it), alerts, crawl-tasks, crawl-schedule and dead-letter (retention `retention_ms`). Existing
 /// topics are left as they are.
 pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), SourceError> {
     config.validate().map_err(SourceError::Config)?;
@@ -194,6 +195,8 @@ pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), SourceError> {
         NewTopic::new(&config.alerts_topic, config.partitions, rf())
             .set("retention.ms", &retention),
         NewTopic::new(&config.crawl_tasks_topic, config.partitions, rf())
+            .set("retention.ms", &retention),
+        NewTopic::new(&config.crawl_schedule_topic, config.partitions, rf())
             .set("retention.ms", &retention),
         NewTopic::new(&config.dead_letter_topic, 1, rf()).set("retention.ms", &retention),
     ];

@@ -21,6 +21,13 @@ pub struct KafkaConfig {
     /// Topic of crawl tasks, keyed by host (for a shared crawl frontier).
     #[serde(default = "default_crawl_tasks_topic")]
     pub crawl_tasks_topic: String,
+    /// Topic of crawl tasks due later than `schedule_after_ms` from now (re-polls, recrawls,
+    /// retries with a long back-off), keyed by host. The replicas hold them (in
+    /// `scheduler_group`) and move each to `crawl_tasks_topic` when it is due, so that the
+    /// crawlers' consumer lag on `crawl_tasks_topic` counts work that is due, not work that is
+    /// merely scheduled (what an autoscaler on that lag needs).
+    #[serde(default = "default_crawl_schedule_topic")]
+    pub crawl_schedule_topic: String,
     /// Topic where undecodable messages are reported (topic, partition, offset, reason; never
     /// the message's value).
     #[serde(default = "default_dead_letter_topic")]
@@ -35,6 +42,14 @@ pub struct KafkaConfig {
     /// the crawl frontier, one host per partition owner.
     #[serde(default = "default_crawler_group")]
     pub crawler_group: String,
+    /// Consumer group of the crawler replicas reading `crawl_schedule_topic` (another group
+    /// than `crawler_group`: its lag is scheduled work, not a scaling signal).
+    #[serde(default = "default_scheduler_group")]
+    pub scheduler_group: String,
+    /// A crawl task due later than this from now goes to `crawl_schedule_topic` rather than
+    /// `crawl_tasks_topic` (milliseconds; 0: every task that is not due yet).
+    #[serde(default = "default_schedule_after_ms")]
+    pub schedule_after_ms: u64,
     /// Create missing topics at start-up.
     #[serde(default = "default_true")]
     pub create_topics: bool,
@@ -47,7 +62,7 @@ pub struct KafkaConfig {
     /// `retention.ms` of the pages topic: page bodies may themselves be leaked data.
     #[serde(default = "default_pages_retention_ms")]
     pub pages_retention_ms: u64,
-    /// `retention.ms` of the alerts, crawl-tasks and dead-letter topics.
+    /// `retention.ms` of the alerts, crawl-tasks, crawl-schedule and dead-letter topics.
     #[serde(default = "default_retention_ms")]
     pub retention_ms: u64,
     /// Largest message produced (a page body up to the crawler's `fetch.max_body_bytes` plus its
@@ -87,6 +102,9 @@ fn default_alerts_topic() -> String {
 fn default_crawl_tasks_topic() -> String {
     "crawl-tasks".into()
 }
+fn default_crawl_schedule_topic() -> String {
+    "crawl-schedule".into()
+}
 fn default_dead_letter_topic() -> String {
     "dead-letter".into()
 }
@@ -98,6 +116,12 @@ fn default_store_group() -> String {
 }
 fn default_crawler_group() -> String {
     "leakwatch-crawlers".into()
+}
+fn default_scheduler_group() -> String {
+    "leakwatch-crawl-scheduler".into()
+}
+fn default_schedule_after_ms() -> u64 {
+    30_000
 }
 fn default_true() -> bool {
     true
@@ -140,10 +164,13 @@ impl Default for KafkaConfig {
             pages_topic: default_pages_topic(),
             alerts_topic: default_alerts_topic(),
             crawl_tasks_topic: default_crawl_tasks_topic(),
+            crawl_schedule_topic: default_crawl_schedule_topic(),
             dead_letter_topic: default_dead_letter_topic(),
             matcher_group: default_matcher_group(),
             store_group: default_store_group(),
             crawler_group: default_crawler_group(),
+            scheduler_group: default_scheduler_group(),
+            schedule_after_ms: default_schedule_after_ms(),
             create_topics: default_true(),
             partitions: default_partitions(),
             replication_factor: default_replication_factor(),
@@ -170,6 +197,7 @@ impl KafkaConfig {
             ("pages_topic", &self.pages_topic),
             ("alerts_topic", &self.alerts_topic),
             ("crawl_tasks_topic", &self.crawl_tasks_topic),
+            ("crawl_schedule_topic", &self.crawl_schedule_topic),
             ("dead_letter_topic", &self.dead_letter_topic),
         ] {
             let ok = !topic.is_empty()
@@ -187,10 +215,23 @@ impl KafkaConfig {
             ("matcher_group", &self.matcher_group),
             ("store_group", &self.store_group),
             ("crawler_group", &self.crawler_group),
+            ("scheduler_group", &self.scheduler_group),
         ] {
             if group.is_empty() {
                 return Err(format!("{key}: must not be empty"));
             }
+        }
+        if self.scheduler_group == self.crawler_group {
+            return Err(format!(
+                "scheduler_group: must differ from crawler_group ({:?})",
+                self.crawler_group
+            ));
+        }
+        if self.crawl_schedule_topic == self.crawl_tasks_topic {
+            return Err(format!(
+                "crawl_schedule_topic: must differ from crawl_tasks_topic ({:?})",
+                self.crawl_tasks_topic
+            ));
         }
         if self.partitions < 1 {
             return Err("partitions: must be at least 1".into());
@@ -242,5 +283,19 @@ mod tests {
             ..Default::default()
         };
         assert!(c.validate().unwrap_err().starts_with("crawler_group:"));
+        let c = KafkaConfig {
+            scheduler_group: KafkaConfig::default().crawler_group,
+            ..Default::default()
+        };
+        assert!(c.validate().unwrap_err().starts_with("scheduler_group:"));
+        let c = KafkaConfig {
+            crawl_schedule_topic: KafkaConfig::default().crawl_tasks_topic,
+            ..Default::default()
+        };
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .starts_with("crawl_schedule_topic:")
+        );
     }
 }

@@ -13,6 +13,16 @@
 //! replica that owns them next. When partitions are revoked, their waiting tasks are dropped
 //! here (the next owner gets them from the last committed offset).
 //!
+//! **The schedule.** A task due later than `schedule_after_ms` from now (a re-poll, a recrawl,
+//! a retry with a long back-off) is produced to `crawl_schedule_topic` instead, also keyed by
+//! host. Every replica also consumes that topic, in `scheduler_group`, into a second delay
+//! queue of the same kind, and when a task there is due it produces it to `crawl_tasks_topic`
+//! and only then acknowledges it on the schedule. So the offsets of `crawler_group` are held
+//! back only by tasks that are due or nearly due, and the group's consumer lag on
+//! `crawl_tasks_topic` measures work to do now: an autoscaler can scale on it (KEDA's Kafka
+//! scaler). A replica killed between the two steps makes its next owner move the task again; a
+//! task done twice is harmless (the crawler's seen-state skips what it already fetched).
+//!
 //! Message format: key = host, value = the task as JSON, headers `lw-version: 1`,
 //! `lw-type: crawl-task`. A message that does not decode is reported on the dead-letter topic
 //! and acknowledged.
@@ -43,23 +53,31 @@ use crate::{BoxFuture, CrawlTask, Frontier, FrontierError, KafkaConfig, SourceEr
 /// Version of the crawl-task message format.
 pub const TASK_VERSION: u32 = 1;
 
-/// Tasks held locally (waiting or handed out) before the consumer pauses.
+/// Tasks held locally (waiting or handed out) by one consumer before it pauses.
 const MAX_HELD: usize = 100_000;
 
+/// Due tasks moved from the schedule to the crawl-tasks topic in one batch, at most.
+const MAX_FORWARD: usize = 1_000;
+
 /// The crawl frontier over Kafka (see the module docs). Create it inside a Tokio runtime: it
-/// spawns the task that consumes the topic.
+/// spawns the tasks that consume the two topics and the one that moves due tasks from the
+/// schedule.
 pub struct KafkaFrontier {
-    shared: Arc<Shared>,
-    consumer: Arc<StreamConsumer<FrontierContext>>,
+    tasks: Arc<Held>,
+    schedule: Arc<Held>,
     producer: FutureProducer,
-    topic: String,
+    schedule_after_ms: u64,
     timeout: Duration,
     closed: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for KafkaFrontier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KafkaFrontier({})", self.topic)
+        write!(
+            f,
+            "KafkaFrontier({}, schedule {})",
+            self.tasks.topic, self.schedule.topic
+        )
     }
 }
 
@@ -129,6 +147,17 @@ impl State {
         self.handed_out_len = self.handed_out.values().map(Vec::len).sum();
     }
 
+    /// Hands out the first waiting task, which must be due.
+    fn hand_out(&mut self) -> Option<CrawlTask> {
+        let Reverse(e) = self.queue.pop()?;
+        self.handed_out
+            .entry(e.json)
+            .or_default()
+            .push((e.partition, e.offset));
+        self.handed_out_len += 1;
+        Some(e.task)
+    }
+
     /// A task was done: the offset to store, if it moved.
     fn done(&mut self, json: &str) -> Option<(i32, i64)> {
         let positions = self.handed_out.get_mut(json)?;
@@ -146,23 +175,26 @@ impl State {
 /// Logs assignments and drops the local state of revoked partitions.
 struct FrontierContext {
     shared: Arc<Shared>,
+    /// What the log lines call this consumer.
+    label: &'static str,
 }
 
 impl ClientContext for FrontierContext {}
 
 impl ConsumerContext for FrontierContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let label = self.label;
         match rebalance {
             Rebalance::Revoke(tpl) => {
                 // Operational log line: topic and partition numbers only.
-                eprintln!("crawl frontier: partitions revoked: [{}]", partitions(tpl));
+                eprintln!("{label}: partitions revoked: [{}]", partitions(tpl));
                 self.shared.lock().revoke(tpl);
                 self.shared.changed.notify_waiters();
             }
             Rebalance::Assign(tpl) => {
-                eprintln!("crawl frontier: partitions assigned: [{}]", partitions(tpl));
+                eprintln!("{label}: partitions assigned: [{}]", partitions(tpl));
             }
-            Rebalance::Error(e) => eprintln!("crawl frontier: rebalance error: {e}"),
+            Rebalance::Error(e) => eprintln!("{label}: rebalance error: {e}"),
         }
     }
 }
@@ -196,116 +228,121 @@ fn task_headers() -> OwnedHeaders {
         })
 }
 
-impl KafkaFrontier {
-    /// Joins `config.crawler_group` on `config.crawl_tasks_topic` and starts consuming. Must be
-    /// called inside a Tokio runtime.
-    pub fn new(config: &KafkaConfig) -> Result<KafkaFrontier, SourceError> {
-        config.validate().map_err(SourceError::Config)?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            SourceError::Config("the Kafka crawl frontier needs a Tokio runtime".into())
-        })?;
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
-            changed: Notify::new(),
-        });
-        let consumer: StreamConsumer<FrontierContext> =
-            consumer_config(config, &config.crawler_group)
-                .create_with_context(FrontierContext {
-                    shared: shared.clone(),
-                })
-                .map_err(|e| SourceError::Config(format!("creating a Kafka consumer: {e}")))?;
-        let topic = config.crawl_tasks_topic.clone();
-        consumer
-            .subscribe(&[&topic])
-            .map_err(|e| transport(&format!("subscribing to {topic}"), e))?;
-        let consumer = Arc::new(consumer);
-        let (closed, closed_rx) = tokio::sync::watch::channel(false);
-        let pump = Pump {
-            shared: shared.clone(),
-            consumer: consumer.clone(),
-            topic: topic.clone(),
-            dead_letter: producer(config)?,
-            dead_letter_topic: config.dead_letter_topic.clone(),
-            timeout: Duration::from_millis(config.produce_timeout_ms),
-            closed: closed_rx,
-        };
-        runtime.spawn(pump.run());
-        Ok(KafkaFrontier {
-            shared,
-            consumer,
-            producer: producer(config)?,
-            topic,
-            timeout: Duration::from_millis(config.produce_timeout_ms),
-            closed,
-        })
+/// Produces `tasks` to `topic`, keyed by host, and waits until the broker has them all.
+async fn produce(
+    producer: &FutureProducer,
+    topic: &str,
+    tasks: &[CrawlTask],
+    timeout: Duration,
+) -> Result<(), FrontierError> {
+    let mut values = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let json = serde_json::to_vec(task)
+            .map_err(|e| FrontierError::Transport(format!("encoding a crawl task: {e}")))?;
+        values.push(json);
     }
-
-    /// Tasks consumed and waiting until due (not counting those handed out).
-    pub fn waiting(&self) -> usize {
-        self.shared.lock().queue.len()
-    }
-
-    /// Commits the stored offsets now (call at shutdown, after the last [`Frontier::done`]).
-    pub fn commit(&self) -> Result<(), SourceError> {
-        match self.consumer.commit_consumer_state(CommitMode::Sync) {
-            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => Ok(()),
-            Err(e) => Err(transport("committing crawl-task offsets", e)),
-        }
-    }
-
-    async fn push_inner(&self, tasks: Vec<CrawlTask>) -> Result<(), FrontierError> {
-        let mut values = Vec::with_capacity(tasks.len());
-        for task in &tasks {
-            let json = serde_json::to_vec(task)
-                .map_err(|e| FrontierError::Transport(format!("encoding a crawl task: {e}")))?;
-            values.push(json);
-        }
-        let mut pending = Vec::with_capacity(tasks.len());
-        for (task, value) in tasks.iter().zip(&values) {
-            let mut record = FutureRecord::to(&self.topic)
-                .key(task.partition_key())
-                .payload(value.as_slice())
-                .headers(task_headers());
-            let started = tokio::time::Instant::now();
-            loop {
-                match self.producer.send_result(record) {
-                    Ok(delivery) => {
-                        pending.push(delivery);
-                        break;
-                    }
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r))
-                        if started.elapsed() < self.timeout =>
-                    {
-                        record = r;
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                    }
-                    Err((e, _)) => {
-                        return Err(FrontierError::Transport(format!(
-                            "producing a crawl task: {e}"
-                        )));
-                    }
+    let mut pending = Vec::with_capacity(tasks.len());
+    for (task, value) in tasks.iter().zip(&values) {
+        let mut record = FutureRecord::to(topic)
+            .key(task.partition_key())
+            .payload(value.as_slice())
+            .headers(task_headers());
+        let started = tokio::time::Instant::now();
+        loop {
+            match producer.send_result(record) {
+                Ok(delivery) => {
+                    pending.push(delivery);
+                    break;
                 }
-            }
-        }
-        for delivery in pending {
-            match delivery.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((e, _))) => {
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r))
+                    if started.elapsed() < timeout =>
+                {
+                    record = r;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err((e, _)) => {
                     return Err(FrontierError::Transport(format!(
                         "producing a crawl task: {e}"
                     )));
                 }
-                Err(_) => {
-                    return Err(FrontierError::Transport(
-                        "producing a crawl task: the producer went away".into(),
-                    ));
-                }
             }
         }
-        Ok(())
+    }
+    for delivery in pending {
+        match delivery.await {
+            Ok(Ok(_)) => {}
+            Ok(Err((e, _))) => {
+                return Err(FrontierError::Transport(format!(
+                    "producing a crawl task: {e}"
+                )));
+            }
+            Err(_) => {
+                return Err(FrontierError::Transport(
+                    "producing a crawl task: the producer went away".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One consumer group's share of a topic of crawl tasks: consumed into a local delay queue,
+/// handed out when due, each offset stored once its task and every earlier one of its
+/// partition are done.
+struct Held {
+    shared: Arc<Shared>,
+    consumer: Arc<StreamConsumer<FrontierContext>>,
+    topic: String,
+}
+
+impl Held {
+    /// Joins `group` on `topic` and spawns the task that consumes it.
+    fn start(
+        config: &KafkaConfig,
+        (group, topic): (&str, &str),
+        label: &'static str,
+        runtime: &tokio::runtime::Handle,
+        closed: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Held, SourceError> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+        });
+        let consumer: StreamConsumer<FrontierContext> = consumer_config(config, group)
+            .create_with_context(FrontierContext {
+                shared: shared.clone(),
+                label,
+            })
+            .map_err(|e| SourceError::Config(format!("creating a Kafka consumer: {e}")))?;
+        consumer
+            .subscribe(&[topic])
+            .map_err(|e| transport(&format!("subscribing to {topic}"), e))?;
+        let consumer = Arc::new(consumer);
+        let pump = Pump {
+            shared: shared.clone(),
+            consumer: consumer.clone(),
+            topic: topic.to_owned(),
+            dead_letter: producer(config)?,
+            dead_letter_topic: config.dead_letter_topic.clone(),
+            timeout: Duration::from_millis(config.produce_timeout_ms),
+            closed,
+        };
+        runtime.spawn(pump.run());
+        Ok(Held {
+            shared,
+            consumer,
+            topic: topic.to_owned(),
+        })
     }
 
-    async fn next_inner(&self) -> Result<Option<CrawlTask>, FrontierError> {
+    /// Tasks consumed and waiting until due (not counting those handed out).
+    fn waiting(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
+    /// Waits until a task is due, then hands out the due tasks, `max` at most; none once
+    /// closed.
+    async fn next_due(&self, max: usize) -> Result<Vec<CrawlTask>, FrontierError> {
         loop {
             // Register interest before looking, so a change in between is not missed.
             let notified = self.shared.changed.notified();
@@ -314,30 +351,29 @@ impl KafkaFrontier {
             let wait = {
                 let mut s = self.shared.lock();
                 if s.closed {
-                    return Ok(None);
+                    return Ok(Vec::new());
                 }
                 if let Some(e) = &s.failed {
                     return Err(FrontierError::Transport(e.clone()));
                 }
                 let now = crate::alert::now_ms();
-                match s.queue.peek() {
-                    Some(Reverse(e)) if e.not_before_ms <= now => {
-                        let Some(Reverse(e)) = s.queue.pop() else {
-                            continue;
-                        };
-                        s.handed_out
-                            .entry(e.json)
-                            .or_default()
-                            .push((e.partition, e.offset));
-                        s.handed_out_len += 1;
-                        drop(s);
-                        // The consumer may be paused on the number of tasks held.
-                        self.shared.changed.notify_waiters();
-                        return Ok(Some(e.task));
-                    }
-                    Some(Reverse(e)) => Some(Duration::from_millis(e.not_before_ms - now)),
-                    None => None,
+                let mut due = Vec::new();
+                while due.len() < max
+                    && s.queue
+                        .peek()
+                        .is_some_and(|Reverse(e)| e.not_before_ms <= now)
+                {
+                    due.extend(s.hand_out());
                 }
+                if !due.is_empty() {
+                    drop(s);
+                    // The consumer may be paused on the number of tasks held.
+                    self.shared.changed.notify_waiters();
+                    return Ok(due);
+                }
+                s.queue
+                    .peek()
+                    .map(|Reverse(e)| Duration::from_millis(e.not_before_ms - now))
             };
             match wait {
                 Some(d) => {
@@ -345,6 +381,156 @@ impl KafkaFrontier {
                 }
                 None => notified.await,
             }
+        }
+    }
+
+    /// A handed-out task is done: stores the offset it releases, if any.
+    fn done(&self, task: &CrawlTask) -> Result<(), FrontierError> {
+        let json = serde_json::to_string(task)
+            .map_err(|e| FrontierError::Transport(format!("encoding a crawl task: {e}")))?;
+        let store = self.shared.lock().done(&json);
+        if let Some((partition, offset)) = store {
+            // Fails only when the partition was revoked meanwhile: its next owner handles the
+            // task again, which is safe.
+            let _ = self.consumer.store_offset(&self.topic, partition, offset);
+        }
+        self.shared.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// Commits the stored offsets now.
+    fn commit(&self) -> Result<(), SourceError> {
+        match self.consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => Ok(()),
+            Err(e) => Err(transport(&format!("committing {} offsets", self.topic), e)),
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.shared.lock().closed
+    }
+
+    fn close(&self) {
+        self.shared.lock().closed = true;
+        self.shared.changed.notify_waiters();
+    }
+
+    /// Makes `next_due` report `reason` from now on.
+    fn fail(&self, reason: String) {
+        self.shared.lock().failed = Some(reason);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+impl KafkaFrontier {
+    /// Joins `config.crawler_group` on `config.crawl_tasks_topic` and `config.scheduler_group`
+    /// on `config.crawl_schedule_topic`, and starts consuming both. Must be called inside a
+    /// Tokio runtime.
+    pub fn new(config: &KafkaConfig) -> Result<KafkaFrontier, SourceError> {
+        config.validate().map_err(SourceError::Config)?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            SourceError::Config("the Kafka crawl frontier needs a Tokio runtime".into())
+        })?;
+        let (closed, closed_rx) = tokio::sync::watch::channel(false);
+        let tasks = Arc::new(Held::start(
+            config,
+            (&config.crawler_group, &config.crawl_tasks_topic),
+            "crawl frontier",
+            &runtime,
+            closed_rx.clone(),
+        )?);
+        let schedule = Arc::new(Held::start(
+            config,
+            (&config.scheduler_group, &config.crawl_schedule_topic),
+            "crawl schedule",
+            &runtime,
+            closed_rx,
+        )?);
+        let producer = producer(config)?;
+        let timeout = Duration::from_millis(config.produce_timeout_ms);
+        runtime.spawn(forward(
+            schedule.clone(),
+            tasks.clone(),
+            producer.clone(),
+            timeout,
+        ));
+        Ok(KafkaFrontier {
+            tasks,
+            schedule,
+            producer,
+            schedule_after_ms: config.schedule_after_ms,
+            timeout,
+            closed,
+        })
+    }
+
+    /// Tasks consumed from the crawl-tasks topic and waiting until due (not counting those
+    /// handed out).
+    pub fn waiting(&self) -> usize {
+        self.tasks.waiting()
+    }
+
+    /// Tasks consumed from the schedule topic and waiting until due.
+    pub fn scheduled(&self) -> usize {
+        self.schedule.waiting()
+    }
+
+    /// Commits the stored offsets of both topics now (call at shutdown, after the last
+    /// [`Frontier::done`]).
+    pub fn commit(&self) -> Result<(), SourceError> {
+        self.tasks.commit()?;
+        self.schedule.commit()
+    }
+
+    async fn push_inner(&self, tasks: Vec<CrawlTask>) -> Result<(), FrontierError> {
+        let later = crate::alert::now_ms().saturating_add(self.schedule_after_ms);
+        let (scheduled, soon): (Vec<_>, Vec<_>) =
+            tasks.into_iter().partition(|t| t.not_before_ms > later);
+        for (topic, tasks) in [(&self.tasks.topic, soon), (&self.schedule.topic, scheduled)] {
+            if !tasks.is_empty() {
+                produce(&self.producer, topic, &tasks, self.timeout).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Moves due tasks from the schedule to the crawl-tasks topic, acknowledging each on the
+/// schedule only once the broker has its copy. A failed produce is tried again (the tasks stay
+/// unacknowledged meanwhile) until it succeeds or the frontier closes.
+async fn forward(
+    schedule: Arc<Held>,
+    tasks: Arc<Held>,
+    producer: FutureProducer,
+    timeout: Duration,
+) {
+    loop {
+        let due = match schedule.next_due(MAX_FORWARD).await {
+            Ok(due) if due.is_empty() => return,
+            Ok(due) => due,
+            Err(e) => {
+                tasks.fail(format!("crawl schedule: {e}"));
+                return;
+            }
+        };
+        let mut backoff = Duration::from_millis(100);
+        while let Err(e) = produce(&producer, &tasks.topic, &due, timeout).await {
+            if schedule.is_closed() {
+                return;
+            }
+            // Operational log line: the error says which topic, never a task's contents.
+            eprintln!(
+                "crawl schedule: moving {} due task(s) to {}: {e}; retrying in {} ms",
+                due.len(),
+                tasks.topic,
+                backoff.as_millis()
+            );
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        }
+        for task in &due {
+            // Fails only on a task that does not encode, which could not have been consumed.
+            let _ = schedule.done(task);
         }
     }
 }
@@ -355,28 +541,18 @@ impl Frontier for KafkaFrontier {
     }
 
     fn next(&self) -> BoxFuture<'_, Result<Option<CrawlTask>, FrontierError>> {
-        Box::pin(self.next_inner())
+        Box::pin(async move { Ok(self.tasks.next_due(1).await?.pop()) })
     }
 
     fn done(&self, task: &CrawlTask) -> BoxFuture<'_, Result<(), FrontierError>> {
-        let result = serde_json::to_string(task)
-            .map_err(|e| FrontierError::Transport(format!("encoding a crawl task: {e}")))
-            .map(|json| {
-                let store = self.shared.lock().done(&json);
-                if let Some((partition, offset)) = store {
-                    // Fails only when the partition was revoked meanwhile: its next owner
-                    // handles the task again, which is safe.
-                    let _ = self.consumer.store_offset(&self.topic, partition, offset);
-                }
-            });
-        self.shared.changed.notify_waiters();
+        let result = self.tasks.done(task);
         Box::pin(async move { result })
     }
 
     fn close(&self) {
-        self.shared.lock().closed = true;
+        self.tasks.close();
+        self.schedule.close();
         let _ = self.closed.send(true);
-        self.shared.changed.notify_waiters();
     }
 }
 
@@ -548,13 +724,7 @@ mod tests {
     }
 
     fn hand_out(s: &mut State) -> CrawlTask {
-        let Reverse(e) = s.queue.pop().unwrap();
-        s.handed_out
-            .entry(e.json)
-            .or_default()
-            .push((e.partition, e.offset));
-        s.handed_out_len += 1;
-        e.task
+        s.hand_out().unwrap()
     }
 
     #[test]
