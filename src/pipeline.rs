@@ -33,22 +33,6 @@ pub struct MatchStage {
     min_confidence: Confidence,
 }
 
-fn confidence(c: matcher::Confidence) -> Confidence {
-    match c {
-        matcher::Confidence::Low => Confidence::Low,
-        matcher::Confidence::Medium => Confidence::Medium,
-        matcher::Confidence::High => Confidence::High,
-    }
-}
-
-fn matcher_confidence(c: Confidence) -> matcher::Confidence {
-    match c {
-        Confidence::Low => matcher::Confidence::Low,
-        Confidence::Medium => matcher::Confidence::Medium,
-        Confidence::High => matcher::Confidence::High,
-    }
-}
-
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -74,7 +58,7 @@ impl MatchStage {
     pub fn new(matcher: Matcher, min_confidence: Confidence) -> MatchStage {
         let bundle_id = matcher.bundle().meta().bundle_id.clone();
         // Findings below the minimum raise no alert, so the matcher need not build them.
-        let matcher = matcher.with_min_confidence(matcher_confidence(min_confidence));
+        let matcher = matcher.with_min_confidence(min_confidence);
         MatchStage {
             matcher,
             bundle_id,
@@ -100,7 +84,7 @@ impl MatchStage {
         report
             .findings
             .iter()
-            .filter(|f| confidence(f.confidence) >= self.min_confidence)
+            .filter(|f| f.confidence >= self.min_confidence)
             .map(|f| {
                 let record = f.record.to_string();
                 Alert {
@@ -113,7 +97,7 @@ impl MatchStage {
                     detected_at_ms,
                     bundle_id: self.bundle_id.clone(),
                     record,
-                    confidence: confidence(f.confidence),
+                    confidence: f.confidence,
                     fields: f.fields.iter().map(|k| k.as_str().to_owned()).collect(),
                     spans: f
                         .spans

@@ -4,46 +4,10 @@
 use fingerprints::{FieldKind, RecordRef};
 use serde::{Deserialize, Serialize};
 
-/// How sure a finding is that a register record is in the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// One field of the record (a name, an address, one strong identifier).
-    Low,
-    /// Two independent fields of the same record (e.g. name and birth date).
-    Medium,
-    /// A strong identifier plus another field, or three fields, of the same record.
-    High,
-}
-
-impl Confidence {
-    /// The lower-case name used in output and configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::High => "high",
-        }
-    }
-}
-
-impl std::str::FromStr for Confidence {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "low" => Ok(Confidence::Low),
-            "medium" => Ok(Confidence::Medium),
-            "high" => Ok(Confidence::High),
-            other => Err(format!("unknown confidence {other:?} (low, medium, high)")),
-        }
-    }
-}
-
-impl std::fmt::Display for Confidence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How sure a finding is that a register record is in the document: the type alerts carry too
+/// (`wire::Confidence`). Low: one field of the record; medium: two independent fields (e.g.
+/// name and birth date); high: a strong identifier plus another field, or three fields.
+pub use wire::Confidence;
 
 /// Where one field of a record was found: byte offsets into the document's text (the decoded
 /// text, or for HTML the extracted text), and the field kind.

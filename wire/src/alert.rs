@@ -5,15 +5,16 @@ use serde::{Deserialize, Serialize};
 /// Version of the [`Alert`] wire format (the `v` field; also the `lw-version` Kafka header).
 pub const ALERT_VERSION: u32 = 1;
 
-/// How sure an alert is that a register record is in the page (the matcher's confidence).
+/// How sure a finding, and the alert raised for it, is that a register record is in the page
+/// (the matcher's `Confidence` is this type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
-    /// One field of the record.
+    /// One field of the record (a name, an address, one strong identifier).
     Low,
-    /// Two independent fields of the record.
+    /// Two independent fields of the same record (e.g. name and birth date).
     Medium,
-    /// A strong identifier plus another field, or three fields.
+    /// A strong identifier plus another field, or three fields, of the same record.
     High,
 }
 
