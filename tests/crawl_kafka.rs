@@ -13,11 +13,11 @@
 //! A second test drives `wire::kafka::KafkaFrontier` itself: a task due later waits on the
 //! schedule, outside the crawlers' consumer lag on crawl-tasks.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
+use support::pipeline::{Proc, consume_all, kafka_broker, last_assignment_of, toml_str, wait_for};
 
 const SITES: usize = 10;
 /// Pastes per site and phase.
@@ -34,66 +35,6 @@ const POLL_INTERVAL_MS: u64 = 1_000;
 const PARTITIONS: usize = 4;
 /// Tasks due later than this go through the crawl-schedule topic: every re-poll does.
 const SCHEDULE_AFTER_MS: u64 = POLL_INTERVAL_MS / 4;
-
-fn broker() -> Option<String> {
-    match std::env::var("LEAKWATCH_KAFKA") {
-        Ok(b) if !b.is_empty() => Some(b),
-        _ => {
-            eprintln!(
-                "\n\n!!! SKIPPED: LEAKWATCH_KAFKA is not set, so the Kafka crawl-frontier test \
-                 did not run.\n!!! scripts/test.sh starts a broker and sets it (CI runs it \
-                 there).\n\n"
-            );
-            None
-        }
-    }
-}
-
-/// A `leakwatch crawl` process whose output goes to files; killed (SIGKILL) on drop.
-struct Proc {
-    child: Child,
-    name: String,
-}
-
-impl Proc {
-    fn start(dir: &Path, name: &str, args: &[&str]) -> Proc {
-        let out = std::fs::File::create(dir.join(format!("{name}.stdout"))).unwrap();
-        let err = std::fs::File::create(dir.join(format!("{name}.stderr"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_leakwatch"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .unwrap();
-        Proc {
-            child,
-            name: name.to_owned(),
-        }
-    }
-
-    fn terminate(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{} exited with {status}", self.name);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("{} did not stop after SIGTERM", self.name);
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// One request a site served.
 #[derive(Debug, Clone)]
@@ -179,84 +120,15 @@ fn answer(site: usize, mut stream: std::net::TcpStream, released: &AtomicUsize, 
     );
 }
 
-fn toml_str(p: &Path) -> String {
-    format!("{:?}", p.display().to_string())
-}
-
-static LOG_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// The processes' stderr, to diagnose a failure.
-fn dump_logs() {
-    let Some(dir) = LOG_DIR.get() else { return };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "stderr") {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let tail: Vec<&str> = text.lines().rev().take(40).collect();
-            eprintln!("--- {}:", path.display());
-            for line in tail.into_iter().rev() {
-                eprintln!("{line}");
-            }
-        }
-    }
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        if Instant::now() >= deadline {
-            dump_logs();
-            panic!("gave up waiting for {what}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// The log labels of a replica's two consumers: the crawl-tasks and the crawl-schedule one.
 const CONSUMERS: [&str; 2] = ["crawl frontier", "crawl schedule"];
 
-/// The partitions of the latest assignment of a replica's consumer `label`, from its log.
-fn last_assignment(log: &Path, label: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let Some(line) = text.lines().rev().find(|l| {
-        l.starts_with(&format!("{label}: partitions assigned"))
-            || l.starts_with(&format!("{label}: partitions revoked"))
-    }) else {
-        return Vec::new();
-    };
-    if line.contains("revoked") {
-        return Vec::new();
-    }
-    let inner = line.split('[').nth(1).unwrap_or("").trim_end_matches(']');
-    inner.split_whitespace().map(str::to_owned).collect()
-}
-
 /// The keys of every message of `topic` from the beginning, until none came for `idle`.
 fn topic_keys(brokers: &str, topic: &str, idle: Duration) -> Vec<String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set(
-            "group.id",
-            format!("test-reader-{topic}-{}", std::process::id()),
-        )
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let mut out = Vec::new();
-    let mut last = Instant::now();
-    while last.elapsed() < idle {
-        if let Some(m) = consumer.poll(Duration::from_millis(200)) {
-            let m = m.unwrap();
-            out.push(String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned());
-            last = Instant::now();
-        }
-    }
-    out
+    consume_all(brokers, topic, idle)
+        .into_iter()
+        .map(|(key, _)| String::from_utf8_lossy(&key.unwrap_or_default()).into_owned())
+        .collect()
 }
 
 /// Paths of the items served so far, with how often each was fetched, per site.
@@ -279,10 +151,11 @@ fn all_fetched(log: &Log, phases: usize) -> bool {
 
 #[test]
 fn two_crawlers_share_the_frontier_and_survive_a_killed_replica() {
-    let Some(brokers) = broker() else { return };
+    let Some(brokers) = kafka_broker("the Kafka crawl-frontier test") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let _ = LOG_DIR.set(d.to_owned());
     let tag = format!(
         "{}-{}",
         std::process::id(),
@@ -359,12 +232,13 @@ min_interval_ms = 20
     // Let the group form first: tansu 0.6 does not evict a member killed while the group is
     // still forming (a broker limitation, not the scenario under test).
     wait_for(
+        d,
         "both replicas in both groups",
         Duration::from_secs(120),
         || {
             CONSUMERS.iter().all(|label| {
-                let a = last_assignment(&d.join("replica-a.stderr"), label);
-                let b = last_assignment(&d.join("replica-b.stderr"), label);
+                let a = last_assignment_of(&d.join("replica-a.stderr"), label);
+                let b = last_assignment_of(&d.join("replica-b.stderr"), label);
                 !a.is_empty() && !b.is_empty() && a.len() + b.len() == PARTITIONS
             })
         },
@@ -376,6 +250,7 @@ min_interval_ms = 20
     // Phase 1: both replicas fetch, each the hosts of its partitions.
     released.store(PER_PHASE, Ordering::SeqCst);
     wait_for(
+        d,
         "every phase-1 paste fetched",
         Duration::from_secs(60),
         || all_fetched(&log, 1),
@@ -389,6 +264,7 @@ min_interval_ms = 20
     // Phase 2, and kill replica A with SIGKILL while it fetches.
     released.store(2 * PER_PHASE, Ordering::SeqCst);
     wait_for(
+        d,
         "replica A fetching phase 2",
         Duration::from_secs(30),
         || {
@@ -417,18 +293,20 @@ min_interval_ms = 20
     std::thread::sleep(Duration::from_millis(8_000));
     let replica_c = Proc::start(d, "replica-c", &["crawl", "--config", &cfg_c]);
     wait_for(
+        d,
         "A's partitions taken over by the live replicas",
         Duration::from_secs(120),
         || {
             CONSUMERS.iter().all(|label| {
-                let b = last_assignment(&d.join("replica-b.stderr"), label);
-                let c = last_assignment(&d.join("replica-c.stderr"), label);
+                let b = last_assignment_of(&d.join("replica-b.stderr"), label);
+                let c = last_assignment_of(&d.join("replica-c.stderr"), label);
                 !c.is_empty() && b.len() + c.len() == PARTITIONS
             })
         },
     );
     let rebalanced = Instant::now();
     wait_for(
+        d,
         "every paste fetched after the kill",
         Duration::from_secs(120),
         || all_fetched(&log, PHASES),
@@ -444,6 +322,7 @@ min_interval_ms = 20
         .collect();
     let mut keys = Vec::new();
     wait_for(
+        d,
         "every paste on the pages topic",
         Duration::from_secs(60),
         || {
@@ -469,6 +348,7 @@ min_interval_ms = 20
         .subscribe(&[&format!("crawl-schedule-{tag}")])
         .unwrap();
     wait_for(
+        d,
         "re-polls of every host on the schedule topic",
         Duration::from_secs(60),
         || {
@@ -597,7 +477,9 @@ fn group_lag(brokers: &str, group: &str, topic: &str) -> i64 {
 #[test]
 fn scheduled_tasks_wait_outside_the_crawlers_lag() {
     use wire::{CrawlTask, Frontier, KafkaConfig, TaskKind};
-    let Some(brokers) = broker() else { return };
+    let Some(brokers) = kafka_broker("the Kafka crawl-frontier test") else {
+        return;
+    };
     let tag = format!("sched-{}", std::process::id());
     let config = KafkaConfig {
         brokers: brokers.clone(),

@@ -1,5 +1,5 @@
 //! The shared set-up of the multi-process pipeline tests (`tests/pipeline_kafka.rs`,
-//! `tests/faults.rs`): real `leakwatch` processes with their output in files, a Pastebin-shaped
+//! `tests/faults.rs`, `tests/crawl_kafka.rs`): real `leakwatch` processes with their output in files, a Pastebin-shaped
 //! site of many pastes (every third a leak of two residents), the alerts the matcher itself finds
 //! on those pages, and readers of the SQLite store and of Kafka topics.
 
@@ -473,13 +473,23 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     true
 }
 
-/// The partitions of a matcher's latest assignment, from its log.
+/// The partitions of a process's latest assignment, from its log.
 pub fn last_assignment(log: &Path) -> Vec<String> {
+    last_assignment_of(log, "")
+}
+
+/// The partitions of the latest assignment of the consumer whose log lines start with `label`
+/// (`crawl frontier`, `crawl schedule`; empty: any), from its process's log.
+pub fn last_assignment_of(log: &Path, label: &str) -> Vec<String> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
+    let (assigned, revoked) = (
+        format!("{label}: partitions assigned"),
+        format!("{label}: partitions revoked"),
+    );
     let Some(line) = text
         .lines()
         .rev()
-        .find(|l| l.contains("partitions assigned") || l.contains("partitions revoked"))
+        .find(|l| l.contains(&assigned) || l.contains(&revoked))
     else {
         return Vec::new();
     };
