@@ -298,6 +298,81 @@ impl Triage {
         }
         Ok(())
     }
+
+    /// What this triage changes on an alert that is now `before`, in the audit trail's order
+    /// (status, assignee, note): a status or assignee equal to the current one is no change,
+    /// a note always is. Both stores apply these, each in its own SQL.
+    pub(crate) fn edits<'a>(&'a self, before: &'a StoredAlert) -> Vec<Edit<'a>> {
+        let mut edits = Vec::new();
+        if let Some(status) = self.status
+            && status != before.status
+        {
+            edits.push(Edit {
+                what: Edited::Status,
+                old: Some(before.status.as_str()),
+                new: Some(status.as_str()),
+            });
+        }
+        if let Some(assignee) = &self.assignee
+            && *assignee != before.assignee
+        {
+            edits.push(Edit {
+                what: Edited::Assignee,
+                old: before.assignee.as_deref(),
+                new: assignee.as_deref(),
+            });
+        }
+        if let Some(note) = &self.note {
+            edits.push(Edit {
+                what: Edited::Note,
+                old: None,
+                new: Some(note),
+            });
+        }
+        edits
+    }
+}
+
+/// What one [`Edit`] of a triage changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edited {
+    /// The alert's status column.
+    Status,
+    /// The alert's assignee column (`NULL`: unassigned).
+    Assignee,
+    /// A note: the alert's note count goes up by one; the text is kept in the audit trail only.
+    Note,
+}
+
+impl Edited {
+    /// The audit trail's `field`.
+    pub(crate) fn field(self) -> &'static str {
+        match self {
+            Edited::Status => "status",
+            Edited::Assignee => "assignee",
+            Edited::Note => "note",
+        }
+    }
+
+    /// What applying it is doing, for a database error.
+    pub(crate) fn doing(self) -> &'static str {
+        match self {
+            Edited::Status => "updating the status",
+            Edited::Assignee => "updating the assignee",
+            Edited::Note => "counting a note",
+        }
+    }
+}
+
+/// One change of a triage: its column and its audit entry's old and new values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Edit<'a> {
+    /// What changes.
+    pub what: Edited,
+    /// The value before (the audit trail's `old`).
+    pub old: Option<&'a str>,
+    /// The value after (the audit trail's `new`; a note's text).
+    pub new: Option<&'a str>,
 }
 
 /// One change in an alert's audit trail.
@@ -621,6 +696,75 @@ mod tests {
             (19_358, "2023-01-01"),
         ] {
             assert_eq!(utc_day(days), want, "{days}");
+        }
+    }
+
+    #[test]
+    fn a_triage_edits_only_what_it_changes() {
+        let before = StoredAlert {
+            seq: 1,
+            alert: Alert {
+                v: wire::ALERT_VERSION,
+                id: "a".repeat(32),
+                source: "s".into(),
+                url: "http://h/p".into(),
+                page_hash: "0".repeat(64),
+                fetched_at_ms: 1,
+                detected_at_ms: 1,
+                bundle_id: "b".into(),
+                record: "r0000000000000001".into(),
+                confidence: Confidence::High,
+                fields: vec!["name".into(), "phone".into()],
+                spans: Vec::new(),
+                occurrences: 1,
+                page_records: 1,
+            },
+            first_seen_ms: 1,
+            last_seen_ms: 1,
+            stored_at_ms: 1,
+            updated_at_ms: 1,
+            status: Status::Acknowledged,
+            assignee: Some("kim".into()),
+            notes_count: 0,
+            suppressed: false,
+        };
+        let triage = |status, assignee: Option<Option<&str>>, note: Option<&str>| Triage {
+            status,
+            assignee: assignee.map(|a| a.map(str::to_owned)),
+            note: note.map(str::to_owned),
+        };
+        // (triage, the edits as (field, old, new))
+        type Want = Vec<(&'static str, Option<&'static str>, Option<&'static str>)>;
+        let cases: Vec<(Triage, Want)> = vec![
+            (triage(None, None, None), vec![]),
+            (
+                triage(Some(Status::Acknowledged), Some(Some("kim")), None),
+                vec![],
+            ),
+            (
+                triage(Some(Status::Resolved), None, None),
+                vec![("status", Some("acknowledged"), Some("resolved"))],
+            ),
+            (
+                triage(None, Some(None), None),
+                vec![("assignee", Some("kim"), None)],
+            ),
+            (
+                triage(Some(Status::FalsePositive), Some(Some("lee")), Some("dup")),
+                vec![
+                    ("status", Some("acknowledged"), Some("false_positive")),
+                    ("assignee", Some("kim"), Some("lee")),
+                    ("note", None, Some("dup")),
+                ],
+            ),
+        ];
+        for (t, want) in cases {
+            let got: Vec<_> = t
+                .edits(&before)
+                .iter()
+                .map(|e| (e.what.field(), e.old, e.new))
+                .collect();
+            assert_eq!(got, want, "{t:?}");
         }
     }
 

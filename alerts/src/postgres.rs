@@ -27,8 +27,9 @@ use wire::Alert;
 
 use crate::sqlite::{COLUMNS, RawRow, page};
 use crate::{
-    AlertPage, AlertQuery, AlertStore, AuditEntry, Cursor, DAY_MS, DeadLetter, Error, Secret,
-    Stats, StatsBuilder, Status, StoredAlert, Triage, Upserted, confidence_num, like_pattern,
+    AlertPage, AlertQuery, AlertStore, AuditEntry, Cursor, DAY_MS, DeadLetter, Edited, Error,
+    Secret, Stats, StatsBuilder, Status, StoredAlert, Triage, Upserted, confidence_num,
+    like_pattern,
 };
 
 /// Migrations, applied in order; the `schema_migrations` table lists those applied. The same
@@ -692,60 +693,35 @@ impl AlertStore for PostgresStore {
             let Some(before) = get_in(&tx, id).await? else {
                 return Ok(None);
             };
-            let mut changed = false;
-            if let Some(status) = change.status
-                && status != before.status
-            {
-                tx.execute(
-                    "UPDATE alerts SET status = $2 WHERE id = $1",
-                    &[&id, &status.as_str()],
-                )
-                .await
-                .map_err(db("updating the status"))?;
-                audit_in(
-                    &tx,
-                    id,
-                    now_ms,
-                    actor,
-                    "status",
-                    Some(before.status.as_str()),
-                    Some(status.as_str()),
-                )
-                .await?;
-                changed = true;
+            let edits = change.edits(&before);
+            for e in &edits {
+                match e.what {
+                    Edited::Status => {
+                        tx.execute(
+                            "UPDATE alerts SET status = $2 WHERE id = $1",
+                            &[&id, &e.new],
+                        )
+                        .await
+                    }
+                    Edited::Assignee => {
+                        tx.execute(
+                            "UPDATE alerts SET assignee = $2 WHERE id = $1",
+                            &[&id, &e.new],
+                        )
+                        .await
+                    }
+                    Edited::Note => {
+                        tx.execute(
+                            "UPDATE alerts SET notes_count = notes_count + 1 WHERE id = $1",
+                            &[&id],
+                        )
+                        .await
+                    }
+                }
+                .map_err(db(e.what.doing()))?;
+                audit_in(&tx, id, now_ms, actor, e.what.field(), e.old, e.new).await?;
             }
-            if let Some(assignee) = &change.assignee
-                && *assignee != before.assignee
-            {
-                tx.execute(
-                    "UPDATE alerts SET assignee = $2 WHERE id = $1",
-                    &[&id, assignee],
-                )
-                .await
-                .map_err(db("updating the assignee"))?;
-                audit_in(
-                    &tx,
-                    id,
-                    now_ms,
-                    actor,
-                    "assignee",
-                    before.assignee.as_deref(),
-                    assignee.as_deref(),
-                )
-                .await?;
-                changed = true;
-            }
-            if let Some(note) = &change.note {
-                tx.execute(
-                    "UPDATE alerts SET notes_count = notes_count + 1 WHERE id = $1",
-                    &[&id],
-                )
-                .await
-                .map_err(db("counting a note"))?;
-                audit_in(&tx, id, now_ms, actor, "note", None, Some(note)).await?;
-                changed = true;
-            }
-            if changed {
+            if !edits.is_empty() {
                 tx.execute(
                     "UPDATE alerts SET updated_at_ms = $2 WHERE id = $1",
                     &[&id, &i64_of(now_ms)],

@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use wire::{Alert, AlertSpan};
 
 use crate::{
-    AlertPage, AlertQuery, AlertStore, AuditEntry, Cursor, DAY_MS, DeadLetter, Error, Stats,
-    StatsBuilder, Status, StoredAlert, Triage, Upserted, confidence_num, confidence_of,
+    AlertPage, AlertQuery, AlertStore, AuditEntry, Cursor, DAY_MS, DeadLetter, Edited, Error,
+    Stats, StatsBuilder, Status, StoredAlert, Triage, Upserted, confidence_num, confidence_of,
     like_pattern,
 };
 
@@ -495,55 +495,26 @@ impl AlertStore for SqliteStore {
         let Some(before) = get_in(&tx, id)? else {
             return Ok(None);
         };
-        let mut changed = false;
-        if let Some(status) = change.status
-            && status != before.status
-        {
-            tx.execute(
-                "UPDATE alerts SET status = ?2 WHERE id = ?1",
-                params![id, status.as_str()],
-            )
-            .map_err(db("updating the status"))?;
-            audit_in(
-                &tx,
-                id,
-                now_ms,
-                actor,
-                "status",
-                Some(before.status.as_str()),
-                Some(status.as_str()),
-            )?;
-            changed = true;
+        let edits = change.edits(&before);
+        for e in &edits {
+            match e.what {
+                Edited::Status => tx.execute(
+                    "UPDATE alerts SET status = ?2 WHERE id = ?1",
+                    params![id, e.new],
+                ),
+                Edited::Assignee => tx.execute(
+                    "UPDATE alerts SET assignee = ?2 WHERE id = ?1",
+                    params![id, e.new],
+                ),
+                Edited::Note => tx.execute(
+                    "UPDATE alerts SET notes_count = notes_count + 1 WHERE id = ?1",
+                    [id],
+                ),
+            }
+            .map_err(db(e.what.doing()))?;
+            audit_in(&tx, id, now_ms, actor, e.what.field(), e.old, e.new)?;
         }
-        if let Some(assignee) = &change.assignee
-            && *assignee != before.assignee
-        {
-            tx.execute(
-                "UPDATE alerts SET assignee = ?2 WHERE id = ?1",
-                params![id, assignee],
-            )
-            .map_err(db("updating the assignee"))?;
-            audit_in(
-                &tx,
-                id,
-                now_ms,
-                actor,
-                "assignee",
-                before.assignee.as_deref(),
-                assignee.as_deref(),
-            )?;
-            changed = true;
-        }
-        if let Some(note) = &change.note {
-            tx.execute(
-                "UPDATE alerts SET notes_count = notes_count + 1 WHERE id = ?1",
-                [id],
-            )
-            .map_err(db("counting a note"))?;
-            audit_in(&tx, id, now_ms, actor, "note", None, Some(note))?;
-            changed = true;
-        }
-        if changed {
+        if !edits.is_empty() {
             tx.execute(
                 "UPDATE alerts SET updated_at_ms = ?2 WHERE id = ?1",
                 params![id, now_ms.min(i64::MAX as u64) as i64],
