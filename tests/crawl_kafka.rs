@@ -520,6 +520,10 @@ fn scheduled_tasks_wait_outside_the_crawlers_lag() {
         task("soon", now() + 4_000),
     );
     let started = Instant::now();
+    // The frontier's gauges, as the binary's /metrics would render them.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .unwrap();
     rt.block_on(async {
         wire::kafka::ensure_topics(&config).await.unwrap();
         let frontier = wire::kafka::KafkaFrontier::new(&config).unwrap();
@@ -545,6 +549,13 @@ fn scheduled_tasks_wait_outside_the_crawlers_lag() {
         frontier.done(&soon).await.unwrap();
         frontier.commit().unwrap();
         assert_eq!(frontier.scheduled(), 1, "the task due in an hour waits");
+        let rendered = metrics.render();
+        for line in [
+            "leakwatch_crawler_scheduled_tasks 1",
+            "leakwatch_crawler_frontier_tasks 0",
+        ] {
+            assert!(rendered.lines().any(|l| l == line), "{line}: {rendered}");
+        }
         frontier.close();
     });
     let (tasks, schedule) = (&config.crawl_tasks_topic, &config.crawl_schedule_topic);

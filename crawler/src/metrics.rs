@@ -13,6 +13,7 @@
 //! | `leakwatch_crawler_fetch_duration_seconds` | histogram | `source` |
 //! | `leakwatch_crawler_source_lag_seconds` | gauge | `source` |
 //! | `leakwatch_crawler_frontier_tasks` | gauge | (none) |
+//! | `leakwatch_crawler_scheduled_tasks` | gauge | (none; set by the Kafka frontier: tasks it holds from the schedule topic) |
 
 use std::time::Duration;
 

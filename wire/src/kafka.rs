@@ -17,7 +17,9 @@
 //! most the commit interval's worth of stored offsets; those messages are delivered again and,
 //! since alert ids are idempotency keys, yield no duplicate alert in the store.
 //!
-//! Metric: `leakwatch_dead_letters_total{topic}`.
+//! Metrics: `leakwatch_dead_letters_total{topic}`; the crawl frontier's gauges
+//! `leakwatch_crawler_frontier_tasks` and `leakwatch_crawler_scheduled_tasks` (tasks this replica
+//! holds until due, from crawl-tasks and from the schedule).
 //!
 //! The dead-letter topic gets a description of an undecodable message (topic, partition,
 //! offset, reason), never its value: a page body may be leaked personal data.

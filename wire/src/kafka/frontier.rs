@@ -84,13 +84,26 @@ impl std::fmt::Debug for KafkaFrontier {
 struct Shared {
     state: Mutex<State>,
     changed: Notify,
+    /// The gauge of the tasks waiting in `state` ([`FRONTIER_TASKS`] or [`SCHEDULED_TASKS`]).
+    gauge: &'static str,
 }
 
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Sets the gauge to the number of tasks waiting in `s` (this replica's share).
+    fn report(&self, s: &State) {
+        metrics::gauge!(self.gauge).set(s.queue.len() as f64);
+    }
 }
+
+/// Gauge: crawl tasks consumed from the crawl-tasks topic and waiting until due (the same
+/// metric as the crawler's local frontier).
+pub const FRONTIER_TASKS: &str = "leakwatch_crawler_frontier_tasks";
+/// Gauge: crawl tasks consumed from the schedule topic and waiting until due.
+pub const SCHEDULED_TASKS: &str = "leakwatch_crawler_scheduled_tasks";
 
 #[derive(Default)]
 struct State {
@@ -188,7 +201,10 @@ impl ConsumerContext for FrontierContext {
             Rebalance::Revoke(tpl) => {
                 // Operational log line: topic and partition numbers only.
                 eprintln!("{label}: partitions revoked: [{}]", partitions(tpl));
-                self.shared.lock().revoke(tpl);
+                let mut s = self.shared.lock();
+                s.revoke(tpl);
+                self.shared.report(&s);
+                drop(s);
                 self.shared.changed.notify_waiters();
             }
             Rebalance::Assign(tpl) => {
@@ -300,13 +316,14 @@ impl Held {
     fn start(
         config: &KafkaConfig,
         (group, topic): (&str, &str),
-        label: &'static str,
+        (label, gauge): (&'static str, &'static str),
         runtime: &tokio::runtime::Handle,
         closed: tokio::sync::watch::Receiver<bool>,
     ) -> Result<Held, SourceError> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Notify::new(),
+            gauge,
         });
         let consumer: StreamConsumer<FrontierContext> = consumer_config(config, group)
             .create_with_context(FrontierContext {
@@ -366,6 +383,7 @@ impl Held {
                     due.extend(s.hand_out());
                 }
                 if !due.is_empty() {
+                    self.shared.report(&s);
                     drop(s);
                     // The consumer may be paused on the number of tasks held.
                     self.shared.changed.notify_waiters();
@@ -435,14 +453,14 @@ impl KafkaFrontier {
         let tasks = Arc::new(Held::start(
             config,
             (&config.crawler_group, &config.crawl_tasks_topic),
-            "crawl frontier",
+            ("crawl frontier", FRONTIER_TASKS),
             &runtime,
             closed_rx.clone(),
         )?);
         let schedule = Arc::new(Held::start(
             config,
             (&config.scheduler_group, &config.crawl_schedule_topic),
-            "crawl schedule",
+            ("crawl schedule", SCHEDULED_TASKS),
             &runtime,
             closed_rx,
         )?);
@@ -620,6 +638,7 @@ impl Pump {
                         json,
                         task,
                     }));
+                    self.shared.report(&s);
                 }
                 self.shared.changed.notify_waiters();
             }
