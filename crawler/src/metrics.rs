@@ -39,8 +39,9 @@ pub const FETCH_DURATION: &str = "leakwatch_crawler_fetch_duration_seconds";
 /// How far behind a source is: at each fetch of one of its items, now minus the item's
 /// publication time when the listing gives one, else now minus the time the task became due.
 pub const SOURCE_LAG: &str = "leakwatch_crawler_source_lag_seconds";
-/// Tasks waiting in the in-process frontier.
-pub const FRONTIER_TASKS: &str = "leakwatch_crawler_frontier_tasks";
+/// Tasks waiting in the in-process frontier (the name is shared with the Kafka frontier, which
+/// also sets [`wire::SCHEDULED_TASKS`]).
+pub use wire::FRONTIER_TASKS;
 
 pub(crate) fn request(source: &str) {
     metrics::counter!(REQUESTS, "source" => source.to_owned()).increment(1);

@@ -65,4 +65,4 @@ pub use kafka_config::KafkaConfig;
 pub use page::{PAGE_WIRE_VERSION, Page, PageHeaders, PageMeta, body_hash};
 pub use sink::{BoxFuture, JsonlSink, MemorySink, PageSink};
 pub use source::{Ack, AlertSink, Delivery, MessageSource};
-pub use task::{CrawlTask, Frontier, TaskKind};
+pub use task::{CrawlTask, FRONTIER_TASKS, Frontier, SCHEDULED_TASKS, TaskKind};

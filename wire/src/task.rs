@@ -75,3 +75,9 @@ pub trait Frontier: Send + Sync {
     /// Stops handing out tasks; pending `next` calls return `Ok(None)`.
     fn close(&self);
 }
+
+/// Gauge: tasks a frontier holds until due (the crawler's in-process frontier, or the tasks a
+/// Kafka frontier replica holds from the crawl-tasks topic).
+pub const FRONTIER_TASKS: &str = "leakwatch_crawler_frontier_tasks";
+/// Gauge: tasks a Kafka frontier replica holds from the schedule topic until due.
+pub const SCHEDULED_TASKS: &str = "leakwatch_crawler_scheduled_tasks";

@@ -48,7 +48,10 @@ use super::{
     HEADER_TYPE, HEADER_VERSION, Tracker, consumer_config, dead_letter, header, partitions,
     producer, transport,
 };
-use crate::{BoxFuture, CrawlTask, Frontier, FrontierError, KafkaConfig, SourceError};
+use crate::{
+    BoxFuture, CrawlTask, FRONTIER_TASKS, Frontier, FrontierError, KafkaConfig, SCHEDULED_TASKS,
+    SourceError,
+};
 
 /// Version of the crawl-task message format.
 pub const TASK_VERSION: u32 = 1;
@@ -98,12 +101,6 @@ impl Shared {
         metrics::gauge!(self.gauge).set(s.queue.len() as f64);
     }
 }
-
-/// Gauge: crawl tasks consumed from the crawl-tasks topic and waiting until due (the same
-/// metric as the crawler's local frontier).
-pub const FRONTIER_TASKS: &str = "leakwatch_crawler_frontier_tasks";
-/// Gauge: crawl tasks consumed from the schedule topic and waiting until due.
-pub const SCHEDULED_TASKS: &str = "leakwatch_crawler_scheduled_tasks";
 
 #[derive(Default)]
 struct State {
