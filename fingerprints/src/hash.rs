@@ -62,6 +62,8 @@ pub enum FastDomain {
     Token,
     /// A whole value of a strong kind.
     Strong(FieldKind),
+    /// The romaji key of a reading token ([`crate::normalize::romaji`]).
+    Romaji,
 }
 
 impl FastDomain {
@@ -70,6 +72,7 @@ impl FastDomain {
             FastDomain::TokenPrefix => 0,
             FastDomain::Token => 1,
             FastDomain::Strong(k) => 1 + usize::from(k.tag()),
+            FastDomain::Romaji => 12,
         }
     }
 }
@@ -86,7 +89,7 @@ pub struct Hasher {
     tag_seed: u64,
     scope_seed: u64,
     table: Box<[u64]>,
-    domains: [u64; 12],
+    domains: [u64; 13],
 }
 
 impl std::fmt::Debug for Hasher {
@@ -121,7 +124,7 @@ impl Hasher {
         for (w, chunk) in table.iter_mut().zip(bytes.chunks_exact(8)) {
             *w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         }
-        let mut domains = [0u64; 12];
+        let mut domains = [0u64; 13];
         let d = key.derive("fast domains");
         let mut xof = blake3::Hasher::new_keyed(&d).finalize_xof();
         for slot in &mut domains {
@@ -159,6 +162,15 @@ impl Hasher {
     /// Exact fingerprint of one token of a multi-token field.
     pub fn token(&self, token: &str) -> u64 {
         first_u64(&blake3::keyed_hash(&self.token, token.as_bytes()))
+    }
+
+    /// Exact fingerprint of the romaji key of a reading token: the token's own domain, with a
+    /// byte in front that no token's UTF-8 starts with, so a key never equals a token.
+    pub fn romaji(&self, key: &str) -> u64 {
+        let mut h = blake3::Hasher::new_keyed(&self.token);
+        h.update(&[0xFF]);
+        h.update(key.as_bytes());
+        first_u64(&h.finalize())
     }
 
     /// Keyed fingerprint of a corroborating value (a canonical value of `kind`), computed once

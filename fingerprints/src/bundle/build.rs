@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::{Bundle, BundleMeta, MultiTokenField};
 use crate::fxhash::FxHashMap;
-use crate::normalize::{Canonical, canonicalize};
+use crate::normalize::{Canonical, canonicalize, romaji};
 use crate::records::{ReadOptions, Row, RowProblem, read_register};
 use crate::{
     CorroboratorFilter, CorroboratorValue, Error, FastDomain, FieldKind, Hasher, KindClass,
@@ -209,12 +209,29 @@ impl BundleBuilder {
             final_id[t.2 as usize] = i as u32;
         }
         let vocab: Vec<u64> = tokens.iter().map(|t| t.3).collect();
+        // Readings in Latin letters: every katakana token's romaji key, to its id.
+        let romaji_keys: Vec<(String, u32)> = tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((romaji::katakana_key(&t.0)?, i as u32)))
+            .collect();
+        let mut romaji: Vec<(u64, u32)> = romaji_keys
+            .iter()
+            .map(|(k, id)| (hasher.romaji(k), *id))
+            .collect();
+        romaji.sort_unstable();
+        romaji.dedup();
 
         // Hot-path filter: every token prefix, every token, every strong value.
         let prefix_items: usize = tokens.iter().map(|t| t.0.chars().count() + 1).sum();
         let strong_items: usize = kept.iter().map(|p| p.strong.len()).sum();
-        let mut filter =
-            TokenFilter::with_capacity(prefix_items + strong_items, FILTER_BITS_PER_ITEM);
+        let mut filter = TokenFilter::with_capacity(
+            prefix_items + strong_items + romaji_keys.len(),
+            FILTER_BITS_PER_ITEM,
+        );
+        for (k, _) in &romaji_keys {
+            filter.insert(hasher.fast_str(FastDomain::Romaji, k));
+        }
         let mut token_len_mask = 0u64;
         for (t, ..) in &tokens {
             let mut h = hasher.fast_start(FastDomain::TokenPrefix);
@@ -312,6 +329,7 @@ impl BundleBuilder {
             strong_recs,
             corroborators,
             birth_tags,
+            romaji,
         };
         bundle.meta.fingerprints_per_kind = report
             .per_kind

@@ -34,7 +34,7 @@ pub const MAGIC: &[u8; 8] = b"LWFPRINT";
 /// The format version this build writes and reads.
 /// (3: record-scoped fingerprints keyed by record number in a blocked filter; 2 used the
 /// `bloomfilter` crate and record references.)
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Largest metadata block accepted.
 const MAX_META: usize = 1 << 20;
 
@@ -112,6 +112,15 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
         w.buf.extend_from_slice(&t.to_le_bytes());
     }
     section(&mut w, "birth_date_tags", s);
+    let s = w.buf.len();
+    w.u32(bundle.romaji.len() as u32);
+    for (fp, _) in &bundle.romaji {
+        w.u64(*fp);
+    }
+    for (_, id) in &bundle.romaji {
+        w.u32(*id);
+    }
+    section(&mut w, "romaji_keys", s);
 
     let mut meta = bundle.meta.clone();
     meta.section_bytes = sections;
@@ -327,6 +336,21 @@ fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bu
         .chunks_exact(2)
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
         .collect();
+    let n = r.count(12, "romaji keys")?;
+    let fps: Vec<u64> = r.u64s(n)?.collect();
+    let romaji: Vec<(u64, u32)> = fps
+        .into_iter()
+        .zip(
+            r.bytes(n * 4)?
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        )
+        .collect();
+    if romaji.iter().any(|&(_, id)| id as usize >= vocab.len())
+        || romaji.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(bad("romaji keys"));
+    }
     if r.pos != payload.len() {
         return Err(bad("trailing payload bytes"));
     }
@@ -348,6 +372,7 @@ fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bu
         strong_recs,
         corroborators,
         birth_tags,
+        romaji,
     })
 }
 

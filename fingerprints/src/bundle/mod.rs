@@ -119,6 +119,9 @@ pub struct Bundle {
     pub(crate) corroborators: CorroboratorFilter,
     /// Per record: its [`Hasher::birth_tag`], or 0 without a birth date.
     pub(crate) birth_tags: Vec<u16>,
+    /// `(`[`Hasher::romaji`]` of a reading token's romaji key, the token's id)`, sorted; a key
+    /// shared by several readings (サトウ, サト) has a pair for each.
+    pub(crate) romaji: Vec<(u64, u32)>,
 }
 
 impl std::fmt::Debug for Bundle {
@@ -258,6 +261,21 @@ impl Bundle {
         }));
     }
 
+    /// The ids of the reading tokens whose romaji key has the exact fingerprint `fp`
+    /// ([`Hasher::romaji`]); empty for any other value.
+    pub fn romaji_ids(&self, fp: u64) -> impl Iterator<Item = u32> + '_ {
+        let from = self.romaji.partition_point(|&(f, _)| f < fp);
+        self.romaji[from..]
+            .iter()
+            .take_while(move |&&(f, _)| f == fp)
+            .map(|&(_, id)| id)
+    }
+
+    /// Whether the bundle has romaji keys (a register with readings).
+    pub fn has_romaji(&self) -> bool {
+        !self.romaji.is_empty()
+    }
+
     /// Approximate heap bytes held by the loaded bundle.
     pub fn heap_bytes(&self) -> usize {
         self.refs.len() * 8
@@ -272,6 +290,7 @@ impl Bundle {
             + self.strong_fps.len() * 12
             + self.corroborators.size_bytes()
             + self.birth_tags.len() * 2
+            + self.romaji.len() * 16
             + 0x1_0000 * 8
     }
 }

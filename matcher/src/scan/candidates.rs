@@ -3,12 +3,12 @@
 
 use fingerprints::normalize::{
     MAX_TOKEN_CHARS, address_suffix_len, is_digit_separator, is_kanji_numeral, is_token_separator,
-    kanji_numeral_value, my_number_is_valid, phone_national,
+    kanji_numeral_value, my_number_is_valid, phone_national, romaji,
 };
 use fingerprints::{FastDomain, FieldKind};
 
 use super::{AddressPath, BlockScan, Edge, Hit};
-use crate::index::{ASCII_AT, ASCII_DIGIT, Node};
+use crate::index::{ASCII_AT, ASCII_DIGIT, ASCII_LETTER, ASCII_TOKEN, Node};
 
 /// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
 const MAX_GROUPS: usize = 8;
@@ -104,6 +104,7 @@ impl BlockScan<'_> {
         let t = self.t;
         self.candidate_buffers.digit_runs.clear();
         let mut digits_done = 0;
+        let mut letters_done = 0;
         let m = self.m;
         let index = &m.index;
         for (i, &c) in t.chars.iter().enumerate() {
@@ -116,7 +117,18 @@ impl BlockScan<'_> {
                         }
                     }
                     ASCII_AT => self.email(i),
-                    _ => self.token_edges(i),
+                    ASCII_TOKEN => self.token_edges(i),
+                    ASCII_LETTER => {
+                        if i >= letters_done {
+                            letters_done = self.romaji_word(i);
+                        }
+                    }
+                    _ => {
+                        self.token_edges(i);
+                        if i >= letters_done {
+                            letters_done = self.romaji_word(i);
+                        }
+                    }
                 }
             } else if index.may_start(c) && !is_token_separator(c) {
                 self.token_edges(i);
@@ -330,7 +342,98 @@ impl BlockScan<'_> {
                     start: i,
                     end: j + 1,
                     id,
+                    romaji: false,
                 });
+            }
+        }
+    }
+
+    /// A name in Latin letters at the word starting at `i` (a lower-case letter): when the word
+    /// is capitalized in the page (`Sato`, `SATO`) and has a romaji key, an edge for each
+    /// reading token with that key. Returns where the word ends, so that its other letters are
+    /// not asked again. Lower-case words are passed over: names are capitalized, and most
+    /// English words are not, which keeps the lookups (one hash and one filter probe a word)
+    /// off ordinary text.
+    fn romaji_word(&mut self, i: usize) -> usize {
+        let chars = &self.t.chars;
+        let is_letter = |c: char| c.is_ascii_lowercase() || matches!(c, 'ā' | 'ī' | 'ū' | 'ē' | 'ō' | 'â' | 'î' | 'û' | 'ê' | 'ô');
+        let mut end = i;
+        while end < chars.len()
+            && (is_letter(chars[end])
+                || (matches!(chars[end], '\'' | '-' | '\u{2019}')
+                    && end > i
+                    && chars.get(end + 1).is_some_and(|&c| is_letter(c))))
+        {
+            end += 1;
+        }
+        let word_start = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        let len = end - i;
+        if !word_start || !(2..=romaji::MAX_ROMAJI_CHARS).contains(&len) || !self.capitalized(i) {
+            return end;
+        }
+        let word: String = chars[i..end].iter().collect();
+        let Some(key) = romaji::key(&word) else {
+            return end;
+        };
+        let bundle = &self.m.bundle;
+        let h = bundle.hasher();
+        if !bundle.filter().contains(h.fast_str(FastDomain::Romaji, &key)) {
+            return end;
+        }
+        for id in bundle.romaji_ids(h.romaji(&key)) {
+            self.edges.push(Edge {
+                start: i,
+                end,
+                id,
+                romaji: true,
+            });
+        }
+        end
+    }
+
+    /// Whether folded character `i` (a Latin letter) is an upper-case letter in the page.
+    fn capitalized(&self, i: usize) -> bool {
+        let (a, b) = self.t.byte_span(i, i + 1);
+        let Some(src) = self.block.get(a - self.t.offset()..b - self.t.offset()) else {
+            return false;
+        };
+        src.chars().next().is_some_and(|c| c.is_uppercase())
+    }
+
+    /// Names in Latin letters written given name first (`Taro Yamada`): the reading's
+    /// sequence taken from the second word back to the first, for every pair of adjacent
+    /// romaji edges. Called after the walk, which finds them in register order.
+    fn reversed_romaji_names(&mut self) {
+        let index = &self.m.index;
+        let cap = self.m.config.max_records_per_value;
+        for a in 0..self.edges.len() {
+            let first = self.edges[a];
+            if !first.romaji {
+                continue;
+            }
+            let k = skip_separators(&self.t.chars, first.end);
+            let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
+            for b in lo..hi {
+                let second = self.edges[b];
+                if !second.romaji || second.start != k {
+                    continue;
+                }
+                let Some(node) = index
+                    .step(index.start(), second.id)
+                    .and_then(|n| index.step(n, first.id))
+                else {
+                    continue;
+                };
+                for (kind, records) in index.entries(node) {
+                    if kind == FieldKind::NameKana && records.len() <= cap {
+                        self.hits.push(Hit {
+                            kind,
+                            start: first.start,
+                            end: second.end,
+                            records,
+                        });
+                    }
+                }
             }
         }
     }
@@ -363,6 +466,9 @@ impl BlockScan<'_> {
         let mut path: Vec<Step> = Vec::with_capacity(MAX_WALK_TOKENS);
         for r in 0..roots {
             self.visit(&tree, r, &mut path);
+        }
+        if self.m.bundle.has_romaji() {
+            self.reversed_romaji_names();
         }
         tree.clear();
         steps.clear();
@@ -658,7 +764,7 @@ mod tests {
             birth_dates: &birth_dates,
         };
         let mut bufs = Buffers::default();
-        let mut scan = BlockScan::new(m, &folded, caches, &mut bufs);
+        let mut scan = BlockScan::new(m, (&folded, &text), caches, &mut bufs);
         scan.find_candidates();
         let before = scan.hits.len();
         scan.walk_multi_token();

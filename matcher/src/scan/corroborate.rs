@@ -591,7 +591,13 @@ impl BlockScan<'_> {
 
     /// The keyed fingerprint of token `e` as a name or reading token: worked out once per
     /// thread and token, not per record.
+    ///
+    /// `None` for a reading found in Latin letters: its key is not the reading's text, whose
+    /// fingerprint the bundle keeps (such a token counts in a whole name, not alone).
     fn name_value(&self, e: &Edge) -> Option<&CorroboratorValue> {
+        if e.romaji {
+            return None;
+        }
         let cell = self.caches.name_values.get(e.id as usize)?;
         Some(cell.get_or_init(|| {
             let token = self.t.string(e.start, e.end);

@@ -253,7 +253,7 @@ impl Matcher {
                 name_values: &scratch.name_values,
                 birth_dates: &scratch.birth_dates,
             };
-            let mut scan = BlockScan::new(self, &folded, caches, &mut scratch.buffers);
+            let mut scan = BlockScan::new(self, (&folded, block), caches, &mut scratch.buffers);
             scan.find_candidates();
             clock.lap(|t| &mut t.candidates);
             scan.walk_multi_token();
@@ -409,6 +409,8 @@ pub(crate) struct Edge {
     pub start: usize,
     pub end: usize,
     pub id: u32,
+    /// A reading found in Latin letters (its romaji key), not the token's own text.
+    pub romaji: bool,
 }
 
 /// A town followed by block numbers (an address prefix) at `start..end`. Deliberately not
@@ -440,6 +442,8 @@ impl AddressPath {
 pub(crate) struct BlockScan<'m> {
     m: &'m Matcher,
     t: &'m FoldedText,
+    /// The block's text as in the page (the case of Latin letters, which folding drops).
+    block: &'m str,
     edges: Vec<Edge>,
     /// `edge_at[k]`: the first edge starting at or after character `k`, for `k` in
     /// `0..=chars.len() + 1` (edges are found in text order); built for the trie walk.
@@ -455,12 +459,18 @@ pub(crate) struct BlockScan<'m> {
 pub(crate) type ProbeMemo = [u64; 1 << 13];
 
 impl<'m> BlockScan<'m> {
-    fn new(m: &'m Matcher, t: &'m FoldedText, caches: Caches<'m>, bufs: &mut Buffers) -> Self {
+    fn new(
+        m: &'m Matcher,
+        (t, block): (&'m FoldedText, &'m str),
+        caches: Caches<'m>,
+        bufs: &mut Buffers,
+    ) -> Self {
         use std::mem::take;
         BlockScan {
             caches,
             m,
             t,
+            block,
             edges: take(&mut bufs.edges),
             edge_at: take(&mut bufs.edge_at),
             candidate_buffers: take(&mut bufs.candidate_buffers),

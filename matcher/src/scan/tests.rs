@@ -571,3 +571,82 @@ fn ascii_classes_answer_like_the_tests_they_replace() {
         assert_eq!(index.ascii_class(c as u8), 3, "{c:?} starts a token");
     }
 }
+
+/// `s` with its first letter upper-case (`Sato`), or all of it (`SATO`).
+fn capital(s: &str, all: bool) -> String {
+    if all {
+        return s.to_ascii_uppercase();
+    }
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[test]
+fn names_in_latin_letters_are_found_as_readings() {
+    use fingerprints::normalize::romaji::from_katakana;
+    let mut missed = Vec::new();
+    for i in 0..60 {
+        let x = r(i);
+        let (Some(family), Some(given)) = (from_katakana(&x.family_kana), from_katakana(&x.given_kana))
+        else {
+            panic!("resident {i}: readings romanize");
+        };
+        // Passport style drops the u of a long o; some write it oh.
+        let passport = |s: &str| s.replace("ou", "o").replace("uu", "u");
+        let (y, mo, d) = x.birth;
+        let text = match i % 4 {
+            0 => format!(
+                "Name: {} {}\nDOB: {}\n",
+                capital(&family, true),
+                capital(&given, false),
+                x.birth_date_iso()
+            ),
+            1 => format!(
+                "{} {}, born {y}/{mo}/{d}, was in the list.",
+                capital(&passport(&given), false),
+                capital(&passport(&family), false)
+            ),
+            2 => format!(
+                "{},{},{y}-{mo:02}-{d:02}\n",
+                capital(&family.replace("ou", "oh"), true),
+                capital(&given, true)
+            ),
+            _ => format!(
+                "{} {} ({y}.{mo}.{d})",
+                capital(&given.replace("shi", "si").replace("chi", "ti"), false),
+                capital(&family, false)
+            ),
+        };
+        match finding_for(&text, i) {
+            Some(f)
+                if f.confidence >= Confidence::Medium
+                    && f.fields.contains(&FieldKind::NameKana)
+                    && f.fields.contains(&FieldKind::BirthDate) => {}
+            other => missed.push((i, other.map(|f| (f.confidence, f.fields)))),
+        }
+    }
+    assert!(missed.is_empty(), "missed: {missed:?}");
+}
+
+#[test]
+fn lower_case_and_other_words_are_no_names() {
+    use fingerprints::normalize::romaji::from_katakana;
+    let (m, _) = fixture();
+    let x = r(0);
+    let family = from_katakana(&x.family_kana).expect("romanizes");
+    let given = from_katakana(&x.given_kana).expect("romanizes");
+    // Lower case (a name is capitalized), and letters glued to other letters or digits.
+    for text in [
+        format!("{family} {given} {}", x.birth_date_iso()),
+        format!("X{family} {given} {}", x.birth_date_iso()),
+        format!("9{} {} {}", capital(&family, false), capital(&given, false), x.birth_date_iso()),
+    ] {
+        let found = m.scan_text(&text);
+        assert!(
+            found.iter().all(|f| !f.fields.contains(&FieldKind::NameKana)),
+            "{found:?}"
+        );
+    }
+}

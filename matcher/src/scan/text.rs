@@ -137,6 +137,11 @@ impl FoldedText {
         (self.offset + s, self.offset + e.max(s))
     }
 
+    /// The byte offset of the block in the document.
+    pub(crate) fn offset(&self) -> usize {
+        self.offset
+    }
+
     /// The folded characters `a..b` as a string.
     pub(crate) fn string(&self, a: usize, b: usize) -> String {
         let chars = &self.chars[a..b];
