@@ -44,11 +44,14 @@ pub enum LeakForm {
     Markdown,
     /// A Shift_JIS-encoded CSV.
     CsvShiftJis,
+    /// An English-language listing with the names in Latin letters (Hepburn, passport or
+    /// Kunrei spelling, family or given name first).
+    Romaji,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 9] = [
+    pub const ALL: [LeakForm; 10] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -58,6 +61,7 @@ impl LeakForm {
         LeakForm::Prose,
         LeakForm::Markdown,
         LeakForm::CsvShiftJis,
+        LeakForm::Romaji,
     ];
 
     /// Short name, used in reports.
@@ -72,6 +76,7 @@ impl LeakForm {
             LeakForm::Prose => "prose",
             LeakForm::Markdown => "markdown",
             LeakForm::CsvShiftJis => "csv-shift_jis",
+            LeakForm::Romaji => "romaji",
         }
     }
 
@@ -192,6 +197,30 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 }
             }
         }
+        LeakForm::Romaji => {
+            out.push_str("Japan customer records (Amagasaki), fresh, checked\n\n");
+            for p in people {
+                let n = romaji_name(p, &mut rng);
+                let (y, m, d) = p.birth;
+                let dob = match rng.below(3) {
+                    0 => format!("{y:04}-{m:02}-{d:02}"),
+                    1 => format!("{y}/{m}/{d}"),
+                    _ => format!("{y}.{m:02}.{d:02}"),
+                };
+                match rng.below(3) {
+                    0 => {
+                        let _ =
+                            writeln!(out, "Name: {n} | DOB: {dob} | Tel: {}", phone(p, &mut rng));
+                    }
+                    1 => {
+                        let _ = writeln!(out, "{n}, born {dob}, lives in Amagasaki, Hyogo.");
+                    }
+                    _ => {
+                        let _ = writeln!(out, "- {n} ({dob})");
+                    }
+                }
+            }
+        }
         LeakForm::Markdown => {
             out.push_str("| 名前 | フリガナ | 生年月日 | 個人番号 |\n|---|---|---|---|\n");
             for p in people {
@@ -254,6 +283,40 @@ fn csv_subset(people: &[Resident], rng: &mut Rng) -> String {
 fn name(p: &Resident, rng: &mut Rng) -> String {
     let sep = ["", " ", "\u{3000}"][rng.below(3) as usize];
     format!("{}{sep}{}", p.family, p.given)
+}
+
+/// The name in Latin letters: the reading romanized (Hepburn, passport style without the
+/// long vowels' second letter, `oh` for a long o, or Kunrei), `SATO Taro`, `Taro Sato` or
+/// `Sato, Taro`.
+fn romaji_name(p: &Resident, rng: &mut Rng) -> String {
+    use crate::normalize::romaji::from_katakana;
+    let spell = |kana: &str, style: u64| {
+        let h = from_katakana(kana).unwrap_or_default();
+        match style {
+            0 => h,
+            1 => h.replace("ou", "o").replace("uu", "u"),
+            2 => h.replace("ou", "oh"),
+            _ => h
+                .replace("shi", "si")
+                .replace("chi", "ti")
+                .replace("tsu", "tu")
+                .replace("fu", "hu"),
+        }
+    };
+    let style = rng.below(4);
+    let capital = |s: String| {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
+    };
+    let family = spell(&p.family_kana, style);
+    let given = capital(spell(&p.given_kana, style));
+    match rng.below(3) {
+        0 => format!("{} {given}", family.to_ascii_uppercase()),
+        1 => format!("{given} {}", capital(family)),
+        _ => format!("{}, {given}", capital(family)),
+    }
 }
 
 /// Reading: katakana, hiragana or half-width katakana, spaced or not.
@@ -457,6 +520,11 @@ mod tests {
             };
             for p in &people {
                 let folded = fold_str(&text);
+                if form == LeakForm::Romaji {
+                    let year = p.birth.0.to_string();
+                    assert!(folded.contains(&year), "romaji lacks {}", p.id);
+                    continue;
+                }
                 let family = fold_str(&p.family);
                 let family_kana = fold_str(&p.family_kana);
                 assert!(

@@ -287,6 +287,7 @@ impl BlockScan<'_> {
                     start: c.start,
                     end: c.end,
                     records,
+                    latin: false,
                 });
             }
         }
@@ -356,7 +357,10 @@ impl BlockScan<'_> {
     /// off ordinary text.
     fn romaji_word(&mut self, i: usize) -> usize {
         let chars = &self.t.chars;
-        let is_letter = |c: char| c.is_ascii_lowercase() || matches!(c, 'ā' | 'ī' | 'ū' | 'ē' | 'ō' | 'â' | 'î' | 'û' | 'ê' | 'ô');
+        let is_letter = |c: char| {
+            c.is_ascii_lowercase()
+                || matches!(c, 'ā' | 'ī' | 'ū' | 'ē' | 'ō' | 'â' | 'î' | 'û' | 'ê' | 'ô')
+        };
         let mut end = i;
         while end < chars.len()
             && (is_letter(chars[end])
@@ -377,7 +381,10 @@ impl BlockScan<'_> {
         };
         let bundle = &self.m.bundle;
         let h = bundle.hasher();
-        if !bundle.filter().contains(h.fast_str(FastDomain::Romaji, &key)) {
+        if !bundle
+            .filter()
+            .contains(h.fast_str(FastDomain::Romaji, &key))
+        {
             return end;
         }
         for id in bundle.romaji_ids(h.romaji(&key)) {
@@ -431,6 +438,7 @@ impl BlockScan<'_> {
                             start: first.start,
                             end: second.end,
                             records,
+                            latin: true,
                         });
                     }
                 }
@@ -596,6 +604,7 @@ impl BlockScan<'_> {
             });
         }
         let cap = self.m.config.max_records_per_value;
+        let latin = self.t.chars[first.start].is_ascii_alphabetic();
         for (kind, records) in self.m.index.entries(node) {
             let allowed = match kind {
                 FieldKind::Address => address_ok,
@@ -607,6 +616,7 @@ impl BlockScan<'_> {
                     start: first.start,
                     end: last.end,
                     records,
+                    latin: latin && kind == FieldKind::NameKana,
                 });
             }
         }

@@ -8,7 +8,7 @@ use std::cell::{Cell, OnceCell};
 use fingerprints::normalize::parse_date_prefix;
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
-use super::{Accumulator, BlockScan, Edge, Group, RecordMarks};
+use super::{Accumulator, BlockScan, Edge, Group, Hit, RecordMarks};
 use crate::{Confidence, Span};
 
 /// Lines longer than this (characters) are not taken whole into a proximity window.
@@ -174,11 +174,14 @@ impl BlockScan<'_> {
         let mut lines = Lines::with_buffers(chars.len(), &self.t.breaks, take(&mut bufs.rows));
         // Each hit's window, computed once (a hit is shared by all its records).
         let mut windows = take(&mut bufs.windows);
-        windows.extend(
-            self.hits
-                .iter()
-                .map(|h| self.window(h.start, h.end, w, &mut lines)),
-        );
+        windows.extend(self.hits.iter().map(|h| {
+            let window = self.window(h.start, h.end, w, &mut lines);
+            if h.latin && !window.2 {
+                own_line_if_dated(h, window, &dates, &mut lines)
+            } else {
+                window
+            }
+        }));
         let cx = Context {
             dates,
             postals,
@@ -827,6 +830,22 @@ fn dates_near(cx: &Context, ws: usize, we: usize) -> impl Iterator<Item = &Weak>
 }
 
 /// The values that start inside `ws..we` (`values` is sorted by start).
+/// A Latin-letter reading's window: its own line when that line holds a date (a list of
+/// people with their birth dates: the next line's date is someone else's), else `window`.
+fn own_line_if_dated(
+    h: &Hit<'_>,
+    window: (usize, usize, bool),
+    dates: &[Weak],
+    lines: &mut Lines<'_>,
+) -> (usize, usize, bool) {
+    match lines.around(h.start, h.end) {
+        (Some(ls), Some(le)) if within(dates, ls, le).iter().any(|d| d.end <= le) => {
+            (ls, le, false)
+        }
+        _ => window,
+    }
+}
+
 fn within(values: &[Weak], ws: usize, we: usize) -> &[Weak] {
     let lo = values.partition_point(|v| v.start < ws);
     let hi = lo + values[lo..].partition_point(|v| v.start < we);

@@ -401,6 +401,9 @@ pub(crate) struct Hit<'m> {
     pub end: usize,
     /// The records, borrowed from the bundle or the index.
     pub records: &'m [u32],
+    /// A reading found in Latin letters: its key stands for several spellings and namesakes,
+    /// so when its line holds a date of its own, dates on other lines are not its.
+    pub latin: bool,
 }
 
 /// A confirmed token of the register's vocabulary at `start..end` (character indices).

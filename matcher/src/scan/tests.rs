@@ -528,6 +528,7 @@ fn recycle_keeps_the_allocation() {
         start: 0,
         end: 1,
         records: &records,
+        latin: false,
     });
     let back: Vec<Hit<'static>> = recycle(mine);
     assert!(back.is_empty() && back.capacity() >= 100);
@@ -589,7 +590,8 @@ fn names_in_latin_letters_are_found_as_readings() {
     let mut missed = Vec::new();
     for i in 0..60 {
         let x = r(i);
-        let (Some(family), Some(given)) = (from_katakana(&x.family_kana), from_katakana(&x.given_kana))
+        let (Some(family), Some(given)) =
+            (from_katakana(&x.family_kana), from_katakana(&x.given_kana))
         else {
             panic!("resident {i}: readings romanize");
         };
@@ -641,11 +643,18 @@ fn lower_case_and_other_words_are_no_names() {
     for text in [
         format!("{family} {given} {}", x.birth_date_iso()),
         format!("X{family} {given} {}", x.birth_date_iso()),
-        format!("9{} {} {}", capital(&family, false), capital(&given, false), x.birth_date_iso()),
+        format!(
+            "9{} {} {}",
+            capital(&family, false),
+            capital(&given, false),
+            x.birth_date_iso()
+        ),
     ] {
         let found = m.scan_text(&text);
         assert!(
-            found.iter().all(|f| !f.fields.contains(&FieldKind::NameKana)),
+            found
+                .iter()
+                .all(|f| !f.fields.contains(&FieldKind::NameKana)),
             "{found:?}"
         );
     }
