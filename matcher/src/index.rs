@@ -87,12 +87,7 @@ pub(crate) const ASCII_DIGIT: u8 = 1;
 /// [`Index::ascii_class`]: `@` (an e-mail address around it).
 pub(crate) const ASCII_AT: u8 = 2;
 /// [`Index::ascii_class`]: a register token may start here.
-pub(crate) const ASCII_TOKEN: u8 = 3;
-/// [`Index::ascii_class`]: a lower-case letter, which may start a name in Latin letters (only
-/// when the bundle has romaji keys).
-pub(crate) const ASCII_LETTER: u8 = 4;
-/// [`Index::ascii_class`]: both [`ASCII_TOKEN`] and [`ASCII_LETTER`].
-pub(crate) const ASCII_TOKEN_LETTER: u8 = 5;
+const ASCII_TOKEN: u8 = 3;
 
 /// The slot of `(node, id)` in an open-addressing table (a power of two long, never full):
 /// where it is, or the empty slot where it would go.
@@ -244,15 +239,10 @@ impl Index {
                 ASCII_DIGIT
             } else if c == '@' {
                 ASCII_AT
+            } else if index.may_start(c) && !is_token_separator(c) {
+                ASCII_TOKEN
             } else {
-                let token = index.may_start(c) && !is_token_separator(c);
-                let letter = bundle.has_romaji() && c.is_ascii_lowercase();
-                match (token, letter) {
-                    (true, true) => ASCII_TOKEN_LETTER,
-                    (true, false) => ASCII_TOKEN,
-                    (false, true) => ASCII_LETTER,
-                    (false, false) => 0,
-                }
+                0
             };
         }
         index.ascii_class = ascii_class;

@@ -144,36 +144,41 @@ fn is_vowel(c: char) -> bool {
 /// and `-` allowed), or `None` if it is not a sequence of Japanese syllables or is longer than
 /// [`MAX_ROMAJI_CHARS`].
 pub fn key(word: &str) -> Option<String> {
-    // Letters only, long vowels spelled out: ō → oo.
-    let mut s: Vec<u8> = Vec::with_capacity(word.len() + 4);
+    // Letters only, long vowels spelled out: ō → oo. On the stack: the matcher asks this of
+    // capitalized words of any text, and most are no romaji.
+    const CAP: usize = MAX_ROMAJI_CHARS + 4;
+    let mut buf = [0u8; CAP + 2];
+    let mut n = 0;
     for c in word.chars() {
-        match c {
-            'a'..='z' => s.push(c as u8),
-            '\'' | '-' | '\u{2019}' => {}
-            'ā' | 'â' => s.extend_from_slice(b"aa"),
-            'ī' | 'î' => s.extend_from_slice(b"ii"),
-            'ū' | 'û' => s.extend_from_slice(b"uu"),
-            'ē' | 'ê' => s.extend_from_slice(b"ee"),
-            'ō' | 'ô' => s.extend_from_slice(b"oo"),
+        let (b, len): (u8, usize) = match c {
+            'a'..='z' => (c as u8, 1),
+            '\'' | '-' | '\u{2019}' => continue,
+            'ā' | 'â' => (b'a', 2),
+            'ī' | 'î' => (b'i', 2),
+            'ū' | 'û' => (b'u', 2),
+            'ē' | 'ê' => (b'e', 2),
+            'ō' | 'ô' => (b'o', 2),
             _ => return None,
-        }
-        if s.len() > MAX_ROMAJI_CHARS + 4 {
+        };
+        if n + len > CAP {
             return None;
         }
+        buf[n..n + len].fill(b);
+        n += len;
     }
+    let s = &buf[..n];
     if s.is_empty() {
         return None;
     }
-    // Syllables: (consonant part, vowel); consonant part "" for a bare vowel; vowel 0 for the
-    // moraic n (b'N') and the geminate mark (b'Q').
-    let mut morae: Vec<(&'static str, u8)> = Vec::with_capacity(s.len());
+    // The key, written syllable by syllable as they are read (on the stack too).
+    let mut out = Key::default();
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let vowel = |b: u8| matches!(b, b'a' | b'i' | b'u' | b'e' | b'o');
     let mut i = 0;
     while i < s.len() {
         let (c0, c1, c2) = (at(i), at(i + 1), at(i + 2));
         if vowel(c0) {
-            morae.push(("", c0));
+            out.syllable("", c0);
             i += 1;
             continue;
         }
@@ -181,7 +186,7 @@ pub fn key(word: &str) -> Option<String> {
         if (c0 == b'n' && (c1 == 0 || (!vowel(c1) && c1 != b'y')))
             || (c0 == b'm' && matches!(c1, b'b' | b'm' | b'p'))
         {
-            morae.push(("", b'N'));
+            out.moraic_n();
             i += 1;
             continue;
         }
@@ -192,7 +197,8 @@ pub fn key(word: &str) -> Option<String> {
         }
         // A geminate consonant: "tt", "kk", "ss", "pp", "tch".
         if (c0 == c1 && c0 != b'n') || (c0 == b't' && c1 == b'c' && c2 == b'h') {
-            morae.push(("", b'Q'));
+            out.geminate = true;
+            out.last_vowel = 0;
             i += 1;
             continue;
         }
@@ -240,39 +246,68 @@ pub fn key(word: &str) -> Option<String> {
             ("w", b'o' | b'i' | b'e') | ("y", b'i') => "",
             (c, _) => c,
         };
-        morae.push((cons, v));
+        out.syllable(cons, v);
     }
-    let mut out = String::with_capacity(s.len());
-    let mut last_vowel = 0u8;
-    for (k, &(cons, v)) in morae.iter().enumerate() {
-        match v {
-            b'N' => {
-                out.push('n');
-                last_vowel = 0;
-            }
-            b'Q' => {
-                // Doubles the next syllable's first consonant; nothing before a vowel.
-                if let Some(&(next, nv)) = morae.get(k + 1)
-                    && let Some(b) = next.bytes().next()
-                    && nv != b'N'
-                    && nv != b'Q'
-                {
-                    out.push(char::from(b));
-                }
-                last_vowel = 0;
-            }
-            _ => {
-                // A long vowel: the same vowel again, or u after o.
-                if cons.is_empty() && (v == last_vowel || (v == b'u' && last_vowel == b'o')) {
-                    continue;
-                }
-                out.push_str(cons);
-                out.push(char::from(v));
-                last_vowel = v;
-            }
+    out.finish()
+}
+
+/// A romaji key being written: its bytes, and what the next syllable needs to know.
+struct Key {
+    buf: [u8; MAX_ROMAJI_CHARS * 4],
+    len: usize,
+    /// The vowel just written (0 after a moraic n or a geminate mark): a bare vowel equal to
+    /// it, or `u` after `o`, makes it long and is not written.
+    last_vowel: u8,
+    /// A geminate mark is waiting: the next syllable's consonant is written twice.
+    geminate: bool,
+}
+
+impl Default for Key {
+    fn default() -> Key {
+        Key {
+            buf: [0; MAX_ROMAJI_CHARS * 4],
+            len: 0,
+            last_vowel: 0,
+            geminate: false,
         }
     }
-    (!out.is_empty() && out.len() <= MAX_ROMAJI_CHARS * 2).then_some(out)
+}
+
+impl Key {
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+        }
+        self.len += 1;
+    }
+
+    /// A syllable: consonant part (`""` for a bare vowel) and vowel.
+    fn syllable(&mut self, cons: &str, v: u8) {
+        let geminate = std::mem::take(&mut self.geminate);
+        if cons.is_empty() && (v == self.last_vowel || (v == b'u' && self.last_vowel == b'o')) {
+            return;
+        }
+        if geminate && let Some(&c) = cons.as_bytes().first() {
+            self.push(c);
+        }
+        for &c in cons.as_bytes() {
+            self.push(c);
+        }
+        self.push(v);
+        self.last_vowel = v;
+    }
+
+    fn moraic_n(&mut self) {
+        self.geminate = false;
+        self.push(b'n');
+        self.last_vowel = 0;
+    }
+
+    fn finish(self) -> Option<String> {
+        let bytes = self.buf.get(..self.len)?;
+        (!bytes.is_empty() && bytes.len() <= MAX_ROMAJI_CHARS * 2)
+            .then(|| bytes.iter().map(|&b| char::from(b)).collect())
+    }
 }
 
 /// The consonant part of `c` + `y` + vowel (kya, gya, nya, hya, bya, pya, mya, rya).

@@ -8,7 +8,7 @@ use fingerprints::normalize::{
 use fingerprints::{FastDomain, FieldKind};
 
 use super::{AddressPath, BlockScan, Edge, Hit};
-use crate::index::{ASCII_AT, ASCII_DIGIT, ASCII_LETTER, ASCII_TOKEN, Node};
+use crate::index::{ASCII_AT, ASCII_DIGIT, Node};
 
 /// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
 const MAX_GROUPS: usize = 8;
@@ -74,6 +74,8 @@ pub(crate) struct CandidateBuffers {
     /// Where pass 1 saw runs of ASCII digits start, ascending: pass 3 finds dates and postal
     /// codes from them.
     pub(crate) digit_runs: Vec<usize>,
+    /// Edges of names in Latin letters, merged into the block's edges at the end of pass 1.
+    romaji_edges: Vec<Edge>,
 }
 
 /// A strong candidate waiting to be looked up: its kind, fast fingerprint, canonical text (a
@@ -104,7 +106,6 @@ impl BlockScan<'_> {
         let t = self.t;
         self.candidate_buffers.digit_runs.clear();
         let mut digits_done = 0;
-        let mut letters_done = 0;
         let m = self.m;
         let index = &m.index;
         for (i, &c) in t.chars.iter().enumerate() {
@@ -117,22 +118,19 @@ impl BlockScan<'_> {
                         }
                     }
                     ASCII_AT => self.email(i),
-                    ASCII_TOKEN => self.token_edges(i),
-                    ASCII_LETTER => {
-                        if i >= letters_done {
-                            letters_done = self.romaji_word(i);
-                        }
-                    }
-                    _ => {
-                        self.token_edges(i);
-                        if i >= letters_done {
-                            letters_done = self.romaji_word(i);
-                        }
-                    }
+                    _ => self.token_edges(i),
                 }
             } else if index.may_start(c) && !is_token_separator(c) {
                 self.token_edges(i);
             }
+        }
+        if t.latin && m.bundle.has_romaji() {
+            self.romaji_gaps();
+        }
+        if !self.candidate_buffers.romaji_edges.is_empty() {
+            // Into text order (stable: a token's own edges stay first).
+            self.edges.append(&mut self.candidate_buffers.romaji_edges);
+            self.edges.sort_by_key(|e| e.start);
         }
         self.look_up_strong();
     }
@@ -349,35 +347,131 @@ impl BlockScan<'_> {
         }
     }
 
-    /// A name in Latin letters at the word starting at `i` (a lower-case letter): when the word
-    /// is capitalized in the page (`Sato`, `SATO`) and has a romaji key, an edge for each
-    /// reading token with that key. Returns where the word ends, so that its other letters are
-    /// not asked again. Lower-case words are passed over: names are capitalized, and most
-    /// English words are not, which keeps the lookups (one hash and one filter probe a word)
-    /// off ordinary text.
-    fn romaji_word(&mut self, i: usize) -> usize {
-        let chars = &self.t.chars;
-        let is_letter = |c: char| {
-            c.is_ascii_lowercase()
-                || matches!(c, 'ā' | 'ī' | 'ū' | 'ē' | 'ō' | 'â' | 'î' | 'û' | 'ê' | 'ô')
+    /// Names in Latin letters: every gap (see [`is_name_gap`]) followed by an upper-case
+    /// ASCII letter in the page is looked at by [`BlockScan::romaji_names`]. The block's bytes
+    /// are tested 16 pairs at a time (vector compares: in most of them no such pair is), apart
+    /// from pass 1's loop over the characters, which stays as fast as without romaji keys.
+    fn romaji_gaps(&mut self) {
+        let bytes = self.block.as_bytes();
+        // Bitwise on purpose (no short-circuit), so that 16 pairs compile to vector compares.
+        let pair = |a: u8, b: u8| {
+            let gap =
+                (a == b' ') | (a == b',') | (a == b'\t') | (a == b'/') | (a == b'|') | (a == b';');
+            u8::from(gap) & u8::from(b.wrapping_sub(b'A') < 26)
         };
-        let mut end = i;
-        while end < chars.len()
-            && (is_letter(chars[end])
-                || (matches!(chars[end], '\'' | '-' | '\u{2019}')
-                    && end > i
-                    && chars.get(end + 1).is_some_and(|&c| is_letter(c))))
+        let mut done = 0;
+        let mut p = 0;
+        while p < bytes.len() {
+            // Sixteen pairs (`w[k]`, `w[k + 1]`) at a time; the last ones one by one.
+            let any = match bytes
+                .get(p..p + 17)
+                .and_then(|w| <&[u8; 17]>::try_from(w).ok())
+            {
+                Some(w) => {
+                    let mut any = 0;
+                    for k in 0..16 {
+                        any |= pair(w[k], w[k + 1]);
+                    }
+                    any
+                }
+                None => 1,
+            };
+            let end = (p + 16).min(bytes.len() - 1);
+            if any != 0 {
+                for k in p..end {
+                    if pair(bytes[k], bytes[k + 1]) != 0 {
+                        let i = self.t.char_at(k);
+                        if i >= done && self.t.chars.get(i).is_some_and(|&c| is_name_gap(c)) {
+                            done = self.romaji_names(i);
+                        }
+                    }
+                }
+            }
+            p += 16;
+        }
+    }
+
+    /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`]): when the
+    /// words before and after it are both capitalized in the page (`Taro Sato`, `SATO, Taro`),
+    /// each that has a romaji key becomes an edge for every reading token with that key. A
+    /// single capitalized word (`INFO`, `Response`) is no name, and lower-case words are
+    /// passed over, which keeps this to a byte test at most gaps of ordinary text. Returns
+    /// the end of the word after the gap (where the next such test is worth making).
+    fn romaji_names(&mut self, i: usize) -> usize {
+        let chars = &self.t.chars;
+        // The word after the gap (its run of gaps: at most three characters).
+        let mut a = i + 1;
+        while a < chars.len() && a - i < 3 && is_name_gap(chars[a]) {
+            a += 1;
+        }
+        if !chars.get(a).is_some_and(char::is_ascii_lowercase) || !self.upper_at(a) {
+            return i + 1;
+        }
+        let b = romaji_word_end(chars, a);
+        // The word before it.
+        let mut e = i;
+        while e > 0 && i - e < 2 && is_name_gap(chars[e - 1]) {
+            e -= 1;
+        }
+        let mut s = e;
+        while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
+            s -= 1;
+        }
+        let glued = |k: usize| chars.get(k).is_some_and(char::is_ascii_alphanumeric);
+        if s == e || (s > 0 && glued(s - 1)) || !self.upper_at(s) {
+            return a;
+        }
+        if !glued(b) {
+            if s >= self
+                .candidate_buffers
+                .romaji_edges
+                .last()
+                .map_or(0, |x| x.end)
+            {
+                self.romaji_word(s, e);
+            }
+            self.romaji_word(a, b);
+        }
+        b
+    }
+
+    /// Whether folded character `k` is an upper-case ASCII letter in the page.
+    fn upper_at(&self, k: usize) -> bool {
+        self.block
+            .as_bytes()
+            .get(self.t.source_start(k))
+            .is_some_and(u8::is_ascii_uppercase)
+    }
+
+    /// The edges of the word at characters `a..b`, if it has a romaji key that names reading
+    /// tokens.
+    fn romaji_word(&mut self, a: usize, b: usize) {
+        let chars = &self.t.chars;
+        let letters = chars[a..b]
+            .iter()
+            .filter(|&&c| c != '\'' && c != '-')
+            .count();
+        // Romaji has no l, q or x and ends in a vowel, n or the h of a long o: most English
+        // words are turned away here, before their syllables are read.
+        let ends_well = matches!(chars[b - 1], 'a' | 'i' | 'u' | 'e' | 'o' | 'n' | 'h')
+            || !chars[b - 1].is_ascii();
+        if !(2..=romaji::MAX_ROMAJI_CHARS).contains(&letters)
+            || !ends_well
+            || chars[a..b].iter().any(|c| matches!(c, 'l' | 'q' | 'x'))
         {
-            end += 1;
+            return;
         }
-        let word_start = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
-        let len = end - i;
-        if !word_start || !(2..=romaji::MAX_ROMAJI_CHARS).contains(&len) || !self.capitalized(i) {
-            return end;
+        // The word on the stack (at most 24 characters of two bytes).
+        let mut buf = [0u8; romaji::MAX_ROMAJI_CHARS * 2];
+        let mut n = 0;
+        for &c in &chars[a..b] {
+            let Some(slot) = buf.get_mut(n..n + c.len_utf8()) else {
+                return;
+            };
+            n += c.encode_utf8(slot).len();
         }
-        let word: String = chars[i..end].iter().collect();
-        let Some(key) = romaji::key(&word) else {
-            return end;
+        let Some(key) = std::str::from_utf8(&buf[..n]).ok().and_then(romaji::key) else {
+            return;
         };
         let bundle = &self.m.bundle;
         let h = bundle.hasher();
@@ -385,26 +479,16 @@ impl BlockScan<'_> {
             .filter()
             .contains(h.fast_str(FastDomain::Romaji, &key))
         {
-            return end;
+            return;
         }
         for id in bundle.romaji_ids(h.romaji(&key)) {
-            self.edges.push(Edge {
-                start: i,
-                end,
+            self.candidate_buffers.romaji_edges.push(Edge {
+                start: a,
+                end: b,
                 id,
                 romaji: true,
             });
         }
-        end
-    }
-
-    /// Whether folded character `i` (a Latin letter) is an upper-case letter in the page.
-    fn capitalized(&self, i: usize) -> bool {
-        let (a, b) = self.t.byte_span(i, i + 1);
-        let Some(src) = self.block.get(a - self.t.offset()..b - self.t.offset()) else {
-            return false;
-        };
-        src.chars().next().is_some_and(|c| c.is_uppercase())
     }
 
     /// Names in Latin letters written given name first (`Taro Yamada`): the reading's
@@ -621,6 +705,35 @@ impl BlockScan<'_> {
             }
         }
     }
+}
+
+/// What may stand between a family and a given name written in Latin letters.
+#[inline]
+fn is_name_gap(c: char) -> bool {
+    matches!(c, ' ' | ',' | '\t' | '/' | '|' | ';')
+}
+
+/// A letter of a word in Latin letters as folded: lower-case ASCII, the macron and
+/// circumflex vowels, and `'` or `-` inside the word.
+fn is_romaji_letter(c: char) -> bool {
+    c.is_ascii_lowercase()
+        || matches!(
+            c,
+            '\'' | '-' | 'ā' | 'ī' | 'ū' | 'ē' | 'ō' | 'â' | 'î' | 'û' | 'ê' | 'ô'
+        )
+}
+
+/// The end of the word in Latin letters at `a` (at most [`romaji::MAX_ROMAJI_CHARS`]
+/// characters; `'` and `-` only between letters).
+fn romaji_word_end(chars: &[char], a: usize) -> usize {
+    let mut b = a;
+    while b < chars.len() && b - a < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[b]) {
+        b += 1;
+    }
+    while b > a && matches!(chars[b - 1], '\'' | '-') {
+        b -= 1;
+    }
+    b
 }
 
 /// Skips up to [`MAX_SEPARATORS`] separator characters between two tokens.

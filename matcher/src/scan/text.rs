@@ -17,6 +17,11 @@ pub(crate) struct FoldedText {
     /// [`OFFSET_BITS`] bits, the length in bytes above them (see [`source`]).
     sources: Vec<u32>,
     offset: usize,
+    /// The block is all ASCII: character `k` is byte `k`.
+    ascii: bool,
+    /// The block may hold a name in Latin letters: it is all ASCII, or one of its runs of
+    /// ASCII has an upper-case letter after another character.
+    pub latin: bool,
 }
 
 /// Bits of a source's byte offset in [`FoldedText::sources`]; a block is shorter than this.
@@ -49,7 +54,9 @@ impl FoldedText {
         sources.clear();
         chars.reserve(block.len());
         sources.reserve(block.len());
-        if block.is_ascii() {
+        let ascii = block.is_ascii();
+        let mut latin = ascii;
+        if ascii {
             push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources, &mut breaks));
         } else {
             // Fast paths for ASCII and for the characters that fold to themselves (or by a
@@ -76,7 +83,9 @@ impl FoldedText {
                         .iter()
                         .position(|&x| x >= 0x80)
                         .unwrap_or(b.len() - i);
-                    push_ascii(&b[i..i + n], i, (&mut chars, &mut sources, &mut breaks));
+                    let run = &b[i..i + n];
+                    latin = latin || run[1..].iter().any(u8::is_ascii_uppercase);
+                    push_ascii(run, i, (&mut chars, &mut sources, &mut breaks));
                     i += n;
                     continue;
                 }
@@ -114,6 +123,8 @@ impl FoldedText {
             breaks,
             sources,
             offset,
+            ascii,
+            latin,
         }
     }
 
@@ -137,9 +148,24 @@ impl FoldedText {
         (self.offset + s, self.offset + e.max(s))
     }
 
-    /// The byte offset of the block in the document.
-    pub(crate) fn offset(&self) -> usize {
-        self.offset
+    /// The first folded character whose source starts at or after byte `b` of the block
+    /// (`len()` past the last one).
+    pub(crate) fn char_at(&self, b: usize) -> usize {
+        if self.ascii {
+            return b.min(self.chars.len());
+        }
+        let offset_mask = (1 << OFFSET_BITS) - 1;
+        self.sources
+            .partition_point(|&x| ((x & offset_mask) as usize) < b)
+    }
+
+    /// Where folded character `k`'s source starts in the block (a byte offset; past the end
+    /// for `k` past the last character).
+    #[inline]
+    pub(crate) fn source_start(&self, k: usize) -> usize {
+        self.sources
+            .get(k)
+            .map_or(usize::MAX, |&x| (x & ((1 << OFFSET_BITS) - 1)) as usize)
     }
 
     /// The folded characters `a..b` as a string.
