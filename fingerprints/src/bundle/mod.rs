@@ -374,3 +374,55 @@ mod search_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod romaji_tests {
+    use crate::normalize::romaji::katakana_key;
+    use crate::records::Row;
+    use crate::{Bundle, BundleBuilder, FieldKind, SecretKey};
+
+    #[test]
+    fn readings_have_romaji_keys_that_survive_the_file() {
+        let key = SecretKey::from_bytes([5; 32]);
+        let mut b = BundleBuilder::new(&key);
+        let row = |line: u64, id: &str, name: &str, kana: &str| Row {
+            line,
+            id: id.into(),
+            fields: vec![
+                (FieldKind::Name, 0, name.into()),
+                (FieldKind::NameKana, 1, kana.into()),
+            ],
+        };
+        // サトウ and サト share a key; 山田 has no reading, so no key of its own.
+        b.add_rows(vec![
+            row(2, "R1", "佐藤 太郎", "サトウ タロウ"),
+            row(3, "R2", "佐渡 太郎", "さと たろう"),
+            row(4, "R3", "山田 花子", "ヤマダ ハナコ"),
+        ]);
+        let (bundle, _) = b.finish().expect("bundle");
+        let reopened =
+            Bundle::from_bytes(&bundle.to_bytes(&key).expect("encode"), &key).expect("decode");
+        for bundle in [&bundle, &reopened] {
+            assert!(bundle.has_romaji());
+            let h = bundle.hasher();
+            let ids = |k: &str| bundle.romaji_ids(h.romaji(k)).collect::<Vec<_>>();
+            assert_eq!(katakana_key("サトウ"), katakana_key("サト"));
+            let sato = katakana_key("サトウ").expect("key");
+            let want: Vec<u32> = ["サトウ", "サト"]
+                .iter()
+                .filter_map(|t| bundle.token_id(h.token(t)))
+                .collect();
+            let mut got = ids(&sato);
+            got.sort_unstable();
+            let mut want = want;
+            want.sort_unstable();
+            assert_eq!(got.len(), 2);
+            assert_eq!(got, want);
+            assert_eq!(ids(&katakana_key("ハナコ").expect("key")).len(), 1);
+            assert!(ids("yamamoto").is_empty());
+            // A key never answers as a token, nor a token as a key.
+            assert_eq!(bundle.token_id(h.token(&sato)), None);
+            assert!(ids("サトウ").is_empty());
+        }
+    }
+}

@@ -190,7 +190,7 @@ pub fn key(word: &str) -> Option<String> {
             i += 1;
             continue;
         }
-        // A long o written with h: "ohno", "satoh" (not "ohashi", where h starts は).
+        // A long o written with h: "ohno", "satoh", "kohhei" (not "ohashi", where h starts は).
         if c0 == b'h' && i > 0 && s[i - 1] == b'o' && !vowel(c1) && c1 != b'y' {
             i += 1;
             continue;
@@ -198,7 +198,6 @@ pub fn key(word: &str) -> Option<String> {
         // A geminate consonant: "tt", "kk", "ss", "pp", "tch".
         if (c0 == c1 && c0 != b'n') || (c0 == b't' && c1 == b'c' && c2 == b'h') {
             out.geminate = true;
-            out.last_vowel = 0;
             i += 1;
             continue;
         }
@@ -255,8 +254,8 @@ pub fn key(word: &str) -> Option<String> {
 struct Key {
     buf: [u8; MAX_ROMAJI_CHARS * 4],
     len: usize,
-    /// The vowel just written (0 after a moraic n or a geminate mark): a bare vowel equal to
-    /// it, or `u` after `o`, makes it long and is not written.
+    /// The vowel just written (0 after a moraic n): a bare vowel equal to it, or `u` after
+    /// `o`, makes it long and is not written.
     last_vowel: u8,
     /// A geminate mark is waiting: the next syllable's consonant is written twice.
     geminate: bool,
@@ -287,7 +286,8 @@ impl Key {
         if cons.is_empty() && (v == self.last_vowel || (v == b'u' && self.last_vowel == b'o')) {
             return;
         }
-        if geminate && let Some(&c) = cons.as_bytes().first() {
+        // A geminate h is written once: after o, `hh` is also a long o and an h (`Kohhei`).
+        if geminate && let Some(&c) = cons.as_bytes().first().filter(|&&c| c != b'h') {
             self.push(c);
         }
         for &c in cons.as_bytes() {
@@ -382,7 +382,7 @@ mod tests {
                 &["shota", "shouta", "syouta", "shōta", "shohta"],
             ),
             ("キョウコ", &["kyoko", "kyouko", "kyōko"]),
-            ("コウヘイ", &["kohei", "kouhei", "kōhei"]),
+            ("コウヘイ", &["kohei", "kouhei", "kōhei", "kohhei"]),
             ("ケイコ", &["keiko"]),
             ("ヂ", &["ji", "di", "zi"]),
             ("ヲ", &["o", "wo"]),
@@ -451,6 +451,12 @@ mod tests {
             let k = key(&hepburn);
             prop_assert!(k.is_some(), "{} {}", r, hepburn);
             let kunrei = hepburn
+                .replace("sshi", "ssi")
+                .replace("tchi", "tti")
+                .replace("ttsu", "ttu")
+                .replace("ffu", "hhu")
+                .replace("tch", "tty")
+                .replace("ssh", "ssy")
                 .replace("shi", "si")
                 .replace("chi", "ti")
                 .replace("tsu", "tu")
@@ -475,6 +481,15 @@ mod tests {
             if let Some(k) = key(&w) {
                 prop_assert!(!k.is_empty() && k.len() <= MAX_ROMAJI_CHARS * 2);
                 prop_assert!(k.bytes().all(|b| b.is_ascii_lowercase()));
+                prop_assert_eq!(key(&k), Some(k.clone()));
+            }
+        }
+
+        /// Words of romaji letters: a key, when there is one, is its own key.
+        #[test]
+        fn keys_are_fixed_points(w in "[aeioukgsztdnhbpmyrwfjcv'-]{1,24}") {
+            if let Some(k) = key(&w) {
+                prop_assert_eq!(key(&k), Some(k.clone()), "{}", w);
             }
         }
     }
