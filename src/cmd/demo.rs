@@ -5,7 +5,7 @@
 //! so far, `/api_scrape_item.php?i=KEY` serves one raw), points the crawler's `paste_api` source
 //! at it and runs the embedded pipeline. The site publishes ordinary pastes, look-alike data
 //! (synthetic people who are NOT in the register, written like leaks) and real leaks of
-//! residents in nine forms ([`fingerprints::leaks`]).
+//! residents in ten forms ([`fingerprints::leaks`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -297,7 +297,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             temp.path().to_owned()
         }
     };
-    let residents = synth::residents(args.residents.max(LEAKED_FROM + 27), args.seed);
+    let residents = synth::residents(
+        args.residents
+            .max(LEAKED_FROM + PER_LEAK * LeakForm::ALL.len()),
+        args.seed,
+    );
     eprintln!(
         "demo: {} synthetic residents, key and bundle in {}",
         residents.len(),

@@ -141,12 +141,12 @@ fn is_vowel(c: char) -> bool {
 }
 
 /// The romaji key of one word (lower-case Latin letters; macron and circumflex vowels, `'`
-/// and `-` allowed), or `None` if it is not a sequence of Japanese syllables or is longer than
-/// [`MAX_ROMAJI_CHARS`].
+/// and `-` allowed), or `None` if it is not a sequence of Japanese syllables, or it or its key
+/// is longer than twice [`MAX_ROMAJI_CHARS`] bytes. A key is its own key.
 pub fn key(word: &str) -> Option<String> {
     // Letters only, long vowels spelled out: ō → oo. On the stack: the matcher asks this of
     // capitalized words of any text, and most are no romaji.
-    const CAP: usize = MAX_ROMAJI_CHARS + 4;
+    const CAP: usize = MAX_ROMAJI_CHARS * 2;
     let mut buf = [0u8; CAP + 2];
     let mut n = 0;
     for c in word.chars() {
@@ -396,13 +396,24 @@ mod tests {
     }
 
     #[test]
+    fn fuzz_regressions() {
+        // Found by the normalize fuzz target.
+        for w in ["nnnnnnnnnnnehejehenehenehehe", "nnnnnnnnnnnehejehenehenehe"] {
+            // A key longer than the word ("je" is "zye") is still its own key.
+            if let Some(k) = key(w) {
+                assert_eq!(key(&k), Some(k.clone()), "{w}");
+            }
+        }
+    }
+
+    #[test]
     fn words_that_are_no_syllables_have_no_key() {
         for w in [
             "the", "xml", "clear", "error", "http", "status", "q", "", "-", "kt", "json",
         ] {
             assert_eq!(key(w), None, "{w}");
         }
-        assert_eq!(key(&"a".repeat(MAX_ROMAJI_CHARS + 5)), None);
+        assert_eq!(key(&"a".repeat(MAX_ROMAJI_CHARS * 2 + 1)), None);
         assert_eq!(key("Sato"), None, "lower-case only");
     }
 
