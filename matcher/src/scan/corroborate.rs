@@ -829,7 +829,6 @@ fn dates_near(cx: &Context, ws: usize, we: usize) -> impl Iterator<Item = &Weak>
         .filter(move |v| v.end <= we)
 }
 
-/// The values that start inside `ws..we` (`values` is sorted by start).
 /// A Latin-letter reading's window: its own line when that line holds a date (a list of
 /// people with their birth dates: the next line's date is someone else's), else `window`.
 fn own_line_if_dated(
@@ -846,6 +845,7 @@ fn own_line_if_dated(
     }
 }
 
+/// The values that start inside `ws..we` (`values` is sorted by start).
 fn within(values: &[Weak], ws: usize, we: usize) -> &[Weak] {
     let lo = values.partition_point(|v| v.start < ws);
     let hi = lo + values[lo..].partition_point(|v| v.start < we);
