@@ -598,7 +598,7 @@ fn names_in_latin_letters_are_found_as_readings() {
         // Passport style drops the u of a long o; some write it oh.
         let passport = |s: &str| s.replace("ou", "o").replace("uu", "u");
         let (y, mo, d) = x.birth;
-        let text = match i % 4 {
+        let text = match i % 5 {
             0 => format!(
                 "Name: {} {}\nDOB: {}\n",
                 capital(&family, true),
@@ -615,10 +615,16 @@ fn names_in_latin_letters_are_found_as_readings() {
                 capital(&family.replace("ou", "oh"), true),
                 capital(&given, true)
             ),
-            _ => format!(
+            3 => format!(
                 "{} {} ({y}.{mo}.{d})",
                 capital(&given.replace("shi", "si").replace("chi", "ti"), false),
                 capital(&family, false)
+            ),
+            // In Japanese text (a block that is not all ASCII).
+            _ => format!(
+                "会員：{} {}様、生年月日{y}年{mo}月{d}日。",
+                capital(&family, true),
+                capital(&given, false)
             ),
         };
         match finding_for(&text, i) {
