@@ -76,6 +76,9 @@ pub(crate) struct CandidateBuffers {
     pub(crate) digit_runs: Vec<usize>,
     /// Edges of names in Latin letters, merged into the block's edges at the end of pass 1.
     romaji_edges: Vec<Edge>,
+    /// Whether this block's edges include names in Latin letters (the walk then also takes
+    /// them given name first).
+    romaji_block: bool,
 }
 
 /// A strong candidate waiting to be looked up: its kind, fast fingerprint, canonical text (a
@@ -127,9 +130,11 @@ impl BlockScan<'_> {
         if t.latin && m.bundle.has_romaji() {
             self.romaji_gaps();
         }
-        if !self.candidate_buffers.romaji_edges.is_empty() {
+        let b = &mut self.candidate_buffers;
+        b.romaji_block = !b.romaji_edges.is_empty();
+        if b.romaji_block {
             // Into text order (stable: a token's own edges stay first).
-            self.edges.append(&mut self.candidate_buffers.romaji_edges);
+            self.edges.append(&mut b.romaji_edges);
             self.edges.sort_by_key(|e| e.start);
         }
         self.look_up_strong();
@@ -353,13 +358,13 @@ impl BlockScan<'_> {
     /// from pass 1's loop over the characters, which stays as fast as without romaji keys.
     fn romaji_gaps(&mut self) {
         let bytes = self.block.as_bytes();
-        // Bitwise on purpose (no short-circuit), so that 16 pairs compile to vector compares.
-        let pair = |a: u8, b: u8| {
-            let gap =
-                (a == b' ') | (a == b',') | (a == b'\t') | (a == b'/') | (a == b'|') | (a == b';');
-            u8::from(gap) & u8::from(b.wrapping_sub(b'A') < 26)
-        };
-        let mut done = 0;
+        // `wrapping_sub` rather than `is_ascii_uppercase`: the range match kept the sixteen
+        // pairs from compiling to vector compares (English 49 → 66 instructions a byte).
+        let pair =
+            |a: u8, b: u8| u8::from(is_name_gap_byte(a)) & u8::from(b.wrapping_sub(b'A') < 26);
+        // Where the last word looked up ends: the word after one gap is the word before the
+        // next, and is looked up once.
+        let mut looked = 0;
         let mut p = 0;
         while p < bytes.len() {
             // Sixteen pairs (`w[k]`, `w[k + 1]`) at a time; the last ones one by one.
@@ -381,8 +386,8 @@ impl BlockScan<'_> {
                 for k in p..end {
                     if pair(bytes[k], bytes[k + 1]) != 0 {
                         let i = self.t.char_at(k);
-                        if i >= done && self.t.chars.get(i).is_some_and(|&c| is_name_gap(c)) {
-                            done = self.romaji_names(i);
+                        if self.t.chars.get(i).is_some_and(|&c| is_name_gap(c)) {
+                            self.romaji_names(i, &mut looked);
                         }
                     }
                 }
@@ -391,24 +396,16 @@ impl BlockScan<'_> {
         }
     }
 
-    /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`]): when the
-    /// words before and after it are both capitalized in the page (`Taro Sato`, `SATO, Taro`),
-    /// each that has a romaji key becomes an edge for every reading token with that key. A
-    /// single capitalized word (`INFO`, `Response`) is no name, and lower-case words are
-    /// passed over, which keeps this to a byte test at most gaps of ordinary text. Returns
-    /// the end of the word after the gap (where the next such test is worth making).
-    fn romaji_names(&mut self, i: usize) -> usize {
+    /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`]) that is
+    /// followed by an upper-case letter in the page: when the word before the gap is
+    /// capitalized too (`Taro Sato`, `SATO, Taro`), each of the two words that has a romaji key
+    /// becomes an edge for every reading token with that key. A single capitalized word
+    /// (`INFO`, `Response`) is no name. `looked` is where the last word looked up ends.
+    fn romaji_names(&mut self, i: usize, looked: &mut usize) {
         let chars = &self.t.chars;
-        // The word after the gap (its run of gaps: at most three characters).
-        let mut a = i + 1;
-        while a < chars.len() && a - i < 3 && is_name_gap(chars[a]) {
-            a += 1;
-        }
-        if !chars.get(a).is_some_and(char::is_ascii_lowercase) || !self.upper_at(a) {
-            return i + 1;
-        }
+        let a = i + 1;
         let b = romaji_word_end(chars, a);
-        // The word before it.
+        // The word before it (its run of gaps: at most three characters).
         let mut e = i;
         while e > 0 && i - e < 2 && is_name_gap(chars[e - 1]) {
             e -= 1;
@@ -418,21 +415,14 @@ impl BlockScan<'_> {
             s -= 1;
         }
         let glued = |k: usize| chars.get(k).is_some_and(char::is_ascii_alphanumeric);
-        if s == e || (s > 0 && glued(s - 1)) || !self.upper_at(s) {
-            return a;
+        if s == e || (s > 0 && glued(s - 1)) || glued(b) || !self.upper_at(s) {
+            return;
         }
-        if !glued(b) {
-            if s >= self
-                .candidate_buffers
-                .romaji_edges
-                .last()
-                .map_or(0, |x| x.end)
-            {
-                self.romaji_word(s, e);
-            }
-            self.romaji_word(a, b);
+        if s >= *looked {
+            self.romaji_word(s, e);
         }
-        b
+        self.romaji_word(a, b);
+        *looked = b;
     }
 
     /// Whether folded character `k` is an upper-case ASCII letter in the page.
@@ -559,7 +549,7 @@ impl BlockScan<'_> {
         for r in 0..roots {
             self.visit(&tree, r, &mut path);
         }
-        if self.m.bundle.has_romaji() {
+        if self.candidate_buffers.romaji_block {
             self.reversed_romaji_names();
         }
         tree.clear();
@@ -707,10 +697,17 @@ impl BlockScan<'_> {
     }
 }
 
-/// What may stand between a family and a given name written in Latin letters.
+/// What may stand between a family and a given name written in Latin letters, as a byte.
+/// Bitwise on purpose (no short-circuit): sixteen of them compile to vector compares.
+#[inline]
+fn is_name_gap_byte(b: u8) -> bool {
+    (b == b' ') | (b == b',') | (b == b'\t') | (b == b'/') | (b == b'|') | (b == b';')
+}
+
+/// [`is_name_gap_byte`] of a folded character.
 #[inline]
 fn is_name_gap(c: char) -> bool {
-    matches!(c, ' ' | ',' | '\t' | '/' | '|' | ';')
+    c.is_ascii() && is_name_gap_byte(c as u8)
 }
 
 /// A letter of a word in Latin letters as folded: lower-case ASCII, the macron and
