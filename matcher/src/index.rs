@@ -71,6 +71,12 @@ pub(crate) struct Index {
     ascii_class: [u8; 128],
     /// Token id of the decimal number `n` (or [`NO_ID`]).
     number_ids: Vec<u32>,
+    /// Whether some record's reading is one token (stored without a space): names in Latin
+    /// letters are then also looked up as one word (`Yamada Taro` as `yamadataro`).
+    joined_readings: bool,
+    /// Whether some record's name or reading is one token: pass 1 then steps over a space
+    /// inside a token (`松本 菜々子` for `松本菜々子`).
+    joined_names: bool,
 }
 
 impl std::fmt::Debug for Index {
@@ -120,6 +126,8 @@ impl Index {
             may_start: Vec::new(),
             ascii_class: [0; 128],
             number_ids: Vec::new(),
+            joined_readings: false,
+            joined_names: false,
         }
     }
 
@@ -135,6 +143,10 @@ impl Index {
         for m in fields {
             for i in 0..m.len() {
                 let (_, ids) = m.entry(i);
+                if ids.len() == 1 {
+                    index.joined_readings |= m.kind == FieldKind::NameKana;
+                    index.joined_names |= matches!(m.kind, FieldKind::Name | FieldKind::NameKana);
+                }
                 let mut node = ROOT;
                 for &id in ids {
                     node = index.insert(node, id, &mut nodes);
@@ -397,6 +409,17 @@ impl Index {
     }
 
     /// Number of distinct token-id sequences.
+    /// Whether some record's reading is one token (see [`Index`]'s field of that name).
+    pub(crate) fn joined_readings(&self) -> bool {
+        self.joined_readings
+    }
+
+    /// Whether some record's name or reading is one token (see [`Index`]'s field of that
+    /// name).
+    pub(crate) fn joined_names(&self) -> bool {
+        self.joined_names
+    }
+
     pub(crate) fn patterns(&self) -> usize {
         self.patterns
     }

@@ -1,6 +1,7 @@
-//! Evaluation: leak residents of a synthetic register in nine document forms and many
+//! Evaluation: leak residents of a synthetic register in ten document forms and many
 //! notations, plus the same forms filled with people who are not in the register, and measure
-//! recall and false positives per form.
+//! recall and false positives per form; once with the register's names and readings stored
+//! with a space between family and given name, once without.
 //!
 //! Register size: `LEAKWATCH_EVAL_RESIDENTS` (default 50,000; the benchmark script runs it at
 //! 460,177 in release mode). Targets: ≥ 99% of leaked residents found at medium or above; no
@@ -11,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use fingerprints::leaks::{LeakForm, render};
 use fingerprints::synth::{self, Resident};
-use fingerprints::{BundleBuilder, RecordRef, SecretKey};
+use fingerprints::{BundleBuilder, FieldKind, RecordRef, SecretKey};
 use matcher::{Confidence, Document, Matcher, MatcherConfig};
 
 const SEED: u64 = 42;
@@ -30,8 +31,27 @@ fn same_romaji_data(a: &Resident, b: &Resident) -> bool {
         && katakana_key(&a.given_kana) == katakana_key(&b.given_kana)
 }
 
+/// How the register stores names and readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Names {
+    /// Family and given name apart: `山田 太郎`, `ヤマダ タロウ` (two tokens each).
+    Spaced,
+    /// Without a space: `山田太郎`, `ヤマダタロウ` (one token each), while leaks write them
+    /// either way.
+    Joined,
+}
+
 #[test]
 fn recall_and_false_positives_per_form() {
+    evaluate(Names::Spaced);
+}
+
+#[test]
+fn recall_and_false_positives_per_form_with_names_stored_without_a_space() {
+    evaluate(Names::Joined);
+}
+
+fn evaluate(names: Names) {
     let n: usize = std::env::var("LEAKWATCH_EVAL_RESIDENTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -39,7 +59,17 @@ fn recall_and_false_positives_per_form() {
     let residents = synth::residents(n, SEED);
     let key = SecretKey::from_bytes([42; 32]);
     let mut builder = BundleBuilder::new(&key);
-    builder.add_rows(synth::register_rows(&residents));
+    let mut rows = synth::register_rows(&residents);
+    if names == Names::Joined {
+        for row in &mut rows {
+            for (kind, _, value) in &mut row.fields {
+                if matches!(kind, FieldKind::Name | FieldKind::NameKana) {
+                    value.retain(|c| c != ' ');
+                }
+            }
+        }
+    }
+    builder.add_rows(rows);
     let (bundle, _) = builder.finish().expect("bundle");
     let by_ref: HashMap<RecordRef, usize> = residents
         .iter()
@@ -50,7 +80,7 @@ fn recall_and_false_positives_per_form() {
     let outsiders = synth::non_residents(PER_DOCUMENT * LeakForm::ALL.len(), SEED);
 
     println!(
-        "register: {n} residents; {PER_DOCUMENT} people per document\n\
+        "register: {n} residents, names {names:?}; {PER_DOCUMENT} people per document\n\
          {:<14} {:>7} {:>9} {:>9} {:>12} {:>12}",
         "form", "recall", "high", "missed", "fp(others)", "collisions"
     );

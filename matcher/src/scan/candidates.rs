@@ -106,6 +106,17 @@ impl BlockScan<'_> {
     /// Pass 1: digit clusters (noting where runs of digits start), e-mails and vocabulary
     /// tokens.
     pub(crate) fn find_candidates(&mut self) {
+        // Only registers with names stored without a space need a space inside a token
+        // stepped over (see [`space_inside_token`]); without it the loop stays as it was.
+        if self.m.index.joined_names() {
+            self.find_candidates_in::<true>();
+        } else {
+            self.find_candidates_in::<false>();
+        }
+    }
+
+    /// [`BlockScan::find_candidates`], `SPACES` as in [`BlockScan::token_edges`].
+    fn find_candidates_in<const SPACES: bool>(&mut self) {
         let t = self.t;
         self.candidate_buffers.digit_runs.clear();
         let mut digits_done = 0;
@@ -121,10 +132,10 @@ impl BlockScan<'_> {
                         }
                     }
                     ASCII_AT => self.email(i),
-                    _ => self.token_edges(i),
+                    _ => self.token_edges::<SPACES>(i),
                 }
             } else if index.may_start(c) && !is_token_separator(c) {
-                self.token_edges(i);
+                self.token_edges::<SPACES>(i);
             }
         }
         if t.latin && m.bundle.has_romaji() {
@@ -299,8 +310,9 @@ impl BlockScan<'_> {
     }
 
     /// Every vocabulary token starting at `i`: extend the fast fingerprint a character at a
-    /// time while the filter knows the prefix; confirm whole-token filter hits exactly.
-    fn token_edges(&mut self, i: usize) {
+    /// time while the filter knows the prefix; confirm whole-token filter hits exactly. With
+    /// `SPACES`, one space inside a token is stepped over (see [`space_inside_token`]).
+    fn token_edges<const SPACES: bool>(&mut self, i: usize) {
         let bundle = &self.m.bundle;
         let (h, filter, mask) = (bundle.hasher(), bundle.filter(), bundle.token_len_mask());
         let chars = &self.t.chars;
@@ -317,10 +329,16 @@ impl BlockScan<'_> {
             r
         };
         let mut fp = h.fast_start(FastDomain::TokenPrefix);
+        // 1 once a space was stepped over.
+        let mut skipped = 0;
         let end = chars.len().min(i + MAX_TOKEN_CHARS);
         for (k, &c) in chars[i..end].iter().enumerate() {
             let j = i + k;
             if is_token_separator(c) {
+                if SPACES && skipped == 0 && k > 0 && space_inside_token(chars, i, j) {
+                    skipped = 1;
+                    continue;
+                }
                 break;
             }
             fp = h.fast_step(fp, c);
@@ -329,7 +347,7 @@ impl BlockScan<'_> {
             if (k > 0 || c > '\u{FFFF}') && !contains(fp) {
                 break;
             }
-            let len = j + 1 - i;
+            let len = j + 1 - i - skipped;
             if mask & (1u64 << len.min(63)) == 0 {
                 continue;
             }
@@ -338,7 +356,7 @@ impl BlockScan<'_> {
                 continue;
             }
             let id = *self.caches.token_ids.entry(token_fp).or_insert_with(|| {
-                let s = self.t.string(i, j + 1);
+                let s = self.t.token(i, j + 1);
                 bundle.token_id(h.token(&s))
             });
             if let Some(id) = id {
@@ -419,9 +437,15 @@ impl BlockScan<'_> {
             return;
         }
         if s >= *looked {
-            self.romaji_word(s, e);
+            self.romaji_word(&[(s, e)]);
         }
-        self.romaji_word(a, b);
+        self.romaji_word(&[(a, b)]);
+        if self.m.index.joined_readings() {
+            // A reading stored without a space is one token: the two words as one, in either
+            // order (`Yamada Taro` and `Taro Yamada` for ヤマダタロウ).
+            self.romaji_word(&[(s, e), (a, b)]);
+            self.romaji_word(&[(a, b), (s, e)]);
+        }
         *looked = b;
     }
 
@@ -433,28 +457,30 @@ impl BlockScan<'_> {
             .is_some_and(u8::is_ascii_uppercase)
     }
 
-    /// The edges of the word at characters `a..b`, if it has a romaji key that names reading
-    /// tokens.
-    fn romaji_word(&mut self, a: usize, b: usize) {
+    /// The edges of the word made of the characters of `parts` (`(start, end)` ranges: one
+    /// word, or two written apart and looked up as one), if it has a romaji key that names
+    /// reading tokens; the edges span all the parts.
+    fn romaji_word(&mut self, parts: &[(usize, usize)]) {
         let chars = &self.t.chars;
-        let letters = chars[a..b]
-            .iter()
-            .filter(|&&c| c != '\'' && c != '-')
-            .count();
+        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+            return;
+        };
+        let word = || parts.iter().flat_map(|&(a, b)| &chars[a..b]);
+        let letters = word().filter(|&&c| c != '\'' && c != '-').count();
         // Romaji has no l, q or x and ends in a vowel, n or the h of a long o: most English
         // words are turned away here, before their syllables are read.
-        let ends_well = matches!(chars[b - 1], 'a' | 'i' | 'u' | 'e' | 'o' | 'n' | 'h')
-            || !chars[b - 1].is_ascii();
+        let ends_well = matches!(chars[last.1 - 1], 'a' | 'i' | 'u' | 'e' | 'o' | 'n' | 'h')
+            || !chars[last.1 - 1].is_ascii();
         if !(2..=romaji::MAX_ROMAJI_CHARS).contains(&letters)
             || !ends_well
-            || chars[a..b].iter().any(|c| matches!(c, 'l' | 'q' | 'x'))
+            || word().any(|c| matches!(c, 'l' | 'q' | 'x'))
         {
             return;
         }
         // The word on the stack (at most 24 characters of two bytes).
         let mut buf = [0u8; romaji::MAX_ROMAJI_CHARS * 2];
         let mut n = 0;
-        for &c in &chars[a..b] {
+        for &c in word() {
             let Some(slot) = buf.get_mut(n..n + c.len_utf8()) else {
                 return;
             };
@@ -463,6 +489,7 @@ impl BlockScan<'_> {
         let Some(key) = std::str::from_utf8(&buf[..n]).ok().and_then(romaji::key) else {
             return;
         };
+        let (a, b) = (first.0.min(last.0), first.1.max(last.1));
         let bundle = &self.m.bundle;
         let h = bundle.hasher();
         if !bundle
@@ -695,6 +722,39 @@ impl BlockScan<'_> {
             }
         }
     }
+}
+
+/// Whether the separator at `j`, inside a token that starts at `i`, is a space that pass 1
+/// steps over: one space inside a token (`松本 菜々子` for a register's `松本菜々子`), when the
+/// register has names stored without a space and the token starts a word (not `ウ タ` inside
+/// `カトウ タツヤ`).
+#[cold]
+#[inline(never)]
+fn space_inside_token(chars: &[char], i: usize, j: usize) -> bool {
+    chars[j] == ' '
+        && chars.get(j + 1).is_some_and(|&n| !is_token_separator(n))
+        && starts_word(chars, i)
+}
+
+/// Whether a word starts at character `i`: at the start of the text, after a separator, or
+/// where the script changes (kana, kanji, anything else), as at `名前：松本` or `は松本`
+/// (hiragana is katakana once folded).
+fn starts_word(chars: &[char], i: usize) -> bool {
+    fn script(c: char) -> u8 {
+        match c {
+            '\u{30A0}'..='\u{30FF}' => 1,
+            '\u{3005}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{F900}'..='\u{FAFF}' => 2,
+            _ => 0,
+        }
+    }
+    let Some(&p) = i.checked_sub(1).and_then(|k| chars.get(k)) else {
+        return true;
+    };
+    let c = chars[i];
+    is_token_separator(p) || script(p) != script(c) || (script(c) == 0 && !p.is_alphanumeric())
 }
 
 /// What may stand between a family and a given name written in Latin letters, as a byte.
@@ -953,5 +1013,26 @@ mod tests {
         assert!(address_boundary(&c, 0));
         let c = chars("住所:東七松町");
         assert!(address_boundary(&c, 3));
+    }
+
+    #[test]
+    fn spaces_stepped_over_inside_tokens() {
+        // (text, token start, the space's place, stepped over)
+        let cases = [
+            ("松本 菜々子", 0, 2, true),
+            ("名前:松本 菜々子", 3, 5, true),
+            ("ハ松本 菜々子", 1, 3, true),
+            ("カトウ タツヤ", 2, 3, false),
+            ("カトウ タツヤ", 0, 3, true),
+            ("氏名松本 菜々子", 2, 4, false),
+            ("松本  菜々子", 0, 2, false),
+            ("松本 ,菜々子", 0, 2, false),
+            ("松本 ", 0, 2, false),
+            ("松本\t菜々子", 0, 2, false),
+        ];
+        for (text, i, j, want) in cases {
+            let c = chars(text);
+            assert_eq!(space_inside_token(&c, i, j), want, "{text:?} from {i}");
+        }
     }
 }

@@ -665,3 +665,157 @@ fn lower_case_and_other_words_are_no_names() {
         );
     }
 }
+
+/// The fixture's register with names and readings stored without a space (`山田太郎`,
+/// `ヤマダタロウ`): each is one token of the bundle.
+fn unspaced_fixture() -> &'static Matcher {
+    static F: OnceLock<Matcher> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut rows = synth::register_rows(&fixture().1);
+        for row in &mut rows {
+            for (kind, _, value) in &mut row.fields {
+                if matches!(kind, FieldKind::Name | FieldKind::NameKana) {
+                    value.retain(|c| c != ' ');
+                }
+            }
+        }
+        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
+        b.add_rows(rows);
+        let (bundle, _) = b.finish().expect("bundle");
+        Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
+    })
+}
+
+#[test]
+fn names_stored_without_a_space_are_found_written_with_one() {
+    let m = unspaced_fixture();
+    type Case = (&'static str, fn(&Resident) -> String, FieldKind);
+    let cases: [Case; 7] = [
+        (
+            "space",
+            |x| format!("{} {}", x.family, x.given),
+            FieldKind::Name,
+        ),
+        (
+            "ideographic space",
+            |x| format!("{}　{}", x.family, x.given),
+            FieldKind::Name,
+        ),
+        (
+            "joined",
+            |x| format!("{}{}", x.family, x.given),
+            FieldKind::Name,
+        ),
+        (
+            "reading",
+            |x| format!("{} {}", x.family_kana, x.given_kana),
+            FieldKind::NameKana,
+        ),
+        (
+            "hiragana reading",
+            |x| kana_hiragana(&format!("{}　{}", x.family_kana, x.given_kana)),
+            FieldKind::NameKana,
+        ),
+        (
+            "half-width reading",
+            |x| {
+                fingerprints::leaks::half_width_kana(&format!("{} {}", x.family_kana, x.given_kana))
+            },
+            FieldKind::NameKana,
+        ),
+        (
+            "row",
+            |x| format!("{} {},{}", x.family_kana, x.given_kana, x.address()),
+            FieldKind::NameKana,
+        ),
+    ];
+    let mut missed = Vec::new();
+    for i in 0..40 {
+        let x = r(i);
+        let want = m.bundle().hasher().record_ref(&x.id);
+        for (what, name, kind) in &cases {
+            let text = format!("氏名: {}\n生年月日: {}\n", name(x), x.birth_date_iso());
+            let text = if *what == "row" {
+                format!("{},{}\n", name(x), x.birth_date_iso())
+            } else {
+                text
+            };
+            let found = m.scan_text(&text).into_iter().find(|f| f.record == want);
+            match found {
+                Some(f) if f.confidence >= Confidence::Medium && f.fields.contains(kind) => {}
+                other => missed.push((i, what, other.map(|f| (f.confidence, f.fields)))),
+            }
+        }
+    }
+    assert!(missed.is_empty(), "missed: {missed:?}");
+}
+
+#[test]
+fn a_space_is_stepped_over_once_and_only_inside_a_token() {
+    let m = unspaced_fixture();
+    let x = r(0);
+    let want = m.bundle().hasher().record_ref(&x.id);
+    let date = x.birth_date_iso();
+    let mut chars = x.given.chars();
+    let (first, rest) = (chars.next().expect("a given name"), chars.as_str());
+    for text in [
+        // Two spaces, a comma, a line break: two words, not one name.
+        format!("{}  {} {date}", x.family, x.given),
+        format!("{},{} {date}", x.family, x.given),
+        format!("{}\n{} {date}", x.family, x.given),
+        // Two spaces inside one name.
+        format!("{} {} {rest} {date}", x.family, first),
+    ] {
+        let found = m.scan_text(&text);
+        assert!(
+            found
+                .iter()
+                .filter(|f| f.record == want)
+                .all(|f| !f.fields.contains(&FieldKind::Name)),
+            "{text:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn readings_stored_without_a_space_are_found_in_latin_letters() {
+    use fingerprints::normalize::romaji::from_katakana;
+    let m = unspaced_fixture();
+    let mut missed = Vec::new();
+    for i in 0..40 {
+        let x = r(i);
+        let (Some(family), Some(given)) =
+            (from_katakana(&x.family_kana), from_katakana(&x.given_kana))
+        else {
+            panic!("resident {i}: readings romanize");
+        };
+        let text = match i % 3 {
+            0 => format!(
+                "Name: {} {}\nDOB: {}\n",
+                capital(&family, true),
+                capital(&given, false),
+                x.birth_date_iso()
+            ),
+            1 => format!(
+                "{} {} ({})",
+                capital(&given, false),
+                capital(&family, false),
+                x.birth_date_iso()
+            ),
+            _ => format!(
+                "{}, {},{}\n",
+                capital(&family, true),
+                capital(&given, true),
+                x.birth_date_iso()
+            ),
+        };
+        let want = m.bundle().hasher().record_ref(&x.id);
+        match m.scan_text(&text).into_iter().find(|f| f.record == want) {
+            Some(f)
+                if f.confidence >= Confidence::Medium
+                    && f.fields.contains(&FieldKind::NameKana) => {}
+            other => missed.push((i, other.map(|f| (f.confidence, f.fields)))),
+        }
+    }
+    assert!(missed.is_empty(), "missed: {missed:?}");
+}
