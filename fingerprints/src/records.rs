@@ -134,6 +134,8 @@ pub fn read_register_from(
         })?;
         cols.push((i, idx, *kind));
     }
+    // In the register's column order: the parts of a name, reading or address are joined in it.
+    cols.sort_by_key(|&(_, idx, _)| idx);
     let width = header.len();
     loop {
         let line = rdr.position().line() + u64::from(rdr.position().line() == 0);
@@ -236,14 +238,32 @@ fn parse_row(
             header[id_idx]
         )));
     }
-    let mut fields = Vec::with_capacity(cols.len());
+    let mut fields: Vec<(FieldKind, usize, String)> = Vec::with_capacity(cols.len());
     for &(i, idx, kind) in cols {
         let v = get(idx)?;
-        if !v.trim().is_empty() {
-            fields.push((kind, i, v));
+        if v.trim().is_empty() {
+            continue;
+        }
+        match fields.iter_mut().find(|f| f.0 == kind) {
+            Some(first) if comes_in_parts(kind) => {
+                first.2.push(' ');
+                first.2.push_str(&v);
+            }
+            _ => fields.push((kind, i, v)),
         }
     }
     Ok(Row { line, id, fields })
+}
+
+/// Whether several columns of `kind` are parts of one value, joined with a space in the
+/// register's column order: family and given name (`氏`, `名`) and their readings, an address
+/// in parts (`住所1`, `住所2`). Other kinds in several columns are several values (two phone
+/// numbers).
+pub fn comes_in_parts(kind: FieldKind) -> bool {
+    matches!(
+        kind,
+        FieldKind::Name | FieldKind::NameKana | FieldKind::Address
+    )
 }
 
 struct CountingReader<R, F> {
@@ -303,6 +323,38 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn names_and_addresses_in_parts_are_joined_in_column_order() {
+        // The schema lists 名 before 氏 (and its table sorts them so): the register's order
+        // decides.
+        let schema = Schema::from_toml(
+            "id_column = \"id\"\n[columns]\n\"名\" = \"name\"\n\"氏\" = \"name\"\n\
+             \"住所2\" = \"address\"\n\"住所1\" = \"address\"\n\"電話\" = \"phone\"\n\
+             \"携帯\" = \"phone\"\n",
+        )
+        .unwrap();
+        let text = "id,氏,名,住所1,住所2,電話,携帯\n\
+                    1,山田,太郎,尼崎市東七松町,1-23-4,06-1234-5678,090-1234-5678\n\
+                    2,鈴木,,尼崎市東七松町,,,\n";
+        let mut rows = Vec::new();
+        read_register_from(text.as_bytes(), &schema, ReadOptions::default(), &mut |r| {
+            rows.push(r.unwrap())
+        })
+        .unwrap();
+        let values = |r: &Row, k: FieldKind| {
+            r.fields
+                .iter()
+                .filter(|f| f.0 == k)
+                .map(|f| f.2.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(&rows[0], FieldKind::Name), ["山田 太郎"]);
+        assert_eq!(values(&rows[0], FieldKind::Address), ["尼崎市東七松町 1-23-4"]);
+        assert_eq!(values(&rows[0], FieldKind::Phone).len(), 2, "two phones stay two");
+        assert_eq!(values(&rows[1], FieldKind::Name), ["鈴木"]);
+        assert_eq!(values(&rows[1], FieldKind::Address), ["尼崎市東七松町"]);
     }
 
     #[test]

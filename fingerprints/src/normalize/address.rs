@@ -117,7 +117,7 @@ pub fn address_tokens(folded: &str) -> Result<Vec<String>, NormalizeError> {
     let mut i = skip_postal_code(&s, 0);
     i = skip_spaces(&s, i);
     if let Some(p) = PREFECTURES.iter().find(|p| starts_with(&s, i, p)) {
-        i += p.chars().count();
+        i = skip_spaces(&s, i + p.chars().count());
     }
     i = skip_city(&s, i);
     i = skip_spaces(&s, i);
@@ -204,7 +204,8 @@ fn skip_postal_code(s: &[char], mut i: usize) -> usize {
 }
 
 /// Skips a city (`尼崎市`) and a ward after it (`北区`), or a district and its town/village
-/// (`川辺郡猪名川町`), when a town follows.
+/// (`川辺郡猪名川町`), and spaces after them, when a town follows (`尼崎市 東七松町`: a register
+/// may keep the city and the town in two columns).
 fn skip_city(s: &[char], i: usize) -> usize {
     let find = |from: usize, c: char, within: usize| {
         (from + 1..(from + within).min(s.len())).find(|&k| s[k] == c)
@@ -220,7 +221,11 @@ fn skip_city(s: &[char], i: usize) -> usize {
     {
         j = t + 1;
     }
+    if j == i {
+        return i;
+    }
     // Only skip when a town name still follows.
+    let j = skip_spaces(s, j);
     let rest_has_town = s
         .get(j)
         .is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace());

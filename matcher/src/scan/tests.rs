@@ -819,3 +819,83 @@ fn readings_stored_without_a_space_are_found_in_latin_letters() {
     }
     assert!(missed.is_empty(), "missed: {missed:?}");
 }
+
+/// The fixture's residents in a register that keeps family and given names, their readings
+/// and the address in separate columns, read the way `fingerprint build` reads it.
+fn split_columns_fixture() -> &'static Matcher {
+    static F: OnceLock<Matcher> = OnceLock::new();
+    F.get_or_init(|| {
+        use fingerprints::Schema;
+        use fingerprints::records::{ReadOptions, read_register_from};
+        let schema = Schema::from_toml(
+            "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
+             \"セイ\" = \"name_kana\"\n\"メイ\" = \"name_kana\"\n\"生年月日\" = \"birth_date\"\n\
+             \"住所1\" = \"address\"\n\"住所2\" = \"address\"\n",
+        )
+        .expect("schema");
+        let mut csv = String::from("id,氏,名,セイ,メイ,生年月日,住所1,住所2\n");
+        for x in &fixture().1 {
+            let address = x.address();
+            let (city, rest) = address.split_at("兵庫県尼崎市".len());
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{city},{rest}\n",
+                x.id,
+                x.family,
+                x.given,
+                x.family_kana,
+                x.given_kana,
+                x.birth_date_iso()
+            ));
+        }
+        let mut rows = Vec::new();
+        read_register_from(csv.as_bytes(), &schema, ReadOptions::default(), &mut |r| {
+            rows.push(r.expect("row"));
+        })
+        .expect("register");
+        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
+        b.add_rows(rows);
+        let (bundle, _) = b.finish().expect("bundle");
+        Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
+    })
+}
+
+#[test]
+fn names_and_addresses_kept_in_parts_are_whole_values() {
+    let m = split_columns_fixture();
+    let mut wrong = Vec::new();
+    for i in 0..30 {
+        let x = r(i);
+        let want = m.bundle().hasher().record_ref(&x.id);
+        let date = x.birth_date_iso();
+        let cases = [
+            (format!("{} {} {date}", x.family, x.given), FieldKind::Name, true),
+            (
+                format!("{}{} {date}", x.family_kana, x.given_kana),
+                FieldKind::NameKana,
+                true,
+            ),
+            (
+                format!("{}{} {}", x.family, x.given, address_short(x)),
+                FieldKind::Address,
+                true,
+            ),
+            // The family name alone is no name: someone else of that family born the same
+            // day is not this resident.
+            (format!("{} 某子 {date}", x.family), FieldKind::Name, false),
+        ];
+        for (text, kind, found) in cases {
+            let f = m.scan_text(&text).into_iter().find(|f| f.record == want);
+            let ok = match &f {
+                Some(f) => {
+                    found && f.confidence >= Confidence::Medium && f.fields.contains(&kind)
+                        || !found && f.confidence < Confidence::Medium
+                }
+                None => !found,
+            };
+            if !ok {
+                wrong.push((i, text, f.map(|f| (f.confidence, f.fields))));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
