@@ -351,8 +351,15 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(values(&rows[0], FieldKind::Name), ["山田 太郎"]);
-        assert_eq!(values(&rows[0], FieldKind::Address), ["尼崎市東七松町 1-23-4"]);
-        assert_eq!(values(&rows[0], FieldKind::Phone).len(), 2, "two phones stay two");
+        assert_eq!(
+            values(&rows[0], FieldKind::Address),
+            ["尼崎市東七松町 1-23-4"]
+        );
+        assert_eq!(
+            values(&rows[0], FieldKind::Phone).len(),
+            2,
+            "two phones stay two"
+        );
         assert_eq!(values(&rows[1], FieldKind::Name), ["鈴木"]);
         assert_eq!(values(&rows[1], FieldKind::Address), ["尼崎市東七松町"]);
     }

@@ -868,7 +868,11 @@ fn names_and_addresses_kept_in_parts_are_whole_values() {
         let want = m.bundle().hasher().record_ref(&x.id);
         let date = x.birth_date_iso();
         let cases = [
-            (format!("{} {} {date}", x.family, x.given), FieldKind::Name, true),
+            (
+                format!("{} {} {date}", x.family, x.given),
+                FieldKind::Name,
+                true,
+            ),
             (
                 format!("{}{} {date}", x.family_kana, x.given_kana),
                 FieldKind::NameKana,
