@@ -7,6 +7,7 @@ use fingerprints::normalize::{
 };
 use fingerprints::{FastDomain, FieldKind};
 
+use super::text::FoldedText;
 use super::{AddressPath, BlockScan, Edge, Hit};
 use crate::index::{ASCII_AT, ASCII_DIGIT, Node};
 
@@ -106,8 +107,8 @@ impl BlockScan<'_> {
     /// Pass 1: digit clusters (noting where runs of digits start), e-mails and vocabulary
     /// tokens.
     pub(crate) fn find_candidates(&mut self) {
-        // Only registers with names stored without a space need a space inside a token
-        // stepped over (see [`space_inside_token`]); without it the loop stays as it was.
+        // Only registers with names stored without a space need a gap inside a token stepped
+        // over (see [`gap_inside_token`]); without it the loop stays as it was.
         if self.m.index.joined_names() {
             self.find_candidates_in::<true>();
         } else {
@@ -311,7 +312,7 @@ impl BlockScan<'_> {
 
     /// Every vocabulary token starting at `i`: extend the fast fingerprint a character at a
     /// time while the filter knows the prefix; confirm whole-token filter hits exactly. With
-    /// `SPACES`, one space inside a token is stepped over (see [`space_inside_token`]).
+    /// `SPACES`, one gap inside a token is stepped over (see [`gap_inside_token`]).
     fn token_edges<const SPACES: bool>(&mut self, i: usize) {
         let bundle = &self.m.bundle;
         let (h, filter, mask) = (bundle.hasher(), bundle.filter(), bundle.token_len_mask());
@@ -329,17 +330,26 @@ impl BlockScan<'_> {
             r
         };
         let mut fp = h.fast_start(FastDomain::TokenPrefix);
-        // 1 once a space was stepped over.
-        let mut skipped = 0;
+        // Characters stepped over (a gap), and where the token goes on after them.
+        let (mut skipped, mut resume) = (0, 0);
         let end = chars.len().min(i + MAX_TOKEN_CHARS);
         for (k, &c) in chars[i..end].iter().enumerate() {
             let j = i + k;
-            if is_token_separator(c) {
-                if SPACES && skipped == 0 && k > 0 && space_inside_token(chars, i, j) {
-                    skipped = 1;
+            if SPACES && j < resume {
+                continue;
+            }
+            if is_token_separator(c) || (SPACES && is_quote(c)) {
+                if SPACES
+                    && skipped == 0
+                    && k > 0
+                    && let Some(next) = gap_inside_token(chars, i, j)
+                {
+                    (skipped, resume) = (next - j, next);
                     continue;
                 }
-                break;
+                if is_token_separator(c) {
+                    break;
+                }
             }
             fp = h.fast_step(fp, c);
             // The first character's prefix is in the filter: that is what `may_start` (asked
@@ -356,7 +366,7 @@ impl BlockScan<'_> {
                 continue;
             }
             let id = *self.caches.token_ids.entry(token_fp).or_insert_with(|| {
-                let s = self.t.token(i, j + 1);
+                let s = token_text(self.t, i, j + 1);
                 bundle.token_id(h.token(&s))
             });
             if let Some(id) = id {
@@ -724,16 +734,46 @@ impl BlockScan<'_> {
     }
 }
 
-/// Whether the separator at `j`, inside a token that starts at `i`, is a space that pass 1
-/// steps over: one space inside a token (`松本 菜々子` for a register's `松本菜々子`), when the
-/// register has names stored without a space and the token starts a word (not `ウ タ` inside
-/// `カトウ タツヤ`).
+/// Where a token that starts at `i` goes on after a gap at `j` (a separator or a quote), when
+/// pass 1 steps over it: up to [`MAX_SEPARATORS`] characters of the kind the walk steps over
+/// between a name's tokens, at least one of them a separator and none a line break, with more
+/// of the token after them (`松本 菜々子`, `松本,菜々子`, `"松本","菜々子"` for a register's
+/// `松本菜々子`), and only when the token starts a word (not `ウ タ` inside `カトウ タツヤ`).
+/// Asked only for registers with names stored without a space.
 #[cold]
 #[inline(never)]
-fn space_inside_token(chars: &[char], i: usize, j: usize) -> bool {
-    chars[j] == ' '
-        && chars.get(j + 1).is_some_and(|&n| !is_token_separator(n))
-        && starts_word(chars, i)
+fn gap_inside_token(chars: &[char], i: usize, j: usize) -> Option<usize> {
+    let next = skip_separators(chars, j);
+    let gap = &chars[j..next];
+    let resumes = chars
+        .get(next)
+        .is_some_and(|&c| !is_token_separator(c) && !is_quote(c) && c != '-');
+    (resumes
+        && gap.iter().any(|&c| is_token_separator(c))
+        && !gap.iter().any(|&c| matches!(c, '\n' | '\r'))
+        && starts_word(chars, i))
+    .then_some(next)
+}
+
+/// The quotes around values in CSV and SQL (`"山田","太郎"`, `('山田','太郎')`).
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '\'')
+}
+
+/// The text of a token found at characters `a..b`: without the gap pass 1 may have stepped
+/// over inside it (see [`gap_inside_token`]; tokens hold no separators, so the first place a
+/// gap is possible is where it was).
+pub(crate) fn token_text(t: &FoldedText, a: usize, b: usize) -> String {
+    let chars = &t.chars[a..b];
+    let gap = (1..chars.len())
+        .filter(|&p| is_token_separator(chars[p]) || is_quote(chars[p]))
+        .find_map(|p| Some((p, gap_inside_token(&t.chars, a, a + p)? - a)));
+    let mut s = String::with_capacity(chars.len() * 3);
+    match gap {
+        Some((p, q)) => s.extend(chars[..p].iter().chain(&chars[q.min(chars.len())..])),
+        None => s.extend(chars),
+    }
+    s
 }
 
 /// Whether a word starts at character `i`: at the start of the text, after a separator, or
@@ -1016,23 +1056,31 @@ mod tests {
     }
 
     #[test]
-    fn spaces_stepped_over_inside_tokens() {
-        // (text, token start, the space's place, stepped over)
+    fn gaps_stepped_over_inside_tokens() {
+        // (text, token start, the gap's start, where the token goes on)
         let cases = [
-            ("松本 菜々子", 0, 2, true),
-            ("名前:松本 菜々子", 3, 5, true),
-            ("ハ松本 菜々子", 1, 3, true),
-            ("カトウ タツヤ", 2, 3, false),
-            ("カトウ タツヤ", 0, 3, true),
-            ("氏名松本 菜々子", 2, 4, false),
-            ("松本  菜々子", 0, 2, false),
-            ("松本 ,菜々子", 0, 2, false),
-            ("松本 ", 0, 2, false),
-            ("松本\t菜々子", 0, 2, false),
+            ("松本 菜々子", 0, 2, Some(3)),
+            ("松本  菜々子", 0, 2, Some(4)),
+            ("松本,菜々子", 0, 2, Some(3)),
+            ("\"松本\",\"菜々子\"", 1, 3, Some(6)),
+            ("('松本','菜々子')", 2, 4, Some(7)),
+            ("松本\t菜々子", 0, 2, Some(3)),
+            ("名前:松本 菜々子", 3, 5, Some(6)),
+            ("ハ松本 菜々子", 1, 3, Some(4)),
+            ("カトウ タツヤ", 0, 3, Some(4)),
+            // Not a word's start, a line break, too long a gap, nothing after it, a quote
+            // alone (part of a token: `o'brien`).
+            ("カトウ タツヤ", 2, 3, None),
+            ("氏名松本 菜々子", 2, 4, None),
+            ("松本\n菜々子", 0, 2, None),
+            ("松本 \r\n菜々子", 0, 2, None),
+            ("松本 ,  菜々子", 0, 2, None),
+            ("松本 ", 0, 2, None),
+            ("o'brien", 0, 1, None),
         ];
         for (text, i, j, want) in cases {
             let c = chars(text);
-            assert_eq!(space_inside_token(&c, i, j), want, "{text:?} from {i}");
+            assert_eq!(gap_inside_token(&c, i, j), want, "{text:?} from {i}");
         }
     }
 }

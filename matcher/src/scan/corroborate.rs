@@ -603,7 +603,7 @@ impl BlockScan<'_> {
         }
         let cell = self.caches.name_values.get(e.id as usize)?;
         Some(cell.get_or_init(|| {
-            let token = self.t.token(e.start, e.end);
+            let token = super::candidates::token_text(self.t, e.start, e.end);
             // Readings are katakana after folding; names are anything else.
             let kind = if token.chars().all(|c| matches!(c, '\u{30A0}'..='\u{30FF}')) {
                 FieldKind::NameKana

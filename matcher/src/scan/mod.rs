@@ -432,7 +432,7 @@ pub(crate) struct AddressPath {
 impl AddressPath {
     /// The prefix in canonical form: the town, then each number, space-separated.
     pub(crate) fn canonical(&self, t: &FoldedText) -> String {
-        let mut canonical = t.token(self.start, self.town_end);
+        let mut canonical = candidates::token_text(t, self.start, self.town_end);
         for n in &self.numbers[..usize::from(self.count)] {
             canonical.push(' ');
             canonical.push_str(&n.to_string());

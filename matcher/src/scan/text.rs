@@ -175,15 +175,6 @@ impl FoldedText {
         s.extend(chars);
         s
     }
-
-    /// The text of a token found at characters `a..b`: [`FoldedText::string`] without the
-    /// space a token may be found across (tokens hold no spaces).
-    pub(crate) fn token(&self, a: usize, b: usize) -> String {
-        let chars = &self.chars[a..b];
-        let mut s = String::with_capacity(chars.len() * 3);
-        s.extend(chars.iter().filter(|&&c| c != ' '));
-        s
-    }
 }
 
 /// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
