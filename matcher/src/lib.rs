@@ -17,8 +17,8 @@
 //!    gives e-mail addresses; at every character that may start a register token, a keyed fast
 //!    fingerprint is extended one character at a time while the bundle's hot-path filter knows
 //!    the prefix, so names and towns are found inside CJK text that has no spaces; when the
-//!    register stores names without a space (`山田太郎` as one token), one space inside a
-//!    token that starts a word is stepped over (`山田 太郎`). Every filter hit is confirmed
+//!    register stores names without a space (`山田太郎` as one token), one gap inside a token
+//!    that starts a word is stepped over (`山田 太郎`, `"山田","太郎"`). Every filter hit is confirmed
 //!    with the exact keyed hash. Two adjacent words capitalized in the page (`SATO Taro`,
 //!    `Taro Sato`) are looked up by their romaji keys ([`fingerprints::normalize::romaji`]),
 //!    alone and, for readings stored without a space, as one word, and stand for the readings
