@@ -380,16 +380,21 @@ impl BlockScan<'_> {
         }
     }
 
-    /// Names in Latin letters: every gap (see [`is_name_gap`]) followed by an upper-case
-    /// ASCII letter in the page is looked at by [`BlockScan::romaji_names`]. The block's bytes
+    /// Names in Latin letters: every gap (see [`is_name_gap`]; an ideographic space folds to
+    /// one) followed by an upper-case ASCII letter in the page is looked at by
+    /// [`BlockScan::romaji_names`]. The block's bytes
     /// are tested 16 pairs at a time (vector compares: in most of them no such pair is), apart
     /// from pass 1's loop over the characters, which stays as fast as without romaji keys.
     fn romaji_gaps(&mut self) {
         let bytes = self.block.as_bytes();
         // `wrapping_sub` rather than `is_ascii_uppercase`: the range match kept the sixteen
         // pairs from compiling to vector compares (English 49 → 66 instructions a byte).
-        let pair =
-            |a: u8, b: u8| u8::from(is_name_gap_byte(a)) & u8::from(b.wrapping_sub(b'A') < 26);
+        // A gap byte, or the last byte of an ideographic space (U+3000 is E3 80 80; other
+        // characters ending in 0x80 are turned away below, by their folded character).
+        let pair = |a: u8, b: u8| {
+            (u8::from(is_name_gap_byte(a)) | u8::from(a == 0x80))
+                & u8::from(b.wrapping_sub(b'A') < 26)
+        };
         // Where the last word looked up ends: the word after one gap is the word before the
         // next, and is looked up once.
         let mut looked = 0;
@@ -413,7 +418,8 @@ impl BlockScan<'_> {
             if any != 0 {
                 for k in p..end {
                     if pair(bytes[k], bytes[k + 1]) != 0 {
-                        let i = self.t.char_at(k);
+                        // The character that byte `k` ends (starts, for an ASCII gap).
+                        let i = self.t.char_at(k + 1).wrapping_sub(1);
                         if self.t.chars.get(i).is_some_and(|&c| is_name_gap(c)) {
                             self.romaji_names(i, &mut looked);
                         }

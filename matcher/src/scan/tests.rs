@@ -598,7 +598,7 @@ fn names_in_latin_letters_are_found_as_readings() {
         // Passport style drops the u of a long o; some write it oh.
         let passport = |s: &str| s.replace("ou", "o").replace("uu", "u");
         let (y, mo, d) = x.birth;
-        let text = match i % 5 {
+        let text = match i % 6 {
             0 => format!(
                 "Name: {} {}\nDOB: {}\n",
                 capital(&family, true),
@@ -619,6 +619,13 @@ fn names_in_latin_letters_are_found_as_readings() {
                 "{} {} ({y}.{mo}.{d})",
                 capital(&given.replace("shi", "si").replace("chi", "ti"), false),
                 capital(&family, false)
+            ),
+            // An ideographic space between the words.
+            4 => format!(
+                "{}　{}　{}\n",
+                capital(&family, true),
+                capital(&given, false),
+                x.birth_date_iso()
             ),
             // In Japanese text (a block that is not all ASCII).
             _ => format!(
