@@ -6,6 +6,11 @@
 //! "氏名" = "name"
 //! "生年月日" = "birth_date"
 //! ```
+//!
+//! Several columns of kind `name`, `name_kana` or `address` are the parts of one value, joined
+//! with a space in the register's column order when it is read
+//! ([`records::comes_in_parts`](crate::records::comes_in_parts)): `"氏" = "name"` and
+//! `"名" = "name"` give one name.
 
 use std::collections::BTreeMap;
 use std::path::Path;
