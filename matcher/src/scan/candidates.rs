@@ -563,6 +563,61 @@ impl BlockScan<'_> {
         }
     }
 
+    /// Names given name first in two cells of a row (`太郎,山田`, as in `first_name,last_name`
+    /// columns): for two tokens that are whole cells next to each other (a cell's end between
+    /// them: `,`, tab, `|` or `;`, with quotes and spaces around it, no line break), the second
+    /// then the first through the trie, for names and readings only. Called after the walk,
+    /// which finds them in register order. Whole cells only: in `阿部 エリカ,アベ エリカ` the
+    /// given name ending one cell and the family reading starting the next are no name.
+    #[inline(never)]
+    fn reversed_cell_names(&mut self) {
+        let index = &self.m.index;
+        let cap = self.m.config.max_records_per_value;
+        let chars = &self.t.chars;
+        for a in 0..self.edges.len() {
+            let first = self.edges[a];
+            // Most tokens are followed by more text: one test turns them away.
+            let next = chars.get(first.end).copied().unwrap_or('\n');
+            if !(is_cell_end(next) || is_quote(next) || next == ' ')
+                || first.romaji
+                || !cell_starts_at(chars, first.start)
+            {
+                continue;
+            }
+            let k = skip_separators(chars, first.end);
+            let gap = &chars[first.end..k];
+            if !gap.iter().any(|&c| is_cell_end(c)) || gap.iter().any(|&c| matches!(c, '\n' | '\r'))
+            {
+                continue;
+            }
+            let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
+            for b in lo..hi {
+                let second = self.edges[b];
+                if second.romaji || second.start != k || !cell_ends_at(chars, second.end) {
+                    continue;
+                }
+                let Some(node) = index
+                    .step(index.start(), second.id)
+                    .and_then(|n| index.step(n, first.id))
+                else {
+                    continue;
+                };
+                for (kind, records) in index.entries(node) {
+                    if matches!(kind, FieldKind::Name | FieldKind::NameKana) && records.len() <= cap
+                    {
+                        self.hits.push(Hit {
+                            kind,
+                            start: first.start,
+                            end: second.end,
+                            records,
+                            latin: false,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
     /// Pass 2: from every token, walk the token trie over following tokens and block numbers.
     ///
     /// The walk is taken level by level across the whole block (all first steps, then all
@@ -595,6 +650,7 @@ impl BlockScan<'_> {
         if self.candidate_buffers.romaji_block {
             self.reversed_romaji_names();
         }
+        self.reversed_cell_names();
         tree.clear();
         steps.clear();
         self.candidate_buffers.walk_tree = tree;
@@ -759,6 +815,34 @@ fn gap_inside_token(chars: &[char], i: usize, j: usize) -> Option<usize> {
         && !gap.iter().any(|&c| matches!(c, '\n' | '\r'))
         && starts_word(chars, i))
     .then_some(next)
+}
+
+/// What ends a cell of a row: `,`, tab, `|`, `;`.
+fn is_cell_end(c: char) -> bool {
+    matches!(c, ',' | '\t' | '|' | ';')
+}
+
+/// Quotes and spaces looked past around a cell's value.
+const CELL_PADDING: usize = 3;
+
+/// Whether a cell starts at character `i`: after the start of the text, a line break or a
+/// cell's end, with at most [`CELL_PADDING`] quotes and spaces between.
+fn cell_starts_at(chars: &[char], i: usize) -> bool {
+    let mut k = i;
+    while k > 0 && i - k < CELL_PADDING && (is_quote(chars[k - 1]) || chars[k - 1] == ' ') {
+        k -= 1;
+    }
+    k == 0 || is_cell_end(chars[k - 1]) || matches!(chars[k - 1], '\n' | '\r')
+}
+
+/// Whether a cell ends at character `j`: before the end of the text, a line break or a cell's
+/// end, with at most [`CELL_PADDING`] quotes and spaces between.
+fn cell_ends_at(chars: &[char], j: usize) -> bool {
+    let mut k = j;
+    while k < chars.len() && k - j < CELL_PADDING && (is_quote(chars[k]) || chars[k] == ' ') {
+        k += 1;
+    }
+    k == chars.len() || is_cell_end(chars[k]) || matches!(chars[k], '\n' | '\r')
 }
 
 /// The quotes around values in CSV and SQL (`"山田","太郎"`, `('山田','太郎')`).
@@ -1024,6 +1108,11 @@ mod tests {
                 path.pop();
             }
         }
+        // The passes after the walk, as `walk_multi_token` takes them.
+        if scan.candidate_buffers.romaji_block {
+            scan.reversed_romaji_names();
+        }
+        scan.reversed_cell_names();
         assert!(level_wise == summary(&scan));
     }
 
@@ -1059,6 +1148,31 @@ mod tests {
         assert!(address_boundary(&c, 0));
         let c = chars("住所:東七松町");
         assert!(address_boundary(&c, 3));
+    }
+
+    #[test]
+    fn cells() {
+        // (text, a place, a cell starts there, a cell ends there)
+        let cases = [
+            ("太郎,山田", 0, true, false),
+            ("太郎,山田", 2, false, true),
+            ("太郎,山田", 3, true, false),
+            ("太郎,山田", 5, false, true),
+            ("\"太郎\", \"山田\"", 1, true, false),
+            ("\"太郎\", \"山田\"", 3, false, true),
+            ("\"太郎\", \"山田\"", 6, true, false),
+            ("阿部 エリカ\tアベ", 3, false, false),
+            ("阿部 エリカ\tアベ", 6, false, true),
+            ("| 太郎 | 山田 |", 2, true, false),
+            ("x\n太郎", 2, true, false),
+            ("名前:太郎", 3, false, false),
+            ("太郎    ,", 2, false, false),
+        ];
+        for (text, k, starts, ends) in cases {
+            let c = chars(text);
+            assert_eq!(cell_starts_at(&c, k), starts, "{text:?} at {k}");
+            assert_eq!(cell_ends_at(&c, k), ends, "{text:?} at {k}");
+        }
     }
 
     #[test]

@@ -921,3 +921,47 @@ fn names_and_addresses_kept_in_parts_are_whole_values() {
     }
     assert!(wrong.is_empty(), "{wrong:?}");
 }
+
+#[test]
+fn names_given_name_first_in_two_cells_are_found() {
+    let (m, _) = fixture();
+    let mut missed = Vec::new();
+    for i in 0..40 {
+        let x = r(i);
+        let want = m.bundle().hasher().record_ref(&x.id);
+        let date = x.birth_date_iso();
+        let (kind, text) = match i % 4 {
+            0 => (
+                FieldKind::Name,
+                format!("{},{},{date}\n", x.given, x.family),
+            ),
+            1 => (
+                FieldKind::Name,
+                format!("\"{}\",\"{}\",\"{date}\"\n", x.given, x.family),
+            ),
+            2 => (
+                FieldKind::NameKana,
+                format!("{}\t{}\t{date}\n", x.given_kana, x.family_kana),
+            ),
+            _ => (
+                FieldKind::Name,
+                format!("| {} | {} | {date} |\n", x.given, x.family),
+            ),
+        };
+        match m.scan_text(&text).into_iter().find(|f| f.record == want) {
+            Some(f) if f.confidence >= Confidence::Medium && f.fields.contains(&kind) => {}
+            other => missed.push((i, other.map(|f| (f.confidence, f.fields)))),
+        }
+    }
+    assert!(missed.is_empty(), "missed: {missed:?}");
+    // Given name first with only a space between: not a cell, not looked at.
+    let x = r(0);
+    let want = m.bundle().hasher().record_ref(&x.id);
+    let text = format!("{} {} {}", x.given, x.family, x.birth_date_iso());
+    assert!(
+        m.scan_text(&text)
+            .iter()
+            .all(|f| f.record != want || !f.fields.contains(&FieldKind::Name)),
+        "{text:?}"
+    );
+}
