@@ -528,8 +528,6 @@ impl BlockScan<'_> {
     /// sequence taken from the second word back to the first, for every pair of adjacent
     /// romaji edges. Called after the walk, which finds them in register order.
     fn reversed_romaji_names(&mut self) {
-        let index = &self.m.index;
-        let cap = self.m.config.max_records_per_value;
         for a in 0..self.edges.len() {
             let first = self.edges[a];
             if !first.romaji {
@@ -542,23 +540,33 @@ impl BlockScan<'_> {
                 if !second.romaji || second.start != k {
                     continue;
                 }
-                let Some(node) = index
-                    .step(index.start(), second.id)
-                    .and_then(|n| index.step(n, first.id))
-                else {
-                    continue;
-                };
-                for (kind, records) in index.entries(node) {
-                    if kind == FieldKind::NameKana && records.len() <= cap {
-                        self.hits.push(Hit {
-                            kind,
-                            start: first.start,
-                            end: second.end,
-                            records,
-                            latin: true,
-                        });
-                    }
-                }
+                self.reversed_name(first, second, true);
+            }
+        }
+    }
+
+    /// The hits of a name or reading written given name (`first`) then family name
+    /// (`second`): the trie from `second` to `first`. `latin`: a name in Latin letters (then
+    /// readings only).
+    fn reversed_name(&mut self, first: Edge, second: Edge, latin: bool) {
+        let m = self.m;
+        let index = &m.index;
+        let Some(node) = index
+            .step(index.start(), second.id)
+            .and_then(|n| index.step(n, first.id))
+        else {
+            return;
+        };
+        for (kind, records) in index.entries(node) {
+            let wanted = kind == FieldKind::NameKana || (!latin && kind == FieldKind::Name);
+            if wanted && records.len() <= m.config.max_records_per_value {
+                self.hits.push(Hit {
+                    kind,
+                    start: first.start,
+                    end: second.end,
+                    records,
+                    latin,
+                });
             }
         }
     }
@@ -571,9 +579,8 @@ impl BlockScan<'_> {
     /// given name ending one cell and the family reading starting the next are no name.
     #[inline(never)]
     fn reversed_cell_names(&mut self) {
-        let index = &self.m.index;
-        let cap = self.m.config.max_records_per_value;
-        let chars = &self.t.chars;
+        let t = self.t;
+        let chars = &t.chars;
         for a in 0..self.edges.len() {
             let first = self.edges[a];
             // Most tokens are followed by more text: one test turns them away.
@@ -596,24 +603,7 @@ impl BlockScan<'_> {
                 if second.romaji || second.start != k || !cell_ends_at(chars, second.end) {
                     continue;
                 }
-                let Some(node) = index
-                    .step(index.start(), second.id)
-                    .and_then(|n| index.step(n, first.id))
-                else {
-                    continue;
-                };
-                for (kind, records) in index.entries(node) {
-                    if matches!(kind, FieldKind::Name | FieldKind::NameKana) && records.len() <= cap
-                    {
-                        self.hits.push(Hit {
-                            kind,
-                            start: first.start,
-                            end: second.end,
-                            records,
-                            latin: false,
-                        });
-                    }
-                }
+                self.reversed_name(first, second, false);
             }
         }
     }
