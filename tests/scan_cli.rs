@@ -296,3 +296,96 @@ fn many_files_come_out_in_order_with_stage_times() {
     assert!(stages["fold"].as_f64().expect("fold") > 0.0);
     assert!(stats["read_wait_seconds"].as_f64().expect("wait") >= 0.0);
 }
+
+/// A register that keeps family and given names (and their readings, and the address) in
+/// columns of their own: `fingerprint build` joins the parts, so `scan` finds the whole name,
+/// and a family name alone with a resident's birth date is no finding.
+#[test]
+fn register_with_names_in_parts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let residents = synth::residents(300, 5);
+    let mut csv = String::from("id,氏,名,セイ,メイ,生年月日,住所1,住所2\n");
+    for x in &residents {
+        let address = x.address();
+        let (city, rest) = address.split_at("兵庫県尼崎市".len());
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{city},{rest}\n",
+            x.id,
+            x.family,
+            x.given,
+            x.family_kana,
+            x.given_kana,
+            x.birth_date_iso()
+        ));
+    }
+    std::fs::write(d.join("register.csv"), csv).expect("write");
+    std::fs::write(
+        d.join("schema.toml"),
+        "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
+         \"セイ\" = \"name_kana\"\n\"メイ\" = \"name_kana\"\n\"生年月日\" = \"birth_date\"\n\
+         \"住所1\" = \"address\"\n\"住所2\" = \"address\"\n",
+    )
+    .expect("write");
+    assert!(
+        leakwatch(&["keygen", "--out", &path(d, "secret.key")])
+            .status
+            .success()
+    );
+    let build = leakwatch(&[
+        "fingerprint",
+        "build",
+        "--records",
+        &path(d, "register.csv"),
+        "--schema",
+        &path(d, "schema.toml"),
+        "--key-file",
+        &path(d, "secret.key"),
+        "--out",
+        &path(d, "r.lwfp"),
+        "--json",
+    ]);
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
+    assert_eq!(summary["records"], 300, "{summary}");
+    let x = &residents[7];
+    let scan = |text: String| {
+        std::fs::write(d.join("page.txt"), text).expect("write");
+        leakwatch(&[
+            "scan",
+            "--bundle",
+            &path(d, "r.lwfp"),
+            "--key-file",
+            &path(d, "secret.key"),
+            "--format",
+            "jsonl",
+            &path(d, "page.txt"),
+        ])
+    };
+    let date = x.birth_date_iso();
+    let found = scan(format!(
+        "氏名: {} {}\n生年月日: {date}\n",
+        x.family, x.given
+    ));
+    assert_eq!(found.status.code(), Some(1), "{found:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&found.stdout).expect("jsonl");
+    let fields = &doc["findings"][0]["fields"];
+    assert!(
+        fields
+            .as_array()
+            .is_some_and(|f| f.contains(&"name".into()) && f.contains(&"birth_date".into())),
+        "{doc}"
+    );
+    // The family name alone is no whole name: nothing at medium or above.
+    let none = scan(format!("氏名: {} 某子\n生年月日: {date}\n", x.family));
+    assert_eq!(
+        none.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&none.stdout)
+    );
+}
