@@ -18,12 +18,19 @@ fuzz_target!(|input: (u8, String)| {
     if let Some(k) = romaji::key(&folded) {
         assert!(!k.is_empty() && k.len() <= romaji::MAX_ROMAJI_CHARS * 2);
         assert!(k.bytes().all(|b| b.is_ascii_lowercase()), "{k:?}");
-        assert_eq!(romaji::key(&k).as_deref(), Some(k.as_str()), "a key is a fixed point");
+        assert_eq!(
+            romaji::key(&k).as_deref(),
+            Some(k.as_str()),
+            "a key is a fixed point"
+        );
     }
     if let Some(r) = romaji::from_katakana(&folded)
         && r.chars().count() <= romaji::MAX_ROMAJI_CHARS
     {
-        assert!(romaji::key(&r).is_some(), "a reading's romanization has a key");
+        assert!(
+            romaji::key(&r).is_some(),
+            "a reading's romanization has a key"
+        );
     }
     match canonicalize(kind, &raw) {
         Ok(Canonical::Value(v)) => {
