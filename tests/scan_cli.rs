@@ -352,6 +352,23 @@ fn register_with_names_in_parts() {
     );
     let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
     assert_eq!(summary["records"], 300, "{summary}");
+    // The data owner sees which columns were joined.
+    assert_eq!(
+        summary["joined_columns"]["name"].as_array().map(Vec::len),
+        Some(2),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["joined_columns"]["address"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(
+        stderr.contains("joined          name_kana from columns"),
+        "{stderr}"
+    );
     let x = &residents[7];
     let scan = |text: String| {
         std::fs::write(d.join("page.txt"), text).expect("write");
