@@ -7,6 +7,9 @@ use std::process::{Command, Output, Stdio};
 
 use fingerprints::leaks::{LeakForm, render};
 use fingerprints::synth::{self, Resident};
+use support::paste::fingerprint_build;
+
+mod support;
 
 fn leakwatch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leakwatch"))
@@ -43,23 +46,7 @@ impl Fixture {
         ] {
             assert!(leakwatch(&args).status.success(), "{args:?}");
         }
-        let build = leakwatch(&[
-            "fingerprint",
-            "build",
-            "--records",
-            &path(d, "reg/residents.csv"),
-            "--schema",
-            &path(d, "reg/schema.toml"),
-            "--key-file",
-            &path(d, "secret.key"),
-            "--out",
-            &path(d, "r.lwfp"),
-        ]);
-        assert!(
-            build.status.success(),
-            "{}",
-            String::from_utf8_lossy(&build.stderr)
-        );
+        fingerprint_build(d, "reg/residents.csv", "reg/schema.toml", "r.lwfp", &[]);
         Fixture {
             dir,
             residents: synth::residents(500, 9),
@@ -305,51 +292,18 @@ fn register_with_names_in_parts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let residents = synth::residents(300, 5);
-    let mut csv = String::from("id,氏,名,セイ,メイ,生年月日,住所1,住所2\n");
-    for x in &residents {
-        let address = x.address();
-        let (city, rest) = address.split_at("兵庫県尼崎市".len());
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{city},{rest}\n",
-            x.id,
-            x.family,
-            x.given,
-            x.family_kana,
-            x.given_kana,
-            x.birth_date_iso()
-        ));
-    }
-    std::fs::write(d.join("register.csv"), csv).expect("write");
     std::fs::write(
-        d.join("schema.toml"),
-        "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
-         \"セイ\" = \"name_kana\"\n\"メイ\" = \"name_kana\"\n\"生年月日\" = \"birth_date\"\n\
-         \"住所1\" = \"address\"\n\"住所2\" = \"address\"\n",
+        d.join("register.csv"),
+        synth::parts_register_csv(&residents),
     )
     .expect("write");
+    std::fs::write(d.join("schema.toml"), synth::PARTS_SCHEMA_TOML).expect("write");
     assert!(
         leakwatch(&["keygen", "--out", &path(d, "secret.key")])
             .status
             .success()
     );
-    let build = leakwatch(&[
-        "fingerprint",
-        "build",
-        "--records",
-        &path(d, "register.csv"),
-        "--schema",
-        &path(d, "schema.toml"),
-        "--key-file",
-        &path(d, "secret.key"),
-        "--out",
-        &path(d, "r.lwfp"),
-        "--json",
-    ]);
-    assert!(
-        build.status.success(),
-        "{}",
-        String::from_utf8_lossy(&build.stderr)
-    );
+    let build = fingerprint_build(d, "register.csv", "schema.toml", "r.lwfp", &["--json"]);
     let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
     assert_eq!(summary["records"], 300, "{summary}");
     // The data owner sees which columns were joined.

@@ -121,6 +121,43 @@ id_column = \"住民番号\"
 \"メール\" = \"email\"
 ";
 
+/// The `schema.toml` text of [`parts_register_csv`]: family and given name, their readings and
+/// the address each in two columns, joined into one value when the register is read.
+pub const PARTS_SCHEMA_TOML: &str = "\
+id_column = \"id\"
+
+[columns]
+\"氏\" = \"name\"
+\"名\" = \"name\"
+\"セイ\" = \"name_kana\"
+\"メイ\" = \"name_kana\"
+\"生年月日\" = \"birth_date\"
+\"住所1\" = \"address\"
+\"住所2\" = \"address\"
+";
+
+/// A register of `residents` that keeps values in parts, as many real ones do (header `id,氏,名,
+/// セイ,メイ,生年月日,住所1,住所2`; the address split after `兵庫県尼崎市`), for
+/// [`PARTS_SCHEMA_TOML`].
+pub fn parts_register_csv(residents: &[Resident]) -> String {
+    let mut csv = String::from("id,氏,名,セイ,メイ,生年月日,住所1,住所2\n");
+    for x in residents {
+        let address = x.address();
+        let (city, rest) = address.split_at(address.find('市').map_or(0, |i| i + '市'.len_utf8()));
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{city},{rest}",
+            x.id,
+            x.family,
+            x.given,
+            x.family_kana,
+            x.given_kana,
+            x.birth_date_iso()
+        );
+    }
+    csv
+}
+
 /// Generates `n` residents deterministically from `seed`.
 ///
 /// Resident `i` depends only on `(seed, i)`, so `residents(n, s)[..k] == residents(k, s)`.

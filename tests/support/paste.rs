@@ -79,17 +79,45 @@ pub fn register_and_bundle(dir: &Path, residents: usize, seed: u64) -> String {
         &p("reg"),
     ]));
     ok(leakwatch(&["keygen", "--out", &p("secret.key")]));
-    ok(leakwatch(&[
+    fingerprint_build(
+        dir,
+        "reg/residents.csv",
+        "reg/schema.toml",
+        "residents.lwfp",
+        &[],
+    );
+    std::fs::read_to_string(p("reg/residents.csv")).unwrap()
+}
+
+/// `fingerprint build` of `records` with `schema` and `secret.key` (all in `dir`) into `out`
+/// (in `dir`), with `extra` arguments; it must succeed. Returns its output.
+pub fn fingerprint_build(
+    dir: &Path,
+    records: &str,
+    schema: &str,
+    out: &str,
+    extra: &[&str],
+) -> Output {
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (records, schema, key, out) = (p(records), p(schema), p("secret.key"), p(out));
+    let mut args = vec![
         "fingerprint",
         "build",
         "--records",
-        &p("reg/residents.csv"),
+        &records,
         "--schema",
-        &p("reg/schema.toml"),
+        &schema,
         "--key-file",
-        &p("secret.key"),
+        &key,
         "--out",
-        &p("residents.lwfp"),
-    ]));
-    std::fs::read_to_string(p("reg/residents.csv")).unwrap()
+        &out,
+    ];
+    args.extend_from_slice(extra);
+    let build = leakwatch(&args);
+    assert!(
+        build.status.success(),
+        "fingerprint build: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    build
 }

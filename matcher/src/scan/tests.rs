@@ -845,26 +845,8 @@ fn split_columns_fixture() -> &'static Matcher {
     F.get_or_init(|| {
         use fingerprints::Schema;
         use fingerprints::records::{ReadOptions, read_register_from};
-        let schema = Schema::from_toml(
-            "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
-             \"セイ\" = \"name_kana\"\n\"メイ\" = \"name_kana\"\n\"生年月日\" = \"birth_date\"\n\
-             \"住所1\" = \"address\"\n\"住所2\" = \"address\"\n",
-        )
-        .expect("schema");
-        let mut csv = String::from("id,氏,名,セイ,メイ,生年月日,住所1,住所2\n");
-        for x in &fixture().1 {
-            let address = x.address();
-            let (city, rest) = address.split_at("兵庫県尼崎市".len());
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{city},{rest}\n",
-                x.id,
-                x.family,
-                x.given,
-                x.family_kana,
-                x.given_kana,
-                x.birth_date_iso()
-            ));
-        }
+        let schema = Schema::from_toml(synth::PARTS_SCHEMA_TOML).expect("schema");
+        let csv = synth::parts_register_csv(&fixture().1);
         let mut rows = Vec::new();
         read_register_from(csv.as_bytes(), &schema, ReadOptions::default(), &mut |r| {
             rows.push(r.expect("row"));
