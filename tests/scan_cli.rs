@@ -292,11 +292,10 @@ fn register_with_names_in_parts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let residents = synth::residents(300, 5);
-    std::fs::write(
-        d.join("register.csv"),
-        synth::parts_register_csv(&residents),
-    )
-    .expect("write");
+    // One more row whose address parts give no town: left out, named by both its columns.
+    let register =
+        synth::parts_register_csv(&residents) + "Z1,山田,太郎,ヤマダ,タロウ,1980-01-02,1,2-3\n";
+    std::fs::write(d.join("register.csv"), register).expect("write");
     std::fs::write(d.join("schema.toml"), synth::PARTS_SCHEMA_TOML).expect("write");
     assert!(
         leakwatch(&["keygen", "--out", &path(d, "secret.key")])
@@ -305,7 +304,12 @@ fn register_with_names_in_parts() {
     );
     let build = fingerprint_build(d, "register.csv", "schema.toml", "r.lwfp", &["--json"]);
     let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
-    assert_eq!(summary["records"], 300, "{summary}");
+    assert_eq!(summary["records"], 301, "{summary}");
+    assert_eq!(
+        summary["field_problems"][0]["reason"],
+        "column \"住所1\" + \"住所2\" (address) left out: address has no town name",
+        "{summary}"
+    );
     // The data owner sees which columns were joined.
     assert_eq!(
         summary["joined_columns"]["name"].as_array().map(Vec::len),

@@ -228,7 +228,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     for (kind, cols) in &joined {
         writeln!(
             e,
-            "  joined          {kind} from columns {} (in the register's column order)",
+            "  joined          {kind} from columns {} (joined in the register's column order)",
             cols.join(", ")
         )?;
     }

@@ -408,8 +408,25 @@ pub fn build_from_file(
     progress: impl Fn(u64) + Send,
 ) -> Result<(Bundle, BuildReport), Error> {
     let started = Instant::now();
-    let mut builder = BundleBuilder::new(key)
-        .with_column_names(schema.columns.iter().map(|(c, _)| c.clone()).collect());
+    // A value joined from parts is named by all its columns (`"氏" + "名"`).
+    let names = schema
+        .columns
+        .iter()
+        .map(|(column, kind)| {
+            let parts: Vec<&str> = schema
+                .columns
+                .iter()
+                .filter(|(_, k)| k == kind)
+                .map(|(c, _)| c.as_str())
+                .collect();
+            if crate::records::comes_in_parts(*kind) && parts.len() > 1 {
+                parts.join("\" + \"")
+            } else {
+                column.clone()
+            }
+        })
+        .collect();
+    let mut builder = BundleBuilder::new(key).with_column_names(names);
     // Reading (one thread) overlaps normalizing and hashing (rayon) through a small queue.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
     let rejected = std::thread::scope(|scope| {
