@@ -620,10 +620,11 @@ fn names_in_latin_letters_are_found_as_readings() {
                 capital(&given.replace("shi", "si").replace("chi", "ti"), false),
                 capital(&family, false)
             ),
-            // An ideographic space between the words.
+            // An ideographic space between the words (in a block that is not all ASCII, where
+            // each word is a run of ASCII of its own).
             4 => format!(
                 "{}　{}　{}\n",
-                capital(&family, true),
+                capital(&family, i % 12 == 4),
                 capital(&given, false),
                 x.birth_date_iso()
             ),

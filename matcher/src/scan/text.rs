@@ -20,7 +20,8 @@ pub(crate) struct FoldedText {
     /// The block is all ASCII: character `k` is byte `k`.
     ascii: bool,
     /// The block may hold a name in Latin letters: it is all ASCII, or one of its runs of
-    /// ASCII has an upper-case letter after another character.
+    /// ASCII has an upper-case letter after another character or right after an ideographic
+    /// space.
     pub latin: bool,
 }
 
@@ -84,7 +85,11 @@ impl FoldedText {
                         .position(|&x| x >= 0x80)
                         .unwrap_or(b.len() - i);
                     let run = &b[i..i + n];
-                    latin = latin || run[1..].iter().any(u8::is_ascii_uppercase);
+                    // An upper-case letter after a gap in the run, or first after an
+                    // ideographic space (`Sato　Taro`).
+                    latin = latin
+                        || run[1..].iter().any(u8::is_ascii_uppercase)
+                        || (run[0].is_ascii_uppercase() && b[..i].ends_with("\u{3000}".as_bytes()));
                     push_ascii(run, i, (&mut chars, &mut sources, &mut breaks));
                     i += n;
                     continue;
