@@ -68,6 +68,25 @@ impl Schema {
         })
     }
 
+    /// The kinds whose value the register keeps in parts, each with its columns (in schema
+    /// order): those of [`records::comes_in_parts`](crate::records::comes_in_parts) mapped from
+    /// more than one column, joined into one value when the register is read.
+    pub fn joined_columns(&self) -> Vec<(FieldKind, Vec<&str>)> {
+        let mut joined: Vec<(FieldKind, Vec<&str>)> = Vec::new();
+        for (column, kind) in &self.columns {
+            if !crate::records::comes_in_parts(*kind) {
+                continue;
+            }
+            match joined.iter_mut().find(|(k, _)| k == kind) {
+                Some((_, cols)) => cols.push(column),
+                None => joined.push((*kind, vec![column])),
+            }
+        }
+        joined.retain(|(_, cols)| cols.len() > 1);
+        joined.sort_by_key(|(k, _)| *k);
+        joined
+    }
+
     /// Reads and parses a schema file.
     pub fn read(path: &Path) -> Result<Schema, Error> {
         let text = std::fs::read_to_string(path)
@@ -101,6 +120,26 @@ mod tests {
         .unwrap();
         assert_eq!(s.id_column, "住民番号");
         assert!(s.columns.contains(&("氏名".into(), FieldKind::Name)));
+    }
+
+    #[test]
+    fn joined_columns_are_the_kinds_in_parts_with_several_columns() {
+        let s = Schema::from_toml(crate::synth::PARTS_SCHEMA_TOML).unwrap();
+        assert_eq!(
+            s.joined_columns(),
+            [
+                (FieldKind::Name, vec!["名", "氏"]),
+                (FieldKind::NameKana, vec!["セイ", "メイ"]),
+                (FieldKind::Address, vec!["住所1", "住所2"]),
+            ]
+        );
+        // Two phones are two values; one name column is no join.
+        let s = Schema::from_toml(
+            "id_column = \"id\"\n[columns]\n\"氏名\" = \"name\"\n\"電話\" = \"phone\"\n\
+             \"携帯\" = \"phone\"\n",
+        )
+        .unwrap();
+        assert!(s.joined_columns().is_empty());
     }
 
     #[test]

@@ -337,6 +337,16 @@ pub fn register_rows(residents: &[Resident]) -> Vec<crate::records::Row> {
         .collect()
 }
 
+/// `row` as a register that stores names and readings without a space has it (`山田太郎`,
+/// `ヤマダタロウ`: one token each).
+pub fn without_name_spaces(row: &mut crate::records::Row) {
+    for (kind, _, value) in &mut row.fields {
+        if matches!(kind, crate::FieldKind::Name | crate::FieldKind::NameKana) {
+            value.retain(|c| c != ' ');
+        }
+    }
+}
+
 /// Writes `residents.csv` (UTF-8 without BOM, header [`REGISTER_HEADER`], one
 /// [`Resident::register_row`] per line, `\n` line ends, RFC 4180 quoting of fields containing
 /// `,`, `"`, CR or LF) and `schema.toml` ([`REGISTER_SCHEMA_TOML`]) into `dir`, creating `dir`

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use fingerprints::{BundleBuilder, FieldKind, SecretKey, synth};
+use fingerprints::{BundleBuilder, SecretKey, synth};
 use libfuzzer_sys::fuzz_target;
 use matcher::{Document, Matcher, MatcherConfig};
 
@@ -16,12 +16,10 @@ fn matcher(joined: bool) -> &'static Matcher {
         let key = SecretKey::from_bytes([7; 32]);
         let mut b = BundleBuilder::new(&key);
         let mut rows = synth::register_rows(&synth::residents(200, 1));
-        for row in rows.iter_mut().step_by(2).filter(|_| joined) {
-            for (kind, _, value) in &mut row.fields {
-                if matches!(kind, FieldKind::Name | FieldKind::NameKana) {
-                    value.retain(|c| c != ' ');
-                }
-            }
+        if joined {
+            rows.iter_mut()
+                .step_by(2)
+                .for_each(synth::without_name_spaces);
         }
         b.add_rows(rows);
         let (bundle, _) = b.finish().expect("bundle");

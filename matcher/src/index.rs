@@ -408,7 +408,6 @@ impl Index {
             + self.number_ids.len() * 4
     }
 
-    /// Number of distinct token-id sequences.
     /// Whether some record's reading is one token (see [`Index`]'s field of that name).
     pub(crate) fn joined_readings(&self) -> bool {
         self.joined_readings
@@ -420,6 +419,7 @@ impl Index {
         self.joined_names
     }
 
+    /// Number of distinct token-id sequences.
     pub(crate) fn patterns(&self) -> usize {
         self.patterns
     }

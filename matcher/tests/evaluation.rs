@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use fingerprints::leaks::{LeakForm, render};
 use fingerprints::synth::{self, Resident};
-use fingerprints::{BundleBuilder, FieldKind, RecordRef, SecretKey};
+use fingerprints::{BundleBuilder, RecordRef, SecretKey};
 use matcher::{Confidence, Document, Matcher, MatcherConfig};
 
 const SEED: u64 = 42;
@@ -61,13 +61,7 @@ fn evaluate(names: Names) {
     let mut builder = BundleBuilder::new(&key);
     let mut rows = synth::register_rows(&residents);
     if names == Names::Joined {
-        for row in &mut rows {
-            for (kind, _, value) in &mut row.fields {
-                if matches!(kind, FieldKind::Name | FieldKind::NameKana) {
-                    value.retain(|c| c != ' ');
-                }
-            }
-        }
+        rows.iter_mut().for_each(synth::without_name_spaces);
     }
     builder.add_rows(rows);
     let (bundle, _) = builder.finish().expect("bundle");

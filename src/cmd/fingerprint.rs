@@ -171,24 +171,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         f.flush()?;
     }
     // Kinds whose value comes in parts, from several columns (joined while reading).
-    let joined: Vec<(String, Vec<&str>)> = schema
-        .columns
-        .iter()
-        .map(|(_, k)| *k)
-        .filter(|&k| fingerprints::records::comes_in_parts(k))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .map(|k| {
-            let cols: Vec<&str> = schema
-                .columns
-                .iter()
-                .filter(|(_, c)| *c == k)
-                .map(|(name, _)| name.as_str())
-                .collect();
-            (k.as_str().to_owned(), cols)
-        })
-        .filter(|(_, cols)| cols.len() > 1)
-        .collect();
+    let joined = schema.joined_columns();
     let per_kind: serde_json::Map<String, serde_json::Value> = report
         .per_kind
         .iter()
@@ -206,7 +189,10 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             "key_id": bundle.meta().key_id,
             "records": report.records,
             "fingerprints_per_kind": per_kind,
-            "joined_columns": joined.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+            "joined_columns": joined
+                .iter()
+                .map(|(k, cols)| (k.as_str(), cols))
+                .collect::<std::collections::BTreeMap<_, _>>(),
             "vocabulary_tokens": report.vocabulary_tokens,
             "rejected_rows": problems(&report.rejected_rows),
             "field_problems": problems(&report.field_problems),

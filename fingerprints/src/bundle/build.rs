@@ -409,22 +409,16 @@ pub fn build_from_file(
 ) -> Result<(Bundle, BuildReport), Error> {
     let started = Instant::now();
     // A value joined from parts is named by all its columns (`"氏" + "名"`).
+    let joined = schema.joined_columns();
     let names = schema
         .columns
         .iter()
-        .map(|(column, kind)| {
-            let parts: Vec<&str> = schema
-                .columns
-                .iter()
-                .filter(|(_, k)| k == kind)
-                .map(|(c, _)| c.as_str())
-                .collect();
-            if crate::records::comes_in_parts(*kind) && parts.len() > 1 {
-                parts.join("\" + \"")
-            } else {
-                column.clone()
-            }
-        })
+        .map(
+            |(column, kind)| match joined.iter().find(|(k, _)| k == kind) {
+                Some((_, parts)) => parts.join("\" + \""),
+                None => column.clone(),
+            },
+        )
         .collect();
     let mut builder = BundleBuilder::new(key).with_column_names(names);
     // Reading (one thread) overlaps normalizing and hashing (rayon) through a small queue.

@@ -32,8 +32,8 @@ use crate::{
 /// The magic bytes a bundle file starts with.
 pub const MAGIC: &[u8; 8] = b"LWFPRINT";
 /// The format version this build writes and reads.
-/// (3: record-scoped fingerprints keyed by record number in a blocked filter; 2 used the
-/// `bloomfilter` crate and record references.)
+/// (4: romaji keys of reading tokens; 3: record-scoped fingerprints keyed by record number in
+/// a blocked filter; 2 used the `bloomfilter` crate and record references.)
 pub const FORMAT_VERSION: u32 = 4;
 /// Largest metadata block accepted.
 const MAX_META: usize = 1 << 20;

@@ -382,9 +382,9 @@ impl BlockScan<'_> {
 
     /// Names in Latin letters: every gap (see [`is_name_gap`]; an ideographic space folds to
     /// one) followed by an upper-case ASCII letter in the page is looked at by
-    /// [`BlockScan::romaji_names`]. The block's bytes
-    /// are tested 16 pairs at a time (vector compares: in most of them no such pair is), apart
-    /// from pass 1's loop over the characters, which stays as fast as without romaji keys.
+    /// [`BlockScan::romaji_names`]. The block's bytes are tested 16 pairs at a time (vector
+    /// compares: in most of them no such pair is), apart from pass 1's loop over the
+    /// characters, which stays as fast as without romaji keys.
     fn romaji_gaps(&mut self) {
         let bytes = self.block.as_bytes();
         // `wrapping_sub` rather than `is_ascii_uppercase`: the range match kept the sixteen
@@ -593,8 +593,7 @@ impl BlockScan<'_> {
             }
             let k = skip_separators(chars, first.end);
             let gap = &chars[first.end..k];
-            if !gap.iter().any(|&c| is_cell_end(c)) || gap.iter().any(|&c| matches!(c, '\n' | '\r'))
-            {
+            if !gap.iter().any(|&c| is_cell_end(c)) || gap.iter().any(|&c| is_line_break(c)) {
                 continue;
             }
             let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
@@ -802,9 +801,14 @@ fn gap_inside_token(chars: &[char], i: usize, j: usize) -> Option<usize> {
         .is_some_and(|&c| !is_token_separator(c) && !is_quote(c) && c != '-');
     (resumes
         && gap.iter().any(|&c| is_token_separator(c))
-        && !gap.iter().any(|&c| matches!(c, '\n' | '\r'))
+        && !gap.iter().any(|&c| is_line_break(c))
         && starts_word(chars, i))
     .then_some(next)
+}
+
+/// A line break: the end of a row, which no name or cell gap spans.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r')
 }
 
 /// What ends a cell of a row: `,`, tab, `|`, `;`.
@@ -822,7 +826,7 @@ fn cell_starts_at(chars: &[char], i: usize) -> bool {
     while k > 0 && i - k < CELL_PADDING && (is_quote(chars[k - 1]) || chars[k - 1] == ' ') {
         k -= 1;
     }
-    k == 0 || is_cell_end(chars[k - 1]) || matches!(chars[k - 1], '\n' | '\r')
+    k == 0 || is_cell_end(chars[k - 1]) || is_line_break(chars[k - 1])
 }
 
 /// Whether a cell ends at character `j`: before the end of the text, a line break or a cell's
@@ -832,7 +836,7 @@ fn cell_ends_at(chars: &[char], j: usize) -> bool {
     while k < chars.len() && k - j < CELL_PADDING && (is_quote(chars[k]) || chars[k] == ' ') {
         k += 1;
     }
-    k == chars.len() || is_cell_end(chars[k]) || matches!(chars[k], '\n' | '\r')
+    k == chars.len() || is_cell_end(chars[k]) || is_line_break(chars[k])
 }
 
 /// The quotes around values in CSV and SQL (`"山田","太郎"`, `('山田','太郎')`).

@@ -680,13 +680,7 @@ fn unspaced_fixture() -> &'static Matcher {
     static F: OnceLock<Matcher> = OnceLock::new();
     F.get_or_init(|| {
         let mut rows = synth::register_rows(&fixture().1);
-        for row in &mut rows {
-            for (kind, _, value) in &mut row.fields {
-                if matches!(kind, FieldKind::Name | FieldKind::NameKana) {
-                    value.retain(|c| c != ' ');
-                }
-            }
-        }
+        rows.iter_mut().for_each(synth::without_name_spaces);
         let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
         b.add_rows(rows);
         let (bundle, _) = b.finish().expect("bundle");
