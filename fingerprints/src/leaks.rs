@@ -44,8 +44,9 @@ pub enum LeakForm {
     Markdown,
     /// A Shift_JIS-encoded CSV.
     CsvShiftJis,
-    /// An English-language listing with the names in Latin letters (Hepburn, passport or
-    /// Kunrei spelling, family or given name first).
+    /// A listing with the names in Latin letters (Hepburn, passport or Kunrei spelling, family
+    /// or given name first; in English lines, in quoted cells, or in full width in Japanese
+    /// lines).
     Romaji,
 }
 
@@ -207,7 +208,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     1 => format!("{y}/{m}/{d}"),
                     _ => format!("{y}.{m:02}.{d:02}"),
                 };
-                match rng.below(3) {
+                match rng.below(5) {
                     0 => {
                         let _ =
                             writeln!(out, "Name: {n} | DOB: {dob} | Tel: {}", phone(p, &mut rng));
@@ -215,8 +216,25 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     1 => {
                         let _ = writeln!(out, "{n}, born {dob}, lives in Amagasaki, Hyogo.");
                     }
-                    _ => {
+                    2 => {
                         let _ = writeln!(out, "- {n} ({dob})");
+                    }
+                    // An export with quoted cells, the name in two of them.
+                    3 => {
+                        let cells = n.replace(", ", "\",\"").replace(' ', "\",\"");
+                        let _ = writeln!(out, "\"{cells}\",\"{dob}\"");
+                    }
+                    // Typed in full width (`ＳＡＴＯ　Ｔａｒｏ`).
+                    _ => {
+                        let wide: String = n
+                            .chars()
+                            .map(|c| match c {
+                                ' ' => '\u{3000}',
+                                '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+                                _ => c,
+                            })
+                            .collect();
+                        let _ = writeln!(out, "氏名：{wide}　生年月日：{dob}");
                     }
                 }
             }
@@ -287,7 +305,7 @@ fn name(p: &Resident, rng: &mut Rng) -> String {
 
 /// The name in Latin letters: the reading romanized (Hepburn, passport style without the
 /// long vowels' second letter, `oh` for a long o, or Kunrei), `SATO Taro`, `Taro Sato` or
-/// `Sato, Taro`.
+/// `Sato, Taro` (the form's lines also write it in quoted cells or in full width).
 fn romaji_name(p: &Resident, rng: &mut Rng) -> String {
     use crate::normalize::romaji::from_katakana;
     let spell = |kana: &str, style: u64| {

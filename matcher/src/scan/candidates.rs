@@ -139,8 +139,12 @@ impl BlockScan<'_> {
                 self.token_edges::<SPACES>(i);
             }
         }
-        if t.latin && m.bundle.has_romaji() {
-            self.romaji_gaps();
+        if m.bundle.has_romaji() {
+            if t.wide_capitals {
+                self.romaji_gaps_by_char();
+            } else if t.latin {
+                self.romaji_gaps();
+            }
         }
         let b = &mut self.candidate_buffers;
         b.romaji_block = !b.romaji_edges.is_empty();
@@ -391,8 +395,12 @@ impl BlockScan<'_> {
         // pairs from compiling to vector compares (English 49 → 66 instructions a byte).
         // A gap byte, or the last byte of an ideographic space (U+3000 is E3 80 80; other
         // characters ending in 0x80 are turned away below, by their folded character).
+        // A quote too: the words may be quoted cells (`"SATO","Taro"`).
         let pair = |a: u8, b: u8| {
-            (u8::from(is_name_gap_byte(a)) | u8::from(a == 0x80))
+            (u8::from(is_name_gap_byte(a))
+                | u8::from(a == 0x80)
+                | u8::from(a == b'"')
+                | u8::from(a == b'\''))
                 & u8::from(b.wrapping_sub(b'A') < 26)
         };
         // Where the last word looked up ends: the word after one gap is the word before the
@@ -420,7 +428,12 @@ impl BlockScan<'_> {
                     if pair(bytes[k], bytes[k + 1]) != 0 {
                         // The character that byte `k` ends (starts, for an ASCII gap).
                         let i = self.t.char_at(k + 1).wrapping_sub(1);
-                        if self.t.chars.get(i).is_some_and(|&c| is_name_gap(c)) {
+                        if self
+                            .t
+                            .chars
+                            .get(i)
+                            .is_some_and(|&c| is_name_gap(c) || is_quote(c))
+                        {
                             self.romaji_names(i, &mut looked);
                         }
                     }
@@ -430,8 +443,22 @@ impl BlockScan<'_> {
         }
     }
 
-    /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`]) that is
-    /// followed by an upper-case letter in the page: when the word before the gap is
+    /// [`BlockScan::romaji_gaps`] for a block with full-width capitals in it (`ＳＡＴＯ　Ｔａｒｏ`:
+    /// rare, so taken character by character): every gap followed by a letter that is upper
+    /// case in the page, in ASCII or in full width.
+    #[cold]
+    fn romaji_gaps_by_char(&mut self) {
+        let mut looked = 0;
+        for i in 0..self.t.chars.len().saturating_sub(1) {
+            let c = self.t.chars[i];
+            if (is_name_gap(c) || is_quote(c)) && self.upper_at(i + 1) {
+                self.romaji_names(i, &mut looked);
+            }
+        }
+    }
+
+    /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`], or the quote
+    /// opening a cell) that is followed by an upper-case letter in the page: when the word before the gap is
     /// capitalized too (`Taro Sato`, `SATO, Taro`), each of the two words that has a romaji key
     /// becomes an edge for every reading token with that key. A single capitalized word
     /// (`INFO`, `Response`) is no name. `looked` is where the last word looked up ends.
@@ -439,14 +466,24 @@ impl BlockScan<'_> {
         let chars = &self.t.chars;
         let a = i + 1;
         let b = romaji_word_end(chars, a);
-        // The word before it (its run of gaps: at most three characters).
+        // The word before it (its run of gaps: at most three characters, or four with
+        // quotes around a cell's end: `"SATO","Taro"`, `'Sato', 'Taro'`; a quote alone is no
+        // gap: `O'Brien`).
+        let most = if is_quote(chars[i]) { 3 } else { 2 };
         let mut e = i;
-        while e > 0 && i - e < 2 && is_name_gap(chars[e - 1]) {
+        while e > 0 && i - e < most && (is_name_gap(chars[e - 1]) || is_quote(chars[e - 1])) {
             e -= 1;
+        }
+        if !chars[e..=i].iter().any(|&c| is_name_gap(c)) {
+            return;
         }
         let mut s = e;
         while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
             s -= 1;
+        }
+        // `'` and `-` only inside the word (`'Sato','Taro'`).
+        while s < e && matches!(chars[s], '\'' | '-') {
+            s += 1;
         }
         let glued = |k: usize| chars.get(k).is_some_and(char::is_ascii_alphanumeric);
         if s == e || (s > 0 && glued(s - 1)) || glued(b) || !self.upper_at(s) {
@@ -465,12 +502,15 @@ impl BlockScan<'_> {
         *looked = b;
     }
 
-    /// Whether folded character `k` is an upper-case ASCII letter in the page.
+    /// Whether folded character `k` is an upper-case letter in the page, in ASCII or in full
+    /// width (`Ａ`..`Ｚ`, U+FF21..U+FF3A: EF BC A1..BA).
     fn upper_at(&self, k: usize) -> bool {
-        self.block
-            .as_bytes()
-            .get(self.t.source_start(k))
-            .is_some_and(u8::is_ascii_uppercase)
+        let bytes = self.block.as_bytes();
+        match bytes.get(self.t.source_start(k)..) {
+            Some([c, ..]) if c.is_ascii_uppercase() => true,
+            Some([0xEF, 0xBC, c, ..]) => (0xA1..=0xBA).contains(c),
+            _ => false,
+        }
     }
 
     /// The edges of the word made of the characters of `parts` (`(start, end)` ranges: one

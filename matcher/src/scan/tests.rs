@@ -674,6 +674,101 @@ fn lower_case_and_other_words_are_no_names() {
     }
 }
 
+/// `s` in full-width ASCII (`ＳＡＴＯ`).
+fn full_width_ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+#[test]
+fn names_in_latin_letters_are_found_in_quoted_cells_and_in_full_width() {
+    use fingerprints::normalize::romaji::from_katakana;
+    type Case = (&'static str, fn(&str, &str, &str) -> String);
+    let cases: [Case; 6] = [
+        ("quoted cells", |f, g, d| {
+            format!(
+                "\"{}\",\"{}\",\"{d}\"\n",
+                capital(f, true),
+                capital(g, false)
+            )
+        }),
+        ("quoted cells, given name first", |f, g, d| {
+            format!(
+                "\"{}\",\"{}\",\"{d}\"\n",
+                capital(g, false),
+                capital(f, false)
+            )
+        }),
+        ("SQL", |f, g, d| {
+            format!("('{}','{}','{d}'),\n", capital(f, false), capital(g, false))
+        }),
+        ("one quoted cell", |f, g, d| {
+            format!("\"{} {}\",\"{d}\"\n", capital(f, true), capital(g, false))
+        }),
+        ("full width", |f, g, d| {
+            format!(
+                "{}　{}　{d}\n",
+                full_width_ascii(&capital(f, true)),
+                full_width_ascii(&capital(g, false))
+            )
+        }),
+        ("full width in Japanese text", |f, g, d| {
+            format!(
+                "会員：{} {}様、生年月日{d}。",
+                full_width_ascii(&capital(f, false)),
+                full_width_ascii(&capital(g, false))
+            )
+        }),
+    ];
+    let mut missed = Vec::new();
+    for i in 0..30 {
+        let x = r(i);
+        let (Some(family), Some(given)) =
+            (from_katakana(&x.family_kana), from_katakana(&x.given_kana))
+        else {
+            panic!("resident {i}: readings romanize");
+        };
+        for (what, text) in &cases {
+            match finding_for(&text(&family, &given, &x.birth_date_iso()), i) {
+                Some(f)
+                    if f.confidence >= Confidence::Medium
+                        && f.fields.contains(&FieldKind::NameKana)
+                        && f.fields.contains(&FieldKind::BirthDate) => {}
+                other => missed.push((i, what, other.map(|f| (f.confidence, f.fields)))),
+            }
+        }
+    }
+    assert!(missed.is_empty(), "missed: {missed:?}");
+}
+
+#[test]
+fn a_quote_between_letters_is_no_gap() {
+    use fingerprints::normalize::romaji::from_katakana;
+    let (m, _) = fixture();
+    let x = r(0);
+    let family = capital(&from_katakana(&x.family_kana).expect("romanizes"), false);
+    let given = capital(&from_katakana(&x.given_kana).expect("romanizes"), false);
+    let d = x.birth_date_iso();
+    for text in [
+        format!("{family}'{given} {d}\n"),
+        format!("{family}\"{given}\" {d}\n"),
+        // A gap of five.
+        format!("\"{family}\" , \"{given}\",{d}\n"),
+    ] {
+        let found = m.scan_text(&text);
+        assert!(
+            found
+                .iter()
+                .all(|f| !f.fields.contains(&FieldKind::NameKana)),
+            "{text:?}: {found:?}"
+        );
+    }
+}
+
 /// The fixture's register with names and readings stored without a space (`山田太郎`,
 /// `ヤマダタロウ`): each is one token of the bundle.
 fn unspaced_fixture() -> &'static Matcher {

@@ -23,6 +23,9 @@ pub(crate) struct FoldedText {
     /// ASCII has an upper-case letter after another character or right after an ideographic
     /// space.
     pub latin: bool,
+    /// The block has an upper-case letter in full width (`Ａ`..`Ｚ`): a name in Latin letters
+    /// may be written in full width.
+    pub wide_capitals: bool,
 }
 
 /// Bits of a source's byte offset in [`FoldedText::sources`]; a block is shorter than this.
@@ -57,6 +60,7 @@ impl FoldedText {
         sources.reserve(block.len());
         let ascii = block.is_ascii();
         let mut latin = ascii;
+        let mut wide_capitals = false;
         if ascii {
             push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources, &mut breaks));
         } else {
@@ -110,7 +114,8 @@ impl FoldedText {
                 }
                 // Anything else (accented Latin, a kana with a sound mark after it, symbols
                 // with compatibility forms) goes through the full `Folder`.
-                let (_, len) = decode_at(b, i);
+                let (u, len) = decode_at(b, i);
+                wide_capitals |= (0xFF21..=0xFF3A).contains(&u);
                 let end = i + len;
                 let span_end = end + voiced_mark_len(&b[end..]);
                 for f in Folder::new(&block[i..span_end]) {
@@ -130,6 +135,7 @@ impl FoldedText {
             offset,
             ascii,
             latin,
+            wide_capitals,
         }
     }
 
@@ -215,7 +221,8 @@ fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>) -> usize {
 /// CJK punctuation to themselves; katakana to itself, hiragana to katakana, full-width ASCII to
 /// lower-case ASCII and half-width katakana to full width, each unless a voiced sound mark
 /// follows (`next_is_mark`), which the full `Folder` combines with it. The ideographic space
-/// is a space.
+/// is a space. Full-width capitals are left to the full `Folder` (rare: the caller notes
+/// them).
 #[inline]
 fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
     match u {
@@ -224,6 +231,7 @@ fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
         0x3041..=0x3096 if !next_is_mark() => char::from_u32(u + 0x60),
         0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => char::from_u32(u),
         0x3000 => Some(' '),
+        0xFF21..=0xFF3A => None,
         0xFF01..=0xFF5E if !next_is_mark() => {
             char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase())
         }
