@@ -34,7 +34,8 @@ pub enum LeakForm {
     TsvFullWidth,
     /// JSON lines with English keys.
     JsonLines,
-    /// An SQL `INSERT` dump.
+    /// An SQL `INSERT` dump (values separated by `','` or `', '`; the name in one column or in
+    /// two).
     SqlInsert,
     /// An HTML "market listing" page with a table.
     HtmlTable,
@@ -136,19 +137,35 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
             }
         }
         LeakForm::SqlInsert => {
-            out.push_str("-- dump of table customers\nINSERT INTO `customers` (`name`, `birthday`, `address`, `phone`, `bank`, `branch`, `account`) VALUES\n");
+            // mysqldump writes `','` between values, pg_dump and people `', '`; some tables
+            // keep family and given names in columns of their own.
+            let sep = if rng.below(2) == 0 { "','" } else { "', '" };
+            let split = rng.below(2) == 0;
+            let name_columns = if split {
+                "`family_name`, `given_name`"
+            } else {
+                "`name`"
+            };
+            let _ = writeln!(
+                out,
+                "-- dump of table customers\nINSERT INTO `customers` ({name_columns}, `birthday`, `address`, `phone`, `bank`, `branch`, `account`) VALUES"
+            );
             for (i, p) in people.iter().enumerate() {
-                let _ = write!(
-                    out,
-                    "('{}','{}','{}','{}','{}','{}','{}')",
-                    name(p, &mut rng),
+                let name = if split {
+                    format!("{}{sep}{}", p.family, p.given)
+                } else {
+                    name(p, &mut rng)
+                };
+                let values = [
+                    name,
                     date(p, &mut rng),
                     address(p, &mut rng),
                     phone(p, &mut rng),
-                    p.bank_code,
-                    p.branch_code,
-                    p.account_number
-                );
+                    p.bank_code.clone(),
+                    p.branch_code.clone(),
+                    p.account_number.clone(),
+                ];
+                let _ = write!(out, "('{}')", values.join(sep));
                 out.push_str(if i + 1 == people.len() { ";\n" } else { ",\n" });
             }
         }

@@ -144,6 +144,24 @@ fn evaluate(names: Names) {
                 }
             }
         }
+        if std::env::var("LEAKWATCH_EVAL_DEBUG").is_ok() {
+            // The lines of a missed (synthetic) resident, by birth date.
+            let text = String::from_utf8_lossy(&doc).into_owned();
+            for r in leaked
+                .iter()
+                .filter(|r| !found.contains(&by_ref[&m.bundle().hasher().record_ref(&r.id)]))
+            {
+                let (y, mo, d) = r.birth;
+                let days = [
+                    format!("{y:04}-{mo:02}-{d:02}"),
+                    format!("{y}/{mo}/{d}"),
+                    format!("{y}.{mo:02}.{d:02}"),
+                ];
+                for line in text.lines().filter(|l| days.iter().any(|d| l.contains(d))) {
+                    println!("    missed {}: {line}", form.name());
+                }
+            }
+        }
         let recall = found.len() as f64 / want.len() as f64;
         println!(
             "{:<14} {:>6.1}% {:>9} {:>9} {:>12} {:>12}",

@@ -533,14 +533,21 @@ impl BlockScan<'_> {
         {
             return;
         }
-        // The word on the stack (at most 24 characters of two bytes).
+        // The word on the stack (at most 24 characters of two bytes). A long o written `oh`
+        // at the end of a part that another follows loses its `h`: `Tohjoh Yuuna` is
+        // `tohjoyuuna` (`ohy` inside a word reads ひゅ, as the register's `toujouyuuna`
+        // never would).
         let mut buf = [0u8; romaji::MAX_ROMAJI_CHARS * 2];
         let mut n = 0;
-        for &c in word() {
-            let Some(slot) = buf.get_mut(n..n + c.len_utf8()) else {
-                return;
-            };
-            n += c.encode_utf8(slot).len();
+        for (p, &(a, b)) in parts.iter().enumerate() {
+            let part = &chars[a..b];
+            let oh = p + 1 < parts.len() && part.ends_with(&['o', 'h']);
+            for &c in &part[..part.len() - usize::from(oh)] {
+                let Some(slot) = buf.get_mut(n..n + c.len_utf8()) else {
+                    return;
+                };
+                n += c.encode_utf8(slot).len();
+            }
         }
         let Some(key) = std::str::from_utf8(&buf[..n]).ok().and_then(romaji::key) else {
             return;
@@ -957,12 +964,20 @@ fn romaji_word_end(chars: &[char], a: usize) -> usize {
     b
 }
 
-/// Skips up to [`MAX_SEPARATORS`] separator characters between two tokens.
+/// Skips up to [`MAX_SEPARATORS`] separator characters between two tokens, and one more
+/// between quoted cells with a space after the comma (`'山田', '太郎'` as SQL dumps write
+/// their rows, `"Sato", "Taro"`): the closing quote, the three, and the opening quote.
 fn skip_separators(chars: &[char], mut k: usize) -> usize {
     let start = k;
     while k < chars.len()
         && k - start < MAX_SEPARATORS
         && (is_token_separator(chars[k]) || matches!(chars[k], '"' | '\'' | '-'))
+    {
+        k += 1;
+    }
+    if k - start == MAX_SEPARATORS
+        && is_quote(chars[start])
+        && chars.get(k).is_some_and(|&c| is_quote(c))
     {
         k += 1;
     }
@@ -1218,6 +1233,8 @@ mod tests {
             ("松本,菜々子", 0, 2, Some(3)),
             ("\"松本\",\"菜々子\"", 1, 3, Some(6)),
             ("('松本','菜々子')", 2, 4, Some(7)),
+            ("('松本', '菜々子')", 2, 4, Some(8)),
+            ("[\"松本\", \"菜々子\"]", 2, 4, Some(8)),
             ("松本\t菜々子", 0, 2, Some(3)),
             ("名前:松本 菜々子", 3, 5, Some(6)),
             ("ハ松本 菜々子", 1, 3, Some(4)),
@@ -1229,6 +1246,9 @@ mod tests {
             ("松本\n菜々子", 0, 2, None),
             ("松本 \r\n菜々子", 0, 2, None),
             ("松本 ,  菜々子", 0, 2, None),
+            // Four only from a quote to a quote.
+            ("松本 ,  '菜々子'", 0, 2, None),
+            ("'松本' ,  菜々子", 1, 3, None),
             ("松本 ", 0, 2, None),
             ("o'brien", 0, 1, None),
         ];

@@ -77,7 +77,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 12] = [
+    let cases: [Case; 13] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -103,6 +103,19 @@ fn notations_of_one_resident() {
                     "{}　{} {y}/{m}/{d}",
                     kana_hiragana(&x.family_kana),
                     kana_hiragana(&x.given_kana)
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::NameKana, FieldKind::BirthDate],
+        ),
+        (
+            "SQL row, a space after each comma",
+            |x| {
+                format!(
+                    "('{}', '{}', '{}'),",
+                    x.family_kana,
+                    x.given_kana,
+                    x.birth_date_iso()
                 )
             },
             Confidence::Medium,
@@ -688,10 +701,17 @@ fn full_width_ascii(s: &str) -> String {
 fn names_in_latin_letters_are_found_in_quoted_cells_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
     type Case = (&'static str, fn(&str, &str, &str) -> String);
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         ("quoted cells", |f, g, d| {
             format!(
                 "\"{}\",\"{}\",\"{d}\"\n",
+                capital(f, true),
+                capital(g, false)
+            )
+        }),
+        ("quoted cells, spaced", |f, g, d| {
+            format!(
+                "[\"{}\", \"{}\", \"{d}\"]\n",
                 capital(f, true),
                 capital(g, false)
             )
@@ -871,6 +891,7 @@ fn a_gap_is_stepped_over_once_and_only_inside_a_row() {
         format!("{},{},{date}\n", x.family, x.given),
         format!("\"{}\",\"{}\",\"{date}\"\n", x.family, x.given),
         format!("('{}','{}','{date}'),\n", x.family, x.given),
+        format!("('{}', '{}', '{date}'),\n", x.family, x.given),
     ] {
         assert!(is_name(&text), "{text:?}");
     }
@@ -926,6 +947,38 @@ fn readings_stored_without_a_space_are_found_in_latin_letters() {
         }
     }
     assert!(missed.is_empty(), "missed: {missed:?}");
+}
+
+#[test]
+fn a_long_o_written_oh_ends_the_first_word_of_a_joined_reading() {
+    // `Tohjoh Yuuna` looked up as one word for the register's トウジョウユウナ: read whole,
+    // `ohy` would be ひゅ.
+    let mut b = BundleBuilder::new(&SecretKey::from_bytes([5; 32]));
+    b.add_rows(vec![fingerprints::records::Row {
+        line: 2,
+        id: "T-1".into(),
+        fields: vec![
+            (FieldKind::Name, 0, "東條優奈".into()),
+            (FieldKind::NameKana, 1, "トウジョウユウナ".into()),
+            (FieldKind::BirthDate, 2, "2003-07-24".into()),
+        ],
+    }]);
+    let (bundle, _) = b.finish().expect("bundle");
+    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    for text in [
+        "TOHJOH Yuuna, born 2003.07.24\n",
+        "Yuuna Tohjoh, born 2003.07.24\n",
+        "TOJO Yuna, born 2003.07.24\n",
+    ] {
+        let found = m.scan_text(text);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.confidence >= Confidence::Medium
+                    && f.fields.contains(&FieldKind::NameKana)),
+            "{text:?}: {found:?}"
+        );
+    }
 }
 
 /// The fixture's residents in a register that keeps family and given names, their readings
