@@ -77,6 +77,9 @@ pub(crate) struct Index {
     /// Whether some record's name or reading is one token: pass 1 then steps over a space
     /// inside a token (`松本 菜々子` for `松本菜々子`).
     joined_names: bool,
+    /// A bit per token id: the token is part of some record's name or reading (a town's name
+    /// is usually not, and cannot corroborate one).
+    name_tokens: Vec<u64>,
 }
 
 impl std::fmt::Debug for Index {
@@ -128,6 +131,7 @@ impl Index {
             number_ids: Vec::new(),
             joined_readings: false,
             joined_names: false,
+            name_tokens: vec![0; vocabulary.div_ceil(64)],
         }
     }
 
@@ -147,8 +151,12 @@ impl Index {
                     index.joined_readings |= m.kind == FieldKind::NameKana;
                     index.joined_names |= matches!(m.kind, FieldKind::Name | FieldKind::NameKana);
                 }
+                let name = matches!(m.kind, FieldKind::Name | FieldKind::NameKana);
                 let mut node = ROOT;
                 for &id in ids {
+                    if name && let Some(w) = index.name_tokens.get_mut(id as usize / 64) {
+                        *w |= 1 << (id % 64);
+                    }
                     node = index.insert(node, id, &mut nodes);
                 }
                 ends.push(node);
@@ -406,6 +414,7 @@ impl Index {
             + self.entries.len() * 4
             + self.may_start.len() * 8
             + self.number_ids.len() * 4
+            + self.name_tokens.len() * 8
     }
 
     /// Whether some record's reading is one token (see [`Index`]'s field of that name).
@@ -417,6 +426,14 @@ impl Index {
     /// name).
     pub(crate) fn joined_names(&self) -> bool {
         self.joined_names
+    }
+
+    /// Whether token `id` is part of some record's name or reading.
+    #[inline]
+    pub(crate) fn in_names(&self, id: u32) -> bool {
+        self.name_tokens
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     /// Number of distinct token-id sequences.

@@ -29,6 +29,8 @@ struct Context {
     name_starts: Vec<usize>,
     /// Where readings were found, sorted.
     kana_starts: Vec<usize>,
+    /// Where names and readings were found, start and end, sorted.
+    name_spans: Vec<(usize, usize)>,
     /// The window of each hit: start, end, and whether it is a table row.
     windows: Vec<(usize, usize, bool)>,
 }
@@ -41,6 +43,7 @@ pub(crate) struct Buffers {
     postals: Vec<Weak>,
     name_starts: Vec<usize>,
     kana_starts: Vec<usize>,
+    name_spans: Vec<(usize, usize)>,
     windows: Vec<(usize, usize, bool)>,
     rows: Vec<u8>,
     born: Vec<Option<Vec<u32>>>,
@@ -187,6 +190,7 @@ impl BlockScan<'_> {
             postals,
             name_starts: self.starts_of(FieldKind::Name, take(&mut bufs.name_starts)),
             kana_starts: self.starts_of(FieldKind::NameKana, take(&mut bufs.kana_starts)),
+            name_spans: self.name_spans(take(&mut bufs.name_spans)),
             windows,
         };
         // Per hit, for wide hits once asked: which of its records were born on a date in its
@@ -296,12 +300,14 @@ impl BlockScan<'_> {
             postals,
             name_starts,
             kana_starts,
+            name_spans,
             windows,
         } = cx;
         give_back(&mut bufs.dates, dates);
         give_back(&mut bufs.postals, postals);
         give_back(&mut bufs.name_starts, name_starts);
         give_back(&mut bufs.kana_starts, kana_starts);
+        give_back(&mut bufs.name_spans, name_spans);
         give_back(&mut bufs.windows, windows);
         give_back(&mut bufs.rows, lines.into_buffer());
         give_back(&mut bufs.born, born);
@@ -407,6 +413,18 @@ impl BlockScan<'_> {
     /// Where hits of `kind` start, sorted, in `v` (empty).
     fn starts_of(&self, kind: FieldKind, mut v: Vec<usize>) -> Vec<usize> {
         v.extend(self.hits.iter().filter(|h| h.kind == kind).map(|h| h.start));
+        v.sort_unstable();
+        v
+    }
+
+    /// Where names and readings were found (start and end), sorted, in `v` (empty).
+    fn name_spans(&self, mut v: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+        v.extend(
+            self.hits
+                .iter()
+                .filter(|h| matches!(h.kind, FieldKind::Name | FieldKind::NameKana))
+                .map(|h| (h.start, h.end)),
+        );
         v.sort_unstable();
         v
     }
@@ -527,8 +545,24 @@ impl BlockScan<'_> {
             // Single name tokens: two different tokens of the name, or two of the reading (family
             // and given name written apart) stand for the name. A family name and its own
             // reading do not.
+            // A token inside a whole name or reading found in the window is part of someone
+            // else's name (had it been this record's, the record would have that hit in this
+            // group): in a dump of look-alikes, the row's own name, next to an address that
+            // names a resident.
+            let covered = |e: &Edge| {
+                let i = cx.name_spans.partition_point(|&(s, _)| s <= e.start);
+                cx.name_spans[..i]
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .any(|&(_, end)| end >= e.end)
+            };
+            let index = &self.m.index;
             let lo = self.edges.partition_point(|e| e.start < ws);
-            let edges_in = self.edges[lo..].iter().take_while(|e| e.start < we);
+            let edges_in = self.edges[lo..]
+                .iter()
+                .take_while(|e| e.start < we)
+                .filter(|e| index.in_names(e.id) && !covered(e));
             // Each lookup is a cache miss in a large filter: all of them are read first, in a
             // pass that nothing depends on, so that they wait for memory together.
             let sink = edges_in

@@ -981,6 +981,42 @@ fn a_long_o_written_oh_ends_the_first_word_of_a_joined_reading() {
     }
 }
 
+#[test]
+fn tokens_of_other_peoples_names_are_not_a_name_written_apart() {
+    // 坂本 舞 lives at the address of the third line; the first two lines are other people
+    // whose names hold her given and her family name.
+    let mut b = BundleBuilder::new(&SecretKey::from_bytes([6; 32]));
+    let row = |line: u64, id: &str, name: &str, address: &str| fingerprints::records::Row {
+        line,
+        id: id.into(),
+        fields: vec![
+            (FieldKind::Name, 0, name.into()),
+            (FieldKind::Address, 1, address.into()),
+            (FieldKind::BirthDate, 2, "1980-01-02".into()),
+        ],
+    };
+    b.add_rows(vec![
+        row(2, "R-1", "坂本 舞", "兵庫県尼崎市東難波町2丁目39番3号"),
+        row(3, "R-2", "伊藤 舞", "兵庫県尼崎市七松町1丁目1番1号"),
+        row(4, "R-3", "坂本 浩之", "兵庫県尼崎市七松町1丁目1番2号"),
+    ]);
+    let (bundle, _) = b.finish().expect("bundle");
+    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let want = m.bundle().hasher().record_ref("R-1");
+    let her = |text: &str| {
+        m.scan_text(text)
+            .into_iter()
+            .find(|f| f.record == want)
+            .map(|f| f.confidence)
+    };
+    let others = "顧客：伊藤 舞様、電話番号は未登録。\n坂本 浩之さんは今日来ました。\n\
+                  松田 亮さんは兵庫県尼崎市東難波町2丁目39番3号に住んでいます。\n";
+    assert_eq!(her(others), Some(Confidence::Low), "{others}");
+    // Her own name written apart next to the address is still her name.
+    let apart = "名：舞\n姓：坂本\n住所：兵庫県尼崎市東難波町2丁目39番3号\n";
+    assert_eq!(her(apart), Some(Confidence::Medium), "{apart}");
+}
+
 /// The fixture's residents in a register that keeps family and given names, their readings
 /// and the address in separate columns, read the way `fingerprint build` reads it.
 fn split_columns_fixture() -> &'static Matcher {
