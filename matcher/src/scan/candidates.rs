@@ -458,9 +458,9 @@ impl BlockScan<'_> {
     }
 
     /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`], or the quote
-    /// opening a cell) that is followed by an upper-case letter in the page: when the word before the gap is
-    /// capitalized too (`Taro Sato`, `SATO, Taro`), each of the two words that has a romaji key
-    /// becomes an edge for every reading token with that key. A single capitalized word
+    /// opening a cell) that is followed by an upper-case letter in the page: when the word
+    /// before the gap is capitalized too (`Taro Sato`, `SATO, Taro`), each of the two words that
+    /// has a romaji key becomes an edge for every reading token with that key. A single capitalized word
     /// (`INFO`, `Response`) is no name. `looked` is where the last word looked up ends.
     fn romaji_names(&mut self, i: usize, looked: &mut usize) {
         let chars = &self.t.chars;

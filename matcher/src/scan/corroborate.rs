@@ -508,6 +508,7 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
+        let chars_len = self.t.chars.len();
         let date = dates_near(cx, ws, we)
             .find(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)));
         if date.is_some() {
@@ -585,6 +586,28 @@ impl BlockScan<'_> {
                 if bundle.corroborates_value(record, value) {
                     found.push((e.start, e.end, value.kind(), e.id));
                 }
+            }
+            // A listing of people, a line each: a token on a line of its own (none of the
+            // group's hits is on it) that holds a date, none of them the record's birth date,
+            // is the name of that line's person.
+            if !found.is_empty() {
+                let breaks = &self.t.breaks;
+                let hit_lines: Vec<usize> = hit_ids
+                    .iter()
+                    .map(|&h| line_bounds(breaks, self.hits[h].start, chars_len).0)
+                    .collect();
+                found.retain(|f| {
+                    let (ls, le) = line_bounds(breaks, f.0, chars_len);
+                    let dates = within(&cx.dates, ls, le);
+                    hit_lines.contains(&ls)
+                        || dates.is_empty()
+                        || dates.iter().any(|v| {
+                            bundle.corroborates_value(
+                                record,
+                                v.value(bundle, self.caches.birth_dates),
+                            )
+                        })
+                });
             }
             for kind in [FieldKind::Name, FieldKind::NameKana] {
                 if found.iter().filter(|f| f.2 == kind).count() < 2 {
@@ -877,6 +900,14 @@ fn own_line_if_dated(
         }
         _ => window,
     }
+}
+
+/// The line holding character `p` of a block of `len` characters whose line breaks are at
+/// `breaks`: its first character and the end (its break, or `len`).
+fn line_bounds(breaks: &[usize], p: usize, len: usize) -> (usize, usize) {
+    let i = breaks.partition_point(|&b| b < p);
+    let start = i.checked_sub(1).map_or(0, |j| breaks[j] + 1);
+    (start, breaks.get(i).copied().unwrap_or(len))
 }
 
 /// The values that start inside `ws..we` (`values` is sorted by start).

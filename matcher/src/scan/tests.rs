@@ -1012,6 +1012,10 @@ fn tokens_of_other_peoples_names_are_not_a_name_written_apart() {
     let others = "顧客：伊藤 舞様、電話番号は未登録。\n坂本 浩之さんは今日来ました。\n\
                   松田 亮さんは兵庫県尼崎市東難波町2丁目39番3号に住んでいます。\n";
     assert_eq!(her(others), Some(Confidence::Low), "{others}");
+    // Lines of a listing whose people are in no record: each line's date is its own person's.
+    let listing = "松田 亮さんは兵庫県尼崎市東難波町2丁目39番3号に住んでいます。\n\
+                   坂本 和夫、1969/7/27生。\n石田舞、昭和20年8月21日生。\n";
+    assert_eq!(her(listing), Some(Confidence::Low), "{listing}");
     // Her own name written apart next to the address is still her name.
     let apart = "名：舞\n姓：坂本\n住所：兵庫県尼崎市東難波町2丁目39番3号\n";
     assert_eq!(her(apart), Some(Confidence::Medium), "{apart}");
