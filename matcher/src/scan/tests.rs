@@ -11,12 +11,30 @@ pub(super) fn fixture() -> &'static (Matcher, Vec<Resident>) {
     static F: OnceLock<(Matcher, Vec<Resident>)> = OnceLock::new();
     F.get_or_init(|| {
         let residents = synth::residents(2_000, 11);
-        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
-        b.add_rows(synth::register_rows(&residents));
-        let (bundle, _) = b.finish().expect("bundle");
-        let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+        let m = matcher_of(3, synth::register_rows(&residents));
         (m, residents)
     })
+}
+
+/// A matcher for `rows`, under a key of `key` bytes.
+fn matcher_of(key: u8, rows: Vec<fingerprints::records::Row>) -> Matcher {
+    let mut b = BundleBuilder::new(&SecretKey::from_bytes([key; 32]));
+    b.add_rows(rows);
+    let (bundle, _) = b.finish().expect("bundle");
+    Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
+}
+
+/// A register row of record `id` with `fields`, each from a column of its own.
+fn row_of(id: &str, fields: &[(FieldKind, &str)]) -> fingerprints::records::Row {
+    fingerprints::records::Row {
+        line: 2,
+        id: id.into(),
+        fields: fields
+            .iter()
+            .enumerate()
+            .map(|(i, &(kind, v))| (kind, i, v.to_owned()))
+            .collect(),
+    }
 }
 
 /// Finds the record ref of resident `i`'s finding in `text`.
@@ -426,12 +444,7 @@ fn per_thread_caches_belong_to_one_matcher() {
     // Two matchers of the same register under different keys, alternating on one thread: the
     // token ids and fingerprints one cached must never answer for the other.
     let residents = synth::residents(300, 5);
-    let open = |key: u8| {
-        let mut b = BundleBuilder::new(&SecretKey::from_bytes([key; 32]));
-        b.add_rows(synth::register_rows(&residents));
-        let (bundle, _) = b.finish().expect("bundle");
-        Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
-    };
+    let open = |key: u8| matcher_of(key, synth::register_rows(&residents));
     let (a, b) = (open(21), open(22));
     let text: String = residents
         .iter()
@@ -480,10 +493,7 @@ fn namesakes_in_a_dump_are_found_by_their_own_date_or_phone() {
             x
         })
         .collect();
-    let mut b = BundleBuilder::new(&SecretKey::from_bytes([5; 32]));
-    b.add_rows(synth::register_rows(&namesakes));
-    let (bundle, _) = b.finish().expect("bundle");
-    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let m = matcher_of(5, synth::register_rows(&namesakes));
     let reference = |x: &Resident| m.bundle().hasher().record_ref(&x.id);
     let name = format!("{} {}", namesakes[0].family, namesakes[0].given);
     let rows = [
@@ -552,21 +562,16 @@ fn recycle_keeps_the_allocation() {
 fn ascii_classes_answer_like_the_tests_they_replace() {
     // A register with Latin-letter name tokens and the usual
     // Japanese ones: pass 1's class of each ASCII character is the answer of its three tests.
-    let mut b = BundleBuilder::new(&SecretKey::from_bytes([9; 32]));
-    b.add_rows(vec![fingerprints::records::Row {
-        line: 2,
-        id: "L-1".into(),
-        fields: vec![
-            (FieldKind::Name, 0, "Xavier Quinn".into()),
-            (
-                FieldKind::Address,
-                1,
-                "尼崎市東七松町1-23-4 Zed Heights".into(),
-            ),
-        ],
-    }]);
-    let (bundle, _) = b.finish().expect("bundle");
-    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let m = matcher_of(
+        9,
+        vec![row_of(
+            "L-1",
+            &[
+                (FieldKind::Name, "Xavier Quinn"),
+                (FieldKind::Address, "尼崎市東七松町1-23-4 Zed Heights"),
+            ],
+        )],
+    );
     let index = &m.index;
     for u in 0u8..128 {
         let c = char::from(u);
@@ -796,10 +801,7 @@ fn unspaced_fixture() -> &'static Matcher {
     F.get_or_init(|| {
         let mut rows = synth::register_rows(&fixture().1);
         rows.iter_mut().for_each(synth::without_name_spaces);
-        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
-        b.add_rows(rows);
-        let (bundle, _) = b.finish().expect("bundle");
-        Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
+        matcher_of(3, rows)
     })
 }
 
@@ -953,18 +955,17 @@ fn readings_stored_without_a_space_are_found_in_latin_letters() {
 fn a_long_o_written_oh_ends_the_first_word_of_a_joined_reading() {
     // `Tohjoh Yuuna` looked up as one word for the register's トウジョウユウナ: read whole,
     // `ohy` would be ひゅ.
-    let mut b = BundleBuilder::new(&SecretKey::from_bytes([5; 32]));
-    b.add_rows(vec![fingerprints::records::Row {
-        line: 2,
-        id: "T-1".into(),
-        fields: vec![
-            (FieldKind::Name, 0, "東條優奈".into()),
-            (FieldKind::NameKana, 1, "トウジョウユウナ".into()),
-            (FieldKind::BirthDate, 2, "2003-07-24".into()),
-        ],
-    }]);
-    let (bundle, _) = b.finish().expect("bundle");
-    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let m = matcher_of(
+        5,
+        vec![row_of(
+            "T-1",
+            &[
+                (FieldKind::Name, "東條優奈"),
+                (FieldKind::NameKana, "トウジョウユウナ"),
+                (FieldKind::BirthDate, "2003-07-24"),
+            ],
+        )],
+    );
     for text in [
         "TOHJOH Yuuna, born 2003.07.24\n",
         "Yuuna Tohjoh, born 2003.07.24\n",
@@ -985,23 +986,24 @@ fn a_long_o_written_oh_ends_the_first_word_of_a_joined_reading() {
 fn tokens_of_other_peoples_names_are_not_a_name_written_apart() {
     // 坂本 舞 lives at the address of the third line; the first two lines are other people
     // whose names hold her given and her family name.
-    let mut b = BundleBuilder::new(&SecretKey::from_bytes([6; 32]));
-    let row = |line: u64, id: &str, name: &str, address: &str| fingerprints::records::Row {
-        line,
-        id: id.into(),
-        fields: vec![
-            (FieldKind::Name, 0, name.into()),
-            (FieldKind::Address, 1, address.into()),
-            (FieldKind::BirthDate, 2, "1980-01-02".into()),
-        ],
+    let row = |id: &str, name: &str, address: &str| {
+        row_of(
+            id,
+            &[
+                (FieldKind::Name, name),
+                (FieldKind::Address, address),
+                (FieldKind::BirthDate, "1980-01-02"),
+            ],
+        )
     };
-    b.add_rows(vec![
-        row(2, "R-1", "坂本 舞", "兵庫県尼崎市東難波町2丁目39番3号"),
-        row(3, "R-2", "伊藤 舞", "兵庫県尼崎市七松町1丁目1番1号"),
-        row(4, "R-3", "坂本 浩之", "兵庫県尼崎市七松町1丁目1番2号"),
-    ]);
-    let (bundle, _) = b.finish().expect("bundle");
-    let m = Matcher::new(bundle, MatcherConfig::default()).expect("matcher");
+    let m = matcher_of(
+        6,
+        vec![
+            row("R-1", "坂本 舞", "兵庫県尼崎市東難波町2丁目39番3号"),
+            row("R-2", "伊藤 舞", "兵庫県尼崎市七松町1丁目1番1号"),
+            row("R-3", "坂本 浩之", "兵庫県尼崎市七松町1丁目1番2号"),
+        ],
+    );
     let want = m.bundle().hasher().record_ref("R-1");
     let her = |text: &str| {
         m.scan_text(text)
@@ -1035,10 +1037,7 @@ fn split_columns_fixture() -> &'static Matcher {
             rows.push(r.expect("row"));
         })
         .expect("register");
-        let mut b = BundleBuilder::new(&SecretKey::from_bytes([3; 32]));
-        b.add_rows(rows);
-        let (bundle, _) = b.finish().expect("bundle");
-        Matcher::new(bundle, MatcherConfig::default()).expect("matcher")
+        matcher_of(3, rows)
     })
 }
 
