@@ -143,7 +143,13 @@ impl BlockScan<'_> {
             if t.wide_capitals {
                 self.romaji_gaps_by_char();
             } else if t.latin {
-                self.romaji_gaps();
+                // Lower-case names in cells only in blocks of ASCII text (English-language
+                // exports): in a Japanese dump, every JSON key and SQL value would be looked at.
+                if t.is_ascii() {
+                    self.romaji_gaps::<true>();
+                } else {
+                    self.romaji_gaps::<false>();
+                }
             }
         }
         let b = &mut self.candidate_buffers;
@@ -386,26 +392,41 @@ impl BlockScan<'_> {
 
     /// Names in Latin letters: every gap (see [`is_name_gap`]; an ideographic space folds to
     /// one) followed by an upper-case ASCII letter in the page is looked at by
-    /// [`BlockScan::romaji_names`]. The block's bytes are tested 16 pairs at a time (vector
-    /// compares: in most of them no such pair is), apart from pass 1's loop over the
-    /// characters, which stays as fast as without romaji keys.
-    fn romaji_gaps(&mut self) {
+    /// [`BlockScan::romaji_names`]; with `CELLS`, also every lower-case letter right after
+    /// what opens a cell, by [`BlockScan::romaji_cell`]. The block's bytes are tested 16 pairs
+    /// at a time (vector compares: in most of them no such pair is), apart from pass 1's loop
+    /// over the characters, which stays as fast as without romaji keys.
+    fn romaji_gaps<const CELLS: bool>(&mut self) {
         let bytes = self.block.as_bytes();
         // `wrapping_sub` rather than `is_ascii_uppercase`: the range match kept the sixteen
         // pairs from compiling to vector compares (English 49 → 66 instructions a byte).
         // A gap byte, or the last byte of an ideographic space (U+3000 is E3 80 80; other
         // characters ending in 0x80 are turned away below, by their folded character).
-        // A quote too: the words may be quoted cells (`"SATO","Taro"`).
+        // A quote too: the words may be quoted cells (`"SATO","Taro"`). Or what opens a cell
+        // followed by a lower-case letter (`,yamada taro,`: see [`BlockScan::romaji_cell`]).
+        let opens = |a: u8| {
+            (a == b',')
+                | (a == b'\t')
+                | (a == b'|')
+                | (a == b';')
+                | (a == b'"')
+                | (a == b'\'')
+                | (a == b'\n')
+        };
         let pair = |a: u8, b: u8| {
-            (u8::from(is_name_gap_byte(a))
+            ((u8::from(is_name_gap_byte(a))
                 | u8::from(a == 0x80)
                 | u8::from(a == b'"')
                 | u8::from(a == b'\''))
-                & u8::from(b.wrapping_sub(b'A') < 26)
+                & u8::from(b.wrapping_sub(b'A') < 26))
+                | (u8::from(CELLS && opens(a)) & u8::from(b.wrapping_sub(b'a') < 26))
         };
         // Where the last word looked up ends: the word after one gap is the word before the
-        // next, and is looked up once.
-        let mut looked = 0;
+        // next, and is looked up once (apart for the two kinds of place).
+        let (mut looked, mut looked_cells) = (0, 0);
+        if CELLS && bytes.first().is_some_and(u8::is_ascii_lowercase) {
+            self.romaji_cell(0, &mut looked_cells);
+        }
         let mut p = 0;
         while p < bytes.len() {
             // Sixteen pairs (`w[k]`, `w[k + 1]`) at a time; the last ones one by one.
@@ -426,6 +447,11 @@ impl BlockScan<'_> {
             if any != 0 {
                 for k in p..end {
                     if pair(bytes[k], bytes[k + 1]) != 0 {
+                        if CELLS && bytes[k + 1].is_ascii_lowercase() {
+                            let a = self.t.char_at(k + 1);
+                            self.romaji_cell(a, &mut looked_cells);
+                            continue;
+                        }
                         // The character that byte `k` ends (starts, for an ASCII gap).
                         let i = self.t.char_at(k + 1).wrapping_sub(1);
                         if self
@@ -455,6 +481,54 @@ impl BlockScan<'_> {
                 self.romaji_names(i, &mut looked);
             }
         }
+    }
+
+    /// Names in Latin letters in lower case where a cell of a row or a JSON value holds them
+    /// and nothing else: at character `a`, a lower-case letter right after what opens a cell
+    /// (`,yamada taro,`, `"taro yamada"`, `('yamada','taro')`): a word, a gap (spaces inside
+    /// the cell, or a cell's end with quotes and spaces around it), another word, and the end
+    /// of the cell. Outside cells a name has to be capitalized (two lower-case words are too
+    /// common in text). `looked` as in [`BlockScan::romaji_names`].
+    fn romaji_cell(&mut self, a: usize, looked: &mut usize) {
+        let chars = &self.t.chars;
+        if !value_starts_at(chars, a) {
+            return;
+        }
+        let b = romaji_word_end(chars, a);
+        let mut k = b;
+        while k < chars.len()
+            && k - b <= MAX_SEPARATORS
+            && (chars[k] == ' ' || is_cell_end(chars[k]) || is_quote(chars[k]))
+        {
+            k += 1;
+        }
+        let gap = &chars[b..k];
+        let cells = gap.iter().any(|&c| is_cell_end(c));
+        // Spaces inside one cell; quotes only around a cell's end; no more than the walk
+        // steps over.
+        if b == a
+            || gap.is_empty()
+            || (!cells && gap.iter().any(|&c| c != ' '))
+            || skip_separators(chars, b) != k
+        {
+            return;
+        }
+        let d = romaji_word_end(chars, k);
+        if d == k
+            || chars.get(d).is_some_and(char::is_ascii_alphanumeric)
+            || !value_ends_at(chars, d)
+        {
+            return;
+        }
+        if a >= *looked {
+            self.romaji_word(&[(a, b)]);
+        }
+        self.romaji_word(&[(k, d)]);
+        if self.m.index.joined_readings() {
+            self.romaji_word(&[(a, b), (k, d)]);
+            self.romaji_word(&[(k, d), (a, b)]);
+        }
+        *looked = d;
     }
 
     /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`], or the quote
@@ -884,6 +958,35 @@ fn cell_ends_at(chars: &[char], j: usize) -> bool {
         k += 1;
     }
     k == chars.len() || is_cell_end(chars[k]) || is_line_break(chars[k])
+}
+
+/// [`cell_starts_at`], a JSON value's start (after `":` and a quote) or an SQL tuple's first
+/// value (after `(` and a quote).
+fn value_starts_at(chars: &[char], i: usize) -> bool {
+    let mut k = i;
+    while k > 0 && i - k < CELL_PADDING && (is_quote(chars[k - 1]) || chars[k - 1] == ' ') {
+        k -= 1;
+    }
+    let quoted = chars[k..i].iter().any(|&c| is_quote(c));
+    k == 0
+        || is_cell_end(chars[k - 1])
+        || is_line_break(chars[k - 1])
+        || (quoted && chars[k - 1] == '(')
+        || (quoted && chars[k - 1] == ':' && k >= 2 && is_quote(chars[k - 2]))
+}
+
+/// [`cell_ends_at`], or the end of a JSON object's or an SQL tuple's last value
+/// (`"taro yamada"}`, `'taro yamada')`).
+fn value_ends_at(chars: &[char], j: usize) -> bool {
+    let mut k = j;
+    while k < chars.len() && k - j < CELL_PADDING && (is_quote(chars[k]) || chars[k] == ' ') {
+        k += 1;
+    }
+    let quoted = chars[j..k].iter().any(|&c| is_quote(c));
+    k == chars.len()
+        || is_cell_end(chars[k])
+        || is_line_break(chars[k])
+        || (quoted && matches!(chars[k], '}' | ')'))
 }
 
 /// The quotes around values in CSV and SQL (`"山田","太郎"`, `('山田','太郎')`).

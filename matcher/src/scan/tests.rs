@@ -703,10 +703,24 @@ fn full_width_ascii(s: &str) -> String {
 }
 
 #[test]
-fn names_in_latin_letters_are_found_in_quoted_cells_and_in_full_width() {
+fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
     type Case = (&'static str, fn(&str, &str, &str) -> String);
-    let cases: [Case; 7] = [
+    let cases: [Case; 13] = [
+        ("lower-case cell", |f, g, d| format!("{f} {g},{d}\n")),
+        ("lower-case cells", |f, g, d| format!("id,{f},{g},{d}\n")),
+        ("lower case, given name first, tab", |f, g, d| {
+            format!("1\t{g} {f}\t{d}\n")
+        }),
+        ("lower-case JSON value", |f, g, d| {
+            format!("{{\"dob\": \"{d}\", \"name\": \"{g} {f}\"}}\n")
+        }),
+        ("lower-case SQL", |f, g, d| {
+            format!("('{f}', '{g}', '{d}'),\n")
+        }),
+        ("lower case then capitalized", |f, g, d| {
+            format!("\"{f} {}\",\"{d}\"\n", capital(g, false))
+        }),
         ("quoted cells", |f, g, d| {
             format!(
                 "\"{}\",\"{}\",\"{d}\"\n",
@@ -783,6 +797,33 @@ fn a_quote_between_letters_is_no_gap() {
         format!("{family}\"{given}\" {d}\n"),
         // A gap of five.
         format!("\"{family}\" , \"{given}\",{d}\n"),
+    ] {
+        let found = m.scan_text(&text);
+        assert!(
+            found
+                .iter()
+                .all(|f| !f.fields.contains(&FieldKind::NameKana)),
+            "{text:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn lower_case_words_are_a_name_only_as_a_whole_cell() {
+    use fingerprints::normalize::romaji::from_katakana;
+    let (m, _) = fixture();
+    let x = r(0);
+    let family = from_katakana(&x.family_kana).expect("romanizes");
+    let given = from_katakana(&x.given_kana).expect("romanizes");
+    let d = x.birth_date_iso();
+    for text in [
+        // More words in the cell, a word glued on, a line break between the words, a colon
+        // with no key before it.
+        format!("id,{family} {given} was here,{d}\n"),
+        format!("id,said {family} {given},{d}\n"),
+        format!("id,{family} {given}2,{d}\n"),
+        format!("id,{family}\n{given},{d}\n"),
+        format!("note: {family} {given}, {d}\n"),
     ] {
         let found = m.scan_text(&text);
         assert!(

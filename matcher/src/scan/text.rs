@@ -170,6 +170,12 @@ impl FoldedText {
             .partition_point(|&x| ((x & offset_mask) as usize) < b)
     }
 
+    /// Whether the block is all ASCII.
+    #[inline]
+    pub(crate) fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
     /// Where folded character `k`'s source starts in the block (a byte offset; past the end
     /// for `k` past the last character).
     #[inline]
