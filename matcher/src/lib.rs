@@ -20,9 +20,10 @@
 //!    register stores names without a space (`山田太郎` as one token), one gap inside a token
 //!    that starts a word is stepped over (`山田 太郎`, `"山田","太郎"`). Every filter hit is confirmed
 //!    with the exact keyed hash. Two adjacent words capitalized in the page (`SATO Taro`,
-//!    `Taro Sato`) are looked up by their romaji keys ([`fingerprints::normalize::romaji`]),
-//!    alone and, for readings stored without a space, as one word, and stand for the readings
-//!    with those keys.
+//!    `Taro Sato`, `"Sato","Taro"`, `ＳＡＴＯ　Ｔａｒｏ`), or in any case a whole cell or JSON
+//!    value of ASCII text (`yamada taro,1985-04-02`), are looked up by their romaji keys
+//!    ([`fingerprints::normalize::romaji`]), alone and, for readings stored without a space,
+//!    as one word, and stand for the readings with those keys.
 //! 4. **Multi-token values.** Confirmed tokens (and block numbers after a town) are walked
 //!    through a trie over the token-id alphabet (the walk is anchored at a found token, so no
 //!    Aho-Corasick failure links are needed), built at load time from the bundle's per-record
@@ -30,8 +31,9 @@
 //!    `尼崎市東七松町1-23-4` all end in a pattern of their record.
 //! 5. **Corroboration.** Around each hit (same line, or [`MatcherConfig::proximity_chars`]
 //!    either side), the record's birth date, postal code, name tokens and address prefixes
-//!    are looked up in the bundle's record-scoped Bloom filter. The fields found together give
-//!    the confidence: see [`Confidence`].
+//!    are looked up in the bundle's record-scoped Bloom filter (name tokens written apart only
+//!    where they are part of no other name found there). The fields found together give the
+//!    confidence: see [`Confidence`].
 //! 6. **Minimum confidence.** A matcher made with [`Matcher::with_min_confidence`] builds only
 //!    the findings at or above it; the groups below are counted ([`ScanReport::records`], each
 //!    reported finding's occurrences) but their spans and fields are never built.
