@@ -520,15 +520,7 @@ impl BlockScan<'_> {
         {
             return;
         }
-        if a >= *looked {
-            self.romaji_word(&[(a, b)]);
-        }
-        self.romaji_word(&[(k, d)]);
-        if self.m.index.joined_readings() {
-            self.romaji_word(&[(a, b), (k, d)]);
-            self.romaji_word(&[(k, d), (a, b)]);
-        }
-        *looked = d;
+        self.romaji_pair((a, b), (k, d), looked);
     }
 
     /// Names in Latin letters, at gap `i` (a space, `,`, …, see [`is_name_gap`], or the quote
@@ -563,17 +555,24 @@ impl BlockScan<'_> {
         if s == e || (s > 0 && glued(s - 1)) || glued(b) || !self.upper_at(s) {
             return;
         }
-        if s >= *looked {
-            self.romaji_word(&[(s, e)]);
+        self.romaji_pair((s, e), (a, b), looked);
+    }
+
+    /// Two words in Latin letters that may be a name (`first` then `second`, as character
+    /// ranges): each is looked up ([`BlockScan::romaji_word`]; `first` only if it does not end
+    /// before `looked`, where the last word looked up ends, which this moves past `second`).
+    fn romaji_pair(&mut self, first: (usize, usize), second: (usize, usize), looked: &mut usize) {
+        if first.0 >= *looked {
+            self.romaji_word(&[first]);
         }
-        self.romaji_word(&[(a, b)]);
+        self.romaji_word(&[second]);
         if self.m.index.joined_readings() {
             // A reading stored without a space is one token: the two words as one, in either
             // order (`Yamada Taro` and `Taro Yamada` for ヤマダタロウ).
-            self.romaji_word(&[(s, e), (a, b)]);
-            self.romaji_word(&[(a, b), (s, e)]);
+            self.romaji_word(&[first, second]);
+            self.romaji_word(&[second, first]);
         }
-        *looked = b;
+        *looked = second.1;
     }
 
     /// Whether folded character `k` is an upper-case letter in the page, in ASCII or in full
