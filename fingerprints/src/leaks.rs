@@ -243,15 +243,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     }
                     // Typed in full width (`ＳＡＴＯ　Ｔａｒｏ`).
                     _ => {
-                        let wide: String = n
-                            .chars()
-                            .map(|c| match c {
-                                ' ' => '\u{3000}',
-                                '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
-                                _ => c,
-                            })
-                            .collect();
-                        let _ = writeln!(out, "氏名：{wide}　生年月日：{dob}");
+                        let _ = writeln!(out, "氏名：{}　生年月日：{dob}", full_width_text(&n));
                     }
                 }
             }
@@ -467,6 +459,18 @@ fn my_number(p: &Resident, rng: &mut Rng) -> String {
     }
 }
 
+/// Every printable ASCII character to full width (`SATO Taro` → `ＳＡＴＯ　Ｔａｒｏ`), a space
+/// to the ideographic space.
+pub fn full_width_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            ' ' => '\u{3000}',
+            '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 /// ASCII digits and hyphens to full width.
 pub fn full_width(s: &str) -> String {
     s.chars()
@@ -538,6 +542,8 @@ mod tests {
         assert_eq!(fold_str(&half_width_kana("ヤマダ パン")), "ヤマダ パン");
         assert_eq!(fold_str(&hiragana("ヤマダ")), "ヤマダ");
         assert_eq!(fold_str(&full_width("06-1234")), "06-1234");
+        assert_eq!(full_width_text("SATO, Taro"), "ＳＡＴＯ，　Ｔａｒｏ");
+        assert_eq!(fold_str(&full_width_text("SATO Taro")), "sato taro");
         assert_eq!(era(1975, 3, 2, true).as_deref(), Some("昭和50年3月2日"));
         assert_eq!(era(1989, 1, 8, true).as_deref(), Some("平成元年1月8日"));
         assert_eq!(era(2019, 5, 1, false).as_deref(), Some("R1.5.1"));

@@ -942,34 +942,41 @@ const CELL_PADDING: usize = 3;
 /// Whether a cell starts at character `i`: after the start of the text, a line break or a
 /// cell's end, with at most [`CELL_PADDING`] quotes and spaces between.
 fn cell_starts_at(chars: &[char], i: usize) -> bool {
+    let k = padding_before(chars, i);
+    k == 0 || is_cell_end(chars[k - 1]) || is_line_break(chars[k - 1])
+}
+
+/// Where the quotes and spaces (at most [`CELL_PADDING`]) before character `i` start.
+fn padding_before(chars: &[char], i: usize) -> usize {
     let mut k = i;
     while k > 0 && i - k < CELL_PADDING && (is_quote(chars[k - 1]) || chars[k - 1] == ' ') {
         k -= 1;
     }
-    k == 0 || is_cell_end(chars[k - 1]) || is_line_break(chars[k - 1])
+    k
+}
+
+/// Where the quotes and spaces (at most [`CELL_PADDING`]) from character `j` on end.
+fn padding_after(chars: &[char], j: usize) -> usize {
+    let mut k = j;
+    while k < chars.len() && k - j < CELL_PADDING && (is_quote(chars[k]) || chars[k] == ' ') {
+        k += 1;
+    }
+    k
 }
 
 /// Whether a cell ends at character `j`: before the end of the text, a line break or a cell's
 /// end, with at most [`CELL_PADDING`] quotes and spaces between.
 fn cell_ends_at(chars: &[char], j: usize) -> bool {
-    let mut k = j;
-    while k < chars.len() && k - j < CELL_PADDING && (is_quote(chars[k]) || chars[k] == ' ') {
-        k += 1;
-    }
+    let k = padding_after(chars, j);
     k == chars.len() || is_cell_end(chars[k]) || is_line_break(chars[k])
 }
 
 /// [`cell_starts_at`], a JSON value's start (after `":` and a quote) or an SQL tuple's first
 /// value (after `(` and a quote).
 fn value_starts_at(chars: &[char], i: usize) -> bool {
-    let mut k = i;
-    while k > 0 && i - k < CELL_PADDING && (is_quote(chars[k - 1]) || chars[k - 1] == ' ') {
-        k -= 1;
-    }
-    let quoted = chars[k..i].iter().any(|&c| is_quote(c));
-    k == 0
-        || is_cell_end(chars[k - 1])
-        || is_line_break(chars[k - 1])
+    let k = padding_before(chars, i);
+    let quoted = k > 0 && chars[k..i].iter().any(|&c| is_quote(c));
+    cell_starts_at(chars, i)
         || (quoted && chars[k - 1] == '(')
         || (quoted && chars[k - 1] == ':' && k >= 2 && is_quote(chars[k - 2]))
 }
@@ -977,15 +984,9 @@ fn value_starts_at(chars: &[char], i: usize) -> bool {
 /// [`cell_ends_at`], or the end of a JSON object's or an SQL tuple's last value
 /// (`"taro yamada"}`, `'taro yamada')`).
 fn value_ends_at(chars: &[char], j: usize) -> bool {
-    let mut k = j;
-    while k < chars.len() && k - j < CELL_PADDING && (is_quote(chars[k]) || chars[k] == ' ') {
-        k += 1;
-    }
+    let k = padding_after(chars, j);
     let quoted = chars[j..k].iter().any(|&c| is_quote(c));
-    k == chars.len()
-        || is_cell_end(chars[k])
-        || is_line_break(chars[k])
-        || (quoted && matches!(chars[k], '}' | ')'))
+    cell_ends_at(chars, j) || (quoted && matches!(chars[k], '}' | ')'))
 }
 
 /// The quotes around values in CSV and SQL (`"山田","太郎"`, `('山田','太郎')`).

@@ -508,7 +508,6 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        let chars_len = self.t.chars.len();
         let date = dates_near(cx, ws, we)
             .find(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)));
         if date.is_some() {
@@ -591,15 +590,13 @@ impl BlockScan<'_> {
             // group's hits is on it) that holds a date, none of them the record's birth date,
             // is the name of that line's person.
             if !found.is_empty() {
-                let breaks = &self.t.breaks;
-                let hit_lines: Vec<usize> = hit_ids
-                    .iter()
-                    .map(|&h| line_bounds(breaks, self.hits[h].start, chars_len).0)
-                    .collect();
+                let (breaks, len) = (&self.t.breaks, self.t.chars.len());
                 found.retain(|f| {
-                    let (ls, le) = line_bounds(breaks, f.0, chars_len);
+                    let (ls, le) = line_bounds(breaks, f.0, len);
                     let dates = within(&cx.dates, ls, le);
-                    hit_lines.contains(&ls)
+                    hit_ids
+                        .iter()
+                        .any(|&h| (ls..=le).contains(&self.hits[h].start))
                         || dates.is_empty()
                         || dates.iter().any(|v| {
                             bundle.corroborates_value(

@@ -664,16 +664,6 @@ fn names_in_latin_letters_are_found_as_readings() {
     assert!(missed.is_empty(), "missed: {missed:?}");
 }
 
-/// `s` in full-width ASCII (`ＳＡＴＯ`).
-fn full_width_ascii(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
-
 #[test]
 fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
@@ -723,15 +713,15 @@ fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
         ("full width", |f, g, d| {
             format!(
                 "{}　{}　{d}\n",
-                full_width_ascii(&capital(f, true)),
-                full_width_ascii(&capital(g, false))
+                fingerprints::leaks::full_width_text(&capital(f, true)),
+                fingerprints::leaks::full_width_text(&capital(g, false))
             )
         }),
         ("full width in Japanese text", |f, g, d| {
             format!(
                 "会員：{} {}様、生年月日{d}。",
-                full_width_ascii(&capital(f, false)),
-                full_width_ascii(&capital(g, false))
+                fingerprints::leaks::full_width_text(&capital(f, false)),
+                fingerprints::leaks::full_width_text(&capital(g, false))
             )
         }),
     ];
