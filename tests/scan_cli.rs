@@ -364,3 +364,134 @@ fn register_with_names_in_parts() {
         String::from_utf8_lossy(&none.stdout)
     );
 }
+
+/// A register that keeps a former family name (`旧氏`) next to the current one, with a schema
+/// `[values]` table that makes two names of them: a page that lists the resident under either
+/// name is found, as the same record, and a resident without a former name gets no second
+/// (given name only) name.
+#[test]
+fn register_with_former_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let residents = synth::residents(300, 6);
+    let mut csv = String::from("id,氏,名,旧氏,セイ,メイ,旧氏カナ,生年月日\n");
+    for (i, x) in residents.iter().enumerate() {
+        // Every third resident has a former family name: another resident's.
+        let other = &residents[(i + 150) % residents.len()];
+        let (former, former_kana) = if i % 3 == 0 {
+            (other.family.as_str(), other.family_kana.as_str())
+        } else {
+            ("", "")
+        };
+        csv += &format!(
+            "{},{},{},{former},{},{},{former_kana},{}\n",
+            x.id,
+            x.family,
+            x.given,
+            x.family_kana,
+            x.given_kana,
+            x.birth_date_iso()
+        );
+    }
+    std::fs::write(d.join("register.csv"), csv).expect("write");
+    std::fs::write(
+        d.join("schema.toml"),
+        "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
+         \"旧氏\" = \"name\"\n\"セイ\" = \"name_kana\"\n\"メイ\" = \"name_kana\"\n\
+         \"旧氏カナ\" = \"name_kana\"\n\"生年月日\" = \"birth_date\"\n\
+         [values]\nname = [[\"氏\", \"名\"], [\"旧氏\", \"名\"]]\n\
+         name_kana = [[\"セイ\", \"メイ\"], [\"旧氏カナ\", \"メイ\"]]\n",
+    )
+    .expect("write");
+    assert!(
+        leakwatch(&["keygen", "--out", &path(d, "secret.key")])
+            .status
+            .success()
+    );
+    let build = fingerprint_build(d, "register.csv", "schema.toml", "r.lwfp", &["--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
+    assert_eq!(summary["records"], 300, "{summary}");
+    assert_eq!(
+        summary["values"]["name"],
+        serde_json::json!([["氏", "名"], ["旧氏", "名"]]),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["field_problems"],
+        serde_json::json!([]),
+        "{summary}"
+    );
+    // A name and a reading each, and a second of each for the hundred with a former name.
+    assert_eq!(
+        summary["fingerprints_per_kind"],
+        serde_json::json!({"name": 400, "name_kana": 400}),
+        "{summary}"
+    );
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(
+        stderr.contains("values          name: 氏 + 名; 旧氏 + 名"),
+        "{stderr}"
+    );
+    let scan = |text: String| {
+        std::fs::write(d.join("page.txt"), text).expect("write");
+        let out = leakwatch(&[
+            "scan",
+            "--bundle",
+            &path(d, "r.lwfp"),
+            "--key-file",
+            &path(d, "secret.key"),
+            "--format",
+            "jsonl",
+            &path(d, "page.txt"),
+        ]);
+        let findings: Vec<(String, Vec<String>)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .flat_map(|l| {
+                let doc: serde_json::Value = serde_json::from_str(l).expect("jsonl");
+                doc["findings"]
+                    .as_array()
+                    .expect("findings")
+                    .iter()
+                    .map(|f| {
+                        (
+                            f["record"].as_str().expect("record").to_owned(),
+                            serde_json::from_value(f["fields"].clone()).expect("fields"),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (out.status.code(), findings)
+    };
+    let (x, other) = (&residents[3], &residents[153]);
+    let date = x.birth_date_iso();
+    let listed = |family: &str, kana: &str| {
+        format!(
+            "氏名: {family} {}\nフリガナ: {kana} {}\n生年月日: {date}\n",
+            x.given, x.given_kana
+        )
+    };
+    let (code, now) = scan(listed(&x.family, &x.family_kana));
+    assert_eq!(code, Some(1), "{now:?}");
+    let (code, before) = scan(listed(&other.family, &other.family_kana));
+    assert_eq!(code, Some(1), "{before:?}");
+    // The same resident under either name, by name, reading and birth date.
+    for found in [&now, &before] {
+        let (record, fields) = found
+            .iter()
+            .find(|(r, _)| *r == now[0].0)
+            .expect("the same record");
+        assert_eq!(record, &now[0].0);
+        for f in ["name", "name_kana", "birth_date"] {
+            assert!(fields.iter().any(|k| k == f), "{f}: {found:?}");
+        }
+    }
+    // A resident without a former name has no name made of the given name alone.
+    let y = &residents[4];
+    let (code, none) = scan(format!(
+        "氏名: {}\n生年月日: {}\n",
+        y.given,
+        y.birth_date_iso()
+    ));
+    assert_eq!(code, Some(0), "{none:?}");
+}

@@ -57,7 +57,10 @@ pub struct Row {
     pub line: u64,
     /// The id-column value.
     pub id: String,
-    /// Raw values of the schema columns (empty values are left out).
+    /// Raw values of the schema columns (empty values are left out), each with its source: the
+    /// index of its column in [`Schema::columns`] (the first of a value joined from parts), or,
+    /// for a value listed in the schema's `[values]`, `columns.len()` plus its place among all
+    /// the lists there, in [`Schema::values`] order.
     pub fields: Vec<(FieldKind, usize, String)>,
 }
 
@@ -125,17 +128,34 @@ pub fn read_register_from(
             schema.id_column
         ))
     })?;
-    let mut cols = Vec::with_capacity(schema.columns.len());
-    for (i, (name, kind)) in schema.columns.iter().enumerate() {
-        let idx = find(name).ok_or_else(|| {
+    let column = |name: &str, kind: FieldKind| {
+        find(name).ok_or_else(|| {
             Error::Schema(format!(
                 "column \"{name}\" ({kind}) is not in the register's header (line 1)"
             ))
-        })?;
-        cols.push((i, idx, *kind));
+        })
+    };
+    let mut cols = Vec::with_capacity(schema.columns.len());
+    for (i, (name, kind)) in schema.columns.iter().enumerate() {
+        let idx = column(name, *kind)?;
+        if schema.values_of(*kind).is_none() {
+            cols.push((i, idx, *kind));
+        }
     }
     // In the register's column order: the parts of a name, reading or address are joined in it.
     cols.sort_by_key(|&(_, idx, _)| idx);
+    // The values listed in `[values]`: their columns in the list's order.
+    let mut lists: Vec<(usize, FieldKind, Vec<usize>)> = Vec::new();
+    for (kind, values) in &schema.values {
+        for value in values {
+            let idx = value
+                .iter()
+                .map(|name| column(name, *kind))
+                .collect::<Result<Vec<_>, _>>()?;
+            lists.push((schema.columns.len() + lists.len(), *kind, idx));
+        }
+    }
+    let layout = Layout { cols, lists };
     let width = header.len();
     loop {
         let line = rdr.position().line() + u64::from(rdr.position().line() == 0);
@@ -148,7 +168,7 @@ pub fn read_register_from(
                     line,
                     width,
                     id_idx,
-                    &cols,
+                    &layout,
                     opts.encoding,
                     &header,
                 ));
@@ -203,12 +223,21 @@ fn decode_header(rec: &csv::ByteRecord, enc: TextEncoding) -> Result<Vec<String>
         .collect()
 }
 
+/// Where a row's values come from, by header index: `cols` holds `(schema index, header
+/// index, kind)` of the columns read one by one (parts of a kind joined in header order), and
+/// `lists` `(source, kind, header indexes)` of the values listed in `[values]` (see
+/// [`Row::fields`]).
+struct Layout {
+    cols: Vec<(usize, usize, FieldKind)>,
+    lists: Vec<(usize, FieldKind, Vec<usize>)>,
+}
+
 fn parse_row(
     rec: &csv::ByteRecord,
     line: u64,
     width: usize,
     id_idx: usize,
-    cols: &[(usize, usize, FieldKind)],
+    layout: &Layout,
     enc: TextEncoding,
     header: &[String],
 ) -> Result<Row, RowProblem> {
@@ -238,8 +267,9 @@ fn parse_row(
             header[id_idx]
         )));
     }
-    let mut fields: Vec<(FieldKind, usize, String)> = Vec::with_capacity(cols.len());
-    for &(i, idx, kind) in cols {
+    let mut fields: Vec<(FieldKind, usize, String)> =
+        Vec::with_capacity(layout.cols.len() + layout.lists.len());
+    for &(i, idx, kind) in &layout.cols {
         let v = get(idx)?;
         if v.trim().is_empty() {
             continue;
@@ -251,6 +281,22 @@ fn parse_row(
             }
             _ => fields.push((kind, i, v)),
         }
+    }
+    // A listed value is made only when all its columns are filled: a resident without a
+    // former name has no second name.
+    'lists: for (i, kind, idx) in &layout.lists {
+        let mut value = String::new();
+        for &c in idx {
+            let part = get(c)?;
+            if part.trim().is_empty() {
+                continue 'lists;
+            }
+            if !value.is_empty() {
+                value.push(' ');
+            }
+            value.push_str(&part);
+        }
+        fields.push((*kind, *i, value));
     }
     Ok(Row { line, id, fields })
 }
@@ -362,6 +408,42 @@ mod tests {
         );
         assert_eq!(values(&rows[1], FieldKind::Name), ["鈴木"]);
         assert_eq!(values(&rows[1], FieldKind::Address), ["尼崎市東七松町"]);
+    }
+
+    #[test]
+    fn listed_values_are_made_where_all_their_columns_are_filled() {
+        // A current and a former family name: the given name is part of both values, in the
+        // lists' order (not the register's), and a resident without a former name has one.
+        let schema = Schema::from_toml(
+            "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
+             \"旧氏\" = \"name\"\n\"電話\" = \"phone\"\n\
+             [values]\nname = [[\"氏\", \"名\"], [\"旧氏\", \"名\"]]\n",
+        )
+        .unwrap();
+        let text = "id,旧氏,名,氏,電話\n\
+                    1,佐藤,花子,山田,06-1234-5678\n\
+                    2,,一郎,鈴木,\n\
+                    3,田中,,,\n";
+        let mut rows = Vec::new();
+        read_register_from(text.as_bytes(), &schema, ReadOptions::default(), &mut |r| {
+            rows.push(r.unwrap())
+        })
+        .unwrap();
+        let names = |r: &Row| {
+            r.fields
+                .iter()
+                .filter(|f| f.0 == FieldKind::Name)
+                .map(|f| (f.1, f.2.clone()))
+                .collect::<Vec<_>>()
+        };
+        let want = |l: &[(usize, &str)]| -> Vec<(usize, String)> {
+            l.iter().map(|&(i, v)| (i, v.to_owned())).collect()
+        };
+        // Sources past the schema's four columns: the first list, then the second.
+        assert_eq!(names(&rows[0]), want(&[(4, "山田 花子"), (5, "佐藤 花子")]));
+        assert_eq!(names(&rows[1]), want(&[(4, "鈴木 一郎")]));
+        assert_eq!(names(&rows[2]), want(&[]));
+        assert_eq!(rows[0].fields[0].0, FieldKind::Phone);
     }
 
     #[test]

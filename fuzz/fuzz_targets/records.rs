@@ -1,6 +1,7 @@
 //! The register reader (CSV/TSV, UTF-8 or Shift_JIS) on arbitrary bytes: every row is a row or
 //! a problem with its line number, never a panic; the rows that read build a bundle that
-//! round-trips through its encoding. Also with a schema that maps several columns to one kind.
+//! round-trips through its encoding. Also with a schema that maps several columns to one kind,
+//! and with one that lists the values made of them (`[values]`).
 #![no_main]
 
 use fingerprints::records::{ReadOptions, TextEncoding, read_register_from};
@@ -13,12 +14,19 @@ const PARTS_SCHEMA: &str = "id_column = \"住民番号\"\n[columns]\n\"氏名\" 
     \"氏名カナ\" = \"name\"\n\"郵便番号\" = \"address\"\n\"住所\" = \"address\"\n\
     \"電話番号\" = \"phone\"\n\"口座番号\" = \"phone\"\n";
 
-fuzz_target!(|input: (bool, bool, bool, &[u8])| {
-    let (tsv, sjis, parts, bytes) = input;
-    let schema = Schema::from_toml(if parts {
-        PARTS_SCHEMA
-    } else {
-        synth::REGISTER_SCHEMA_TOML
+/// The same columns, with two name values sharing a column (a current and a former name) and
+/// an address value made of one column of the two.
+const VALUES_SCHEMA: &str = "id_column = \"住民番号\"\n[columns]\n\"氏名\" = \"name\"\n\
+    \"氏名カナ\" = \"name\"\n\"郵便番号\" = \"address\"\n\"住所\" = \"address\"\n\
+    \"電話番号\" = \"phone\"\n[values]\nname = [[\"氏名\", \"氏名カナ\"], [\"氏名カナ\"]]\n\
+    address = [[\"住所\"], [\"郵便番号\", \"住所\"]]\n";
+
+fuzz_target!(|input: (bool, bool, u8, &[u8])| {
+    let (tsv, sjis, which, bytes) = input;
+    let schema = Schema::from_toml(match which % 3 {
+        0 => synth::REGISTER_SCHEMA_TOML,
+        1 => PARTS_SCHEMA,
+        _ => VALUES_SCHEMA,
     })
     .expect("schema");
     let opts = ReadOptions {

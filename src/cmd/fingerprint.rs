@@ -193,6 +193,11 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|(k, cols)| (k.as_str(), cols))
                 .collect::<std::collections::BTreeMap<_, _>>(),
+            "values": schema
+                .values
+                .iter()
+                .map(|(k, lists)| (k.as_str(), lists))
+                .collect::<std::collections::BTreeMap<_, _>>(),
             "vocabulary_tokens": report.vocabulary_tokens,
             "rejected_rows": problems(&report.rejected_rows),
             "field_problems": problems(&report.field_problems),
@@ -216,6 +221,14 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             e,
             "  joined          {kind} from columns {} (joined in the register's column order)",
             cols.join(", ")
+        )?;
+    }
+    for (kind, lists) in &schema.values {
+        let lists: Vec<String> = lists.iter().map(|l| l.join(" + ")).collect();
+        writeln!(
+            e,
+            "  values          {kind}: {} (each made where all its columns are filled)",
+            lists.join("; ")
         )?;
     }
     writeln!(

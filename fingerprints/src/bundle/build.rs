@@ -410,6 +410,7 @@ pub fn build_from_file(
     let started = Instant::now();
     // A value joined from parts is named by all its columns (`"氏" + "名"`).
     let joined = schema.joined_columns();
+    // Then each value listed in `[values]`, by its columns (see `Row::fields`).
     let names = schema
         .columns
         .iter()
@@ -418,6 +419,12 @@ pub fn build_from_file(
                 Some((_, parts)) => parts.join("\" + \""),
                 None => column.clone(),
             },
+        )
+        .chain(
+            schema
+                .values
+                .iter()
+                .flat_map(|(_, lists)| lists.iter().map(|l| l.join("\" + \""))),
         )
         .collect();
     let mut builder = BundleBuilder::new(key).with_column_names(names);
