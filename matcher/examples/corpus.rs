@@ -5,6 +5,10 @@
 //! Run: `cargo run --release -p matcher --example corpus -- OUT_DIR [MEGABYTES] [RESIDENTS] [SEED]`
 //!
 //! Prints the number of documents, bytes, and how many leaked residents it planted.
+//!
+//! Each file's name says what it holds (`000123-dump.txt`): `en` (English logs and code), `ja`
+//! (Japanese prose), `html`, `dump` (look-alikes, in one of the leak forms) or `leak` (twenty
+//! residents), so that a benchmark can time each kind apart.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -206,6 +210,13 @@ fn main() {
     while total < target {
         let size = 4096 + rng.below(60 << 10);
         let kind = rng.below(100);
+        let name = match kind {
+            0..35 => "en",
+            35..60 => "ja",
+            60..72 => "html",
+            72..97 => "dump",
+            _ => "leak",
+        };
         let bytes: Vec<u8> = if kind < 35 {
             english(&mut rng, size).into_bytes()
         } else if kind < 60 {
@@ -240,7 +251,7 @@ fn main() {
         if docs % 1000 == 0 {
             std::fs::create_dir_all(&dir).expect("create dir");
         }
-        std::fs::write(dir.join(format!("{docs:06}.txt")), &bytes).expect("write document");
+        std::fs::write(dir.join(format!("{docs:06}-{name}.txt")), &bytes).expect("write document");
         total += bytes.len();
         docs += 1;
     }
