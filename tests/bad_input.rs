@@ -316,7 +316,7 @@ fn record_cases() -> Vec<RecordCase> {
             file: join,
             schema: Some("id_colum = \"住民番号\"\n[columns]\n\"氏名\" = \"name\"\n"),
             want: Want::Refused(
-                "unknown field `id_colum`, expected `id_column` or `columns` (line 1)",
+                "unknown field `id_colum`, expected one of `id_column`, `columns`, `values` (line 1)",
             ),
         },
         RecordCase {
