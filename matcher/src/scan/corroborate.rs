@@ -606,8 +606,27 @@ impl BlockScan<'_> {
                         })
                 });
             }
+            // Two tokens stand for the name. On the line of the record's phone number, e-mail
+            // address or My Number, one of two characters or more does too (`望月様
+            // 06-6014-7937`): the number is the record's own, and the name says whose it is.
+            // Not next to an account number (seven digits: one number in twenty is some
+            // resident's, such as the digits of a row's own id), nor next to an address (a
+            // household, or a neighbour), nor one character (`島` of a town `小中島`).
+            let (breaks, len) = (&self.t.breaks, self.t.chars.len());
+            let beside_identifier = |f: &(usize, usize, FieldKind, u32)| {
+                let (ls, le) = line_bounds(breaks, f.0, len);
+                f.1 - f.0 >= 2
+                    && hit_ids.iter().any(|&h| {
+                        matches!(
+                            self.hits[h].kind,
+                            FieldKind::Phone | FieldKind::Email | FieldKind::NationalId
+                        ) && (ls..=le).contains(&self.hits[h].start)
+                    })
+            };
             for kind in [FieldKind::Name, FieldKind::NameKana] {
-                if found.iter().filter(|f| f.2 == kind).count() < 2 {
+                let mut of_kind = found.iter().filter(|f| f.2 == kind);
+                let one = of_kind.clone().count() == 1 && of_kind.any(beside_identifier);
+                if !one && found.iter().filter(|f| f.2 == kind).count() < 2 {
                     found.retain(|f| f.2 != kind);
                 } else {
                     kinds.insert(kind);

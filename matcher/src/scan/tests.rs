@@ -1103,3 +1103,62 @@ fn names_given_name_first_in_two_cells_are_found() {
         "{text:?}"
     );
 }
+
+#[test]
+fn one_name_token_on_the_line_of_a_phone_email_or_my_number_is_the_name() {
+    let m = matcher_of(
+        7,
+        vec![
+            row_of(
+                "R-1",
+                &[
+                    (FieldKind::Name, "望月 美香"),
+                    (FieldKind::NameKana, "モチヅキ ミカ"),
+                    (FieldKind::Phone, "06-6014-7937"),
+                    (FieldKind::Email, "mika.m@example.com"),
+                    (FieldKind::NationalId, "685439936471"),
+                    (FieldKind::AccountNumber, "4685592"),
+                    (FieldKind::Address, "兵庫県尼崎市大庄中通2丁目23番15号"),
+                ],
+            ),
+            row_of(
+                "R-2",
+                &[
+                    (FieldKind::Name, "島 舞"),
+                    (FieldKind::Phone, "06-6014-7938"),
+                ],
+            ),
+        ],
+    );
+    let (want, other) = (
+        m.bundle().hasher().record_ref("R-1"),
+        m.bundle().hasher().record_ref("R-2"),
+    );
+    let cases = [
+        ("望月様 06-6014-7937", Confidence::High),
+        ("モチヅキ様 TEL 06-6014-7937", Confidence::High),
+        ("美香 <mika.m@example.com>", Confidence::High),
+        ("個人番号 6854 3993 6471 望月", Confidence::High),
+        ("望月 美香 06-6014-7937", Confidence::High),
+        // On another line, someone else's name, next to an account number or an address: not.
+        ("望月様\n06-6014-7937", Confidence::Low),
+        ("田中様 06-6014-7937", Confidence::Low),
+        ("望月様 口座 4685592", Confidence::Low),
+        ("望月様 兵庫県尼崎市大庄中通2丁目23番15号", Confidence::Low),
+    ];
+    let confidence_of = |text: &str, record: &fingerprints::RecordRef| {
+        m.scan_text(text)
+            .into_iter()
+            .find(|f| f.record == *record)
+            .map(|f| f.confidence)
+    };
+    for (text, confidence) in cases {
+        assert_eq!(confidence_of(text, &want), Some(confidence), "{text:?}");
+    }
+    // The other resident's number with this one's family name: not hers, and not his name.
+    assert_eq!(
+        confidence_of("望月様 06-6014-7938", &other),
+        Some(Confidence::Low)
+    );
+    assert_eq!(confidence_of("望月様 06-6014-7938", &want), None);
+}
