@@ -1161,4 +1161,16 @@ fn one_name_token_on_the_line_of_a_phone_email_or_my_number_is_the_name() {
         Some(Confidence::Low)
     );
     assert_eq!(confidence_of("望月様 06-6014-7938", &want), None);
+    // A token of one character may be part of any word (`島` of a town `小中島`).
+    for text in ["小中島2丁目 06-6014-7938", "舞 06-6014-7938"] {
+        assert_eq!(
+            confidence_of(text, &other),
+            Some(Confidence::Low),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        confidence_of("島 舞 06-6014-7938", &other),
+        Some(Confidence::High)
+    );
 }
