@@ -86,6 +86,37 @@ impl Fixture {
     }
 }
 
+/// Writes `register` and `schema` into `d`, makes a key and builds `r.lwfp` from them as
+/// the data owner does: the build's `--json` summary and its stderr.
+fn build_owner_bundle(d: &Path, register: &str, schema: &str) -> (serde_json::Value, String) {
+    std::fs::write(d.join("register.csv"), register).expect("write");
+    std::fs::write(d.join("schema.toml"), schema).expect("write");
+    assert!(
+        leakwatch(&["keygen", "--out", &path(d, "secret.key")])
+            .status
+            .success()
+    );
+    let build = fingerprint_build(d, "register.csv", "schema.toml", "r.lwfp", &["--json"]);
+    let summary = serde_json::from_slice(&build.stdout).expect("summary");
+    (summary, String::from_utf8_lossy(&build.stderr).into_owned())
+}
+
+/// `scan --format jsonl` of `text`, one page, against the bundle [`build_owner_bundle`] made
+/// in `d`.
+fn scan_page(d: &Path, text: &str) -> Output {
+    std::fs::write(d.join("page.txt"), text).expect("write");
+    leakwatch(&[
+        "scan",
+        "--bundle",
+        &path(d, "r.lwfp"),
+        "--key-file",
+        &path(d, "secret.key"),
+        "--format",
+        "jsonl",
+        &path(d, "page.txt"),
+    ])
+}
+
 fn raw_values(r: &Resident) -> Vec<String> {
     let mut v: Vec<String> = r.register_row()[1..]
         .iter()
@@ -295,15 +326,7 @@ fn register_with_names_in_parts() {
     // One more row whose address parts give no town: left out, named by both its columns.
     let register =
         synth::parts_register_csv(&residents) + "Z1,山田,太郎,ヤマダ,タロウ,1980-01-02,1,2-3\n";
-    std::fs::write(d.join("register.csv"), register).expect("write");
-    std::fs::write(d.join("schema.toml"), synth::PARTS_SCHEMA_TOML).expect("write");
-    assert!(
-        leakwatch(&["keygen", "--out", &path(d, "secret.key")])
-            .status
-            .success()
-    );
-    let build = fingerprint_build(d, "register.csv", "schema.toml", "r.lwfp", &["--json"]);
-    let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
+    let (summary, stderr) = build_owner_bundle(d, &register, synth::PARTS_SCHEMA_TOML);
     assert_eq!(summary["records"], 301, "{summary}");
     assert_eq!(
         summary["field_problems"][0]["reason"],
@@ -322,25 +345,12 @@ fn register_with_names_in_parts() {
             .map(Vec::len),
         Some(2)
     );
-    let stderr = String::from_utf8_lossy(&build.stderr);
     assert!(
         stderr.contains("joined          name_kana from columns"),
         "{stderr}"
     );
     let x = &residents[7];
-    let scan = |text: String| {
-        std::fs::write(d.join("page.txt"), text).expect("write");
-        leakwatch(&[
-            "scan",
-            "--bundle",
-            &path(d, "r.lwfp"),
-            "--key-file",
-            &path(d, "secret.key"),
-            "--format",
-            "jsonl",
-            &path(d, "page.txt"),
-        ])
-    };
+    let scan = |text: String| scan_page(d, &text);
     let date = x.birth_date_iso();
     let found = scan(format!(
         "氏名: {} {}\n生年月日: {date}\n",
@@ -374,42 +384,27 @@ fn register_with_former_names() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let residents = synth::residents(300, 6);
-    let mut csv = String::from("id,氏,名,旧氏,セイ,メイ,旧氏カナ,生年月日\n");
-    for (i, x) in residents.iter().enumerate() {
-        // Every third resident has a former family name: another resident's.
-        let other = &residents[(i + 150) % residents.len()];
-        let (former, former_kana) = if i % 3 == 0 {
-            (other.family.as_str(), other.family_kana.as_str())
-        } else {
-            ("", "")
+    // The parts register with two more columns: every third resident has a former family
+    // name (another resident's) and its reading.
+    let mut csv = String::new();
+    for (i, line) in synth::parts_register_csv(&residents).lines().enumerate() {
+        let (former, former_kana) = match i.checked_sub(1) {
+            None => ("旧氏", "旧氏カナ"),
+            Some(k) if k % 3 == 0 => {
+                let other = &residents[(k + 150) % residents.len()];
+                (other.family.as_str(), other.family_kana.as_str())
+            }
+            Some(_) => ("", ""),
         };
-        csv += &format!(
-            "{},{},{},{former},{},{},{former_kana},{}\n",
-            x.id,
-            x.family,
-            x.given,
-            x.family_kana,
-            x.given_kana,
-            x.birth_date_iso()
-        );
+        csv += &format!("{line},{former},{former_kana}\n");
     }
-    std::fs::write(d.join("register.csv"), csv).expect("write");
-    std::fs::write(
-        d.join("schema.toml"),
-        "id_column = \"id\"\n[columns]\n\"氏\" = \"name\"\n\"名\" = \"name\"\n\
-         \"旧氏\" = \"name\"\n\"セイ\" = \"name_kana\"\n\"メイ\" = \"name_kana\"\n\
-         \"旧氏カナ\" = \"name_kana\"\n\"生年月日\" = \"birth_date\"\n\
+    let schema = format!(
+        "{}\"旧氏\" = \"name\"\n\"旧氏カナ\" = \"name_kana\"\n\
          [values]\nname = [[\"氏\", \"名\"], [\"旧氏\", \"名\"]]\n\
          name_kana = [[\"セイ\", \"メイ\"], [\"旧氏カナ\", \"メイ\"]]\n",
-    )
-    .expect("write");
-    assert!(
-        leakwatch(&["keygen", "--out", &path(d, "secret.key")])
-            .status
-            .success()
+        synth::PARTS_SCHEMA_TOML
     );
-    let build = fingerprint_build(d, "register.csv", "schema.toml", "r.lwfp", &["--json"]);
-    let summary: serde_json::Value = serde_json::from_slice(&build.stdout).expect("summary");
+    let (summary, stderr) = build_owner_bundle(d, &csv, &schema);
     assert_eq!(summary["records"], 300, "{summary}");
     assert_eq!(
         summary["values"]["name"],
@@ -422,28 +417,15 @@ fn register_with_former_names() {
         "{summary}"
     );
     // A name and a reading each, and a second of each for the hundred with a former name.
-    assert_eq!(
-        summary["fingerprints_per_kind"],
-        serde_json::json!({"name": 400, "name_kana": 400}),
-        "{summary}"
-    );
-    let stderr = String::from_utf8_lossy(&build.stderr);
+    for kind in ["name", "name_kana"] {
+        assert_eq!(summary["fingerprints_per_kind"][kind], 400, "{summary}");
+    }
     assert!(
         stderr.contains("values          name: 氏 + 名; 旧氏 + 名"),
         "{stderr}"
     );
     let scan = |text: String| {
-        std::fs::write(d.join("page.txt"), text).expect("write");
-        let out = leakwatch(&[
-            "scan",
-            "--bundle",
-            &path(d, "r.lwfp"),
-            "--key-file",
-            &path(d, "secret.key"),
-            "--format",
-            "jsonl",
-            &path(d, "page.txt"),
-        ]);
+        let out = scan_page(d, &text);
         let findings: Vec<(String, Vec<String>)> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .flat_map(|l| {

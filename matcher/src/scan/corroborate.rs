@@ -586,13 +586,14 @@ impl BlockScan<'_> {
                     found.push((e.start, e.end, value.kind(), e.id));
                 }
             }
+            let (breaks, len) = (&self.t.breaks, self.t.chars.len());
+            let line_of = |at: usize| line_bounds(breaks, at, len);
             // A listing of people, a line each: a token on a line of its own (none of the
             // group's hits is on it) that holds a date, none of them the record's birth date,
             // is the name of that line's person.
             if !found.is_empty() {
-                let (breaks, len) = (&self.t.breaks, self.t.chars.len());
                 found.retain(|f| {
-                    let (ls, le) = line_bounds(breaks, f.0, len);
+                    let (ls, le) = line_of(f.0);
                     let dates = within(&cx.dates, ls, le);
                     hit_ids
                         .iter()
@@ -612,21 +613,22 @@ impl BlockScan<'_> {
             // Not next to an account number (seven digits: one number in twenty is some
             // resident's, such as the digits of a row's own id), nor next to an address (a
             // household, or a neighbour), nor one character (`島` of a town `小中島`).
-            let (breaks, len) = (&self.t.breaks, self.t.chars.len());
             let beside_identifier = |f: &(usize, usize, FieldKind, u32)| {
-                let (ls, le) = line_bounds(breaks, f.0, len);
-                f.1 - f.0 >= 2
-                    && hit_ids.iter().any(|&h| {
+                f.1 - f.0 >= 2 && {
+                    let (ls, le) = line_of(f.0);
+                    hit_ids.iter().any(|&h| {
                         matches!(
                             self.hits[h].kind,
                             FieldKind::Phone | FieldKind::Email | FieldKind::NationalId
                         ) && (ls..=le).contains(&self.hits[h].start)
                     })
+                }
             };
             for kind in [FieldKind::Name, FieldKind::NameKana] {
-                let mut of_kind = found.iter().filter(|f| f.2 == kind);
-                let one = of_kind.clone().count() == 1 && of_kind.any(beside_identifier);
-                if !one && found.iter().filter(|f| f.2 == kind).count() < 2 {
+                let n = found.iter().filter(|f| f.2 == kind).count();
+                let stands =
+                    n >= 2 || (n == 1 && found.iter().any(|f| f.2 == kind && beside_identifier(f)));
+                if !stands {
                     found.retain(|f| f.2 != kind);
                 } else {
                     kinds.insert(kind);
