@@ -477,3 +477,63 @@ fn register_with_former_names() {
     ));
     assert_eq!(code, Some(0), "{none:?}");
 }
+
+/// A register keeps names in their legal glyphs (`髙橋`, `山﨑`, `𠮷田`, a kanji with a variation
+/// selector) and leaks in the common ones, or the other way round: both are the same name.
+#[test]
+fn names_in_variant_kanji() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut residents = synth::residents(300, 7);
+    // (as the register writes the family name, as the page writes it)
+    let families = [
+        ("髙橋", "高橋"),
+        ("山﨑", "山崎"),
+        ("渡邉", "渡辺"),
+        ("𠮷田", "吉田"),
+        ("葛\u{E0100}城", "葛城"),
+        ("小沢", "小澤"),
+        ("浜田", "濱田"),
+    ];
+    for (x, (register, _)) in residents.iter_mut().zip(families) {
+        x.family = register.to_owned();
+    }
+    let (summary, _) = build_owner_bundle(
+        d,
+        &synth::parts_register_csv(&residents),
+        synth::PARTS_SCHEMA_TOML,
+    );
+    assert_eq!(summary["records"], 300, "{summary}");
+    assert_eq!(
+        summary["field_problems"],
+        serde_json::json!([]),
+        "{summary}"
+    );
+    let page: String = residents
+        .iter()
+        .zip(families)
+        .map(|(x, (_, written))| {
+            format!(
+                "氏名: {written} {}  生年月日: {}\n\n",
+                x.given,
+                x.birth_date_iso()
+            )
+        })
+        .collect();
+    let out = scan_page(d, &page);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("jsonl");
+    let findings = doc["findings"].as_array().expect("findings");
+    let records: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["record"].as_str().expect("record"))
+        .collect();
+    assert_eq!(records.len(), families.len(), "{doc}");
+    for f in findings {
+        assert_eq!(
+            f["fields"],
+            serde_json::json!(["name", "birth_date"]),
+            "{doc}"
+        );
+    }
+}

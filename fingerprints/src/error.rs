@@ -44,9 +44,10 @@ pub enum Error {
     /// The file is not a leakwatch bundle.
     #[error("not a leakwatch fingerprint bundle (bad magic bytes)")]
     NotABundle,
-    /// The bundle was written by a newer format version.
+    /// The bundle was written in another format version (older or newer).
     #[error(
-        "bundle format version {found} is not supported (this build reads version {supported})"
+        "bundle format version {found} is not supported (this build reads version {supported}): \
+         build it again from the register with `leakwatch fingerprint build`"
     )]
     UnsupportedVersion {
         /// Version in the file.

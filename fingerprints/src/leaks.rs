@@ -4,9 +4,10 @@
 //! Every [`LeakForm`] renders a list of people into one document (bytes; one form is
 //! Shift_JIS). Each person's values are written in a notation drawn at random from the ones
 //! leaks use: era and Western dates, full-width digits, katakana / hiragana / half-width
-//! readings, names with and without (ideographic) spaces, addresses with and without
-//! prefecture and city and with 丁目/番/号 or hyphens, phones with `+81` or parentheses, grouped
-//! My Numbers and bank/branch/account triples. Rendering is deterministic in `seed`.
+//! readings, names with and without (ideographic) spaces or in variant kanji, addresses with
+//! and without prefecture and city and with 丁目/番/号 or hyphens, phones with `+81` or
+//! parentheses, grouped My Numbers and bank/branch/account triples. Rendering is deterministic
+//! in `seed`.
 //!
 //! ```
 //! use fingerprints::leaks::{LeakForm, render};
@@ -306,10 +307,33 @@ fn csv_subset(people: &[Resident], rng: &mut Rng) -> String {
     out
 }
 
-/// Name: with an ASCII space, an ideographic space, or none.
+/// Name: with an ASCII space, an ideographic space, or none; one in four with its kanji
+/// swapped to their other form (see [`swap_variants`]).
 fn name(p: &Resident, rng: &mut Rng) -> String {
     let sep = ["", " ", "\u{3000}"][rng.below(3) as usize];
-    format!("{}{sep}{}", p.family, p.given)
+    let name = format!("{}{sep}{}", p.family, p.given);
+    if rng.below(4) == 0 {
+        swap_variants(&name)
+    } else {
+        name
+    }
+}
+
+/// Each kanji of `s` that has a variant form (`crate::normalize::variants`) written in it, and
+/// each variant in the common form (`高橋` → `髙橋`, `小澤` → `小沢`), as a register and a leak
+/// write a name apart; a variant Shift_JIS cannot encode (`𠮷`) is not written.
+pub fn swap_variants(s: &str) -> String {
+    use crate::normalize::variants::{kanji_variant, variants_of};
+    s.chars()
+        .map(|c| {
+            kanji_variant(c)
+                .or_else(|| {
+                    variants_of(c)
+                        .find(|v| !encoding_rs::SHIFT_JIS.encode(v.encode_utf8(&mut [0; 4])).2)
+                })
+                .unwrap_or(c)
+        })
+        .collect()
 }
 
 /// The name in Latin letters: the reading romanized (Hepburn, passport style without the
@@ -547,6 +571,8 @@ mod tests {
         assert_eq!(era(1975, 3, 2, true).as_deref(), Some("昭和50年3月2日"));
         assert_eq!(era(1989, 1, 8, true).as_deref(), Some("平成元年1月8日"));
         assert_eq!(era(2019, 5, 1, false).as_deref(), Some("R1.5.1"));
+        assert_eq!(swap_variants("高橋 山崎 吉田 小澤"), "髙橋 山嵜 吉田 小沢");
+        assert_eq!(fold_str(&swap_variants("髙橋 渡辺")), "高橋 渡辺");
     }
 
     #[test]

@@ -32,9 +32,11 @@ use crate::{
 /// The magic bytes a bundle file starts with.
 pub const MAGIC: &[u8; 8] = b"LWFPRINT";
 /// The format version this build writes and reads.
-/// (4: romaji keys of reading tokens; 3: record-scoped fingerprints keyed by record number in
+/// (5: the layout of 4, its fingerprints made with variant kanji folded to the common form and
+/// variation selectors dropped, so a bundle of 4 would miss names with such characters;
+/// 4: romaji keys of reading tokens; 3: record-scoped fingerprints keyed by record number in
 /// a blocked filter; 2 used the `bloomfilter` crate and record references.)
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Largest metadata block accepted.
 const MAX_META: usize = 1 << 20;
 

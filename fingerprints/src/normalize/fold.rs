@@ -15,8 +15,13 @@
 //!   what it is: whether it was meant as a hyphen depends on context (between digits), which the
 //!   field parsers and the matcher's tokenizer decide.
 //! - Combining marks that compose with nothing are dropped.
+//! - Old and variant forms of kanji common in names take the common form (`髙` → `高`, `﨑` →
+//!   `崎`, `邉` → `辺`, `𠮷` → `吉`; see [`super::variants`]), and variation selectors are dropped
+//!   (`葛󠄀` → `葛`).
 
 use unicode_normalization::UnicodeNormalization;
+
+use super::variants::{is_variant_code, kanji_variant};
 
 /// One folded character and the byte span of the source text it came from.
 ///
@@ -67,55 +72,60 @@ impl Iterator for Folder<'_> {
     type Item = Folded;
 
     fn next(&mut self) -> Option<Folded> {
-        if self.pending_at < self.pending_len {
-            let ch = self.pending[usize::from(self.pending_at)]?;
-            self.pending_at += 1;
-            let (start, end) = self.pending_span;
-            return Some(Folded { start, end, ch });
-        }
-        let rest = self.src.get(self.pos..)?;
-        let mut chars = rest.chars();
-        let c = chars.next()?;
-        let start = self.pos;
-        let mut end = start + c.len_utf8();
-        // ASCII fast path.
-        if c.is_ascii() {
+        // A loop, not a recursion: a page may hold any number of characters that fold to
+        // nothing in a row.
+        loop {
+            if self.pending_at < self.pending_len {
+                let ch = self.pending[usize::from(self.pending_at)]?;
+                self.pending_at += 1;
+                let (start, end) = self.pending_span;
+                return Some(Folded { start, end, ch });
+            }
+            let rest = self.src.get(self.pos..)?;
+            let mut chars = rest.chars();
+            let c = chars.next()?;
+            let start = self.pos;
+            let mut end = start + c.len_utf8();
+            // ASCII fast path.
+            if c.is_ascii() {
+                self.pos = end;
+                return Some(Folded {
+                    start,
+                    end,
+                    ch: c.to_ascii_lowercase(),
+                });
+            }
+            let mut base = fold_simple(c);
+            // Compose a kana with a following voiced / semi-voiced sound mark.
+            if let (Simple::One(b), Some(next)) = (base, chars.next())
+                && let Some(composed) =
+                    voiced_mark(next).and_then(|m| unicode_normalization::char::compose(b, m))
+            {
+                base = Simple::One(composed);
+                end += next.len_utf8();
+            }
             self.pos = end;
-            return Some(Folded {
-                start,
-                end,
-                ch: c.to_ascii_lowercase(),
-            });
-        }
-        let mut base = fold_simple(c);
-        // Compose a kana with a following voiced / semi-voiced sound mark.
-        if let (Simple::One(b), Some(next)) = (base, chars.next())
-            && let Some(composed) =
-                voiced_mark(next).and_then(|m| unicode_normalization::char::compose(b, m))
-        {
-            base = Simple::One(composed);
-            end += next.len_utf8();
-        }
-        self.pos = end;
-        match base {
-            Simple::One(ch) => Some(Folded { start, end, ch }),
-            Simple::Nfkc(c) => {
-                // Rare path: NFKC expansion, then the simple folds on each resulting character.
-                let mut n = 0u8;
-                for d in std::iter::once(c).nfkc() {
-                    for l in lower(d) {
-                        if let Simple::One(x) = fold_simple(l)
-                            && usize::from(n) < self.pending.len()
-                        {
-                            self.pending[usize::from(n)] = Some(x);
-                            n += 1;
+            match base {
+                Simple::One(ch) => return Some(Folded { start, end, ch }),
+                Simple::Drop => {}
+                Simple::Nfkc(c) => {
+                    // Rare path: NFKC expansion, then the simple folds on each resulting
+                    // character.
+                    let mut n = 0u8;
+                    for d in std::iter::once(c).nfkc() {
+                        for l in lower(d) {
+                            if let Simple::One(x) = fold_simple(l)
+                                && usize::from(n) < self.pending.len()
+                            {
+                                self.pending[usize::from(n)] = Some(x);
+                                n += 1;
+                            }
                         }
                     }
+                    self.pending_len = n;
+                    self.pending_at = 0;
+                    self.pending_span = (start, end);
                 }
-                self.pending_len = n;
-                self.pending_at = 0;
-                self.pending_span = (start, end);
-                self.next()
             }
         }
     }
@@ -126,6 +136,8 @@ impl Iterator for Folder<'_> {
 enum Simple {
     One(char),
     Nfkc(char),
+    /// Folds to nothing (a variation selector).
+    Drop,
 }
 
 /// Maps a following voiced-sound mark (combining, spacing or half-width) to the combining form.
@@ -157,10 +169,13 @@ fn fold_simple(c: char) -> Simple {
         0x00..=0x7F => Simple::One(c.to_ascii_lowercase()),
         // Hiragana → katakana (ぁ..ゖ, ゝ, ゞ).
         0x3041..=0x3096 | 0x309D | 0x309E => Simple::One(char_from(u + 0x60)),
-        // Katakana, CJK ideographs and common CJK punctuation are NFKC-stable.
-        0x30A1..=0x30FE | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x3001..=0x3003 | 0x3005..=0x3007 => {
-            Simple::One(c)
+        // CJK ideographs are NFKC-stable; a variant of a name's kanji takes the common form.
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF if is_variant_code(u) => {
+            Simple::One(kanji_variant(c).unwrap_or(c))
         }
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF => Simple::One(c),
+        // Katakana and common CJK punctuation are NFKC-stable.
+        0x30A1..=0x30FE | 0x3001..=0x3003 | 0x3005..=0x3007 => Simple::One(c),
         0x3008..=0x3011 | 0x3013..=0x301F => Simple::One(c),
         // Ideographic and other spaces.
         0x3000 | 0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F => Simple::One(' '),
@@ -175,8 +190,13 @@ fn fold_simple(c: char) -> Simple {
         0xFF63 => Simple::One('」'),
         0xFF64 => Simple::One('、'),
         0xFF65 => Simple::One('・'),
+        // Variation selectors pick a glyph of the kanji before them: nothing to fold to.
+        0xFE00..=0xFE0F | 0xE0100..=0xE01EF => Simple::Drop,
         _ => {
-            if unicode_normalization::is_nfkc_quick(std::iter::once(c))
+            if let Some(v) = kanji_variant(c) {
+                // `﨑` (a compatibility ideograph without a decomposition), `𠮷`.
+                Simple::One(v)
+            } else if unicode_normalization::is_nfkc_quick(std::iter::once(c))
                 == unicode_normalization::IsNormalized::Yes
                 && !c.is_uppercase()
             {
@@ -210,10 +230,30 @@ mod tests {
             ("ＴＥＬ：０６", "tel:06"),
             ("タロー", "タロー"),
             ("Émile", "émile"),
+            ("髙橋", "高橋"),
+            ("山﨑 嵜", "山崎 崎"),
+            ("渡邉 渡邊", "渡辺 渡辺"),
+            ("𠮷田", "吉田"),
+            ("小澤 ひろ子", "小沢 ヒロ子"),
+            ("葛\u{E0100}城", "葛城"),
+            ("辻\u{FE00}", "辻"),
+            ("\u{FE0F}", ""),
+            ("斎藤 斉藤 齋藤 齊藤", "斎藤 斉藤 斎藤 斉藤"),
+            ("竜 龍", "竜 龍"),
         ];
         for (input, want) in cases {
             assert_eq!(fold_str(input), want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn selectors_fold_to_nothing_without_a_span_of_their_own() {
+        let v: Vec<Folded> = Folder::new("葛\u{E0100}城").collect();
+        let got: Vec<_> = v.iter().map(|f| (f.start, f.end, f.ch)).collect();
+        assert_eq!(got, [(0, 3, '葛'), (7, 10, '城')]);
+        // Any number of them in a row (a hostile page): no recursion to overflow the stack.
+        let many = "\u{E0100}".repeat(1 << 20) + "a";
+        assert_eq!(fold_str(&many), "a");
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod address;
 mod date;
 mod fold;
 pub mod romaji;
+pub mod variants;
 
 pub use address::{address_suffix_len, address_tokens, is_kanji_numeral, kanji_numeral_value};
 pub use date::{Date, parse_date, parse_date_prefix};
