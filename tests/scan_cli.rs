@@ -479,9 +479,10 @@ fn register_with_former_names() {
 }
 
 /// A register keeps names in their legal glyphs (`髙橋`, `山﨑`, `𠮷田`, a kanji with a variation
-/// selector) and leaks in the common ones, or the other way round: both are the same name.
+/// selector) and leaks in the common ones, or the other way round: both are the same name; so
+/// are `ヅ` and `ズ` in a reading, and `ケ` and `ヶ` in a town.
 #[test]
-fn names_in_variant_kanji() {
+fn names_and_towns_in_variant_glyphs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let mut residents = synth::residents(300, 7);
@@ -498,6 +499,9 @@ fn names_in_variant_kanji() {
     for (x, (register, _)) in residents.iter_mut().zip(families) {
         x.family = register.to_owned();
     }
+    residents[7].family_kana = "モチヅキ".into();
+    residents[8].town = "弥生ケ丘町".into();
+    residents[8].chome = None;
     let (summary, _) = build_owner_bundle(
         d,
         &synth::parts_register_csv(&residents),
@@ -536,4 +540,30 @@ fn names_in_variant_kanji() {
             "{doc}"
         );
     }
+    // A reading with `ヅ` written with `ズ`, and a town of Japan Post's `ケ` written with `ヶ`.
+    let (x, y) = (&residents[7], &residents[8]);
+    let page = format!(
+        "フリガナ: モチズキ {}  生年月日: {}\n\n氏名: {}  住所: 尼崎市弥生ヶ丘町{}-{}\n",
+        x.given_kana,
+        x.birth_date_iso(),
+        y.name(),
+        y.ban,
+        y.go
+    );
+    let out = scan_page(d, &page);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("jsonl");
+    let fields: std::collections::BTreeSet<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["fields"].to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        [r#"["name","address"]"#, r#"["name_kana","birth_date"]"#]
+            .map(String::from)
+            .into(),
+        "{doc}"
+    );
 }

@@ -9,7 +9,8 @@
 //!   (circled digits, Kangxi radicals, compatibility ideographs, half-width forms) gets its NFKC
 //!   form.
 //! - Half-width katakana become full-width, composing `ﾞ`/`ﾟ` with the kana before them.
-//! - Hiragana become katakana, so readings compare equal whatever kana they were written in.
+//! - Hiragana become katakana, so readings compare equal whatever kana they were written in;
+//!   `ヂ`/`ヅ` become `ジ`/`ズ` (the same sounds), the small `ヵ`/`ヶ` of place names `カ`/`ケ`.
 //! - Every kind of space (including the ideographic space U+3000) becomes `' '`; hyphen
 //!   look-alikes (`‐ ‑ ‒ – — ― − －`) become `'-'`. The katakana prolonged sound mark `ー` stays
 //!   what it is: whether it was meant as a hyphen depends on context (between digits), which the
@@ -21,7 +22,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::variants::{is_variant_code, kanji_variant};
+use super::variants::{is_variant_code, kana_code, kanji_variant};
 
 /// One folded character and the byte span of the source text it came from.
 ///
@@ -101,7 +102,8 @@ impl Iterator for Folder<'_> {
                 && let Some(composed) =
                     voiced_mark(next).and_then(|m| unicode_normalization::char::compose(b, m))
             {
-                base = Simple::One(composed);
+                // `チ゛` → `ヂ` → `ジ`.
+                base = Simple::One(char_from(kana_code(u32::from(composed))));
                 end += next.len_utf8();
             }
             self.pos = end;
@@ -168,14 +170,16 @@ fn fold_simple(c: char) -> Simple {
         // ASCII (reached from NFKC output).
         0x00..=0x7F => Simple::One(c.to_ascii_lowercase()),
         // Hiragana → katakana (ぁ..ゖ, ゝ, ゞ).
-        0x3041..=0x3096 | 0x309D | 0x309E => Simple::One(char_from(u + 0x60)),
+        0x3041..=0x3096 | 0x309D | 0x309E => Simple::One(char_from(kana_code(u + 0x60))),
         // CJK ideographs are NFKC-stable; a variant of a name's kanji takes the common form.
         0x3400..=0x4DBF | 0x4E00..=0x9FFF if is_variant_code(u) => {
             Simple::One(kanji_variant(c).unwrap_or(c))
         }
         0x3400..=0x4DBF | 0x4E00..=0x9FFF => Simple::One(c),
-        // Katakana and common CJK punctuation are NFKC-stable.
-        0x30A1..=0x30FE | 0x3001..=0x3003 | 0x3005..=0x3007 => Simple::One(c),
+        // Katakana (`ヂ`, `ヅ`, `ヵ`, `ヶ` as `ジ`, `ズ`, `カ`, `ケ`) and common CJK punctuation are
+        // NFKC-stable.
+        0x30A1..=0x30FE => Simple::One(char_from(kana_code(u))),
+        0x3001..=0x3003 | 0x3005..=0x3007 => Simple::One(c),
         0x3008..=0x3011 | 0x3013..=0x301F => Simple::One(c),
         // Ideographic and other spaces.
         0x3000 | 0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F => Simple::One(' '),
@@ -240,6 +244,15 @@ mod tests {
             ("\u{FE0F}", ""),
             ("斎藤 斉藤 齋藤 齊藤", "斎藤 斉藤 斎藤 斉藤"),
             ("竜 龍", "竜 龍"),
+            (
+                "モチヅキ もちづき ﾓﾁﾂﾞｷ モチツ\u{3099}キ",
+                "モチズキ モチズキ モチズキ モチズキ",
+            ),
+            ("ちぢみ チヂミ", "チジミ チジミ"),
+            (
+                "弥生ヶ丘町 弥生ケ丘町 梶ヶ島 3ヵ月 ゖ",
+                "弥生ケ丘町 弥生ケ丘町 梶ケ島 3カ月 ケ",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(fold_str(input), want, "input {input:?}");

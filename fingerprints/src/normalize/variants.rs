@@ -1,4 +1,5 @@
-//! Variant kanji of names: one form for characters that registers and leaks write apart.
+//! Variant kanji of names (and four kana): one form for characters that registers and leaks
+//! write apart.
 //!
 //! A resident register keeps a name in its legal characters (`髙橋`, `山﨑`, `渡邉`, `𠮷田`), and
 //! often with an ideographic variation sequence (`葛󠄀城`: a selector after the kanji that picks its
@@ -122,6 +123,21 @@ pub fn is_variation_selector(c: char) -> bool {
     matches!(u32::from(c), 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
 }
 
+/// The katakana the katakana `u` folds to (a code point; others are returned as they are):
+/// `ヂ` → `ジ` and `ヅ` → `ズ`, which sound the same and which readings typed by different
+/// people write either way (`モチヅキ`, `モチズキ`), and the small `ヵ` → `カ` and `ヶ` → `ケ` of
+/// place names (`弥生ヶ丘町` is Japan Post's `弥生ケ丘町`).
+#[inline]
+pub const fn kana_code(u: u32) -> u32 {
+    match u {
+        0x30C2 => 0x30B8,
+        0x30C5 => 0x30BA,
+        0x30F5 => 0x30AB,
+        0x30F6 => 0x30B1,
+        _ => u,
+    }
+}
+
 /// The variant forms that fold to `c` (none when `c` is not a target in [`KANJI_VARIANTS`]).
 pub fn variants_of(c: char) -> impl Iterator<Item = char> {
     KANJI_VARIANTS
@@ -147,6 +163,19 @@ mod tests {
                 assert_eq!(std::iter::once(c).nfkc().collect::<String>(), c.to_string());
                 assert!(!is_variation_selector(c));
             }
+        }
+    }
+
+    #[test]
+    fn kana() {
+        let f = |c: char| char::from_u32(kana_code(u32::from(c)));
+        assert_eq!(f('ヂ'), Some('ジ'));
+        assert_eq!(f('ヅ'), Some('ズ'));
+        assert_eq!(f('ヵ'), Some('カ'));
+        assert_eq!(f('ヶ'), Some('ケ'));
+        assert_eq!(f('チ'), Some('チ'));
+        for u in 0x30A1..=0x30FE {
+            assert_eq!(kana_code(kana_code(u)), kana_code(u));
         }
     }
 

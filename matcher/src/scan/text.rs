@@ -1,7 +1,7 @@
 //! A block of document text folded character by character, with the source byte span of every
 //! folded character.
 
-use fingerprints::normalize::variants::is_variant_code;
+use fingerprints::normalize::variants::{is_variant_code, kana_code};
 use fingerprints::normalize::{Folder, HALFWIDTH_KATAKANA};
 
 /// Blocks are cut at a line break once they reach this many bytes (or at any character when a
@@ -225,7 +225,8 @@ fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>) -> usize {
 }
 
 /// The folded form of the three-byte character `u` when it folds by a fixed rule: kanji and
-/// CJK punctuation to themselves; katakana to itself, hiragana to katakana, full-width ASCII to
+/// CJK punctuation to themselves; katakana to itself and hiragana to katakana (four of them
+/// to another, [`kana_code`]), full-width ASCII to
 /// lower-case ASCII and half-width katakana to full width, each unless a voiced sound mark
 /// follows (`next_is_mark`), which the full `Folder` combines with it. The ideographic space
 /// is a space. Full-width capitals are left to the full `Folder` (rare: the caller notes
@@ -235,8 +236,8 @@ fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
     match u {
         // A variant kanji (`髙`, `邉`: rare in pages) is left to the full `Folder`.
         0x4E00..=0x9FFF | 0x3400..=0x4DBF if !is_variant_code(u) => char::from_u32(u),
-        0x30A1..=0x30FE if !next_is_mark() => char::from_u32(u),
-        0x3041..=0x3096 if !next_is_mark() => char::from_u32(u + 0x60),
+        0x30A1..=0x30FE if !next_is_mark() => char::from_u32(kana_code(u)),
+        0x3041..=0x3096 if !next_is_mark() => char::from_u32(kana_code(u + 0x60)),
         0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => char::from_u32(u),
         0x3000 => Some(' '),
         0xFF21..=0xFF3A => None,
@@ -337,7 +338,7 @@ mod tests {
         let samples = [
             "山田　太郎 やまだ たろう ﾔﾏﾀﾞ ﾀﾛｳ か\u{3099}ぱ\u{309A} ＡＢＣ１２３ ①②㈱ 東七松町一丁目23番4号、「テスト」。ヴ",
             "Ünïcödé ｶﾞｷﾞ ﾊﾟ 〒660-0051 TEL：（06）1234－5678",
-            "髙橋 山﨑 渡邉 𠮷田 葛\u{E0100}城 辻\u{FE00}堂 小澤",
+            "髙橋 山﨑 渡邉 𠮷田 葛\u{E0100}城 辻\u{FE00}堂 小澤 モチヅキ もちづき ﾓﾁﾂﾞｷ 弥生ヶ丘町 ゖ",
         ];
         for s in samples {
             let f = FoldedText::fold(s, 0, FoldedText::default());
