@@ -261,6 +261,19 @@ impl Bundle {
         }));
     }
 
+    /// Whether token `id` is in a token-id sequence of `kind` of record number `record` (a
+    /// family or given name of its reading, say). A binary search over the kind's entries: for
+    /// the rare question the corroborator filter cannot answer, about a token known only by
+    /// its id (a reading found in Latin letters).
+    pub fn record_has_token(&self, record: u32, kind: FieldKind, id: u32) -> bool {
+        self.multi.iter().filter(|m| m.kind == kind).any(|m| {
+            let first = m.entry_record.partition_point(|&r| r < record);
+            (first..m.len())
+                .take_while(|&i| m.entry_record[i] == record)
+                .any(|i| m.entry(i).1.contains(&id))
+        })
+    }
+
     /// The ids of the reading tokens whose romaji key has the exact fingerprint `fp`
     /// ([`Hasher::romaji`]); empty for any other value.
     pub fn romaji_ids(&self, fp: u64) -> impl Iterator<Item = u32> + '_ {
@@ -423,6 +436,23 @@ mod romaji_tests {
             // A key never answers as a token, nor a token as a key.
             assert_eq!(bundle.token_id(h.token(&sato)), None);
             assert!(ids("サトウ").is_empty());
+            // Which record's reading holds which token.
+            let record = |id: &str| {
+                (0..bundle.record_count() as u32)
+                    .find(|&r| bundle.record_ref(r) == Some(h.record_ref(id)))
+                    .expect("record")
+            };
+            let token = |t: &str| bundle.token_id(h.token(t)).expect("token");
+            let has = |id: &str, kind: FieldKind, t: &str| {
+                bundle.record_has_token(record(id), kind, token(t))
+            };
+            assert!(has("R1", FieldKind::NameKana, "サトウ"));
+            assert!(has("R1", FieldKind::NameKana, "タロウ"));
+            assert!(!has("R1", FieldKind::NameKana, "サト"));
+            assert!(has("R2", FieldKind::NameKana, "サト"));
+            assert!(!has("R3", FieldKind::NameKana, "タロウ"));
+            assert!(has("R3", FieldKind::Name, "山田"));
+            assert!(!has("R3", FieldKind::NameKana, "山田"));
         }
     }
 }

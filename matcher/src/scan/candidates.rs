@@ -152,14 +152,87 @@ impl BlockScan<'_> {
                 }
             }
         }
+        self.look_up_strong();
+        if m.bundle.has_romaji() && t.latin {
+            self.romaji_beside_identifiers();
+        }
         let b = &mut self.candidate_buffers;
         b.romaji_block = !b.romaji_edges.is_empty();
         if b.romaji_block {
-            // Into text order (stable: a token's own edges stay first).
+            // Into text order (stable: a token's own edges stay first), each once (a word of a
+            // pair may also be beside an identifier).
             self.edges.append(&mut b.romaji_edges);
             self.edges.sort_by_key(|e| e.start);
+            self.edges.dedup_by(|a, b| {
+                (a.start, a.end, a.id, a.romaji) == (b.start, b.end, b.id, b.romaji)
+            });
         }
-        self.look_up_strong();
+    }
+
+    /// A name in Latin letters alone on the line of a phone number, e-mail address or My
+    /// Number found in the block (`Mochizuki 06-6014-7937`): each word of three letters or more
+    /// capitalized in the page, within `proximity_chars` of the number on its line and outside
+    /// every number found (and its part before a hyphen: `Mochizuki-sama`), is looked up as a
+    /// reading
+    /// ([`BlockScan::romaji_word`]). Scoring keeps such a word only as a token of the reading
+    /// of the record the number is of (the rule for one name token beside an identifier).
+    /// Only lines with such a number are read: most blocks have none.
+    fn romaji_beside_identifiers(&mut self) {
+        let (chars, breaks) = (&self.t.chars, &self.t.breaks);
+        let w = self.m.config.proximity_chars;
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for h in &self.hits {
+            if !matches!(
+                h.kind,
+                FieldKind::Phone | FieldKind::Email | FieldKind::NationalId
+            ) {
+                continue;
+            }
+            let (ls, le) = super::corroborate::line_bounds(breaks, h.start, chars.len());
+            spans.push((ls.max(h.start.saturating_sub(w)), le.min(h.end + w)));
+        }
+        if spans.is_empty() {
+            return;
+        }
+        spans.sort_unstable();
+        // Every number found, in text order, to keep the words inside them out (a leak of many
+        // residents has many: a search, not a scan of all of them for each word).
+        let mut numbers: Vec<(usize, usize)> = self.hits.iter().map(|h| (h.start, h.end)).collect();
+        numbers.sort_unstable();
+        let inside_number = |a: usize, b: usize| {
+            let i = numbers.partition_point(|&(s, _)| s < b);
+            numbers[..i].iter().rev().take(8).any(|&(_, e)| e > a)
+        };
+        let glued = |k: usize| {
+            chars
+                .get(k)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '@')
+        };
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut k = 0;
+        for (a, b) in spans {
+            k = k.max(a);
+            while k < b {
+                if !chars[k].is_ascii_lowercase() || (k > 0 && glued(k - 1)) {
+                    k += 1;
+                    continue;
+                }
+                let e = romaji_word_end(chars, k);
+                if e - k >= 3 && e <= b && !glued(e) && !inside_number(k, e) && self.upper_at(k) {
+                    words.push((k, e));
+                    // And without what a hyphen adds (`Mochizuki-sama`).
+                    if let Some(h) = chars[k..e].iter().position(|&c| c == '-')
+                        && h >= 3
+                    {
+                        words.push((k, k + h));
+                    }
+                }
+                k = e.max(k + 1);
+            }
+        }
+        for word in words {
+            self.romaji_word(&[word]);
+        }
     }
 
     /// Reads the digit groups starting at `i` and tests every run of adjacent groups as a

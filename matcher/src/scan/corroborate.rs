@@ -571,12 +571,44 @@ impl BlockScan<'_> {
                 .filter_map(|e| self.name_value(e))
                 .fold(0, |acc, v| acc ^ bundle.touch_corroborates(record, v));
             std::hint::black_box(sink);
+            let (breaks, len) = (&self.t.breaks, self.t.chars.len());
+            let line_of = |at: usize| line_bounds(breaks, at, len);
+            // Two tokens stand for the name. On the line of the record's phone number, e-mail
+            // address or My Number, one of two characters or more does too (`望月様
+            // 06-6014-7937`, `Mochizuki 06-6014-7937`): the number is the record's own, and the
+            // name says whose it is. Not next to an account number (seven digits: one number
+            // in twenty is some resident's, such as the digits of a row's own id), nor next to
+            // an address (a household, or a neighbour), nor one character (`島` of a town
+            // `小中島`).
+            let beside_identifier = |f: &(usize, usize, FieldKind, u32)| {
+                f.1 - f.0 >= 2 && {
+                    let (ls, le) = line_of(f.0);
+                    hit_ids.iter().any(|&h| {
+                        matches!(
+                            self.hits[h].kind,
+                            FieldKind::Phone | FieldKind::Email | FieldKind::NationalId
+                        ) && (ls..=le).contains(&self.hits[h].start)
+                    })
+                }
+            };
             for e in edges_in {
                 if e.end > we {
                     continue;
                 }
                 // The same token id is the same token text.
                 if found.iter().any(|f| f.3 == e.id) {
+                    continue;
+                }
+                if e.romaji {
+                    // A word in Latin letters stands for the readings of its romaji key, so
+                    // more namesakes: it counts only beside the record's own number, as a
+                    // token of the record's reading (`Index` knows the record's sequences).
+                    let f = (e.start, e.end, FieldKind::NameKana, e.id);
+                    if beside_identifier(&f)
+                        && bundle.record_has_token(record, FieldKind::NameKana, e.id)
+                    {
+                        found.push(f);
+                    }
                     continue;
                 }
                 let Some(value) = self.name_value(e) else {
@@ -586,8 +618,6 @@ impl BlockScan<'_> {
                     found.push((e.start, e.end, value.kind(), e.id));
                 }
             }
-            let (breaks, len) = (&self.t.breaks, self.t.chars.len());
-            let line_of = |at: usize| line_bounds(breaks, at, len);
             // A listing of people, a line each: a token on a line of its own (none of the
             // group's hits is on it) that holds a date, none of them the record's birth date,
             // is the name of that line's person.
@@ -607,23 +637,6 @@ impl BlockScan<'_> {
                         })
                 });
             }
-            // Two tokens stand for the name. On the line of the record's phone number, e-mail
-            // address or My Number, one of two characters or more does too (`望月様
-            // 06-6014-7937`): the number is the record's own, and the name says whose it is.
-            // Not next to an account number (seven digits: one number in twenty is some
-            // resident's, such as the digits of a row's own id), nor next to an address (a
-            // household, or a neighbour), nor one character (`島` of a town `小中島`).
-            let beside_identifier = |f: &(usize, usize, FieldKind, u32)| {
-                f.1 - f.0 >= 2 && {
-                    let (ls, le) = line_of(f.0);
-                    hit_ids.iter().any(|&h| {
-                        matches!(
-                            self.hits[h].kind,
-                            FieldKind::Phone | FieldKind::Email | FieldKind::NationalId
-                        ) && (ls..=le).contains(&self.hits[h].start)
-                    })
-                }
-            };
             for kind in [FieldKind::Name, FieldKind::NameKana] {
                 let n = found.iter().filter(|f| f.2 == kind).count();
                 let stands =
@@ -922,7 +935,7 @@ fn own_line_if_dated(
 
 /// The line holding character `p` of a block of `len` characters whose line breaks are at
 /// `breaks`: its first character and the end (its break, or `len`).
-fn line_bounds(breaks: &[usize], p: usize, len: usize) -> (usize, usize) {
+pub(super) fn line_bounds(breaks: &[usize], p: usize, len: usize) -> (usize, usize) {
     let i = breaks.partition_point(|&b| b < p);
     let start = i.checked_sub(1).map_or(0, |j| breaks[j] + 1);
     (start, breaks.get(i).copied().unwrap_or(len))

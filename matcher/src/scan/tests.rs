@@ -1140,11 +1140,24 @@ fn one_name_token_on_the_line_of_a_phone_email_or_my_number_is_the_name() {
         ("美香 <mika.m@example.com>", Confidence::High),
         ("個人番号 6854 3993 6471 望月", Confidence::High),
         ("望月 美香 06-6014-7937", Confidence::High),
+        // In Latin letters, capitalized, in any spelling of the reading.
+        ("Mochizuki 06-6014-7937", Confidence::High),
+        (
+            "Contact: MOCHIDUKI-sama, tel. 06-6014-7937",
+            Confidence::High,
+        ),
+        ("Mika <mika.m@example.com>", Confidence::High),
         // On another line, someone else's name, next to an account number or an address: not.
         ("望月様\n06-6014-7937", Confidence::Low),
         ("田中様 06-6014-7937", Confidence::Low),
         ("望月様 口座 4685592", Confidence::Low),
         ("望月様 兵庫県尼崎市大庄中通2丁目23番15号", Confidence::Low),
+        ("Mochizuki\n06-6014-7937", Confidence::Low),
+        ("Tanaka 06-6014-7937", Confidence::Low),
+        ("Mochizuki, account 4685592", Confidence::Low),
+        // Not in lower case (any word), nor a name inside the e-mail address itself.
+        ("mochizuki 06-6014-7937", Confidence::Low),
+        ("<mika.m@example.com>", Confidence::Low),
     ];
     let confidence_of = |text: &str, record: &fingerprints::RecordRef| {
         m.scan_text(text)
