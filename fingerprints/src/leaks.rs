@@ -221,10 +221,19 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
             for p in people {
                 let n = romaji_name(p, &mut rng);
                 let (y, m, d) = p.birth;
-                let dob = match rng.below(3) {
+                // As English-language lists write dates too: month or day first, in words or
+                // in numbers (`11/7/1988` read both ways by the matcher), a spreadsheet's
+                // `7-Nov-88`.
+                let month = ENGLISH_MONTHS[usize::from(m - 1)];
+                let dob = match rng.below(8) {
                     0 => format!("{y:04}-{m:02}-{d:02}"),
                     1 => format!("{y}/{m}/{d}"),
-                    _ => format!("{y}.{m:02}.{d:02}"),
+                    2 => format!("{y}.{m:02}.{d:02}"),
+                    3 => format!("{} {d}, {y}", &month[..3]),
+                    4 => format!("{d} {month} {y}"),
+                    5 => format!("{m}/{d}/{y}"),
+                    6 => format!("{d:02}.{m:02}.{y}"),
+                    _ => format!("{d}-{}-{:02}", &month[..3], y % 100),
                 };
                 match rng.below(5) {
                     0 => {
@@ -394,6 +403,22 @@ fn date(p: &Resident, rng: &mut Rng) -> String {
         _ => format!("{y}.{m:02}.{d:02}"),
     }
 }
+
+/// English month names, for dates in English-language lists.
+const ENGLISH_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// Era notation: `昭和50年3月2日` (kanji) or `S50.3.2`.
 fn era(y: u16, m: u8, d: u8, kanji: bool) -> Option<String> {
@@ -589,7 +614,12 @@ mod tests {
                 let folded = fold_str(&text);
                 if form == LeakForm::Romaji {
                     let year = p.birth.0.to_string();
-                    assert!(folded.contains(&year), "romaji lacks {}", p.id);
+                    let short = format!("-{:02}", p.birth.0 % 100);
+                    assert!(
+                        folded.contains(&year) || folded.contains(&short),
+                        "romaji lacks {}",
+                        p.id
+                    );
                     continue;
                 }
                 let family = fold_str(&p.family);

@@ -182,10 +182,20 @@ fn evaluate(names: Names) {
                 .filter(|r| !found.contains(&by_ref[&m.bundle().hasher().record_ref(&r.id)]))
             {
                 let (y, mo, d) = r.birth;
+                const MONTHS: [&str; 12] = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                let month = MONTHS[usize::from(mo - 1)];
                 let days = [
                     format!("{y:04}-{mo:02}-{d:02}"),
                     format!("{y}/{mo}/{d}"),
                     format!("{y}.{mo:02}.{d:02}"),
+                    format!("{mo}/{d}/{y}"),
+                    format!("{d:02}.{mo:02}.{y}"),
+                    format!("{month} {d}, {y}"),
+                    format!("{d} {month}"),
+                    format!("{d}-{month}-{:02}", y % 100),
                 ];
                 for line in text.lines().filter(|l| days.iter().any(|d| l.contains(d))) {
                     println!("    missed {}: {line}", form.name());

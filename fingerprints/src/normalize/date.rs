@@ -69,20 +69,52 @@ const ERAS: [Era; 5] = [
     (['令', '和'], 'r', (2019, 5, 1)),
 ];
 
+/// English month names (folded: lower case), for [`month_name`].
+const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// Parses a whole folded string as a date.
 ///
-/// Accepted: `1975-03-02`, `1975/3/2`, `1975.3.2`, `1975年3月2日`, `19750302`, and era forms
-/// `昭和50年3月2日`, `昭和元年…`, `S50.3.2`, `s50/3/2`, `H1-1-8`, with any spaces. Era dates must
-/// fall inside their era.
+/// Accepted: `1975-03-02`, `1975/3/2`, `1975.3.2`, `1975年3月2日`, `19750302`, era forms
+/// `昭和50年3月2日`, `昭和元年…`, `昭50.3.2`, `S50.3.2`, `s50/3/2`, `H1-1-8`, and English month
+/// names `March 2, 1975`, `Mar. 2nd 1975`, `2 March 1975`, `2nd of March 1975`, `2-Mar-1975`,
+/// `2-Mar-75` (a
+/// spreadsheet's `d-mmm-yy`: years 00–26 are 2000–2026, the others 1927–1999), with any spaces.
+/// Era dates must fall inside their era. Numbers written day or month first (`3/2/1975`) are
+/// not dates here, since they read both ways: see [`parse_numeric_date_prefix`].
 pub fn parse_date(folded: &str) -> Option<Date> {
+    let whole = |s: &[char]| {
+        parse_date_prefix(s).and_then(|(date, used)| (used == s.len()).then_some(date))
+    };
     let s: Vec<char> = folded.chars().filter(|c| !c.is_whitespace()).collect();
-    let (date, used) = parse_date_prefix(&s)?;
-    (used == s.len()).then_some(date)
+    whole(&s).or_else(|| {
+        // `May 31 1975`: the space is all there is between the day and the year.
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        let spaced: Vec<char> = words.join(" ").chars().collect();
+        whole(&spaced)
+    })
 }
 
 /// Parses a date at the start of `s` (folded characters, no spaces needed); returns the date and
 /// how many characters it used. The matcher calls this at candidate positions in a window.
 pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
+    if s.first().is_some_and(char::is_ascii_lowercase)
+        && let Some(found) = month_first(s)
+    {
+        return Some(found);
+    }
     let mut i = 0;
     // No era is written with a digit (the matcher asks here at the start of every run of
     // digits).
@@ -98,7 +130,7 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
         number(s, &mut i, 4)?
     };
     if era.is_none() && year_digits != 4 {
-        return None;
+        return day_first(s);
     }
     // 19750302
     if era.is_none() && s.get(i).is_some_and(char::is_ascii_digit) {
@@ -166,6 +198,14 @@ fn parse_era(s: &[char], i: &mut usize) -> Option<usize> {
             *i += kanji.len();
             return Some(idx);
         }
+        // The era's first kanji alone before its year (`昭50.3.2`, `平元.1.8`).
+        if s.get(*i) == Some(&kanji[0])
+            && s.get(*i + 1)
+                .is_some_and(|c| c.is_ascii_digit() || *c == '元')
+        {
+            *i += 1;
+            return Some(idx);
+        }
         if s.get(*i) == Some(initial)
             && s.get(*i + 1)
                 .is_some_and(|c| c.is_ascii_digit() || *c == '.')
@@ -178,6 +218,139 @@ fn parse_era(s: &[char], i: &mut usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// `March 2, 1975`, `Mar. 2nd 1975`, `mar 2 1975` (a month name first, and a comma, a space or
+/// an ordinal's letters between the day and the year; see [`parse_date`]).
+fn month_first(s: &[char]) -> Option<(Date, usize)> {
+    let mut i = 0;
+    let month = month_name(s, &mut i)?;
+    skip(s, &mut i, ' ');
+    let (day, _) = number(s, &mut i, 2)?;
+    let after_day = i;
+    ordinal(s, &mut i);
+    skip(s, &mut i, ',');
+    skip(s, &mut i, ' ');
+    // Something between the day and the year (`nov191868` is no date).
+    if i == after_day {
+        return None;
+    }
+    let (year, n) = number(s, &mut i, 4)?;
+    if n != 4 || s.get(i).is_some_and(char::is_ascii_digit) {
+        return None;
+    }
+    Some((Date::new(year as u16, month as u8, day as u8)?, i))
+}
+
+/// `2 March 1975`, `2nd of Mar. 1975`, `2-Mar-1975`, `2-Mar-75`: the day first (see
+/// [`parse_date`]).
+fn day_first(s: &[char]) -> Option<(Date, usize)> {
+    let mut i = 0;
+    let (day, _) = number(s, &mut i, 2)?;
+    ordinal(s, &mut i);
+    // A space or a hyphen, or nothing (`parse_date` takes spaces out).
+    let hyphen = match s.get(i) {
+        Some('-') => true,
+        Some(' ') => false,
+        Some(c) if c.is_ascii_lowercase() => false,
+        _ => return None,
+    };
+    skip(s, &mut i, if hyphen { '-' } else { ' ' });
+    // `2nd of March`.
+    if !hyphen && s[i..].starts_with(&['o', 'f']) {
+        i += 2;
+        skip(s, &mut i, ' ');
+    }
+    let month = month_name(s, &mut i)?;
+    if hyphen {
+        skip(s, &mut i, '-').then_some(())?;
+    } else {
+        skip(s, &mut i, ',');
+        skip(s, &mut i, ' ');
+    }
+    let (year, n) = number(s, &mut i, 4)?;
+    let year = match n {
+        4 => year,
+        // A spreadsheet's `d-mmm-yy`.
+        2 if hyphen && year <= 26 => 2000 + year,
+        2 if hyphen => 1900 + year,
+        _ => return None,
+    };
+    if s.get(i).is_some_and(char::is_ascii_digit) {
+        return None;
+    }
+    Some((Date::new(year as u16, month as u8, day as u8)?, i))
+}
+
+/// An English month name at `s[*i..]` (folded: lower case), whole, as its first three letters
+/// or as `sept`, and a `.` after it; no letter may follow. Returns the month and moves `i`
+/// past it.
+fn month_name(s: &[char], i: &mut usize) -> Option<u32> {
+    let start = *i;
+    let mut j = start;
+    while j < s.len() && j - start < 10 && s[j].is_ascii_lowercase() {
+        j += 1;
+    }
+    let word = &s[start..j];
+    if s.get(j).is_some_and(char::is_ascii_alphabetic) {
+        return None;
+    }
+    let is = |name: &str| name.len() == word.len() && name.chars().zip(word).all(|(a, &b)| a == b);
+    let month = MONTH_NAMES.iter().position(|name| {
+        is(name) || (word.len() == 3 && is(&name[..3])) || (*name == "september" && is("sept"))
+    })?;
+    *i = j;
+    skip(s, i, '.');
+    Some(month as u32 + 1)
+}
+
+/// An ordinal's letters after a day (`1st`, `2nd`, `3rd`, `4th`), when no letter follows them
+/// other than `of` or a month's name (`2ndofmarch`: `parse_date` takes spaces out).
+fn ordinal(s: &[char], i: &mut usize) {
+    let j = *i + 2;
+    if matches!(
+        s.get(*i..j),
+        Some(['s', 't'] | ['n', 'd'] | ['r', 'd'] | ['t', 'h'])
+    ) && (!s.get(j).is_some_and(char::is_ascii_alphabetic)
+        || s[j..].starts_with(&['o', 'f'])
+        || month_name(s, &mut j.clone()).is_some())
+    {
+        *i = j;
+    }
+}
+
+/// Moves `i` past `c` if it is there; whether it was.
+fn skip(s: &[char], i: &mut usize, c: char) -> bool {
+    let here = s.get(*i) == Some(&c);
+    *i += usize::from(here);
+    here
+}
+
+/// A date written with numbers only, day or month first and the year last, at the start of
+/// `s`: `3/2/1975`, `03.02.1975`, `3-2-1975` (one separator throughout). English-language pages
+/// and spreadsheets write the month first (`3/2/1975` is March 2 in the United States), many
+/// others the day (`03.02.1975` is 3 February in Germany): every reading that is a date is
+/// returned (one when both read the same, or only one is a date), with the characters used.
+/// For the matcher, which checks each against a record's birth date; a register's dates must
+/// say which they are ([`parse_date`] refuses these).
+pub fn parse_numeric_date_prefix(s: &[char]) -> Option<([Option<Date>; 2], usize)> {
+    let mut i = 0;
+    let (a, _) = number(s, &mut i, 2)?;
+    let sep = *s.get(i).filter(|c| matches!(c, '/' | '.' | '-'))?;
+    i += 1;
+    let (b, _) = number(s, &mut i, 2)?;
+    skip(s, &mut i, sep).then_some(())?;
+    let (year, n) = number(s, &mut i, 4)?;
+    if n != 4 || s.get(i).is_some_and(char::is_ascii_digit) {
+        return None;
+    }
+    let month_first = Date::new(year as u16, a as u8, b as u8);
+    let day_first = Date::new(year as u16, b as u8, a as u8).filter(|&d| Some(d) != month_first);
+    match (month_first, day_first) {
+        (None, None) => None,
+        (None, y) => Some(([y, None], i)),
+        (x, y) => Some(([x, y], i)),
+    }
 }
 
 /// Reads 1..=max ASCII digits; returns the value and the digit count.

@@ -30,6 +30,18 @@ fn notation_table() {
         (BirthDate, "R2-2-29", "20200229"),
         (BirthDate, "大正2年7月30日", "19130730"),
         (BirthDate, "明治45年7月29日", "19120729"),
+        (BirthDate, "昭50.3.2", "19750302"),
+        (BirthDate, "平元.1.8", "19890108"),
+        (BirthDate, "令2年2月29日", "20200229"),
+        (BirthDate, "March 2, 1975", "19750302"),
+        (BirthDate, "Mar. 2nd 1975", "19750302"),
+        (BirthDate, "Sept 30, 1975", "19750930"),
+        (BirthDate, "2 March 1975", "19750302"),
+        (BirthDate, "2nd of March 1975", "19750302"),
+        (BirthDate, "2-Mar-1975", "19750302"),
+        (BirthDate, "2-Mar-75", "19750302"),
+        (BirthDate, "2-Mar-05", "20050302"),
+        (BirthDate, "MAY 31 1975", "19750531"),
         // Names and readings.
         (Name, "山田 太郎", "山田|太郎"),
         (Name, "山田　太郎", "山田|太郎"),
@@ -105,6 +117,36 @@ fn notation_table() {
 }
 
 #[test]
+fn numbers_day_or_month_first_read_both_ways() {
+    use super::{Date, parse_numeric_date_prefix};
+    let read = |s: &str| {
+        let chars: Vec<char> = s.chars().collect();
+        parse_numeric_date_prefix(&chars)
+            .map(|(dates, used)| (dates.map(|d| d.map(Date::canonical)), used))
+    };
+    let d = |s: &str| Some(s.to_owned());
+    assert_eq!(read("3/2/1975"), Some(([d("19750302"), d("19750203")], 8)));
+    assert_eq!(
+        read("03.02.1975 ab"),
+        Some(([d("19750302"), d("19750203")], 10))
+    );
+    assert_eq!(read("7-7-1975"), Some(([d("19750707"), None], 8)));
+    assert_eq!(read("25/12/1975"), Some(([d("19751225"), None], 10)));
+    assert_eq!(read("12/25/1975"), Some(([d("19751225"), None], 10)));
+    for no in [
+        "3/2.1975",
+        "3/2/75",
+        "3/2/19755",
+        "3-20-3",
+        "06-6297-2552",
+        "32/13/1975",
+        "1975/3/2",
+    ] {
+        assert_eq!(read(no), None, "{no}");
+    }
+}
+
+#[test]
 fn rejection_table() {
     use FieldKind::*;
     let rows: &[(FieldKind, &str, NormalizeError)] = &[
@@ -112,6 +154,14 @@ fn rejection_table() {
         (BirthDate, "昭和65年1月1日", NormalizeError::BadDate),
         (BirthDate, "平成1年1月7日", NormalizeError::BadDate),
         (BirthDate, "yesterday", NormalizeError::BadDate),
+        // Numbers day or month first read both ways: not in a register.
+        (BirthDate, "3/2/1975", NormalizeError::BadDate),
+        (BirthDate, "03.02.1975", NormalizeError::BadDate),
+        (BirthDate, "Mars 2, 1975", NormalizeError::BadDate),
+        (BirthDate, "Marc 2, 1975", NormalizeError::BadDate),
+        (BirthDate, "2 Mar 75", NormalizeError::BadDate),
+        (BirthDate, "February 30, 1975", NormalizeError::BadDate),
+        (BirthDate, "昭1.1.1", NormalizeError::BadDate),
         (PostalCode, "660-005", NormalizeError::BadPostalCode),
         (Phone, "1234", NormalizeError::BadPhone),
         (Email, "no-at-sign", NormalizeError::BadEmail),

@@ -5,7 +5,7 @@
 
 use std::cell::{Cell, OnceCell};
 
-use fingerprints::normalize::parse_date_prefix;
+use fingerprints::normalize::{parse_date_prefix, parse_numeric_date_prefix};
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
 use super::{Accumulator, BlockScan, Edge, Group, Hit, RecordMarks};
@@ -736,18 +736,106 @@ const DIGIT_WITHIN: usize = 4;
 /// A date or postal code starts at the start of a run of digits, or at an era letter or kanji
 /// at most [`DIGIT_WITHIN`] characters before one: only those places are looked at. Prose and
 /// markup have few digits, and in a dump that is one character in seven.
+///
+/// Dates written day or month first (`11/7/1988`, `7 Nov 1988`, `Nov. 7, 1988`, `7-Nov-88`)
+/// end with their year: they are looked for back from a run of digits that may be one (four
+/// digits from 1800 to 2099, which `weak_at` tests anyway, or two after `-` and a month's
+/// name), a few in a dump, so a dump's other runs cost next to nothing more (a test at every
+/// run cost its dumps 2 % more instructions).
 fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
     // The first place not looked at yet.
     let mut next = 0;
+    let mut back = false;
     for &d in runs {
         for p in next.max(d.saturating_sub(DIGIT_WITHIN))..d {
             if is_era_start(chars[p]) {
-                weak_at(chars, p, dates, postals);
+                back |= weak_at(chars, p, dates, postals);
             }
         }
-        weak_at(chars, d, dates, postals);
+        back |= weak_at(chars, d, dates, postals);
         next = d + 1;
     }
+    if back {
+        // Into order by start (stable: a date read both ways keeps its order).
+        dates.sort_by_key(|v| v.start);
+    }
+}
+
+/// Characters a date may take, at most (`september 30th, 1975`).
+const DATE_CHARS: usize = 24;
+
+/// Whether what stands right before the year at `y` may be the rest of a date written day or
+/// month first: a separator after one or two digits (`11/7/`, `nov 7, `, `nov 7 `), or a word
+/// (`7 nov `, `7 nov. `, `7-nov-`, `7th `). A dump's dates written year first follow a cell's
+/// quote, tab, or comma after a longer number or a name, and are turned away here.
+#[inline]
+fn may_end_a_date(chars: &[char], y: usize) -> bool {
+    let at = |k: usize| if k < y { chars[y - 1 - k] } else { '\0' };
+    // Back over a space and a comma (`7, `, `nov, `).
+    let mut k = usize::from(at(0) == ' ');
+    k += usize::from(at(k) == ',');
+    match at(k) {
+        // One or two digits: a day, or a month or day and a separator (`7 `, `11/7/`).
+        '/' | '.' | '-' if k == 0 && at(1).is_ascii_digit() => {
+            !at(2).is_ascii_digit() || !at(3).is_ascii_digit()
+        }
+        c if c.is_ascii_digit() => !at(k + 1).is_ascii_digit() || !at(k + 2).is_ascii_digit(),
+        // A month's name (`nov `, `nov. `, `nov-`), or an ordinal's letters (`7th `).
+        '-' | '.' => at(k + 1).is_ascii_lowercase() || at(k + 1) == '.',
+        c => c.is_ascii_lowercase(),
+    }
+}
+
+/// The dates written day or month first that end at `end`, the end of the year at `y`,
+/// appended to `dates`: each place within [`DATE_CHARS`] before the year where the reference
+/// scan would parse one (the start of a run of one or two digits, or of a word) is parsed, and
+/// a date that ends there is kept. Returns whether one was.
+#[cold]
+fn dates_ending_at(chars: &[char], y: usize, end: usize, dates: &mut Vec<Weak>) -> bool {
+    // Back over what such a date is written with.
+    let lo = end.saturating_sub(DATE_CHARS);
+    let mut w = y;
+    while w > lo && matches!(chars[w - 1], '0'..='9' | 'a'..='z' | ' ' | ',' | '.' | '/' | '-') {
+        w -= 1;
+    }
+    let mut found = false;
+    for p in w..y {
+        let c = chars[p];
+        let before = p.checked_sub(1).map_or(' ', |k| chars[k]);
+        let start = if c.is_ascii_digit() {
+            // The start of a run of one or two digits.
+            let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
+            let long = digit(p + 1) && digit(p + 2);
+            !before.is_ascii_digit() && !long
+        } else {
+            c.is_ascii_lowercase() && !before.is_ascii_alphanumeric()
+        };
+        if !start {
+            continue;
+        }
+        let text = &chars[p..end];
+        let read = match parse_date_prefix(text) {
+            Some((date, used)) => [Some(date), None].map(|d| d.map(|d| (d, used))),
+            None if c.is_ascii_digit() => match parse_numeric_date_prefix(text) {
+                Some((both, used)) => both.map(|d| d.map(|d| (d, used))),
+                None => [None, None],
+            },
+            None => [None, None],
+        };
+        for (date, used) in read.into_iter().flatten() {
+            if p + used == end {
+                dates.push(Weak::new(
+                    p,
+                    end,
+                    FieldKind::BirthDate,
+                    date.canonical_digits(),
+                    8,
+                ));
+                found = true;
+            }
+        }
+    }
+    found
 }
 
 /// An era kanji or an era letter (after folding): what starts a date other than a digit.
@@ -760,20 +848,41 @@ fn is_era_start(c: char) -> bool {
 }
 
 /// The date and postal code starting at `i` (the start of a run of digits, or a character
-/// [`is_era_start`] accepts), if any, appended to `dates` and `postals`.
-fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
+/// [`is_era_start`] accepts), if any, appended to `dates` and `postals`, and the dates written
+/// day or month first that end with a year starting there ([`dates_ending_at`]: they start
+/// before `i`; returns whether there was one).
+fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) -> bool {
     let c = chars[i];
     let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
+    let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
+    let mut back = false;
     let (date_starts, postal_starts) = match c {
         // A date without an era starts with a four-digit year, 1868 to 2099 (phone, account
         // and most other numbers in a dump start otherwise, and are not parsed as dates).
-        '0'..='9' => (
-            chars.get(i..i + 4).is_some_and(|y| {
+        '0'..='9' => {
+            let year = chars.get(i..i + 4).is_some_and(|y| {
                 matches!(y[..2], ['1', '8' | '9'] | ['2', '0'])
                     && y[2..].iter().all(char::is_ascii_digit)
-            }),
-            true,
-        ),
+            });
+            // The year may also end a date written day or month first: four digits, or two
+            // after `-` and a month's name (`7-nov-88`).
+            let len = if year && !digit(i + 4) {
+                4
+            } else if p == '-'
+                && i > 1
+                && matches!(chars[i - 2], 'a'..='z' | '.')
+                && digit(i + 1)
+                && !digit(i + 2)
+            {
+                2
+            } else {
+                0
+            };
+            if len > 0 && may_end_a_date(chars, i) {
+                back = dates_ending_at(chars, i, i + len, dates);
+            }
+            (year, true)
+        }
         '明' | '大' | '昭' | '平' | '令' => (true, false),
         'm' | 't' | 's' | 'h' | 'r' => (
             !p.is_ascii_alphanumeric()
@@ -782,10 +891,10 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
                     .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
             false,
         ),
-        _ => return,
+        _ => return false,
     };
     if date_starts {
-        let end = chars.len().min(i + 16);
+        let end = chars.len().min(i + DATE_CHARS);
         if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
             dates.push(Weak::new(
                 i,
@@ -799,6 +908,7 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
     if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
         postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
     }
+    back
 }
 
 /// The confidence of a group of fields of one record.
@@ -1135,17 +1245,20 @@ mod tests {
             let (date, postal) = match c {
                 '0'..='9' => (!p.is_ascii_digit(), !p.is_ascii_digit()),
                 '明' | '大' | '昭' | '平' | '令' => (true, false),
-                'm' | 't' | 's' | 'h' | 'r' => (
-                    !p.is_ascii_alphanumeric()
-                        && chars
-                            .get(i + 1)
-                            .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
-                    false,
-                ),
+                // An era letter, or any word (an English month's name).
+                'a'..='z' => (!p.is_ascii_alphanumeric(), false),
                 _ => (false, false),
             };
-            if date && let Some((d, used)) = parse_date_prefix(&chars[i..chars.len().min(i + 16)]) {
+            let text = &chars[i..chars.len().min(i + DATE_CHARS)];
+            if date && let Some((d, used)) = parse_date_prefix(text) {
                 out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+            } else if date
+                && c.is_ascii_digit()
+                && let Some((read, used)) = parse_numeric_date_prefix(text)
+            {
+                for d in read.into_iter().flatten() {
+                    out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+                }
             }
             if postal && let Some((digits, used)) = postal_candidate(&chars[i..]) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
@@ -1172,7 +1285,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山){0,80}"
+            s in "([0-9]|[-/. ]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));
@@ -1202,6 +1315,44 @@ mod tests {
                 let in_range = ("1868"..="2099").contains(&year) && !date.starts_with("TEL");
                 assert_eq!(dated, in_range, "{date}");
             }
+        }
+    }
+
+    #[test]
+    fn dates_in_english_and_day_or_month_first() {
+        let cases: &[(&str, &[&str])] = &[
+            ("born nov. 7, 1988 in", &["19881107"]),
+            ("born november 7th, 1988", &["19881107"]),
+            ("dob: 7 nov 1988", &["19881107"]),
+            ("7th of november 1988", &["19881107"]),
+            ("7-nov-88,", &["19881107"]),
+            ("11/7/1988", &["19881107", "19880711"]),
+            ("07.11.1988", &["19880711", "19881107"]),
+            ("25/12/1988", &["19881225"]),
+            ("(7/20/1946)", &["19460720"]),
+            ("born 3/6/1960, lives", &["19600306", "19600603"]),
+            ("12.10.2008.", &["20081210", "20081012"]),
+            ("昭63.11.7", &["19881107"]),
+            // Not dates: a word that is no month, a month glued to a word, phone and block
+            // numbers, a two-digit year after a space.
+            ("nova 7, 1988", &[]),
+            ("xnov 7, 1988", &[]),
+            ("06-6297-2552 3-20-3", &[]),
+            ("7 nov 88", &[]),
+        ];
+        for (text, want) in cases {
+            let chars: Vec<char> = text.chars().collect();
+            let found = weak_values_found(&chars);
+            assert_eq!(found, weak_values_one_by_one(&chars), "{text}");
+            let mut got: Vec<String> = found
+                .iter()
+                .filter(|w| w.2 == FieldKind::BirthDate)
+                .map(|w| String::from_utf8_lossy(&w.3).into_owned())
+                .collect();
+            got.sort();
+            let mut want: Vec<String> = want.iter().map(|s| (*s).to_owned()).collect();
+            want.sort();
+            assert_eq!(got, want, "{text}");
         }
     }
 
