@@ -147,6 +147,65 @@ fn numbers_day_or_month_first_read_both_ways() {
 }
 
 #[test]
+fn printed_dates_with_padding_spaces_and_both_calendars() {
+    use super::parse_date_prefix;
+    // As a page writes them, folded: the matcher reads them with `parse_date_prefix`.
+    let read = |s: &str| {
+        let chars: Vec<char> = fold_str(s).chars().collect();
+        parse_date_prefix(&chars).map(|(date, used)| (date.canonical(), used))
+    };
+    for (page, want) in [
+        ("昭和43年 9月18日", "19680918"),
+        ("昭和４３年　９月１８日", "19680918"),
+        ("昭和 43年 9月 8日", "19680908"),
+        ("平成元年 1月 8日", "19890108"),
+        ("昭和 4年 9月 8日", "19290908"),
+        ("1968年 9月18日", "19680918"),
+        ("1968 年 9 月 18 日", "19680918"),
+        ("S43. 9.18", "19680918"),
+        ("S43. 9. 8", "19680908"),
+        ("1968/ 9/ 8", "19680908"),
+        ("1968- 9-18", "19680918"),
+        ("昭和43年（1968年）9月18日", "19680918"),
+        ("昭和43年 (1968年) 9月18日", "19680918"),
+        ("1968年（昭和43年）9月18日", "19680918"),
+        ("1968年(S43)9月18日", "19680918"),
+        ("1968(昭和43)年9月18日", "19680918"),
+        ("昭和43(1968)年9月18日", "19680918"),
+        ("平成元年(1989年)1月8日", "19890108"),
+        ("1989年(平成元年)1月8日", "19890108"),
+    ] {
+        let used = fold_str(page).chars().count();
+        assert_eq!(read(page), Some((want.to_owned(), used)), "{page}");
+    }
+    // Only the date: what follows is not taken.
+    assert_eq!(read("1968年 9月18日 生"), Some(("19680918".to_owned(), 11)));
+    for no in [
+        // Another year in the parentheses, or something else there.
+        "1968年(昭和44年)9月18日",
+        "1968年(1969年)9月18日",
+        "1968年(火)9月18日",
+        "昭和43年(43)9月18日",
+        // Two spaces, a space that pads nothing, a space before a separator, or after an
+        // era's letter.
+        "1968年  9月18日",
+        "1968/ 12/1",
+        "1968 /9/18",
+        "s 43.9.18",
+        "平成 元年1月8日",
+        // No `月` after the month.
+        "1968年9年18日",
+    ] {
+        let got = read(no);
+        assert!(
+            got.as_ref()
+                .is_none_or(|(_, used)| *used < fold_str(no).chars().count() - 1),
+            "{no}: {got:?}"
+        );
+    }
+}
+
+#[test]
 fn rejection_table() {
     use FieldKind::*;
     let rows: &[(FieldKind, &str, NormalizeError)] = &[
@@ -249,6 +308,17 @@ proptest! {
             for f in [format!("{kanji}{year}年{m}月{d}日"), format!("{letter}{n}.{m}.{d}")] {
                 prop_assert_eq!(value(FieldKind::BirthDate, &f), Ok(want.clone()), "{}", f);
             }
+            // Printed: padded, and with the Western year beside the era's.
+            for f in [
+                format!("{kanji}{year:>2}年{m:>2}月{d:>2}日").replace(" 元", "元"),
+                format!("{kanji}{year}年（{y}年）{m}月{d}日"),
+                format!("{y}年（{kanji}{year}年）{m:>2}月{d:>2}日"),
+                format!("{letter}{n}.{m:>2}.{d:>2}"),
+            ] {
+                let chars: Vec<char> = fold_str(&f).chars().collect();
+                let read = super::parse_date_prefix(&chars).map(|(date, used)| (date.canonical(), used));
+                prop_assert_eq!(read, Some((want.clone(), chars.len())), "{}", f);
+            }
         }
     }
 
@@ -335,9 +405,11 @@ fn fullwidth(s: &str) -> String {
 fn date_canonical_is_zero_padded_yyyymmdd() {
     use super::date::Date;
     for year in 1868..=2099u16 {
-        for (month, day) in [(1u8, 1u8), (2, 28), (9, 9), (10, 10), (12, 31)] {
-            let d = Date::new(year, month, day).expect("valid date");
-            assert_eq!(d.canonical(), format!("{year:04}{month:02}{day:02}"));
+        for month in 1..=12u8 {
+            for day in (1..=31u8).filter(|&day| Date::new(year, month, day).is_some()) {
+                let d = Date::new(year, month, day).expect("valid date");
+                assert_eq!(d.canonical(), format!("{year:04}{month:02}{day:02}"));
+            }
         }
     }
 }

@@ -726,15 +726,22 @@ impl BlockScan<'_> {
 }
 
 /// Characters before the first digit of a date at most: every date and postal code has an
-/// ASCII digit in its first five characters (`h.元年2月1日` is the longest way there).
+/// ASCII digit in its first five characters (`h.元年2月1日` is the longest way there)...
 const DIGIT_WITHIN: usize = 4;
+
+/// ...or in its first eight, right after a space or a `(` that follows `年`, a separator, a
+/// space or a `(` (`平成元年 ( 1989年)1月8日`, `h.元年 2月`, `平成元. 1.8`: see
+/// `parse_date_prefix`). A dump's runs of digits mostly follow something else, so the farther
+/// look back is rare.
+const DIGIT_WITHIN_AFTER_GAP: usize = 7;
 
 /// Every date in `chars`, in any notation `parse_date_prefix` reads, and every postal code
 /// (`660-0051`, `6600051`), appended to `dates` and `postals`, each by start. `runs` are
 /// where runs of ASCII digits start in `chars`, ascending (pass 1 notes them).
 ///
 /// A date or postal code starts at the start of a run of digits, or at an era letter or kanji
-/// at most [`DIGIT_WITHIN`] characters before one: only those places are looked at. Prose and
+/// at most [`DIGIT_WITHIN`] characters before one (or [`DIGIT_WITHIN_AFTER_GAP`]): only those
+/// places are looked at. Prose and
 /// markup have few digits, and in a dump that is one character in seven.
 ///
 /// Dates written day or month first (`11/7/1988`, `7 Nov 1988`, `Nov. 7, 1988`, `7-Nov-88`)
@@ -747,7 +754,20 @@ fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &
     let mut next = 0;
     let mut back = false;
     for &d in runs {
-        for p in next.max(d.saturating_sub(DIGIT_WITHIN))..d {
+        let mut lo = next.max(d.saturating_sub(DIGIT_WITHIN));
+        // `元年 1`, `元年(1`, `元年 (1`, `元. 1`: the only ways a date's first digit is farther
+        // (asked only when the previous run does not cover it: in a dump it mostly does).
+        if lo > next
+            && d > 1
+            && match chars[d - 1] {
+                ' ' => matches!(chars[d - 2], '年' | '(' | '.' | '/' | '-'),
+                '(' => matches!(chars[d - 2], '年' | ' '),
+                _ => false,
+            }
+        {
+            lo = next.max(d.saturating_sub(DIGIT_WITHIN_AFTER_GAP));
+        }
+        for p in lo..d {
             if is_era_start(chars[p]) {
                 back |= weak_at(chars, p, dates, postals);
             }
@@ -854,25 +874,25 @@ fn is_era_start(c: char) -> bool {
 fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) -> bool {
     let c = chars[i];
     let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
-    let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
     let mut back = false;
-    let (date_starts, postal_starts) = match c {
+    let date_starts = match c {
         // A date without an era starts with a four-digit year, 1868 to 2099 (phone, account
         // and most other numbers in a dump start otherwise, and are not parsed as dates).
         '0'..='9' => {
-            let year = chars.get(i..i + 4).is_some_and(|y| {
-                matches!(y[..2], ['1', '8' | '9'] | ['2', '0'])
-                    && y[2..].iter().all(char::is_ascii_digit)
-            });
+            // Every run of digits comes here (a dump has one every seven characters): its
+            // first characters are read once into a window that needs no bounds checks.
+            let w = window(chars, i);
+            let wd = |k: usize| w[k].is_ascii_digit();
+            let year = matches!((w[0], w[1]), ('1', '8' | '9') | ('2', '0')) && wd(2) && wd(3);
             // The year may also end a date written day or month first: four digits, or two
             // after `-` and a month's name (`7-nov-88`).
-            let len = if year && !digit(i + 4) {
+            let len = if year && !wd(4) {
                 4
             } else if p == '-'
                 && i > 1
                 && matches!(chars[i - 2], 'a'..='z' | '.')
-                && digit(i + 1)
-                && !digit(i + 2)
+                && wd(1)
+                && !wd(2)
             {
                 2
             } else {
@@ -881,16 +901,18 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             if len > 0 && may_end_a_date(chars, i) {
                 back = dates_ending_at(chars, i, i + len, dates);
             }
-            (year, true)
+            if let Some((digits, used)) = postal_candidate(&w) {
+                postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
+            }
+            year
         }
-        '明' | '大' | '昭' | '平' | '令' => (true, false),
-        'm' | 't' | 's' | 'h' | 'r' => (
+        '明' | '大' | '昭' | '平' | '令' => true,
+        'm' | 't' | 's' | 'h' | 'r' => {
             !p.is_ascii_alphanumeric()
                 && chars
                     .get(i + 1)
-                    .is_some_and(|n| n.is_ascii_digit() || *n == '.'),
-            false,
-        ),
+                    .is_some_and(|n| n.is_ascii_digit() || *n == '.')
+        }
         _ => return false,
     };
     if date_starts {
@@ -905,10 +927,23 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             ));
         }
     }
-    if postal_starts && let Some((digits, used)) = postal_candidate(&chars[i..]) {
-        postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
-    }
     back
+}
+
+/// Characters a postal code takes and one after it: what `weak_at` reads of a run of digits.
+const WINDOW: usize = 9;
+
+/// `chars[i..]`'s first [`WINDOW`] characters, `'\0'` past the end.
+#[inline]
+fn window(chars: &[char], i: usize) -> [char; WINDOW] {
+    if let Some(&w) = chars.get(i..).and_then(|rest| rest.first_chunk::<WINDOW>()) {
+        return w;
+    }
+    let mut w = ['\0'; WINDOW];
+    for (k, c) in chars[i..].iter().enumerate() {
+        w[k] = *c;
+    }
+    w
 }
 
 /// The confidence of a group of fields of one record.
@@ -1164,8 +1199,8 @@ fn is_row(line: &[char]) -> bool {
 }
 
 /// A postal code at the start of `s`: `660-0051` or `6600051`, not part of a longer number.
-fn postal_candidate(s: &[char]) -> Option<([u8; 8], usize)> {
-    let digit = |i: usize| s.get(i).is_some_and(char::is_ascii_digit);
+fn postal_candidate(s: &[char; WINDOW]) -> Option<([u8; 8], usize)> {
+    let digit = |i: usize| s[i].is_ascii_digit();
     let (picked, used): ([usize; 7], usize) =
         if (0..3).all(digit) && s.get(3) == Some(&'-') && (4..8).all(digit) && !digit(8) {
             ([0, 1, 2, 4, 5, 6, 7], 8)
@@ -1260,7 +1295,7 @@ mod tests {
                     out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
                 }
             }
-            if postal && let Some((digits, used)) = postal_candidate(&chars[i..]) {
+            if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
             }
         }
@@ -1285,7 +1320,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));
@@ -1359,8 +1394,17 @@ mod tests {
     #[test]
     fn era_dates_far_from_other_digits() {
         for pad in 0..40 {
-            for date in ["平成元年1月8日", "h.元年2月1日", "昭和50年3月2日", "h1.1.8"]
-            {
+            for date in [
+                "平成元年1月8日",
+                "h.元年2月1日",
+                "昭和50年3月2日",
+                "h1.1.8",
+                "平成元年 1月 8日",
+                "平成元年 ( 1989年)1月8日",
+                "h.元年 ( 1989年)1月8日",
+                "昭和43年(1968年) 9月18日",
+                "1968年(昭和43年)9月18日",
+            ] {
                 let text = format!("{}{date}", "山".repeat(pad));
                 let chars: Vec<char> = text.chars().collect();
                 let got: Vec<_> = weak_values_found(&chars)
@@ -1378,7 +1422,7 @@ mod tests {
         /// and era letters and kanji that start no date.
         #[test]
         fn weak_values_finds_era_dates_in_text_with_few_digits(
-            s in "(山{1,20}|x{1,20}|昭和|平成|令和|元|年|月|日|[mtshr]|[-/.]|[0-9]{1,4}){0,40}"
+            s in "(山{1,20}|x{1,20}|昭和|平成|令和|元|年|月|日|[mtshr]|[-/. ()]|[0-9]{1,4}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

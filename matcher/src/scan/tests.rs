@@ -1187,3 +1187,46 @@ fn one_name_token_on_the_line_of_a_phone_email_or_my_number_is_the_name() {
         Some(Confidence::High)
     );
 }
+
+#[test]
+fn printed_birth_dates_padded_or_in_both_calendars() {
+    // Printouts pad a one-digit month or day with a space (`昭和43年 9月18日`, half- or
+    // full-width), and formal documents give the other calendar's year in parentheses: with the
+    // name, each is the record's birth date (medium).
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::BirthDate, "1968-09-08"),
+        ],
+    );
+    for date in [
+        "昭和43年 9月 8日",
+        "昭和４３年　９月　８日",
+        "昭和 43年 9月 8日",
+        "1968年 9月 8日",
+        "1968 年 9 月 8 日",
+        "S43. 9. 8",
+        "1968/ 9/ 8",
+        "昭和43年（1968年）9月8日",
+        "1968年（昭和43年）9月8日",
+        "1968(S43)年9月8日",
+    ] {
+        for page in [
+            format!("山口大介さん（{date}生）"),
+            format!("氏名 山口 大介\n生年月日 {date}\n"),
+        ] {
+            let found = m.scan_text(&page);
+            assert_eq!(found.len(), 1, "{page}");
+            assert_eq!(found[0].confidence, Confidence::Medium, "{page}");
+            assert!(found[0].fields.contains(&FieldKind::BirthDate), "{page}");
+        }
+    }
+    // Another year in the parentheses is no date of the record's.
+    let found = m.scan_text("山口大介さん（1968年（昭和44年）9月8日生）");
+    assert!(
+        found.iter().all(|f| f.confidence == Confidence::Low),
+        "{found:?}"
+    );
+}
