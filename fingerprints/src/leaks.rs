@@ -187,7 +187,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         LeakForm::Prose => {
             for p in people {
                 let n = name(p, &mut rng);
-                let d = date(p, &mut rng);
+                let d = printed_date(p, &mut rng);
                 let a = address(p, &mut rng);
                 let t = phone(p, &mut rng);
                 match rng.below(3) {
@@ -401,6 +401,26 @@ fn date(p: &Resident, rng: &mut Rng) -> String {
         4 => era(y, m, d, true).unwrap_or_else(|| format!("{y}/{m:02}/{d:02}")),
         5 => era(y, m, d, false).unwrap_or_else(|| format!("{y}.{m}.{d}")),
         _ => format!("{y}.{m:02}.{d:02}"),
+    }
+}
+
+/// A birth date as printouts and forms write them, for prose: a one-digit month or day padded
+/// with a space (`昭和43年 9月18日`), the Western year beside the era's
+/// (`昭和43年（1968年）9月18日`, `1968年（昭和43年）9月18日`), or the era left out
+/// (`43年9月18日`); or any notation of [`date`].
+fn printed_date(p: &Resident, rng: &mut Rng) -> String {
+    let (y, m, d) = p.birth;
+    let Some(kanji) = era(y, m, d, true) else {
+        return date(p, rng);
+    };
+    let name: String = kanji.chars().take(2).collect();
+    let year: String = kanji.chars().skip(2).take_while(|&c| c != '年').collect();
+    match rng.below(5) {
+        0 => format!("{name}{year}年{m:>2}月{d:>2}日"),
+        1 => format!("{name}{year}年（{y}年）{m}月{d}日"),
+        2 => format!("{y}年（{name}{year}年）{m}月{d}日"),
+        3 if year != "元" && name != "大正" => format!("{year}年{m}月{d}日"),
+        _ => date(p, rng),
     }
 }
 

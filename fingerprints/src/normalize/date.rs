@@ -73,6 +73,10 @@ const ERAS: [Era; 5] = [
     (['令', '和'], 'r', (2019, 5, 1)),
 ];
 
+/// A year of two digits up to this one is of the 2000s (`7-Nov-26` is 2026), the others of the
+/// 1900s; nor is an era's year read past it.
+const LATEST_TWO_DIGIT_YEAR: u32 = 26;
+
 /// English month names (folded: lower case), for [`month_name`].
 const MONTH_NAMES: [&str; 12] = [
     "january",
@@ -208,26 +212,47 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
         return None;
     }
     let date = Date::new(u16::try_from(year).ok()?, month as u8, day as u8)?;
-    if let Some(e) = era {
-        let (y, m, d) = ERAS[e].2;
-        let start = Date {
-            year: y,
-            month: m,
-            day: d,
-        };
-        let within_next = ERAS.get(e + 1).is_none_or(|n| {
-            let (y, m, d) = n.2;
-            date < Date {
-                year: y,
-                month: m,
-                day: d,
-            }
-        });
-        if date < start || !within_next {
-            return None;
-        }
+    if era.is_some_and(|e| !in_era(date, e)) {
+        return None;
     }
     Some((date, i))
+}
+
+/// Whether `date` falls inside era `e` (an index into [`ERAS`]).
+fn in_era(date: Date, e: usize) -> bool {
+    let day = |(year, month, day): (u16, u8, u8)| Date { year, month, day };
+    day(ERAS[e].2) <= date && ERAS.get(e + 1).is_none_or(|next| date < day(next.2))
+}
+
+/// A date whose year is written without its era, one or two digits before `年`, at the start
+/// of `s`: `43年9月18日`, `5年 3月 2日` (as [`parse_date_prefix`] reads the rest). Forms with the
+/// era printed apart, or filled in by hand beside a printed era, leave it out. Every reading
+/// that is a date is returned: the year of Shōwa, Heisei and Reiwa (up to 2026), with the
+/// characters used. Not a Western year of two digits (`68年` for 1968 is said, but birth dates
+/// on forms are written in eras): each reading more is one more chance that a namesake born on
+/// it is taken for the person (measured in the matcher's tests). For the matcher, which checks
+/// each against a record's birth date; a register's dates must say which they are
+/// ([`parse_date`] refuses these).
+pub fn parse_eraless_date_prefix(s: &[char]) -> Option<([Option<Date>; 3], usize)> {
+    let mut i = 0;
+    let (year, _) = number(s, &mut i, 2)?;
+    skip(s, &mut i, '年').then_some(())?;
+    skip(s, &mut i, ' ');
+    let (month, _) = number(s, &mut i, 2)?;
+    spaced_before(s, &mut i, '月');
+    skip(s, &mut i, '月').then_some(())?;
+    skip(s, &mut i, ' ');
+    let (day, _) = number(s, &mut i, 2)?;
+    spaced_before(s, &mut i, '日');
+    skip(s, &mut i, '日').then_some(())?;
+    // Shōwa, Heisei, Reiwa, up to the latest year a two-digit year stands for.
+    let read = [2, 3, 4].map(|e| {
+        let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
+        Date::new(y, month as u8, day as u8).filter(|&date| {
+            year >= 1 && in_era(date, e) && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
+        })
+    });
+    read.iter().any(Option::is_some).then_some((read, i))
 }
 
 /// A space at `s[*i]` before `c`: moves `i` past the space if `c` follows it. Whether it did.
@@ -357,7 +382,7 @@ fn day_first(s: &[char]) -> Option<(Date, usize)> {
     let year = match n {
         4 => year,
         // A spreadsheet's `d-mmm-yy`.
-        2 if hyphen && year <= 26 => 2000 + year,
+        2 if hyphen && year <= LATEST_TWO_DIGIT_YEAR => 2000 + year,
         2 if hyphen => 1900 + year,
         _ => return None,
     };

@@ -147,6 +147,52 @@ fn numbers_day_or_month_first_read_both_ways() {
 }
 
 #[test]
+fn years_without_their_era_read_every_way() {
+    use super::parse_eraless_date_prefix;
+    let read = |s: &str| {
+        let chars: Vec<char> = fold_str(s).chars().collect();
+        parse_eraless_date_prefix(&chars).map(|(dates, used)| {
+            let mut all: Vec<String> = dates.iter().flatten().map(|d| d.canonical()).collect();
+            all.sort();
+            (all, used)
+        })
+    };
+    let v = |a: &[&str], used: usize| Some((a.iter().map(|s| s.to_string()).collect(), used));
+    // Shōwa 43 (no Western reading).
+    assert_eq!(read("43年9月18日"), v(&["19680918"], 8));
+    assert_eq!(read("４３年　９月１８日生"), v(&["19680918"], 9));
+    // Shōwa, Heisei, Reiwa 5.
+    assert_eq!(
+        read("5年3月2日"),
+        v(&["19300302", "19930302", "20230302"], 6)
+    );
+    assert_eq!(
+        read("05年3月2日"),
+        v(&["19300302", "19930302", "20230302"], 7)
+    );
+    // Shōwa 64 ended on 7 January 1989; Heisei 31 on 30 April 2019; Reiwa is read up to 8.
+    assert_eq!(read("64年1月7日"), v(&["19890107"], 7));
+    assert_eq!(read("64年1月8日"), None);
+    assert_eq!(read("31年4月30日"), v(&["19560430", "20190430"], 8));
+    assert_eq!(read("31年5月1日"), v(&["19560501"], 7));
+    assert_eq!(
+        read("8年5月1日"),
+        v(&["19330501", "19960501", "20260501"], 6)
+    );
+    assert_eq!(read("9年5月1日"), v(&["19340501", "19970501"], 6));
+    for no in [
+        "43年9月",
+        "43年9月18",
+        "143年9月18日",
+        "43.9.18",
+        "43年13月1日",
+        "0年1月1日",
+    ] {
+        assert_eq!(read(no), None, "{no}");
+    }
+}
+
+#[test]
 fn printed_dates_with_padding_spaces_and_both_calendars() {
     use super::parse_date_prefix;
     // As a page writes them, folded: the matcher reads them with `parse_date_prefix`.

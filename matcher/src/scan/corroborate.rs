@@ -5,7 +5,9 @@
 
 use std::cell::{Cell, OnceCell};
 
-use fingerprints::normalize::{parse_date_prefix, parse_numeric_date_prefix};
+use fingerprints::normalize::{
+    parse_date_prefix, parse_eraless_date_prefix, parse_numeric_date_prefix,
+};
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
 use super::{Accumulator, BlockScan, Edge, Group, Hit, RecordMarks};
@@ -33,6 +35,10 @@ struct Context {
     name_spans: Vec<(usize, usize)>,
     /// The window of each hit: start, end, and whether it is a table row.
     windows: Vec<(usize, usize, bool)>,
+    /// Where each hit's record's birth date may be: its window, or its own line when that is
+    /// no table row and holds a date (a list of people with their birth dates, one a line:
+    /// the next line's date is someone else's).
+    date_windows: Vec<(usize, usize)>,
 }
 
 /// The vectors of a block's corroboration, kept per thread with their allocations (see
@@ -45,6 +51,7 @@ pub(crate) struct Buffers {
     kana_starts: Vec<usize>,
     name_spans: Vec<(usize, usize)>,
     windows: Vec<(usize, usize, bool)>,
+    date_windows: Vec<(usize, usize)>,
     rows: Vec<u8>,
     born: Vec<Option<Vec<u32>>>,
     kept: Vec<u32>,
@@ -185,6 +192,30 @@ impl BlockScan<'_> {
                 window
             }
         }));
+        let mut date_windows = take(&mut bufs.date_windows);
+        // The last line asked about, and whether it holds a date (hits come mostly line by
+        // line).
+        let mut last: Option<(usize, usize, bool)> = None;
+        date_windows.extend(self.hits.iter().zip(&windows).map(|(h, &(ws, we, row))| {
+            if row {
+                return (ws, we);
+            }
+            let dated_line = match last {
+                Some((ls, le, dated)) if ls <= h.start && h.end <= le => Some((ls, le, dated)),
+                _ => match lines.around(h.start, h.end) {
+                    (Some(ls), Some(le)) => {
+                        let dated = within(&dates, ls, le).iter().any(|d| d.end <= le);
+                        last = Some((ls, le, dated));
+                        last
+                    }
+                    _ => None,
+                },
+            };
+            match dated_line {
+                Some((ls, le, true)) => (ls, le),
+                _ => (ws, we),
+            }
+        }));
         let cx = Context {
             dates,
             postals,
@@ -192,6 +223,7 @@ impl BlockScan<'_> {
             kana_starts: self.starts_of(FieldKind::NameKana, take(&mut bufs.kana_starts)),
             name_spans: self.name_spans(take(&mut bufs.name_spans)),
             windows,
+            date_windows,
         };
         // Per hit, for wide hits once asked: which of its records were born on a date in its
         // window.
@@ -287,7 +319,7 @@ impl BlockScan<'_> {
                     || if his[c..d].iter().all(|&h| cx.windows[h] == first) {
                         self.born_near(his[c], &cx, &mut born).contains(&record)
                     } else {
-                        self.born_on_any(record, &cx, ws, we)
+                        self.born_on_any(record, &cx, &his[c..d])
                     };
                 if !skip && born_ok {
                     self.score(record, &his[c..d], (ws, we), wide, &cx, acc);
@@ -302,6 +334,7 @@ impl BlockScan<'_> {
             kana_starts,
             name_spans,
             windows,
+            date_windows,
         } = cx;
         give_back(&mut bufs.dates, dates);
         give_back(&mut bufs.postals, postals);
@@ -309,6 +342,7 @@ impl BlockScan<'_> {
         give_back(&mut bufs.kana_starts, kana_starts);
         give_back(&mut bufs.name_spans, name_spans);
         give_back(&mut bufs.windows, windows);
+        give_back(&mut bufs.date_windows, date_windows);
         give_back(&mut bufs.rows, lines.into_buffer());
         give_back(&mut bufs.born, born);
         give_back(&mut bufs.kept, kept);
@@ -382,7 +416,7 @@ impl BlockScan<'_> {
     ) -> BornSet<'b> {
         let born = memo[i].get_or_insert_with(|| {
             let bundle = &self.m.bundle;
-            let (ws, we, _) = cx.windows[i];
+            let (ws, we) = cx.date_windows[i];
             let mut born = Vec::new();
             let mut maybe = Vec::new();
             for v in dates_near(cx, ws, we) {
@@ -403,9 +437,10 @@ impl BlockScan<'_> {
         BornSet(born)
     }
 
-    /// Whether a date wholly in `ws..we` is `record`'s birth date.
-    fn born_on_any(&self, record: u32, cx: &Context, ws: usize, we: usize) -> bool {
+    /// Whether a date near the hits `hit_ids` (see [`date_range`]) is `record`'s birth date.
+    fn born_on_any(&self, record: u32, cx: &Context, hit_ids: &[usize]) -> bool {
         let bundle = &self.m.bundle;
+        let (ws, we) = date_range(cx, hit_ids);
         dates_near(cx, ws, we)
             .any(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)))
     }
@@ -508,7 +543,8 @@ impl BlockScan<'_> {
             kinds.insert(self.hits[h].kind);
         }
         let in_window = |s: usize, e: usize| s >= ws && e <= we;
-        let date = dates_near(cx, ws, we)
+        let (dws, dwe) = date_range(cx, hit_ids);
+        let date = dates_near(cx, dws, dwe)
             .find(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)));
         if date.is_some() {
             kinds.insert(FieldKind::BirthDate);
@@ -904,6 +940,10 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             if let Some((digits, used)) = postal_candidate(&w) {
                 postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
             }
+            // A year of one or two digits before `年`, without its era (`43年9月18日`).
+            if (w[1] == '年' || w[2] == '年') && eraless_may_start(p) {
+                eraless_at(chars, i, dates);
+            }
             year
         }
         '明' | '大' | '昭' | '平' | '令' => true,
@@ -928,6 +968,35 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
         }
     }
     back
+}
+
+/// Whether a year without its era may start after `p`: not after an era's name or letter
+/// (`昭和43年`, `s43年`, `h.43年`: there it is that era's year, read from the era's start).
+#[inline]
+fn eraless_may_start(p: char) -> bool {
+    !(p.is_ascii_alphabetic()
+        || matches!(
+            p,
+            '.' | '元' | '和' | '成' | '正' | '治' | '明' | '大' | '昭' | '平' | '令'
+        ))
+}
+
+/// The readings of a date whose year has no era at `i` (`parse_eraless_date_prefix`),
+/// appended to `dates`.
+#[cold]
+fn eraless_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
+    let end = chars.len().min(i + DATE_CHARS);
+    if let Some((read, used)) = parse_eraless_date_prefix(&chars[i..end]) {
+        for date in read.into_iter().flatten() {
+            dates.push(Weak::new(
+                i,
+                i + used,
+                FieldKind::BirthDate,
+                date.canonical_digits(),
+                8,
+            ));
+        }
+    }
 }
 
 /// Characters a postal code takes and one after it: what `weak_at` reads of a run of digits.
@@ -1053,6 +1122,15 @@ fn radix_sort_high(keys: &mut Vec<u64>, tmp: &mut Vec<u64>) {
         std::mem::swap(keys, tmp);
         shift += BITS;
     }
+}
+
+/// Where a birth date of a group of hits may be: from the first start to the last end of their
+/// date windows (`Context::date_windows`).
+fn date_range(cx: &Context, hit_ids: &[usize]) -> (usize, usize) {
+    hit_ids
+        .iter()
+        .map(|&h| cx.date_windows[h])
+        .fold((usize::MAX, 0), |(s, e), (hs, he)| (s.min(hs), e.max(he)))
 }
 
 /// The dates of the block that lie wholly inside `ws..we`.
@@ -1294,6 +1372,14 @@ mod tests {
                 for d in read.into_iter().flatten() {
                     out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
                 }
+            } else if date
+                && c.is_ascii_digit()
+                && eraless_may_start(p)
+                && let Some((read, used)) = parse_eraless_date_prefix(text)
+            {
+                for d in read.into_iter().flatten() {
+                    out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+                }
             }
             if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
@@ -1320,7 +1406,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));
