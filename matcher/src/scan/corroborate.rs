@@ -59,6 +59,7 @@ pub(crate) struct Buffers {
     order: Vec<u32>,
     by_record: Vec<u64>,
     skips: Vec<bool>,
+    longer: Vec<bool>,
     his: Vec<usize>,
     radix: Vec<u64>,
 }
@@ -231,7 +232,20 @@ impl BlockScan<'_> {
         born.resize(self.hits.len(), None);
         let (mut kept, mut kept_at) = (take(&mut bufs.kept), take(&mut bufs.kept_at));
         self.keep_reportable(&cx, &lines, marks, &mut born, (&mut kept, &mut kept_at));
+        // A name or reading in a table row that the next character carries on in the same
+        // script is the start of a longer name (`中村 浩` of `'中村', '浩之'`, `カトウ ユミ` of
+        // `カトウ ユミコ`): someone else's, and not followed up.
+        let mut longer = take(&mut bufs.longer);
+        longer.extend(
+            self.hits
+                .iter()
+                .zip(&cx.windows)
+                .map(|(h, &(_, _, row))| row && continues_a_word(h, chars)),
+        );
         let records_of = |i: usize| -> &[u32] {
+            if longer[i] {
+                return &[];
+            }
             match kept_at.get(i) {
                 Some(&(a, b)) if a != u32::MAX => &kept[a as usize..b as usize],
                 _ => self.hits[i].records,
@@ -350,6 +364,7 @@ impl BlockScan<'_> {
         give_back(&mut bufs.order, order);
         give_back(&mut bufs.by_record, by_record);
         give_back(&mut bufs.skips, skips);
+        give_back(&mut bufs.longer, longer);
         give_back(&mut bufs.his, his);
     }
 
@@ -1122,6 +1137,23 @@ fn radix_sort_high(keys: &mut Vec<u64>, tmp: &mut Vec<u64>) {
         std::mem::swap(keys, tmp);
         shift += BITS;
     }
+}
+
+/// Whether hit `h` is a name or reading in kanji or kana that the character after it carries on
+/// in the same script: the start of a longer name. Honorifics after a kanji name (`様`, `殿`,
+/// `氏`, `君`, `宛`) end it.
+fn continues_a_word(h: &Hit<'_>, chars: &[char]) -> bool {
+    if h.latin || !matches!(h.kind, FieldKind::Name | FieldKind::NameKana) || h.end == 0 {
+        return false;
+    }
+    let (Some(&last), Some(&next)) = (chars.get(h.end - 1), chars.get(h.end)) else {
+        return false;
+    };
+    let kanji = |c: char| matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}' | '々');
+    // Folded: hiragana and half-width kana are katakana.
+    let kana = |c: char| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー');
+    (kanji(last) && kanji(next) && !matches!(next, '様' | '殿' | '氏' | '君' | '宛'))
+        || (kana(last) && kana(next))
 }
 
 /// Where a birth date of a group of hits may be: from the first start to the last end of their

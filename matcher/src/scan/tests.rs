@@ -1270,3 +1270,42 @@ fn in_a_list_of_people_a_line_each_the_next_lines_date_is_someone_elses() {
         assert_eq!(at_least_medium(page), 1, "{page}");
     }
 }
+
+#[test]
+fn a_name_in_a_cell_that_goes_on_is_a_longer_name() {
+    let m = matcher_of_row(
+        13,
+        "P-3",
+        &[
+            (FieldKind::Name, "中村 浩"),
+            (FieldKind::NameKana, "ナカムラ ヒロシ"),
+            (FieldKind::BirthDate, "1978-11-12"),
+        ],
+    );
+    let at_least_medium = |page: &str| {
+        m.scan_text(page)
+            .into_iter()
+            .filter(|f| f.confidence >= Confidence::Medium)
+            .count()
+    };
+    // Someone else born the same day: 中村 浩之, ナカムラ ヒロシゲ. Before, the resident's name
+    // (or reading) as the start of theirs made a medium (34 on the benchmark corpus).
+    for page in [
+        "('中村', '浩之', '昭和53年11月12日', '塚口町一丁目26番5号'),\n",
+        "中村浩之,1978-11-12,塚口町1-26-5\n",
+        "ﾅｶﾑﾗ ﾋﾛｼｹﾞ,1978/11/12,塚口町1-26-5\n",
+        "| 中村　浩之 | ナカムラ　ヒロユキ | 昭和53年11月12日 |\n",
+    ] {
+        assert_eq!(at_least_medium(page), 0, "{page}");
+    }
+    // The name itself, with an honorific, or followed by another script.
+    for page in [
+        "('中村', '浩', '昭和53年11月12日', '塚口町一丁目26番5号'),\n",
+        "中村浩様,1978-11-12,塚口町1-26-5\n",
+        "ﾅｶﾑﾗ ﾋﾛｼ,1978/11/12,塚口町1-26-5\n",
+        "中村浩(ﾅｶﾑﾗﾋﾛｼ),1978-11-12\n",
+        "| 中村　浩 | ナカムラ　ヒロシ | 昭和53年11月12日 |\n",
+    ] {
+        assert_eq!(at_least_medium(page), 1, "{page}");
+    }
+}
