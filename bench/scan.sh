@@ -14,7 +14,7 @@ n="${2:-460177}"
 work="${BENCH_DIR:-/var/tmp/leakwatch-bench}"
 mkdir -p "$work"
 cargo build --release --locked --quiet
-cargo build --release --locked --quiet -p matcher --example corpus
+cargo build --release --locked --quiet -p matcher --example corpus --example lookalikes
 bin="$CARGO_TARGET_DIR/release/leakwatch"
 corpus_bin="$CARGO_TARGET_DIR/release/examples/corpus"
 command -v rg >/dev/null || { apt-get install -y ripgrep >/dev/null 2>&1 || cargo install ripgrep --locked; }
@@ -27,10 +27,12 @@ if [ ! -s "$work/r$n.lwfp" ] || ! "$bin" fingerprint inspect "$work/r$n.lwfp" >/
     --key-file "$work/secret.key" --out "$work/r$n.lwfp" 2>/dev/null
 fi
 # (Re)made when missing or older than the file names that tell each document's kind.
-if [ ! -f "$work/corpus$mb/000/000000-en.txt" ]; then
+# Its summary line (how many look-alike people it wrote) is kept beside it.
+if [ ! -f "$work/corpus$mb/000/000000-en.txt" ] || [ ! -s "$work/corpus$mb.made" ]; then
   rm -rf "$work/corpus$mb"
-  "$corpus_bin" "$work/corpus$mb" "$mb" "$n" 1
+  "$corpus_bin" "$work/corpus$mb" "$mb" "$n" 1 | tee "$work/corpus$mb.made"
 fi
+lookalikes=$(sed -n 's/.* \([0-9]*\) look-alike people$/\1/p' "$work/corpus$mb.made")
 if [ ! -s "$work/raw_values$n.txt" ]; then
   python3 - "$work/reg$n/residents.csv" "$work/raw_values$n.txt" <<'PY'
 import csv, sys
@@ -79,7 +81,15 @@ if sys.argv[4] == "1":
         print(f"    {k:<12}{s[k]:6.2f} s   stages up to here alone: {mb / done:5.0f} MB/s")
     print(f"    {'read':<12}{s['read']:6.2f} s")
 PY
-  if [ "$threads" = 1 ]; then ours=$secs; else ours_all=$secs; fi
+  if [ "$threads" = 1 ]; then
+    ours=$secs
+    # The findings in the look-alike dumps: true collisions (a look-alike person with a
+    # resident's name, or reading, and birth date) and the others.
+    "$CARGO_TARGET_DIR/release/examples/lookalikes" "$work/secret.key" "$work/found.jsonl" \
+      "$lookalikes" "$n" 1
+  else
+    ours_all=$secs
+  fi
 done
 
 # Each kind of document alone, one thread (the file names say the kind; see the corpus example).
