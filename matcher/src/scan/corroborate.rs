@@ -37,8 +37,8 @@ struct Context {
     windows: Vec<(usize, usize, bool)>,
     /// Where each hit's record's birth date may be: its window, or its own line when that is
     /// no table row and holds a date (a list of people with their birth dates, one a line:
-    /// the next line's date is someone else's).
-    date_windows: Vec<(usize, usize)>,
+    /// the next line's date is someone else's); and whether it is that line.
+    date_windows: Vec<(usize, usize, bool)>,
 }
 
 /// The vectors of a block's corroboration, kept per thread with their allocations (see
@@ -51,7 +51,7 @@ pub(crate) struct Buffers {
     kana_starts: Vec<usize>,
     name_spans: Vec<(usize, usize)>,
     windows: Vec<(usize, usize, bool)>,
-    date_windows: Vec<(usize, usize)>,
+    date_windows: Vec<(usize, usize, bool)>,
     rows: Vec<u8>,
     born: Vec<Option<Vec<u32>>>,
     kept: Vec<u32>,
@@ -199,7 +199,7 @@ impl BlockScan<'_> {
         let mut last: Option<(usize, usize, bool)> = None;
         date_windows.extend(self.hits.iter().zip(&windows).map(|(h, &(ws, we, row))| {
             if row {
-                return (ws, we);
+                return (ws, we, false);
             }
             let dated_line = match last {
                 Some((ls, le, dated)) if ls <= h.start && h.end <= le => Some((ls, le, dated)),
@@ -213,8 +213,8 @@ impl BlockScan<'_> {
                 },
             };
             match dated_line {
-                Some((ls, le, true)) => (ls, le),
-                _ => (ws, we),
+                Some((ls, le, true)) => (ls, le, true),
+                _ => (ws, we, false),
             }
         }));
         let cx = Context {
@@ -308,7 +308,12 @@ impl BlockScan<'_> {
                 // A group: hits chained within each other's windows.
                 let (mut ws, mut we, mut row) = cx.windows[his[c]];
                 let mut d = c + 1;
-                while d < his.len() && self.hits[his[d]].start < we {
+                // Hits on two lines that each hold a date of their own are two people of a
+                // list, a line each: not one group.
+                while d < his.len()
+                    && self.hits[his[d]].start < we
+                    && !dated_apart(&cx.date_windows, his[d - 1], his[d])
+                {
                     let (s, e, r) = cx.windows[his[d]];
                     ws = ws.min(s);
                     we = we.max(e);
@@ -431,7 +436,7 @@ impl BlockScan<'_> {
     ) -> BornSet<'b> {
         let born = memo[i].get_or_insert_with(|| {
             let bundle = &self.m.bundle;
-            let (ws, we) = cx.date_windows[i];
+            let (ws, we, _) = cx.date_windows[i];
             let mut born = Vec::new();
             let mut maybe = Vec::new();
             for v in dates_near(cx, ws, we) {
@@ -1156,12 +1161,20 @@ fn continues_a_word(h: &Hit<'_>, chars: &[char]) -> bool {
         || (kana(last) && kana(next))
 }
 
+/// Whether hits `a` and `b` lie on different lines that each hold a date (see
+/// `Context::date_windows`).
+#[inline]
+fn dated_apart(date_windows: &[(usize, usize, bool)], a: usize, b: usize) -> bool {
+    let (a, b) = (date_windows[a], date_windows[b]);
+    a.2 && b.2 && (a.0, a.1) != (b.0, b.1)
+}
+
 /// Where a birth date of a group of hits may be: from the first start to the last end of their
 /// date windows (`Context::date_windows`).
 fn date_range(cx: &Context, hit_ids: &[usize]) -> (usize, usize) {
     hit_ids
         .iter()
-        .map(|&h| cx.date_windows[h])
+        .map(|&h| (cx.date_windows[h].0, cx.date_windows[h].1))
         .fold((usize::MAX, 0), |(s, e), (hs, he)| (s.min(hs), e.max(he)))
 }
 

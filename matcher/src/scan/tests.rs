@@ -1309,3 +1309,38 @@ fn a_name_in_a_cell_that_goes_on_is_a_longer_name() {
         assert_eq!(at_least_medium(page), 1, "{page}");
     }
 }
+
+#[test]
+fn in_a_list_of_people_a_line_each_the_next_lines_address_is_someone_elses() {
+    let m = matcher_of_row(
+        14,
+        "P-4",
+        &[
+            (FieldKind::Name, "吉田 将之"),
+            (FieldKind::NameKana, "ヨシダ マサユキ"),
+            (FieldKind::BirthDate, "1981-11-19"),
+            (FieldKind::Address, "兵庫県尼崎市神田北通1丁目18番13号"),
+        ],
+    );
+    let at_least_medium = |page: &str| {
+        m.scan_text(page)
+            .into_iter()
+            .filter(|f| f.confidence >= Confidence::Medium)
+            .count()
+    };
+    // 吉田雅之 (the resident's reading, not his name) and, on the next line, someone else
+    // living at the resident's address: each line with its own birth date.
+    for page in [
+        "吉田雅之（ﾖｼﾀﾞﾏｻﾕｷ）、19990822生。\n星野美咲さん（1993年9月24日生まれ）は尼崎市神田北通1-18-13に住んでいます。\n",
+        "星野美咲さん（1993年9月24日生まれ）は尼崎市神田北通1-18-13に住んでいます。\nヨシダマサユキ様 平成11年8月22日生\n",
+    ] {
+        assert_eq!(at_least_medium(page), 0, "{page}");
+    }
+    // One person over two lines, only one of them dated.
+    for page in [
+        "ヨシダマサユキ様\n尼崎市神田北通1-18-13（1999年8月22日登録）\n",
+        "吉田将之（昭和56年11月19日生）\n住所 尼崎市神田北通1-18-13\n",
+    ] {
+        assert_eq!(at_least_medium(page), 1, "{page}");
+    }
+}
