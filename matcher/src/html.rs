@@ -3,9 +3,11 @@
 //! Text is concatenated with its whitespace collapsed; block elements start a new line, every
 //! table row is one line and its cells are separated by tabs, so a leaked register row in a
 //! "market listing" stays one unit for the proximity window. `script`, `style`, `template`,
-//! `noscript`, `iframe` and `svg` content is skipped; `title` is kept. Character references
-//! are decoded with the HTML standard's table of named references (`markup5ever`'s copy) and
-//! its rules for numeric ones.
+//! `noscript`, `iframe` and `svg` content is skipped; `title` is kept. Ruby annotations (`rt`,
+//! and the `rp` parentheses around them) are skipped too: a name with its reading above each
+//! part, `<ruby>山口<rt>やまぐち</rt></ruby><ruby>大介<rt>だいすけ</rt></ruby>`, reads `山口大介`.
+//! Character references are decoded with the HTML standard's table of named references
+//! (`markup5ever`'s copy) and its rules for numeric ones.
 //!
 //! The extractor is one linear pass over the page, following the HTML tokenizer's states for
 //! what is a tag, a comment, raw text (`script`, `style`) or escapable raw text (`title`,
@@ -122,6 +124,7 @@ pub(crate) fn extract_text(html: &str) -> String {
         strip_newline: false,
         cell_open: false,
         outer_cells: Vec::new(),
+        annotation: false,
     };
     let b = html.as_bytes();
     let mut i = 0;
@@ -194,6 +197,9 @@ struct Extractor {
     cell_open: bool,
     /// `cell_open` of the tables around the current one (a table in a cell).
     outer_cells: Vec<bool>,
+    /// Inside an `rt` or `rp` element (a ruby annotation; its end tag may be left out before
+    /// the next `rt` or `rp`; `</ruby>` and blocks end it).
+    annotation: bool,
 }
 
 impl Extractor {
@@ -207,6 +213,11 @@ impl Extractor {
         }
         if self.skip > 0 {
             return;
+        }
+        if matches!(name, b"rt" | b"rp") {
+            self.annotation = true;
+        } else if self.annotation && (is_block(name) || matches!(name, b"td" | b"th")) {
+            self.annotation = false;
         }
         if matches!(name, b"pre" | b"textarea" | b"listing") {
             self.pre += 1;
@@ -233,6 +244,11 @@ impl Extractor {
         }
         if self.skip > 0 {
             return;
+        }
+        if self.annotation
+            && (matches!(name, b"rt" | b"rp" | b"ruby" | b"td" | b"th") || is_block(name))
+        {
+            self.annotation = false;
         }
         if matches!(name, b"pre" | b"textarea" | b"listing") {
             self.pre = self.pre.saturating_sub(1);
@@ -262,7 +278,7 @@ impl Extractor {
 
     /// Appends text, decoding character references when `refs`.
     fn text(&mut self, s: &str, refs: bool) {
-        if self.skip > 0 || s.is_empty() {
+        if self.skip > 0 || self.annotation || s.is_empty() {
             return;
         }
         let mut s = s;
@@ -539,7 +555,15 @@ mod tests {
         let skipped = |n: &str| {
             matches!(
                 n,
-                "script" | "style" | "template" | "noscript" | "head" | "iframe" | "svg"
+                "script"
+                    | "style"
+                    | "template"
+                    | "noscript"
+                    | "head"
+                    | "iframe"
+                    | "svg"
+                    | "rt"
+                    | "rp"
             )
         };
         let doc = Html::parse_document(html);
@@ -717,6 +741,18 @@ mod tests {
             ),
             ("&#12354", "あ"),
         ];
+        // Ruby annotations are skipped; an `rt` left open ends at the next one, `</ruby>`, a
+        // cell or a block.
+        for (html, want) in [
+            (
+                "<ruby>山口<rp>(</rp><rt>やまぐち</rt><rp>)</rp></ruby><ruby>大介<rt>だいすけ</rt></ruby>",
+                "山口大介",
+            ),
+            ("<ruby>山<rt>やま<rt>x</ruby>田", "山田"),
+            ("<ruby>山<rt>やま<p>田", "山\n田"),
+        ] {
+            assert_eq!(extract_text(html), want, "{html:?}");
+        }
         for (html, want) in cases {
             assert_eq!(extract_text(html), want, "{html:?}");
             assert_eq!(tree_text(html), want, "tree: {html:?}");
@@ -732,6 +768,8 @@ mod tests {
             "<table><tr><td>a<td>b<tr><td>c<td>d</table><p>x<p>y<br/>z".into(),
             "<body><select><option>1<option>2</select><h2>head</h2><span>in</span>line<b>bold</b></body>".into(),
             "<html><head><noscript>no</noscript><script>s</script></head><body><iframe>i</iframe><noscript><p>n</p></noscript>ok</body></html>".into(),
+            // Ruby annotations, with and without `rp` and end tags.
+            "<p><ruby>山口<rp>(</rp><rt>やまぐち</rt><rp>)</rp></ruby><ruby>大介<rt>だいすけ</rt></ruby>さん</p><table><tr><td><ruby>漢<rt>かん<rt>x</ruby>字<td>b</table>".into(),
         ];
         let people: Vec<_> = (0..30)
             .map(|i| fingerprints::synth::resident(i * 7919, 1))

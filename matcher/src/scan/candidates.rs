@@ -866,7 +866,7 @@ impl BlockScan<'_> {
                 let k = if number.is_some() {
                     after_block_number(chars, end)
                 } else {
-                    skip_separators(chars, end)
+                    skip_reading(chars, skip_separators(chars, end))
                 };
                 if let Some((value, len)) = number_at(chars, k)
                     && let Some(id) = index.number_id(value, &self.m.bundle)
@@ -1158,6 +1158,37 @@ fn skip_separators(chars: &[char], mut k: usize) -> usize {
         k += 1;
     }
     k
+}
+
+/// Most kana a reading in parentheses after a token may have (`山口(やまぐち)大介(だいすけ)`).
+const MAX_READING: usize = 12;
+
+/// After a token, a reading in parentheses, as documents print furigana on one line
+/// (`山口(やまぐち)大介(だいすけ)`: folded, the parentheses are ASCII and the kana katakana), and
+/// the separators after it: where the next token may start. `k` when there is none.
+#[inline]
+fn skip_reading(chars: &[char], k: usize) -> usize {
+    if chars.get(k) == Some(&'(') {
+        reading_in_parentheses(chars, k)
+    } else {
+        k
+    }
+}
+
+/// [`skip_reading`] at a `(`.
+#[cold]
+#[inline(never)]
+fn reading_in_parentheses(chars: &[char], k: usize) -> usize {
+    let kana = |c: char| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー');
+    let mut j = k + 1;
+    while j < chars.len() && j - k <= MAX_READING && kana(chars[j]) {
+        j += 1;
+    }
+    if j > k + 1 && chars.get(j) == Some(&')') {
+        skip_separators(chars, j + 1)
+    } else {
+        k
+    }
 }
 
 /// After a block number: its suffix (丁目, 番地, 番, 号) and one separator (`-`, `の`, `ノ`).

@@ -1344,3 +1344,39 @@ fn in_a_list_of_people_a_line_each_the_next_lines_address_is_someone_elses() {
         assert_eq!(at_least_medium(page), 1, "{page}");
     }
 }
+
+#[test]
+fn a_name_with_its_reading_after_each_part() {
+    // Furigana printed on one line, in parentheses after each part; and a town with its reading.
+    let m = matcher_of_row(
+        15,
+        "P-5",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::BirthDate, "1968-09-18"),
+        ],
+    );
+    for page in [
+        "山口(やまぐち)大介(だいすけ) 1968-09-18",
+        "山口（ヤマグチ） 大介（ダイスケ）　昭和43年9月18日生",
+        "<!DOCTYPE html><p><ruby>山口<rp>(</rp><rt>やまぐち</rt><rp>)</rp></ruby><ruby>大介<rt>だいすけ</rt></ruby> 1968-09-18</p>",
+    ] {
+        let found = m.scan(&Document::new(page.as_bytes()));
+        let f = found.at_least(Confidence::Medium).next();
+        assert!(
+            f.is_some_and(|f| f.fields.contains(&FieldKind::Name)),
+            "{page}"
+        );
+    }
+    // Not anything in parentheses: a note, or more than a reading's length.
+    for page in [
+        "山口(注)大介 1968-09-18",
+        "山口(ヤマグチヤマグチヤマグチヤマ)大介 1968-09-18",
+    ] {
+        let found = m.scan(&Document::new(page.as_bytes()));
+        assert!(
+            found.at_least(Confidence::Medium).next().is_none(),
+            "{page}"
+        );
+    }
+}
