@@ -99,7 +99,8 @@ const MONTH_NAMES: [&str; 12] = [
 /// `昭和50年3月2日`, `昭和元年…`, `昭50.3.2`, `S50.3.2`, `s50/3/2`, `H1-1-8`, and English month
 /// names `March 2, 1975`, `Mar. 2nd 1975`, `2 March 1975`, `2nd of March 1975`, `2-Mar-1975`,
 /// `2-Mar-75` (a
-/// spreadsheet's `d-mmm-yy`: years 00–26 are 2000–2026, the others 1927–1999), with any spaces.
+/// spreadsheet's `d-mmm-yy`: years 00–26 are 2000–2026, the others 1927–1999), and kanji
+/// numerals (`昭和五十年三月二日`, see [`parse_kanji_numeral_date_prefix`]), with any spaces.
 /// Era dates must fall inside their era. Numbers written day or month first (`3/2/1975`) are
 /// not dates here, since they read both ways: see [`parse_numeric_date_prefix`].
 pub fn parse_date(folded: &str) -> Option<Date> {
@@ -107,7 +108,11 @@ pub fn parse_date(folded: &str) -> Option<Date> {
         parse_date_prefix(s).and_then(|(date, used)| (used == s.len()).then_some(date))
     };
     let s: Vec<char> = folded.chars().filter(|c| !c.is_whitespace()).collect();
-    whole(&s).or_else(|| {
+    let kanji = |s: &[char]| {
+        parse_kanji_numeral_date_prefix(s)
+            .and_then(|(date, used)| (used == s.len()).then_some(date))
+    };
+    whole(&s).or_else(|| kanji(&s)).or_else(|| {
         // `May 31 1975`: the space is all there is between the day and the year.
         let words: Vec<&str> = folded.split_whitespace().collect();
         let spaced: Vec<char> = words.join(" ").chars().collect();
@@ -253,6 +258,66 @@ pub fn parse_eraless_date_prefix(s: &[char]) -> Option<([Option<Date>; 3], usize
         })
     });
     read.iter().any(Option::is_some).then_some((read, i))
+}
+
+/// A date in kanji numerals at the start of `s`, as family registers and formal documents write
+/// it: `昭和四十三年九月十八日`, `昭和四拾参年九月拾八日` (the old forms 壱 弐 参 拾), `平成元年一月八日`,
+/// or a Western year digit by digit, `一九六八年九月十八日`; returns the date and the characters
+/// used. Era dates must fall inside their era.
+pub fn parse_kanji_numeral_date_prefix(s: &[char]) -> Option<(Date, usize)> {
+    let mut i = 0;
+    let era = ERAS.iter().position(|(kanji, _, _)| s.starts_with(kanji));
+    i += era.map_or(0, |_| 2);
+    let (value, positional) = if era.is_some() && skip(s, &mut i, '元') {
+        (1, None)
+    } else {
+        kanji_number(s, &mut i, 6)?
+    };
+    let year = match era {
+        Some(e) => u32::from(ERAS[e].2.0) + value - 1,
+        // A Western year is written digit by digit.
+        None if positional == Some(4) => value,
+        None => return None,
+    };
+    skip(s, &mut i, '年').then_some(())?;
+    let (month, _) = kanji_number(s, &mut i, 3)?;
+    skip(s, &mut i, '月').then_some(())?;
+    let (day, _) = kanji_number(s, &mut i, 3)?;
+    skip(s, &mut i, '日').then_some(())?;
+    let date = Date::new(
+        u16::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+    )?;
+    if era.is_some_and(|e| !in_era(date, e)) {
+        return None;
+    }
+    Some((date, i))
+}
+
+/// A run of up to `max` kanji numerals at `s[*i..]`, the old forms (`壱 弐 参 拾`) read as the
+/// common ones: its value, and its length when it is written digit by digit (no `十 百 千`).
+fn kanji_number(s: &[char], i: &mut usize, max: usize) -> Option<(u32, Option<usize>)> {
+    let common = |c: char| match c {
+        '壱' => '一',
+        '弐' => '二',
+        '参' => '三',
+        '拾' => '十',
+        c => c,
+    };
+    let mut run = [' '; 6];
+    let mut n = 0;
+    while n < max.min(run.len())
+        && s.get(*i + n)
+            .is_some_and(|&c| super::is_kanji_numeral(common(c)))
+    {
+        run[n] = common(s[*i + n]);
+        n += 1;
+    }
+    let value = super::kanji_numeral_value(&run[..n])?;
+    *i += n;
+    let positional = !run[..n].iter().any(|c| matches!(c, '十' | '百' | '千'));
+    Some((value, positional.then_some(n)))
 }
 
 /// A space at `s[*i]` before `c`: moves `i` past the space if `c` follows it. Whether it did.

@@ -33,6 +33,8 @@ fn notation_table() {
         (BirthDate, "昭50.3.2", "19750302"),
         (BirthDate, "平元.1.8", "19890108"),
         (BirthDate, "令2年2月29日", "20200229"),
+        (BirthDate, "昭和五十年三月二日", "19750302"),
+        (BirthDate, "昭和五拾年参月弐日", "19750302"),
         (BirthDate, "March 2, 1975", "19750302"),
         (BirthDate, "Mar. 2nd 1975", "19750302"),
         (BirthDate, "Sept 30, 1975", "19750930"),
@@ -141,6 +143,34 @@ fn numbers_day_or_month_first_read_both_ways() {
         "06-6297-2552",
         "32/13/1975",
         "1975/3/2",
+    ] {
+        assert_eq!(read(no), None, "{no}");
+    }
+}
+
+#[test]
+fn dates_in_kanji_numerals() {
+    use super::parse_kanji_numeral_date_prefix;
+    let read = |s: &str| {
+        let chars: Vec<char> = s.chars().collect();
+        parse_kanji_numeral_date_prefix(&chars).map(|(d, used)| (d.canonical(), used))
+    };
+    let d = |s: &str, used: usize| Some((s.to_owned(), used));
+    assert_eq!(read("昭和四十三年九月十八日生"), d("19680918", 11));
+    assert_eq!(read("昭和四拾参年九月拾八日"), d("19680918", 11));
+    assert_eq!(read("平成元年一月八日"), d("19890108", 8));
+    assert_eq!(read("令和二年二月二十九日"), d("20200229", 10));
+    assert_eq!(read("一九六八年九月十八日"), d("19680918", 10));
+    assert_eq!(read("二〇〇五年十二月一日"), d("20051201", 10));
+    assert_eq!(read("大正十五年十二月二十四日"), d("19261224", 12));
+    for no in [
+        "昭和六十五年一月一日",
+        "平成元年一月七日",
+        "四十三年九月十八日",
+        "六八年九月十八日",
+        "昭和四十三年十三月一日",
+        "昭和四十三年九月",
+        "昭和年九月十八日",
     ] {
         assert_eq!(read(no), None, "{no}");
     }

@@ -6,10 +6,12 @@
 use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::{
-    parse_date_prefix, parse_eraless_date_prefix, parse_numeric_date_prefix,
+    parse_date_prefix, parse_eraless_date_prefix, parse_kanji_numeral_date_prefix,
+    parse_numeric_date_prefix,
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
+use super::text::FoldedText;
 use super::{Accumulator, BlockScan, Edge, Group, Hit, RecordMarks};
 use crate::{Confidence, Span};
 
@@ -193,6 +195,11 @@ impl BlockScan<'_> {
                 window
             }
         }));
+        // Dates in kanji numerals are written in prose and certificates, not in the rows of a
+        // dump: looked for only where some hit is not in a row.
+        if !self.t.is_ascii() && windows.iter().any(|w| !w.2) {
+            kanji_numeral_dates(self.block, self.t, &mut dates);
+        }
         let mut date_windows = take(&mut bufs.date_windows);
         // The last line asked about, and whether it holds a date (hits come mostly line by
         // line).
@@ -988,6 +995,67 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
         }
     }
     back
+}
+
+/// Dates in kanji numerals (`昭和四十三年九月十八日`, `一九六八年九月十八日`), appended to `dates`
+/// (which stay in order by start). They have no ASCII digit for `weak_values` to start from:
+/// they are found from each `年` of the block's text (a byte search) that follows a kanji
+/// numeral or `元`, and parsed from the era's name or the run of numerals before it.
+fn kanji_numeral_dates(block: &str, t: &FoldedText, dates: &mut Vec<Weak>) {
+    static YEAR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("年".as_bytes()));
+    let mut added = false;
+    let bytes = block.as_bytes();
+    for at in YEAR.find_iter(bytes) {
+        // Most `年` follow an ASCII digit (`2003年`): one byte test turns them away.
+        if at < 3 || bytes[at - 1] < 0x80 {
+            continue;
+        }
+        let before = at
+            .checked_sub(3)
+            .and_then(|p| block.get(p..at))
+            .and_then(|s| s.chars().next());
+        if !before.is_some_and(is_year_numeral) {
+            continue;
+        }
+        let Some(y) = t.char_at_byte(at) else {
+            continue;
+        };
+        added |= kanji_numeral_dates_at(&t.chars, y, dates);
+    }
+    if added {
+        dates.sort_by_key(|v| v.start);
+    }
+}
+
+/// A kanji numeral as a year writes it (the old forms too), or `元`.
+fn is_year_numeral(c: char) -> bool {
+    fingerprints::normalize::is_kanji_numeral(c) || matches!(c, '元' | '壱' | '弐' | '参' | '拾')
+}
+
+/// The kanji-numeral date whose `年` is character `y`, if any, appended to `dates`: parsed from
+/// the run of numerals before it, or from the era's name before that. Whether there was one.
+#[cold]
+fn kanji_numeral_dates_at(chars: &[char], y: usize, dates: &mut Vec<Weak>) -> bool {
+    let mut p = y;
+    while p > 0 && y - p < 6 && is_year_numeral(chars[p - 1]) {
+        p -= 1;
+    }
+    let starts = [p.checked_sub(2), Some(p)];
+    for start in starts.into_iter().flatten() {
+        let end = chars.len().min(start + DATE_CHARS);
+        if let Some((date, used)) = parse_kanji_numeral_date_prefix(&chars[start..end]) {
+            dates.push(Weak::new(
+                start,
+                start + used,
+                FieldKind::BirthDate,
+                date.canonical_digits(),
+                8,
+            ));
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a year without its era may start after `p`: not after an era's name or letter

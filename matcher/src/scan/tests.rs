@@ -1212,6 +1212,10 @@ fn printed_birth_dates_padded_in_both_calendars_or_without_the_era() {
         "昭和43年（1968年）9月8日",
         "1968年（昭和43年）9月8日",
         "1968(S43)年9月8日",
+        // In kanji numerals, as family registers write them.
+        "昭和四十三年九月八日",
+        "昭和四拾参年九月八日",
+        "一九六八年九月八日",
         // The era left out (printed apart, or filled in beside a printed one).
         "43年9月8日",
         "43年 9月 8日",

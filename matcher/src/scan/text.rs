@@ -177,6 +177,14 @@ impl FoldedText {
         self.ascii
     }
 
+    /// The folded character whose source starts at byte `at` of the block, if one does.
+    pub(crate) fn char_at_byte(&self, at: usize) -> Option<usize> {
+        let k = self
+            .sources
+            .partition_point(|&x| ((x & ((1 << OFFSET_BITS) - 1)) as usize) < at);
+        (self.source_start(k) == at).then_some(k)
+    }
+
     /// Where folded character `k`'s source starts in the block (a byte offset; past the end
     /// for `k` past the last character).
     #[inline]
