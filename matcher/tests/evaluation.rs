@@ -258,8 +258,8 @@ fn evaluate(names: Names) {
 /// with Western years and with eras left out (`63年10月29日`, read as Shōwa, Heisei and
 /// Reiwa): each reading more is one more chance for a namesake. Against 460,177 residents and
 /// 40,000 people listed, 355 mediums other than true collisions before the line rule; after it
-/// 2 with Western years and 7 with eras left out, all of them namesakes born on a date that one
-/// reading gives or with one character of the name more (`加藤正子` holds `加藤正`).
+/// and the longer-name rule, 0 with Western years and 4 with eras left out, namesakes born on
+/// a date that one reading gives.
 #[test]
 fn a_list_of_people_a_line_each() {
     let n: usize = std::env::var("LEAKWATCH_EVAL_RESIDENTS")

@@ -239,16 +239,20 @@ impl BlockScan<'_> {
         born.resize(self.hits.len(), None);
         let (mut kept, mut kept_at) = (take(&mut bufs.kept), take(&mut bufs.kept_at));
         self.keep_reportable(&cx, &lines, marks, &mut born, (&mut kept, &mut kept_at));
-        // A name or reading in a table row that the next character carries on in the same
-        // script is the start of a longer name (`中村 浩` of `'中村', '浩之'`, `カトウ ユミ` of
-        // `カトウ ユミコ`): someone else's, and not followed up.
+        // A name or reading in a table row that the character before or after it carries on in
+        // the same script is part of a longer name (`中村 浩` of `'中村', '浩之'`, `カトウ ユミ`
+        // of `カトウ ユミコ`, `原 順子` of `西原 順子`): someone else's, and not followed up. In
+        // prose, where a name runs on into particles and titles and follows labels, only when a
+        // token of some name runs on past either end (`森　健` of `森　健太郎`, `岡 彩花` of
+        // `松岡 彩花`: the tokens `健太郎`, `松岡`).
         let mut longer = take(&mut bufs.longer);
-        longer.extend(
-            self.hits
-                .iter()
-                .zip(&cx.windows)
-                .map(|(h, &(_, _, row))| row && continues_a_word(h, chars)),
-        );
+        longer.extend(self.hits.iter().zip(&cx.windows).map(|(h, &(_, _, row))| {
+            if row {
+                continues_a_word(h, chars)
+            } else {
+                self.name_token_runs_past(h)
+            }
+        }));
         let records_of = |i: usize| -> &[u32] {
             if longer[i] {
                 return &[];
@@ -470,6 +474,32 @@ impl BlockScan<'_> {
         let (ws, we) = date_range(cx, hit_ids);
         dates_near(cx, ws, we)
             .any(|v| bundle.corroborates_value(record, v.value(bundle, self.caches.birth_dates)))
+    }
+
+    /// Whether a token of some name or reading starts inside name or reading hit `h` (after its
+    /// first character) and ends after it, or starts before it and ends inside it: the name is
+    /// part of another (`森　健` of `森　健太郎`, `岡 彩花` of `松岡 彩花`, where `健太郎` and
+    /// `松岡` are tokens).
+    fn name_token_runs_past(&self, h: &Hit<'_>) -> bool {
+        if h.latin || !matches!(h.kind, FieldKind::Name | FieldKind::NameKana) {
+            return false;
+        }
+        let index = &self.m.index;
+        let name_token = |e: &Edge| !e.romaji && index.in_names(e.id);
+        let past_the_end = (h.start + 1..h.end).any(|k| {
+            let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
+            self.edges[lo..hi]
+                .iter()
+                .any(|e| e.end > h.end && name_token(e))
+        });
+        // Tokens are a few characters long: those that start this far before it at most.
+        past_the_end
+            || (h.start.saturating_sub(MAX_TOKEN_BACK)..h.start).any(|k| {
+                let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
+                self.edges[lo..hi]
+                    .iter()
+                    .any(|e| e.end > h.start && e.end < h.end && name_token(e))
+            })
     }
 
     /// Where hits of `kind` start, sorted, in `v` (empty).
@@ -1212,12 +1242,21 @@ fn radix_sort_high(keys: &mut Vec<u64>, tmp: &mut Vec<u64>) {
     }
 }
 
-/// Whether hit `h` is a name or reading in kanji or kana that the character after it carries on
-/// in the same script: the start of a longer name. Honorifics after a kanji name (`様`, `殿`,
-/// `氏`, `君`, `宛`) end it.
+/// Whether hit `h` is a name or reading in kanji or kana that the character before or after it
+/// carries on in the same script: part of a longer name. Honorifics after a kanji name (`様`,
+/// `殿`, `氏`, `君`, `宛`) end it.
 fn continues_a_word(h: &Hit<'_>, chars: &[char]) -> bool {
     if h.latin || !matches!(h.kind, FieldKind::Name | FieldKind::NameKana) || h.end == 0 {
         return false;
+    }
+    let kanji = |c: char| matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}' | '々');
+    let kana = |c: char| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー');
+    if let (Some(&before), Some(&first)) = (
+        h.start.checked_sub(1).and_then(|p| chars.get(p)),
+        chars.get(h.start),
+    ) && ((kanji(before) && kanji(first)) || (kana(before) && kana(first)))
+    {
+        return true;
     }
     let (Some(&last), Some(&next)) = (chars.get(h.end - 1), chars.get(h.end)) else {
         return false;
@@ -1228,6 +1267,10 @@ fn continues_a_word(h: &Hit<'_>, chars: &[char]) -> bool {
     (kanji(last) && kanji(next) && !matches!(next, '様' | '殿' | '氏' | '君' | '宛'))
         || (kana(last) && kana(next))
 }
+
+/// How far before a name hit [`BlockScan::name_token_runs_past`] looks for a token that
+/// runs into it.
+const MAX_TOKEN_BACK: usize = 8;
 
 /// Whether hits `a` and `b` lie on different lines that each hold a date (see
 /// `Context::date_windows`).

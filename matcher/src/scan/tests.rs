@@ -1384,3 +1384,61 @@ fn a_name_with_its_reading_after_each_part() {
         );
     }
 }
+
+#[test]
+fn a_name_that_ends_a_longer_name_is_someone_elses() {
+    let m = matcher_of_row(
+        16,
+        "P-6",
+        &[
+            (FieldKind::Name, "林 由美"),
+            (FieldKind::NameKana, "ハヤシ ユミ"),
+            (FieldKind::BirthDate, "1960-03-17"),
+        ],
+    );
+    // A register that also knows the longer names' tokens (小林, as a resident's name).
+    let m2 = matcher_of(
+        16,
+        vec![
+            row_of(
+                "P-6",
+                &[
+                    (FieldKind::Name, "林 由美"),
+                    (FieldKind::NameKana, "ハヤシ ユミ"),
+                    (FieldKind::BirthDate, "1960-03-17"),
+                ],
+            ),
+            row_of(
+                "P-7",
+                &[
+                    (FieldKind::Name, "小林 一郎"),
+                    (FieldKind::NameKana, "コバヤシ イチロウ"),
+                ],
+            ),
+        ],
+    );
+    let at_least_medium = |m: &Matcher, page: &str| {
+        m.scan_text(page)
+            .into_iter()
+            .filter(|f| f.confidence >= Confidence::Medium)
+            .count()
+    };
+    // 小林 由美, born the same day: in a row, and in prose where 小林 is a token.
+    for (m, page) in [
+        (&m, "('小林','由美','19600317','立花町一丁目21番23号'),\n"),
+        (
+            &m,
+            "{\"name\":\"小林 由美\",\"kana\":\"こばやしゆみ\",\"dob\":\"昭和35年3月17日\"}\n",
+        ),
+        (&m2, "小林 由美（コバヤシユミ）、1960.03.17生。\n"),
+    ] {
+        assert_eq!(at_least_medium(m, page), 0, "{page}");
+    }
+    // After a label without a separator, the name is still found.
+    for (m, page) in [
+        (&m, "氏名林由美　生年月日1960.03.17\n"),
+        (&m2, "('林','由美','19600317','立花町一丁目21番23号'),\n"),
+    ] {
+        assert_eq!(at_least_medium(m, page), 1, "{page}");
+    }
+}
