@@ -161,8 +161,12 @@ fn postal_code(folded: &str) -> Result<String, NormalizeError> {
 
 /// Folds a phone number written in any common notation to national digits.
 ///
-/// `+81-6-1234-5678`, `(06)1234-5678`, `06-1234-5678` and `0612345678` all give `0612345678`.
+/// `+81-6-1234-5678`, `(06)1234-5678`, `06-1234-5678` and `0612345678` all give `0612345678`,
+/// and so does `0081-6-1234-5678` (the international prefix `00` written for the `+`).
 pub fn phone_national(digits: &str, had_plus: bool) -> Option<String> {
+    if let Some(international) = digits.strip_prefix("0081") {
+        return phone_national(&format!("81{international}"), true);
+    }
     // A national number starts with 0, an international one with 81: anything else (most
     // digit runs in a dump) is refused before a string is made.
     if !(digits.starts_with('0') || digits.starts_with("81")) {

@@ -405,6 +405,8 @@ proptest! {
             format!("{area}-{mid}-{last}"),
             format!("({area}){mid}-{last}"),
             format!("+81-{}-{mid}-{last}", &area[1..]),
+            format!("0081-{}-{mid}-{last}", &area[1..]),
+            format!("0081 (0){} {mid} {last}", &area[1..]),
             fullwidth(&format!("{area}-{mid}-{last}")),
         ];
         for f in &forms {

@@ -100,7 +100,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 13] = [
+    let cases: [Case; 15] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -147,6 +147,18 @@ fn notations_of_one_resident() {
         (
             "phone with +81 alone",
             |x| format!("call +81-{}", &x.phone[1..]),
+            Confidence::Low,
+            &[FieldKind::Phone],
+        ),
+        (
+            "phone with the international prefix 00 + name",
+            |x| format!("{} TEL 0081-{}", x.family, &x.phone[1..]),
+            Confidence::High,
+            &[FieldKind::Name, FieldKind::Phone],
+        ),
+        (
+            "phone with 00 81 and (0)",
+            |x| format!("tel. 00 81 (0){}", &x.phone[1..]),
             Confidence::Low,
             &[FieldKind::Phone],
         ),
@@ -671,8 +683,22 @@ fn names_in_latin_letters_are_found_as_readings() {
 fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
     type Case = (&'static str, fn(&str, &str, &str) -> String);
-    let cases: [Case; 13] = [
+    let cases: [Case; 17] = [
         ("lower-case cell", |f, g, d| format!("{f} {g},{d}\n")),
+        // In blocks that are not all ASCII too (session 21): Japanese column names or keys.
+        ("lower-case cell under a Japanese header", |f, g, d| {
+            format!("氏名,生年月日\n{f} {g},{d}\n")
+        }),
+        (
+            "lower-case cell first in a block not all ASCII",
+            |f, g, d| format!("{f} {g},{d},尼崎市\n"),
+        ),
+        ("lower-case JSON value, Japanese keys", |f, g, d| {
+            format!("{{\"氏名\": \"{f} {g}\", \"生年月日\": \"{d}\"}}\n")
+        }),
+        ("lower-case SQL, Japanese table", |f, g, d| {
+            format!("INSERT INTO 住民 VALUES ('{f}', '{g}', '{d}');\n")
+        }),
         ("lower-case cells", |f, g, d| format!("id,{f},{g},{d}\n")),
         ("lower case, given name first, tab", |f, g, d| {
             format!("1\t{g} {f}\t{d}\n")

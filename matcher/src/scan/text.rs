@@ -24,6 +24,11 @@ pub(crate) struct FoldedText {
     /// ASCII has an upper-case letter after another character or right after an ideographic
     /// space.
     pub latin: bool,
+    /// In a block that is not all ASCII, where a lower-case ASCII letter follows what opens a
+    /// cell (`,` tab `|` `;` a quote, a line break), ascending: a name in Latin letters in
+    /// lower case may be a cell there (see `BlockScan::romaji_cells_noted`). Empty for a block
+    /// all ASCII, which is searched for them as a whole.
+    pub cells: Vec<u32>,
     /// The block has an upper-case letter in full width (`Ａ`..`Ｚ`): a name in Latin letters
     /// may be written in full width.
     pub wide_capitals: bool,
@@ -52,11 +57,13 @@ impl FoldedText {
             mut chars,
             mut breaks,
             mut sources,
+            mut cells,
             ..
         } = buf;
         chars.clear();
         breaks.clear();
         sources.clear();
+        cells.clear();
         chars.reserve(block.len());
         sources.reserve(block.len());
         let ascii = block.is_ascii();
@@ -95,7 +102,9 @@ impl FoldedText {
                     latin = latin
                         || run[1..].iter().any(u8::is_ascii_uppercase)
                         || (run[0].is_ascii_uppercase() && b[..i].ends_with("\u{3000}".as_bytes()));
+                    let at = chars.len();
                     push_ascii(run, i, (&mut chars, &mut sources, &mut breaks));
+                    note_cells(run, at, &mut cells);
                     i += n;
                     continue;
                 }
@@ -136,6 +145,7 @@ impl FoldedText {
             offset,
             ascii,
             latin,
+            cells,
             wide_capitals,
         }
     }
@@ -215,6 +225,58 @@ fn push_ascii(
     let (from, to) = (from as u32, (from + run.len()) as u32);
     chars.extend(run.iter().map(|&x| char::from(x.to_ascii_lowercase())));
     sources.extend((from..to).map(|k| k | ONE_BYTE));
+}
+
+/// Notes in `cells` where, in the run of ASCII `run` folded to characters from `at` on, a
+/// lower-case letter follows what opens a cell (see [`FoldedText::cells`]). A run starts after
+/// a character that is not ASCII, which opens no cell.
+fn note_cells(run: &[u8], at: usize, cells: &mut Vec<u32>) {
+    // Most runs in such a block are a dump's numbers and separators (a fold, not `any`,
+    // which stops early and so reads a byte at a time).
+    let lower = run
+        .iter()
+        .fold(0u8, |acc, &b| acc | u8::from(b.wrapping_sub(b'a') < 26));
+    if lower == 0 {
+        return;
+    }
+    for k in 1..run.len() {
+        let opens = OPENS_CELL[usize::from(run[k - 1] & 0x7F)];
+        if opens & u8::from(run[k].wrapping_sub(b'a') < 26) != 0 && may_be_two_words(&run[k..]) {
+            cells.push((at + k) as u32);
+        }
+    }
+}
+
+/// 1 for the ASCII bytes that open a cell: `,` tab `|` `;` quotes, a line break.
+const OPENS_CELL: [u8; 128] = {
+    let mut t = [0; 128];
+    let mut k = 0;
+    let opens = b",\t|;\"'\n";
+    while k < opens.len() {
+        t[opens[k] as usize] = 1;
+        k += 1;
+    }
+    t
+};
+
+/// Whether `bytes` may start with two words of a cell (see `BlockScan::romaji_cell`): ASCII
+/// letters, then spaces, cell ends or quotes, then a letter. A JSON key (`"name":`) or an
+/// e-mail address (`,taro@…`) is not. The end of the run (a character not ASCII next) may be
+/// a letter or a space in full width: yes.
+fn may_be_two_words(bytes: &[u8]) -> bool {
+    let word = bytes
+        .iter()
+        .position(|&b| !(b.is_ascii_alphabetic() || b == b'\'' || b == b'-'))
+        .unwrap_or(bytes.len());
+    let rest = &bytes[word..];
+    let gap = rest
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b',' | b'\t' | b'|' | b';' | b'"' | b'\''))
+        .unwrap_or(rest.len());
+    match rest.get(gap) {
+        Some(b) => gap > 0 && b.is_ascii_alphabetic(),
+        None => true,
+    }
 }
 
 /// Folds the run of three-byte characters at `b[i..]` that fold by a fixed rule (see
@@ -385,6 +447,29 @@ mod tests {
         assert_eq!(f.string(0, f.len()), "ア山田1");
         assert_eq!(f.byte_span(1, 3), (13, 19));
         assert_eq!(f.byte_span(3, 4), (19, 22));
+    }
+
+    #[test]
+    fn cells_that_may_hold_a_name_in_lower_case_are_noted() {
+        let cells = |s: &str| FoldedText::fold(s, 0, FoldedText::default()).cells;
+        let cases: [(&str, &[u32]); 10] = [
+            // Blocks all ASCII are searched as a whole: nothing noted.
+            ("id,yamada taro,1985\n", &[]),
+            ("名\nyamada taro,1985", &[2]),
+            ("名,yamada,taro,1985", &[2]),
+            ("名,'yamada', 'taro'", &[3, 13]),
+            ("{\"氏名\": \"yamada taro\"}", &[8]),
+            ("名,yamada\ttaro", &[2, 9]),
+            // A word at a character not ASCII may go on in full width.
+            ("名,yamada　taro", &[2]),
+            // Keys, e-mail addresses, one word, a word and a number: no.
+            ("{\"name\": \"山田\", \"kana\": \"ヤマダ\"}", &[]),
+            ("名,taro@example.jp,1985", &[]),
+            ("名,yamada,1985,tokyo\n", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(cells(text), want, "{text:?}");
+        }
     }
 
     proptest::proptest! {
