@@ -797,6 +797,26 @@ impl BlockScan<'_> {
         }
     }
 
+    /// Where the next token of a value may start after one that ends at `end`: past the
+    /// separators ([`skip_separators`]) and a reading in parentheses ([`skip_reading`]), or,
+    /// where no token starts there, past the key of the next JSON value ([`skip_json_key`]).
+    /// (A key only where no token starts: a quoted cell, `"山口","大介"`, is no key, and is
+    /// not read twice.)
+    #[inline]
+    fn next_token_at(&self, end: usize) -> usize {
+        let chars = &self.t.chars;
+        let k = skip_reading(chars, skip_separators(chars, end));
+        if k > end
+            && chars[k - 1] == '"'
+            && chars.get(k).is_some_and(|c| !c.is_ascii_digit())
+            && self.edge_at[k] == self.edge_at[k + 1]
+        {
+            skip_json_key(chars, k)
+        } else {
+            k
+        }
+    }
+
     /// The hits of a name or reading written given name (`first`) then family name
     /// (`second`): the trie from `second` to `first`. `latin`: a name in Latin letters (then
     /// readings only).
@@ -839,11 +859,14 @@ impl BlockScan<'_> {
             let next = chars.get(first.end).copied().unwrap_or('\n');
             if !(is_cell_end(next) || is_quote(next) || next == ' ')
                 || first.romaji
-                || !cell_starts_at(chars, first.start)
+                || !(cell_starts_at(chars, first.start)
+                    || (first.start > 0
+                        && is_quote(chars[first.start - 1])
+                        && value_starts_at(chars, first.start)))
             {
                 continue;
             }
-            let k = skip_separators(chars, first.end);
+            let k = self.next_token_at(first.end);
             let gap = &chars[first.end..k];
             if !gap.iter().any(|&c| is_cell_end(c)) || gap.iter().any(|&c| is_line_break(c)) {
                 continue;
@@ -851,7 +874,7 @@ impl BlockScan<'_> {
             let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
             for b in lo..hi {
                 let second = self.edges[b];
-                if second.romaji || second.start != k || !cell_ends_at(chars, second.end) {
+                if second.romaji || second.start != k || !value_ends_at(chars, second.end) {
                     continue;
                 }
                 self.reversed_name(first, second, false);
@@ -925,7 +948,7 @@ impl BlockScan<'_> {
                 let k = if number.is_some() {
                     after_block_number(chars, end)
                 } else {
-                    skip_reading(chars, skip_separators(chars, end))
+                    self.next_token_at(end)
                 };
                 if let Some((value, len)) = number_at(chars, k)
                     && let Some(id) = index.number_id(value, &self.m.bundle)
@@ -1073,6 +1096,7 @@ const CELL_PADDING: usize = 3;
 
 /// Whether a cell starts at character `i`: after the start of the text, a line break or a
 /// cell's end, with at most [`CELL_PADDING`] quotes and spaces between.
+#[inline]
 fn cell_starts_at(chars: &[char], i: usize) -> bool {
     let k = padding_before(chars, i);
     k == 0 || is_cell_end(chars[k - 1]) || is_line_break(chars[k - 1])
@@ -1105,12 +1129,18 @@ fn cell_ends_at(chars: &[char], j: usize) -> bool {
 
 /// [`cell_starts_at`], a JSON value's start (after `":` and a quote) or an SQL tuple's first
 /// value (after `(` and a quote).
+#[inline]
 fn value_starts_at(chars: &[char], i: usize) -> bool {
+    if cell_starts_at(chars, i) {
+        return true;
+    }
     let k = padding_before(chars, i);
-    let quoted = k > 0 && chars[k..i].iter().any(|&c| is_quote(c));
-    cell_starts_at(chars, i)
-        || (quoted && chars[k - 1] == '(')
-        || (quoted && chars[k - 1] == ':' && k >= 2 && is_quote(chars[k - 2]))
+    let quoted = || chars[k..i].iter().any(|&c| is_quote(c));
+    match chars[k - 1] {
+        '(' => quoted(),
+        ':' => k >= 2 && is_quote(chars[k - 2]) && quoted(),
+        _ => false,
+    }
 }
 
 /// [`cell_ends_at`], or the end of a JSON object's or an SQL tuple's last value
@@ -1219,6 +1249,46 @@ fn skip_separators(chars: &[char], mut k: usize) -> usize {
     k
 }
 
+/// Most characters of a JSON key stepped over between two values.
+const MAX_JSON_KEY: usize = 24;
+
+/// At `k`, right after the quote that opens a JSON key (`"山口", "first_name": "大介"`: the
+/// separators before it already stepped over), the key, its closing quote, the `:` and the
+/// quote that opens the value (spaces around the `:`): where the value starts. `k` when
+/// there is no such key. A name split into two fields of an object
+/// (`{"last_name":"山口","first_name":"大介"}`) is then one name, as in two cells of a row.
+#[cold]
+#[inline(never)]
+fn skip_json_key(chars: &[char], k: usize) -> usize {
+    let mut j = k;
+    while j < chars.len()
+        && j - k < MAX_JSON_KEY
+        && !matches!(chars[j], '"' | '\n' | ',' | ':' | '{' | '}')
+    {
+        j += 1;
+    }
+    if j == k || chars.get(j) != Some(&'"') {
+        return k;
+    }
+    j += 1;
+    let spaces = |mut j: usize| {
+        let from = j;
+        while j < chars.len() && j - from < 2 && chars[j] == ' ' {
+            j += 1;
+        }
+        j
+    };
+    j = spaces(j);
+    if chars.get(j) != Some(&':') {
+        return k;
+    }
+    j = spaces(j + 1);
+    if chars.get(j) != Some(&'"') {
+        return k;
+    }
+    j + 1
+}
+
 /// Most kana a reading in parentheses after a token may have (`山口(やまぐち)大介(だいすけ)`).
 const MAX_READING: usize = 12;
 
@@ -1320,7 +1390,7 @@ mod tests {
         let k = if last.number.is_some() {
             after_block_number(chars, last.end)
         } else {
-            skip_separators(chars, last.end)
+            scan.next_token_at(last.end)
         };
         if let Some((value, len)) = number_at(chars, k)
             && let Some(id) = index.number_id(value, &scan.m.bundle)
@@ -1357,7 +1427,7 @@ mod tests {
         let mut text = String::new();
         for (i, x) in residents.iter().take(80).enumerate() {
             let chome = x.chome.map(|c| format!("{c}丁目")).unwrap_or_default();
-            text.push_str(&match i % 4 {
+            text.push_str(&match i % 6 {
                 0 => format!(
                     "{},{},{},{}\n",
                     x.name(),
@@ -1373,7 +1443,16 @@ mod tests {
                     "{}　{}|{}{}|{}\n",
                     x.family, x.given, x.family_kana, x.given_kana, x.town
                 ),
-                _ => format!("{}{}-{}{}{}\n", x.town, x.ban, x.go, x.family, x.given),
+                3 => format!("{}{}-{}{}{}\n", x.town, x.ban, x.go, x.family, x.given),
+                // Keys between a value's parts, readings in parentheses.
+                4 => format!(
+                    "{{\"sei\": \"{}\", \"mei\": \"{}\", \"town\":\"{}\",\"ban\":\"{}-{}\"}}\n",
+                    x.family, x.given, x.town, x.ban, x.go
+                ),
+                _ => format!(
+                    "{}({}){}({})\n",
+                    x.family, x.family_kana, x.given, x.given_kana
+                ),
             });
         }
         let folded = FoldedText::fold(&text, 0, FoldedText::default());

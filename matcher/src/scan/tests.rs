@@ -100,7 +100,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 15] = [
+    let cases: [Case; 18] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -243,6 +243,46 @@ fn notations_of_one_resident() {
             },
             Confidence::Low,
             &[FieldKind::Email],
+        ),
+        (
+            "JSON, the name in two fields (session 21)",
+            |x| {
+                format!(
+                    r#"{{"last_name":"{}","first_name":"{}","dob":"{}"}}"#,
+                    x.family,
+                    x.given,
+                    x.birth_date_iso()
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::BirthDate],
+        ),
+        (
+            "JSON, given name first, spaced, Japanese keys",
+            |x| {
+                format!(
+                    r#"{{"名": "{}", "姓": "{}", "フリガナ": "{} {}", "生年月日": "{}"}}"#,
+                    x.given,
+                    x.family,
+                    x.family_kana,
+                    x.given_kana,
+                    x.birth_date_iso()
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::NameKana, FieldKind::BirthDate],
+        ),
+        (
+            "JSON, the reading in two fields + town and block in two",
+            |x| {
+                let chome = x.chome.map(|c| format!("{c}-")).unwrap_or_default();
+                format!(
+                    r#"{{"sei":"{}","mei":"{}","town":"{}","banchi":"{chome}{}-{}"}}"#,
+                    x.family_kana, x.given_kana, x.town, x.ban, x.go
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::NameKana, FieldKind::Address],
         ),
         (
             "JSON with English keys",
