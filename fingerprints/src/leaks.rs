@@ -33,7 +33,8 @@ pub enum LeakForm {
     CsvSubset,
     /// TSV with full-width digits and half-width kana.
     TsvFullWidth,
-    /// JSON lines with English keys.
+    /// JSON lines with English keys; the name and reading in one field each, or each in two
+    /// (family and given name), with English keys or Japanese ones.
     JsonLines,
     /// An SQL `INSERT` dump (values separated by `','` or `', '`; the name in one column or in
     /// two).
@@ -125,11 +126,26 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         }
         LeakForm::JsonLines => {
             for p in people {
+                // The name and reading in one field each, or in two (family and given name),
+                // with English keys or Japanese ones.
+                let names = match rng.below(3) {
+                    0 => format!(
+                        "\"name\":\"{}\",\"kana\":\"{}\"",
+                        name(p, &mut rng),
+                        kana(p, &mut rng)
+                    ),
+                    1 => format!(
+                        "\"last_name\":\"{}\",\"first_name\":\"{}\",\"last_kana\":\"{}\",\"first_kana\":\"{}\"",
+                        p.family, p.given, p.family_kana, p.given_kana
+                    ),
+                    _ => format!(
+                        "\"姓\": \"{}\", \"名\": \"{}\", \"セイ\": \"{}\", \"メイ\": \"{}\"",
+                        p.family, p.given, p.family_kana, p.given_kana
+                    ),
+                };
                 let _ = writeln!(
                     out,
-                    "{{\"name\":\"{}\",\"kana\":\"{}\",\"dob\":\"{}\",\"address\":\"{}\",\"tel\":\"{}\",\"email\":\"{}\"}}",
-                    name(p, &mut rng),
-                    kana(p, &mut rng),
+                    "{{{names},\"dob\":\"{}\",\"address\":\"{}\",\"tel\":\"{}\",\"email\":\"{}\"}}",
                     date(p, &mut rng),
                     address(p, &mut rng),
                     phone(p, &mut rng),
@@ -235,7 +251,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     6 => format!("{d:02}.{m:02}.{y}"),
                     _ => format!("{d}-{}-{:02}", &month[..3], y % 100),
                 };
-                match rng.below(5) {
+                match rng.below(6) {
                     0 => {
                         let _ =
                             writeln!(out, "Name: {n} | DOB: {dob} | Tel: {}", phone(p, &mut rng));
@@ -250,6 +266,11 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     3 => {
                         let cells = n.replace(", ", "\",\"").replace(' ', "\",\"");
                         let _ = writeln!(out, "\"{cells}\",\"{dob}\"");
+                    }
+                    // In lower case, in an export with Japanese keys.
+                    4 => {
+                        let n = n.to_lowercase();
+                        let _ = writeln!(out, "{{\"氏名\": \"{n}\", \"生年月日\": \"{dob}\"}}");
                     }
                     // Typed in full width (`ＳＡＴＯ　Ｔａｒｏ`).
                     _ => {

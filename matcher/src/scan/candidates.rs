@@ -798,19 +798,15 @@ impl BlockScan<'_> {
     }
 
     /// Where the next token of a value may start after one that ends at `end`: past the
-    /// separators ([`skip_separators`]) and a reading in parentheses ([`skip_reading`]), or,
-    /// where no token starts there, past the key of the next JSON value ([`skip_json_key`]).
-    /// (A key only where no token starts: a quoted cell, `"山口","大介"`, is no key, and is
-    /// not read twice.)
+    /// separators ([`skip_separators`]) and a reading in parentheses ([`skip_reading`]), and
+    /// past the key of the next JSON value ([`skip_json_key`]) if one follows. A key is
+    /// stepped over even where a token starts (`"セイ": "ヤマグチ", "メイ": "ダイスケ"`: the key
+    /// `メイ` is a given name's reading too; `ヤマグチ メイ` would be someone else).
     #[inline]
     fn next_token_at(&self, end: usize) -> usize {
         let chars = &self.t.chars;
         let k = skip_reading(chars, skip_separators(chars, end));
-        if k > end
-            && chars[k - 1] == '"'
-            && chars.get(k).is_some_and(|c| !c.is_ascii_digit())
-            && self.edge_at[k] == self.edge_at[k + 1]
-        {
+        if k > end && chars[k - 1] == '"' && chars.get(k).is_some_and(|c| !c.is_ascii_digit()) {
             skip_json_key(chars, k)
         } else {
             k
@@ -1064,12 +1060,16 @@ impl BlockScan<'_> {
 /// pass 1 steps over it: up to [`MAX_SEPARATORS`] characters of the kind the walk steps over
 /// between a name's tokens, at least one of them a separator and none a line break, with more
 /// of the token after them (`松本 菜々子`, `松本,菜々子`, `"松本","菜々子"` for a register's
-/// `松本菜々子`), and only when the token starts a word (not `ウ タ` inside `カトウ タツヤ`).
+/// `松本菜々子`; also a JSON key between, `"松本","first_name":"菜々子"`), and only when the token starts a word (not `ウ タ` inside `カトウ タツヤ`).
 /// Asked only for registers with names stored without a space.
 #[cold]
 #[inline(never)]
 fn gap_inside_token(chars: &[char], i: usize, j: usize) -> Option<usize> {
-    let next = skip_separators(chars, j);
+    let mut next = skip_separators(chars, j);
+    // And the key of the next JSON value (`"松本","first_name":"菜々子"`).
+    if next > j && chars[next - 1] == '"' && chars.get(next).is_some_and(|c| !c.is_ascii_digit()) {
+        next = skip_json_key(chars, next);
+    }
     let gap = &chars[j..next];
     let resumes = chars
         .get(next)

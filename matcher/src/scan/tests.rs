@@ -1508,3 +1508,44 @@ fn a_name_that_ends_a_longer_name_is_someone_elses() {
         assert_eq!(at_least_medium(m, page), 1, "{page}");
     }
 }
+
+/// A JSON key between a value's parts is stepped over even where it is a name token itself:
+/// with `ヤマグチ メイ` in the register, `"セイ": "ヤマグチ", "メイ": "ダイスケ"` is ヤマグチ ダイスケ
+/// and not ヤマグチ メイ (whose reading beside the kanji name 山口 大介 would also have made the
+/// row someone else's).
+#[test]
+fn a_json_key_that_is_a_name_token_is_a_key() {
+    let person = |id: &str, name: &str, kana: &str| {
+        row_of(
+            id,
+            &[
+                (FieldKind::Name, name),
+                (FieldKind::NameKana, kana),
+                (FieldKind::BirthDate, "1968-09-18"),
+            ],
+        )
+    };
+    let m = matcher_of(
+        9,
+        vec![
+            person("A", "山口 大介", "ヤマグチ ダイスケ"),
+            person("B", "山口 芽衣", "ヤマグチ メイ"),
+        ],
+    );
+    let h = m.bundle().hasher();
+    let (a, b) = (h.record_ref("A"), h.record_ref("B"));
+    for text in [
+        r#"{"セイ": "ヤマグチ", "メイ": "ダイスケ", "dob": "1968-09-18"}"#,
+        r#"{"姓": "山口", "名": "大介", "セイ": "ヤマグチ", "メイ": "ダイスケ", "dob": "1968-09-18"}"#,
+        r#"{"sei":"ヤマグチ","mei":"ダイスケ","dob":"1968-09-18"}"#,
+    ] {
+        let found = m.scan_text(text);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.record == a && f.confidence >= Confidence::Medium),
+            "{text}: {found:?}"
+        );
+        assert!(!found.iter().any(|f| f.record == b), "{text}: {found:?}");
+    }
+}
