@@ -41,7 +41,8 @@ pub enum LeakForm {
     SqlInsert,
     /// An HTML "market listing" page with a table.
     HtmlTable,
-    /// Japanese prose with the values inline.
+    /// Japanese prose with the values inline, and web form mails (a field a line, the name in
+    /// two).
     Prose,
     /// A Markdown table.
     Markdown,
@@ -206,11 +207,21 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 let d = printed_date(p, &mut rng);
                 let a = address(p, &mut rng);
                 let t = phone(p, &mut rng);
-                match rng.below(3) {
+                match rng.below(4) {
                     0 => {
                         let _ = writeln!(
                             out,
                             "{n}さん（{d}生まれ）は{a}に住んでいます。連絡先は{t}です。"
+                        );
+                    }
+                    // A web form's mail: a field a line, the name in two.
+                    3 => {
+                        let _ = writeln!(
+                            out,
+                            "【お名前（姓）】{}\n【お名前（名）】{}\n【フリガナ】{}\n【生年月日】{d}\n【ご住所】{a}\n",
+                            p.family,
+                            p.given,
+                            kana(p, &mut rng)
                         );
                     }
                     1 => {

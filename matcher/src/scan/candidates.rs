@@ -806,10 +806,12 @@ impl BlockScan<'_> {
     fn next_token_at(&self, end: usize) -> usize {
         let chars = &self.t.chars;
         let k = skip_reading(chars, skip_separators(chars, end));
-        if k > end && chars[k - 1] == '"' && chars.get(k).is_some_and(|c| !c.is_ascii_digit()) {
-            skip_json_key(chars, k)
-        } else {
-            k
+        match chars.get(k) {
+            Some(c) if k > end && chars[k - 1] == '"' && !c.is_ascii_digit() => {
+                skip_json_key(chars, k)
+            }
+            Some(_) if k > end && chars[k - 1] == '\n' => next_labelled_line(chars, end, k),
+            _ => k,
         }
     }
 
@@ -1066,6 +1068,11 @@ impl BlockScan<'_> {
 #[inline(never)]
 fn gap_inside_token(chars: &[char], i: usize, j: usize) -> Option<usize> {
     let mut next = skip_separators(chars, j);
+    if next > j && chars[next - 1] == '\n' {
+        // `姓：松本` over `名：菜々子`; no other line break.
+        let after = next_labelled_line(chars, j, next);
+        return (after > next).then_some(after);
+    }
     // And the key of the next JSON value (`"松本","first_name":"菜々子"`).
     if next > j && chars[next - 1] == '"' && chars.get(next).is_some_and(|c| !c.is_ascii_digit()) {
         next = skip_json_key(chars, next);
@@ -1287,6 +1294,65 @@ fn skip_json_key(chars: &[char], k: usize) -> usize {
         return k;
     }
     j + 1
+}
+
+/// Most characters of a label before a value on its line (`お名前（姓）：`).
+const MAX_LABEL: usize = 12;
+
+/// Where the value of a line starts after its label (`姓：`, `お名前（姓）:`, `【名】`, `mei =`):
+/// at most [`MAX_LABEL`] characters, no digit or line break among them, then `:` (also the
+/// full-width one, folded), `】`, `]` or `=`, then up to three spaces or tabs. `None` when the
+/// line from `start` has no label.
+fn value_after_label(chars: &[char], start: usize) -> Option<usize> {
+    let mut j = start;
+    while j < chars.len() && j - start <= MAX_LABEL {
+        match chars[j] {
+            ':' | '】' | ']' | '=' if j > start => {
+                let mut v = j + 1;
+                while v < chars.len() && v - j <= 3 && matches!(chars[v], ' ' | '\t') {
+                    v += 1;
+                }
+                return Some(v);
+            }
+            '\n' | '\r' => return None,
+            c if c.is_ascii_digit() => return None,
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// After a token that ends at `end` and a line break (the separators after it end at `k`,
+/// the start of the next line's text), where a value split over two labelled lines goes on
+/// (`姓：山口` over `名：大介`, as web forms mail their fields): past the next line's label,
+/// when the token's line is labelled too and its value ends at the token. `k` when not (the
+/// walk then goes on at `k` as it did).
+#[cold]
+#[inline(never)]
+fn next_labelled_line(chars: &[char], end: usize, k: usize) -> usize {
+    if chars[end..k]
+        .iter()
+        .any(|&c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+    {
+        return k;
+    }
+    let Some(next) = value_after_label(chars, k)
+        .filter(|&v| v < chars.len() && !matches!(chars[v], '\n' | '\r'))
+    else {
+        return k;
+    };
+    // The token's own line: a label, then the value the token ends.
+    let mut ls = end;
+    while ls > 0 && end - ls < MAX_LABEL + 40 && chars[ls - 1] != '\n' {
+        ls -= 1;
+    }
+    if ls > 0 && chars[ls - 1] != '\n' {
+        return k;
+    }
+    match value_after_label(chars, ls) {
+        Some(v) if v < end => next,
+        _ => k,
+    }
 }
 
 /// Most kana a reading in parentheses after a token may have (`山口(やまぐち)大介(だいすけ)`).

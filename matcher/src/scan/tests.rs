@@ -100,7 +100,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 18] = [
+    let cases: [Case; 20] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -283,6 +283,35 @@ fn notations_of_one_resident() {
             },
             Confidence::Medium,
             &[FieldKind::NameKana, FieldKind::Address],
+        ),
+        (
+            "web form mail, the name over two labelled lines (session 21)",
+            |x| {
+                let (y, m, d) = x.birth;
+                format!(
+                    "【お名前（姓）】{}\n【お名前（名）】{}\n【フリガナ】{}　{}\n【生年月日】{}\n",
+                    x.family,
+                    x.given,
+                    x.family_kana,
+                    x.given_kana,
+                    era(y, m, d)
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::NameKana, FieldKind::BirthDate],
+        ),
+        (
+            "the reading over two labelled lines, CRLF",
+            |x| {
+                format!(
+                    "セイ: {}\r\nメイ: {}\r\n誕生日: {}\r\n",
+                    x.family_kana,
+                    x.given_kana,
+                    x.birth_date_iso()
+                )
+            },
+            Confidence::Medium,
+            &[FieldKind::NameKana, FieldKind::BirthDate],
         ),
         (
             "JSON with English keys",
@@ -867,14 +896,30 @@ fn unspaced_fixture() -> &'static Matcher {
 fn names_stored_without_a_space_are_found_written_with_one() {
     let m = unspaced_fixture();
     type Case = (&'static str, fn(&Resident) -> String);
-    let names: [Case; 3] = [
+    let names: [Case; 5] = [
         ("space", |x| format!("{} {}", x.family, x.given)),
         ("ideographic space", |x| {
             format!("{}　{}", x.family, x.given)
         }),
         ("joined", |x| format!("{}{}", x.family, x.given)),
+        // Session 21: fields of a JSON object, labelled lines.
+        ("JSON fields", |x| {
+            // A row: its date in it.
+            format!(
+                r#"{{"last_name":"{}", "first_name": "{}", "dob": "{}"}}"#,
+                x.family,
+                x.given,
+                x.birth_date_iso()
+            )
+        }),
+        ("labelled lines", |x| {
+            format!("{}\n名: {}", x.family, x.given)
+        }),
     ];
-    let readings: [Case; 4] = [
+    let readings: [Case; 5] = [
+        ("labelled lines", |x| {
+            format!("{}\r\nメイ：{}", x.family_kana, x.given_kana)
+        }),
         ("reading", |x| format!("{} {}", x.family_kana, x.given_kana)),
         ("hiragana reading", |x| {
             kana_hiragana(&format!("{}　{}", x.family_kana, x.given_kana))
