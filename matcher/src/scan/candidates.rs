@@ -1303,7 +1303,7 @@ const MAX_LABEL: usize = 12;
 /// at most [`MAX_LABEL`] characters, no digit or line break among them, then `:` (also the
 /// full-width one, folded), `】`, `]` or `=`, then up to three spaces or tabs. `None` when the
 /// line from `start` has no label.
-fn value_after_label(chars: &[char], start: usize) -> Option<usize> {
+pub(crate) fn value_after_label(chars: &[char], start: usize) -> Option<usize> {
     let mut j = start;
     while j < chars.len() && j - start <= MAX_LABEL {
         match chars[j] {

@@ -567,10 +567,13 @@ impl BlockScan<'_> {
     ) -> (usize, usize, bool) {
         let chars = &self.t.chars;
         let (line_start, line_end) = lines.around(start, end);
-        if let (Some(ls), Some(le)) = (line_start, line_end)
-            && lines.is_row(chars, ls, le)
-        {
-            return (ls, le, true);
+        if let (Some(ls), Some(le)) = (line_start, line_end) {
+            if lines.is_row(chars, ls, le) {
+                return (ls, le, true);
+            }
+            if let Some((cs, ce)) = card_around(chars, (ls, le), start) {
+                return (cs, ce, true);
+            }
         }
         let ws = line_start.map_or(start.saturating_sub(w), |ls| {
             ls.min(start.saturating_sub(w))
@@ -1412,6 +1415,68 @@ impl<'b> Lines<'b> {
             known => known == 2,
         }
     }
+}
+
+/// Most lines of a card ([`card_around`]), and most characters of one of its lines.
+const MAX_CARD_LINES: usize = 24;
+const MAX_CARD_LINE: usize = 200;
+
+/// The card a hit at `start` on the line `ls..le` is on, when that line is one labelled
+/// field and the hit is in its value (`【お名前】山口 大介`, `生年月日：1968-09-18`): the run of
+/// such lines around it, two at least (a blank or unlabelled line ends it, as it ends a web
+/// form's mail or one person's record in a listing of such, and so does a label met again). Like a row of a table, a card is one
+/// record: its fields are looked for in it alone (the next person's card, or a line of prose
+/// after it, holds someone else's date).
+fn card_around(chars: &[char], (ls, le): (usize, usize), start: usize) -> Option<(usize, usize)> {
+    // One field a line: a label, and a value with no other field in it (`顧客：山田様、生年月日…、
+    // 電話…` is a listing's line of one person, not a card's). Its label: the characters
+    // before the value.
+    let field = |a: usize, b: usize| {
+        super::candidates::value_after_label(chars, a).filter(|&v| {
+            v < b
+                && !chars[v..b]
+                    .iter()
+                    .any(|&c| matches!(c, '、' | ',' | ':' | '。' | '\t'))
+        })
+    };
+    let v = field(ls, le).filter(|&v| v <= start)?;
+    // A label met again starts the next card (cards written without a blank line between).
+    let mut labels: Vec<&[char]> = vec![&chars[ls..v]];
+    let mut new_label = |a: usize, b: usize| match field(a, b) {
+        Some(v) if !labels.contains(&&chars[a..v]) && labels.len() < MAX_CARD_LINES => {
+            labels.push(&chars[a..v]);
+            true
+        }
+        _ => false,
+    };
+    // Down first, then up (a card's first label met again above is the previous card's).
+    // Down: the line after `ce` (a line feed, or the end).
+    let mut ce = le;
+    while ce < chars.len() {
+        let ns = ce + 1;
+        let mut ne = ns;
+        while ne < chars.len() && ne - ns < MAX_CARD_LINE && chars[ne] != '\n' {
+            ne += 1;
+        }
+        if (ne < chars.len() && chars[ne] != '\n') || !new_label(ns, ne) {
+            break;
+        }
+        ce = ne;
+    }
+    // Up: the line before `cs` (which starts after a line feed).
+    let mut cs = ls;
+    while cs > 0 {
+        let pe = cs - 1;
+        let mut ps = pe;
+        while ps > 0 && pe - ps < MAX_CARD_LINE && chars[ps - 1] != '\n' {
+            ps -= 1;
+        }
+        if (ps > 0 && chars[ps - 1] != '\n') || !new_label(ps, pe) {
+            break;
+        }
+        cs = ps;
+    }
+    (labels.len() >= 2).then_some((cs, ce))
 }
 
 /// A line that is a row of a table or dump: several separators or quoted values.

@@ -1594,3 +1594,50 @@ fn a_json_key_that_is_a_name_token_is_a_key() {
         assert!(!found.iter().any(|f| f.record == b), "{text}: {found:?}");
     }
 }
+
+/// A card of labelled lines, one field a line (a web form's mail), is one record like a row:
+/// the next card's birth date is someone else's, and a listing's line of one person with
+/// several fields (`顧客：…様、生年月日…、`) is no card.
+#[test]
+fn a_card_of_labelled_lines_is_one_record() {
+    let m = matcher_of_row(
+        9,
+        "A",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+            (FieldKind::BirthDate, "1968-09-18"),
+        ],
+    );
+    let a = m.bundle().hasher().record_ref("A");
+    let confidence = |text: &str| {
+        m.scan_text(text)
+            .into_iter()
+            .find(|f| f.record == a)
+            .map(|f| f.confidence)
+    };
+    let card = |family: &str, given: &str, born: &str| {
+        format!("【お名前（姓）】{family}\n【お名前（名）】{given}\n【生年月日】{born}\n")
+    };
+    // The resident's own card, alone and among others.
+    let own = card("山口", "大介", "昭和43年9月18日");
+    assert_eq!(confidence(&own), Some(Confidence::Medium));
+    let among = format!(
+        "{}\n{own}\n{}",
+        card("田中", "一郎", "1970-01-01"),
+        card("佐藤", "花子", "1971-02-02")
+    );
+    assert_eq!(confidence(&among), Some(Confidence::Medium));
+    // A namesake born another day, the next card's date the resident's: no medium.
+    let namesake = format!(
+        "{}\n{}",
+        card("山口", "大介", "1970-01-01"),
+        card("田中", "一郎", "1968-09-18")
+    );
+    assert!(
+        confidence(&namesake) < Some(Confidence::Medium),
+        "{namesake}"
+    );
+    let without_blank = namesake.replace("\n\n", "\n");
+    assert!(confidence(&without_blank) < Some(Confidence::Medium));
+}
