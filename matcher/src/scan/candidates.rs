@@ -154,6 +154,9 @@ impl BlockScan<'_> {
             if !t.is_ascii() {
                 self.romaji_cells_noted();
             }
+            if t.latin {
+                self.romaji_labelled_values();
+            }
         }
         self.look_up_strong();
         if m.bundle.has_romaji() && t.latin {
@@ -598,6 +601,48 @@ impl BlockScan<'_> {
             if !self.upper_at(a) {
                 self.romaji_cell(a, &mut looked);
             }
+        }
+    }
+
+    /// Names in Latin letters over labelled lines, as English-language forms write them
+    /// (`Last name: Yamaguchi` over `First name: Daisuke`): each line whose value after its
+    /// label ([`value_after_label`]) is one word, in any case, is looked up as a reading's
+    /// token ([`BlockScan::romaji_word`]); the walk steps from one labelled line to the next
+    /// ([`next_labelled_line`]), so only a whole reading over two such lines is a name.
+    fn romaji_labelled_values(&mut self) {
+        let t = self.t;
+        let chars = &t.chars;
+        let mut words = Vec::new();
+        let starts = std::iter::once(0).chain(t.breaks.iter().map(|&b| b + 1));
+        let ends = t.breaks.iter().copied().chain(std::iter::once(chars.len()));
+        for (ls, le) in starts.zip(ends) {
+            // Short lines ending in a letter only (most lines of a log or dump are not).
+            let mut last = le;
+            while last > ls && matches!(chars[last - 1], '\r' | ' ' | '\t') {
+                last -= 1;
+            }
+            if last - ls > MAX_LABEL + 4 + romaji::MAX_ROMAJI_CHARS
+                || !chars[..last].last().is_some_and(char::is_ascii_lowercase)
+            {
+                continue;
+            }
+            let Some(v) = value_after_label(chars, ls) else {
+                continue;
+            };
+            if !chars.get(v).is_some_and(char::is_ascii_lowercase) {
+                continue;
+            }
+            let e = romaji_word_end(chars, v);
+            let mut k = e;
+            while k < chars.len() && matches!(chars[k], ' ' | '\t' | '\r') {
+                k += 1;
+            }
+            if e - v >= 2 && chars.get(k).is_none_or(|&c| c == '\n') {
+                words.push((v, e));
+            }
+        }
+        for word in words {
+            self.romaji_word(&[word]);
         }
     }
 
@@ -1297,7 +1342,7 @@ fn skip_json_key(chars: &[char], k: usize) -> usize {
 }
 
 /// Most characters of a label before a value on its line (`お名前（姓）：`).
-const MAX_LABEL: usize = 12;
+const MAX_LABEL: usize = 16;
 
 /// Where the value of a line starts after its label (`姓：`, `お名前（姓）:`, `【名】`, `mei =`):
 /// at most [`MAX_LABEL`] characters, no digit or line break among them, then `:` (also the

@@ -752,8 +752,19 @@ fn names_in_latin_letters_are_found_as_readings() {
 fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
     type Case = (&'static str, fn(&str, &str, &str) -> String);
-    let cases: [Case; 17] = [
+    let cases: [Case; 19] = [
         ("lower-case cell", |f, g, d| format!("{f} {g},{d}\n")),
+        // Over labelled lines, as English-language forms write them (session 21).
+        ("labelled lines", |f, g, d| {
+            format!(
+                "Last name: {}\nFirst name: {}\nDate of birth: {d}\n",
+                capital(f, false),
+                capital(g, false)
+            )
+        }),
+        ("labelled lines, lower case, CRLF", |f, g, d| {
+            format!("sei: {f}\r\nmei: {g}\r\nbirthday: {d}\r\n")
+        }),
         // In blocks that are not all ASCII too (session 21): Japanese column names or keys.
         ("lower-case cell under a Japanese header", |f, g, d| {
             format!("氏名,生年月日\n{f} {g},{d}\n")
