@@ -438,8 +438,8 @@ fn date(p: &Resident, rng: &mut Rng) -> String {
 
 /// A birth date as printouts and forms write them, for prose: a one-digit month or day padded
 /// with a space (`昭和43年 9月18日`), the Western year beside the era's
-/// (`昭和43年（1968年）9月18日`, `1968年（昭和43年）9月18日`), or the era left out
-/// (`43年9月18日`); or any notation of [`date`].
+/// (`昭和43年（1968年）9月18日`, `1968年（昭和43年）9月18日`), the era left out (`43年9月18日`,
+/// `43.9.18`), a two-digit Western year (`68/09/18`); or any notation of [`date`].
 fn printed_date(p: &Resident, rng: &mut Rng) -> String {
     let (y, m, d) = p.birth;
     let Some(kanji) = era(y, m, d, true) else {
@@ -447,11 +447,14 @@ fn printed_date(p: &Resident, rng: &mut Rng) -> String {
     };
     let name: String = kanji.chars().take(2).collect();
     let year: String = kanji.chars().skip(2).take_while(|&c| c != '年').collect();
-    match rng.below(5) {
+    match rng.below(7) {
         0 => format!("{name}{year}年{m:>2}月{d:>2}日"),
         1 => format!("{name}{year}年（{y}年）{m}月{d}日"),
         2 => format!("{y}年（{name}{year}年）{m}月{d}日"),
         3 if year != "元" && name != "大正" => format!("{year}年{m}月{d}日"),
+        // Two-digit years: the era's left out, or the Western one.
+        4 if year.len() == 2 && name != "大正" => format!("{year}.{m}.{d}"),
+        5 => format!("{:02}/{m:02}/{d:02}", y % 100),
         _ => date(p, rng),
     }
 }

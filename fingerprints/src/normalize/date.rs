@@ -260,6 +260,49 @@ pub fn parse_eraless_date_prefix(s: &[char]) -> Option<([Option<Date>; 3], usize
     read.iter().any(Option::is_some).then_some((read, i))
 }
 
+/// A date whose year is written with two digits, year first, and `.` or `/` between the
+/// parts, at the start of `s`: `68/09/18`, `43.9.18` (forms with a printed era, and columns of
+/// era dates, leave the era out), `43. 9.18`. Every reading that is a date is returned: the
+/// Western year (up to [`LATEST_TWO_DIGIT_YEAR`] of the 2000s, the others of the 1900s), and
+/// the year of Shōwa, Heisei and Reiwa (up to 2026), with the characters used. Not a date when
+/// a digit follows, or a `.` `/` `-` and a digit (`22.04.1.3`: a version, or an address's
+/// numbers). For the matcher, which checks each reading against a record's birth date and
+/// starts here only where no letter, digit or separator comes before; a register's dates must
+/// say which they are ([`parse_date`] refuses these).
+pub fn parse_short_year_date_prefix(s: &[char]) -> Option<([Option<Date>; 4], usize)> {
+    let mut i = 0;
+    let (year, n) = number(s, &mut i, 2)?;
+    if n != 2 {
+        return None;
+    }
+    let sep = *s.get(i).filter(|c| matches!(c, '/' | '.'))?;
+    i += 1;
+    padding(s, &mut i);
+    let (month, _) = number(s, &mut i, 2)?;
+    skip(s, &mut i, sep).then_some(())?;
+    padding(s, &mut i);
+    let (day, _) = number(s, &mut i, 2)?;
+    let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
+    if digit(i) || (matches!(s.get(i), Some('.' | '/' | '-')) && digit(i + 1)) {
+        return None;
+    }
+    let western = if year <= LATEST_TWO_DIGIT_YEAR {
+        2000 + year
+    } else {
+        1900 + year
+    };
+    let western = Date::new(u16::try_from(western).ok()?, month as u8, day as u8);
+    // Shōwa, Heisei, Reiwa, as a year without its era before `年` reads.
+    let [showa, heisei, reiwa] = [2, 3, 4].map(|e| {
+        let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
+        Date::new(y, month as u8, day as u8).filter(|&date| {
+            year >= 1 && in_era(date, e) && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
+        })
+    });
+    let read = [western, showa, heisei, reiwa];
+    read.iter().any(Option::is_some).then_some((read, i))
+}
+
 /// A date in kanji numerals at the start of `s`, as family registers and formal documents write
 /// it: `昭和四十三年九月十八日`, `昭和四拾参年九月拾八日` (the old forms 壱 弐 参 拾), `平成元年一月八日`,
 /// or a Western year digit by digit, `一九六八年九月十八日`; returns the date and the characters

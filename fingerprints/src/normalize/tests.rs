@@ -223,6 +223,64 @@ fn years_without_their_era_read_every_way() {
 }
 
 #[test]
+fn two_digit_years_read_every_way() {
+    use super::parse_short_year_date_prefix;
+    let read = |s: &str| {
+        let chars: Vec<char> = fold_str(s).chars().collect();
+        parse_short_year_date_prefix(&chars).map(|(dates, used)| {
+            let mut all: Vec<String> = dates.iter().flatten().map(|d| d.canonical()).collect();
+            all.sort();
+            (all, used)
+        })
+    };
+    let v = |a: &[&str], used: usize| Some((a.iter().map(|s| s.to_string()).collect(), used));
+    for (page, want, used) in [
+        // Only a Western year (Shōwa ended in its 64th).
+        ("68/09/18", &["19680918"][..], 8),
+        ("６８．９．１８", &["19680918"], 7),
+        ("99.12.31,", &["19991231"], 8),
+        // 1943, or Shōwa 43.
+        ("43.9.18", &["19430918", "19680918"], 7),
+        ("43. 9.18", &["19430918", "19680918"], 8),
+        ("43/ 9/ 8 ", &["19430908", "19680908"], 8),
+        // 2005, Shōwa, Heisei, Reiwa 5.
+        (
+            "05/03/02",
+            &["19300302", "19930302", "20050302", "20230302"],
+            8,
+        ),
+        // 2026; Shōwa, Heisei 26 (Reiwa is read up to 8).
+        ("26.1.8", &["19510108", "20140108", "20260108"], 6),
+        // 1932; Shōwa 32 (Heisei ended in its 31st).
+        ("32.1.8", &["19320108", "19570108"], 6),
+        // Shōwa 64 ended on 7 January 1989.
+        ("64.1.7", &["19640107", "19890107"], 6),
+        ("64.1.8", &["19640108"], 6),
+        ("00/1/1", &["20000101"], 6),
+        // The end of a sentence.
+        ("43.9.18.", &["19430918", "19680918"], 7),
+    ] {
+        assert_eq!(read(page), v(want, used), "{page}");
+    }
+    for no in [
+        "6.9.18",
+        "168/09/18",
+        "68/09/180",
+        "68/9",
+        "68-09-18",
+        "68/09.18",
+        "68/13/01",
+        "68/02/30",
+        "22.04.1.3",
+        "10.1.2/3",
+        "1.2.3",
+        "43年9月18日",
+    ] {
+        assert_eq!(read(no), None, "{no}");
+    }
+}
+
+#[test]
 fn printed_dates_with_padding_spaces_and_both_calendars() {
     use super::parse_date_prefix;
     // As a page writes them, folded: the matcher reads them with `parse_date_prefix`.

@@ -7,7 +7,7 @@ use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::{
     parse_date_prefix, parse_eraless_date_prefix, parse_kanji_numeral_date_prefix,
-    parse_numeric_date_prefix,
+    parse_numeric_date_prefix, parse_short_year_date_prefix,
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
@@ -1004,6 +1004,10 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             if (w[1] == '年' || w[2] == '年') && eraless_may_start(p) {
                 eraless_at(chars, i, dates);
             }
+            // A year of two digits, year first (`68/09/18`, `43.9.18`).
+            if matches!(w[2], '/' | '.') && wd(1) && short_year_may_start(p) {
+                short_year_at(chars, i, dates);
+            }
             year
         }
         '明' | '大' | '昭' | '平' | '令' => true,
@@ -1100,6 +1104,32 @@ fn eraless_may_start(p: char) -> bool {
             p,
             '.' | '元' | '和' | '成' | '正' | '治' | '明' | '大' | '昭' | '平' | '令'
         ))
+}
+
+/// Whether a date with a two-digit year may start after `p`: not after a letter (`s43.9.18`,
+/// `v22.04.1`), a digit, an era's name, or a separator (`1.43.9.18`, `2-68/09/18`: a longer
+/// number, a version, an address).
+#[inline]
+fn short_year_may_start(p: char) -> bool {
+    eraless_may_start(p) && !matches!(p, '0'..='9' | '/' | '-' | ':')
+}
+
+/// The readings of a date with a two-digit year at `i` (`parse_short_year_date_prefix`),
+/// appended to `dates`.
+#[cold]
+fn short_year_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
+    let end = chars.len().min(i + DATE_CHARS);
+    if let Some((read, used)) = parse_short_year_date_prefix(&chars[i..end]) {
+        for date in read.into_iter().flatten() {
+            dates.push(Weak::new(
+                i,
+                i + used,
+                FieldKind::BirthDate,
+                date.canonical_digits(),
+                8,
+            ));
+        }
+    }
 }
 
 /// The readings of a date whose year has no era at `i` (`parse_eraless_date_prefix`),
@@ -1601,6 +1631,14 @@ mod tests {
                 for d in read.into_iter().flatten() {
                     out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
                 }
+            } else if date
+                && c.is_ascii_digit()
+                && short_year_may_start(p)
+                && let Some((read, used)) = parse_short_year_date_prefix(text)
+            {
+                for d in read.into_iter().flatten() {
+                    out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+                }
             }
             if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
@@ -1627,7 +1665,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.] ?[0-9]{1,2}[/.] ?[0-9]{1,2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

@@ -1362,6 +1362,57 @@ fn printed_birth_dates_padded_in_both_calendars_or_without_the_era() {
 }
 
 #[test]
+fn birth_dates_with_a_two_digit_year() {
+    // Year first with two digits, as Japanese forms and old systems write them: the Western
+    // year (`68/09/08`) or the era's with the era left out (`43.9.8`). With the name, each is
+    // the record's birth date (medium); a longer number, a version or an address is not.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::BirthDate, "1968-09-08"),
+        ],
+    );
+    for date in [
+        "68/09/08",
+        "68.9.8",
+        "６８／０９／０８",
+        "43.9.8",
+        "43. 9. 8",
+        "43/09/08",
+    ] {
+        for page in [
+            format!("山口大介さん（{date}生）"),
+            format!("氏名 山口 大介\n生年月日 {date}\n"),
+            format!("山口 大介,{date},尼崎市"),
+        ] {
+            let found = m.scan_text(&page);
+            assert_eq!(found.len(), 1, "{page}");
+            assert_eq!(found[0].confidence, Confidence::Medium, "{page}");
+            assert!(found[0].fields.contains(&FieldKind::BirthDate), "{page}");
+        }
+    }
+    for other in [
+        "v43.9.8",
+        "1.43.9.8",
+        "43.9.8.1",
+        "2-43/09/08",
+        "43-9-8",
+        "143.9.8",
+        "43.9.80",
+        "44.9.8",
+    ] {
+        let page = format!("山口大介さん（{other}）");
+        let found = m.scan_text(&page);
+        assert!(
+            found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn in_a_list_of_people_a_line_each_the_next_lines_date_is_someone_elses() {
     let m = matcher_of_row(
         12,
