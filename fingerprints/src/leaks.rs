@@ -425,13 +425,15 @@ fn kana(p: &Resident, rng: &mut Rng) -> String {
 /// Birth date in one of the notations leaks use.
 fn date(p: &Resident, rng: &mut Rng) -> String {
     let (y, m, d) = p.birth;
-    match rng.below(7) {
+    match rng.below(8) {
         0 => format!("{y:04}-{m:02}-{d:02}"),
         1 => format!("{y}/{m}/{d}"),
         2 => format!("{y}年{m}月{d}日"),
         3 => format!("{y:04}{m:02}{d:02}"),
         4 => era(y, m, d, true).unwrap_or_else(|| format!("{y}/{m:02}/{d:02}")),
         5 => era(y, m, d, false).unwrap_or_else(|| format!("{y}.{m}.{d}")),
+        // Six digits, as old systems store dates.
+        6 => format!("{:02}{m:02}{d:02}", y % 100),
         _ => format!("{y}.{m:02}.{d:02}"),
     }
 }

@@ -152,6 +152,12 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     {
         i += 1;
     }
+    // `S430918`: an era's year, month and day in six digits, as old systems store them.
+    if let Some(e) = era
+        && let Some(found) = era_six_digits(s, i, e)
+    {
+        return Some(found);
+    }
     let (year_num, year_digits) = if era.is_some() && s[i..].starts_with(&['元']) {
         i += 1;
         (1u32, 1usize)
@@ -181,7 +187,7 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     let sep = *s.get(i)?;
     let sep_kind = match sep {
         '年' => '年',
-        '-' | '/' | '.' if !spaced => sep,
+        '-' | '/' | '.' | '・' if !spaced => sep,
         _ => return None,
     };
     i += 1;
@@ -223,6 +229,18 @@ pub fn parse_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     Some((date, i))
 }
 
+/// `YYMMDD` of era `e` at `s[i..]`, six digits and no seventh: the date and where it ends.
+fn era_six_digits(s: &[char], i: usize, e: usize) -> Option<(Date, usize)> {
+    let six = s.get(i..i + 6)?;
+    if !six.iter().all(char::is_ascii_digit) || s.get(i + 6).is_some_and(char::is_ascii_digit) {
+        return None;
+    }
+    let n = |k: usize| (six[k] as u32 - '0' as u32) * 10 + (six[k + 1] as u32 - '0' as u32);
+    let year = u32::from(ERAS[e].2.0) + n(0).checked_sub(1)?;
+    let date = Date::new(u16::try_from(year).ok()?, n(2) as u8, n(4) as u8)?;
+    in_era(date, e).then_some((date, i + 6))
+}
+
 /// Whether `date` falls inside era `e` (an index into [`ERAS`]).
 fn in_era(date: Date, e: usize) -> bool {
     let day = |(year, month, day): (u16, u8, u8)| Date { year, month, day };
@@ -233,9 +251,10 @@ fn in_era(date: Date, e: usize) -> bool {
 /// of `s`: `43年9月18日`, `5年 3月 2日` (as [`parse_date_prefix`] reads the rest). Forms with the
 /// era printed apart, or filled in by hand beside a printed era, leave it out. Every reading
 /// that is a date is returned: the year of Shōwa, Heisei and Reiwa (up to 2026), with the
-/// characters used. Not a Western year of two digits (`68年` for 1968 is said, but birth dates
-/// on forms are written in eras): each reading more is one more chance that a namesake born on
-/// it is taken for the person (measured in the matcher's tests). For the matcher, which checks
+/// characters used. A Western year of two digits (`68年` for 1968 is said, but birth dates on
+/// forms are written in eras) only where no era's year is (65 to 99): each reading more is one
+/// more chance that a namesake born on it is taken for the person (measured in the matcher's
+/// tests). For the matcher, which checks
 /// each against a record's birth date; a register's dates must say which they are
 /// ([`parse_date`] refuses these).
 pub fn parse_eraless_date_prefix(s: &[char]) -> Option<([Option<Date>; 3], usize)> {
@@ -251,20 +270,25 @@ pub fn parse_eraless_date_prefix(s: &[char]) -> Option<([Option<Date>; 3], usize
     spaced_before(s, &mut i, '日');
     skip(s, &mut i, '日').then_some(())?;
     // Shōwa, Heisei, Reiwa, up to the latest year a two-digit year stands for.
-    let read = [2, 3, 4].map(|e| {
+    let mut read = [2, 3, 4].map(|e| {
         let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
         Date::new(y, month as u8, day as u8).filter(|&date| {
             year >= 1 && in_era(date, e) && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
         })
     });
+    if year > 64 {
+        read[0] = Date::new(1900 + year as u16, month as u8, day as u8);
+    }
     read.iter().any(Option::is_some).then_some((read, i))
 }
 
-/// A date whose year is written with two digits, year first, and `.` or `/` between the
-/// parts, at the start of `s`: `68/09/18`, `43.9.18` (forms with a printed era, and columns of
-/// era dates, leave the era out), `43. 9.18`. Every reading that is a date is returned: the
+/// A date whose year is written with two digits, year first, with `.` `/` or `・` between the
+/// parts or as six digits, at the start of `s`: `68/09/18`, `43.9.18` (forms with a printed
+/// era, and columns of era dates, leave the era out), `43. 9.18`, `680918` (as old systems
+/// store dates: six digits and no seventh). Every reading that is a date is returned: the
 /// Western year (up to [`LATEST_TWO_DIGIT_YEAR`] of the 2000s, the others of the 1900s), and
-/// the year of Shōwa, Heisei and Reiwa (up to 2026), with the characters used. Not a date when
+/// but for six digits the year of Shōwa, Heisei and Reiwa (up to 2026), with the characters
+/// used. Not a date when
 /// a digit follows, or a `.` `/` `-` and a digit (`22.04.1.3`: a version, or an address's
 /// numbers). For the matcher, which checks each reading against a record's birth date and
 /// starts here only where no letter, digit or separator comes before; a register's dates must
@@ -275,15 +299,26 @@ pub fn parse_short_year_date_prefix(s: &[char]) -> Option<([Option<Date>; 4], us
     if n != 2 {
         return None;
     }
-    let sep = *s.get(i).filter(|c| matches!(c, '/' | '.'))?;
-    i += 1;
-    padding(s, &mut i);
-    let (month, _) = number(s, &mut i, 2)?;
-    skip(s, &mut i, sep).then_some(())?;
-    padding(s, &mut i);
-    let (day, _) = number(s, &mut i, 2)?;
     let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
-    if digit(i) || (matches!(s.get(i), Some('.' | '/' | '-')) && digit(i + 1)) {
+    let six = digit(i);
+    let (month, day) = if six {
+        let (month, _) = number(s, &mut i, 2)?;
+        let (day, n) = number(s, &mut i, 2)?;
+        if n != 2 || i != 6 {
+            return None;
+        }
+        (month, day)
+    } else {
+        let sep = *s.get(i).filter(|c| matches!(c, '/' | '.' | '・'))?;
+        i += 1;
+        padding(s, &mut i);
+        let (month, _) = number(s, &mut i, 2)?;
+        skip(s, &mut i, sep).then_some(())?;
+        padding(s, &mut i);
+        let (day, _) = number(s, &mut i, 2)?;
+        (month, day)
+    };
+    if digit(i) || (matches!(s.get(i), Some('.' | '/' | '-' | '・')) && digit(i + 1)) {
         return None;
     }
     let western = if year <= LATEST_TWO_DIGIT_YEAR {
@@ -292,11 +327,14 @@ pub fn parse_short_year_date_prefix(s: &[char]) -> Option<([Option<Date>; 4], us
         1900 + year
     };
     let western = Date::new(u16::try_from(western).ok()?, month as u8, day as u8);
-    // Shōwa, Heisei, Reiwa, as a year without its era before `年` reads.
+    // Shōwa, Heisei, Reiwa, as a year without its era before `年` reads; not for six digits,
+    // which systems that store era dates keep with the era's code or letter (`S430918`).
     let [showa, heisei, reiwa] = [2, 3, 4].map(|e| {
         let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
         Date::new(y, month as u8, day as u8).filter(|&date| {
-            year >= 1 && in_era(date, e) && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
+            !six && year >= 1
+                && in_era(date, e)
+                && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
         })
     });
     let read = [western, showa, heisei, reiwa];

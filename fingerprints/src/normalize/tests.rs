@@ -44,6 +44,11 @@ fn notation_table() {
         (BirthDate, "2-Mar-75", "19750302"),
         (BirthDate, "2-Mar-05", "20050302"),
         (BirthDate, "MAY 31 1975", "19750531"),
+        // A middle dot between the parts; an era's year, month and day in six digits.
+        (BirthDate, "1975・3・2", "19750302"),
+        (BirthDate, "Ｓ５０・３・２", "19750302"),
+        (BirthDate, "S500302", "19750302"),
+        (BirthDate, "H010108", "19890108"),
         // Names and readings.
         (Name, "山田 太郎", "山田|太郎"),
         (Name, "山田　太郎", "山田|太郎"),
@@ -210,6 +215,9 @@ fn years_without_their_era_read_every_way() {
         v(&["19330501", "19960501", "20260501"], 6)
     );
     assert_eq!(read("9年5月1日"), v(&["19340501", "19970501"], 6));
+    // No era's year: the Western one.
+    assert_eq!(read("68年9月18日"), v(&["19680918"], 8));
+    assert_eq!(read("65年1月8日"), v(&["19650108"], 7));
     for no in [
         "43年9月",
         "43年9月18",
@@ -259,6 +267,11 @@ fn two_digit_years_read_every_way() {
         ("00/1/1", &["20000101"], 6),
         // The end of a sentence.
         ("43.9.18.", &["19430918", "19680918"], 7),
+        ("43・9・18", &["19430918", "19680918"], 7),
+        // Six digits, as old systems store dates.
+        ("680918", &["19680918"], 6),
+        // Western only (an era's is stored with its code or letter).
+        ("430918,", &["19430918"], 6),
     ] {
         assert_eq!(read(page), v(want, used), "{page}");
     }
@@ -274,6 +287,10 @@ fn two_digit_years_read_every_way() {
         "22.04.1.3",
         "10.1.2/3",
         "1.2.3",
+        "6809180",
+        "68091",
+        "681318",
+        "680918-2",
         "43年9月18日",
     ] {
         assert_eq!(read(no), None, "{no}");

@@ -1004,8 +1004,14 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             if (w[1] == '年' || w[2] == '年') && eraless_may_start(p) {
                 eraless_at(chars, i, dates);
             }
-            // A year of two digits, year first (`68/09/18`, `43.9.18`).
-            if matches!(w[2], '/' | '.') && wd(1) && short_year_may_start(p) {
+            // A year of two digits, year first (`68/09/18`, `43.9.18`, `680918`).
+            let short_year = match w[2] {
+                '/' | '.' | '・' => wd(1),
+                // Six digits and no seventh.
+                '0'..='9' => !wd(6) && wd(5) && wd(4) && wd(3) && wd(1),
+                _ => false,
+            };
+            if short_year && short_year_may_start(p) {
                 short_year_at(chars, i, dates);
             }
             year
@@ -1665,7 +1671,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.] ?[0-9]{1,2}[/.] ?[0-9]{1,2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

@@ -1364,7 +1364,7 @@ fn printed_birth_dates_padded_in_both_calendars_or_without_the_era() {
 #[test]
 fn birth_dates_with_a_two_digit_year() {
     // Year first with two digits, as Japanese forms and old systems write them: the Western
-    // year (`68/09/08`) or the era's with the era left out (`43.9.8`). With the name, each is
+    // year (`68/09/08`, `680908`) or the era's with the era left out (`43.9.8`). With the name, each is
     // the record's birth date (medium); a longer number, a version or an address is not.
     let m = matcher_of_row(
         11,
@@ -1381,6 +1381,15 @@ fn birth_dates_with_a_two_digit_year() {
         "43.9.8",
         "43. 9. 8",
         "43/09/08",
+        "43・9・8",
+        // Six digits, as old systems store dates, Western or with the era's letter.
+        "680908",
+        "S430908",
+        // A Western year before `年` where no era's year is.
+        "68年9月8日",
+        // A middle dot between the parts.
+        "1968・9・8",
+        "Ｓ４３・９・８",
     ] {
         for page in [
             format!("山口大介さん（{date}生）"),
@@ -1402,6 +1411,11 @@ fn birth_dates_with_a_two_digit_year() {
         "143.9.8",
         "43.9.80",
         "44.9.8",
+        "6809080",
+        "x680908",
+        "430908",
+        "S4309080",
+        "68年13月8日",
     ] {
         let page = format!("山口大介さん（{other}）");
         let found = m.scan_text(&page);
