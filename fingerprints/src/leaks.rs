@@ -249,10 +249,10 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 let n = romaji_name(p, &mut rng);
                 let (y, m, d) = p.birth;
                 // As English-language lists write dates too: month or day first, in words or
-                // in numbers (`11/7/1988` read both ways by the matcher), a spreadsheet's
-                // `7-Nov-88`.
+                // in numbers (`11/7/1988` read both ways by the matcher, `11/7/88`), a
+                // spreadsheet's `7-Nov-88`.
                 let month = ENGLISH_MONTHS[usize::from(m - 1)];
-                let dob = match rng.below(8) {
+                let dob = match rng.below(9) {
                     0 => format!("{y:04}-{m:02}-{d:02}"),
                     1 => format!("{y}/{m}/{d}"),
                     2 => format!("{y}.{m:02}.{d:02}"),
@@ -260,6 +260,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     4 => format!("{d} {month} {y}"),
                     5 => format!("{m}/{d}/{y}"),
                     6 => format!("{d:02}.{m:02}.{y}"),
+                    7 => format!("{m}/{d}/{:02}", y % 100),
                     _ => format!("{d}-{}-{:02}", &month[..3], y % 100),
                 };
                 match rng.below(6) {
@@ -672,8 +673,11 @@ mod tests {
                 if form == LeakForm::Romaji {
                     let year = p.birth.0.to_string();
                     let short = format!("-{:02}", p.birth.0 % 100);
+                    let slashed = format!("/{:02}", p.birth.0 % 100);
                     assert!(
-                        folded.contains(&year) || folded.contains(&short),
+                        folded.contains(&year)
+                            || folded.contains(&short)
+                            || folded.contains(&slashed),
                         "romaji lacks {}",
                         p.id
                     );

@@ -260,7 +260,7 @@ fn evaluate(names: Names) {
 /// `881029`, the Western year): each reading more is one more chance for a namesake. Against
 /// 460,177 residents and 40,000 people listed, 355 mediums other than true collisions before
 /// the line rule; after it and the longer-name rule, 0 with Western years, 4 with eras left
-/// out and 9 with two-digit years, namesakes born on a date that one reading gives.
+/// out and 10 with two-digit years, namesakes born on a date that one reading gives.
 #[test]
 fn a_list_of_people_a_line_each() {
     let n: usize = std::env::var("LEAKWATCH_EVAL_RESIDENTS")

@@ -584,7 +584,9 @@ fn skip(s: &[char], i: &mut usize, c: char) -> bool {
 }
 
 /// A date written with numbers only, day or month first and the year last, at the start of
-/// `s`: `3/2/1975`, `03.02.1975`, `3-2-1975` (one separator throughout). English-language pages
+/// `s`: `3/2/1975`, `03.02.1975`, `3-2-1975` (one separator throughout), and with `/` a year of
+/// two digits (`3/2/75`: up to [`LATEST_TWO_DIGIT_YEAR`] of the 2000s, the others of the
+/// 1900s; not with `.` or `-`, which versions, addresses and other numbers take). English-language pages
 /// and spreadsheets write the month first (`3/2/1975` is March 2 in the United States), many
 /// others the day (`03.02.1975` is 3 February in Germany): every reading that is a date is
 /// returned (one when both read the same, or only one is a date), with the characters used.
@@ -598,7 +600,13 @@ pub fn parse_numeric_date_prefix(s: &[char]) -> Option<([Option<Date>; 2], usize
     let (b, _) = number(s, &mut i, 2)?;
     skip(s, &mut i, sep).then_some(())?;
     let (year, n) = number(s, &mut i, 4)?;
-    if n != 4 || s.get(i).is_some_and(char::is_ascii_digit) {
+    let year = match n {
+        4 => year,
+        2 if sep == '/' && year <= LATEST_TWO_DIGIT_YEAR => 2000 + year,
+        2 if sep == '/' => 1900 + year,
+        _ => return None,
+    };
+    if s.get(i).is_some_and(char::is_ascii_digit) {
         return None;
     }
     let month_first = Date::new(year as u16, a as u8, b as u8);

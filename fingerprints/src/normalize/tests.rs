@@ -140,9 +140,17 @@ fn numbers_day_or_month_first_read_both_ways() {
     assert_eq!(read("7-7-1975"), Some(([d("19750707"), None], 8)));
     assert_eq!(read("25/12/1975"), Some(([d("19751225"), None], 10)));
     assert_eq!(read("12/25/1975"), Some(([d("19751225"), None], 10)));
+    // A two-digit year with `/` (`26` and before of the 2000s).
+    assert_eq!(read("3/2/75"), Some(([d("19750302"), d("19750203")], 6)));
+    assert_eq!(read("12/25/05 x"), Some(([d("20051225"), None], 8)));
+    assert_eq!(read("1/2/27"), Some(([d("19270102"), d("19270201")], 6)));
     for no in [
         "3/2.1975",
-        "3/2/75",
+        "3.2.75",
+        "3-2-75",
+        "3/2/755",
+        "3/2/5",
+        "13/13/75",
         "3/2/19755",
         "3-20-3",
         "06-6297-2552",

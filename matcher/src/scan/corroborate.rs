@@ -902,6 +902,23 @@ fn may_end_a_date(chars: &[char], y: usize) -> bool {
     }
 }
 
+/// Whether the run of digits at `y`, after a `/`, may be the two-digit year of a date written
+/// month or day first (`11/7/88`, `7/11/88`): one or two digits before that `/`, and one or two
+/// before the `/` before them. Most such runs in a dump end a date written year first
+/// (`2012/1/13`), turned away here.
+#[inline]
+fn ends_month_day_first(chars: &[char], y: usize) -> bool {
+    let at = |k: usize| if k < y { chars[y - 1 - k] } else { '\0' };
+    let digit = |k: usize| at(k).is_ascii_digit();
+    // `at(0)` is the `/`; then the day or month, and the `/` after the first number.
+    let slash = match (digit(1), digit(2), at(2), at(3)) {
+        (true, false, '/', _) => 2,
+        (true, true, _, '/') => 3,
+        _ => return false,
+    };
+    digit(slash + 1) && !(digit(slash + 2) && digit(slash + 3))
+}
+
 /// The dates written day or month first that end at `end`, the end of the year at `y`,
 /// appended to `dates`: each place within [`DATE_CHARS`] before the year where the reference
 /// scan would parse one (the start of a run of one or two digits, or of a word) is parsed, and
@@ -990,6 +1007,9 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
                 && wd(1)
                 && !wd(2)
             {
+                2
+            } else if p == '/' && wd(1) && !wd(2) && ends_month_day_first(chars, i) {
+                // Two digits after a month and day written with `/` (`11/7/88`).
                 2
             } else {
                 0
@@ -1622,29 +1642,24 @@ mod tests {
             let text = &chars[i..chars.len().min(i + DATE_CHARS)];
             if date && let Some((d, used)) = parse_date_prefix(text) {
                 out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
-            } else if date
-                && c.is_ascii_digit()
-                && let Some((read, used)) = parse_numeric_date_prefix(text)
-            {
-                for d in read.into_iter().flatten() {
-                    out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+            } else if date && c.is_ascii_digit() {
+                // A two-digit year first and one last may both read (`05/06/07`): the first
+                // is read where the date starts, the other back from its end, so after it.
+                let mut read_all =
+                    |read: Option<(Vec<Option<fingerprints::normalize::Date>>, usize)>| {
+                        if let Some((read, used)) = read {
+                            for d in read.into_iter().flatten() {
+                                out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+                            }
+                        }
+                    };
+                if eraless_may_start(p) {
+                    read_all(parse_eraless_date_prefix(text).map(|(r, u)| (r.to_vec(), u)));
                 }
-            } else if date
-                && c.is_ascii_digit()
-                && eraless_may_start(p)
-                && let Some((read, used)) = parse_eraless_date_prefix(text)
-            {
-                for d in read.into_iter().flatten() {
-                    out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+                if short_year_may_start(p) {
+                    read_all(parse_short_year_date_prefix(text).map(|(r, u)| (r.to_vec(), u)));
                 }
-            } else if date
-                && c.is_ascii_digit()
-                && short_year_may_start(p)
-                && let Some((read, used)) = parse_short_year_date_prefix(text)
-            {
-                for d in read.into_iter().flatten() {
-                    out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
-                }
+                read_all(parse_numeric_date_prefix(text).map(|(r, u)| (r.to_vec(), u)));
             }
             if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
@@ -1671,7 +1686,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

@@ -1390,6 +1390,10 @@ fn birth_dates_with_a_two_digit_year() {
         // A middle dot between the parts.
         "1968・9・8",
         "Ｓ４３・９・８",
+        // The year last, as English-language lists write it: month or day first.
+        "9/8/68",
+        "09/08/68",
+        "8/9/68",
     ] {
         for page in [
             format!("山口大介さん（{date}生）"),
@@ -1416,6 +1420,9 @@ fn birth_dates_with_a_two_digit_year() {
         "430908",
         "S4309080",
         "68年13月8日",
+        "9.8.68",
+        "9-8-68",
+        "9/8/680",
     ] {
         let page = format!("山口大介さん（{other}）");
         let found = m.scan_text(&page);
