@@ -500,7 +500,7 @@ fn era(y: u16, m: u8, d: u8, kanji: bool) -> Option<String> {
 }
 
 /// Address: register notation, without prefecture, without city, hyphenated, kanji 丁目,
-/// with postal code in front or building behind.
+/// with postal code in front or building behind, a town's `町` left out.
 fn address(p: &Resident, rng: &mut Rng) -> String {
     let block = |hyphen: bool, kanji: bool| -> String {
         match (p.chome, hyphen) {
@@ -519,7 +519,9 @@ fn address(p: &Resident, rng: &mut Rng) -> String {
         }
     };
     let town = &p.town;
-    let mut a = match rng.below(6) {
+    // As addresses are typed into forms, a town's `町` left out before its block numbers.
+    let stem = town.strip_suffix('町').filter(|s| s.chars().count() >= 2);
+    let mut a = match rng.below(7) {
         0 => format!("兵庫県尼崎市{town}{}", block(false, false)),
         1 => format!("尼崎市{town}{}", block(true, false)),
         2 => format!("{town}{}", block(true, false)),
@@ -529,7 +531,11 @@ fn address(p: &Resident, rng: &mut Rng) -> String {
             p.postal_code_dashed(),
             block(true, false)
         ),
-        _ => format!("尼崎市{town}{}", block(false, false)),
+        5 => format!("尼崎市{town}{}", block(false, false)),
+        _ => match stem {
+            Some(stem) => format!("尼崎市{stem}{}", block(true, false)),
+            None => format!("{town}{}", block(true, false)),
+        },
     };
     if let Some(b) = &p.building
         && rng.below(2) == 0

@@ -36,6 +36,47 @@ fn same_romaji_data(a: &Resident, b: &Resident) -> bool {
         && katakana_key(&a.given_kana) == katakana_key(&b.given_kana)
 }
 
+/// Whether folded `text` writes `r`'s address: the town, or the town without its `町`, then
+/// the resident's block numbers (`南竹谷町2-8-2`, `南竹谷2-8-2`, `南竹谷町二丁目8番2号`).
+fn address_written(text: &str, r: &Resident) -> bool {
+    let town = fold_str(&r.town);
+    let stem = town.strip_suffix('町').unwrap_or(&town);
+    let want: Vec<u32> = r
+        .chome
+        .map(u32::from)
+        .into_iter()
+        .chain([u32::from(r.ban), u32::from(r.go)])
+        .collect();
+    text.match_indices(stem).any(|(at, _)| {
+        let mut rest = text[at + stem.len()..].chars().peekable();
+        if stem.len() < town.len() && rest.peek() == Some(&'町') {
+            rest.next();
+        }
+        // The numbers that follow, in digits or a kanji numeral, whatever stands between them.
+        let mut numbers = Vec::new();
+        let mut digits = String::new();
+        for c in rest.take(16) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            if !digits.is_empty() {
+                numbers.push(digits.parse().unwrap_or(0));
+                digits.clear();
+            }
+            if let Some(v) = fingerprints::normalize::kanji_numeral_value(&[c]) {
+                numbers.push(v);
+            } else if !matches!(c, '-' | '丁' | '目' | '番' | '号' | '地' | 'の') {
+                break;
+            }
+        }
+        if !digits.is_empty() {
+            numbers.push(digits.parse().unwrap_or(0));
+        }
+        numbers.starts_with(&want)
+    })
+}
+
 /// How the register stores names and readings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Names {
@@ -80,11 +121,20 @@ fn evaluate(names: Names) {
 
     println!(
         "register: {n} residents, names {names:?}; {PER_DOCUMENT} people per document\n\
-         {:<14} {:>7} {:>9} {:>9} {:>12} {:>12} {:>9} {:>9}",
-        "form", "recall", "high", "missed", "fp(others)", "collisions", "names", "dates"
+         {:<14} {:>7} {:>9} {:>9} {:>12} {:>12} {:>9} {:>9} {:>9}",
+        "form",
+        "recall",
+        "high",
+        "missed",
+        "fp(others)",
+        "collisions",
+        "names",
+        "dates",
+        "addresses"
     );
     let (mut total, mut found_total, mut unexplained_total) = (0, 0, 0);
     let (mut names_written, mut names_found) = (0, 0);
+    let (mut addresses_written, mut addresses_found) = (0, 0);
     let mut prose_dates = (0, 0);
     for (f, form) in LeakForm::ALL.into_iter().enumerate() {
         // Leaked residents: spread over the register.
@@ -117,7 +167,15 @@ fn evaluate(names: Names) {
             })
             .map(|r| by_ref[&m.bundle().hasher().record_ref(&r.id)])
             .collect();
+        // Likewise the residents whose address the document writes (the `csv-subset` and
+        // `jsonl` forms leave some out), and those of them found with it.
+        let addressed_written: HashSet<usize> = leaked
+            .iter()
+            .filter(|r| address_written(&folded, r))
+            .map(|r| by_ref[&m.bundle().hasher().record_ref(&r.id)])
+            .collect();
         let mut named = HashSet::new();
+        let mut addressed = HashSet::new();
         let mut dated = HashSet::new();
         let mut found = HashSet::new();
         let mut high = 0;
@@ -130,6 +188,10 @@ fn evaluate(names: Names) {
                 }
                 if finding.fields.contains(&FieldKind::BirthDate) {
                     dated.insert(idx);
+                }
+                if addressed_written.contains(&idx) && finding.fields.contains(&FieldKind::Address)
+                {
+                    addressed.insert(idx);
                 }
                 found.insert(idx);
                 high += usize::from(finding.confidence == Confidence::High);
@@ -180,6 +242,21 @@ fn evaluate(names: Names) {
             }
         }
         if std::env::var("LEAKWATCH_EVAL_DEBUG").is_ok() {
+            // The lines of a (synthetic) resident found without the address it writes.
+            for r in leaked.iter().filter(|r| {
+                let idx = by_ref[&m.bundle().hasher().record_ref(&r.id)];
+                addressed_written.contains(&idx) && !addressed.contains(&idx)
+            }) {
+                println!(
+                    "    without address {}: {:?}",
+                    form.name(),
+                    r.register_row()
+                );
+                let stem = r.town.trim_end_matches('町');
+                for line in text.lines().filter(|l| l.contains(stem)) {
+                    println!("      {line}");
+                }
+            }
             // The lines of a missed (synthetic) resident, by birth date.
             let text = String::from_utf8_lossy(&doc).into_owned();
             for r in leaked
@@ -209,7 +286,7 @@ fn evaluate(names: Names) {
         }
         let recall = found.len() as f64 / want.len() as f64;
         println!(
-            "{:<14} {:>6.1}% {:>9} {:>9} {:>12} {:>12} {:>9} {:>9}",
+            "{:<14} {:>6.1}% {:>9} {:>9} {:>12} {:>12} {:>9} {:>9} {:>9}",
             form.name(),
             recall * 100.0,
             high,
@@ -217,7 +294,8 @@ fn evaluate(names: Names) {
             unexplained,
             collisions,
             format!("{}/{}", named.len(), written.len()),
-            format!("{}/{}", dated.len(), found.len())
+            format!("{}/{}", dated.len(), found.len()),
+            format!("{}/{}", addressed.len(), addressed_written.len())
         );
         if form == LeakForm::Prose {
             // Prose writes every birth date, in printed notations too (`昭和43年 9月18日`,
@@ -226,6 +304,8 @@ fn evaluate(names: Names) {
         }
         names_written += written.len();
         names_found += named.len();
+        addresses_written += addressed_written.len();
+        addresses_found += addressed.len();
         total += want.len();
         found_total += found.len();
         unexplained_total += unexplained;
@@ -239,11 +319,19 @@ fn evaluate(names: Names) {
         "names: {names_found}/{names_written} of the residents whose name a document writes \
          found with it"
     );
+    println!(
+        "addresses: {addresses_found}/{addresses_written} of the residents whose address a \
+         document writes found with it"
+    );
     assert!(recall >= 0.99, "recall {recall:.4} below 99%");
     assert_eq!(unexplained_total, 0, "false positives on non-residents");
     assert!(
         names_found * 100 >= names_written * 99,
         "names found with {names_found} of {names_written} residents, below 99%"
+    );
+    assert!(
+        addresses_found * 100 >= addresses_written * 99,
+        "addresses found with {addresses_found} of {addresses_written} residents, below 99%"
     );
     assert_eq!(
         prose_dates.0, prose_dates.1,

@@ -9,6 +9,7 @@ use fingerprints::{FastDomain, FieldKind};
 
 use super::text::FoldedText;
 use super::{AddressPath, BlockScan, Edge, Hit};
+use crate::Matcher;
 use crate::index::{ASCII_AT, ASCII_DIGIT, Node};
 
 /// Digit groups looked at in one cluster (`+81 6 1234 5678` has four).
@@ -478,6 +479,11 @@ impl BlockScan<'_> {
             // The first character's prefix is in the filter: that is what `may_start` (asked
             // before this is called) tells for characters of the Basic Multilingual Plane.
             if (k > 0 || c > '\u{FFFF}') && !contains(fp) {
+                // A digit after two characters or more the filter knows: the town may be
+                // written without its `町` (`南竹谷2-8-2`).
+                if k >= 2 && skipped == 0 && c.is_ascii_digit() {
+                    self.town_without_machi(i, j);
+                }
                 break;
             }
             let len = j + 1 - i - skipped;
@@ -500,6 +506,48 @@ impl BlockScan<'_> {
                     romaji: false,
                 });
             }
+        }
+    }
+
+    /// A town written without its `町` before its block numbers (`南竹谷2-8-2` for
+    /// `南竹谷町2-8-2`, as addresses are typed into forms): `chars[i..j]`, which the filter
+    /// knows as a prefix, followed by a digit, stands for the token with `町` when that is one,
+    /// unless it is a town itself (`御園` and `御園町` are two towns of Amagasaki).
+    #[cold]
+    fn town_without_machi(&mut self, i: usize, j: usize) {
+        let m = self.m;
+        let (bundle, h) = (&m.bundle, m.bundle.hasher());
+        let whole = self
+            .edges
+            .last()
+            .filter(|e| e.start == i && e.end == j && !e.romaji)
+            .map(|e| e.id);
+        if whole.is_some_and(|id| starts_address(m, id)) {
+            return;
+        }
+        let chars = &self.t.chars[i..j];
+        let prefix = chars
+            .iter()
+            .fold(h.fast_start(FastDomain::TokenPrefix), |fp, &c| {
+                h.fast_step(fp, c)
+            });
+        let town = h.fast_step(prefix, '町');
+        let token_fp = h.fast_as_token(town);
+        if !bundle.filter().contains(town) || !bundle.filter().contains(token_fp) {
+            return;
+        }
+        let id = *self.caches.token_ids.entry(token_fp).or_insert_with(|| {
+            let mut s = token_text(self.t, i, j);
+            s.push('町');
+            bundle.token_id(h.token(&s))
+        });
+        if let Some(id) = id {
+            self.edges.push(Edge {
+                start: i,
+                end: j,
+                id,
+                romaji: false,
+            });
         }
     }
 
@@ -1466,9 +1514,24 @@ fn number_at(chars: &[char], k: usize) -> Option<(u32, usize)> {
     None
 }
 
+/// Whether token `id` starts some record's address in `m`'s register: block numbers follow it
+/// there (a town's chome or first number is small).
+#[cold]
+fn starts_address(m: &Matcher, id: u32) -> bool {
+    let (index, bundle) = (&m.index, &m.bundle);
+    index.step(index.start(), id).is_some_and(|node| {
+        (1..=9).any(|n| {
+            index
+                .number_id(n, bundle)
+                .is_some_and(|number| index.step(node, number).is_some())
+        })
+    })
+}
+
 /// A town name starts an address only at a boundary: not in the middle of a longer word (so
-/// `東七松町` does not also count as `七松町`). Allowed before it: nothing, a non-letter, or the end
-/// of a prefecture, city, ward or district name.
+/// `東七松町` does not also count as `七松町`). Allowed before it: nothing, a non-letter, the end
+/// of a prefecture, city, ward or district name, or a particle of a sentence (`住所は立花町…`,
+/// `…さんは立花町…`, `立花町に`; not `の`, which town names hold: `武庫の里`).
 fn address_boundary(chars: &[char], start: usize) -> bool {
     let Some(&prev) = start.checked_sub(1).and_then(|p| chars.get(p)) else {
         return true;
@@ -1477,6 +1540,10 @@ fn address_boundary(chars: &[char], start: usize) -> bool {
         prev,
         '県' | '都' | '府' | '道' | '市' | '区' | '郡' | '町' | '村'
     ) {
+        return true;
+    }
+    // Folded: hiragana are katakana.
+    if matches!(prev, 'ハ' | 'ガ' | 'ヲ' | 'ニ' | 'デ' | 'ヘ' | 'ト' | 'モ') {
         return true;
     }
     !(prev.is_alphanumeric())
@@ -1653,6 +1720,19 @@ mod tests {
         assert!(address_boundary(&c, 0));
         let c = chars("住所:東七松町");
         assert!(address_boundary(&c, 3));
+        // After a particle (folded to katakana), not after `の` or another kana.
+        for (text, at, boundary) in [
+            ("さんは東七松町", 3, true),
+            ("住所は東七松町", 3, true),
+            ("住所も東七松町", 3, true),
+            ("武庫の里", 3, false),
+            ("むこの里", 3, false),
+            ("あさ東七松町", 2, false),
+        ] {
+            let folded = fingerprints::normalize::fold_str(text);
+            let c = chars(&folded);
+            assert_eq!(address_boundary(&c, at), boundary, "{text}");
+        }
     }
 
     #[test]

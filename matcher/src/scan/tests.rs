@@ -1362,6 +1362,78 @@ fn printed_birth_dates_padded_in_both_calendars_or_without_the_era() {
 }
 
 #[test]
+fn addresses_after_a_particle_or_without_the_towns_machi() {
+    // Prose puts an address after a particle (`…さんは南竹谷町2-8-2に住んでいます`), and forms
+    // are typed without a town's `町` (`南竹谷2-8-2`); but where a town and the same town with
+    // `町` are two towns (`御園`, `御園町`), each is only itself.
+    let m = matcher_of(
+        5,
+        vec![
+            row_of(
+                "R-1",
+                &[
+                    (FieldKind::Name, "山口 大介"),
+                    (FieldKind::Address, "兵庫県尼崎市南竹谷町2丁目8番2号"),
+                ],
+            ),
+            row_of(
+                "R-2",
+                &[
+                    (FieldKind::Name, "田中 一郎"),
+                    (FieldKind::Address, "兵庫県尼崎市御園町1丁目3番5号"),
+                ],
+            ),
+            row_of(
+                "R-3",
+                &[
+                    (FieldKind::Name, "佐藤 花子"),
+                    (FieldKind::Address, "兵庫県尼崎市御園1丁目3番5号"),
+                ],
+            ),
+        ],
+    );
+    let confidence_of = |text: &str, id: &str| {
+        let record = m.bundle().hasher().record_ref(id);
+        m.scan_text(text)
+            .into_iter()
+            .find(|f| f.record == record)
+            .map(|f| (f.confidence, f.fields))
+    };
+    let name_and_address = Some((
+        Confidence::Medium,
+        vec![FieldKind::Name, FieldKind::Address],
+    ));
+    for text in [
+        "山口大介さんは南竹谷町2-8-2に住んでいます。",
+        "山口大介さんの住所は南竹谷町二丁目8番2号です。",
+        "山口大介 南竹谷2-8-2",
+        "山口大介 尼崎市南竹谷２－８－２",
+        "氏名,住所\n山口 大介,南竹谷2丁目8番2号\n",
+    ] {
+        assert_eq!(confidence_of(text, "R-1"), name_and_address, "{text}");
+    }
+    // `御園` is a town of its own: not `御園町` written without its `町`.
+    assert_eq!(confidence_of("佐藤花子 御園1-3-5", "R-3"), name_and_address);
+    assert_eq!(
+        confidence_of("田中一郎 御園1-3-5", "R-2"),
+        Some((Confidence::Low, vec![FieldKind::Name]))
+    );
+    assert_eq!(
+        confidence_of("田中一郎 御園町1-3-5", "R-2"),
+        name_and_address
+    );
+    // A kana before the town that is no particle, or `の`, is part of a longer word.
+    for text in ["山口大介 あさ南竹谷町2-8-2", "山口大介 むこの南竹谷町2-8-2"]
+    {
+        assert_eq!(
+            confidence_of(text, "R-1"),
+            Some((Confidence::Low, vec![FieldKind::Name])),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn birth_dates_with_a_two_digit_year() {
     // Year first with two digits, as Japanese forms and old systems write them: the Western
     // year (`68/09/08`, `680908`) or the era's with the era left out (`43.9.8`). With the name, each is
