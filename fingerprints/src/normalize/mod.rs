@@ -182,7 +182,12 @@ pub fn phone_national(digits: &str, had_plus: bool) -> Option<String> {
     } else {
         digits.to_owned()
     };
-    (national.starts_with('0') && (10..=11).contains(&national.len())).then_some(national)
+    // `00` is the international prefix: no national number starts with it (`0081…` left
+    // over after one `0081` was taken off is no number).
+    (national.starts_with('0')
+        && !national.starts_with("00")
+        && (10..=11).contains(&national.len()))
+    .then_some(national)
 }
 
 fn phone(folded: &str) -> Result<String, NormalizeError> {

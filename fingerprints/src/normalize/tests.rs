@@ -382,6 +382,10 @@ fn rejection_table() {
         (BirthDate, "昭1.1.1", NormalizeError::BadDate),
         (PostalCode, "660-005", NormalizeError::BadPostalCode),
         (Phone, "1234", NormalizeError::BadPhone),
+        // `00` twice: what is left after one `0081` is no national number (fuzzing found
+        // `-0081-00810081-008` normalizing to `00810081008`, which did not normalize to itself).
+        (Phone, "-0081-00810081-008", NormalizeError::BadPhone),
+        (Phone, "0012345678", NormalizeError::BadPhone),
         (Email, "no-at-sign", NormalizeError::BadEmail),
         (AccountNumber, "12345", NormalizeError::BadAccount),
         (

@@ -457,6 +457,8 @@ impl BlockScan<'_> {
         // Characters stepped over (a gap), and where the token goes on after them.
         let (mut skipped, mut resume) = (0, 0);
         let end = chars.len().min(i + MAX_TOKEN_CHARS);
+        // Where the filter stopped knowing the prefix.
+        let mut stop = i;
         for (k, &c) in chars[i..end].iter().enumerate() {
             let j = i + k;
             if SPACES && j < resume {
@@ -479,11 +481,7 @@ impl BlockScan<'_> {
             // The first character's prefix is in the filter: that is what `may_start` (asked
             // before this is called) tells for characters of the Basic Multilingual Plane.
             if (k > 0 || c > '\u{FFFF}') && !contains(fp) {
-                // A digit after two characters or more the filter knows: the town may be
-                // written without its `町` (`南竹谷2-8-2`).
-                if k >= 2 && skipped == 0 && c.is_ascii_digit() {
-                    self.town_without_machi(i, j);
-                }
+                stop = j;
                 break;
             }
             let len = j + 1 - i - skipped;
@@ -506,6 +504,11 @@ impl BlockScan<'_> {
                     romaji: false,
                 });
             }
+        }
+        // A digit after two characters or more the filter knows: the town may be written
+        // without its `町` (`南竹谷2-8-2`).
+        if stop >= i + 2 && skipped == 0 && chars[stop].is_ascii_digit() {
+            self.town_without_machi(i, stop);
         }
     }
 
