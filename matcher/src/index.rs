@@ -244,8 +244,10 @@ impl Index {
         let base = hasher.fast_start(FastDomain::TokenPrefix);
         let mut may_start = vec![0u64; 0x1_0000 / 64];
         for u in 0..0x1_0000u32 {
+            // No token starts with a separator: left out here, pass 1 need not ask.
             if let Some(c) = char::from_u32(u)
                 && !c.is_ascii_digit()
+                && !is_token_separator(c)
                 && filter.contains(hasher.fast_step(base, c))
             {
                 may_start[(u / 64) as usize] |= 1 << (u % 64);
@@ -259,7 +261,7 @@ impl Index {
                 ASCII_DIGIT
             } else if c == '@' {
                 ASCII_AT
-            } else if index.may_start(c) && !is_token_separator(c) {
+            } else if index.may_start(c) {
                 ASCII_TOKEN
             } else {
                 0
@@ -306,7 +308,8 @@ impl Index {
         self.ascii_class[usize::from(c & 0x7F)]
     }
 
-    /// Whether a token may start with `c` (false positives possible, no false negatives).
+    /// Whether a token may start with `c` (false positives possible, no false negatives; never
+    /// a separator, [`is_token_separator`]).
     #[inline]
     pub(crate) fn may_start(&self, c: char) -> bool {
         let u = c as u32;

@@ -136,7 +136,7 @@ impl BlockScan<'_> {
                     ASCII_AT => self.email(i),
                     _ => self.token_edges::<SPACES>(i),
                 }
-            } else if index.may_start(c) && !is_token_separator(c) {
+            } else if index.may_start(c) {
                 self.token_edges::<SPACES>(i);
             }
         }
@@ -464,7 +464,8 @@ impl BlockScan<'_> {
             if SPACES && j < resume {
                 continue;
             }
-            if is_token_separator(c) || (SPACES && is_quote(c)) {
+            // The first character is none (`may_start`, asked before this is called).
+            if k > 0 && (is_token_separator(c) || (SPACES && is_quote(c))) {
                 if SPACES
                     && skipped == 0
                     && k > 0
