@@ -270,16 +270,32 @@ pub fn parse_eraless_date_prefix(s: &[char]) -> Option<([Option<Date>; 3], usize
     spaced_before(s, &mut i, '日');
     skip(s, &mut i, '日').then_some(())?;
     // Shōwa, Heisei, Reiwa, up to the latest year a two-digit year stands for.
-    let mut read = [2, 3, 4].map(|e| {
-        let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
-        Date::new(y, month as u8, day as u8).filter(|&date| {
-            year >= 1 && in_era(date, e) && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
-        })
-    });
+    let mut read = era_readings(year, month, day);
     if year > 64 {
         read[0] = Date::new(1900 + year as u16, month as u8, day as u8);
     }
     read.iter().any(Option::is_some).then_some((read, i))
+}
+
+/// The dates a year of one or two digits written without its era gives: Shōwa, Heisei and
+/// Reiwa (up to the latest year a two-digit year stands for), each where it falls in that era.
+fn era_readings(year: u32, month: u32, day: u32) -> [Option<Date>; 3] {
+    [2, 3, 4].map(|e| {
+        let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
+        Date::new(y, month as u8, day as u8).filter(|&date| {
+            year >= 1 && in_era(date, e) && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
+        })
+    })
+}
+
+/// The Western year a two-digit year stands for: up to [`LATEST_TWO_DIGIT_YEAR`] of the
+/// 2000s, the others of the 1900s.
+fn two_digit_year(year: u32) -> u32 {
+    if year <= LATEST_TWO_DIGIT_YEAR {
+        2000 + year
+    } else {
+        1900 + year
+    }
 }
 
 /// A date whose year is written with two digits, year first, with `.` `/` or `・` between the
@@ -321,22 +337,14 @@ pub fn parse_short_year_date_prefix(s: &[char]) -> Option<([Option<Date>; 4], us
     if digit(i) || (matches!(s.get(i), Some('.' | '/' | '-' | '・')) && digit(i + 1)) {
         return None;
     }
-    let western = if year <= LATEST_TWO_DIGIT_YEAR {
-        2000 + year
-    } else {
-        1900 + year
-    };
-    let western = Date::new(u16::try_from(western).ok()?, month as u8, day as u8);
+    let western = Date::new(two_digit_year(year) as u16, month as u8, day as u8);
     // Shōwa, Heisei, Reiwa, as a year without its era before `年` reads; not for six digits,
     // which systems that store era dates keep with the era's code or letter (`S430918`).
-    let [showa, heisei, reiwa] = [2, 3, 4].map(|e| {
-        let y = u16::try_from(u32::from(ERAS[e].2.0) + year).ok()? - 1;
-        Date::new(y, month as u8, day as u8).filter(|&date| {
-            !six && year >= 1
-                && in_era(date, e)
-                && u32::from(date.year) <= 2000 + LATEST_TWO_DIGIT_YEAR
-        })
-    });
+    let [showa, heisei, reiwa] = if six {
+        [None; 3]
+    } else {
+        era_readings(year, month, day)
+    };
     let read = [western, showa, heisei, reiwa];
     read.iter().any(Option::is_some).then_some((read, i))
 }
@@ -528,8 +536,7 @@ fn day_first(s: &[char]) -> Option<(Date, usize)> {
     let year = match n {
         4 => year,
         // A spreadsheet's `d-mmm-yy`.
-        2 if hyphen && year <= LATEST_TWO_DIGIT_YEAR => 2000 + year,
-        2 if hyphen => 1900 + year,
+        2 if hyphen => two_digit_year(year),
         _ => return None,
     };
     if s.get(i).is_some_and(char::is_ascii_digit) {
@@ -602,8 +609,7 @@ pub fn parse_numeric_date_prefix(s: &[char]) -> Option<([Option<Date>; 2], usize
     let (year, n) = number(s, &mut i, 4)?;
     let year = match n {
         4 => year,
-        2 if sep == '/' && year <= LATEST_TWO_DIGIT_YEAR => 2000 + year,
-        2 if sep == '/' => 1900 + year,
+        2 if sep == '/' => two_digit_year(year),
         _ => return None,
     };
     if s.get(i).is_some_and(char::is_ascii_digit) {

@@ -6,7 +6,7 @@
 use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::{
-    parse_date_prefix, parse_eraless_date_prefix, parse_kanji_numeral_date_prefix,
+    Date, parse_date_prefix, parse_eraless_date_prefix, parse_kanji_numeral_date_prefix,
     parse_numeric_date_prefix, parse_short_year_date_prefix,
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
@@ -956,14 +956,20 @@ fn dates_ending_at(chars: &[char], y: usize, end: usize, dates: &mut Vec<Weak>) 
             None => [None, None],
         };
         for (date, used) in read.into_iter().flatten() {
-            if p + used == end {
-                dates.push(Weak::new(
-                    p,
-                    end,
-                    FieldKind::BirthDate,
-                    date.canonical_digits(),
-                    8,
-                ));
+            let digits = date.canonical_digits();
+            // Found already: an era's date whose day is two digits after `/` (`r2/1/01`) ends
+            // like one with a two-digit year and was read from its era's letter, and a date
+            // read day first may be the same as read year first (`22/1/22`). The entries pushed
+            // since then all start at most `DATE_CHARS` before it.
+            let known = || {
+                dates
+                    .iter()
+                    .rev()
+                    .take_while(|v| v.start + DATE_CHARS >= p)
+                    .any(|v| (v.start, v.end, v.digits) == (p, end, digits))
+            };
+            if p + used == end && !known() {
+                dates.push(Weak::new(p, end, FieldKind::BirthDate, digits, 8));
                 found = true;
             }
         }
@@ -1022,7 +1028,7 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             }
             // A year of one or two digits before `年`, without its era (`43年9月18日`).
             if (w[1] == '年' || w[2] == '年') && eraless_may_start(p) {
-                eraless_at(chars, i, dates);
+                readings_at(chars, i, dates, parse_eraless_date_prefix);
             }
             // A year of two digits, year first (`68/09/18`, `43.9.18`, `680918`).
             let short_year = match w[2] {
@@ -1032,7 +1038,7 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
                 _ => false,
             };
             if short_year && short_year_may_start(p) {
-                short_year_at(chars, i, dates);
+                readings_at(chars, i, dates, parse_short_year_date_prefix);
             }
             year
         }
@@ -1140,30 +1146,21 @@ fn short_year_may_start(p: char) -> bool {
     eraless_may_start(p) && !matches!(p, '0'..='9' | '/' | '-' | ':')
 }
 
-/// The readings of a date with a two-digit year at `i` (`parse_short_year_date_prefix`),
-/// appended to `dates`.
-#[cold]
-fn short_year_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
-    let end = chars.len().min(i + DATE_CHARS);
-    if let Some((read, used)) = parse_short_year_date_prefix(&chars[i..end]) {
-        for date in read.into_iter().flatten() {
-            dates.push(Weak::new(
-                i,
-                i + used,
-                FieldKind::BirthDate,
-                date.canonical_digits(),
-                8,
-            ));
-        }
-    }
-}
+/// A parser of a date that several readings fit: each reading, and the characters used.
+type ReadingsParser<const N: usize> = fn(&[char]) -> Option<([Option<Date>; N], usize)>;
 
-/// The readings of a date whose year has no era at `i` (`parse_eraless_date_prefix`),
+/// Every reading `parse` gives of a date that several readings fit at `i` (its year without
+/// an era, `parse_eraless_date_prefix`, or of two digits, `parse_short_year_date_prefix`),
 /// appended to `dates`.
 #[cold]
-fn eraless_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
+fn readings_at<const N: usize>(
+    chars: &[char],
+    i: usize,
+    dates: &mut Vec<Weak>,
+    parse: ReadingsParser<N>,
+) {
     let end = chars.len().min(i + DATE_CHARS);
-    if let Some((read, used)) = parse_eraless_date_prefix(&chars[i..end]) {
+    if let Some((read, used)) = parse(&chars[i..end]) {
         for date in read.into_iter().flatten() {
             dates.push(Weak::new(
                 i,
@@ -1645,27 +1642,29 @@ mod tests {
             } else if date && c.is_ascii_digit() {
                 // A two-digit year first and one last may both read (`05/06/07`): the first
                 // is read where the date starts, the other back from its end, so after it.
-                let mut read_all =
-                    |read: Option<(Vec<Option<fingerprints::normalize::Date>>, usize)>| {
-                        if let Some((read, used)) = read {
-                            for d in read.into_iter().flatten() {
-                                out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
-                            }
+                let mut read_all = |read: Option<(&[Option<Date>], usize)>| {
+                    if let Some((read, used)) = read {
+                        for d in read.iter().flatten() {
+                            out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
                         }
-                    };
-                if eraless_may_start(p) {
-                    read_all(parse_eraless_date_prefix(text).map(|(r, u)| (r.to_vec(), u)));
-                }
-                if short_year_may_start(p) {
-                    read_all(parse_short_year_date_prefix(text).map(|(r, u)| (r.to_vec(), u)));
-                }
-                read_all(parse_numeric_date_prefix(text).map(|(r, u)| (r.to_vec(), u)));
+                    }
+                };
+                let eraless = parse_eraless_date_prefix(text).filter(|_| eraless_may_start(p));
+                let short = parse_short_year_date_prefix(text).filter(|_| short_year_may_start(p));
+                let numeric = parse_numeric_date_prefix(text);
+                read_all(eraless.as_ref().map(|(r, u)| (&r[..], *u)));
+                read_all(short.as_ref().map(|(r, u)| (&r[..], *u)));
+                read_all(numeric.as_ref().map(|(r, u)| (&r[..], *u)));
             }
             if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
             }
         }
         out.sort_by_key(|v| (v.2, v.0));
+        // Each date once: two notations may read the same (`22/1/22` is 2022-01-22 year first
+        // and day first).
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|v| seen.insert(*v));
         out
     }
 
