@@ -468,7 +468,6 @@ impl BlockScan<'_> {
             if k > 0 && (is_token_separator(c) || (SPACES && is_quote(c))) {
                 if SPACES
                     && skipped == 0
-                    && k > 0
                     && let Some(next) = gap_inside_token(chars, i, j)
                 {
                     (skipped, resume) = (next - j, next);
