@@ -214,11 +214,17 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                             "{n}さん（{d}生まれ）は{a}に住んでいます。連絡先は{t}です。"
                         );
                     }
-                    // A web form's mail: a field a line, the name in two.
+                    // A web form's mail: a field a line, the name in two; labels in
+                    // brackets, or before a colon (`生年月日：43.9.18`).
                     3 => {
+                        let (open, close) = if p.birth.2 % 2 == 0 {
+                            ("【", "】")
+                        } else {
+                            ("", "：")
+                        };
                         let _ = writeln!(
                             out,
-                            "【お名前（姓）】{}\n【お名前（名）】{}\n【フリガナ】{}\n【生年月日】{d}\n【ご住所】{a}\n",
+                            "{open}お名前（姓）{close}{}\n{open}お名前（名）{close}{}\n{open}フリガナ{close}{}\n{open}生年月日{close}{d}\n{open}ご住所{close}{a}\n",
                             p.family,
                             p.given,
                             kana(p, &mut rng)

@@ -1037,7 +1037,7 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
                 '0'..='9' => !wd(6) && wd(5) && wd(4) && wd(3) && wd(1),
                 _ => false,
             };
-            if short_year && short_year_may_start(p) {
+            if short_year && short_year_may_start(chars, i) {
                 readings_at(chars, i, dates, parse_short_year_date_prefix);
             }
             year
@@ -1138,12 +1138,28 @@ fn eraless_may_start(p: char) -> bool {
         ))
 }
 
-/// Whether a date with a two-digit year may start after `p`: not after a letter (`s43.9.18`,
-/// `v22.04.1`), a digit, an era's name, or a separator (`1.43.9.18`, `2-68/09/18`: a longer
-/// number, a version, an address).
+/// Whether a date with a two-digit year may start at `chars[i]`: not after a letter
+/// (`s43.9.18`, `v22.04.1`), a digit, an era's name, or a separator (`1.43.9.18`,
+/// `2-68/09/18`: a longer number, a version, an address); after `:` only as a label's value
+/// ([`after_label`]).
 #[inline]
-fn short_year_may_start(p: char) -> bool {
-    eraless_may_start(p) && !matches!(p, '0'..='9' | '/' | '-' | ':')
+fn short_year_may_start(chars: &[char], i: usize) -> bool {
+    let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
+    if p == ':' {
+        return after_label(chars, i);
+    }
+    eraless_may_start(p) && !matches!(p, '0'..='9' | '/' | '-')
+}
+
+/// Whether a two-digit year at `chars[i]`, after `:`, is a label's value: the label is not
+/// in Latin letters or digits (`生年月日:43.9.18`, `誕生日：68/09/18`), or the date is written
+/// with `/` (`DOB:68/09/18`). Not a version or an image's tag (`node:18.12.1`, `id:680918`),
+/// nor the end of a time (`12:43.9`).
+#[cold]
+fn after_label(chars: &[char], i: usize) -> bool {
+    let label = i.checked_sub(2).map(|j| chars[j]);
+    label.is_some_and(|l| !l.is_ascii_alphanumeric() && !matches!(l, ':' | '/' | '-' | '.'))
+        || (label.is_some_and(|l| l.is_ascii_alphabetic()) && chars.get(i + 2) == Some(&'/'))
 }
 
 /// A parser of a date that several readings fit: each reading, and the characters used.
@@ -1650,7 +1666,7 @@ mod tests {
                     }
                 };
                 let eraless = parse_eraless_date_prefix(text).filter(|_| eraless_may_start(p));
-                let short = parse_short_year_date_prefix(text).filter(|_| short_year_may_start(p));
+                let short = parse_short_year_date_prefix(text).filter(|_| short_year_may_start(chars, i));
                 let numeric = parse_numeric_date_prefix(text);
                 read_all(eraless.as_ref().map(|(r, u)| (&r[..], *u)));
                 read_all(short.as_ref().map(|(r, u)| (&r[..], *u)));
@@ -1685,7 +1701,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ()]|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ():]|日:|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

@@ -1471,6 +1471,9 @@ fn birth_dates_with_a_two_digit_year() {
             format!("山口大介さん（{date}生）"),
             format!("氏名 山口 大介\n生年月日 {date}\n"),
             format!("山口 大介,{date},尼崎市"),
+            // After a label and a colon.
+            format!("氏名:山口 大介 生年月日:{date}"),
+            format!("山口 大介 誕生日：{date}"),
         ] {
             let found = m.scan_text(&page);
             assert_eq!(found.len(), 1, "{page}");
@@ -1495,11 +1498,25 @@ fn birth_dates_with_a_two_digit_year() {
         "9.8.68",
         "9-8-68",
         "9/8/680",
+        // After a colon, a version's or an image's tag, or a time: not a label's value.
+        "node:43.9.8",
+        "id:680908",
+        "12:43.9.8",
+        "1:68/09/08",
     ] {
         let page = format!("山口大介さん（{other}）");
         let found = m.scan_text(&page);
         assert!(
             found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+    // After a label in Latin letters, only the notation with `/`.
+    for (page, medium) in [("山口大介 DOB:68/09/08", true), ("山口大介 DOB:68.9.8", false)] {
+        let found = m.scan_text(page);
+        assert_eq!(
+            found.iter().any(|f| f.confidence == Confidence::Medium),
+            medium,
             "{page}: {found:?}"
         );
     }
