@@ -269,10 +269,14 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     7 => format!("{m}/{d}/{:02}", y % 100),
                     _ => format!("{d}-{}-{:02}", &month[..3], y % 100),
                 };
-                match rng.below(6) {
+                match rng.below(7) {
                     0 => {
                         let _ =
                             writeln!(out, "Name: {n} | DOB: {dob} | Tel: {}", phone(p, &mut rng));
+                    }
+                    // A shipping label: the address in Latin letters, without the date.
+                    6 => {
+                        let _ = writeln!(out, "Ship to: {n}, {}", latin_address(p, &mut rng));
                     }
                     1 => {
                         let _ = writeln!(out, "{n}, born {dob}, lives in Amagasaki, Hyogo.");
@@ -426,6 +430,42 @@ fn kana(p: &Resident, rng: &mut Rng) -> String {
         0 => k,
         1 => hiragana(&k),
         _ => half_width_kana(&k),
+    }
+}
+
+/// An address in Latin letters, as English-language pages and shipping labels write it: the
+/// block numbers, the town's reading (`Minamitakeya-cho`, `Minamitakeyacho`, `Minamitakeya`),
+/// the city and prefecture, the postal code; on one line or three.
+fn latin_address(p: &Resident, rng: &mut Rng) -> String {
+    use crate::normalize::romaji::from_katakana;
+    let capital = |s: &str| {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
+    };
+    let reading = from_katakana(&p.town_kana).unwrap_or_default();
+    let town = match reading
+        .strip_suffix("chou")
+        .or_else(|| reading.strip_suffix("cho"))
+    {
+        Some(stem) => match rng.below(3) {
+            0 => format!("{}-cho", capital(stem)),
+            1 => format!("{}cho", capital(stem)),
+            _ => capital(stem),
+        },
+        None => capital(&reading),
+    };
+    let postal = format!("{}-{}", &p.postal_code[..3], &p.postal_code[3..]);
+    let block = match p.chome {
+        Some(c) if rng.below(2) == 0 => format!("{c} Chome-{}-{}", p.ban, p.go),
+        Some(c) => format!("{c}-{}-{}", p.ban, p.go),
+        None => format!("{}-{}", p.ban, p.go),
+    };
+    match rng.below(3) {
+        0 => format!("{block} {town}, Amagasaki-shi, Hyogo {postal}"),
+        1 => format!("{postal} Hyogo-ken Amagasaki-shi {town} {block}"),
+        _ => format!("{block} {town}\nAmagasaki, Hyogo {postal}\nJapan"),
     }
 }
 
@@ -686,10 +726,13 @@ mod tests {
                     let year = p.birth.0.to_string();
                     let short = format!("-{:02}", p.birth.0 % 100);
                     let slashed = format!("/{:02}", p.birth.0 % 100);
+                    // A shipping label has the postal code instead of the date.
+                    let postal = format!("{}-{}", &p.postal_code[..3], &p.postal_code[3..]);
                     assert!(
                         folded.contains(&year)
                             || folded.contains(&short)
-                            || folded.contains(&slashed),
+                            || folded.contains(&slashed)
+                            || folded.contains(&postal),
                         "romaji lacks {}",
                         p.id
                     );

@@ -36,6 +36,30 @@ fn same_romaji_data(a: &Resident, b: &Resident) -> bool {
         && katakana_key(&a.given_kana) == katakana_key(&b.given_kana)
 }
 
+/// Whether folded `text` writes `r`'s address in Latin letters: its block numbers
+/// (`2-8-2`, `2 chome-8-2`) with its postal code (`660-0875`) near them.
+fn latin_address_written(text: &str, r: &Resident) -> bool {
+    let postal = format!("{}-{}", &r.postal_code[..3], &r.postal_code[3..]);
+    let blocks = match r.chome {
+        Some(c) => vec![
+            format!("{c}-{}-{}", r.ban, r.go),
+            format!("{c} chome-{}-{}", r.ban, r.go),
+        ],
+        None => vec![format!("{}-{}", r.ban, r.go)],
+    };
+    let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || c == '-');
+    blocks.iter().any(|b| {
+        text.match_indices(b.as_str()).any(|(at, _)| {
+            let end = at + b.len();
+            !digit(text[..at].chars().next_back()) && !digit(text[end..].chars().next()) && {
+                let from = text.floor_char_boundary(at.saturating_sub(80));
+                let to = text.ceil_char_boundary((end + 80).min(text.len()));
+                text[from..to].contains(&postal)
+            }
+        })
+    })
+}
+
 /// Whether folded `text` writes `r`'s address: the town, or the town without its `町`, then
 /// the resident's block numbers (`南竹谷町2-8-2`, `南竹谷2-8-2`, `南竹谷町二丁目8番2号`).
 fn address_written(text: &str, r: &Resident) -> bool {
@@ -171,7 +195,7 @@ fn evaluate(names: Names) {
         // `jsonl` forms leave some out), and those of them found with it.
         let addressed_written: HashSet<usize> = leaked
             .iter()
-            .filter(|r| address_written(&folded, r))
+            .filter(|r| address_written(&folded, r) || latin_address_written(&folded, r))
             .map(|r| by_ref[&m.bundle().hasher().record_ref(&r.id)])
             .collect();
         let mut named = HashSet::new();
@@ -257,7 +281,7 @@ fn evaluate(names: Names) {
                     println!("      {line}");
                 }
             }
-            // The lines of a missed (synthetic) resident, by birth date.
+            // The lines of a missed (synthetic) resident, by birth date or postal code.
             let text = String::from_utf8_lossy(&doc).into_owned();
             for r in leaked
                 .iter()
@@ -278,6 +302,7 @@ fn evaluate(names: Names) {
                     format!("{month} {d}, {y}"),
                     format!("{d} {month}"),
                     format!("{d}-{month}-{:02}", y % 100),
+                    format!("{}-{}", &r.postal_code[..3], &r.postal_code[3..]),
                 ];
                 for line in text.lines().filter(|l| days.iter().any(|d| l.contains(d))) {
                     println!("    missed {}: {line}", form.name());

@@ -49,6 +49,8 @@ struct Processed<T> {
     /// Keyed fingerprints of the corroborating values; scoped to the record once its number
     /// in the bundle is known.
     corroborators: Vec<CorroboratorValue>,
+    /// [`Hasher::postal_town_key`] of each postal code of the record.
+    postal_keys: Vec<u64>,
     problems: Vec<String>,
 }
 
@@ -143,6 +145,7 @@ impl BundleBuilder {
                 strong: p.strong,
                 multi,
                 corroborators: p.corroborators,
+                postal_keys: p.postal_keys,
                 problems: p.problems,
             });
         }
@@ -255,6 +258,9 @@ impl BundleBuilder {
         );
         let mut refs = Vec::with_capacity(kept.len());
         let mut birth_tags = Vec::with_capacity(kept.len());
+        // Each postal code's towns: the town of every address with block numbers of a record
+        // with that postal code.
+        let mut postal_towns: Vec<(u64, u32)> = Vec::new();
         for (rec, p) in kept.iter().enumerate() {
             let rec = rec as u32;
             refs.push(p.reference);
@@ -278,6 +284,13 @@ impl BundleBuilder {
                 *report.per_kind.entry(kind).or_default() += 1;
             }
             for (kind, toks) in &p.multi {
+                if *kind == FieldKind::Address
+                    && toks.len() >= 2
+                    && let Some(&town) = toks.first()
+                {
+                    let town = final_id[town as usize];
+                    postal_towns.extend(p.postal_keys.iter().map(|&k| (k, town)));
+                }
                 let m = multi.entry(*kind).or_insert_with(|| MultiTokenField {
                     kind: *kind,
                     entry_record: Vec::new(),
@@ -291,6 +304,8 @@ impl BundleBuilder {
             }
         }
         strong.par_sort_unstable();
+        postal_towns.sort_unstable();
+        postal_towns.dedup();
         let (strong_fps, strong_recs): (Vec<u64>, Vec<u32>) = strong.into_iter().unzip();
         report.records = kept.len() as u64;
         report.vocabulary_tokens = vocab.len() as u64;
@@ -330,6 +345,7 @@ impl BundleBuilder {
             corroborators,
             birth_tags,
             romaji,
+            postal_towns,
         };
         bundle.meta.fingerprints_per_kind = report
             .per_kind
@@ -348,6 +364,7 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
         strong: Vec::new(),
         multi: Vec::new(),
         corroborators: Vec::new(),
+        postal_keys: Vec::new(),
         problems: Vec::new(),
     };
     for (kind, col, raw) in &row.fields {
@@ -371,6 +388,9 @@ fn process(hasher: &Hasher, columns: &[String], row: Row) -> Processed<String> {
                 ));
             }
             (KindClass::Corroborator, Canonical::Value(v)) => {
+                if *kind == FieldKind::PostalCode {
+                    p.postal_keys.push(hasher.postal_town_key(&v));
+                }
                 p.corroborators.push(hasher.corroborator_value(*kind, &v));
             }
             (KindClass::MultiToken, Canonical::Tokens(toks)) => {

@@ -32,11 +32,13 @@ use crate::{
 /// The magic bytes a bundle file starts with.
 pub const MAGIC: &[u8; 8] = b"LWFPRINT";
 /// The format version this build writes and reads.
-/// (5: the layout of 4, its fingerprints made with variant kanji folded to the common form and
+/// (6: the sections of 5 and the towns of each postal code, so that an address written
+/// without its town, by postal code and block numbers, is found;
+/// 5: the layout of 4, its fingerprints made with variant kanji folded to the common form and
 /// variation selectors dropped, so a bundle of 4 would miss names with such characters;
 /// 4: romaji keys of reading tokens; 3: record-scoped fingerprints keyed by record number in
 /// a blocked filter; 2 used the `bloomfilter` crate and record references.)
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Largest metadata block accepted.
 const MAX_META: usize = 1 << 20;
 
@@ -123,6 +125,15 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
         w.u32(*id);
     }
     section(&mut w, "romaji_keys", s);
+    let s = w.buf.len();
+    w.u32(bundle.postal_towns.len() as u32);
+    for (key, _) in &bundle.postal_towns {
+        w.u64(*key);
+    }
+    for (_, id) in &bundle.postal_towns {
+        w.u32(*id);
+    }
+    section(&mut w, "postal_towns", s);
 
     let mut meta = bundle.meta.clone();
     meta.section_bytes = sections;
@@ -353,6 +364,23 @@ fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bu
     {
         return Err(bad("romaji keys"));
     }
+    let n = r.count(12, "postal towns")?;
+    let keys: Vec<u64> = r.u64s(n)?.collect();
+    let postal_towns: Vec<(u64, u32)> = keys
+        .into_iter()
+        .zip(
+            r.bytes(n * 4)?
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        )
+        .collect();
+    if postal_towns
+        .iter()
+        .any(|&(_, id)| id as usize >= vocab.len())
+        || postal_towns.windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err(bad("postal towns"));
+    }
     if r.pos != payload.len() {
         return Err(bad("trailing payload bytes"));
     }
@@ -375,6 +403,7 @@ fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bu
         corroborators,
         birth_tags,
         romaji,
+        postal_towns,
     })
 }
 

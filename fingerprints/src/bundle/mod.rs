@@ -10,6 +10,7 @@
 //! | multi-token entries | per record and kind, the token-id sequence of a name, reading, address | finding fields split or joined |
 //! | strong index | exact fingerprint of phone / e-mail / account / My Number → record | primary hits |
 //! | birth-date tags | per record, 15 keyed bits of (record number, birth date) | ruling a date out for a record in nanoseconds before asking the corroborator filter |
+//! | postal towns | per postal code's keyed fingerprint, the token ids of its records' towns | addresses written without their town, by postal code and block numbers |
 //! | corroborators | salted blocked Bloom filter ([`CorroboratorFilter`], ~1e-6 false positives) of record-scoped fingerprints of birth dates, postal codes, name tokens, address prefixes | raising confidence around a hit; low-entropy values are only here |
 
 mod build;
@@ -122,6 +123,10 @@ pub struct Bundle {
     /// `(`[`Hasher::romaji`]` of a reading token's romaji key, the token's id)`, sorted; a key
     /// shared by several readings (サトウ, サト) has a pair for each.
     pub(crate) romaji: Vec<(u64, u32)>,
+    /// `(`[`Hasher::postal_town_key`]` of a postal code, the token id of a town some record
+    /// with that postal code lives in)`, sorted: an address written by its postal code and
+    /// block numbers, without its town (in Latin letters), is walked from these towns.
+    pub(crate) postal_towns: Vec<(u64, u32)>,
 }
 
 impl std::fmt::Debug for Bundle {
@@ -284,6 +289,23 @@ impl Bundle {
             .map(|&(_, id)| id)
     }
 
+    /// The token ids of the towns that records with postal code `postal` (canonical, seven
+    /// ASCII digits) live in, per the register; empty for a postal code no record has.
+    pub fn postal_towns(&self, postal: &str) -> impl Iterator<Item = u32> + '_ {
+        let key = self.hasher.postal_town_key(postal);
+        let from = self.postal_towns.partition_point(|&(k, _)| k < key);
+        self.postal_towns[from..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, id)| id)
+    }
+
+    /// Whether the bundle has postal codes' towns (a register with postal codes and
+    /// addresses).
+    pub fn has_postal_towns(&self) -> bool {
+        !self.postal_towns.is_empty()
+    }
+
     /// Whether the bundle has romaji keys (a register with readings).
     pub fn has_romaji(&self) -> bool {
         !self.romaji.is_empty()
@@ -304,6 +326,7 @@ impl Bundle {
             + self.corroborators.size_bytes()
             + self.birth_tags.len() * 2
             + self.romaji.len() * 16
+            + self.postal_towns.len() * 16
             + 0x1_0000 * 8
     }
 }
@@ -453,6 +476,56 @@ mod romaji_tests {
             assert!(!has("R3", FieldKind::NameKana, "タロウ"));
             assert!(has("R3", FieldKind::Name, "山田"));
             assert!(!has("R3", FieldKind::NameKana, "山田"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod postal_town_tests {
+    use crate::records::Row;
+    use crate::{Bundle, BundleBuilder, FieldKind, SecretKey};
+
+    #[test]
+    fn each_postal_code_names_its_records_towns_and_survives_the_file() {
+        let key = SecretKey::from_bytes([6; 32]);
+        let mut b = BundleBuilder::new(&key);
+        let row = |line: u64, id: &str, postal: &str, address: &str| Row {
+            line,
+            id: id.into(),
+            fields: vec![
+                (FieldKind::PostalCode, 0, postal.into()),
+                (FieldKind::Address, 1, address.into()),
+            ],
+        };
+        b.add_rows(vec![
+            row(2, "R1", "660-0875", "兵庫県尼崎市南竹谷町2丁目8番2号"),
+            row(3, "R2", "〒6600875", "尼崎市南竹谷町3-1-4"),
+            // One postal code, two towns (a register's mistake, or a code shared by two).
+            row(4, "R3", "660-0868", "西御園町15番5号"),
+            row(5, "R4", "660-0868", "御園町1-2"),
+            // A town without block numbers is no address to walk.
+            row(6, "R5", "661-0022", "尾浜町"),
+        ]);
+        let (bundle, _) = b.finish().expect("bundle");
+        let reopened =
+            Bundle::from_bytes(&bundle.to_bytes(&key).expect("encode"), &key).expect("decode");
+        for bundle in [&bundle, &reopened] {
+            assert!(bundle.has_postal_towns());
+            let h = bundle.hasher();
+            let town = |t: &str| bundle.token_id(h.token(t)).expect("token");
+            let towns = |postal: &str| {
+                let mut v: Vec<u32> = bundle.postal_towns(postal).collect();
+                v.sort_unstable();
+                v
+            };
+            assert_eq!(towns("6600875"), vec![town("南竹谷町")]);
+            let mut both = vec![town("西御園町"), town("御園町")];
+            both.sort_unstable();
+            assert_eq!(towns("6600868"), both);
+            assert!(towns("6610022").is_empty());
+            assert!(towns("6600051").is_empty());
+            // The key is no token's fingerprint: a postal code is not in the vocabulary.
+            assert_eq!(bundle.token_id(h.postal_town_key("6600875")), None);
         }
     }
 }

@@ -11,6 +11,8 @@ use fingerprints::normalize::{
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
+mod postal;
+
 use super::text::FoldedText;
 use super::{Accumulator, BlockScan, Edge, Group, Hit, RecordMarks};
 use crate::{Confidence, Span};
@@ -117,6 +119,11 @@ impl Weak {
         }
     }
 
+    /// The canonical form as text (ASCII digits).
+    fn canonical(&self) -> &str {
+        std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
+    }
+
     /// The value's keyed fingerprint (hashed at the first ask, or for a birth date taken from
     /// `dates`, the thread's fingerprints by day).
     fn value(
@@ -185,6 +192,10 @@ impl BlockScan<'_> {
             &mut postals,
         );
         let mut lines = Lines::with_buffers(chars.len(), &self.t.breaks, take(&mut bufs.rows));
+        if !postals.is_empty() && self.m.bundle.has_postal_towns() {
+            self.addresses_by_postal_code(&postals, &mut lines);
+        }
+        let chars = &self.t.chars;
         // Each hit's window, computed once (a hit is shared by all its records).
         let mut windows = take(&mut bufs.windows);
         windows.extend(self.hits.iter().map(|h| {
@@ -200,6 +211,7 @@ impl BlockScan<'_> {
         if !self.t.is_ascii() && windows.iter().any(|w| !w.2) {
             kanji_numeral_dates(self.block, self.t, &mut dates);
         }
+        let name_spans = self.name_spans(take(&mut bufs.name_spans));
         let mut date_windows = take(&mut bufs.date_windows);
         // The last line asked about, and whether it holds a date (hits come mostly line by
         // line).
@@ -221,7 +233,14 @@ impl BlockScan<'_> {
             };
             match dated_line {
                 Some((ls, le, true)) => (ls, le, true),
-                _ => (ws, we, false),
+                // A line without a date: the lines around it, up to those that hold another
+                // name (a list of people, some lines without a date: the next line's date is
+                // that line's person's).
+                Some((ls, le, false)) => {
+                    let (from, to) = up_to_other_names(&name_spans, &self.t.breaks, (ls, le));
+                    (ws.max(from), we.min(to).max(ws.max(from)), false)
+                }
+                None => (ws, we, false),
             }
         }));
         let cx = Context {
@@ -229,7 +248,7 @@ impl BlockScan<'_> {
             postals,
             name_starts: self.starts_of(FieldKind::Name, take(&mut bufs.name_starts)),
             kana_starts: self.starts_of(FieldKind::NameKana, take(&mut bufs.kana_starts)),
-            name_spans: self.name_spans(take(&mut bufs.name_spans)),
+            name_spans,
             windows,
             date_windows,
         };
@@ -1127,6 +1146,39 @@ fn kanji_numeral_dates_at(chars: &[char], y: usize, dates: &mut Vec<Weak>) -> bo
     false
 }
 
+/// The lines around the line `ls..le` up to those that hold a name or reading (`name_spans`,
+/// sorted): from the line after the last such line before it to the end of the line before the
+/// first such line after it (`0` and `usize::MAX` where there is none).
+fn up_to_other_names(
+    name_spans: &[(usize, usize)],
+    breaks: &[usize],
+    (ls, le): (usize, usize),
+) -> (usize, usize) {
+    let before = name_spans.partition_point(|&(s, _)| s < ls);
+    let from = before
+        .checked_sub(1)
+        .map_or(0, |i| {
+            let s = name_spans[i].0;
+            // The break that ends that name's line (`ls - 1` at the latest).
+            breaks
+                .get(breaks.partition_point(|&b| b < s))
+                .map_or(ls, |&b| b + 1)
+        })
+        .min(ls);
+    let after = name_spans.partition_point(|&(s, _)| s < le);
+    let to = name_spans
+        .get(after)
+        .map_or(usize::MAX, |&(s, _)| {
+            // The break that starts that name's line (`le` at the earliest).
+            breaks[..breaks.partition_point(|&b| b < s)]
+                .last()
+                .copied()
+                .unwrap_or(le)
+        })
+        .max(le);
+    (from, to)
+}
+
 /// Whether a year without its era may start after `p`: not after an era's name or letter
 /// (`昭和43年`, `s43年`, `h.43年`: there it is that era's year, read from the era's start).
 #[inline]
@@ -1666,7 +1718,8 @@ mod tests {
                     }
                 };
                 let eraless = parse_eraless_date_prefix(text).filter(|_| eraless_may_start(p));
-                let short = parse_short_year_date_prefix(text).filter(|_| short_year_may_start(chars, i));
+                let short =
+                    parse_short_year_date_prefix(text).filter(|_| short_year_may_start(chars, i));
                 let numeric = parse_numeric_date_prefix(text);
                 read_all(eraless.as_ref().map(|(r, u)| (&r[..], *u)));
                 read_all(short.as_ref().map(|(r, u)| (&r[..], *u)));

@@ -1362,6 +1362,82 @@ fn printed_birth_dates_padded_in_both_calendars_or_without_the_era() {
 }
 
 #[test]
+fn addresses_by_postal_code_and_block_numbers() {
+    // An address in Latin letters, as English-language pages and shipping labels write it: the
+    // town is not in the register's script, the postal code stands for it.
+    let m = matcher_of(
+        6,
+        vec![
+            row_of(
+                "R-1",
+                &[
+                    (FieldKind::Name, "山口 大介"),
+                    (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+                    (FieldKind::PostalCode, "660-0875"),
+                    (FieldKind::Address, "兵庫県尼崎市南竹谷町2丁目8番2号"),
+                ],
+            ),
+            // The same block, another house.
+            row_of(
+                "R-2",
+                &[
+                    (FieldKind::Name, "関 加奈子"),
+                    (FieldKind::PostalCode, "660-0875"),
+                    (FieldKind::Address, "兵庫県尼崎市南竹谷町2丁目8番3号"),
+                ],
+            ),
+            // Another town, the same block numbers.
+            row_of(
+                "R-3",
+                &[
+                    (FieldKind::Name, "清水 寛"),
+                    (FieldKind::PostalCode, "660-0868"),
+                    (FieldKind::Address, "兵庫県尼崎市西御園町2丁目8番2号"),
+                ],
+            ),
+        ],
+    );
+    let of = |text: &str, id: &str| {
+        let want = m.bundle().hasher().record_ref(id);
+        m.scan_text(text)
+            .into_iter()
+            .find(|f| f.record == want)
+            .map(|f| (f.confidence, f.fields.contains(&FieldKind::Address)))
+    };
+    for text in [
+        "Daisuke Yamaguchi, 2-8-2 Minamitakeya-cho, Amagasaki-shi, Hyogo 660-0875",
+        "YAMAGUCHI DAISUKE 660-0875 HYOGO AMAGASAKI MINAMITAKEYACHO 2-8-2",
+        "Ship to: Daisuke Yamaguchi\n2 Chome-8-2 Minamitakeyacho\nAmagasaki, Hyogo 660-0875\nJapan",
+        "Daisuke Yamaguchi, 2-chome 8-ban 2-go Minamitakeya, Amagasaki 〒660-0875",
+        "Daisuke Yamaguchi, 2-8-2 Minamitakeya, Amagasaki 〒 6600875",
+        "name,address,zip\n\"Yamaguchi Daisuke\",\"2-8-2-301 Minamitakeya-cho, Amagasaki\",660-0875",
+    ] {
+        assert_eq!(of(text, "R-1"), Some((Confidence::Medium, true)), "{text}");
+        assert_eq!(of(text, "R-2"), None, "{text}");
+        assert_eq!(of(text, "R-3"), None, "{text}");
+    }
+    for text in [
+        // Another postal code, another house, or the block without the house.
+        "Daisuke Yamaguchi, 2-8-2 Nishimisono-cho, Amagasaki 660-0868",
+        "Daisuke Yamaguchi, 2-8-3 Minamitakeya-cho, Amagasaki 660-0875",
+        "Daisuke Yamaguchi, 2-8 Minamitakeya-cho, Amagasaki 660-0875",
+        // Seven digits alone are no postal code here (an account number, an id).
+        "Daisuke Yamaguchi, 2-8-2 Minamitakeya, Amagasaki 6600875",
+        // The numbers of a phone, a date, a version: no block.
+        "Daisuke Yamaguchi 660-0875 tel 06-6682-0802 v2.8.2",
+        // A town in kanji after the postal code is walked from the town as written.
+        "山口大介 〒660-0875 尼崎市南竹屋町2-8-2",
+    ] {
+        assert_eq!(of(text, "R-1").map(|f| f.1), Some(false), "{text}");
+    }
+    // Beside a name that is someone else's, the address alone.
+    assert_eq!(
+        of("清水寛, 2-8-2 Minamitakeya-cho, Amagasaki 660-0875", "R-1"),
+        Some((Confidence::Low, true))
+    );
+}
+
+#[test]
 fn addresses_after_a_particle_or_without_the_towns_machi() {
     // Prose puts an address after a particle (`…さんは南竹谷町2-8-2に住んでいます`), and forms
     // are typed without a town's `町` (`南竹谷2-8-2`); but where a town and the same town with
@@ -1512,7 +1588,10 @@ fn birth_dates_with_a_two_digit_year() {
         );
     }
     // After a label in Latin letters, only the notation with `/`.
-    for (page, medium) in [("山口大介 DOB:68/09/08", true), ("山口大介 DOB:68.9.8", false)] {
+    for (page, medium) in [
+        ("山口大介 DOB:68/09/08", true),
+        ("山口大介 DOB:68.9.8", false),
+    ] {
         let found = m.scan_text(page);
         assert_eq!(
             found.iter().any(|f| f.confidence == Confidence::Medium),
@@ -1555,6 +1634,56 @@ fn in_a_list_of_people_a_line_each_the_next_lines_date_is_someone_elses() {
         "山田健太さん（1964年8月13日生まれ）\n山田健さん（1964年2月4日生まれ）\n",
     ] {
         assert_eq!(at_least_medium(page), 1, "{page}");
+    }
+}
+
+#[test]
+fn a_line_without_a_date_does_not_take_the_date_of_a_line_with_another_name() {
+    // A list of people, some lines without a date (a shipping label, a name alone): the date
+    // on the next line with a name of its own is that person's. Before, an undated line's name
+    // took it (a look-alike list in the evaluation's `romaji` form made a medium so).
+    let m = matcher_of(
+        14,
+        vec![
+            row_of(
+                "P-4",
+                &[
+                    (FieldKind::Name, "山田 健"),
+                    (FieldKind::NameKana, "ヤマダ ケン"),
+                    (FieldKind::BirthDate, "1964-02-04"),
+                ],
+            ),
+            row_of(
+                "P-5",
+                &[
+                    (FieldKind::Name, "佐藤 花子"),
+                    (FieldKind::NameKana, "サトウ ハナコ"),
+                    (FieldKind::BirthDate, "1971-06-30"),
+                ],
+            ),
+        ],
+    );
+    let medium_for = |page: &str, id: &str| {
+        let want = m.bundle().hasher().record_ref(id);
+        m.scan_text(page)
+            .into_iter()
+            .any(|f| f.record == want && f.confidence >= Confidence::Medium)
+    };
+    for page in [
+        "山田健さん\n佐藤花子さん（1964年2月4日生まれ）\n",
+        "佐藤花子さん（1964年2月4日生まれ）\n山田健さん\n",
+        "Ship to: Ken Yamada, Tokyo\n- Hanako Sato (1964-02-04)\n",
+        "- Ken Yamada\n- Hanako Sato (1964-02-04)\n",
+    ] {
+        assert!(!medium_for(page, "P-4"), "{page}");
+    }
+    // A line between them with no name, or the date on the name's own line, still counts.
+    for page in [
+        "山田健さん\n生年月日：1964年2月4日\n佐藤花子さん\n",
+        "- Ken Yamada\n  born 1964-02-04\n- Hanako Sato (1971-06-30)\n",
+        "- Hanako Sato\n- Ken Yamada (1964-02-04)\n",
+    ] {
+        assert!(medium_for(page, "P-4"), "{page}");
     }
 }
 
