@@ -28,7 +28,9 @@
 //!    through a trie over the token-id alphabet (the walk is anchored at a found token, so no
 //!    Aho-Corasick failure links are needed), built at load time from the bundle's per-record
 //!    token sequences: `山田 太郎`, `山田太郎`, `やまだ　たろう` and
-//!    `尼崎市東七松町1-23-4` all end in a pattern of their record.
+//!    `尼崎市東七松町1-23-4` all end in a pattern of their record. An address whose town is in
+//!    Latin letters (`2-8-2 Minamitakeya-cho, Amagasaki 660-0875`) is walked from the towns the
+//!    bundle lists for its postal code (`fingerprints::Bundle::postal_towns`).
 //! 5. **Corroboration.** Around each hit (same line, or [`MatcherConfig::proximity_chars`]
 //!    either side), the record's birth date, postal code, name tokens and address prefixes
 //!    are looked up in the bundle's record-scoped Bloom filter (name tokens written apart only
