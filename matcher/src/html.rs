@@ -3,7 +3,9 @@
 //! Text is concatenated with its whitespace collapsed; block elements start a new line, every
 //! table row is one line and its cells are separated by tabs, so a leaked register row in a
 //! "market listing" stays one unit for the proximity window. `script`, `style`, `template`,
-//! `noscript`, `iframe` and `svg` content is skipped; `title` is kept. Ruby annotations (`rt`,
+//! `noscript`, `iframe` and `svg` content is skipped; `title` is kept, and so is the value of a
+//! form's field that shows it (`<input value="…">`, not `hidden` or `password`), ended like a
+//! cell. Ruby annotations (`rt`,
 //! and the `rp` parentheses around them) are skipped too: a name with its reading above each
 //! part, `<ruby>山口<rt>やまぐち</rt></ruby><ruby>大介<rt>だいすけ</rt></ruby>`, reads `山口大介`.
 //! Character references are decoded with the HTML standard's table of named references
@@ -142,6 +144,9 @@ pub(crate) fn extract_text(html: &str) -> String {
                 };
                 i = tag.end;
                 x.start_tag(&tag.name, tag.self_closing);
+                if let Some((from, to)) = tag.value {
+                    x.input_value(&html[from..to]);
+                }
                 match content_of(&tag.name) {
                     Content::Normal => {}
                     Content::Plain => {
@@ -265,6 +270,22 @@ impl Extractor {
         }
     }
 
+    /// The value of a form's field, shown in its box (`<input value="山口 大介">`): text with
+    /// references, ended like a table cell, so the fields of a form filled in stay apart (an
+    /// edit page of a leaked admin panel).
+    fn input_value(&mut self, value: &str) {
+        if self.skip > 0 || self.annotation || value.trim().is_empty() {
+            return;
+        }
+        let pre = std::mem::take(&mut self.pre);
+        self.text(value, true);
+        self.pre = pre;
+        while self.out.ends_with(' ') {
+            self.out.pop();
+        }
+        self.out.push('\t');
+    }
+
     /// Closes the open cell, if any: a tab after its text.
     fn end_cell(&mut self) {
         if !std::mem::take(&mut self.cell_open) {
@@ -331,11 +352,27 @@ impl Extractor {
     }
 }
 
-/// A tag read from the page: lower-case name, whether it ends with `/>`, and where it ends.
+/// A tag read from the page: lower-case name, whether it ends with `/>`, and where it ends;
+/// for an `input` whose value is shown as text, where its `value` attribute's text is.
 struct Tag {
     name: Vec<u8>,
     self_closing: bool,
     end: usize,
+    value: Option<(usize, usize)>,
+}
+
+/// Types of `input` whose value the page does not show as text (or not at all).
+fn value_hidden(input_type: &[u8]) -> bool {
+    [
+        &b"hidden"[..],
+        b"password",
+        b"checkbox",
+        b"radio",
+        b"file",
+        b"image",
+    ]
+    .iter()
+    .any(|t| input_type.eq_ignore_ascii_case(t))
 }
 
 /// Reads the tag whose name starts at `b[i]`, through its attributes (quoted values may hold
@@ -347,6 +384,10 @@ fn read_tag(b: &[u8], mut i: usize) -> Option<Tag> {
         i += 1;
     }
     let name: Vec<u8> = b[start..i].iter().map(u8::to_ascii_lowercase).collect();
+    // An `input`'s `value` and `type` (the first of each, as the tokenizer keeps).
+    let input = name == b"input";
+    let (mut value, mut input_type): (Option<(usize, usize)>, Option<(usize, usize)>) =
+        (None, None);
     // Attributes: names, `=`, values unquoted or in ' or " quotes.
     let mut self_closing = false;
     loop {
@@ -355,10 +396,12 @@ fn read_tag(b: &[u8], mut i: usize) -> Option<Tag> {
         }
         match b.get(i)? {
             b'>' => {
+                let shown = input_type.is_none_or(|(s, e)| !value_hidden(&b[s..e]));
                 return Some(Tag {
                     name,
                     self_closing,
                     end: i + 1,
+                    value: value.filter(|_| shown),
                 });
             }
             b'/' => {
@@ -370,10 +413,18 @@ fn read_tag(b: &[u8], mut i: usize) -> Option<Tag> {
         }
         self_closing = false;
         // An attribute name (its first character may be `=`).
+        let attribute = i;
         i += 1;
         while i < b.len() && !ws(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
             i += 1;
         }
+        let slot = match &b[attribute..i] {
+            n if input && n.eq_ignore_ascii_case(b"value") && value.is_none() => Some(&mut value),
+            n if input && n.eq_ignore_ascii_case(b"type") && input_type.is_none() => {
+                Some(&mut input_type)
+            }
+            _ => None,
+        };
         while i < b.len() && ws(b[i]) {
             i += 1;
         }
@@ -384,16 +435,23 @@ fn read_tag(b: &[u8], mut i: usize) -> Option<Tag> {
         while i < b.len() && ws(b[i]) {
             i += 1;
         }
-        match b.get(i)? {
+        let range = match b.get(i)? {
             &q @ (b'"' | b'\'') => {
                 i += 1;
+                let from = i;
                 i += memchr::memchr(q, &b[i..])? + 1;
+                (from, i - 1)
             }
             _ => {
+                let from = i;
                 while i < b.len() && !ws(b[i]) && b[i] != b'>' {
                     i += 1;
                 }
+                (from, i)
             }
+        };
+        if let Some(slot) = slot {
+            *slot = Some(range);
         }
     }
 }
@@ -581,6 +639,17 @@ mod tests {
                         } else if skip == 0 && is_block(name.as_bytes()) {
                             newline(&mut out);
                         }
+                        if name == "input"
+                            && skip == 0
+                            && !e.attr("type").is_some_and(|t| value_hidden(t.as_bytes()))
+                            && let Some(v) = e.attr("value").filter(|v| !v.trim().is_empty())
+                        {
+                            push_collapsed(&mut out, v);
+                            while out.ends_with(' ') {
+                                out.pop();
+                            }
+                            out.push('\t');
+                        }
                     }
                     Node::Text(t) if skip == 0 || title > 0 => {
                         if pre > 0 {
@@ -762,6 +831,22 @@ mod tests {
     /// The leak forms of the evaluation and typical pages give the same lines as the tree
     /// builder.
     #[test]
+    fn form_fields_show_their_values() {
+        let html = "<form>氏名 <input name=sei value=\"山口\"><input name=mei value='大介'>\n<p>生年月日 <input type=date value=1968-09-18> <input type=hidden value=secret><input type=\"PASSWORD\" value=pw></form>";
+        assert_eq!(
+            lines(&extract_text(html)),
+            vec!["氏名 山口\t大介", "生年月日 1968-09-18"]
+        );
+        // Only an `input`'s value, and only its first.
+        assert_eq!(
+            lines(&extract_text(
+                "<p data-value=x value=y>a<input value=1 value=2>"
+            )),
+            vec!["a1"]
+        );
+    }
+
+    #[test]
     fn same_text_as_the_tree_builder() {
         let mut pages: Vec<String> = vec![
             "<html><head><title>t</title></head><body><div class=post><p>本文&nbsp;です</p><a href=\"/t/1\">more</a></div>\n<ul><li>one<li>two</ul><dl><dt>a<dd>b</dl></body></html>".into(),
@@ -770,6 +855,8 @@ mod tests {
             "<html><head><noscript>no</noscript><script>s</script></head><body><iframe>i</iframe><noscript><p>n</p></noscript>ok</body></html>".into(),
             // Ruby annotations, with and without `rp` and end tags.
             "<p><ruby>山口<rp>(</rp><rt>やまぐち</rt><rp>)</rp></ruby><ruby>大介<rt>だいすけ</rt></ruby>さん</p><table><tr><td><ruby>漢<rt>かん<rt>x</ruby>字<td>b</table>".into(),
+            // A form filled in: the values shown in its fields.
+            "<form><label>氏名</label><input type=text name=n value=\"山口 大介\"><label>生年月日</label><INPUT VALUE='1968-09-18' type=\"date\"/><input type=hidden value=h><input type=password value=p><input value=\"  \"><input type=submit value=\"送信 &amp; 確認\"></form>".into(),
         ];
         let people: Vec<_> = (0..30)
             .map(|i| fingerprints::synth::resident(i * 7919, 1))
