@@ -386,8 +386,8 @@ fn read_tag(b: &[u8], mut i: usize) -> Option<Tag> {
     let name: Vec<u8> = b[start..i].iter().map(u8::to_ascii_lowercase).collect();
     // An `input`'s `value` and `type` (the first of each, as the tokenizer keeps).
     let input = name == b"input";
-    let (mut value, mut input_type): (Option<(usize, usize)>, Option<(usize, usize)>) =
-        (None, None);
+    let mut value: Option<(usize, usize)> = None;
+    let mut input_type: Option<(usize, usize)> = None;
     // Attributes: names, `=`, values unquoted or in ' or " quotes.
     let mut self_closing = false;
     loop {
