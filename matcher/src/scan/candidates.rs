@@ -1396,9 +1396,11 @@ fn skip_json_key(chars: &[char], k: usize) -> usize {
 const MAX_LABEL: usize = 16;
 
 /// Where the value of a line starts after its label (`姓：`, `お名前（姓）:`, `【名】`, `mei =`):
-/// at most [`MAX_LABEL`] characters, no digit or line break among them, then `:` (also the
+/// at most [`MAX_LABEL`] characters, no line break among them and no digit but a field's
+/// number last, after a word (`住所2：`, `address 2:`; not a time, `12:30`), then `:` (also the
 /// full-width one, folded), `】`, `]` or `=`, then up to three spaces or tabs. `None` when the
 /// line from `start` has no label.
+#[inline]
 pub(crate) fn value_after_label(chars: &[char], start: usize) -> Option<usize> {
     let mut j = start;
     while j < chars.len() && j - start <= MAX_LABEL {
@@ -1411,7 +1413,16 @@ pub(crate) fn value_after_label(chars: &[char], start: usize) -> Option<usize> {
                 return Some(v);
             }
             '\n' | '\r' => return None,
-            c if c.is_ascii_digit() => return None,
+            c if c.is_ascii_digit() => {
+                let numbered = j > start
+                    && !chars[start].is_ascii_digit()
+                    && !chars[j - 1].is_ascii_digit()
+                    && matches!(chars.get(j + 1), Some(':' | '】' | ']' | '='));
+                if !numbered {
+                    return None;
+                }
+                j += 1;
+            }
             _ => j += 1,
         }
     }

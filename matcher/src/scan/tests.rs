@@ -1117,6 +1117,16 @@ fn tokens_of_other_peoples_names_are_not_a_name_written_apart() {
     // Her own name written apart next to the address is still her name.
     let apart = "名：舞\n姓：坂本\n住所：兵庫県尼崎市東難波町2丁目39番3号\n";
     assert_eq!(her(apart), Some(Confidence::Medium), "{apart}");
+    // An address over two numbered labelled lines, as forms have `住所1` and `住所2` fields.
+    for split in [
+        "氏名：坂本 舞\n住所1：兵庫県尼崎市東難波町\n住所2：2丁目39番3号\n",
+        "name: 坂本 舞\naddress 1: 尼崎市東難波町\naddress 2: 2-39-3 サンハイツ101\n",
+    ] {
+        assert_eq!(her(split), Some(Confidence::Medium), "{split}");
+    }
+    // A time is no label: the town and the numbers after it are two values.
+    let timed = "坂本 舞 尼崎市東難波町\n12:2-39-3\n";
+    assert_eq!(her(timed), Some(Confidence::Low), "{timed}");
 }
 
 /// The fixture's residents in a register that keeps family and given names, their readings
