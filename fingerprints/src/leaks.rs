@@ -269,10 +269,29 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     7 => format!("{m}/{d}/{:02}", y % 100),
                     _ => format!("{d}-{}-{:02}", &month[..3], y % 100),
                 };
-                match rng.below(7) {
+                match rng.below(8) {
                     0 => {
                         let _ =
                             writeln!(out, "Name: {n} | DOB: {dob} | Tel: {}", phone(p, &mut rng));
+                    }
+                    // An e-commerce export: the name split into two fields of a JSON object.
+                    7 => {
+                        let (family, given) = match n.split_once(", ") {
+                            Some((f, g)) => (f.to_owned(), g.to_owned()),
+                            None => {
+                                let (a, b) = n.split_once(' ').unwrap_or((&n, ""));
+                                // `SATO Taro` is family name first, `Taro Sato` given name first.
+                                if a.chars().all(|c| c.is_ascii_uppercase()) {
+                                    (a.to_owned(), b.to_owned())
+                                } else {
+                                    (b.to_owned(), a.to_owned())
+                                }
+                            }
+                        };
+                        let _ = writeln!(
+                            out,
+                            "{{\"first_name\":\"{given}\",\"last_name\":\"{family}\",\"birthday\":\"{dob}\"}}"
+                        );
                     }
                     // A shipping label: the address in Latin letters, without the date.
                     6 => {

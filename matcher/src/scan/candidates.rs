@@ -768,12 +768,24 @@ impl BlockScan<'_> {
         while e > 0 && i - e < most && (is_name_gap(chars[e - 1]) || is_quote(chars[e - 1])) {
             e -= 1;
         }
-        if !chars[e..=i].iter().any(|&c| is_name_gap(c)) {
-            return;
-        }
-        let mut s = e;
-        while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
-            s -= 1;
+        let word_before = |e: usize| {
+            let mut s = e;
+            while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
+                s -= 1;
+            }
+            s
+        };
+        let mut s = word_before(e);
+        if s == e || !chars[e..=i].iter().any(|&c| is_name_gap(c)) {
+            // Or the value before it in a JSON object, across this value's key
+            // (`"first_name":"Daisuke","last_name":"Yamaguchi"`).
+            match json_value_before(chars, i) {
+                Some(end) => {
+                    e = end;
+                    s = word_before(e);
+                }
+                None => return,
+            }
         }
         // `'` and `-` only inside the word (`'Sato','Taro'`).
         while s < e && matches!(chars[s], '\'' | '-') {
@@ -881,7 +893,7 @@ impl BlockScan<'_> {
             if !first.romaji {
                 continue;
             }
-            let k = skip_separators(&self.t.chars, first.end);
+            let k = self.next_token_at(first.end);
             let (lo, hi) = (self.edge_at[k] as usize, self.edge_at[k + 1] as usize);
             for b in lo..hi {
                 let second = self.edges[b];
@@ -1390,6 +1402,40 @@ fn skip_json_key(chars: &[char], k: usize) -> usize {
         return k;
     }
     j + 1
+}
+
+/// At `i`, the quote that opens a JSON value: where the value before it ends (its closing
+/// quote), when only `, "key":` stands between them (`"Daisuke","last_name":"Yamaguchi"`:
+/// the quote after `Daisuke`). The other way round from [`skip_json_key`].
+#[cold]
+#[inline(never)]
+fn json_value_before(chars: &[char], i: usize) -> Option<usize> {
+    let spaces = |mut j: usize| {
+        let to = j.saturating_sub(2);
+        while j > to && chars[j - 1] == ' ' {
+            j -= 1;
+        }
+        j
+    };
+    if chars.get(i) != Some(&'"') {
+        return None;
+    }
+    let j = spaces(i);
+    let j = j.checked_sub(1).filter(|&j| chars[j] == ':')?;
+    let close = spaces(j).checked_sub(1).filter(|&j| chars[j] == '"')?;
+    let mut open = close;
+    while open > 0
+        && close - open < MAX_JSON_KEY
+        && !matches!(chars[open - 1], '"' | '\n' | ',' | ':' | '{' | '}')
+    {
+        open -= 1;
+    }
+    let open = open
+        .checked_sub(1)
+        .filter(|&o| o < close - 1 && chars[o] == '"')?;
+    let comma = spaces(open).checked_sub(1).filter(|&j| chars[j] == ',')?;
+    let end = spaces(comma).checked_sub(1).filter(|&j| chars[j] == '"')?;
+    Some(end)
 }
 
 /// Most characters of a label before a value on its line (`お名前（姓）：`).

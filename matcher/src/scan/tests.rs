@@ -752,7 +752,7 @@ fn names_in_latin_letters_are_found_as_readings() {
 fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
     type Case = (&'static str, fn(&str, &str, &str) -> String);
-    let cases: [Case; 19] = [
+    let cases: [Case; 21] = [
         ("lower-case cell", |f, g, d| format!("{f} {g},{d}\n")),
         // Over labelled lines, as English-language forms write them (session 21).
         ("labelled lines", |f, g, d| {
@@ -815,6 +815,21 @@ fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
         }),
         ("SQL", |f, g, d| {
             format!("('{}','{}','{d}'),\n", capital(f, false), capital(g, false))
+        }),
+        // Two values of a JSON object, either order (session 23).
+        ("JSON fields, given name first", |f, g, d| {
+            format!(
+                "{{\"first_name\":\"{}\",\"last_name\":\"{}\",\"dob\":\"{d}\"}}\n",
+                capital(g, false),
+                capital(f, false)
+            )
+        }),
+        ("JSON fields, spaced", |f, g, d| {
+            format!(
+                "{{\"last_name\": \"{}\", \"first_name\": \"{}\", \"dob\": \"{d}\"}}\n",
+                capital(f, true),
+                capital(g, false)
+            )
         }),
         ("one quoted cell", |f, g, d| {
             format!("\"{} {}\",\"{d}\"\n", capital(f, true), capital(g, false))
