@@ -1,11 +1,12 @@
 //! Addresses written by postal code and block numbers, without their town in the register's
 //! script: in Latin letters (`2-8-2 Minamitakeya-cho, Amagasaki, Hyogo 660-0875`, `2 Chome-8-2
-//! Minamitakeyacho`), or with the town misspelt.
+//! Minamitakeyacho`), as English-language pages and shipping labels write them.
 //!
 //! The bundle keeps the towns each postal code's records live in (keyed, see
-//! `Bundle::postal_towns`). Where a page has a postal code that no kanji or kana follows (a
-//! Japanese address writes its town right after it, and is walked from the town in pass 2), the
-//! block numbers near it are walked in the token trie from each of those towns, as if the town
+//! `Bundle::postal_towns`). Where a page has a postal code written as one that no kanji or kana
+//! follows (a Japanese address writes its town right after it, and is walked from the town in
+//! pass 2), the block numbers near it that no kanji or kana precedes (nor a town in kanji,
+//! walked in pass 2 too) are walked in the token trie from each of those towns, as if the town
 //! were written before them. A resident's whole address found so is a hit like any other: the
 //! postal code stands for the town.
 
