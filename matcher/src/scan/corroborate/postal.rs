@@ -319,6 +319,39 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_run_is_numbers_in_order_inside_its_bounds(
+            s in "([0-9]{1,5}|[-. ,/:+]|丁目|番地?|号|の|chome|ban|go|[a-z]|町){0,30}",
+            k in 0usize..40,
+            cut in 0usize..40,
+        ) {
+            let chars: Vec<char> = s.chars().collect();
+            let to = chars.len().saturating_sub(cut % (chars.len() + 1));
+            if k < to
+                && let Some(run) = block_run(&chars, k, to)
+            {
+                proptest::prop_assert!(run.start == k && (1..=MAX_NUMBERS).contains(&run.count));
+                let mut from = k;
+                for (&n, &end) in run.numbers[..run.count].iter().zip(&run.ends[..run.count]) {
+                    proptest::prop_assert!(from < end && end <= to);
+                    // The number is the digits that end there.
+                    let digits: String = chars[..end]
+                        .iter()
+                        .rev()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    proptest::prop_assert!(!digits.starts_with('0') && digits.len() <= 4);
+                    proptest::prop_assert_eq!(digits.parse::<u32>().ok(), Some(n));
+                    from = end;
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_town_follows_a_postal_code() {
         for (text, follows) in [
