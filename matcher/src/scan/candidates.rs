@@ -296,7 +296,12 @@ impl BlockScan<'_> {
                 if len > 13 && a != b {
                     break;
                 }
-                let single = a == b && (len == 7 || len == 14);
+                // An account number alone, or after its bank and branch codes, or padded
+                // with zeros to ten digits (`0006982255`: no phone starts with `00`).
+                let single = a == b
+                    && (len == 7
+                        || len == 14
+                        || (len == 10 && chars[groups[a].0..].starts_with(&['0', '0', '0'])));
                 if !single && !(10..=12).contains(&len) {
                     continue;
                 }

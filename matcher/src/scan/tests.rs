@@ -100,7 +100,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 20] = [
+    let cases: [Case; 21] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -198,6 +198,12 @@ fn notations_of_one_resident() {
                     x.account_number
                 )
             },
+            Confidence::High,
+            &[FieldKind::AccountNumber, FieldKind::Name],
+        ),
+        (
+            "account padded to ten digits + name",
+            |x| format!("{}\t口座番号 000{}", x.name(), x.account_number),
             Confidence::High,
             &[FieldKind::AccountNumber, FieldKind::Name],
         ),
