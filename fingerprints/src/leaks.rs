@@ -288,6 +288,12 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                                 }
                             }
                         };
+                        // Some systems keep them in lower case.
+                        let (family, given) = if p.birth.1 % 2 == 0 {
+                            (family.to_lowercase(), given.to_lowercase())
+                        } else {
+                            (family, given)
+                        };
                         let _ = writeln!(
                             out,
                             "{{\"first_name\":\"{given}\",\"last_name\":\"{family}\",\"birthday\":\"{dob}\"}}"

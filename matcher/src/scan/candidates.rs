@@ -737,6 +737,28 @@ impl BlockScan<'_> {
         }
         let gap = &chars[b..k];
         let cells = gap.iter().any(|&c| is_cell_end(c));
+        // One word, the value of a JSON key that names a part of a person's name
+        // (`{"last_name":"yamaguchi","first_name":"daisuke"}`): looked up alone; the walk
+        // joins it to the next value across its key.
+        if b > a && gap.first().is_some_and(|&c| is_quote(c)) && names_a_part_of_a_name(chars, a) {
+            // With the value before it, when that is one too: as two words (a register that
+            // stores readings without a space has them as one token).
+            let before = json_value_before(chars, a - 1).and_then(|e| {
+                let mut s = e;
+                while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
+                    s -= 1;
+                }
+                (s < e && names_a_part_of_a_name(chars, s)).then_some((s, e))
+            });
+            match before {
+                Some(first) => self.romaji_pair(first, (a, b), looked),
+                None => {
+                    self.romaji_word(&[(a, b)]);
+                    *looked = b;
+                }
+            }
+            return;
+        }
         // Spaces inside one cell; quotes only around a cell's end; no more than the walk
         // steps over.
         if b == a
@@ -1441,6 +1463,55 @@ fn json_value_before(chars: &[char], i: usize) -> Option<usize> {
     let comma = spaces(open).checked_sub(1).filter(|&j| chars[j] == ',')?;
     let end = spaces(comma).checked_sub(1).filter(|&j| chars[j] == '"')?;
     Some(end)
+}
+
+/// Whether the JSON value starting at `a` (after its quote) is that of a key that names a part
+/// of a person's name (`"last_name": "`, `"firstName":"`, `"sei":"`, `"姓":"`), folded.
+#[cold]
+#[inline(never)]
+fn names_a_part_of_a_name(chars: &[char], a: usize) -> bool {
+    let Some(open) = a.checked_sub(1).filter(|&o| chars[o] == '"') else {
+        return false;
+    };
+    let mut j = open;
+    while j > 0 && open - j < 2 && chars[j - 1] == ' ' {
+        j -= 1;
+    }
+    let Some(colon) = j.checked_sub(1).filter(|&c| chars[c] == ':') else {
+        return false;
+    };
+    j = colon;
+    while j > 0 && colon - j < 2 && chars[j - 1] == ' ' {
+        j -= 1;
+    }
+    let Some(close) = j.checked_sub(1).filter(|&c| chars[c] == '"') else {
+        return false;
+    };
+    let mut start = close;
+    while start > 0 && close - start < MAX_JSON_KEY && chars[start - 1] != '"' {
+        start -= 1;
+    }
+    let key: String = chars[start..close]
+        .iter()
+        .filter(|&&c| !matches!(c, '_' | '-' | ' ' | '.'))
+        .collect();
+    matches!(
+        key.as_str(),
+        "lastname"
+            | "firstname"
+            | "familyname"
+            | "givenname"
+            | "surname"
+            | "forename"
+            | "sei"
+            | "mei"
+            | "namesei"
+            | "namemei"
+            | "姓"
+            | "名"
+            | "セイ"
+            | "メイ"
+    )
 }
 
 /// Most characters of a label before a value on its line (`お名前（姓）：`).

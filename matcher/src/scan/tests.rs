@@ -758,8 +758,23 @@ fn names_in_latin_letters_are_found_as_readings() {
 fn names_in_latin_letters_are_found_in_cells_in_any_case_and_in_full_width() {
     use fingerprints::normalize::romaji::from_katakana;
     type Case = (&'static str, fn(&str, &str, &str) -> String);
-    let cases: [Case; 21] = [
+    let cases: [Case; 24] = [
         ("lower-case cell", |f, g, d| format!("{f} {g},{d}\n")),
+        // One word each in two JSON fields named for the name's parts (session 23).
+        ("lower-case JSON fields", |f, g, d| {
+            format!("{{\"last_name\":\"{f}\",\"first_name\":\"{g}\",\"dob\":\"{d}\"}}\n")
+        }),
+        (
+            "lower-case JSON fields, given name first, camel case",
+            |f, g, d| {
+                format!(
+                    "{{\"id\": 7, \"firstName\": \"{g}\", \"lastName\": \"{f}\", \"birthday\": \"{d}\"}}\n"
+                )
+            },
+        ),
+        ("lower-case JSON fields, Japanese keys", |f, g, d| {
+            format!("{{\"姓\": \"{f}\", \"名\": \"{g}\", \"生年月日\": \"{d}\"}}\n")
+        }),
         // Over labelled lines, as English-language forms write them (session 21).
         ("labelled lines", |f, g, d| {
             format!(
@@ -902,6 +917,9 @@ fn words_in_latin_letters_that_are_no_name() {
         format!("id,{f} {g}2,{d}\n"),
         format!("id,{f}\n{g},{d}\n"),
         format!("note: {f} {g}, {d}\n"),
+        // One lower-case word each in JSON fields not named for a name's parts.
+        format!("{{\"user\":\"{f}\",\"nickname\":\"{g}\",\"dob\":\"{d}\"}}\n"),
+        format!("{{\"username\": \"{f}\", \"name\": \"{g}\", \"dob\": \"{d}\"}}\n"),
     ] {
         let found = m.scan_text(&text);
         assert!(
