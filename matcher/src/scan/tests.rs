@@ -1479,6 +1479,37 @@ fn addresses_by_postal_code_and_block_numbers() {
     ] {
         assert_eq!(of(text, "R-1").map(|f| f.1), Some(false), "{text}");
     }
+    // A postal code after an address written with its town: found once, from the town.
+    let want = m.bundle().hasher().record_ref("R-1");
+    for text in [
+        "山口大介,兵庫県尼崎市南竹谷町2-8-2,660-0875\n",
+        "山口 大介 南竹谷町2丁目8番2号 660-0875 / 2-8-2 Minamitakeya-cho 660-0875\n",
+    ] {
+        let found = m.scan_text(text);
+        let f = found.iter().find(|f| f.record == want).expect("found");
+        let addresses = f
+            .spans
+            .iter()
+            .filter(|s| s.kind == FieldKind::Address)
+            .count();
+        assert!(f.confidence >= Confidence::Medium, "{text}");
+        assert!((1..=2).contains(&addresses), "{text}: {:?}", f.spans);
+    }
+    let text = "山口大介,兵庫県尼崎市南竹谷町2-8-2,660-0875\n";
+    let found = m.scan_text(text);
+    let spans = &found
+        .iter()
+        .find(|f| f.record == want)
+        .expect("found")
+        .spans;
+    assert_eq!(
+        spans
+            .iter()
+            .filter(|s| s.kind == FieldKind::Address)
+            .count(),
+        1,
+        "{spans:?}"
+    );
     // Beside a name that is someone else's, the address alone.
     assert_eq!(
         of("清水寛, 2-8-2 Minamitakeya-cho, Amagasaki 660-0875", "R-1"),

@@ -39,6 +39,9 @@ impl BlockScan<'_> {
         let bundle = &self.m.bundle;
         let chars = &self.t.chars;
         let mut towns: Vec<u32> = Vec::new();
+        // The addresses pass 2 walked (their ends and records), sorted, made at the first
+        // address found here: not found again (a postal code after an address).
+        let mut walked: Option<Vec<(usize, usize)>> = None;
         for p in postals {
             if !written_as_postal_code(chars, p) || town_follows(chars, p.end) {
                 continue;
@@ -71,7 +74,7 @@ impl BlockScan<'_> {
                 free = run.ends[run.count - 1];
                 if run.count >= 2 {
                     for &town in &towns {
-                        self.walk_numbers(town, &run);
+                        self.walk_numbers(town, &run, &mut walked);
                     }
                 }
             }
@@ -107,8 +110,13 @@ impl BlockScan<'_> {
     }
 
     /// Walks `town` and then the run's numbers in the token trie; each whole address met after
-    /// two numbers or more is a hit at the numbers.
-    fn walk_numbers(&mut self, town: u32, run: &BlockRun) {
+    /// two numbers or more is a hit at the numbers, unless pass 2 walked it (`walked`).
+    fn walk_numbers(
+        &mut self,
+        town: u32,
+        run: &BlockRun,
+        walked: &mut Option<Vec<(usize, usize)>>,
+    ) {
         let m = self.m;
         let index = &m.index;
         let cap = m.config.max_records_per_value;
@@ -128,14 +136,25 @@ impl BlockScan<'_> {
             }
             let end = run.ends[j];
             for (kind, records) in index.entries(node) {
+                if kind != FieldKind::Address || records.len() > cap {
+                    continue;
+                }
                 // Not again where pass 2 walked it from the town as written (a postal code
-                // after the address).
-                let walked = || {
-                    self.hits
+                // after the address). The records are the index's: the same slice.
+                let walked = walked.get_or_insert_with(|| {
+                    let mut v: Vec<(usize, usize)> = self
+                        .hits
                         .iter()
-                        .any(|h| h.kind == kind && h.end == end && std::ptr::eq(h.records, records))
-                };
-                if kind == FieldKind::Address && records.len() <= cap && !walked() {
+                        .filter(|h| h.kind == FieldKind::Address)
+                        .map(|h| (h.end, h.records.as_ptr() as usize))
+                        .collect();
+                    v.sort_unstable();
+                    v
+                });
+                if walked
+                    .binary_search(&(end, records.as_ptr() as usize))
+                    .is_err()
+                {
                     self.hits.push(Hit {
                         kind,
                         start: run.start,
