@@ -117,22 +117,10 @@ pub(super) fn encode(bundle: &Bundle, key: &SecretKey) -> Result<Vec<u8>, Error>
     }
     section(&mut w, "birth_date_tags", s);
     let s = w.buf.len();
-    w.u32(bundle.romaji.len() as u32);
-    for (fp, _) in &bundle.romaji {
-        w.u64(*fp);
-    }
-    for (_, id) in &bundle.romaji {
-        w.u32(*id);
-    }
+    w.key_ids(&bundle.romaji);
     section(&mut w, "romaji_keys", s);
     let s = w.buf.len();
-    w.u32(bundle.postal_towns.len() as u32);
-    for (key, _) in &bundle.postal_towns {
-        w.u64(*key);
-    }
-    for (_, id) in &bundle.postal_towns {
-        w.u32(*id);
-    }
+    w.key_ids(&bundle.postal_towns);
     section(&mut w, "postal_towns", s);
 
     let mut meta = bundle.meta.clone();
@@ -349,38 +337,8 @@ fn parse_payload(meta: BundleMeta, payload: &[u8], key: &SecretKey) -> Result<Bu
         .chunks_exact(2)
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
         .collect();
-    let n = r.count(12, "romaji keys")?;
-    let fps: Vec<u64> = r.u64s(n)?.collect();
-    let romaji: Vec<(u64, u32)> = fps
-        .into_iter()
-        .zip(
-            r.bytes(n * 4)?
-                .chunks_exact(4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-        )
-        .collect();
-    if romaji.iter().any(|&(_, id)| id as usize >= vocab.len())
-        || romaji.windows(2).any(|w| w[0] > w[1])
-    {
-        return Err(bad("romaji keys"));
-    }
-    let n = r.count(12, "postal towns")?;
-    let keys: Vec<u64> = r.u64s(n)?.collect();
-    let postal_towns: Vec<(u64, u32)> = keys
-        .into_iter()
-        .zip(
-            r.bytes(n * 4)?
-                .chunks_exact(4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-        )
-        .collect();
-    if postal_towns
-        .iter()
-        .any(|&(_, id)| id as usize >= vocab.len())
-        || postal_towns.windows(2).any(|w| w[0] >= w[1])
-    {
-        return Err(bad("postal towns"));
-    }
+    let romaji = r.key_ids("romaji keys", vocab.len())?;
+    let postal_towns = r.key_ids("postal towns", vocab.len())?;
     if r.pos != payload.len() {
         return Err(bad("trailing payload bytes"));
     }
@@ -426,6 +384,16 @@ impl Writer {
     fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
+    /// A section of `(key, token id)` pairs: their count, the keys, then the ids.
+    fn key_ids(&mut self, pairs: &[(u64, u32)]) {
+        self.u32(pairs.len() as u32);
+        for (key, _) in pairs {
+            self.u64(*key);
+        }
+        for (_, id) in pairs {
+            self.u32(*id);
+        }
+    }
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.buf.push((v as u8) | 0x80);
@@ -441,6 +409,27 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// A section of `(key, token id)` pairs ([`Writer::key_ids`]): every id in the vocabulary
+    /// of `vocab_len` tokens, the pairs strictly ascending (sorted and deduplicated at build).
+    fn key_ids(&mut self, what: &str, vocab_len: usize) -> Result<Vec<(u64, u32)>, Error> {
+        let n = self.count(12, what)?;
+        let keys: Vec<u64> = self.u64s(n)?.collect();
+        let pairs: Vec<(u64, u32)> = keys
+            .into_iter()
+            .zip(
+                self.bytes(n * 4)?
+                    .chunks_exact(4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            )
+            .collect();
+        if pairs.iter().any(|&(_, id)| id as usize >= vocab_len)
+            || pairs.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err(bad(what));
+        }
+        Ok(pairs)
+    }
+
     fn bytes(&mut self, n: usize) -> Result<&[u8], Error> {
         let end = self
             .pos

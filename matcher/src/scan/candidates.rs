@@ -744,10 +744,7 @@ impl BlockScan<'_> {
             // With the value before it, when that is one too: as two words (a register that
             // stores readings without a space has them as one token).
             let before = json_value_before(chars, a - 1).and_then(|e| {
-                let mut s = e;
-                while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
-                    s -= 1;
-                }
+                let s = romaji_word_start(chars, e);
                 (s < e && names_a_part_of_a_name(chars, s)).then_some((s, e))
             });
             match before {
@@ -795,21 +792,14 @@ impl BlockScan<'_> {
         while e > 0 && i - e < most && (is_name_gap(chars[e - 1]) || is_quote(chars[e - 1])) {
             e -= 1;
         }
-        let word_before = |e: usize| {
-            let mut s = e;
-            while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
-                s -= 1;
-            }
-            s
-        };
-        let mut s = word_before(e);
+        let mut s = romaji_word_start(chars, e);
         if s == e || !chars[e..=i].iter().any(|&c| is_name_gap(c)) {
             // Or the value before it in a JSON object, across this value's key
             // (`"first_name":"Daisuke","last_name":"Yamaguchi"`).
             match json_value_before(chars, i) {
                 Some(end) => {
                     e = end;
-                    s = word_before(e);
+                    s = romaji_word_start(chars, e);
                 }
                 None => return,
             }
@@ -1358,6 +1348,15 @@ fn is_romaji_letter(c: char) -> bool {
         )
 }
 
+/// Where the word in Latin letters that ends at `e` starts (`e` when none does).
+fn romaji_word_start(chars: &[char], e: usize) -> usize {
+    let mut s = e;
+    while s > 0 && e - s < romaji::MAX_ROMAJI_CHARS && is_romaji_letter(chars[s - 1]) {
+        s -= 1;
+    }
+    s
+}
+
 /// The end of the word in Latin letters at `a` (at most [`romaji::MAX_ROMAJI_CHARS`]
 /// characters; `'` and `-` only between letters).
 fn romaji_word_end(chars: &[char], a: usize) -> usize {
@@ -1431,25 +1430,27 @@ fn skip_json_key(chars: &[char], k: usize) -> usize {
     j + 1
 }
 
-/// At `i`, the quote that opens a JSON value: where the value before it ends (its closing
-/// quote), when only `, "key":` stands between them (`"Daisuke","last_name":"Yamaguchi"`:
-/// the quote after `Daisuke`). The other way round from [`skip_json_key`].
-#[cold]
-#[inline(never)]
-fn json_value_before(chars: &[char], i: usize) -> Option<usize> {
-    let spaces = |mut j: usize| {
-        let to = j.saturating_sub(2);
-        while j > to && chars[j - 1] == ' ' {
-            j -= 1;
-        }
-        j
-    };
+/// Up to two spaces before `j`: where they start.
+fn spaces_before(chars: &[char], mut j: usize) -> usize {
+    let to = j.saturating_sub(2);
+    while j > to && chars[j - 1] == ' ' {
+        j -= 1;
+    }
+    j
+}
+
+/// At `i`, the quote that opens a JSON value: the quotes around its key (`"key": "`), if
+/// one is there. The other way round from [`skip_json_key`].
+fn json_key_before(chars: &[char], i: usize) -> Option<(usize, usize)> {
     if chars.get(i) != Some(&'"') {
         return None;
     }
-    let j = spaces(i);
-    let j = j.checked_sub(1).filter(|&j| chars[j] == ':')?;
-    let close = spaces(j).checked_sub(1).filter(|&j| chars[j] == '"')?;
+    let colon = spaces_before(chars, i)
+        .checked_sub(1)
+        .filter(|&j| chars[j] == ':')?;
+    let close = spaces_before(chars, colon)
+        .checked_sub(1)
+        .filter(|&j| chars[j] == '"')?;
     let mut open = close;
     while open > 0
         && close - open < MAX_JSON_KEY
@@ -1460,9 +1461,22 @@ fn json_value_before(chars: &[char], i: usize) -> Option<usize> {
     let open = open
         .checked_sub(1)
         .filter(|&o| o < close - 1 && chars[o] == '"')?;
-    let comma = spaces(open).checked_sub(1).filter(|&j| chars[j] == ',')?;
-    let end = spaces(comma).checked_sub(1).filter(|&j| chars[j] == '"')?;
-    Some(end)
+    Some((open, close))
+}
+
+/// At `i`, the quote that opens a JSON value: where the value before it ends (its closing
+/// quote), when only `, "key":` stands between them (`"Daisuke","last_name":"Yamaguchi"`:
+/// the quote after `Daisuke`).
+#[cold]
+#[inline(never)]
+fn json_value_before(chars: &[char], i: usize) -> Option<usize> {
+    let (open, _) = json_key_before(chars, i)?;
+    let comma = spaces_before(chars, open)
+        .checked_sub(1)
+        .filter(|&j| chars[j] == ',')?;
+    spaces_before(chars, comma)
+        .checked_sub(1)
+        .filter(|&j| chars[j] == '"')
 }
 
 /// Whether the JSON value starting at `a` (after its quote) is that of a key that names a part
@@ -1470,27 +1484,10 @@ fn json_value_before(chars: &[char], i: usize) -> Option<usize> {
 #[cold]
 #[inline(never)]
 fn names_a_part_of_a_name(chars: &[char], a: usize) -> bool {
-    let Some(open) = a.checked_sub(1).filter(|&o| chars[o] == '"') else {
+    let Some((open, close)) = a.checked_sub(1).and_then(|q| json_key_before(chars, q)) else {
         return false;
     };
-    let mut j = open;
-    while j > 0 && open - j < 2 && chars[j - 1] == ' ' {
-        j -= 1;
-    }
-    let Some(colon) = j.checked_sub(1).filter(|&c| chars[c] == ':') else {
-        return false;
-    };
-    j = colon;
-    while j > 0 && colon - j < 2 && chars[j - 1] == ' ' {
-        j -= 1;
-    }
-    let Some(close) = j.checked_sub(1).filter(|&c| chars[c] == '"') else {
-        return false;
-    };
-    let mut start = close;
-    while start > 0 && close - start < MAX_JSON_KEY && chars[start - 1] != '"' {
-        start -= 1;
-    }
+    let start = open + 1;
     let key: String = chars[start..close]
         .iter()
         .filter(|&&c| !matches!(c, '_' | '-' | ' ' | '.'))
