@@ -18,7 +18,7 @@
 # authorities' v3idents, the fallbacks (RSA and ed25519 identities, ORPorts), the onion address,
 # a valid but unpublished onion address, one whose checksum is right but whose key is not a
 # point of the curve, the fixture server's directory, port and access log,
-# and every node's log. If the network does not come up in $TOR_NET_TIMEOUT seconds (180),
+# and every node's log. If the network does not come up in $TOR_NET_TIMEOUT seconds (300),
 # net.json holds {"error": ...} and the logs instead, so waiting tests fail at once.
 #
 # The one setting without which every descriptor fetch fails: with TestingTorNetwork, C tor's
@@ -146,6 +146,16 @@ logs() {
     done
 }
 
+# How many relays the consensus file $1 lists as running, stable onion-service directories
+# (0 while it does not exist).
+consensus_relays() {
+    if [[ -f "$1" ]]; then
+        grep -c '^s .*HSDir.*Running.*Stable' "$1" || true
+    else
+        echo 0
+    fi
+}
+
 json_list() {
     local sep="" item
     printf '['
@@ -175,7 +185,7 @@ start() {
     echo "$BASHPID" >"$state/start.pid"
     state_empty="$state/empty.torrc"
     : >"$state_empty"
-    local timeout="${TOR_NET_TIMEOUT:-180}" began=$SECONDS
+    local timeout="${TOR_NET_TIMEOUT:-300}" began=$SECONDS
 
     local n_nodes=$((AUTHORITIES + RELAYS))
     # shellcheck disable=SC2207
@@ -229,6 +239,8 @@ TestingV3AuthInitialVoteDelay 4
 TestingV3AuthInitialDistDelay 4
 ConsensusParams hsdir_interval=8
 V3BandwidthsFile $bw
+AuthDirVoteStableGuaranteeMinUptime 0
+AuthDirVoteStableGuaranteeMTBF 0
 EOF
             fi
         } >"$dir/torrc"
@@ -252,7 +264,7 @@ EOF
     # an access log so tests can tell which pages were fetched.
     launch "$state" http env PYTHONUNBUFFERED=1 python3 -m http.server --bind 127.0.0.1 \
         --directory "$state/www" "$http_port" >"$state/http.log" 2>&1
-    for nick in "${nicks[@]}" hs client; do
+    for nick in "${nicks[@]}"; do
         launch "$state" "$nick" tor --defaults-torrc "$state_empty" -f "$state/nodes/$nick/torrc" \
             >"$state/nodes/$nick/stdout.log" 2>&1
     done
@@ -268,6 +280,28 @@ EOF
         logs "$state" >&2
         return 1
     }
+    # The onion service and the client start once a consensus lists every relay as a running,
+    # stable HSDir. Started with the relays, on a loaded machine they met a first consensus of
+    # one or two relays and waited out microdescriptor retry schedules and path failures ("No
+    # available nodes", "Failed to find node for hop #2/#3") for minutes.
+    # Stable matters as much: an onion service's circuits end at a Stable relay, and the one
+    # measured relay that had earned Stable by uptime was often the service's own guard, which
+    # a relay will not extend back to; the service then failed ~95 % of its circuits and took
+    # up to two minutes to publish. The authorities therefore vote Stable for every relay at
+    # once (AuthDirVoteStableGuarantee* 0).
+    local consensus="$state/nodes/auth0/cached-microdesc-consensus"
+    while (($(consensus_relays "$consensus") < n_nodes)); do
+        if ((SECONDS - began > timeout)); then
+            fail "no consensus listing all $n_nodes relays as stable HSDirs after ${timeout}s"
+            return 1
+        fi
+        sleep 0.5
+    done
+    echo "tor-net.sh: a consensus lists all $n_nodes relays as stable HSDirs after $((SECONDS - began)) s" >&2
+    for nick in hs client; do
+        launch "$state" "$nick" tor --defaults-torrc "$state_empty" -f "$state/nodes/$nick/torrc" \
+            >"$state/nodes/$nick/stdout.log" 2>&1
+    done
     while [[ ! -s "$hostname" ]]; do
         if ((SECONDS - began > timeout)); then fail "no onion address after ${timeout}s"; return 1; fi
         sleep 0.5

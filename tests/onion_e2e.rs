@@ -26,7 +26,7 @@ const BEYOND_CAP: std::ops::Range<usize> = 60..63;
 /// Residents on a clearnet page of another source in the same run.
 const ON_CLEARNET: std::ops::Range<usize> = 80..83;
 /// How long a test waits for the network that `scripts/test.sh` starts in the background.
-const NET_WAIT: Duration = Duration::from_secs(240);
+const NET_WAIT: Duration = Duration::from_secs(360);
 /// Longest a single leakwatch process may take (bootstrap ~30 s, then a few onion fetches).
 const RUN_TIMEOUT: Duration = Duration::from_secs(200);
 
