@@ -144,10 +144,17 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                         p.family, p.given, p.family_kana, p.given_kana
                     ),
                 };
+                // The birth date in one field, or (one person in four) in three, as a form
+                // with a select box for each part stores it.
+                let dob = if rng.below(4) == 0 {
+                    let (y, m, d) = p.birth;
+                    format!("\"birth_year\":{y},\"birth_month\":{m},\"birth_day\":{d}")
+                } else {
+                    format!("\"dob\":\"{}\"", date(p, &mut rng))
+                };
                 let _ = writeln!(
                     out,
-                    "{{{names},\"dob\":\"{}\",\"address\":\"{}\",\"tel\":\"{}\",\"email\":\"{}\"}}",
-                    date(p, &mut rng),
+                    "{{{names},{dob},\"address\":\"{}\",\"tel\":\"{}\",\"email\":\"{}\"}}",
                     address(p, &mut rng),
                     phone(p, &mut rng),
                     p.email.clone().unwrap_or_default()
@@ -365,6 +372,14 @@ fn csv_subset(people: &[Resident], rng: &mut Rng) -> String {
     let mut cols: Vec<Column> = vec![identity[rng.below(2) as usize]];
     // Two to four other columns, in shuffled order.
     let mut pool: Vec<Column> = others.to_vec();
+    // One table in three keeps the birth date's year, month and day in columns of their own,
+    // as forms with a select box for each part store it.
+    if rng.below(3) == 0 {
+        pool[0] = ("生年,月,日", |p, _| {
+            let (y, m, d) = p.birth;
+            format!("{y},{m},{d}")
+        });
+    }
     let take = 2 + rng.below(3) as usize;
     for _ in 0..take {
         let i = rng.below(pool.len() as u64) as usize;

@@ -160,6 +160,7 @@ fn evaluate(names: Names) {
     let (mut names_written, mut names_found) = (0, 0);
     let (mut addresses_written, mut addresses_found) = (0, 0);
     let mut prose_dates = (0, 0);
+    let mut jsonl_dates = (0, 0);
     for (f, form) in LeakForm::ALL.into_iter().enumerate() {
         // Leaked residents: spread over the register.
         let leaked: Vec<Resident> = (0..PER_DOCUMENT)
@@ -327,6 +328,10 @@ fn evaluate(names: Names) {
             // `昭和43年（1968年）9月18日`, `43年9月18日`).
             prose_dates = (dated.len(), found.len());
         }
+        if form == LeakForm::JsonLines {
+            // So do JSON lines, in one field or in three (`"birth_year":1968,...`).
+            jsonl_dates = (dated.len(), found.len());
+        }
         names_written += written.len();
         names_found += named.len();
         addresses_written += addressed_written.len();
@@ -362,6 +367,11 @@ fn evaluate(names: Names) {
         prose_dates.0, prose_dates.1,
         "prose: the birth date in {} of {} findings",
         prose_dates.0, prose_dates.1
+    );
+    assert_eq!(
+        jsonl_dates.0, jsonl_dates.1,
+        "jsonl: the birth date in {} of {} findings",
+        jsonl_dates.0, jsonl_dates.1
     );
 }
 

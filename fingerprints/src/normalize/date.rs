@@ -624,6 +624,90 @@ pub fn parse_numeric_date_prefix(s: &[char]) -> Option<([Option<Date>; 2], usize
     }
 }
 
+/// Characters a date written in three cells may take, at most (three JSON keys of
+/// [`MAX_CELL_KEY_CHARS`] and their quotes included).
+pub const CELL_DATE_CHARS: usize = 96;
+
+/// Characters of a JSON key between two parts of a date written in cells, at most.
+const MAX_CELL_KEY_CHARS: usize = 24;
+
+/// A date written in three cells of a row, year, month and day, at the start of `s`: as forms
+/// with a select box for each part store a birth date. `1968,9,18`, `"1968","09","18"`,
+/// `1968<tab>9<tab>18`, `| 1968 | 9 | 18 |`, `'1968', '9', '18'` (SQL), or three fields of a
+/// JSON object, `1968,"birth_month":9,"birth_day":18` (the matcher starts at the year's value).
+/// The three parts are set apart alike: the same separator (`,` `;` `|` or a tab, with up to
+/// two spaces on either side), the same quotes, and a key before both the month and the day or
+/// before neither. Not a date when a digit follows the day, or a `.` `/` `-` `:` and a digit
+/// (`18.5`). Returns the date and the characters
+/// used, up to the day's closing quote. For the matcher; a register's dates are one cell
+/// ([`parse_date`] refuses these).
+pub fn parse_cell_date_prefix(s: &[char]) -> Option<(Date, usize)> {
+    let mut i = 0;
+    let (year, n) = number(s, &mut i, 4)?;
+    if n != 4 {
+        return None;
+    }
+    let quote = s.get(i).copied().filter(|c| matches!(c, '"' | '\''));
+    i += usize::from(quote.is_some());
+    let gap = cell_gap(s, &mut i, quote)?;
+    let (month, _) = number(s, &mut i, 2)?;
+    if let Some(q) = quote {
+        skip(s, &mut i, q).then_some(())?;
+    }
+    if cell_gap(s, &mut i, quote)? != gap {
+        return None;
+    }
+    let (day, _) = number(s, &mut i, 2)?;
+    let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
+    if digit(i) || (matches!(s.get(i), Some('.' | '/' | '-' | ':')) && digit(i + 1)) {
+        return None;
+    }
+    if let Some(q) = quote {
+        skip(s, &mut i, q).then_some(())?;
+    }
+    let date = Date::new(u16::try_from(year).ok()?, month as u8, day as u8)?;
+    Some((date, i))
+}
+
+/// What sets two parts of a date written in cells apart, at `s[*i..]` after the first part
+/// and its closing quote: spaces, a separator, spaces, a JSON key and its `:` if any, and the
+/// next part's opening `quote`. Moves `i` to the next part's first digit; returns the separator
+/// and whether there was a key.
+fn cell_gap(s: &[char], i: &mut usize, quote: Option<char>) -> Option<(char, bool)> {
+    let spaces = |i: &mut usize| {
+        for _ in 0..2 {
+            if !skip(s, i, ' ') {
+                break;
+            }
+        }
+    };
+    spaces(i);
+    let sep = *s.get(*i).filter(|c| matches!(c, ',' | ';' | '|' | '\t'))?;
+    *i += 1;
+    spaces(i);
+    // A key: `"birth_month":`, unless the quote opens the value (`"1968","09"`).
+    let keyed = s.get(*i) == Some(&'"')
+        && !(quote == Some('"') && s.get(*i + 1).is_some_and(char::is_ascii_digit));
+    if keyed {
+        let len = s
+            .get(*i + 1..)?
+            .iter()
+            .take(MAX_CELL_KEY_CHARS + 1)
+            .position(|&c| matches!(c, '"' | ',' | '\n' | '{' | '}'))?;
+        if len == 0 || s[*i + 1 + len] != '"' {
+            return None;
+        }
+        *i += len + 2;
+        skip(s, i, ' ');
+        skip(s, i, ':').then_some(())?;
+        skip(s, i, ' ');
+    }
+    if let Some(q) = quote {
+        skip(s, i, q).then_some(())?;
+    }
+    Some((sep, keyed))
+}
+
 /// Reads 1..=max ASCII digits; returns the value and the digit count.
 fn number(s: &[char], i: &mut usize, max: usize) -> Option<(u32, usize)> {
     let start = *i;

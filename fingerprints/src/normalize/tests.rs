@@ -306,6 +306,66 @@ fn two_digit_years_read_every_way() {
 }
 
 #[test]
+fn dates_in_three_cells_year_first() {
+    use super::parse_cell_date_prefix;
+    let read = |s: &str| {
+        let chars: Vec<char> = fold_str(s).chars().collect();
+        parse_cell_date_prefix(&chars).map(|(date, used)| (date.canonical(), used))
+    };
+    for (page, want, used) in [
+        ("1968,9,18", "19680918", 9),
+        ("1968,09,18,", "19680918", 10),
+        ("1968;9;18", "19680918", 9),
+        ("1968\t9\t18\t", "19680918", 9),
+        ("1968, 9, 18)", "19680918", 11),
+        ("1968 | 9 | 18 |", "19680918", 13),
+        ("1968\",\"09\",\"18\"", "19680918", 15),
+        ("1968','9','18'", "19680918", 14),
+        ("1968\", \"9\", \"18\",", "19680918", 16),
+        // Fields of a JSON object: a key before the month and the day.
+        ("1968,\"birth_month\":9,\"birth_day\":18}", "19680918", 35),
+        (
+            "1968\",\"birthMonth\": \"9\",\"birthDay\": \"18\"}",
+            "19680918",
+            40,
+        ),
+        ("1968,\"生年月日_月\":9,\"生年月日_日\":18", "19680918", 27),
+        // Full-width digits and comma fold.
+        ("１９６８，９，１８", "19680918", 9),
+    ] {
+        assert_eq!(read(page), Some((want.to_owned(), used)), "{page}");
+    }
+    for no in [
+        // Not three cells alike: separators, quotes or keys that differ.
+        "1968,9;18",
+        "1968,9\t18",
+        "1968\",9,\"18\"",
+        "1968\",\"9\",18",
+        "1968,\"birth_month\":9,18",
+        "1968,9,\"birth_day\":18",
+        // Not a date, or a longer number.
+        "1968,13,1",
+        "1968,2,30",
+        "1968,9,180",
+        "1968,9,18.5",
+        "1968,9",
+        "1968,,9,18",
+        "1968 9 18",
+        "1968-9-18",
+        "1968,123,4",
+        "19680,9,18",
+        "1867,9,18",
+        "1968,   9,18",
+        // A key that runs too long, or is no key.
+        "1968,\"a_key_that_runs_on_and_on_and_on\":9,\"a_key_that_runs_on_and_on_and_on\":18",
+        "1968,\"\":9,\"\":18",
+        "1968,\"m\"9,\"d\"18",
+    ] {
+        assert_eq!(read(no), None, "{no}");
+    }
+}
+
+#[test]
 fn printed_dates_with_padding_spaces_and_both_calendars() {
     use super::parse_date_prefix;
     // As a page writes them, folded: the matcher reads them with `parse_date_prefix`.

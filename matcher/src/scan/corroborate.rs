@@ -6,8 +6,8 @@
 use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::{
-    Date, parse_date_prefix, parse_eraless_date_prefix, parse_kanji_numeral_date_prefix,
-    parse_numeric_date_prefix, parse_short_year_date_prefix,
+    CELL_DATE_CHARS, Date, parse_cell_date_prefix, parse_date_prefix, parse_eraless_date_prefix,
+    parse_kanji_numeral_date_prefix, parse_numeric_date_prefix, parse_short_year_date_prefix,
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
@@ -1042,6 +1042,10 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             if len > 0 && may_end_a_date(chars, i) {
                 back = dates_ending_at(chars, i, i + len, dates);
             }
+            // A year in a cell of its own, month and day in the next two (`1968,9,18`).
+            if year && matches!(w[4], ',' | ';' | '|' | '\t' | '"' | '\'' | ' ') {
+                cell_date_at(chars, i, dates);
+            }
             if let Some((digits, used)) = postal_candidate(&w) {
                 postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
             }
@@ -1083,6 +1087,23 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
         }
     }
     back
+}
+
+/// The date written in three cells whose year starts at `i` (see [`parse_cell_date_prefix`]),
+/// appended to `dates`. Asked only of a four-digit year followed by a quote, a space or a
+/// separator: a dump's years mostly go on with `-` `/` or `年`.
+#[cold]
+fn cell_date_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
+    let end = chars.len().min(i + CELL_DATE_CHARS);
+    if let Some((date, used)) = parse_cell_date_prefix(&chars[i..end]) {
+        dates.push(Weak::new(
+            i,
+            i + used,
+            FieldKind::BirthDate,
+            date.canonical_digits(),
+            8,
+        ));
+    }
 }
 
 /// Dates in kanji numerals (`昭和四十三年九月十八日`, `一九六八年九月十八日`), appended to `dates`
@@ -1725,6 +1746,13 @@ mod tests {
                 read_all(short.as_ref().map(|(r, u)| (&r[..], *u)));
                 read_all(numeric.as_ref().map(|(r, u)| (&r[..], *u)));
             }
+            let cells = &chars[i..chars.len().min(i + CELL_DATE_CHARS)];
+            if date
+                && c.is_ascii_digit()
+                && let Some((d, used)) = parse_cell_date_prefix(cells)
+            {
+                out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
+            }
             if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
             }
@@ -1754,7 +1782,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ():]|日:|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}){0,40}"
+            s in "([0-9]|[-/. ():]|日:|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}|(19|20)[0-9]{2}|[;|\t\"']|\"m\": ?){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

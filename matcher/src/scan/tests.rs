@@ -1590,6 +1590,52 @@ fn addresses_after_a_particle_or_without_the_towns_machi() {
 }
 
 #[test]
+fn birth_dates_in_three_cells() {
+    // Forms with a select box for each part of the birth date store it in three columns (or
+    // fields): with the name in the same row, the record's birth date (medium); three numbers
+    // that differ from it, or are not set apart alike, are not.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::BirthDate, "1968-09-08"),
+        ],
+    );
+    for page in [
+        "山口,大介,1968,9,8",
+        "\"山口\",\"大介\",\"1968\",\"09\",\"08\"",
+        "山口\t大介\t1968\t9\t8\n",
+        "INSERT INTO members VALUES (12,'山口','大介','1968','9','8','m');",
+        "| 山口 大介 | 1968 | 9 | 8 |",
+        "{\"name\":\"山口大介\",\"birth_year\":1968,\"birth_month\":9,\"birth_day\":8}",
+        "{\"sei\":\"山口\",\"mei\":\"大介\",\"birthYear\":\"1968\",\"birthMonth\":\"09\",\"birthDay\":\"08\"}",
+        // An HTML table's cells end with a tab.
+        "<!DOCTYPE html><table><tr><td>山口 大介</td><td>1968</td><td>9</td><td>8</td></tr></table>",
+    ] {
+        let report = m.scan(&Document::new(page.as_bytes()));
+        let found: Vec<_> = report.at_least(Confidence::Low).collect();
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::Medium, "{page}: {found:?}");
+        assert!(found[0].fields.contains(&FieldKind::BirthDate), "{page}");
+    }
+    for page in [
+        "山口,大介,1968,9,9",
+        "山口,大介,1968,8,9",
+        "山口,大介,1968,9;8",
+        "山口,大介,1968,9,80",
+        "山口 大介 1968 9 8",
+        "山口,大介,1968,\"birth_month\":9,8",
+    ] {
+        let found = m.scan_text(page);
+        assert!(
+            found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn birth_dates_with_a_two_digit_year() {
     // Year first with two digits, as Japanese forms and old systems write them: the Western
     // year (`68/09/08`, `680908`) or the era's with the era left out (`43.9.8`). With the name, each is
