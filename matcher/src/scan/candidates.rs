@@ -261,11 +261,17 @@ impl BlockScan<'_> {
             if g == MAX_GROUPS {
                 break;
             }
+            // One or two separators, or a hyphen spaced apart, as some forms print it
+            // (`090 - 6682 - 8625`).
             let mut s = k;
-            while s < n && s - k < 2 && is_digit_separator(chars[s]) {
+            while s < n && s - k < 3 && is_digit_separator(chars[s]) {
                 s += 1;
             }
-            if s > k && s < n && chars[s].is_ascii_digit() {
+            if s > k
+                && s < n
+                && chars[s].is_ascii_digit()
+                && (s - k < 3 || chars[k..s] == [' ', '-', ' '])
+            {
                 k = s;
             } else {
                 break;
@@ -1612,12 +1618,14 @@ fn reading_in_parentheses(chars: &[char], k: usize) -> usize {
     }
 }
 
-/// After a block number: its suffix (丁目, 番地, 番, 号) and one separator (`-`, `の`, `ノ`).
+/// After a block number: its suffix (丁目, 番地, 番, 号) and one separator (`-`, `の`, `ノ`, ` - `).
 fn after_block_number(chars: &[char], mut k: usize) -> usize {
     let suffix = address_suffix_len(chars, k);
     k += suffix;
     match chars.get(k) {
         Some('-' | 'ノ' | 'の' | 'ー') => k + 1,
+        // A hyphen spaced apart (`2 - 8 - 2`).
+        Some(' ') if chars.get(k + 1) == Some(&'-') && chars.get(k + 2) == Some(&' ') => k + 3,
         Some(' ') if suffix > 0 => k + 1,
         _ => k,
     }

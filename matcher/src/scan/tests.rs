@@ -100,7 +100,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 21] = [
+    let cases: [Case; 23] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -163,6 +163,19 @@ fn notations_of_one_resident() {
             &[FieldKind::Phone],
         ),
         (
+            "phone with hyphens spaced apart + name",
+            |x| {
+                format!(
+                    "{} {} {}",
+                    x.family,
+                    x.given,
+                    x.phone_dashed().replace('-', " - ")
+                )
+            },
+            Confidence::High,
+            &[FieldKind::Name, FieldKind::Phone],
+        ),
+        (
             "phone in parentheses + name",
             |x| {
                 format!(
@@ -210,6 +223,12 @@ fn notations_of_one_resident() {
         (
             "short address + name",
             |x| format!("{}様 {}", x.name(), address_short(x)),
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::Address],
+        ),
+        (
+            "short address with hyphens spaced apart + name",
+            |x| format!("{} {}", x.name(), address_short(x).replace('-', " - ")),
             Confidence::Medium,
             &[FieldKind::Name, FieldKind::Address],
         ),
