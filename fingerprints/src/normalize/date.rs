@@ -638,9 +638,8 @@ const MAX_CELL_KEY_CHARS: usize = 24;
 /// The three parts are set apart alike: the same separator (`,` `;` `|` or a tab, with up to
 /// two spaces on either side), the same quotes, and a key before both the month and the day or
 /// before neither. Not a date when a digit follows the day, or a `.` `/` `-` `:` and a digit
-/// (`18.5`). Returns the date and the characters
-/// used, up to the day's closing quote. For the matcher; a register's dates are one cell
-/// ([`parse_date`] refuses these).
+/// (`18.5`). Returns the date and the characters used, up to the day's closing quote. For the
+/// matcher; a register's dates are one cell ([`parse_date`] refuses these).
 pub fn parse_cell_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     let mut i = 0;
     let (year, n) = number(s, &mut i, 4)?;
