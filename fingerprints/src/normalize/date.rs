@@ -628,7 +628,7 @@ pub fn parse_numeric_date_prefix(s: &[char]) -> Option<([Option<Date>; 2], usize
 /// [`MAX_CELL_KEY_CHARS`] and their quotes included).
 pub const CELL_DATE_CHARS: usize = 96;
 
-/// Characters of a JSON key between two parts of a date written in cells, at most.
+/// Characters of a JSON key between two cells of [`three_digit_cells`], at most.
 const MAX_CELL_KEY_CHARS: usize = 24;
 
 /// A date written in three cells of a row, year, month and day, at the start of `s`: as forms
@@ -641,34 +641,56 @@ const MAX_CELL_KEY_CHARS: usize = 24;
 /// (`18.5`). Returns the date and the characters used, up to the day's closing quote. For the
 /// matcher; a register's dates are one cell ([`parse_date`] refuses these).
 pub fn parse_cell_date_prefix(s: &[char]) -> Option<(Date, usize)> {
-    let mut i = 0;
-    let (year, n) = number(s, &mut i, 4)?;
-    if n != 4 {
+    let ([y, m, d], used) = three_digit_cells(s, 4)?;
+    let value = |(a, b): (usize, usize)| {
+        s[a..b]
+            .iter()
+            .fold(0u32, |v, c| v * 10 + (*c as u32 - '0' as u32))
+    };
+    if y.1 - y.0 != 4 || m.1 - m.0 > 2 || d.1 - d.0 > 2 {
         return None;
     }
+    let date = Date::new(value(y) as u16, value(m) as u8, value(d) as u8)?;
+    Some((date, used))
+}
+
+/// Three runs of up to `max_digits` ASCII digits in three cells of a row at the start of `s`
+/// (which starts with the first run's first digit), set apart alike: the same separator (`,`
+/// `;` `|` or a tab, with up to two spaces on either side), the same quotes, and a JSON key
+/// before both the second and the third or before neither (`1968,9,18`, `'090','6682','8625'`,
+/// `"tel01":"090","tel02":"6682","tel03":"8625"` from its first value). Not when a digit follows
+/// a run, or a `.` `/` `-` `:` and a digit follow the third (`18.5`). Returns the three runs'
+/// spans and the characters used, up to the third's closing quote.
+pub fn three_digit_cells(s: &[char], max_digits: usize) -> Option<([(usize, usize); 3], usize)> {
+    let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
+    let run = |i: &mut usize| {
+        let start = *i;
+        number(s, i, max_digits)?;
+        (!digit(*i)).then_some((start, *i))
+    };
+    let mut i = 0;
+    let first = run(&mut i)?;
     let quote = s.get(i).copied().filter(|c| matches!(c, '"' | '\''));
     i += usize::from(quote.is_some());
     let gap = cell_gap(s, &mut i, quote)?;
-    let (month, _) = number(s, &mut i, 2)?;
+    let second = run(&mut i)?;
     if let Some(q) = quote {
         skip(s, &mut i, q).then_some(())?;
     }
     if cell_gap(s, &mut i, quote)? != gap {
         return None;
     }
-    let (day, _) = number(s, &mut i, 2)?;
-    let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
-    if digit(i) || (matches!(s.get(i), Some('.' | '/' | '-' | ':')) && digit(i + 1)) {
+    let third = run(&mut i)?;
+    if matches!(s.get(i), Some('.' | '/' | '-' | ':')) && digit(i + 1) {
         return None;
     }
     if let Some(q) = quote {
         skip(s, &mut i, q).then_some(())?;
     }
-    let date = Date::new(u16::try_from(year).ok()?, month as u8, day as u8)?;
-    Some((date, i))
+    Some(([first, second, third], i))
 }
 
-/// What sets two parts of a date written in cells apart, at `s[*i..]` after the first part
+/// What sets two of [`three_digit_cells`]' runs apart, at `s[*i..]` after the first part
 /// and its closing quote: spaces, a separator, spaces, a JSON key and its `:` if any, and the
 /// next part's opening `quote`. Moves `i` to the next part's first digit; returns the separator
 /// and whether there was a key.

@@ -394,6 +394,17 @@ impl BlockScan<'_> {
         self.strong(FieldKind::Email, &e, a, b);
     }
 
+    /// Pass 3's hits of phone numbers written in three cells (see `corroborate::cell_phone_at`):
+    /// looked up as pass 1's strong candidates are, and appended to `self.hits`.
+    pub(super) fn phones_in_cells(&mut self, phones: &[super::corroborate::CellPhone]) {
+        for p in phones {
+            if let Some(national) = phone_national(p.digits(), false) {
+                self.strong(FieldKind::Phone, &national, p.start, p.end);
+            }
+        }
+        self.look_up_strong();
+    }
+
     /// Queues a strong candidate for [`BlockScan::look_up_strong`].
     fn strong(&mut self, kind: FieldKind, canonical: &str, start: usize, end: usize) {
         let fp = self

@@ -8,6 +8,7 @@ use std::cell::{Cell, OnceCell};
 use fingerprints::normalize::{
     CELL_DATE_CHARS, Date, parse_cell_date_prefix, parse_date_prefix, parse_eraless_date_prefix,
     parse_kanji_numeral_date_prefix, parse_numeric_date_prefix, parse_short_year_date_prefix,
+    three_digit_cells,
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
@@ -51,6 +52,7 @@ struct Context {
 pub(crate) struct Buffers {
     dates: Vec<Weak>,
     postals: Vec<Weak>,
+    phones: Vec<CellPhone>,
     name_starts: Vec<usize>,
     kana_starts: Vec<usize>,
     name_spans: Vec<(usize, usize)>,
@@ -184,13 +186,19 @@ impl BlockScan<'_> {
         use std::mem::take;
         let w = self.m.config.proximity_chars;
         let (mut dates, mut postals) = (take(&mut bufs.dates), take(&mut bufs.postals));
+        let mut phones = take(&mut bufs.phones);
         let chars = &self.t.chars;
         weak_values(
             chars,
             &self.candidate_buffers.digit_runs,
             &mut dates,
             &mut postals,
+            &mut phones,
         );
+        if !phones.is_empty() {
+            self.phones_in_cells(&phones);
+        }
+        give_back(&mut bufs.phones, phones);
         let mut lines = Lines::with_buffers(chars.len(), &self.t.breaks, take(&mut bufs.rows));
         if !postals.is_empty() && self.m.bundle.has_postal_towns() {
             self.addresses_by_postal_code(&postals, &mut lines);
@@ -864,7 +872,13 @@ const DIGIT_WITHIN_AFTER_GAP: usize = 7;
 /// digits from 1800 to 2099, which `weak_at` tests anyway, or two after `-` and a month's
 /// name), a few in a dump, so a dump's other runs cost next to nothing more (a test at every
 /// run cost its dumps 2 % more instructions).
-fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) {
+fn weak_values(
+    chars: &[char],
+    runs: &[usize],
+    dates: &mut Vec<Weak>,
+    postals: &mut Vec<Weak>,
+    phones: &mut Vec<CellPhone>,
+) {
     // The first place not looked at yet.
     let mut next = 0;
     let mut back = false;
@@ -884,10 +898,10 @@ fn weak_values(chars: &[char], runs: &[usize], dates: &mut Vec<Weak>, postals: &
         }
         for p in lo..d {
             if is_era_start(chars[p]) {
-                back |= weak_at(chars, p, dates, postals);
+                back |= weak_at(chars, p, dates, postals, phones);
             }
         }
-        back |= weak_at(chars, d, dates, postals);
+        back |= weak_at(chars, d, dates, postals, phones);
         next = d + 1;
     }
     if back {
@@ -1009,7 +1023,13 @@ fn is_era_start(c: char) -> bool {
 /// [`is_era_start`] accepts), if any, appended to `dates` and `postals`, and the dates written
 /// day or month first that end with a year starting there ([`dates_ending_at`]: they start
 /// before `i`; returns whether there was one).
-fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<Weak>) -> bool {
+fn weak_at(
+    chars: &[char],
+    i: usize,
+    dates: &mut Vec<Weak>,
+    postals: &mut Vec<Weak>,
+    phones: &mut Vec<CellPhone>,
+) -> bool {
     let c = chars[i];
     let p = i.checked_sub(1).map_or('\0', |j| chars[j]);
     let mut back = false;
@@ -1048,6 +1068,10 @@ fn weak_at(chars: &[char], i: usize, dates: &mut Vec<Weak>, postals: &mut Vec<We
             }
             if let Some((digits, used)) = postal_candidate(&w) {
                 postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
+            }
+            // A phone number in three cells: a `0` opens a cell of 2 to 5 digits.
+            if w[0] == '0' && is_cell_open(p) && area_code_cell(&w) {
+                cell_phone_at(chars, i, phones);
             }
             // A year of one or two digits before `年`, without its era (`43年9月18日`).
             if (w[1] == '年' || w[2] == '年') && eraless_may_start(p) {
@@ -1104,6 +1128,75 @@ fn cell_date_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
             8,
         ));
     }
+}
+
+/// A phone number written in three cells, as web shops store it (`tel01`, `tel02`, `tel03`):
+/// its place and national digits. Deliberately not `Debug`: the digits are read from the page.
+#[derive(Clone, Copy)]
+pub(crate) struct CellPhone {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    digits: [u8; 11],
+    len: u8,
+}
+
+impl CellPhone {
+    /// The national digits (ASCII).
+    pub(crate) fn digits(&self) -> &str {
+        std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+/// What may stand before a cell's first digit: a quote, a separator, a JSON key's `:`, a space.
+#[inline]
+fn is_cell_open(c: char) -> bool {
+    matches!(c, '"' | '\'' | ',' | '\t' | ';' | '|' | ':' | ' ')
+}
+
+/// Whether the run of digits that starts `w` (a [`window`]) has 2 to 5 digits and ends its cell
+/// (a quote, a separator or a space follows): what a phone number in three cells starts with.
+/// Most runs that start with `0` in a dump (account numbers, bank codes, phone numbers in one
+/// cell) are turned away here, before the cells are parsed.
+#[inline]
+fn area_code_cell(w: &[char; WINDOW]) -> bool {
+    let len = 1 + w[1..6].iter().take_while(|c| c.is_ascii_digit()).count();
+    (2..=5).contains(&len) && matches!(w[len], '"' | '\'' | ',' | '\t' | ';' | '|' | ' ')
+}
+
+/// Characters a phone number in three cells may take, at most (JSON keys included).
+const CELL_PHONE_CHARS: usize = 96;
+
+/// The phone number in three cells whose first digit, a `0`, is at `i`, appended to `phones`:
+/// an area code or mobile prefix of 2 to 5 digits, 1 to 4 digits, then 4, 10 or 11 in all
+/// (`'090','6682','8625'`, `"06","6412","3456"`, `"tel01":"090","tel02":"6682",…`). A phone
+/// number written in one cell is found by pass 1.
+#[cold]
+fn cell_phone_at(chars: &[char], i: usize, phones: &mut Vec<CellPhone>) {
+    let end = chars.len().min(i + CELL_PHONE_CHARS);
+    let Some((cells, used)) = three_digit_cells(&chars[i..end], 5) else {
+        return;
+    };
+    let lens = cells.map(|(a, b)| b - a);
+    if !(2..=5).contains(&lens[0])
+        || !(1..=4).contains(&lens[1])
+        || lens[2] != 4
+        || !(10..=11).contains(&lens.iter().sum::<usize>())
+    {
+        return;
+    }
+    let mut phone = CellPhone {
+        start: i,
+        end: i + used,
+        digits: [0; 11],
+        len: 0,
+    };
+    for &(a, b) in &cells {
+        for &c in &chars[i + a..i + b] {
+            phone.digits[usize::from(phone.len)] = c as u8;
+            phone.len += 1;
+        }
+    }
+    phones.push(phone);
 }
 
 /// Dates in kanji numerals (`昭和四十三年九月十八日`, `一九六八年九月十八日`), appended to `dates`
@@ -1771,7 +1864,7 @@ mod tests {
         let runs: Vec<usize> = (0..chars.len())
             .filter(|&i| chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit()))
             .collect();
-        weak_values(chars, &runs, &mut dates, &mut postals);
+        weak_values(chars, &runs, &mut dates, &mut postals, &mut Vec::new());
         dates
             .iter()
             .chain(&postals)

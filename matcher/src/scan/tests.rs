@@ -1609,6 +1609,47 @@ fn addresses_after_a_particle_or_without_the_towns_machi() {
 }
 
 #[test]
+fn phone_numbers_in_three_cells() {
+    // Web shops store a phone number in three columns (`tel01`, `tel02`, `tel03`): with the name
+    // in the same row, name and phone (high); three numbers that are not the record's phone, or
+    // are not set apart alike, are not.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::Phone, "090-6682-8625"),
+            (FieldKind::PostalCode, "660-0875"),
+        ],
+    );
+    for page in [
+        "INSERT INTO dtb_customer VALUES (7,'山口','大介','660','0875','090','6682','8625');",
+        "\"山口\",\"大介\",\"090\",\"6682\",\"8625\"",
+        "山口\t大介\t090\t6682\t8625\n",
+        "{\"name01\":\"山口\",\"name02\":\"大介\",\"tel01\":\"090\",\"tel02\":\"6682\",\"tel03\":\"8625\"}",
+        "| 山口 大介 | 090 | 6682 | 8625 |",
+    ] {
+        let found = m.scan_text(page);
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::High, "{page}: {found:?}");
+        assert!(found[0].fields.contains(&FieldKind::Phone), "{page}");
+    }
+    for page in [
+        "'山口','大介','090','6682','8626'",
+        "'山口','大介','90','6682','8625'",
+        "'山口','大介','090','6682',8625",
+        "'山口','大介','090','6682','86251'",
+        "'山口','大介','090','6682';'8625'",
+    ] {
+        let found = m.scan_text(page);
+        assert!(
+            found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn birth_dates_in_three_cells() {
     // Forms with a select box for each part of the birth date store it in three columns (or
     // fields): with the name in the same row, the record's birth date (medium); three numbers
