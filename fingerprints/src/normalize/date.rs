@@ -624,9 +624,9 @@ pub fn parse_numeric_date_prefix(s: &[char]) -> Option<([Option<Date>; 2], usize
     }
 }
 
-/// Characters a date written in three cells may take, at most (three JSON keys of
-/// [`MAX_CELL_KEY_CHARS`] and their quotes included).
-pub const CELL_DATE_CHARS: usize = 96;
+/// Characters three cells of [`three_digit_cells`] (a date, a phone number) may take, at most
+/// (two JSON keys of [`MAX_CELL_KEY_CHARS`] and their quotes included).
+pub const CELL_CHARS: usize = 96;
 
 /// Characters of a JSON key between two cells of [`three_digit_cells`], at most.
 const MAX_CELL_KEY_CHARS: usize = 24;
@@ -642,11 +642,7 @@ const MAX_CELL_KEY_CHARS: usize = 24;
 /// matcher; a register's dates are one cell ([`parse_date`] refuses these).
 pub fn parse_cell_date_prefix(s: &[char]) -> Option<(Date, usize)> {
     let ([y, m, d], used) = three_digit_cells(s, 4)?;
-    let value = |(a, b): (usize, usize)| {
-        s[a..b]
-            .iter()
-            .fold(0u32, |v, c| v * 10 + (*c as u32 - '0' as u32))
-    };
+    let value = |(a, b): (usize, usize)| number(&s[a..b], &mut 0, 4).map_or(0, |(v, _)| v);
     if y.1 - y.0 != 4 || m.1 - m.0 > 2 || d.1 - d.0 > 2 {
         return None;
     }

@@ -6,7 +6,7 @@
 use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::{
-    CELL_DATE_CHARS, Date, parse_cell_date_prefix, parse_date_prefix, parse_eraless_date_prefix,
+    CELL_CHARS, Date, parse_cell_date_prefix, parse_date_prefix, parse_eraless_date_prefix,
     parse_kanji_numeral_date_prefix, parse_numeric_date_prefix, parse_short_year_date_prefix,
     three_digit_cells,
 };
@@ -119,6 +119,11 @@ impl Weak {
             len,
             value: OnceCell::new(),
         }
+    }
+
+    /// A birth date read at `start..end`.
+    fn date(start: usize, end: usize, date: Date) -> Weak {
+        Weak::new(start, end, FieldKind::BirthDate, date.canonical_digits(), 8)
     }
 
     /// The canonical form as text (ASCII digits).
@@ -1063,7 +1068,7 @@ fn weak_at(
                 back = dates_ending_at(chars, i, i + len, dates);
             }
             // A year in a cell of its own, month and day in the next two (`1968,9,18`).
-            if year && matches!(w[4], ',' | ';' | '|' | '\t' | '"' | '\'' | ' ') {
+            if year && ends_a_cell(w[4]) {
                 cell_date_at(chars, i, dates);
             }
             if let Some((digits, used)) = postal_candidate(&w) {
@@ -1101,13 +1106,7 @@ fn weak_at(
     if date_starts {
         let end = chars.len().min(i + DATE_CHARS);
         if let Some((date, used)) = parse_date_prefix(&chars[i..end]) {
-            dates.push(Weak::new(
-                i,
-                i + used,
-                FieldKind::BirthDate,
-                date.canonical_digits(),
-                8,
-            ));
+            dates.push(Weak::date(i, i + used, date));
         }
     }
     back
@@ -1118,15 +1117,9 @@ fn weak_at(
 /// separator: a dump's years mostly go on with `-` `/` or `年`.
 #[cold]
 fn cell_date_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
-    let end = chars.len().min(i + CELL_DATE_CHARS);
+    let end = chars.len().min(i + CELL_CHARS);
     if let Some((date, used)) = parse_cell_date_prefix(&chars[i..end]) {
-        dates.push(Weak::new(
-            i,
-            i + used,
-            FieldKind::BirthDate,
-            date.canonical_digits(),
-            8,
-        ));
+        dates.push(Weak::date(i, i + used, date));
     }
 }
 
@@ -1147,10 +1140,16 @@ impl CellPhone {
     }
 }
 
-/// What may stand before a cell's first digit: a quote, a separator, a JSON key's `:`, a space.
+/// What may stand after a cell's last digit: a quote, a separator, a space.
+#[inline]
+fn ends_a_cell(c: char) -> bool {
+    matches!(c, '"' | '\'' | ',' | '\t' | ';' | '|' | ' ')
+}
+
+/// What may stand before a cell's first digit: what ends one, or a JSON key's `:`.
 #[inline]
 fn is_cell_open(c: char) -> bool {
-    matches!(c, '"' | '\'' | ',' | '\t' | ';' | '|' | ':' | ' ')
+    c == ':' || ends_a_cell(c)
 }
 
 /// Whether the run of digits that starts `w` (a [`window`]) has 2 to 5 digits and ends its cell
@@ -1160,11 +1159,8 @@ fn is_cell_open(c: char) -> bool {
 #[inline]
 fn area_code_cell(w: &[char; WINDOW]) -> bool {
     let len = 1 + w[1..6].iter().take_while(|c| c.is_ascii_digit()).count();
-    (2..=5).contains(&len) && matches!(w[len], '"' | '\'' | ',' | '\t' | ';' | '|' | ' ')
+    (2..=5).contains(&len) && ends_a_cell(w[len])
 }
-
-/// Characters a phone number in three cells may take, at most (JSON keys included).
-const CELL_PHONE_CHARS: usize = 96;
 
 /// The phone number in three cells whose first digit, a `0`, is at `i`, appended to `phones`:
 /// an area code or mobile prefix of 2 to 5 digits, 1 to 4 digits, then 4, 10 or 11 in all
@@ -1172,7 +1168,7 @@ const CELL_PHONE_CHARS: usize = 96;
 /// number written in one cell is found by pass 1.
 #[cold]
 fn cell_phone_at(chars: &[char], i: usize, phones: &mut Vec<CellPhone>) {
-    let end = chars.len().min(i + CELL_PHONE_CHARS);
+    let end = chars.len().min(i + CELL_CHARS);
     let Some((cells, used)) = three_digit_cells(&chars[i..end], 5) else {
         return;
     };
@@ -1247,13 +1243,7 @@ fn kanji_numeral_dates_at(chars: &[char], y: usize, dates: &mut Vec<Weak>) -> bo
     for start in starts.into_iter().flatten() {
         let end = chars.len().min(start + DATE_CHARS);
         if let Some((date, used)) = parse_kanji_numeral_date_prefix(&chars[start..end]) {
-            dates.push(Weak::new(
-                start,
-                start + used,
-                FieldKind::BirthDate,
-                date.canonical_digits(),
-                8,
-            ));
+            dates.push(Weak::date(start, start + used, date));
             return true;
         }
     }
@@ -1344,13 +1334,7 @@ fn readings_at<const N: usize>(
     let end = chars.len().min(i + DATE_CHARS);
     if let Some((read, used)) = parse(&chars[i..end]) {
         for date in read.into_iter().flatten() {
-            dates.push(Weak::new(
-                i,
-                i + used,
-                FieldKind::BirthDate,
-                date.canonical_digits(),
-                8,
-            ));
+            dates.push(Weak::date(i, i + used, date));
         }
     }
 }
@@ -1839,7 +1823,7 @@ mod tests {
                 read_all(short.as_ref().map(|(r, u)| (&r[..], *u)));
                 read_all(numeric.as_ref().map(|(r, u)| (&r[..], *u)));
             }
-            let cells = &chars[i..chars.len().min(i + CELL_DATE_CHARS)];
+            let cells = &chars[i..chars.len().min(i + CELL_CHARS)];
             if date
                 && c.is_ascii_digit()
                 && let Some((d, used)) = parse_cell_date_prefix(cells)
