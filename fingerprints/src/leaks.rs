@@ -145,12 +145,17 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     ),
                 };
                 // The birth date in one field, or (one person in four) in three, as a form
-                // with a select box for each part stores it.
-                let dob = if rng.below(4) == 0 {
-                    let (y, m, d) = p.birth;
-                    format!("\"birth_year\":{y},\"birth_month\":{m},\"birth_day\":{d}")
-                } else {
-                    format!("\"dob\":\"{}\"", date(p, &mut rng))
+                // with a select box for each part stores it; one in eight with the era's year
+                // and the era in a field of its own.
+                let (y, m, d) = p.birth;
+                let dob = match (rng.below(8), era_parts(y, m, d)) {
+                    (0, Some((era, _, ey))) => format!(
+                        "\"birth_era\":\"{era}\",\"birth_year\":{ey},\"birth_month\":{m},\"birth_day\":{d}"
+                    ),
+                    (0 | 1, _) => {
+                        format!("\"birth_year\":{y},\"birth_month\":{m},\"birth_day\":{d}")
+                    }
+                    _ => format!("\"dob\":\"{}\"", date(p, &mut rng)),
                 };
                 let _ = writeln!(
                     out,
@@ -373,12 +378,25 @@ fn csv_subset(people: &[Resident], rng: &mut Rng) -> String {
     // Two to four other columns, in shuffled order.
     let mut pool: Vec<Column> = others.to_vec();
     // One table in three keeps the birth date's year, month and day in columns of their own,
-    // as forms with a select box for each part store it.
-    if rng.below(3) == 0 {
-        pool[0] = ("生年,月,日", |p, _| {
-            let (y, m, d) = p.birth;
-            format!("{y},{m},{d}")
-        });
+    // as forms with a select box for each part store it; one in six the era's year, with the
+    // era in a column of its own.
+    match rng.below(6) {
+        0 => {
+            pool[0] = ("元号,年,月,日", |p, _| {
+                let (y, m, d) = p.birth;
+                match era_parts(y, m, d) {
+                    Some((era, _, ey)) => format!("{era},{ey},{m},{d}"),
+                    None => format!(",{y},{m},{d}"),
+                }
+            });
+        }
+        1 => {
+            pool[0] = ("生年,月,日", |p, _| {
+                let (y, m, d) = p.birth;
+                format!("{y},{m},{d}")
+            });
+        }
+        _ => {}
     }
     let take = 2 + rng.below(3) as usize;
     for _ in 0..take {
@@ -564,16 +582,22 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// Era notation: `昭和50年3月2日` (kanji) or `S50.3.2`.
-fn era(y: u16, m: u8, d: u8, kanji: bool) -> Option<String> {
-    const ERAS: [(&str, char, (u16, u8, u8)); 4] = [
+/// The era of a date: its name, its initial and the era's year (`None` before Meiji).
+fn era_parts(y: u16, m: u8, d: u8) -> Option<(&'static str, char, u16)> {
+    const ERAS: [(&str, char, (u16, u8, u8)); 5] = [
         ("令和", 'R', (2019, 5, 1)),
         ("平成", 'H', (1989, 1, 8)),
         ("昭和", 'S', (1926, 12, 25)),
         ("大正", 'T', (1912, 7, 30)),
+        ("明治", 'M', (1868, 1, 25)),
     ];
     let (name, initial, start) = ERAS.iter().find(|e| (y, m, d) >= e.2)?;
-    let ey = y - start.0 + 1;
+    Some((name, *initial, y - start.0 + 1))
+}
+
+/// Era notation: `昭和50年3月2日` (kanji) or `S50.3.2`.
+fn era(y: u16, m: u8, d: u8, kanji: bool) -> Option<String> {
+    let (name, initial, ey) = era_parts(y, m, d)?;
     Some(if kanji {
         if ey == 1 {
             format!("{name}元年{m}月{d}日")

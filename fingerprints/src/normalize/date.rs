@@ -658,6 +658,23 @@ pub fn parse_cell_date_prefix(s: &[char]) -> Option<(Date, usize)> {
 /// a run, or a `.` `/` `-` `:` and a digit follow the third (`18.5`). Returns the three runs'
 /// spans and the characters used, up to the third's closing quote.
 pub fn three_digit_cells(s: &[char], max_digits: usize) -> Option<([(usize, usize); 3], usize)> {
+    digit_cells(s, max_digits).map(|c| (c.runs, c.used))
+}
+
+/// Three cells of [`three_digit_cells`], and how they are set apart.
+struct DigitCells {
+    /// The three runs of digits.
+    runs: [(usize, usize); 3],
+    /// Characters used, up to the third run's closing quote.
+    used: usize,
+    /// The quote around each run, if any.
+    quote: Option<char>,
+    /// The separator between two runs, and whether a JSON key comes before each.
+    gap: (char, bool),
+}
+
+/// [`three_digit_cells`], with the cells' quote and gap.
+fn digit_cells(s: &[char], max_digits: usize) -> Option<DigitCells> {
     let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
     let run = |i: &mut usize| {
         let start = *i;
@@ -683,7 +700,138 @@ pub fn three_digit_cells(s: &[char], max_digits: usize) -> Option<([(usize, usiz
     if let Some(q) = quote {
         skip(s, &mut i, q).then_some(())?;
     }
-    Some(([first, second, third], i))
+    Some(DigitCells {
+        runs: [first, second, third],
+        used: i,
+        quote,
+        gap,
+    })
+}
+
+/// Romanized era names (folded: lower case), by index into [`ERAS`].
+const ERA_WORDS: [(&str, usize); 7] = [
+    ("meiji", 0),
+    ("taisho", 1),
+    ("taishou", 1),
+    ("showa", 2),
+    ("shouwa", 2),
+    ("heisei", 3),
+    ("reiwa", 4),
+];
+
+/// A date written in four cells of a row, era, year, month and day, as forms with a select box
+/// for the era store a birth date: `昭和,43,9,18`, `"S","43","09","18"`, `'昭和', '43', '9',
+/// '18'` (SQL), `showa<tab>43<tab>9<tab>18`, or fields of a JSON object, `"birth_era":"昭和",
+/// "birth_year":43,"birth_month":9,"birth_day":18`. The era is its two kanji, its initial
+/// (`m` `t` `s` `h` `r`, folded) or its name in Latin letters (`showa`), a cell of its own; the
+/// year, month and day are [`three_digit_cells`] of one or two digits each, and the era's cell is
+/// set apart from the year's as they are from each other (the same separator, a key before the
+/// year's value when there is one before the month's); the era's cell may be quoted when the
+/// numbers are not (JSON). `s` is the text and `y` where the year's first digit is (the matcher
+/// starts from runs of digits). Returns the date and the span of the four cells in `s`, from
+/// the era's first character to the day's closing quote. For the matcher; a register's dates
+/// are one cell ([`parse_date`] refuses these).
+pub fn parse_era_cell_date(s: &[char], y: usize) -> Option<(Date, usize, usize)> {
+    // Back from the year (first: most runs of digits have no era before them): its opening
+    // quote, the gap, the era's closing quote, the era; then forward, the three numbers.
+    let mut j = y;
+    let year_quote = j
+        .checked_sub(1)
+        .map(|k| s[k])
+        .filter(|c| matches!(c, '"' | '\''));
+    j -= usize::from(year_quote.is_some());
+    let gap = back_gap(s, &mut j)?;
+    let quote = j
+        .checked_sub(1)
+        .map(|k| s[k])
+        .filter(|c| matches!(c, '"' | '\''));
+    j -= usize::from(quote.is_some());
+    let (era, len) = era_ending_at(&s[..j])?;
+    j -= len;
+    let before = j.checked_sub(1).map(|k| s[k]);
+    match (quote, before) {
+        (Some(q), Some(b)) if b == q => j -= 1,
+        (Some(_), _) => return None,
+        (None, b) => {
+            let opens = |c: char| {
+                matches!(
+                    c,
+                    ',' | ';' | '|' | '\t' | ' ' | ':' | '\n' | '(' | '[' | '{'
+                )
+            };
+            b.is_none_or(opens).then_some(())?;
+        }
+    }
+    let rest = s.get(y..)?;
+    let cells = digit_cells(&rest[..rest.len().min(CELL_CHARS)], 2)?;
+    if cells.quote != year_quote || cells.gap != gap {
+        return None;
+    }
+    let value = |(a, b): (usize, usize)| number(&rest[a..b], &mut 0, 2).map_or(0, |(v, _)| v);
+    let [ey, m, d] = cells.runs.map(value);
+    let year = u32::from(ERAS[era].2.0) + ey.checked_sub(1)?;
+    let date = Date::new(u16::try_from(year).ok()?, m as u8, d as u8)?;
+    in_era(date, era).then_some((date, j, y + cells.used))
+}
+
+/// The era whose name ends `s` (its kanji, its initial or its name in Latin letters, not the
+/// end of a longer word): its index into [`ERAS`] and the characters its name takes.
+fn era_ending_at(s: &[char]) -> Option<(usize, usize)> {
+    let n = s.len();
+    if let Some(e) = ERAS.iter().position(|era| s.ends_with(&era.0)) {
+        return Some((e, 2));
+    }
+    let word_start = |len: usize| n == len || !s[n - len - 1].is_ascii_alphanumeric();
+    let last = *s.last()?;
+    if let Some(e) = ERAS.iter().position(|era| era.1 == last) {
+        return word_start(1).then_some((e, 1));
+    }
+    ERA_WORDS.iter().find_map(|&(word, e)| {
+        let len = word.len();
+        (n >= len && s[n - len..].iter().copied().eq(word.chars()) && word_start(len))
+            .then_some((e, len))
+    })
+}
+
+/// [`cell_gap`] read backwards from `s[*j]`, the first character of a cell's value (after its
+/// opening quote): spaces, a JSON key and its `:` if any, spaces, the separator, spaces. Moves
+/// `j` to just after the previous cell (its closing quote, if any); returns the separator and
+/// whether there was a key.
+fn back_gap(s: &[char], j: &mut usize) -> Option<(char, bool)> {
+    let at = |j: usize| j.checked_sub(1).map(|k| s[k]);
+    let spaces = |j: &mut usize, most: usize| {
+        for _ in 0..most {
+            if at(*j) != Some(' ') {
+                break;
+            }
+            *j -= 1;
+        }
+    };
+    let value = *j;
+    spaces(j, 1);
+    let keyed = at(*j) == Some(':');
+    if !keyed {
+        *j = value;
+    } else {
+        *j -= 1;
+        spaces(j, 1);
+        (at(*j) == Some('"')).then_some(())?;
+        *j -= 1;
+        let len = s[..*j]
+            .iter()
+            .rev()
+            .take(MAX_CELL_KEY_CHARS + 1)
+            .position(|&c| matches!(c, '"' | ',' | '\n' | '{' | '}'))?;
+        if len == 0 || s[*j - len - 1] != '"' {
+            return None;
+        }
+        *j -= len + 1;
+    }
+    spaces(j, 2);
+    let sep = at(*j).filter(|c| matches!(c, ',' | ';' | '|' | '\t'))?;
+    *j -= 1;
+    spaces(j, 2);
+    Some((sep, keyed))
 }
 
 /// What sets two of [`three_digit_cells`]' runs apart, at `s[*i..]` after the first part

@@ -26,7 +26,7 @@ pub mod variants;
 
 pub use address::{address_suffix_len, address_tokens, is_kanji_numeral, kanji_numeral_value};
 pub use date::{
-    CELL_CHARS, Date, parse_cell_date_prefix, parse_date, parse_date_prefix,
+    CELL_CHARS, Date, parse_cell_date_prefix, parse_date, parse_date_prefix, parse_era_cell_date,
     parse_eraless_date_prefix, parse_kanji_numeral_date_prefix, parse_numeric_date_prefix,
     parse_short_year_date_prefix, three_digit_cells,
 };

@@ -366,6 +366,91 @@ fn dates_in_three_cells_year_first() {
 }
 
 #[test]
+fn dates_in_four_cells_era_first() {
+    use super::parse_era_cell_date;
+    // The page as folded, and the cells as the matcher finds them: from the year's first digit,
+    // the first after the era's cell.
+    let read = |s: &str| {
+        let chars: Vec<char> = fold_str(s).chars().collect();
+        let era_end = chars
+            .iter()
+            .position(|c| matches!(c, '和' | '成' | '正' | '治'))
+            .unwrap_or(0);
+        let y = (era_end..chars.len()).find(|&k| chars[k].is_ascii_digit())?;
+        parse_era_cell_date(&chars, y).map(|(date, a, b)| {
+            let span: String = chars[a..b].iter().collect();
+            (date.canonical(), span)
+        })
+    };
+    for (page, want, span) in [
+        ("昭和,43,9,18", "19680918", "昭和,43,9,18"),
+        ("山口大介,昭和,43,9,18,兵庫県", "19680918", "昭和,43,9,18"),
+        ("'昭和','43','09','18'", "19680918", "'昭和','43','09','18'"),
+        (
+            "('昭和', '43', '9', '18');",
+            "19680918",
+            "'昭和', '43', '9', '18'",
+        ),
+        ("昭和\t43\t9\t18", "19680918", "昭和\t43\t9\t18"),
+        ("| 平成 | 2 | 1 | 8 |", "19900108", "平成 | 2 | 1 | 8"),
+        ("令和,1,5,1", "20190501", "令和,1,5,1"),
+        ("大正,15,12,24", "19261224", "大正,15,12,24"),
+        ("明治,45,7,29", "19120729", "明治,45,7,29"),
+        // The initial, or the name in Latin letters (folded to lower case).
+        (
+            "\"S\",\"43\",\"09\",\"18\"",
+            "19680918",
+            "\"s\",\"43\",\"09\",\"18\"",
+        ),
+        ("h,5,3,2", "19930302", "h,5,3,2"),
+        ("Showa,43,9,18", "19680918", "showa,43,9,18"),
+        ("heisei;5;3;2", "19930302", "heisei;5;3;2"),
+        // JSON fields: the era quoted, the numbers not, a key before each.
+        (
+            "{\"birth_era\":\"昭和\",\"birth_year\":43,\"birth_month\":9,\"birth_day\":18}",
+            "19680918",
+            "\"昭和\",\"birth_year\":43,\"birth_month\":9,\"birth_day\":18",
+        ),
+        (
+            "{\"gengo\": \"S\", \"year\": \"43\", \"month\": \"9\", \"day\": \"18\"}",
+            "19680918",
+            "\"s\", \"year\": \"43\", \"month\": \"9\", \"day\": \"18\"",
+        ),
+    ] {
+        assert_eq!(
+            read(page),
+            Some((want.to_owned(), span.to_owned())),
+            "{page}"
+        );
+    }
+    for no in [
+        // Not four cells alike: separators or keys that differ.
+        "昭和;43,9,18",
+        "昭和\t43,9,18",
+        "\"era\":\"昭和\",43,\"m\":9,\"d\":18",
+        "昭和,,43,9,18",
+        // No era's cell: an era that is part of a word or of the cell before it.
+        "abs,43,9,18",
+        "ts,43,9,18",
+        "生年月日昭和,43,9,18",
+        "\"昭和,43,9,18",
+        "昭和43,9,18",
+        // Not a date of that era, or not three numbers of one or two digits.
+        "平成,43,9,18",
+        "昭和,1,12,24",
+        "昭和,64,1,8",
+        "昭和,0,9,18",
+        "昭和,43,13,18",
+        "昭和,43,9,18.5",
+        "昭和,43,9",
+        "昭和,143,9,18",
+        "昭和,43,9,180",
+    ] {
+        assert_eq!(read(no), None, "{no}");
+    }
+}
+
+#[test]
 fn printed_dates_with_padding_spaces_and_both_calendars() {
     use super::parse_date_prefix;
     // As a page writes them, folded: the matcher reads them with `parse_date_prefix`.
@@ -541,6 +626,18 @@ proptest! {
                 let chars: Vec<char> = fold_str(&f).chars().collect();
                 let read = super::parse_date_prefix(&chars).map(|(date, used)| (date.canonical(), used));
                 prop_assert_eq!(read, Some((want.clone(), chars.len())), "{}", f);
+            }
+            // In four cells, the era's first (the parse starts from the year's first digit).
+            for f in [
+                format!("{kanji},{n},{m},{d}"),
+                format!("\"{letter}\",\"{n:02}\",\"{m:02}\",\"{d:02}\""),
+                format!("\"{kanji}\",\"year\":{n},\"month\":{m},\"day\":{d}"),
+            ] {
+                let chars: Vec<char> = fold_str(&f).chars().collect();
+                let y = chars.iter().position(char::is_ascii_digit).unwrap_or(0);
+                let read = super::parse_era_cell_date(&chars, y)
+                    .map(|(date, a, b)| (date.canonical(), a, b));
+                prop_assert_eq!(read, Some((want.clone(), 0, chars.len())), "{}", f);
             }
         }
     }

@@ -6,9 +6,9 @@
 use std::cell::{Cell, OnceCell};
 
 use fingerprints::normalize::{
-    CELL_CHARS, Date, parse_cell_date_prefix, parse_date_prefix, parse_eraless_date_prefix,
-    parse_kanji_numeral_date_prefix, parse_numeric_date_prefix, parse_short_year_date_prefix,
-    three_digit_cells,
+    CELL_CHARS, Date, parse_cell_date_prefix, parse_date_prefix, parse_era_cell_date,
+    parse_eraless_date_prefix, parse_kanji_numeral_date_prefix, parse_numeric_date_prefix,
+    parse_short_year_date_prefix, three_digit_cells,
 };
 use fingerprints::{Bundle, CorroboratorValue, FieldKind};
 
@@ -1074,9 +1074,17 @@ fn weak_at(
             if let Some((digits, used)) = postal_candidate(&w) {
                 postals.push(Weak::new(i, i + used, FieldKind::PostalCode, digits, 7));
             }
-            // A phone number in three cells: a `0` opens a cell of 2 to 5 digits.
-            if w[0] == '0' && is_cell_open(p) && area_code_cell(&w) {
-                cell_phone_at(chars, i, phones);
+            if is_cell_open(p) {
+                // A phone number in three cells: a `0` opens a cell of 2 to 5 digits.
+                if w[0] == '0' && area_code_cell(&w) {
+                    cell_phone_at(chars, i, phones);
+                }
+                // An era's year in a cell of its own, after the era's (`昭和,43,9,18`): one or
+                // two digits in a cell.
+                let len = 1 + usize::from(wd(1));
+                if !wd(len) && ends_a_cell(w[len]) {
+                    back |= era_cell_date_at(chars, i, dates);
+                }
             }
             // A year of one or two digits before `年`, without its era (`43年9月18日`).
             if (w[1] == '年' || w[2] == '年') && eraless_may_start(p) {
@@ -1120,6 +1128,22 @@ fn cell_date_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) {
     let end = chars.len().min(i + CELL_CHARS);
     if let Some((date, used)) = parse_cell_date_prefix(&chars[i..end]) {
         dates.push(Weak::date(i, i + used, date));
+    }
+}
+
+/// The date written in four cells whose era's year starts at `i` (see
+/// [`parse_era_cell_date`]), appended to `dates`; whether there was one (it starts before `i`,
+/// at the era). Asked only of a run of one or two digits that opens and ends a cell.
+#[cold]
+fn era_cell_date_at(chars: &[char], i: usize, dates: &mut Vec<Weak>) -> bool {
+    let from = i.saturating_sub(CELL_CHARS);
+    let end = chars.len().min(i + CELL_CHARS);
+    match parse_era_cell_date(&chars[from..end], i - from) {
+        Some((date, a, b)) => {
+            dates.push(Weak::date(from + a, from + b, date));
+            true
+        }
+        None => false,
     }
 }
 
@@ -1830,6 +1854,12 @@ mod tests {
             {
                 out.push((i, i + used, FieldKind::BirthDate, d.canonical_digits()));
             }
+            if date
+                && c.is_ascii_digit()
+                && let Some((d, a, b)) = parse_era_cell_date(chars, i)
+            {
+                out.push((a, b, FieldKind::BirthDate, d.canonical_digits()));
+            }
             if postal && let Some((digits, used)) = postal_candidate(&window(chars, i)) {
                 out.push((i, i + used, FieldKind::PostalCode, digits));
             }
@@ -1859,7 +1889,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn weak_values_finds_what_a_scan_of_every_character_finds(
-            s in "([0-9]|[-/. ():]|日:|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}|(19|20)[0-9]{2}|[;|\t\"']|\"m\": ?){0,40}"
+            s in "([0-9]|[-/. ():]|日:|年|月|日|昭和|平成|令和|元|[mtshrx]|[0-9]{1,2}年[0-9]{1,2}月[0-9]{1,2}日|〒|山|昭|平|nov|november|sept|may|of|th|nd|,|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](19|20)[0-9]{2}|[0-9]{2}[/.・] ?[0-9]{1,2}[/.・] ?[0-9]{1,2}|[0-9]{6}|[shr][0-9]{6}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}|[0-9]{1,2}(st|th)?[ -](of )?(nov|november)[ -.,]{0,2}(19[0-9]{2}|[0-9]{2})|nov\\.? [0-9]{1,2}(th)?,? (19|20)[0-9]{2}|(19|20)[0-9]{2}|[;|\t\"']|\"m\": ?|(昭和|s|showa|平成)[\",\t]{1,2}[0-9]{1,2}[\",\t]{1,2}[0-9]{1,2}|(昭和|s|showa|平成)[,\t][1-6]?[0-9][,\t]0?[1-9][,\t][12]?[0-9]|[0-9]{1,2}[,\t][0-9]{1,2}){0,40}"
         ) {
             let chars: Vec<char> = s.chars().collect();
             proptest::prop_assert_eq!(weak_values_found(&chars), weak_values_one_by_one(&chars));

@@ -1696,6 +1696,50 @@ fn birth_dates_in_three_cells() {
 }
 
 #[test]
+fn birth_dates_in_era_cells() {
+    // A birth date in four cells, the era's first, as forms with a select box for the era store
+    // it (`元号`, `年`, `月`, `日`): with the name in the same row, the record's birth date
+    // (medium); another date, or cells not set apart alike, are not.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::BirthDate, "1968-09-08"),
+        ],
+    );
+    for page in [
+        "山口,大介,昭和,43,9,8",
+        "\"山口\",\"大介\",\"S\",\"43\",\"09\",\"08\"",
+        "山口\t大介\t昭和\t43\t9\t8\n",
+        "INSERT INTO members VALUES (12,'山口','大介','昭和','43','9','8','m');",
+        "| 山口 大介 | 昭和 | 43 | 9 | 8 |",
+        "{\"name\":\"山口大介\",\"birth_era\":\"昭和\",\"birth_year\":43,\"birth_month\":9,\"birth_day\":8}",
+        "{\"sei\":\"山口\",\"mei\":\"大介\",\"gengo\":\"showa\",\"year\":\"43\",\"month\":\"9\",\"day\":\"8\"}",
+        "<!DOCTYPE html><table><tr><td>山口 大介</td><td>昭和</td><td>43</td><td>9</td><td>8</td></tr></table>",
+    ] {
+        let report = m.scan(&Document::new(page.as_bytes()));
+        let found: Vec<_> = report.at_least(Confidence::Low).collect();
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::Medium, "{page}: {found:?}");
+        assert!(found[0].fields.contains(&FieldKind::BirthDate), "{page}");
+    }
+    for page in [
+        "山口,大介,平成,43,9,8",
+        "山口,大介,昭和,43,9,9",
+        "山口,大介,昭和,43,9;8",
+        "山口,大介,昭和;43,9,8",
+        "山口,大介,abs,43,9,8",
+    ] {
+        let found = m.scan_text(page);
+        assert!(
+            found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn birth_dates_with_a_two_digit_year() {
     // Year first with two digits, as Japanese forms and old systems write them: the Western
     // year (`68/09/08`, `680908`) or the era's with the era left out (`43.9.8`). With the name, each is
