@@ -406,7 +406,7 @@ impl BlockScan<'_> {
     }
 
     /// Queues a strong candidate for [`BlockScan::look_up_strong`].
-    fn strong(&mut self, kind: FieldKind, canonical: &str, start: usize, end: usize) {
+    pub(super) fn strong(&mut self, kind: FieldKind, canonical: &str, start: usize, end: usize) {
         let fp = self
             .m
             .bundle
@@ -427,7 +427,7 @@ impl BlockScan<'_> {
     /// Looks the block's strong candidates up, in text order: hot-path filter, then exact
     /// fingerprint in the bundle. The filter words of all of them are read first, in one pass
     /// that nothing depends on, so that their cache misses overlap.
-    fn look_up_strong(&mut self) {
+    pub(super) fn look_up_strong(&mut self) {
         let bundle = &self.m.bundle;
         let (h, filter) = (bundle.hasher(), bundle.filter());
         let b = &mut self.candidate_buffers;

@@ -208,7 +208,6 @@ impl BlockScan<'_> {
         if !postals.is_empty() && self.m.bundle.has_postal_towns() {
             self.addresses_by_postal_code(&postals, &mut lines);
         }
-        let chars = &self.t.chars;
         // Each hit's window, computed once (a hit is shared by all its records).
         let mut windows = take(&mut bufs.windows);
         windows.extend(self.hits.iter().map(|h| {
@@ -219,6 +218,15 @@ impl BlockScan<'_> {
                 window
             }
         }));
+        // E-mail addresses written to dodge harvesters, in the hits' windows; their hits'
+        // windows after the others'.
+        let found_before = self.hits.len();
+        self.obfuscated_emails(&windows);
+        for k in found_before..self.hits.len() {
+            let (start, end) = (self.hits[k].start, self.hits[k].end);
+            windows.push(self.window(start, end, w, &mut lines));
+        }
+        let chars = &self.t.chars;
         // Dates in kanji numerals are written in prose and certificates, not in the rows of a
         // dump: looked for only where some hit is not in a row.
         if !self.t.is_ascii() && windows.iter().any(|w| !w.2) {

@@ -2,6 +2,7 @@
 
 mod candidates;
 mod corroborate;
+mod emails;
 #[cfg(test)]
 mod tests;
 mod text;

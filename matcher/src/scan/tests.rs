@@ -1696,6 +1696,43 @@ fn birth_dates_in_three_cells() {
 }
 
 #[test]
+fn e_mail_addresses_written_to_dodge_harvesters() {
+    // An `[at]`, a star or a `[dot]` for the address's `@` or dots, in a block with another hit:
+    // with the name, the record's e-mail address (high); another address is not.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::Email, "dsk.yamaguchi@example.com"),
+        ],
+    );
+    for page in [
+        "山口大介 dsk.yamaguchi[at]example.com",
+        "Name: 山口大介 / Mail: dsk.yamaguchi (at) example (dot) com",
+        "山口 大介さんの連絡先は dsk.yamaguchi★example.com（★を@に）",
+        "山口大介,DSK.YAMAGUCHI(アットマーク)EXAMPLE.COM",
+        "山口大介 dsk.yamaguchi@example[.]com",
+    ] {
+        let found = m.scan_text(page);
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::High, "{page}: {found:?}");
+        assert!(found[0].fields.contains(&FieldKind::Email), "{page}");
+    }
+    for page in [
+        "山口大介 dsk.yamaguchi[at]example.org",
+        "山口大介 daisuke.yamaguchi[at]example.com",
+        "山口大介 dsk.yamaguchi[at]example",
+    ] {
+        let found = m.scan_text(page);
+        assert!(
+            found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn birth_dates_in_era_cells() {
     // A birth date in four cells, the era's first, as forms with a select box for the era store
     // it (`元号`, `年`, `月`, `日`): with the name in the same row, the record's birth date

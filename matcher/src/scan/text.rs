@@ -32,6 +32,9 @@ pub(crate) struct FoldedText {
     /// The block has an upper-case letter in full width (`Ａ`..`Ｚ`): a name in Latin letters
     /// may be written in full width.
     pub wide_capitals: bool,
+    /// The block has a star (`★` `☆`): an e-mail address may be written with one for its `@`
+    /// (`name★example.com`).
+    pub stars: bool,
 }
 
 /// Bits of a source's byte offset in [`FoldedText::sources`]; a block is shorter than this.
@@ -69,6 +72,7 @@ impl FoldedText {
         let ascii = block.is_ascii();
         let mut latin = ascii;
         let mut wide_capitals = false;
+        let mut stars = false;
         if ascii {
             push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources, &mut breaks));
         } else {
@@ -126,6 +130,7 @@ impl FoldedText {
                 // with compatibility forms) goes through the full `Folder`.
                 let (u, len) = decode_at(b, i);
                 wide_capitals |= (0xFF21..=0xFF3A).contains(&u);
+                stars |= matches!(u, 0x2605 | 0x2606);
                 let end = i + len;
                 let span_end = end + voiced_mark_len(&b[end..]);
                 for f in Folder::new(&block[i..span_end]) {
@@ -147,6 +152,7 @@ impl FoldedText {
             latin,
             cells,
             wide_capitals,
+            stars,
         }
     }
 

@@ -1,0 +1,326 @@
+//! E-mail addresses written to dodge address harvesters: `name[at]example.com`,
+//! `name (at) example (dot) com`, `name★example.com` (Japanese pages ask the reader to put the
+//! `@` back), `name@example[.]com`. Pass 1 reads every plain `@`; these are read in pass 3 of a
+//! block that has a hit (an e-mail address alone is a low finding, which a scan does not report
+//! by default), and looked up as pass 1's strong candidates are.
+
+use super::BlockScan;
+use fingerprints::FieldKind;
+
+/// Characters of an address's local part, at most (as pass 1 reads them).
+const MAX_LOCAL_CHARS: usize = 64;
+/// Characters of an address's domain, at most, markers included.
+const MAX_DOMAIN_CHARS: usize = 255;
+/// Hits' windows beyond which a block is searched whole rather than window by window.
+const MANY_WINDOWS: usize = 64;
+
+impl BlockScan<'_> {
+    /// Pass 3's hits of e-mail addresses written with an `[at]`, a `★` or a `[dot]` for their
+    /// `@` or dots, appended to `self.hits`. Brackets are looked for inside `windows` (the
+    /// block's hits' windows: an address elsewhere could not join a finding); stars, which
+    /// folding notes, in the whole block.
+    #[inline(never)]
+    pub(super) fn obfuscated_emails(&mut self, windows: &[(usize, usize, bool)]) {
+        let bytes = self.block.as_bytes();
+        // The windows as one sorted set of ranges of the block's bytes; where there are many
+        // (a dump, whose hits' rows cover it), the whole block.
+        let mut ranges: Vec<(usize, usize)> = if windows.len() > MANY_WINDOWS {
+            vec![(0, bytes.len())]
+        } else {
+            windows
+                .iter()
+                .map(|&(ws, we, _)| (self.t.source_start(ws), self.t.source_start(we)))
+                .collect()
+        };
+        ranges.sort_unstable();
+        // Merged (windows overlap: in a dump, every row's hits share it), then searched.
+        let mut starts: Vec<usize> = Vec::new();
+        let mut open: Option<(usize, usize)> = None;
+        for (a, b) in ranges {
+            let b = b.min(bytes.len());
+            match open {
+                Some((oa, ob)) if a <= ob => open = Some((oa, ob.max(b))),
+                _ => {
+                    if let Some((oa, ob)) = open {
+                        markers_in(bytes, oa, ob, &mut starts);
+                    }
+                    open = Some((a, b));
+                }
+            }
+        }
+        if let Some((oa, ob)) = open {
+            markers_in(bytes, oa, ob, &mut starts);
+        }
+        // By folded character; stars, which folding notes, too.
+        let mut at: Vec<usize> = starts
+            .into_iter()
+            .filter_map(|b| self.t.char_at_byte(b))
+            .collect();
+        if self.t.stars {
+            let chars = &self.t.chars;
+            at.extend((0..chars.len()).filter(|&k| matches!(chars[k], '★' | '☆')));
+        }
+        if at.is_empty() {
+            return;
+        }
+        at.sort_unstable();
+        let chars = &self.t.chars;
+        // The end of the last address read: a `[dot]` inside it is not read again.
+        let mut done = 0;
+        let mut found = Vec::new();
+        for k in at {
+            if k < done {
+                continue;
+            }
+            let at = if let Some(end) = at_marker(chars, k) {
+                Some((k, end))
+            } else if dot_marker(chars, k).is_some() {
+                // A `[dot]` in the domain after a plain `@` (which pass 1 could not read).
+                plain_at_before(chars, k).map(|a| (a, a + 1))
+            } else {
+                None
+            };
+            if let Some((a, e)) = at
+                && let Some((start, end, address)) = email_around(chars, a, e)
+            {
+                done = end;
+                found.push((start, end, address));
+            }
+        }
+        for (start, end, address) in found {
+            self.strong(FieldKind::Email, &address, start, end);
+        }
+        self.look_up_strong();
+    }
+}
+
+/// Where a marker may start in `bytes[a..b]`, by a byte search: an ASCII opening bracket
+/// followed by what a marker's word starts with. Appended to `starts` (byte offsets in
+/// `bytes`).
+fn markers_in(bytes: &[u8], a: usize, b: usize, starts: &mut Vec<usize>) {
+    if a >= b {
+        return;
+    }
+    starts.extend(
+        memchr::memchr3_iter(b'[', b'(', b'{', &bytes[a..b])
+            .map(|k| a + k)
+            .filter(|&k| may_open_marker(&bytes[k + 1..])),
+    );
+}
+
+/// Whether the bytes after an opening bracket may start a marker: a space, `a` `d` `@` `.`
+/// (either case), or a three-byte character of kana (`アット`, `あっと`, `ドット`) or full
+/// width (`ａｔ`).
+#[inline]
+fn may_open_marker(rest: &[u8]) -> bool {
+    matches!(
+        rest.first(),
+        Some(b' ' | b'a' | b'A' | b'd' | b'D' | b'@' | b'.' | 0xE3 | 0xEF)
+    )
+}
+
+/// The bracket that closes `open` (folded: full-width brackets are ASCII).
+fn closing(open: char) -> Option<char> {
+    match open {
+        '[' => Some(']'),
+        '(' => Some(')'),
+        '{' => Some('}'),
+        _ => None,
+    }
+}
+
+/// A word in brackets at `chars[k]` (folded: `[at]`, `( at )`, `(アット)`), one of `words`:
+/// where the marker ends.
+fn bracketed(chars: &[char], k: usize, words: &[&str]) -> Option<usize> {
+    let close = closing(*chars.get(k)?)?;
+    let mut i = k + 1;
+    i += usize::from(chars.get(i) == Some(&' '));
+    let word = words.iter().find_map(|w| {
+        let n = w.chars().count();
+        let here = chars.get(i..i + n)?;
+        here.iter().copied().eq(w.chars()).then_some(n)
+    })?;
+    i += word;
+    i += usize::from(chars.get(i) == Some(&' '));
+    (chars.get(i) == Some(&close)).then_some(i + 1)
+}
+
+/// An `@` written to dodge harvesters at `chars[k]`: `[at]`, `(at)`, `{at}`, `[@]`, `(アット)`,
+/// `(アットマーク)` (hiragana folds to katakana), or a star. Where it ends.
+fn at_marker(chars: &[char], k: usize) -> Option<usize> {
+    match chars.get(k)? {
+        '★' | '☆' => Some(k + 1),
+        _ => bracketed(chars, k, &["at", "@", "アットマーク", "アット"]),
+    }
+}
+
+/// A dot written to dodge harvesters at `chars[k]`: `[dot]`, `(dot)`, `[.]`, `(ドット)`. Where
+/// it ends.
+fn dot_marker(chars: &[char], k: usize) -> Option<usize> {
+    bracketed(chars, k, &["dot", ".", "ドット"])
+}
+
+fn is_local(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+}
+
+fn is_domain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-')
+}
+
+/// The plain `@` right before the domain characters that end at `k` (`name@example[.]com`).
+fn plain_at_before(chars: &[char], k: usize) -> Option<usize> {
+    let mut a = k;
+    while a > 0 && k - a < MAX_DOMAIN_CHARS && is_domain(chars[a - 1]) {
+        a -= 1;
+    }
+    (a > 0 && chars[a - 1] == '@').then(|| a - 1)
+}
+
+/// The address whose `@` is written as `chars[a..e]`: the local part before it and the domain
+/// after it (a space on either side of a marker allowed, dots in the domain written plain or
+/// as markers). Its span and its canonical form (`name@example.com`, folded: lower case).
+fn email_around(chars: &[char], a: usize, e: usize) -> Option<(usize, usize, String)> {
+    let mut l = a;
+    if l > 0 && chars[l - 1] == ' ' && e - a > 1 {
+        l -= 1;
+    }
+    let local_end = l;
+    while l > 0 && local_end - l < MAX_LOCAL_CHARS && is_local(chars[l - 1]) {
+        l -= 1;
+    }
+    if l == local_end {
+        return None;
+    }
+    let mut address: String = chars[l..local_end].iter().collect();
+    address.push('@');
+    let mut i = e;
+    if chars.get(i) == Some(&' ') && e - a > 1 {
+        i += 1;
+    }
+    let domain_start = address.len();
+    // Where the domain read so far ends (past its last letter or digit).
+    let mut end = i;
+    while i < chars.len() && i - e < MAX_DOMAIN_CHARS {
+        let c = chars[i];
+        if is_domain(c) {
+            address.push(c);
+            i += 1;
+            if c != '.' {
+                end = i;
+            }
+            continue;
+        }
+        // A dot marker, with a space on either side (`example [dot] com`).
+        let m = i + usize::from(c == ' ');
+        match dot_marker(chars, m) {
+            Some(after) => {
+                address.push('.');
+                i = after + usize::from(chars.get(after) == Some(&' '));
+            }
+            None => break,
+        }
+    }
+    while address.ends_with('.') {
+        address.pop();
+    }
+    let domain = &address[domain_start..];
+    let ok = !domain.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.contains("..");
+    ok.then(|| (l, end, address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The address read around the first marker of `page` (folded as the matcher folds it).
+    fn read(page: &str) -> Option<String> {
+        let chars: Vec<char> = fingerprints::normalize::fold_str(page).chars().collect();
+        (0..chars.len()).find_map(|k| {
+            let (a, e) = match at_marker(&chars, k) {
+                Some(e) => (k, e),
+                None => {
+                    dot_marker(&chars, k)?;
+                    let a = plain_at_before(&chars, k)?;
+                    (a, a + 1)
+                }
+            };
+            email_around(&chars, a, e).map(|(_, _, address)| address)
+        })
+    }
+
+    #[test]
+    fn addresses_written_to_dodge_harvesters() {
+        for (page, want) in [
+            ("dsk.yamaguchi[at]example.com", "dsk.yamaguchi@example.com"),
+            (
+                "dsk.yamaguchi [at] example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "dsk.yamaguchi(at)example.co.jp",
+                "dsk.yamaguchi@example.co.jp",
+            ),
+            (
+                "dsk.yamaguchi (AT) example (DOT) com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "dsk.yamaguchi{at}example{dot}com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "dsk.yamaguchi[ at ]example[ dot ]com",
+                "dsk.yamaguchi@example.com",
+            ),
+            ("dsk.yamaguchi[@]example.com", "dsk.yamaguchi@example.com"),
+            ("dsk.yamaguchi★example.com", "dsk.yamaguchi@example.com"),
+            (
+                "メール：dsk.yamaguchi☆example.com まで",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "dsk.yamaguchi(アットマーク)example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "dsk.yamaguchi(あっと)example(どっと)com",
+                "dsk.yamaguchi@example.com",
+            ),
+            ("dsk.yamaguchi@example[.]com", "dsk.yamaguchi@example.com"),
+            (
+                "dsk.yamaguchi@example(dot)co(dot)jp",
+                "dsk.yamaguchi@example.co.jp",
+            ),
+            (
+                "ＤＳＫ．ＹＡＭＡＧＵＣＨＩ［ａｔ］ＥＸＡＭＰＬＥ．ＣＯＭ",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "mail: dsk.yamaguchi[at]example.com.",
+                "dsk.yamaguchi@example.com",
+            ),
+        ] {
+            assert_eq!(read(page).as_deref(), Some(want), "{page}");
+        }
+        for page in [
+            // No domain with a dot, no local part, or no marker.
+            "meet me [at] noon",
+            "the value (at) index",
+            "[at]example.com",
+            "dsk.yamaguchi[at]",
+            "dsk.yamaguchi[at]localhost",
+            "dsk.yamaguchi[at)example.com",
+            "dsk.yamaguchi[attic]example.com",
+            "dsk.yamaguchi★",
+            "example[.]com",
+            "f(a)(dot)g",
+            "dsk.yamaguchi[at]example[.][.]com",
+        ] {
+            assert_eq!(read(page), None, "{page}");
+        }
+    }
+}
