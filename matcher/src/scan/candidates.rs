@@ -1629,9 +1629,15 @@ fn reading_in_parentheses(chars: &[char], k: usize) -> usize {
     }
 }
 
-/// After a block number: its suffix (丁目, 番地, 番, 号) and one separator (`-`, `の`, `ノ`, ` - `).
+/// After a block number: its suffix (丁目, 番地, 番, 号; a space before it allowed, `2 丁目`)
+/// and one separator (`-`, `の`, `ノ`, ` - `).
 fn after_block_number(chars: &[char], mut k: usize) -> usize {
-    let suffix = address_suffix_len(chars, k);
+    let mut suffix = address_suffix_len(chars, k);
+    if suffix == 0 && chars.get(k) == Some(&' ') {
+        // `2 丁目 8 番 2 号`, as some forms print the numbers in boxes of their own.
+        suffix = address_suffix_len(chars, k + 1);
+        k += usize::from(suffix > 0);
+    }
     k += suffix;
     match chars.get(k) {
         Some('-' | 'ノ' | 'の' | 'ー') => k + 1,
@@ -1862,6 +1868,13 @@ mod tests {
         assert_eq!(after_block_number(&c, 6), 7);
         let c = chars("1-23");
         assert_eq!(after_block_number(&c, 1), 2);
+        // A space before the suffix, and one after it.
+        let c = chars("1 丁目 23 番 4 号");
+        assert_eq!(after_block_number(&c, 1), 5);
+        assert_eq!(after_block_number(&c, 7), 10);
+        // A space before what is no suffix is not stepped over.
+        let c = chars("1 x");
+        assert_eq!(after_block_number(&c, 1), 1);
     }
 
     #[test]

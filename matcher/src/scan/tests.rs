@@ -100,7 +100,7 @@ fn notations_of_one_resident() {
         Confidence,
         &'static [FieldKind],
     );
-    let cases: [Case; 23] = [
+    let cases: [Case; 24] = [
         (
             "register row as CSV",
             |x| x.register_row().join(","),
@@ -229,6 +229,15 @@ fn notations_of_one_resident() {
         (
             "short address with hyphens spaced apart + name",
             |x| format!("{} {}", x.name(), address_short(x).replace('-', " - ")),
+            Confidence::Medium,
+            &[FieldKind::Name, FieldKind::Address],
+        ),
+        (
+            "address with a space before each of 丁目, 番, 号 + name",
+            |x| {
+                let chome = x.chome.map(|c| format!("{c} 丁目 ")).unwrap_or_default();
+                format!("{} {}{chome}{} 番 {} 号", x.name(), x.town, x.ban, x.go)
+            },
             Confidence::Medium,
             &[FieldKind::Name, FieldKind::Address],
         ),
