@@ -229,7 +229,7 @@ fn email_around(chars: &[char], a: usize, e: usize) -> Option<(usize, usize, Str
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.contains("..");
-    ok.then(|| (l, end, address))
+    ok.then_some((l, end, address))
 }
 
 #[cfg(test)]
