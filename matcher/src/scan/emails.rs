@@ -52,23 +52,23 @@ impl BlockScan<'_> {
             markers_in(bytes, oa, ob, &mut starts);
         }
         // By folded character; stars, which folding notes, too.
-        let mut at: Vec<usize> = starts
+        let mut markers: Vec<usize> = starts
             .into_iter()
             .filter_map(|b| self.t.char_at_byte(b))
             .collect();
         if self.t.stars {
             let chars = &self.t.chars;
-            at.extend((0..chars.len()).filter(|&k| matches!(chars[k], '★' | '☆')));
+            markers.extend((0..chars.len()).filter(|&k| matches!(chars[k], '★' | '☆')));
         }
-        if at.is_empty() {
+        if markers.is_empty() {
             return;
         }
-        at.sort_unstable();
+        markers.sort_unstable();
         let chars = &self.t.chars;
         // The end of the last address read: a `[dot]` inside it is not read again.
         let mut done = 0;
         let mut found = Vec::new();
-        for k in at {
+        for k in markers {
             if k < done {
                 continue;
             }
