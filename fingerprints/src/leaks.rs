@@ -37,7 +37,8 @@ pub enum LeakForm {
     /// (family and given name), with English keys or Japanese ones.
     JsonLines,
     /// An SQL `INSERT` dump (values separated by `','` or `', '`; the name in one column or in
-    /// two).
+    /// two), and a third of the people in a web shop's customer table (name, reading, postal
+    /// code, phone number and address split into columns, as EC-CUBE keeps them).
     SqlInsert,
     /// An HTML "market listing" page with a table.
     HtmlTable,
@@ -167,6 +168,9 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
             }
         }
         LeakForm::SqlInsert => {
+            // A third of the people are in a second table, a web shop's customers (below), as
+            // a database dump holds several tables.
+            let (people, shop) = people.split_at(people.len() - people.len() / 3);
             // mysqldump writes `','` between values, pg_dump and people `', '`; some tables
             // keep family and given names in columns of their own.
             let sep = if rng.below(2) == 0 { "','" } else { "', '" };
@@ -197,6 +201,9 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 ];
                 let _ = write!(out, "('{}')", values.join(sep));
                 out.push_str(if i + 1 == people.len() { ";\n" } else { ",\n" });
+            }
+            if !shop.is_empty() {
+                shop_customers(shop, &mut rng, &mut out);
             }
         }
         LeakForm::HtmlTable => {
@@ -356,6 +363,51 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         encoding_rs::SHIFT_JIS.encode(&out).0.into_owned()
     } else {
         out.into_bytes()
+    }
+}
+
+/// A web shop's customer table as EC-CUBE (a shop system many Japanese web shops run, and
+/// whose customer tables many of their breaches leaked) keeps it, dumped by mysqldump: name
+/// and reading in two columns each, the postal code in two and the phone number in three,
+/// the prefecture as its number, the city and town in one column and the block numbers and
+/// building in the next, the birth date as a date-time.
+fn shop_customers(people: &[Resident], rng: &mut Rng, out: &mut String) {
+    out.push_str(
+        "INSERT INTO `dtb_customer` (`customer_id`, `name01`, `name02`, `kana01`, `kana02`, \
+         `zip01`, `zip02`, `pref`, `addr01`, `addr02`, `email`, `tel01`, `tel02`, `tel03`, \
+         `sex`, `birth`, `point`) VALUES\n",
+    );
+    for (i, p) in people.iter().enumerate() {
+        let (zip01, zip02) = p.postal_code.split_at(p.postal_code.len().min(3));
+        let dashed = p.phone_dashed();
+        let tel: Vec<&str> = dashed.splitn(3, '-').collect();
+        let tel = |k: usize| tel.get(k).copied().unwrap_or_default();
+        let block = match p.chome {
+            Some(c) => format!("{c}-{}-{}", p.ban, p.go),
+            None => format!("{}-{}", p.ban, p.go),
+        };
+        let addr02 = match &p.building {
+            Some(b) if rng.below(2) == 0 => format!("{block} {b}"),
+            _ => block,
+        };
+        let (y, m, d) = p.birth;
+        let _ = write!(
+            out,
+            "({},'{}','{}','{}','{}','{zip01}','{zip02}',28,'尼崎市{}','{addr02}','{}','{}','{}','{}',{},'{y}-{m:02}-{d:02} 00:00:00',{})",
+            1000 + i,
+            p.family,
+            p.given,
+            p.family_kana,
+            p.given_kana,
+            p.town,
+            p.email.clone().unwrap_or_default(),
+            tel(0),
+            tel(1),
+            tel(2),
+            1 + rng.below(2),
+            rng.below(500),
+        );
+        out.push_str(if i + 1 == people.len() { ";\n" } else { ",\n" });
     }
 }
 
@@ -629,8 +681,11 @@ fn address(p: &Resident, rng: &mut Rng) -> String {
         }
     };
     let town = &p.town;
-    // As addresses are typed into forms, a town's `町` left out before its block numbers.
-    let stem = town.strip_suffix('町').filter(|s| s.chars().count() >= 2);
+    // As addresses are typed into forms, a town's `町` left out before its block numbers
+    // (not where that names another town: `御園` and `御園町` are two).
+    let stem = town
+        .strip_suffix('町')
+        .filter(|s| s.chars().count() >= 2 && !crate::synth::is_town(s));
     let mut a = match rng.below(7) {
         0 => format!("兵庫県尼崎市{town}{}", block(false, false)),
         1 => format!("尼崎市{town}{}", block(true, false)),

@@ -762,6 +762,11 @@ fn parse_towns() -> Vec<Town> {
         .collect()
 }
 
+/// Whether `name` is a town of the synthetic city (`御園` and `御園町` are two towns).
+pub fn is_town(name: &str) -> bool {
+    tables().towns.iter().any(|t| t.name == name)
+}
+
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {

@@ -61,7 +61,8 @@ fn latin_address_written(text: &str, r: &Resident) -> bool {
 }
 
 /// Whether folded `text` writes `r`'s address: the town, or the town without its `町`, then
-/// the resident's block numbers (`南竹谷町2-8-2`, `南竹谷2-8-2`, `南竹谷町二丁目8番2号`).
+/// the resident's block numbers (`南竹谷町2-8-2`, `南竹谷2-8-2`, `南竹谷町二丁目8番2号`, and in the
+/// next cell of an SQL row, `南竹谷町','2-8-2`).
 fn address_written(text: &str, r: &Resident) -> bool {
     let town = fold_str(&r.town);
     let stem = town.strip_suffix('町').unwrap_or(&town);
@@ -90,7 +91,10 @@ fn address_written(text: &str, r: &Resident) -> bool {
             }
             if let Some(v) = fingerprints::normalize::kanji_numeral_value(&[c]) {
                 numbers.push(v);
-            } else if !matches!(c, '-' | '丁' | '目' | '番' | '号' | '地' | 'の') {
+            } else if !matches!(
+                c,
+                '-' | '丁' | '目' | '番' | '号' | '地' | 'の' | '\'' | ','
+            ) {
                 break;
             }
         }
