@@ -400,7 +400,7 @@ fn shop_customers(people: &[Resident], rng: &mut Rng, out: &mut String) {
             p.family_kana,
             p.given_kana,
             p.town,
-            p.email.clone().unwrap_or_default(),
+            p.email.as_deref().unwrap_or_default(),
             tel(0),
             tel(1),
             tel(2),
