@@ -14,7 +14,8 @@
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle
 //!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
 //! 3. **Candidates.** Digit groups become phone numbers, My Numbers and account numbers; `@`
-//!    gives e-mail addresses; at every character that may start a register token, a keyed fast
+//!    gives e-mail addresses (and, in a block with another hit, `[at]`, `(at)`, `★` and
+//!    `[dot]` written for them to dodge harvesters, as do phone numbers in three cells); at every character that may start a register token, a keyed fast
 //!    fingerprint is extended one character at a time while the bundle's hot-path filter knows
 //!    the prefix, so names and towns are found inside CJK text that has no spaces; when the
 //!    register stores names without a space (`山田太郎` as one token), one gap inside a token
