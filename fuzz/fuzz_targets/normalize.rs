@@ -1,11 +1,16 @@
 //! The normalizer, every field kind: no panic, and canonical forms are fixed points
 //! (normalizing a canonical value gives it back; re-joined tokens give the same tokens); the
-//! romaji key of any text, and of any reading's romanization.
+//! romaji key of any text, and of any reading's romanization; the matcher's readers of dates
+//! in a page.
 #![no_main]
 
 use fingerprints::FieldKind;
 use fingerprints::normalize::romaji;
-use fingerprints::normalize::{Canonical, canonicalize, fold_str};
+use fingerprints::normalize::{
+    Canonical, Date, canonicalize, fold_str, parse_cell_date_prefix, parse_date_prefix,
+    parse_era_cell_date, parse_eraless_date_prefix, parse_numeric_date_prefix,
+    parse_short_year_date_prefix,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u8, String)| {
@@ -53,5 +58,31 @@ fuzz_target!(|input: (u8, String)| {
             }
         }
         Err(_) => {}
+    }
+    // The matcher's readers of dates in a page, at every place of the folded text: no panic,
+    // what they read lies inside the text, and every date they give is a date of the calendar.
+    let chars: Vec<char> = folded.chars().take(200).collect();
+    let is_date = |d: Date| Date::new(d.year, d.month, d.day) == Some(d);
+    for i in 0..chars.len() {
+        let s = &chars[i..];
+        if let Some((d, used)) = parse_date_prefix(s) {
+            assert!(used <= s.len() && is_date(d));
+        }
+        if let Some((d, used)) = parse_cell_date_prefix(s) {
+            assert!(used <= s.len() && is_date(d));
+        }
+        for read in [
+            parse_eraless_date_prefix(s).map(|(r, u)| (r.to_vec(), u)),
+            parse_short_year_date_prefix(s).map(|(r, u)| (r.to_vec(), u)),
+            parse_numeric_date_prefix(s).map(|(r, u)| (r.to_vec(), u)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(read.1 <= s.len() && read.0.into_iter().flatten().all(is_date));
+        }
+        if let Some((d, a, b)) = parse_era_cell_date(&chars, i) {
+            assert!(a < i && i < b && b <= chars.len() && is_date(d));
+        }
     }
 });
