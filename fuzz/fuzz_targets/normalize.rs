@@ -8,8 +8,8 @@ use fingerprints::FieldKind;
 use fingerprints::normalize::romaji;
 use fingerprints::normalize::{
     Canonical, Date, canonicalize, fold_str, parse_cell_date_prefix, parse_date_prefix,
-    parse_era_cell_date, parse_eraless_date_prefix, parse_numeric_date_prefix,
-    parse_short_year_date_prefix,
+    parse_era_cell_date, parse_eraless_date_prefix, parse_kanji_numeral_date_prefix,
+    parse_numeric_date_prefix, parse_short_year_date_prefix,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -66,6 +66,9 @@ fuzz_target!(|input: (u8, String)| {
     for i in 0..chars.len() {
         let s = &chars[i..];
         if let Some((d, used)) = parse_date_prefix(s) {
+            assert!(used <= s.len() && is_date(d));
+        }
+        if let Some((d, used)) = parse_kanji_numeral_date_prefix(s) {
             assert!(used <= s.len() && is_date(d));
         }
         if let Some((d, used)) = parse_cell_date_prefix(s) {
