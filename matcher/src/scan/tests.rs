@@ -1705,6 +1705,45 @@ fn birth_dates_in_three_cells() {
 }
 
 #[test]
+fn percent_encoded_form_posts_and_urls() {
+    // A web server's log or a captured form post, the values percent-encoded as UTF-8: the
+    // name with its birth date (medium), with its phone number (high); the bytes of a
+    // Shift_JIS encoding are not read.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+            (FieldKind::BirthDate, "1968-09-08"),
+            (FieldKind::Phone, "090-6682-8625"),
+        ],
+    );
+    let name = "%E5%B1%B1%E5%8F%A3+%E5%A4%A7%E4%BB%8B";
+    for (page, want) in [
+        (
+            format!("POST /entry name={name}&birth=1968-09-08 HTTP/1.1"),
+            Confidence::Medium,
+        ),
+        (
+            format!("GET /confirm?name={name}&birthday=1968%2F09%2F08"),
+            Confidence::Medium,
+        ),
+        (
+            "10.0.0.1 - - \"GET /search?q=%E3%83%A4%E3%83%9E%E3%82%B0%E3%83%81%20%E3%83%80%E3%82%A4%E3%82%B9%E3%82%B1%20090-6682-8625\"".to_owned(),
+            Confidence::High,
+        ),
+    ] {
+        let found = m.scan_text(&page);
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, want, "{page}: {found:?}");
+    }
+    // `山口大介` in Shift_JIS, escaped.
+    let found = m.scan_text("name=%8ER%8C%FB%91%E5%89%EE&birth=1968-09-08");
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
 fn e_mail_addresses_written_to_dodge_harvesters() {
     // An `[at]`, a star or a `[dot]` for the address's `@` or dots, in a block with another hit:
     // with the name, the record's e-mail address (high); another address is not.

@@ -54,8 +54,13 @@ const ONE_BYTE: u32 = 1 << OFFSET_BITS;
 const THREE_BYTES: u32 = 3 << OFFSET_BITS;
 
 impl FoldedText {
-    /// Folds `block`, which starts at byte `offset` of the document text.
+    /// Folds `block`, which starts at byte `offset` of the document text. A block with text
+    /// percent-encoded as URLs and form posts carry it (`name=%E5%B1%B1%E5%8F%A3`: a web
+    /// server's log, a captured form) is folded as decoded, by [`FoldedText::fold_decoding`].
     pub(crate) fn fold(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
+        if has_encoded_text(block.as_bytes()) {
+            return Self::fold_decoding(block, offset, buf);
+        }
         let FoldedText {
             mut chars,
             mut breaks,
@@ -156,6 +161,66 @@ impl FoldedText {
         }
     }
 
+    /// [`FoldedText::fold`] of a block with percent-encoded text: every `%XX` escape of a
+    /// printable ASCII character or of a UTF-8 sequence is folded as the character it escapes,
+    /// with the escapes as its source, and a `+` between two escapes as a space (a form post's).
+    /// Character by character through the full `Folder` (such blocks are rare); the block is not
+    /// taken as all ASCII, and lower-case names in its cells are not noted.
+    #[cold]
+    #[inline(never)]
+    fn fold_decoding(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
+        let FoldedText {
+            mut chars,
+            mut breaks,
+            mut sources,
+            mut cells,
+            ..
+        } = buf;
+        chars.clear();
+        breaks.clear();
+        sources.clear();
+        cells.clear();
+        let b = block.as_bytes();
+        let (mut wide_capitals, mut stars) = (false, false);
+        let mut i = 0;
+        while i < b.len() {
+            if matches!(b[i], b'%' | b'+')
+                && let Some(used) = push_escape(b, i, (&mut chars, &mut sources))
+            {
+                i += used;
+                continue;
+            }
+            let (u, len) = if b[i] < 0x80 {
+                (u32::from(b[i]), 1)
+            } else {
+                decode_at(b, i)
+            };
+            wide_capitals |= (0xFF21..=0xFF3A).contains(&u);
+            stars |= matches!(u, 0x2605 | 0x2606);
+            let end = i + len;
+            let span_end = end + voiced_mark_len(&b[end..]);
+            for f in Folder::new(&block[i..span_end]) {
+                if f.ch == '\n' {
+                    breaks.push(chars.len());
+                }
+                chars.push(f.ch);
+                sources.push(source(i + f.start, i + f.end));
+            }
+            i = span_end;
+        }
+        FoldedText {
+            chars,
+            breaks,
+            sources,
+            offset,
+            ascii: false,
+            latin: true,
+            cells,
+            wide_capitals,
+            stars,
+        }
+    }
+
     /// Number of folded characters.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -217,6 +282,76 @@ impl FoldedText {
         s.extend(chars);
         s
     }
+}
+
+/// Whether `b` has text percent-encoded as URLs and form posts carry it: a `%XX` escape of a
+/// UTF-8 lead byte followed by escapes of its continuation bytes (`%E5%B1%B1`, `山`). Escapes of
+/// ASCII alone (`%2F`, `%20`, or a format's `%d`) are not.
+fn has_encoded_text(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', b)
+        .any(|i| matches!(escaped_char(b, i), Some((c, _)) if !c.is_ascii()))
+}
+
+/// The byte `%XX` at `b[i]` escapes (hex digits of either case).
+fn escaped_byte(b: &[u8], i: usize) -> Option<u8> {
+    let hex = |k: usize| char::from(*b.get(k)?).to_digit(16);
+    if b.get(i) != Some(&b'%') {
+        return None;
+    }
+    Some((hex(i + 1)? * 16 + hex(i + 2)?) as u8)
+}
+
+/// The character percent-encoded at `b[i]` and the bytes its escapes take: a printable ASCII
+/// character (`%2F`), or a UTF-8 sequence of two to four escapes (`%E5%B1%B1`).
+fn escaped_char(b: &[u8], i: usize) -> Option<(char, usize)> {
+    let lead = escaped_byte(b, i)?;
+    let n = match lead {
+        0x20..=0x7E => return Some((char::from(lead), 3)),
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let mut utf8 = [lead, 0, 0, 0];
+    for (k, byte) in utf8.iter_mut().enumerate().take(n).skip(1) {
+        *byte = escaped_byte(b, i + 3 * k).filter(|x| (0x80..=0xBF).contains(x))?;
+    }
+    let c = std::str::from_utf8(&utf8[..n]).ok()?.chars().next()?;
+    Some((c, 3 * n))
+}
+
+/// At a `%` or `+` of a block with percent-encoded text: the escaped character folded (with
+/// a voiced sound mark escaped after it, `ｸﾞ` → `グ`; a `+` between two escapes is a form
+/// post's space), appended with the escapes as its source. The bytes used, or `None` when
+/// there is no escape there (the `%` or `+` is itself).
+fn push_escape(
+    b: &[u8],
+    i: usize,
+    (chars, sources): (&mut Vec<char>, &mut Vec<u32>),
+) -> Option<usize> {
+    if b[i] == b'+' {
+        let after_escape = i >= 3 && escaped_byte(b, i - 3).is_some();
+        if !(after_escape && escaped_byte(b, i + 1).is_some()) {
+            return None;
+        }
+        chars.push(' ');
+        sources.push(source(i, i + 1));
+        return Some(1);
+    }
+    let (c, mut used) = escaped_char(b, i)?;
+    let mut text = String::from(c);
+    if let Some((mark, n)) = escaped_char(b, i + used)
+        && matches!(mark, '\u{3099}'..='\u{309C}' | '\u{FF9E}' | '\u{FF9F}')
+    {
+        text.push(mark);
+        used += n;
+    }
+    for f in Folder::new(&text) {
+        // An escaped line break would be none of the block's lines.
+        chars.push(if f.ch == '\n' { ' ' } else { f.ch });
+        sources.push(source(i, i + used));
+    }
+    Some(used)
 }
 
 /// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
@@ -326,7 +461,7 @@ fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
 }
 
 /// The code point of the non-ASCII character at `b[i]` (a valid UTF-8 lead byte) and its length.
-#[inline]
+#[inline(always)]
 fn decode_at(b: &[u8], i: usize) -> (u32, usize) {
     let cont = |k: usize| u32::from(b[i + k] & 0x3F);
     let b0 = u32::from(b[i]);
@@ -453,6 +588,37 @@ mod tests {
         assert_eq!(f.string(0, f.len()), "ア山田1");
         assert_eq!(f.byte_span(1, 3), (13, 19));
         assert_eq!(f.byte_span(3, 4), (19, 22));
+    }
+
+    #[test]
+    fn percent_encoded_text_is_folded_as_decoded() {
+        // `name=山口+大介&kana=ﾔﾏｸﾞﾁ&d=1968/09/18` as a form post encodes it.
+        let block = "name=%E5%B1%B1%E5%8F%A3+%E5%A4%A7%E4%BB%8B&kana=%EF%BE%94%EF%BE%8F\
+                     %EF%BD%B8%EF%BE%9E%EF%BE%81&d=1968%2F09%2f18 50%";
+        let f = FoldedText::fold(block, 100, FoldedText::default());
+        assert_eq!(
+            f.string(0, f.len()),
+            "name=山口 大介&kana=ヤマグチ&d=1968/09/18 50%"
+        );
+        assert!(!f.is_ascii());
+        // Each character's source is its escapes (a voiced mark's with its kana's).
+        assert_eq!(f.byte_span(5, 6), (105, 114));
+        assert_eq!(f.byte_span(7, 8), (123, 124));
+        let gu = f.string(0, f.len()).chars().position(|c| c == 'グ');
+        assert_eq!(gu.map(|k| f.byte_span(k, k + 1)), Some((166, 184)));
+        // A block whose escapes are all of ASCII (a URL's `%2F`, a format's `%d`) is folded as
+        // written.
+        let f = FoldedText::fold("GET /a%2Fb?x=%d 100%", 0, FoldedText::default());
+        assert_eq!(f.string(0, f.len()), "get /a%2fb?x=%d 100%");
+        assert!(f.is_ascii());
+        // Not an escape of a character: one cut short, a lone continuation byte, a lead byte
+        // without its continuation.
+        for s in ["%E5%B1", "%B1%B1", "%E5%41%42"] {
+            let f = FoldedText::fold(s, 0, FoldedText::default());
+            assert_eq!(f.string(0, f.len()), s.to_lowercase(), "{s}");
+        }
+        let f = FoldedText::fold("%E5%B1%B1%", 0, FoldedText::default());
+        assert_eq!(f.string(0, f.len()), "山%");
     }
 
     #[test]
