@@ -487,7 +487,7 @@ impl BlockScan<'_> {
                 continue;
             }
             // The first character is none (`may_start`, asked before this is called).
-            if k > 0 && (is_token_separator(c) || (SPACES && is_quote(c))) {
+            if k > 0 && (is_token_separator(c) || (SPACES && (is_quote(c) || c == '&'))) {
                 if SPACES
                     && skipped == 0
                     && let Some(next) = gap_inside_token(chars, i, j)
@@ -941,7 +941,8 @@ impl BlockScan<'_> {
 
     /// Where the next token of a value may start after one that ends at `end`: past the
     /// separators ([`skip_separators`]) and a reading in parentheses ([`skip_reading`]), and
-    /// past the key of the next JSON value ([`skip_json_key`]) if one follows. A key is
+    /// past the key of the next JSON value ([`skip_json_key`]) or form field
+    /// ([`skip_form_key`]: `name01=山口&name02=大介`) if one follows. A key is
     /// stepped over even where a token starts (`"セイ": "ヤマグチ", "メイ": "ダイスケ"`: the key
     /// `メイ` is a given name's reading too; `ヤマグチ メイ` would be someone else).
     #[inline]
@@ -953,6 +954,7 @@ impl BlockScan<'_> {
                 skip_json_key(chars, k)
             }
             Some(_) if k > end && chars[k - 1] == '\n' => next_labelled_line(chars, end, k),
+            Some('&') if k == end => skip_form_key(chars, k),
             _ => k,
         }
     }
@@ -1219,12 +1221,17 @@ fn gap_inside_token(chars: &[char], i: usize, j: usize) -> Option<usize> {
     if next > j && chars[next - 1] == '"' && chars.get(next).is_some_and(|c| !c.is_ascii_digit()) {
         next = skip_json_key(chars, next);
     }
+    // Or of the next form field (`松本&mei=菜々子`).
+    let form_key = next == j && chars.get(j) == Some(&'&');
+    if form_key {
+        next = skip_form_key(chars, j);
+    }
     let gap = &chars[j..next];
     let resumes = chars
         .get(next)
         .is_some_and(|&c| !is_token_separator(c) && !is_quote(c) && c != '-');
     (resumes
-        && gap.iter().any(|&c| is_token_separator(c))
+        && (next > j && form_key || gap.iter().any(|&c| is_token_separator(c)))
         && !gap.iter().any(|&c| is_line_break(c))
         && starts_word(chars, i))
     .then_some(next)
@@ -1445,6 +1452,26 @@ fn skip_json_key(chars: &[char], k: usize) -> usize {
         return k;
     }
     j + 1
+}
+
+/// At `k`, the `&` that ends a form field's value (`name01=山口&name02=大介`, as a form post or a
+/// URL's query carries them, decoded by folding): the next field's key (ASCII letters, digits,
+/// `_` `-` `.` `[` `]`) and its `=`: where the next value starts. `k` when there is no such key.
+#[cold]
+#[inline(never)]
+fn skip_form_key(chars: &[char], k: usize) -> usize {
+    let mut j = k + 1;
+    while j < chars.len()
+        && j - k <= MAX_JSON_KEY
+        && (chars[j].is_ascii_alphanumeric() || matches!(chars[j], '_' | '-' | '.' | '[' | ']'))
+    {
+        j += 1;
+    }
+    if j > k + 1 && chars.get(j) == Some(&'=') {
+        j + 1
+    } else {
+        k
+    }
 }
 
 /// Up to two spaces before `j`: where they start.

@@ -1059,6 +1059,8 @@ fn a_gap_is_stepped_over_once_and_only_inside_a_row() {
         format!("\"{}\",\"{}\",\"{date}\"\n", x.family, x.given),
         format!("('{}','{}','{date}'),\n", x.family, x.given),
         format!("('{}', '{}', '{date}'),\n", x.family, x.given),
+        // Two fields of a form post (`name01=…&name02=…`).
+        format!("name01={}&name02={}&birth={date}\n", x.family, x.given),
     ] {
         assert!(is_name(&text), "{text:?}");
     }
@@ -1068,6 +1070,8 @@ fn a_gap_is_stepped_over_once_and_only_inside_a_row() {
         format!("{} ,  {} {date}", x.family, x.given),
         // Two gaps inside one name.
         format!("{} {} {rest} {date}", x.family, first),
+        // A `&` without a field's key after it.
+        format!("{}&{} {date}", x.family, x.given),
     ] {
         assert!(!is_name(&text), "{text:?}");
     }
@@ -1737,6 +1741,17 @@ fn percent_encoded_form_posts_and_urls() {
         let found = m.scan_text(&page);
         assert_eq!(found.len(), 1, "{page}");
         assert_eq!(found[0].confidence, want, "{page}: {found:?}");
+    }
+    // The name in two form fields, as shop forms post it (`name01`, `name02`), encoded or
+    // not.
+    for page in [
+        "name01=%E5%B1%B1%E5%8F%A3&name02=%E5%A4%A7%E4%BB%8B&birth=1968-09-08",
+        "sei=山口&mei=大介&birth=1968-09-08",
+        "kana01=%E3%83%A4%E3%83%9E%E3%82%B0%E3%83%81&kana02=%E3%83%80%E3%82%A4%E3%82%B9%E3%82%B1&birth=1968-09-08",
+    ] {
+        let found = m.scan_text(page);
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::Medium, "{page}: {found:?}");
     }
     // `山口大介` in Shift_JIS, escaped.
     let found = m.scan_text("name=%8ER%8C%FB%91%E5%89%EE&birth=1968-09-08");
