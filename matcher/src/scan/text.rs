@@ -136,16 +136,7 @@ impl FoldedText {
                 let (u, len) = decode_at(b, i);
                 wide_capitals |= (0xFF21..=0xFF3A).contains(&u);
                 stars |= matches!(u, 0x2605 | 0x2606);
-                let end = i + len;
-                let span_end = end + voiced_mark_len(&b[end..]);
-                for f in Folder::new(&block[i..span_end]) {
-                    if f.ch == '\n' {
-                        breaks.push(chars.len());
-                    }
-                    chars.push(f.ch);
-                    sources.push(source(i + f.start, i + f.end));
-                }
-                i = span_end;
+                i = push_folded(block, i, len, (&mut chars, &mut sources, &mut breaks));
             }
         }
         FoldedText {
@@ -197,16 +188,7 @@ impl FoldedText {
             };
             wide_capitals |= (0xFF21..=0xFF3A).contains(&u);
             stars |= matches!(u, 0x2605 | 0x2606);
-            let end = i + len;
-            let span_end = end + voiced_mark_len(&b[end..]);
-            for f in Folder::new(&block[i..span_end]) {
-                if f.ch == '\n' {
-                    breaks.push(chars.len());
-                }
-                chars.push(f.ch);
-                sources.push(source(i + f.start, i + f.end));
-            }
-            i = span_end;
+            i = push_folded(block, i, len, (&mut chars, &mut sources, &mut breaks));
         }
         FoldedText {
             chars,
@@ -282,6 +264,28 @@ impl FoldedText {
         s.extend(chars);
         s
     }
+}
+
+/// Folds the character of `len` bytes at byte `i` of `block` (with a voiced sound mark after
+/// it) through the full `Folder`, appending the folded characters, their sources and line
+/// feeds: where the next character starts.
+#[inline]
+fn push_folded(
+    block: &str,
+    i: usize,
+    len: usize,
+    (chars, sources, breaks): (&mut Vec<char>, &mut Vec<u32>, &mut Vec<usize>),
+) -> usize {
+    let end = i + len;
+    let span_end = end + voiced_mark_len(&block.as_bytes()[end..]);
+    for f in Folder::new(&block[i..span_end]) {
+        if f.ch == '\n' {
+            breaks.push(chars.len());
+        }
+        chars.push(f.ch);
+        sources.push(source(i + f.start, i + f.end));
+    }
+    span_end
 }
 
 /// Whether `b` has text percent-encoded as URLs and form posts carry it: a `%XX` escape of a
