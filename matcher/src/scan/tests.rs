@@ -1711,8 +1711,7 @@ fn birth_dates_in_three_cells() {
 #[test]
 fn percent_encoded_form_posts_and_urls() {
     // A web server's log or a captured form post, the values percent-encoded as UTF-8: the
-    // name with its birth date (medium), with its phone number (high); the bytes of a
-    // Shift_JIS encoding are not read.
+    // name with its birth date (medium), with its phone number (high).
     let m = matcher_of_row(
         11,
         "P-1",
@@ -1753,9 +1752,21 @@ fn percent_encoded_form_posts_and_urls() {
         assert_eq!(found.len(), 1, "{page}");
         assert_eq!(found[0].confidence, Confidence::Medium, "{page}: {found:?}");
     }
-    // `山口大介` in Shift_JIS, escaped.
-    let found = m.scan_text("name=%8ER%8C%FB%91%E5%89%EE&birth=1968-09-08");
-    assert!(found.is_empty(), "{found:?}");
+    // Escaped in Shift_JIS or EUC-JP, as old Japanese sites' forms post it: `山口 大介`, and
+    // the reading in full and half width.
+    for page in [
+        "name=%8ER%8C%FB+%91%E5%89%EE&birth=1968-09-08",
+        "name=%8ER%8C%FB%91%E5%89%EE&birth=1968%2F09%2F08",
+        "sei=%8ER%8C%FB&mei=%91%E5%89%EE&birth=1968-09-08",
+        "kana=%83%84%83%7D%83O%83%60+%83_%83C%83X%83P&birth=1968-09-08",
+        "kana=%D4%CF%B8%DE%C1+%C0%DE%B2%BD%B9&birth=1968-09-08",
+        "name=%BB%B3%B8%FD+%C2%E7%B2%F0&birth=1968-09-08",
+        "kana=%A5%E4%A5%DE%A5%B0%A5%C1+%A5%C0%A5%A4%A5%B9%A5%B1&birth=1968-09-08",
+    ] {
+        let found = m.scan_text(page);
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::Medium, "{page}: {found:?}");
+    }
 }
 
 #[test]

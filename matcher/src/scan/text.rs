@@ -58,8 +58,8 @@ impl FoldedText {
     /// percent-encoded as URLs and form posts carry it (`name=%E5%B1%B1%E5%8F%A3`: a web
     /// server's log, a captured form) is folded as decoded, by [`FoldedText::fold_decoding`].
     pub(crate) fn fold(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
-        if has_encoded_text(block.as_bytes()) {
-            return Self::fold_decoding(block, offset, buf);
+        if let Some(escapes) = encoded_text(block.as_bytes()) {
+            return Self::fold_decoding(block, offset, buf, escapes);
         }
         let FoldedText {
             mut chars,
@@ -153,13 +153,14 @@ impl FoldedText {
     }
 
     /// [`FoldedText::fold`] of a block with percent-encoded text: every `%XX` escape of a
-    /// printable ASCII character or of a UTF-8 sequence is folded as the character it escapes,
-    /// with the escapes as its source, and a `+` between two escapes as a space (a form post's).
+    /// printable ASCII character or of a character in the block's `escapes` encoding is folded
+    /// as the character it escapes, with the escapes as its source, and a `+` between two
+    /// escapes as a space (a form post's).
     /// Character by character through the full `Folder` (such blocks are rare); the block is not
     /// taken as all ASCII, and lower-case names in its cells are not noted.
     #[cold]
     #[inline(never)]
-    fn fold_decoding(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
+    fn fold_decoding(block: &str, offset: usize, buf: FoldedText, escapes: Escapes) -> FoldedText {
         let FoldedText {
             mut chars,
             mut breaks,
@@ -176,7 +177,7 @@ impl FoldedText {
         let mut i = 0;
         while i < b.len() {
             if matches!(b[i], b'%' | b'+')
-                && let Some(used) = push_escape(b, i, (&mut chars, &mut sources))
+                && let Some(used) = push_escape(b, i, escapes, (&mut chars, &mut sources))
             {
                 i += used;
                 continue;
@@ -288,12 +289,97 @@ fn push_folded(
     span_end
 }
 
-/// Whether `b` has text percent-encoded as URLs and form posts carry it: a `%XX` escape of a
-/// UTF-8 lead byte followed by escapes of its continuation bytes (`%E5%B1%B1`, `山`). Escapes of
-/// ASCII alone (`%2F`, `%20`, or a format's `%d`) are not.
-fn has_encoded_text(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'%', b)
-        .any(|i| matches!(escaped_char(b, i), Some((c, _)) if !c.is_ascii()))
+/// The encoding of a block's percent-encoded text: what its escapes of bytes above ASCII are
+/// the bytes of. Web pages post forms, and browsers escape URLs, in the page's own encoding,
+/// so old Japanese sites' forms and URLs carry Shift_JIS or EUC-JP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escapes {
+    /// `%E5%B1%B1` (`山`).
+    Utf8,
+    /// `%8ER` (`山`: a trail byte that is a letter is not escaped), `%B6` (`ｶ`).
+    ShiftJis,
+    /// `%BB%B3` (`山`).
+    EucJp,
+}
+
+/// Whether `b` has text percent-encoded as URLs and form posts carry it, and in which
+/// encoding: escapes of a character above ASCII (`%E5%B1%B1`, `山`). Escapes of ASCII alone
+/// (`%2F`, `%20`, or a format's `%d`) are not.
+///
+/// Each encoding reads the escapes from the first to the last. UTF-8 wins when it reads
+/// every escaped byte above ASCII. Otherwise a legacy encoding wins when it reads every one,
+/// and reads text, not any two bytes (a URL's escaped binary): two characters of two bytes
+/// or more, or three half-width kana. Shift_JIS is asked first when one of the bytes is one
+/// of its lead bytes of kana and common kanji (0x81–0x9F but 0x8E and 0x8F, which EUC-JP uses
+/// to escape half-width kana and supplementary kanji; it uses none of the others), else
+/// EUC-JP. When neither reads them all, the escapes are read as UTF-8 where they are.
+#[inline(never)]
+fn encoded_text(b: &[u8]) -> Option<Escapes> {
+    let utf8 = tally(b, Escapes::Utf8);
+    if utf8.errors > 0 {
+        let sjis = tally(b, Escapes::ShiftJis);
+        let euc = tally(b, Escapes::EucJp);
+        let legacy = if sjis.sjis_lead {
+            [(sjis, Escapes::ShiftJis), (euc, Escapes::EucJp)]
+        } else {
+            [(euc, Escapes::EucJp), (sjis, Escapes::ShiftJis)]
+        };
+        for (t, escapes) in legacy {
+            if t.errors == 0 && (t.wide >= 2 || t.narrow >= 3) {
+                return Some(escapes);
+            }
+        }
+    }
+    (utf8.wide > 0).then_some(Escapes::Utf8)
+}
+
+/// How one encoding reads a block's escapes (see [`encoded_text`]).
+#[derive(Clone, Copy)]
+struct Tally {
+    /// Escaped bytes above ASCII that start no character and are no part of one.
+    errors: usize,
+    /// Characters escaped in two bytes or more.
+    wide: usize,
+    /// Characters above ASCII escaped in one byte (Shift_JIS's half-width kana).
+    narrow: usize,
+    /// An escaped byte is one of Shift_JIS's lead bytes of kana and common kanji.
+    sjis_lead: bool,
+}
+
+/// How `escapes` reads the escapes of `b`, from the first to the last.
+fn tally(b: &[u8], escapes: Escapes) -> Tally {
+    let mut t = Tally {
+        errors: 0,
+        wide: 0,
+        narrow: 0,
+        sjis_lead: false,
+    };
+    let mut k = 0;
+    while let Some(p) = memchr::memchr(b'%', &b[k..]) {
+        let i = k + p;
+        match escaped_char_in(b, i, escapes) {
+            Some((c, n)) => {
+                t.wide += usize::from(n > 3);
+                t.narrow += usize::from(n == 3 && !c.is_ascii());
+                t.sjis_lead |= matches!(b.get(i + 1..i + 3), Some(h) if is_sjis_lead(h));
+                k = i + n;
+            }
+            None => {
+                t.errors += usize::from(escaped_byte(b, i).is_some_and(|x| x >= 0x80));
+                k = i + 1;
+            }
+        }
+    }
+    t
+}
+
+/// Whether the hex digits `h` are those of a Shift_JIS lead byte of kana or common kanji
+/// that EUC-JP does not use (0x81–0x9F but 0x8E and 0x8F).
+fn is_sjis_lead(h: &[u8]) -> bool {
+    matches!(
+        h,
+        [b'8', b'1'..=b'9' | b'a'..=b'd' | b'A'..=b'D'] | [b'9', b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F']
+    )
 }
 
 /// The byte `%XX` at `b[i]` escapes (hex digits of either case).
@@ -324,17 +410,66 @@ fn escaped_char(b: &[u8], i: usize) -> Option<(char, usize)> {
     Some((c, 3 * n))
 }
 
-/// At a `%` or `+` of a block with percent-encoded text: the escaped character folded (with
-/// a voiced sound mark escaped after it, `ｸﾞ` → `グ`; a `+` between two escapes is a form
-/// post's space), appended with the escapes as its source. The bytes used, or `None` when
-/// there is no escape there (the `%` or `+` is itself).
+/// [`escaped_char`] for text escaped in `escapes`. A Shift_JIS character's second byte may be
+/// left as it is when it is printable ASCII (`%8ER`, `山`: forms escape every byte but
+/// letters, digits and a few marks); EUC-JP's bytes are all above ASCII, so all escaped.
+fn escaped_char_in(b: &[u8], i: usize, escapes: Escapes) -> Option<(char, usize)> {
+    let lead = escaped_byte(b, i)?;
+    let mut bytes = [lead, 0, 0];
+    let (n, used) = match (escapes, lead) {
+        (Escapes::Utf8, _) | (_, 0x20..=0x7E) => return escaped_char(b, i),
+        (Escapes::ShiftJis, 0xA1..=0xDF) => (1, 3),
+        (Escapes::ShiftJis, 0x81..=0x9F | 0xE0..=0xFC) => match escaped_byte(b, i + 3) {
+            Some(x @ (0x40..=0x7E | 0x80..=0xFC)) => {
+                bytes[1] = x;
+                (2, 6)
+            }
+            Some(_) => return None,
+            None => {
+                bytes[1] = *b.get(i + 3).filter(|x| (0x40..=0x7E).contains(*x))?;
+                (2, 4)
+            }
+        },
+        (Escapes::EucJp, 0x8E | 0xA1..=0xFE) => {
+            bytes[1] = escaped_byte(b, i + 3).filter(|x| (0xA1..=0xFE).contains(x))?;
+            (2, 6)
+        }
+        (Escapes::EucJp, 0x8F) => {
+            for (k, byte) in bytes.iter_mut().enumerate().skip(1) {
+                *byte = escaped_byte(b, i + 3 * k).filter(|x| (0xA1..=0xFE).contains(x))?;
+            }
+            (3, 9)
+        }
+        _ => return None,
+    };
+    let encoding = match escapes {
+        Escapes::ShiftJis => encoding_rs::SHIFT_JIS,
+        _ => encoding_rs::EUC_JP,
+    };
+    let text = encoding.decode_without_bom_handling_and_without_replacement(&bytes[..n])?;
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if !c.is_ascii() => Some((c, used)),
+        _ => None,
+    }
+}
+
+/// At a `%` or `+` of a block with percent-encoded text in `escapes`: the escaped character
+/// folded (with a voiced sound mark escaped after it, `ｸﾞ` → `グ`; a `+` between two escapes
+/// is a form post's space), appended with the escapes as its source. The bytes used, or
+/// `None` when there is no escape there (the `%` or `+` is itself).
 fn push_escape(
     b: &[u8],
     i: usize,
+    escapes: Escapes,
     (chars, sources): (&mut Vec<char>, &mut Vec<u32>),
 ) -> Option<usize> {
     if b[i] == b'+' {
-        let after_escape = i >= 3 && escaped_byte(b, i - 3).is_some();
+        // After an escape, or after a Shift_JIS character whose second byte is a letter.
+        let after_escape = (i >= 3 && escaped_byte(b, i - 3).is_some())
+            || (escapes == Escapes::ShiftJis
+                && i >= 4
+                && escaped_char_in(b, i - 4, escapes).is_some_and(|(_, n)| n == 4));
         if !(after_escape && escaped_byte(b, i + 1).is_some()) {
             return None;
         }
@@ -342,9 +477,9 @@ fn push_escape(
         sources.push(source(i, i + 1));
         return Some(1);
     }
-    let (c, mut used) = escaped_char(b, i)?;
+    let (c, mut used) = escaped_char_in(b, i, escapes)?;
     let mut text = String::from(c);
-    if let Some((mark, n)) = escaped_char(b, i + used)
+    if let Some((mark, n)) = escaped_char_in(b, i + used, escapes)
         && matches!(mark, '\u{3099}'..='\u{309C}' | '\u{FF9E}' | '\u{FF9F}')
     {
         text.push(mark);
@@ -360,6 +495,7 @@ fn push_escape(
 
 /// Appends ASCII bytes `run`, which start at byte `from` of the block: each lower-cased, with
 /// its one-byte source, and its line feeds to `breaks`. These loops vectorize.
+#[inline(never)]
 fn push_ascii(
     run: &[u8],
     from: usize,
@@ -623,6 +759,68 @@ mod tests {
         }
         let f = FoldedText::fold("%E5%B1%B1%", 0, FoldedText::default());
         assert_eq!(f.string(0, f.len()), "山%");
+    }
+
+    #[test]
+    fn percent_encoded_shift_jis_and_euc_jp_are_folded_as_decoded() {
+        // Old Japanese sites post forms and escape URLs in their pages' encoding.
+        let cases = [
+            // Shift_JIS: a second byte that is a letter is not escaped (`%8ER`, `山`).
+            (
+                "name=%8ER%8C%FB+%91%E5%89%EE&d=1968%2F09%2F18",
+                "name=山口 大介&d=1968/09/18",
+            ),
+            ("q=%83%84%83%7D%83O%83%60", "q=ヤマグチ"),
+            ("kana=%D4%CF%B8%DE%C1", "kana=ヤマグチ"),
+            (
+                "a=%93%F2%8D%E8%8Es%93%EC%92%7C%92J%92%AC2%92%9A%96%DA",
+                "a=尼崎市南竹谷町2丁目",
+            ),
+            // EUC-JP: every byte escaped; half-width kana after 0x8E.
+            ("name=%BB%B3%B8%FD+%C2%E7%B2%F0", "name=山口 大介"),
+            ("q=%A5%E4%A5%DE%A5%B0%A5%C1", "q=ヤマグチ"),
+            ("kana=%8E%D4%8E%CF%8E%B8%8E%DE%8E%C1", "kana=ヤマグチ"),
+            // UTF-8 with a stray byte of another encoding is UTF-8.
+            ("%E5%B1%B1%E5%8F%A3 caf%E9", "山口 caf%e9"),
+            // One character's worth of escapes that are no UTF-8 is no text (a URL's binary).
+            ("sig=%B1%B1", "sig=%b1%b1"),
+            ("sig=%E5%41%42", "sig=%e5%41%42"),
+            ("x=%8ER", "x=%8er"),
+        ];
+        for (block, want) in cases {
+            let f = FoldedText::fold(block, 0, FoldedText::default());
+            assert_eq!(f.string(0, f.len()), want, "{block}");
+        }
+        // Each character's source is its escapes, with a second byte left as it is.
+        let f = FoldedText::fold("n=%8ER%8C%FB+%91%E5", 10, FoldedText::default());
+        assert_eq!(f.byte_span(2, 3), (12, 16));
+        assert_eq!(f.byte_span(3, 4), (16, 22));
+        assert_eq!(f.byte_span(4, 5), (22, 23));
+        assert_eq!(f.byte_span(5, 6), (23, 29));
+        let f = FoldedText::fold("%8E%C0%8E%DE%BB%B3", 0, FoldedText::default());
+        assert_eq!(f.string(0, f.len()), "ダ山");
+        assert_eq!(f.byte_span(0, 1), (0, 12));
+    }
+
+    #[test]
+    fn the_encoding_of_percent_encoded_text() {
+        let cases = [
+            ("%E5%B1%B1", Some(Escapes::Utf8)),
+            ("%8ER%8C%FB", Some(Escapes::ShiftJis)),
+            // No Shift_JIS lead byte of kana or common kanji: EUC-JP first.
+            ("%BB%B3%B8%FD", Some(Escapes::EucJp)),
+            ("%E0%A1%E0%A1", Some(Escapes::EucJp)),
+            ("%E0%A0%E0%A0", Some(Escapes::ShiftJis)),
+            // Not EUC-JP (an odd byte): Shift_JIS.
+            ("%D4%CF%B8%DE%C1", Some(Escapes::ShiftJis)),
+            ("%E5%B1%B1%E5%8F%A3%E9", Some(Escapes::Utf8)),
+            ("%2F%20%d 100%", None),
+            ("%B1%B1", None),
+            ("%FF%FF%FF%FF", None),
+        ];
+        for (block, want) in cases {
+            assert_eq!(encoded_text(block.as_bytes()), want, "{block}");
+        }
     }
 
     #[test]
