@@ -1,8 +1,10 @@
 //! E-mail addresses written to dodge address harvesters: `name[at]example.com`,
-//! `name (at) example (dot) com`, `name★example.com` (Japanese pages ask the reader to put the
-//! `@` back), `name@example[.]com`. Pass 1 reads every plain `@`; these are read in pass 3 of a
-//! block that has a hit (an e-mail address alone is a low finding, which a scan does not report
-//! by default), and looked up as pass 1's strong candidates are.
+//! `name (at) example (dot) com`, `name（アットマーク）example.com` (full-width brackets fold to
+//! ASCII), `name<at>example.com`, `name★example.com` (Japanese pages ask the reader to put the
+//! `@` back), `name@example[.]com`, `name at example dot com`; and percent-encoded in a URL or
+//! a form post, `name%40example.com`. Pass 1 reads every plain `@`; these are read in pass 3 of
+//! a block that has a hit (an e-mail address alone is a low finding, which a scan does not
+//! report by default), and looked up as pass 1's strong candidates are.
 
 use super::BlockScan;
 use fingerprints::FieldKind;
@@ -15,16 +17,17 @@ const MAX_DOMAIN_CHARS: usize = 255;
 const MANY_WINDOWS: usize = 64;
 
 impl BlockScan<'_> {
-    /// Pass 3's hits of e-mail addresses written with an `[at]`, a `★` or a `[dot]` for their
-    /// `@` or dots, appended to `self.hits`. Brackets are looked for inside `windows` (the
-    /// block's hits' windows: an address elsewhere could not join a finding); stars, which
-    /// folding notes, in the whole block.
+    /// Pass 3's hits of e-mail addresses written with an `[at]`, a `★`, a `[dot]`, an ` at `
+    /// or a `%40` for their `@` or dots, appended to `self.hits`. Markers are looked for
+    /// inside `windows` (the block's hits' windows: an address elsewhere could not join a
+    /// finding); stars, which folding notes, in the whole block.
     #[inline(never)]
     pub(super) fn obfuscated_emails(&mut self, windows: &[(usize, usize, bool)]) {
         let bytes = self.block.as_bytes();
         // The windows as one sorted set of ranges of the block's bytes; where there are many
         // (a dump, whose hits' rows cover it), the whole block.
-        let mut ranges: Vec<(usize, usize)> = if windows.len() > MANY_WINDOWS {
+        let whole = windows.len() > MANY_WINDOWS;
+        let mut ranges: Vec<(usize, usize)> = if whole {
             vec![(0, bytes.len())]
         } else {
             windows
@@ -42,14 +45,14 @@ impl BlockScan<'_> {
                 Some((oa, ob)) if a <= ob => open = Some((oa, ob.max(b))),
                 _ => {
                     if let Some((oa, ob)) = open {
-                        markers_in(bytes, oa, ob, &mut starts);
+                        markers_in(bytes, (oa, ob), whole, &mut starts);
                     }
                     open = Some((a, b));
                 }
             }
         }
         if let Some((oa, ob)) = open {
-            markers_in(bytes, oa, ob, &mut starts);
+            markers_in(bytes, (oa, ob), whole, &mut starts);
         }
         // By folded character; stars, which folding notes, too.
         let mut markers: Vec<usize> = starts
@@ -94,17 +97,42 @@ impl BlockScan<'_> {
     }
 }
 
-/// Where a marker may start in `bytes[a..b]`, by a byte search: an ASCII opening bracket
-/// followed by what a marker's word starts with. Appended to `starts` (byte offsets in
-/// `bytes`).
-fn markers_in(bytes: &[u8], a: usize, b: usize, starts: &mut Vec<usize>) {
+/// Where a marker may start in `bytes[a..b]`, by byte searches: an opening bracket followed
+/// by what a marker's word starts with, or a `%40`; and unless the block is searched `whole`
+/// (a dump, whose rows store addresses plain), the same after a full-width bracket, or a
+/// space before `at` and a space. Appended to `starts` (byte offsets in `bytes`).
+fn markers_in(bytes: &[u8], (a, b): (usize, usize), whole: bool, starts: &mut Vec<usize>) {
     if a >= b {
         return;
     }
+    let window = &bytes[a..b];
     starts.extend(
-        memchr::memchr3_iter(b'[', b'(', b'{', &bytes[a..b])
+        memchr::memchr3_iter(b'[', b'(', b'{', window)
             .map(|k| a + k)
             .filter(|&k| may_open_marker(&bytes[k + 1..])),
+    );
+    starts.extend(
+        memchr::memchr2_iter(b'<', b'%', window)
+            .map(|k| a + k)
+            .filter(|&k| match bytes[k] {
+                b'<' => may_open_marker(&bytes[k + 1..]),
+                _ => bytes[k + 1..].starts_with(b"40"),
+            }),
+    );
+    if whole {
+        return;
+    }
+    // Full-width brackets (`（` `［` `＜` `｛`) and `at` between spaces: rare bytes in Japanese
+    // text, and in English text's few windows.
+    starts.extend(
+        memchr::memchr2_iter(0xEF, b' ', window)
+            .map(|k| a + k)
+            .filter(|&k| match bytes[k..] {
+                [0xEF, 0xBC, 0x88 | 0xBB | 0x9C, ref rest @ ..]
+                | [0xEF, 0xBD, 0x9B, ref rest @ ..] => may_open_marker(rest),
+                [b' ', b'a' | b'A', b't' | b'T', b' ', ..] => true,
+                _ => false,
+            }),
     );
 }
 
@@ -125,8 +153,23 @@ fn closing(open: char) -> Option<char> {
         '[' => Some(']'),
         '(' => Some(')'),
         '{' => Some('}'),
+        '<' => Some('>'),
         _ => None,
     }
+}
+
+/// The word `word` between two spaces at `chars[k]`, the first space's place (`name at
+/// example dot com`): where the second space ends.
+fn spaced(chars: &[char], k: usize, word: &str) -> Option<usize> {
+    let n = word.chars().count();
+    let ok = chars.get(k) == Some(&' ')
+        && chars
+            .get(k + 1..k + 1 + n)?
+            .iter()
+            .copied()
+            .eq(word.chars())
+        && chars.get(k + 1 + n) == Some(&' ');
+    ok.then_some(k + n + 2)
 }
 
 /// A word in brackets at `chars[k]` (folded: `[at]`, `( at )`, `(アット)`), one of `words`:
@@ -145,11 +188,14 @@ fn bracketed(chars: &[char], k: usize, words: &[&str]) -> Option<usize> {
     (chars.get(i) == Some(&close)).then_some(i + 1)
 }
 
-/// An `@` written to dodge harvesters at `chars[k]`: `[at]`, `(at)`, `{at}`, `[@]`, `(アット)`,
-/// `(アットマーク)` (hiragana folds to katakana), or a star. Where it ends.
+/// An `@` written to dodge harvesters at `chars[k]`: `[at]`, `(at)`, `{at}`, `<at>`, `[@]`,
+/// `(アット)`, `(アットマーク)` (hiragana folds to katakana), a star, ` at ` between spaces;
+/// or percent-encoded, `%40`. Where it ends.
 fn at_marker(chars: &[char], k: usize) -> Option<usize> {
     match chars.get(k)? {
         '★' | '☆' => Some(k + 1),
+        ' ' => spaced(chars, k, "at"),
+        '%' => (chars.get(k + 1..k + 3)? == ['4', '0']).then_some(k + 3),
         _ => bracketed(chars, k, &["at", "@", "アットマーク", "アット"]),
     }
 }
@@ -179,8 +225,9 @@ fn plain_at_before(chars: &[char], k: usize) -> Option<usize> {
 
 /// The address whose `@` is written as `chars[a..e]`: the local part before it and the domain
 /// after it (a space on either side of a marker allowed, dots in the domain written plain or
-/// as markers). Its span and its canonical form (`name@example.com`, folded: lower case).
+/// as markers, or as ` dot ` after an ` at `). Its span and its canonical form (`name@example.com`, folded: lower case).
 fn email_around(chars: &[char], a: usize, e: usize) -> Option<(usize, usize, String)> {
+    let spaced_at = chars[a] == ' ';
     let mut l = a;
     if l > 0 && chars[l - 1] == ' ' && e - a > 1 {
         l -= 1;
@@ -211,9 +258,11 @@ fn email_around(chars: &[char], a: usize, e: usize) -> Option<(usize, usize, Str
             }
             continue;
         }
-        // A dot marker, with a space on either side (`example [dot] com`).
+        // A dot marker, with a space on either side (`example [dot] com`), or after an `at`
+        // between spaces, a `dot` between spaces.
         let m = i + usize::from(c == ' ');
-        match dot_marker(chars, m) {
+        let spaced_dot = || spaced(chars, i, "dot").filter(|_| spaced_at);
+        match dot_marker(chars, m).or_else(spaced_dot) {
             Some(after) => {
                 address.push('.');
                 i = after + usize::from(chars.get(after) == Some(&' '));
@@ -303,6 +352,35 @@ mod tests {
                 "mail: dsk.yamaguchi[at]example.com.",
                 "dsk.yamaguchi@example.com",
             ),
+            (
+                "dsk.yamaguchi（アットマーク）example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            ("dsk.yamaguchi<at>example.com", "dsk.yamaguchi@example.com"),
+            (
+                "dsk.yamaguchi＜ａｔ＞example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "mail dsk.yamaguchi at example dot com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "DSK.YAMAGUCHI AT EXAMPLE DOT CO DOT JP",
+                "dsk.yamaguchi@example.co.jp",
+            ),
+            (
+                "write to dsk.yamaguchi at example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "mailto:dsk.yamaguchi%40example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "email=dsk.yamaguchi%40example.com&tel=090",
+                "dsk.yamaguchi@example.com",
+            ),
         ] {
             assert_eq!(read(page).as_deref(), Some(want), "{page}");
         }
@@ -319,6 +397,12 @@ mod tests {
             "example[.]com",
             "f(a)(dot)g",
             "dsk.yamaguchi[at]example[.][.]com",
+            // Plain words: a domain with a dot, and `dot` only after an `at` between spaces.
+            "meet me at noon",
+            "dsk.yamaguchi at example dot",
+            "dsk.yamaguchi[at]example dot com",
+            "dsk.yamaguchi%41example.com",
+            "100%40 of it",
         ] {
             assert_eq!(read(page), None, "{page}");
         }

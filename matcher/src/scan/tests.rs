@@ -1771,8 +1771,9 @@ fn percent_encoded_form_posts_and_urls() {
 
 #[test]
 fn e_mail_addresses_written_to_dodge_harvesters() {
-    // An `[at]`, a star or a `[dot]` for the address's `@` or dots, in a block with another hit:
-    // with the name, the record's e-mail address (high); another address is not.
+    // An `[at]`, a star, a `[dot]`, ` at ` or `%40` for the address's `@` or dots, in a block
+    // with another hit: with the name, the record's e-mail address (high); another address is
+    // not.
     let m = matcher_of_row(
         11,
         "P-1",
@@ -1787,6 +1788,14 @@ fn e_mail_addresses_written_to_dodge_harvesters() {
         "山口 大介さんの連絡先は dsk.yamaguchi★example.com（★を@に）",
         "山口大介,DSK.YAMAGUCHI(アットマーク)EXAMPLE.COM",
         "山口大介 dsk.yamaguchi@example[.]com",
+        // Full-width brackets, angle brackets, plain words, percent-encoded.
+        "山口大介 メール：dsk.yamaguchi（アットマーク）example.com",
+        "山口大介 メール：dsk.yamaguchi［at］example.com",
+        "山口大介 メール：dsk.yamaguchi＜at＞example.com",
+        "山口大介 dsk.yamaguchi<at>example.com",
+        "山口大介 mail: dsk.yamaguchi AT example DOT com",
+        "name=%E5%B1%B1%E5%8F%A3%E5%A4%A7%E4%BB%8B&email=dsk.yamaguchi%40example.com",
+        "name=山口大介&email=dsk.yamaguchi%40example.com&tel=",
     ] {
         let found = m.scan_text(page);
         assert_eq!(found.len(), 1, "{page}");
