@@ -158,13 +158,21 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                     }
                     _ => format!("\"dob\":\"{}\"", date(p, &mut rng)),
                 };
-                let _ = writeln!(
-                    out,
+                let line = format!(
                     "{{{names},{dob},\"address\":\"{}\",\"tel\":\"{}\",\"email\":\"{}\"}}",
                     address(p, &mut rng),
                     phone(p, &mut rng),
                     p.email.clone().unwrap_or_default()
                 );
+                // One line in four escapes every character above ASCII, as PHP's
+                // `json_encode` and Python's `json.dumps` write by default (PHP's escapes
+                // `/` too).
+                let line = match rng.below(8) {
+                    0 => json_escaped(&line, false),
+                    1 => json_escaped(&line, true),
+                    _ => line,
+                };
+                let _ = writeln!(out, "{line}");
             }
         }
         LeakForm::SqlInsert => {
@@ -633,6 +641,26 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// `line` with every character above ASCII written as JSON's `\uXXXX` escape (a surrogate
+/// pair above the Basic Multilingual Plane), and with `slashes`, `/` as `\/` (PHP's
+/// `json_encode` by default).
+fn json_escaped(line: &str, slashes: bool) -> String {
+    let mut out = String::with_capacity(line.len() * 2);
+    for c in line.chars() {
+        match c {
+            '/' if slashes => out.push_str("\\/"),
+            c if c.is_ascii() => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04x}");
+                }
+            }
+        }
+    }
+    out
+}
 
 /// The era of a date: its name, its initial and the era's year (`None` before Meiji).
 fn era_parts(y: u16, m: u8, d: u8) -> Option<(&'static str, char, u16)> {

@@ -1770,6 +1770,74 @@ fn percent_encoded_form_posts_and_urls() {
 }
 
 #[test]
+fn json_escaped_text_and_character_references() {
+    // PHP's `json_encode` and Python's `json.dumps` escape every character above ASCII by
+    // default, Python's `repr` every byte of bytes above ASCII; pages and their sources write
+    // characters as numeric references. Found as the text they stand for, the spans pointing
+    // at the escapes.
+    let m = matcher_of_row(
+        11,
+        "P-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+            (FieldKind::BirthDate, "1968-09-08"),
+            (FieldKind::Address, "兵庫県尼崎市南竹谷町2丁目8番2号"),
+            (FieldKind::Phone, "090-6682-8625"),
+        ],
+    );
+    let name = r"\u5c71\u53e3 \u5927\u4ecb";
+    for (page, want) in [
+        (
+            format!(r#"{{"id":12,"name":"{name}","birth":"1968-09-08"}}"#),
+            Confidence::Medium,
+        ),
+        (
+            format!(r#"{{"name":"{name}","tel":"090-6682-8625"}}"#),
+            Confidence::High,
+        ),
+        (
+            r#"{"kana":"\u30e4\u30de\u30b0\u30c1 \u30c0\u30a4\u30b9\u30b1","dob":"1968-09-08"}"#
+                .to_owned(),
+            Confidence::Medium,
+        ),
+        (
+            format!(
+                r#"{{"name":"{name}","addr":"\u5c3c\u5d0e\u5e02\u5357\u7af9\u8c37\u753a2-8-2"}}"#
+            ),
+            Confidence::Medium,
+        ),
+        (
+            "<td>&#23665;&#21475; &#22823;&#20171;</td><td>1968-09-08</td>".to_owned(),
+            Confidence::Medium,
+        ),
+        (
+            "&#x5c71;&#x53e3;&#x5927;&#x4ecb; 1968/9/8".to_owned(),
+            Confidence::Medium,
+        ),
+        // Python's `repr` of the UTF-8 bytes; PHP's escaped `/` in the date.
+        (
+            r"INFO user=b'\xe5\xb1\xb1\xe5\x8f\xa3\xe5\xa4\xa7\xe4\xbb\x8b' dob=1968-09-08"
+                .to_owned(),
+            Confidence::Medium,
+        ),
+        (
+            format!(r#"{{"name":"{name}","birth":"1968\/09\/08"}}"#),
+            Confidence::Medium,
+        ),
+    ] {
+        let found = m.scan_text(&page);
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, want, "{page}: {found:?}");
+    }
+    // The name's span is its escapes.
+    let page = format!(r#"{{"name":"{name}","birth":"1968-09-08"}}"#);
+    let found = m.scan_text(&page);
+    let span = found[0].spans.iter().find(|s| s.kind == FieldKind::Name);
+    assert_eq!(span.map(|s| &page[s.start..s.end]), Some(name), "{found:?}");
+}
+
+#[test]
 fn e_mail_addresses_written_to_dodge_harvesters() {
     // An `[at]`, a star, a `[dot]`, ` at ` or `%40` for the address's `@` or dots, in a block
     // with another hit: with the name, the record's e-mail address (high); another address is

@@ -54,12 +54,15 @@ const ONE_BYTE: u32 = 1 << OFFSET_BITS;
 const THREE_BYTES: u32 = 3 << OFFSET_BITS;
 
 impl FoldedText {
-    /// Folds `block`, which starts at byte `offset` of the document text. A block with text
-    /// percent-encoded as URLs and form posts carry it (`name=%E5%B1%B1%E5%8F%A3`: a web
-    /// server's log, a captured form) is folded as decoded, by [`FoldedText::fold_decoding`].
+    /// Folds `block`, which starts at byte `offset` of the document text. A block with escaped
+    /// text is folded as decoded, by [`FoldedText::fold_decoding`]: percent-encoded as URLs
+    /// and form posts carry it (`name=%E5%B1%B1%E5%8F%A3`: a web server's log, a captured
+    /// form), escaped as JSON and JavaScript write characters above ASCII (`\u5c71\u53e3`: PHP's
+    /// `json_encode` and Python's `json.dumps` by default), or as HTML's numeric character
+    /// references (`&#23665;&#x53e3;`).
     pub(crate) fn fold(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
-        if let Some(escapes) = encoded_text(block.as_bytes()) {
-            return Self::fold_decoding(block, offset, buf, escapes);
+        if let Some(encoded) = encoded_text(block.as_bytes()) {
+            return Self::fold_decoding(block, offset, buf, encoded);
         }
         let FoldedText {
             mut chars,
@@ -152,15 +155,18 @@ impl FoldedText {
         }
     }
 
-    /// [`FoldedText::fold`] of a block with percent-encoded text: every `%XX` escape of a
-    /// printable ASCII character or of a character in the block's `escapes` encoding is folded
-    /// as the character it escapes, with the escapes as its source, and a `+` between two
-    /// escapes as a space (a form post's).
+    /// [`FoldedText::fold`] of a block with escaped text (`encoded`): with percent-encoded
+    /// text, every `%XX` escape of a printable ASCII character or of a character in the
+    /// block's encoding is folded as the character it escapes, with the escapes as its source,
+    /// and a `+` between two escapes as a space (a form post's); with JSON's escapes, every
+    /// `\uXXXX` (a surrogate pair as one character); with UTF-8 bytes escaped, every
+    /// `\xHH` sequence of a character; with character references, every `&#NNNN;` and
+    /// `&#xHHHH;`.
     /// Character by character through the full `Folder` (such blocks are rare); the block is not
     /// taken as all ASCII, and lower-case names in its cells are not noted.
     #[cold]
     #[inline(never)]
-    fn fold_decoding(block: &str, offset: usize, buf: FoldedText, escapes: Escapes) -> FoldedText {
+    fn fold_decoding(block: &str, offset: usize, buf: FoldedText, encoded: Encoded) -> FoldedText {
         let FoldedText {
             mut chars,
             mut breaks,
@@ -176,9 +182,23 @@ impl FoldedText {
         let (mut wide_capitals, mut stars) = (false, false);
         let mut i = 0;
         while i < b.len() {
-            if matches!(b[i], b'%' | b'+')
-                && let Some(used) = push_escape(b, i, escapes, (&mut chars, &mut sources))
-            {
+            let pushed = match b[i] {
+                b'%' | b'+' => encoded
+                    .percent
+                    .and_then(|escapes| push_escape(b, i, escapes, (&mut chars, &mut sources))),
+                b'\\' if encoded.json || encoded.hex => {
+                    let read = |b: &[u8], i: usize| {
+                        let json = encoded.json.then(|| json_escape_at(b, i)).flatten();
+                        json.or_else(|| encoded.hex.then(|| hex_escape_at(b, i)).flatten())
+                    };
+                    push_decoded(b, i, read, (&mut chars, &mut sources))
+                }
+                b'&' if encoded.references => {
+                    push_decoded(b, i, character_reference_at, (&mut chars, &mut sources))
+                }
+                _ => None,
+            };
+            if let Some(used) = pushed {
                 i += used;
                 continue;
             }
@@ -302,6 +322,148 @@ enum Escapes {
     EucJp,
 }
 
+/// A reader of one kind of escape: the character escaped at `b[i]` and the bytes it takes.
+type ReadEscape = fn(&[u8], usize) -> Option<(char, usize)>;
+
+/// The escaped text a block has (see [`FoldedText::fold`]), if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Encoded {
+    /// Percent-encoded text, in this encoding.
+    percent: Option<Escapes>,
+    /// JSON's and JavaScript's `\uXXXX`.
+    json: bool,
+    /// UTF-8 bytes escaped as `\xHH` (Python's `repr` of bytes, C strings).
+    hex: bool,
+    /// HTML's numeric character references.
+    references: bool,
+}
+
+/// The escaped text `b` has: percent-encoded (see [`percent_encoded_text`]), or two Japanese
+/// characters or more escaped as JSON (or a `/` escaped between digits, a date as PHP writes
+/// it), as UTF-8 bytes (`\xe5\xb1\xb1`) or as character references (escapes of ASCII, of an accented letter or an emoji in a
+/// log line, are no reason to decode a block). One byte search tells most blocks they have
+/// none.
+#[inline(never)]
+fn encoded_text(b: &[u8]) -> Option<Encoded> {
+    // Japanese characters escaped as JSON does, as UTF-8 bytes and as references, up to two;
+    // a `%`.
+    let (mut json, mut hex, mut references, mut percent) = (0, 0, 0, false);
+    for i in memchr::memchr3_iter(b'%', b'\\', b'&', b) {
+        let japanese =
+            |read: ReadEscape| usize::from(read(b, i).is_some_and(|(c, _)| is_japanese(c)));
+        match b[i] {
+            b'%' => percent = true,
+            // An escaped `/` between digits (PHP's `1968\/09\/18`) counts as two.
+            b'\\' if json < 2 || hex < 2 => {
+                json += japanese(json_escape_at);
+                hex += japanese(hex_escape_at);
+                if matches!(
+                    b.get(i.wrapping_sub(1)..i + 3),
+                    Some([b'0'..=b'9', _, b'/', b'0'..=b'9'])
+                ) {
+                    json = 2;
+                }
+            }
+            b'&' if references < 2 => references += japanese(character_reference_at),
+            _ => {}
+        }
+    }
+    let encoded = Encoded {
+        percent: if percent {
+            percent_encoded_text(b)
+        } else {
+            None
+        },
+        json: json >= 2,
+        hex: hex >= 2,
+        references: references >= 2,
+    };
+    let any = encoded.percent.is_some() || encoded.json || encoded.hex || encoded.references;
+    any.then_some(encoded)
+}
+
+/// Whether `c` is a character of Japanese text: kana, kanji (in the supplementary planes too),
+/// CJK punctuation, full-width and half-width forms.
+fn is_japanese(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}' | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// The character a JSON or JavaScript escape at `b[i]` stands for and the bytes it takes:
+/// `\u5c71` (either case), a surrogate pair `\ud842\udfb7` as one character (`𠮷`), `\/`
+/// (PHP's `json_encode` escapes every `/`).
+fn json_escape_at(b: &[u8], i: usize) -> Option<(char, usize)> {
+    if b.get(i..i + 2) == Some(b"\\/") {
+        return Some(('/', 2));
+    }
+    let unit = |k: usize| -> Option<u32> {
+        let e = b.get(k..k + 6)?;
+        if e[0] != b'\\' || e[1] != b'u' {
+            return None;
+        }
+        e[2..]
+            .iter()
+            .try_fold(0, |n, &d| Some(n * 16 + char::from(d).to_digit(16)?))
+    };
+    let u = unit(i)?;
+    match u {
+        0xD800..=0xDBFF => {
+            let low = unit(i + 6).filter(|l| (0xDC00..=0xDFFF).contains(l))?;
+            char::from_u32(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)).map(|c| (c, 12))
+        }
+        _ => char::from_u32(u).map(|c| (c, 6)),
+    }
+}
+
+/// The character whose UTF-8 bytes are escaped as `\xHH` at `b[i]` (`\xe5\xb1\xb1`, `山`; either
+/// case) and the bytes its escapes take.
+fn hex_escape_at(b: &[u8], i: usize) -> Option<(char, usize)> {
+    let byte = |k: usize| -> Option<u8> {
+        let e = b.get(k..k + 4)?;
+        if e[0] != b'\\' || e[1] != b'x' {
+            return None;
+        }
+        let hex = |d: u8| char::from(d).to_digit(16);
+        Some((hex(e[2])? * 16 + hex(e[3])?) as u8)
+    };
+    let lead = byte(i)?;
+    let n = match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let mut utf8 = [lead, 0, 0, 0];
+    for (k, x) in utf8.iter_mut().enumerate().take(n).skip(1) {
+        *x = byte(i + 4 * k).filter(|x| (0x80..=0xBF).contains(x))?;
+    }
+    let c = std::str::from_utf8(&utf8[..n]).ok()?.chars().next()?;
+    Some((c, 4 * n))
+}
+
+/// The character an HTML numeric character reference at `b[i]` stands for and the bytes it
+/// takes: `&#23665;`, `&#x5c71;` (up to 7 decimal or 6 hex digits, the `;` required).
+fn character_reference_at(b: &[u8], i: usize) -> Option<(char, usize)> {
+    let rest = b.get(i..)?.strip_prefix(b"&#")?;
+    let (radix, digits, skip) = match rest.first()? {
+        b'x' | b'X' => (16, 6, 3),
+        _ => (10, 7, 2),
+    };
+    let body = &b[i + skip..];
+    let n = body
+        .iter()
+        .take(digits + 1)
+        .position(|&d| !char::from(d).is_digit(radix))?;
+    if n == 0 || body[n] != b';' {
+        return None;
+    }
+    let value = body[..n].iter().try_fold(0u32, |v, &d| {
+        Some(v * radix + char::from(d).to_digit(radix)?)
+    })?;
+    char::from_u32(value)
+        .filter(|&c| c != '\0')
+        .map(|c| (c, skip + n + 1))
+}
+
 /// Whether `b` has text percent-encoded as URLs and form posts carry it, and in which
 /// encoding: escapes of a character above ASCII (`%E5%B1%B1`, `山`). Escapes of ASCII alone
 /// (`%2F`, `%20`, or a format's `%d`) are not.
@@ -314,7 +476,7 @@ enum Escapes {
 /// to escape half-width kana and supplementary kanji; it uses none of the others), else
 /// EUC-JP. When neither reads them all, the escapes are read as UTF-8 where they are.
 #[inline(never)]
-fn encoded_text(b: &[u8]) -> Option<Escapes> {
+fn percent_encoded_text(b: &[u8]) -> Option<Escapes> {
     let utf8 = tally(b, Escapes::Utf8);
     if utf8.errors > 0 {
         let sjis = tally(b, Escapes::ShiftJis);
@@ -477,9 +639,26 @@ fn push_escape(
         sources.push(source(i, i + 1));
         return Some(1);
     }
-    let (c, mut used) = escaped_char_in(b, i, escapes)?;
+    push_decoded(
+        b,
+        i,
+        |b, i| escaped_char_in(b, i, escapes),
+        (chars, sources),
+    )
+}
+
+/// At an escape of a block with escaped text: the character `read` decodes there, folded
+/// (with a voiced sound mark escaped after it, `ｸﾞ` → `グ`), appended with the escapes as its
+/// source. The bytes used, or `None` when there is no escape there.
+fn push_decoded(
+    b: &[u8],
+    i: usize,
+    read: impl Fn(&[u8], usize) -> Option<(char, usize)>,
+    (chars, sources): (&mut Vec<char>, &mut Vec<u32>),
+) -> Option<usize> {
+    let (c, mut used) = read(b, i)?;
     let mut text = String::from(c);
-    if let Some((mark, n)) = escaped_char_in(b, i + used, escapes)
+    if let Some((mark, n)) = read(b, i + used)
         && matches!(mark, '\u{3099}'..='\u{309C}' | '\u{FF9E}' | '\u{FF9F}')
     {
         text.push(mark);
@@ -819,7 +998,65 @@ mod tests {
             ("%FF%FF%FF%FF", None),
         ];
         for (block, want) in cases {
-            assert_eq!(encoded_text(block.as_bytes()), want, "{block}");
+            assert_eq!(percent_encoded_text(block.as_bytes()), want, "{block}");
+        }
+    }
+
+    #[test]
+    fn json_escapes_and_character_references_are_folded_as_decoded() {
+        let cases = [
+            // PHP's `json_encode`, Python's `json.dumps`: `\uXXXX` in either case.
+            (
+                r#"{"name": "\u5c71\u53e3 \u5927\u4ecb", "birth": "1968-09-18"}"#,
+                r#"{"name": "山口 大介", "birth": "1968-09-18"}"#,
+            ),
+            (r"\u30E4\u30DE\u30B0\u30C1", "ヤマグチ"),
+            // Half-width kana with an escaped voiced mark; a surrogate pair; ASCII escapes.
+            (r"\uff94\uff8f\uff78\uff9e\uff81", "ヤマグチ"),
+            (r"\ud842\udfb7\u7530\u0020\u592a\u90ce", "吉田 太郎"),
+            // UTF-8 bytes escaped, as Python's `repr` of bytes writes them.
+            (
+                r"b'\xe5\xb1\xb1\xe5\x8f\xa3 \xE5\xA4\xA7\xE4\xBB\x8B'",
+                "b'山口 大介'",
+            ),
+            // PHP escapes `/` too; a date so escaped is reason enough to decode a block.
+            (
+                r#"{"n":"\u5c71\u53e3","d":"1968\/09\/18","u":"https:\/\/x"}"#,
+                r#"{"n":"山口","d":"1968/09/18","u":"https://x"}"#,
+            ),
+            (r#"{"dob":"1968\/09\/18"}"#, r#"{"dob":"1968/09/18"}"#),
+            // Character references, decimal and hex, with other text.
+            ("&#23665;&#21475; &#x5927;&#X4ECB; 1968", "山口 大介 1968"),
+            ("山口&#x5927;&#x4ecb;", "山口大介"),
+            // Not escapes: a lone surrogate, a reference without `;` or too long, named ones.
+            (r"\ud842 \u5c71\u53e3", r"\ud842 山口"),
+            (
+                "&#23665 &#x5c71; &#x53e3; &#123456789; &amp;",
+                "&#23665 山 口 &#123456789; &amp;",
+            ),
+        ];
+        for (block, want) in cases {
+            let f = FoldedText::fold(block, 0, FoldedText::default());
+            assert_eq!(f.string(0, f.len()), want, "{block}");
+        }
+        // Each character's source is its escape; a surrogate pair's, both.
+        let f = FoldedText::fold(r"x \ud842\udfb7\u7530", 10, FoldedText::default());
+        assert_eq!(f.byte_span(2, 3), (12, 24));
+        assert_eq!(f.byte_span(3, 4), (24, 30));
+        let f = FoldedText::fold("&#23665;&#x53e3;", 0, FoldedText::default());
+        assert_eq!((f.byte_span(0, 1), f.byte_span(1, 2)), ((0, 8), (8, 16)));
+        // One Japanese character escaped, or escapes of other text (an accented name, an
+        // emoji, ASCII in a log line), leave a block as written.
+        for block in [
+            r"\u5c71 and \u00e9\u00e8",
+            r"caf\u00e9 \ud83d\ude00\ud83d\ude00 \u003cb\u003e",
+            "&#23665; &#233;&#233; &#60;&#60;",
+            r"C:\users\u1\data & more",
+            r#"{"url":"https:\/\/example.com\/a"}"#,
+            r"\xe5\xb1\xb1 \xff\xfe \x41",
+        ] {
+            let f = FoldedText::fold(block, 0, FoldedText::default());
+            assert_eq!(f.string(0, f.len()), block.to_lowercase(), "{block}");
         }
     }
 
