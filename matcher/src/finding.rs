@@ -64,6 +64,9 @@ pub enum TextFormat {
     Plain,
     /// Visible text extracted from HTML.
     Html,
+    /// The text of e-mail messages (one, or an mbox of many): header lines with encoded words
+    /// decoded, parts with their transfer encoding undone.
+    Mail,
 }
 
 /// The result of scanning one document.

@@ -90,6 +90,7 @@ mod error;
 mod finding;
 mod html;
 mod index;
+mod mime;
 mod scan;
 mod stages;
 

@@ -16,6 +16,7 @@ use fingerprints::{Bundle, FieldKind, SecretKey};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
+use crate::mime::{extract_mail_text, is_mime};
 use crate::stages::{Clock, StageTimes};
 use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
 use text::{FoldedText, blocks};
@@ -177,6 +178,10 @@ impl Matcher {
             let text = extract_text(&decoded.text);
             clock.lap(|t| &mut t.html);
             (TextFormat::Html, self.scan_text_counted(&text, clock))
+        } else if is_mime(&decoded.text, doc.content_type) {
+            let text = extract_mail_text(&decoded.text);
+            clock.lap(|t| &mut t.html);
+            (TextFormat::Mail, self.scan_text_counted(&text, clock))
         } else {
             (
                 TextFormat::Plain,

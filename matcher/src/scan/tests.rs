@@ -467,6 +467,65 @@ fn documents_are_decoded_and_html_extracted() {
 }
 
 #[test]
+fn mail_is_read_with_its_encodings_undone() {
+    // A leaked mailbox: the name in an encoded word, the body in base64 or quoted-printable,
+    // a customer list attached. Nothing of it is found as written.
+    let (m, _) = fixture();
+    let x = r(5);
+    let b64 = |s: &str| {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in s.as_bytes().chunks(3) {
+            let n =
+                chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+            for k in 0..4 {
+                out.push(if k <= chunk.len() {
+                    char::from(A[(n >> (18 - 6 * k) & 63) as usize])
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    };
+    let qp = |s: &str| s.bytes().map(|b| format!("={b:02X}")).collect::<String>();
+    let body = format!(
+        "{}様\n生年月日: {}\n電話: {}\n",
+        x.name(),
+        x.birth_date_iso(),
+        x.phone_dashed()
+    );
+    let want = m.bundle().hasher().record_ref(&x.id);
+    for (encoding, text) in [("base64", b64(&body)), ("quoted-printable", qp(&body))] {
+        let mail = format!(
+            "From: shop@example.com\r\nTo: =?UTF-8?B?{}?= <x@example.com>\r\nSubject: order\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\
+             Content-Transfer-Encoding: {encoding}\r\n\r\n{text}\r\n",
+            b64(&x.name())
+        );
+        let report = m.scan(&Document::new(mail.as_bytes()));
+        assert_eq!(report.format, TextFormat::Mail, "{encoding}");
+        let f = report.findings.iter().find(|f| f.record == want);
+        assert_eq!(
+            f.map(|f| f.confidence),
+            Some(Confidence::High),
+            "{encoding}"
+        );
+        // Without decoding: nothing but the dashed phone number, not written here.
+        assert!(m.scan_text(&mail).is_empty(), "{encoding}");
+    }
+    // The name in the header alone, with a date in the subject.
+    let mail = format!(
+        "From: a@example.com\nTo: =?UTF-8?B?{}?= <x@example.com>\nSubject: {}\n\nhello\n",
+        b64(&x.name()),
+        x.birth_date_iso()
+    );
+    let report = m.scan(&Document::new(mail.as_bytes()));
+    let f = report.findings.iter().find(|f| f.record == want);
+    assert_eq!(f.map(|f| f.confidence), Some(Confidence::Medium));
+}
+
+#[test]
 fn cap_truncates() {
     let (m, _) = fixture();
     let cfg = MatcherConfig {
