@@ -10,12 +10,18 @@
 //!
 //! 1. **Text.** Bytes are decoded (BOM, the declared charset, UTF-8, ISO-2022-JP escapes, then
 //!    detection among Shift_JIS, EUC-JP and the rest); binary data is skipped with a reason;
-//!    HTML is reduced to its visible text with one line per table row and tabs between cells.
+//!    HTML is reduced to its visible text with one line per table row and tabs between cells;
+//!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
+//!    quoted-printable parts in their charsets, text attachments.
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle
 //!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
+//!    Escaped text is folded as the characters it stands for: percent-encoded (UTF-8,
+//!    Shift_JIS, EUC-JP), JSON's `\uXXXX`, UTF-8 bytes as `\xHH`, numeric character
+//!    references.
 //! 3. **Candidates.** Digit groups become phone numbers, My Numbers and account numbers; `@`
-//!    gives e-mail addresses (and, in a block with another hit, `[at]`, `(at)`, `★` and
-//!    `[dot]` written for them to dodge harvesters, as do phone numbers in three cells); at every character that may start a register token, a keyed fast
+//!    gives e-mail addresses (and, in a block with another hit, `[at]`, `(at)`, `（アット）`,
+//!    `★`, ` at `, `%40` and `[dot]` written for them to dodge harvesters or escaped, as do
+//!    phone numbers in three cells); at every character that may start a register token, a keyed fast
 //!    fingerprint is extended one character at a time while the bundle's hot-path filter knows
 //!    the prefix, so names and towns are found inside CJK text that has no spaces; when the
 //!    register stores names without a space (`山田太郎` as one token), one gap inside a token
