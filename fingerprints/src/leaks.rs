@@ -53,11 +53,16 @@ pub enum LeakForm {
     /// or given name first; in English lines, in quoted cells, or in full width in Japanese
     /// lines).
     Romaji,
+    /// A mailbox (mbox) of a web shop's order confirmations, as a leaked mail account holds
+    /// them: the name in the `To:` field's encoded word, the body in base64 or
+    /// quoted-printable UTF-8 or in 7-bit ISO-2022-JP, some with the customer's row attached
+    /// as CSV.
+    Mbox,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 10] = [
+    pub const ALL: [LeakForm; 11] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -68,6 +73,7 @@ impl LeakForm {
         LeakForm::Markdown,
         LeakForm::CsvShiftJis,
         LeakForm::Romaji,
+        LeakForm::Mbox,
     ];
 
     /// Short name, used in reports.
@@ -83,6 +89,7 @@ impl LeakForm {
             LeakForm::Markdown => "markdown",
             LeakForm::CsvShiftJis => "csv-shift_jis",
             LeakForm::Romaji => "romaji",
+            LeakForm::Mbox => "mbox",
         }
     }
 
@@ -274,6 +281,11 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                         );
                     }
                 }
+            }
+        }
+        LeakForm::Mbox => {
+            for (i, p) in people.iter().enumerate() {
+                mail(p, i, &mut rng, &mut out);
             }
         }
         LeakForm::Romaji => {
@@ -641,6 +653,131 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// One order confirmation mail to `p` (the `i`-th of the mailbox), appended to `out`.
+fn mail(p: &Resident, i: usize, rng: &mut Rng, out: &mut String) {
+    let to_name = name(p, rng);
+    let to = if rng.below(2) == 0 {
+        format!("=?UTF-8?B?{}?=", base64(to_name.as_bytes()))
+    } else {
+        format!("=?UTF-8?Q?{}?=", quoted_printable(to_name.as_bytes(), true))
+    };
+    let mailbox = p
+        .email
+        .clone()
+        .unwrap_or_else(|| format!("c{i}@example.net"));
+    let body = format!(
+        "{}様\n\nこのたびはご注文ありがとうございます。\nお届け先：〒{} {}\n電話番号：{}\n生年月日：{}\nフリガナ：{}\n",
+        name(p, rng),
+        p.postal_code_dashed(),
+        address(p, rng),
+        phone(p, rng),
+        date(p, rng),
+        kana(p, rng),
+    );
+    let _ = write!(
+        out,
+        "From shop@example.jp Mon Nov  2 10:{:02}:00 2026\n\
+         Return-Path: <shop@example.jp>\n\
+         From: =?ISO-2022-JP?B?GyRCJTclZyVDJVcbKEI=?= <shop@example.jp>\n\
+         To: {to} <{mailbox}>\n\
+         Subject: =?UTF-8?B?44GU5rOo5paH56K66KqN?=\n\
+         Date: Mon, 2 Nov 2026 10:{:02}:00 +0900\n\
+         Message-ID: <{i}.order@example.jp>\n\
+         MIME-Version: 1.0\n",
+        i % 60,
+        i % 60
+    );
+    // The body as a Japanese mailer sends it: 7-bit ISO-2022-JP, or UTF-8 in base64 or
+    // quoted-printable; one in four with the customer's row attached as CSV.
+    let part = match rng.below(3) {
+        0 => format!(
+            "Content-Type: text/plain; charset=ISO-2022-JP\nContent-Transfer-Encoding: 7bit\n\n{}\n",
+            String::from_utf8_lossy(&encoding_rs::ISO_2022_JP.encode(&body).0)
+        ),
+        1 => format!(
+            "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: base64\n\n{}\n",
+            wrapped(&base64(body.as_bytes()))
+        ),
+        _ => format!(
+            "Content-Type: text/plain; charset=\"utf-8\"\nContent-Transfer-Encoding: quoted-printable\n\n{}\n",
+            quoted_printable(body.as_bytes(), false)
+        ),
+    };
+    if rng.below(4) == 0 {
+        let csv = format!(
+            "{}\n{}\n",
+            crate::synth::REGISTER_HEADER.join(","),
+            p.register_row().join(",")
+        );
+        let _ = write!(
+            out,
+            "Content-Type: multipart/mixed; boundary=\"=_b{i}\"\n\n--=_b{i}\n{part}--=_b{i}\n\
+             Content-Type: text/csv; charset=UTF-8; name=\"customer.csv\"\n\
+             Content-Disposition: attachment; filename=\"customer.csv\"\n\
+             Content-Transfer-Encoding: base64\n\n{}\n--=_b{i}--\n\n",
+            wrapped(&base64(csv.as_bytes()))
+        );
+    } else {
+        let _ = writeln!(out, "{part}");
+    }
+}
+
+/// Base64 (RFC 4648, with padding).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (k, &b)| n | u32::from(b) << (16 - 8 * k));
+        for k in 0..4 {
+            out.push(if k <= chunk.len() {
+                char::from(ALPHABET[(n >> (18 - 6 * k) & 63) as usize])
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// `text` in lines of 76 characters, as mail bodies are.
+fn wrapped(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    lines.join("\n")
+}
+
+/// Quoted-printable: every byte above ASCII (and `=`) as `=XX`, soft line breaks every 72
+/// characters or so; in a `header` (an encoded word's `Q`), spaces as `_` and no breaks.
+fn quoted_printable(bytes: &[u8], header: bool) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for &b in bytes {
+        let piece = match b {
+            b' ' if header => "_".to_owned(),
+            b'\n' if !header => {
+                out.push('\n');
+                line = 0;
+                continue;
+            }
+            b'=' | b'?' | b'_' | 0x80..=0xFF => format!("={b:02X}"),
+            _ => char::from(b).to_string(),
+        };
+        if !header && line + piece.len() > 72 {
+            out.push_str("=\n");
+            line = 0;
+        }
+        line += piece.len();
+        out.push_str(&piece);
+    }
+    out
+}
 
 /// `line` with every character above ASCII written as JSON's `\uXXXX` escape (a surrogate
 /// pair above the Basic Multilingual Plane), and with `slashes`, `/` as `\/` (PHP's
