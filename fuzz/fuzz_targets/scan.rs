@@ -42,11 +42,13 @@ const CHARSETS: [Option<&str>; 8] = [
     Some("windows-1252"),
     Some("x-no-such-charset"),
 ];
-const TYPES: [Option<&str>; 4] = [
+const TYPES: [Option<&str>; 5] = [
     None,
     Some("text/html"),
     Some("text/plain"),
     Some("application/octet-stream"),
+    // Any bytes read as e-mail.
+    Some("message/rfc822"),
 ];
 
 fuzz_target!(|input: (u8, u8, &[u8])| {
