@@ -112,11 +112,15 @@ fn markers_in(bytes: &[u8], (a, b): (usize, usize), whole: bool, starts: &mut Ve
             .filter(|&k| may_open_marker(&bytes[k + 1..])),
     );
     starts.extend(
-        memchr::memchr2_iter(b'<', b'%', window)
+        memchr::memchr3_iter(b'<', b'%', b'&', window)
             .map(|k| a + k)
             .filter(|&k| match bytes[k] {
                 b'<' => may_open_marker(&bytes[k + 1..]),
-                _ => bytes[k + 1..].starts_with(b"40"),
+                b'%' => bytes[k + 1..].starts_with(b"40"),
+                _ => matches!(
+                    bytes[k + 1..],
+                    [b'#', b'6', b'4', b';', ..] | [b'#', b'x' | b'X', b'4', b'0', b';', ..]
+                ),
             }),
     );
     if whole {
@@ -130,7 +134,10 @@ fn markers_in(bytes: &[u8], (a, b): (usize, usize), whole: bool, starts: &mut Ve
             .filter(|&k| match bytes[k..] {
                 [0xEF, 0xBC, 0x88 | 0xBB | 0x9C, ref rest @ ..]
                 | [0xEF, 0xBD, 0x9B, ref rest @ ..] => may_open_marker(rest),
-                [b' ', b'a' | b'A', b't' | b'T', b' ', ..] => true,
+                // `at`, `アット`, `あっと`.
+                [b' ', b'a' | b'A', b't' | b'T', b' ', ..]
+                | [b' ', 0xE3, 0x82, 0xA2, ..]
+                | [b' ', 0xE3, 0x81, 0x82, ..] => true,
                 _ => false,
             }),
     );
@@ -189,13 +196,25 @@ fn bracketed(chars: &[char], k: usize, words: &[&str]) -> Option<usize> {
 }
 
 /// An `@` written to dodge harvesters at `chars[k]`: `[at]`, `(at)`, `{at}`, `<at>`, `[@]`,
-/// `(アット)`, `(アットマーク)` (hiragana folds to katakana), a star, ` at ` between spaces;
-/// or percent-encoded, `%40`. Where it ends.
+/// `(アット)`, `(アットマーク)` (hiragana folds to katakana), a star, ` at ` or ` アット `
+/// between spaces; or escaped, `%40`, `&#64;`. Where it ends.
 fn at_marker(chars: &[char], k: usize) -> Option<usize> {
     match chars.get(k)? {
         '★' | '☆' => Some(k + 1),
-        ' ' => spaced(chars, k, "at"),
+        ' ' => ["at", "アットマーク", "アット"]
+            .iter()
+            .find_map(|w| spaced(chars, k, w)),
         '%' => (chars.get(k + 1..k + 3)? == ['4', '0']).then_some(k + 3),
+        // A character reference in text that is no HTML page: `&#64;`, `&#x40;`.
+        '&' => ["#64;", "#x40;"].iter().find_map(|r| {
+            let n = r.len();
+            chars
+                .get(k + 1..k + 1 + n)?
+                .iter()
+                .copied()
+                .eq(r.chars())
+                .then_some(k + 1 + n)
+        }),
         _ => bracketed(chars, k, &["at", "@", "アットマーク", "アット"]),
     }
 }
@@ -261,7 +280,12 @@ fn email_around(chars: &[char], a: usize, e: usize) -> Option<(usize, usize, Str
         // A dot marker, with a space on either side (`example [dot] com`), or after an `at`
         // between spaces, a `dot` between spaces.
         let m = i + usize::from(c == ' ');
-        let spaced_dot = || spaced(chars, i, "dot").filter(|_| spaced_at);
+        let spaced_dot = || {
+            ["dot", "ドット"]
+                .iter()
+                .find_map(|w| spaced(chars, i, w))
+                .filter(|_| spaced_at)
+        };
         match dot_marker(chars, m).or_else(spaced_dot) {
             Some(after) => {
                 address.push('.');
@@ -381,6 +405,19 @@ mod tests {
                 "email=dsk.yamaguchi%40example.com&tel=090",
                 "dsk.yamaguchi@example.com",
             ),
+            (
+                "dsk.yamaguchi アット example ドット com",
+                "dsk.yamaguchi@example.com",
+            ),
+            (
+                "dsk.yamaguchi あっとまーく example.com",
+                "dsk.yamaguchi@example.com",
+            ),
+            ("dsk.yamaguchi&#64;example.com", "dsk.yamaguchi@example.com"),
+            (
+                "dsk.yamaguchi&#X40;example.com",
+                "dsk.yamaguchi@example.com",
+            ),
         ] {
             assert_eq!(read(page).as_deref(), Some(want), "{page}");
         }
@@ -403,6 +440,8 @@ mod tests {
             "dsk.yamaguchi[at]example dot com",
             "dsk.yamaguchi%41example.com",
             "100%40 of it",
+            "a&#64 b.com",
+            "dsk.yamaguchi アットexample.com",
         ] {
             assert_eq!(read(page), None, "{page}");
         }

@@ -1923,6 +1923,8 @@ fn e_mail_addresses_written_to_dodge_harvesters() {
         "山口大介 mail: dsk.yamaguchi AT example DOT com",
         "name=%E5%B1%B1%E5%8F%A3%E5%A4%A7%E4%BB%8B&email=dsk.yamaguchi%40example.com",
         "name=山口大介&email=dsk.yamaguchi%40example.com&tel=",
+        "山口大介 メール：dsk.yamaguchi アット example.com",
+        "山口大介 mail: dsk.yamaguchi&#64;example.com",
     ] {
         let found = m.scan_text(page);
         assert_eq!(found.len(), 1, "{page}");
