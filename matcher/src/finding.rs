@@ -67,6 +67,8 @@ pub enum TextFormat {
     /// The text of e-mail messages (one, or an mbox of many): header lines with encoded words
     /// decoded, parts with their transfer encoding undone.
     Mail,
+    /// The text of what a ZIP archive holds: a spreadsheet's (`.xlsx`) rows, or its files'.
+    Archive,
 }
 
 /// The result of scanning one document.

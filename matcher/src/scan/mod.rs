@@ -13,6 +13,7 @@ use std::path::Path;
 use fingerprints::fxhash::FxHashMap;
 use fingerprints::{Bundle, FieldKind, SecretKey};
 
+use crate::archive::{extract_archive_text, is_zip};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
@@ -158,6 +159,22 @@ impl Matcher {
 
     fn scan_clocked(&self, doc: &Document<'_>, clock: &mut Clock<'_>) -> ScanReport {
         let bytes = doc.bytes.len() as u64;
+        if is_zip(doc.bytes) {
+            // A spreadsheet or an archive: the text of what it holds, inflated within the cap.
+            let cap = self.config.max_document_bytes;
+            let text = extract_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], cap);
+            clock.lap(|t| &mut t.html);
+            let (findings, records) = self.scan_text_counted(&text, clock);
+            return ScanReport {
+                bytes,
+                encoding: "UTF-8",
+                format: TextFormat::Archive,
+                truncated: doc.bytes.len() > cap,
+                skipped: None,
+                findings,
+                records,
+            };
+        }
         let decoded = decode(doc.bytes, doc.charset, self.config.max_document_bytes);
         clock.lap(|t| &mut t.decode);
         let decoded = match decoded {

@@ -526,6 +526,43 @@ fn mail_is_read_with_its_encodings_undone() {
 }
 
 #[test]
+fn spreadsheets_and_archives_are_read() {
+    // A register or customer list published as a spreadsheet, or as CSV in an archive: the
+    // birth date a date serial in a date style, the file deflated.
+    let (m, _) = fixture();
+    let x = r(5);
+    let want = m.bundle().hasher().record_ref(&x.id);
+    let (y, mo, d) = x.birth;
+    // Days from 1970-01-01 (the inverse of the reader's), plus the spreadsheet's 25,569.
+    let (y, mo, d) = (i64::from(y), i64::from(mo), i64::from(d));
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let serial = era * 146_097 + doe - 719_468 + 25_569;
+    let book = crate::archive::tests::workbook(&x.name(), serial as u32, &x.phone_dashed());
+    let report = m.scan(&Document::new(&book));
+    assert_eq!(report.format, TextFormat::Archive);
+    let f = report.findings.iter().find(|f| f.record == want);
+    assert_eq!(
+        f.map(|f| f.confidence),
+        Some(Confidence::High),
+        "{report:?}"
+    );
+    assert!(f.unwrap().fields.contains(&FieldKind::BirthDate));
+    let csv = format!("{},{}\n", x.name(), x.birth_date_iso());
+    let archive = crate::archive::tests::zip(&[("leak/customers.csv", csv.as_bytes())], false);
+    let report = m.scan(&Document::new(&archive));
+    let f = report.findings.iter().find(|f| f.record == want);
+    assert_eq!(
+        f.map(|f| f.confidence),
+        Some(Confidence::Medium),
+        "{report:?}"
+    );
+}
+
+#[test]
 fn cap_truncates() {
     let (m, _) = fixture();
     let cfg = MatcherConfig {

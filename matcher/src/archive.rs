@@ -1,0 +1,521 @@
+//! ZIP archives and the spreadsheets that are ZIP archives (`.xlsx`): the text of what they
+//! hold. Leak sites publish a register or a customer list as a spreadsheet or as CSV files in
+//! an archive, where a byte-level scan sees only compressed data.
+//!
+//! The archive is read from its start, entry by entry (local headers), so that one cut short
+//! by a size cap still gives the entries it holds (the last one as far as it goes). Entries stored or deflated are read;
+//! encrypted ones and other methods are left out. Everything inflated counts against one
+//! budget (the matcher's `max_document_bytes`), so an archive bomb stops there.
+//!
+//! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells
+//!   apart by tabs (as an HTML table's), shared strings in place, numbers as written, and a
+//!   number in a date format as its date (`1968-09-18`).
+//! - Any other archive: each entry's text, decoded as a document is (charset detection,
+//!   binary entries left out, HTML reduced to its visible text, an archive inside read the same
+//!   way once more).
+
+use std::io::Read;
+
+use crate::decode::decode;
+use crate::html::{extract_text, is_html};
+
+/// Local file header signature.
+const LOCAL: &[u8; 4] = b"PK\x03\x04";
+
+/// Entries read from one archive, at most.
+const MAX_ENTRIES: usize = 10_000;
+
+/// How deep archives inside archives are read.
+const MAX_DEPTH: usize = 2;
+
+/// Whether `bytes` is a ZIP archive (it starts with a local file header).
+pub(crate) fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(LOCAL)
+}
+
+/// One entry of an archive, inflated.
+struct Entry {
+    name: String,
+    data: Vec<u8>,
+}
+
+/// The entries of the archive `bytes`, inflated, within `budget` bytes in all (what is left of
+/// it is returned in place). Stops at the first header that is not a local file header (the
+/// central directory), at a cut, or at an entry it cannot read the size of.
+fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while out.len() < MAX_ENTRIES && bytes.get(at..at + 4) == Some(LOCAL) {
+        let Some(h) = bytes.get(at..at + 30) else {
+            break;
+        };
+        let u16_at = |k: usize| usize::from(u16::from_le_bytes([h[k], h[k + 1]]));
+        let u32_at = |k: usize| u32::from_le_bytes([h[k], h[k + 1], h[k + 2], h[k + 3]]) as usize;
+        let (flags, method) = (u16_at(6), u16_at(8));
+        let (compressed, name_len, extra_len) = (u32_at(18), u16_at(26), u16_at(28));
+        let name_start = at + 30;
+        let data_start = name_start + name_len + extra_len;
+        let Some(name) = bytes.get(name_start..name_start + name_len) else {
+            break;
+        };
+        let name = String::from_utf8_lossy(name).into_owned();
+        let Some(rest) = bytes.get(data_start..) else {
+            break;
+        };
+        let encrypted = flags & 1 != 0;
+        let described = flags & 8 != 0;
+        // The entry's data and where the next header starts.
+        let (data, next) = match method {
+            0 if !described => {
+                let Some(raw) = rest.get(..compressed) else {
+                    break;
+                };
+                let take = raw.len().min(*budget);
+                (raw[..take].to_vec(), data_start + compressed)
+            }
+            8 if !encrypted => {
+                // Inflated up to what the budget allows; the stream's own end says where it
+                // ends when the header does not (a data descriptor follows).
+                let input = if described {
+                    rest
+                } else {
+                    &rest[..compressed.min(rest.len())]
+                };
+                let mut z = flate2::bufread::DeflateDecoder::new(input);
+                let mut data = Vec::new();
+                let read = (&mut z).take(*budget as u64).read_to_end(&mut data);
+                let used = z.total_in() as usize;
+                if read.is_err() && data.is_empty() {
+                    break;
+                }
+                let mut next = data_start + if described { used } else { compressed };
+                if described {
+                    // The descriptor: an optional signature, CRC, sizes.
+                    next += if rest.get(used..used + 4) == Some(b"PK\x07\x08") {
+                        16
+                    } else {
+                        12
+                    };
+                }
+                (data, next)
+            }
+            _ if described => break,
+            _ => (Vec::new(), data_start + compressed),
+        };
+        *budget -= data.len().min(*budget);
+        if !encrypted && !name.ends_with('/') {
+            out.push(Entry { name, data });
+        }
+        if *budget == 0 || next <= at {
+            break;
+        }
+        at = next;
+    }
+    out
+}
+
+/// The text of the archive `bytes` (see the module documentation), reading at most `budget`
+/// bytes inflated.
+pub(crate) fn extract_archive_text(bytes: &[u8], budget: usize) -> String {
+    let mut budget = budget;
+    let mut out = String::new();
+    read_archive(bytes, 0, &mut budget, &mut out);
+    out
+}
+
+fn read_archive(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
+    let entries = entries(bytes, budget);
+    if entries.iter().any(|e| e.name == "xl/workbook.xml") {
+        read_workbook(&entries, out);
+        return;
+    }
+    for e in entries {
+        if is_zip(&e.data) {
+            if depth < MAX_DEPTH {
+                read_archive(&e.data, depth + 1, budget, out);
+            }
+            continue;
+        }
+        if let Ok(decoded) = decode(&e.data, None, usize::MAX) {
+            if is_html(&decoded.text, None) {
+                out.push_str(&extract_text(&decoded.text));
+            } else {
+                out.push_str(&decoded.text);
+            }
+            out.push_str("\n\n");
+        }
+    }
+}
+
+/// The worksheets of a spreadsheet, rows as lines and cells apart by tabs.
+fn read_workbook(entries: &[Entry], out: &mut String) {
+    let text = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| String::from_utf8_lossy(&e.data).into_owned())
+            .unwrap_or_default()
+    };
+    let strings = shared_strings(&text("xl/sharedStrings.xml"));
+    let dates = date_styles(&text("xl/styles.xml"));
+    let mut sheets: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.name.starts_with("xl/worksheets/") && e.name.ends_with(".xml"))
+        .collect();
+    sheets.sort_by(|a, b| a.name.cmp(&b.name));
+    for sheet in sheets {
+        read_sheet(&String::from_utf8_lossy(&sheet.data), &strings, &dates, out);
+        out.push('\n');
+    }
+}
+
+/// The elements named `name` in `xml`: each one's attributes and content (empty for `<x/>`).
+fn elements<'a>(xml: &'a str, name: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    let open = format!("<{name}");
+    let close = format!("</{name}>");
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let start = at + xml.get(at..)?.find(&open)?;
+            let after = start + open.len();
+            // `<c` must not match `<col`: the name ends at a space, `>` or `/`.
+            let next = xml.as_bytes().get(after).copied()?;
+            if !matches!(next, b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r') {
+                at = after;
+                continue;
+            }
+            let tag_end = after + xml[after..].find('>')?;
+            let attributes = &xml[after..tag_end];
+            if attributes.ends_with('/') {
+                at = tag_end + 1;
+                return Some((attributes, ""));
+            }
+            let content_end = tag_end
+                + 1
+                + xml[tag_end + 1..]
+                    .find(&close)
+                    .unwrap_or(xml.len() - tag_end - 1);
+            at = content_end;
+            return Some((attributes, &xml[tag_end + 1..content_end]));
+        }
+    })
+}
+
+/// The value of the attribute `name` in `attributes` (`name="value"`).
+fn attribute<'a>(attributes: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = attributes;
+    loop {
+        let k = rest.find(name)?;
+        let before_ok = k == 0 || rest.as_bytes()[k - 1].is_ascii_whitespace();
+        let after = &rest[k + name.len()..];
+        if before_ok && let Some(value) = after.strip_prefix("=\"") {
+            return value.find('"').map(|e| &value[..e]);
+        }
+        rest = after;
+    }
+}
+
+/// XML text with its five entities and numeric references decoded.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find('&') {
+        out.push_str(&rest[..k]);
+        rest = &rest[k..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity.strip_prefix('#').and_then(|n| {
+                let v = match n.strip_prefix(['x', 'X']) {
+                    Some(h) => u32::from_str_radix(h, 16).ok(),
+                    None => n.parse().ok(),
+                };
+                v.and_then(char::from_u32)
+            }),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of a string item (`<si>`, `<is>`): its `<t>` runs, without the phonetic runs
+/// (`<rPh>`, a Japanese cell's reading aid).
+fn string_item(xml: &str) -> String {
+    let mut text = String::new();
+    let mut rest = xml;
+    while let Some(k) = rest.find("<rPh") {
+        for (_, t) in elements(&rest[..k], "t") {
+            text.push_str(&unescape(t));
+        }
+        rest = rest[k..].find("</rPh>").map_or("", |e| &rest[k + e + 6..]);
+    }
+    for (_, t) in elements(rest, "t") {
+        text.push_str(&unescape(t));
+    }
+    text
+}
+
+/// The shared strings of a workbook, by index.
+fn shared_strings(xml: &str) -> Vec<String> {
+    elements(xml, "si")
+        .map(|(_, item)| string_item(item))
+        .collect()
+}
+
+/// Which cell styles (by index into `cellXfs`) show a number as a date.
+fn date_styles(xml: &str) -> Vec<bool> {
+    let custom: Vec<(u32, bool)> = elements(xml, "numFmt")
+        .filter_map(|(a, _)| {
+            let id = attribute(a, "numFmtId")?.parse().ok()?;
+            Some((id, is_date_format(&unescape(attribute(a, "formatCode")?))))
+        })
+        .collect();
+    let Some((_, xfs)) = elements(xml, "cellXfs").next() else {
+        return Vec::new();
+    };
+    elements(xfs, "xf")
+        .map(|(a, _)| {
+            let id: u32 = attribute(a, "numFmtId")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            match custom.iter().find(|(c, _)| *c == id) {
+                Some(&(_, date)) => date,
+                // Built-in date formats, with the Japanese locale's era and year formats.
+                None => matches!(id, 14..=17 | 22 | 27..=36 | 50..=58),
+            }
+        })
+        .collect()
+}
+
+/// Whether a custom number format shows a date: a `y`, `d`, `e` (era year) or `g` (era) outside
+/// quoted text and brackets.
+fn is_date_format(code: &str) -> bool {
+    let (mut quoted, mut bracket) = (false, false);
+    code.chars().any(|c| {
+        match c {
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            _ => {}
+        }
+        !quoted && !bracket && matches!(c.to_ascii_lowercase(), 'y' | 'd' | 'e' | 'g')
+    })
+}
+
+/// A worksheet's rows as lines, cells apart by tabs.
+fn read_sheet(xml: &str, strings: &[String], dates: &[bool], out: &mut String) {
+    for (_, row) in elements(xml, "row") {
+        let mut first = true;
+        for (a, cell) in elements(row, "c") {
+            let value = elements(cell, "v").next().map(|(_, v)| unescape(v));
+            let text = match attribute(a, "t") {
+                Some("s") => value
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .and_then(|i| strings.get(i).cloned()),
+                Some("inlineStr") => elements(cell, "is").next().map(|(_, i)| string_item(i)),
+                Some("b" | "e") => None,
+                // Text, or a number: a date where the cell's style shows one.
+                _ => value.map(|v| {
+                    let style: usize = attribute(a, "s").and_then(|s| s.parse().ok()).unwrap_or(0);
+                    match v.trim().parse::<f64>() {
+                        Ok(n) if dates.get(style) == Some(&true) => serial_date(n).unwrap_or(v),
+                        _ => v,
+                    }
+                }),
+            };
+            if !first {
+                out.push('\t');
+            }
+            first = false;
+            out.push_str(&text.unwrap_or_default().replace(['\n', '\r', '\t'], " "));
+        }
+        out.push('\n');
+    }
+}
+
+/// A spreadsheet's date serial number (days since 1899-12-30, with the 1900 leap-year bug of
+/// its first 60 days) as `YYYY-MM-DD`.
+fn serial_date(n: f64) -> Option<String> {
+    if !(1.0..2_958_466.0).contains(&n) {
+        return None;
+    }
+    let serial = n.floor() as i64;
+    // Serial 60 is the 29 February 1900 that never was; before it, days are one later.
+    let days = if serial < 60 { serial + 1 } else { serial } - 25_569; // 1970-01-01 is 25,569.
+    // Days since 1970-01-01 to a civil date.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A ZIP archive of `files` (deflated, or stored with `stored`), as `zip` writes one.
+    pub(crate) fn zip(files: &[(&str, &[u8])], stored: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, data) in files {
+            let body = if stored {
+                data.to_vec()
+            } else {
+                let mut z =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+                z.write_all(data).unwrap();
+                z.finish().unwrap()
+            };
+            out.extend_from_slice(LOCAL);
+            out.extend_from_slice(&20u16.to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes()); // flags
+            out.extend_from_slice(&(if stored { 0u16 } else { 8 }).to_le_bytes());
+            out.extend_from_slice(&[0; 8]); // time, date, CRC (not checked)
+            out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&body);
+        }
+        // A central directory's signature ends the entries.
+        out.extend_from_slice(b"PK\x01\x02");
+        out
+    }
+
+    /// A minimal workbook: one sheet with a header row and a row of `name`, a date serial in a
+    /// date style, a phone number as text.
+    pub(crate) fn workbook(name: &str, serial: u32, phone: &str) -> Vec<u8> {
+        let strings = format!(
+            "<?xml version=\"1.0\"?><sst count=\"4\"><si><t>氏名</t></si><si><t>生年月日</t></si>\
+             <si><r><t>{name}</t></r><rPh sb=\"0\" eb=\"2\"><t>ヤマグチ</t></rPh></si><si><t>電話&amp;番号</t></si></sst>"
+        );
+        let styles = "<styleSheet><numFmts count=\"1\"><numFmt numFmtId=\"176\" formatCode=\"yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;\"/></numFmts>\
+             <cellXfs count=\"3\"><xf numFmtId=\"0\"/><xf numFmtId=\"176\"/><xf numFmtId=\"14\"/></cellXfs></styleSheet>";
+        let sheet = format!(
+            "<worksheet><cols><col min=\"1\"/></cols><sheetData>\
+             <row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c><c r=\"C1\" t=\"s\"><v>3</v></c></row>\
+             <row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\" s=\"1\"><v>{serial}</v></c>\
+             <c r=\"C2\" t=\"inlineStr\"><is><t>{phone}</t></is></c><c r=\"D2\"/></row></sheetData></worksheet>"
+        );
+        zip(
+            &[
+                ("[Content_Types].xml", b"<Types/>"),
+                ("xl/workbook.xml", b"<workbook/>"),
+                ("xl/styles.xml", styles.as_bytes()),
+                ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+                ("xl/sharedStrings.xml", strings.as_bytes()),
+            ],
+            false,
+        )
+    }
+
+    #[test]
+    fn a_spreadsheet_reads_as_rows_of_cells() {
+        let book = workbook("山口 大介", 25_099, "090-6682-8625");
+        assert!(is_zip(&book));
+        let text = extract_archive_text(&book, 1 << 20);
+        assert_eq!(
+            text,
+            "氏名\t生年月日\t電話&番号\n山口 大介\t1968-09-18\t090-6682-8625\t\n\n"
+        );
+    }
+
+    #[test]
+    fn date_serials() {
+        for (serial, want) in [
+            (1.0, "1900-01-01"),
+            (59.0, "1900-02-28"),
+            (61.0, "1900-03-01"),
+            (25_099.0, "1968-09-18"),
+            (25_569.0, "1970-01-01"),
+            (36_526.5, "2000-01-01"),
+            (45_658.0, "2025-01-01"),
+        ] {
+            assert_eq!(serial_date(serial).as_deref(), Some(want), "{serial}");
+        }
+        assert_eq!(serial_date(0.0), None);
+        assert_eq!(serial_date(f64::NAN), None);
+        for (code, date) in [
+            ("yyyy/m/d", true),
+            ("[$-411]ggge\"年\"m\"月\"d\"日\"", true),
+            ("0.00", false),
+            ("h:mm", false),
+            ("\"day\"0", false),
+            ("[Red]0", false),
+        ] {
+            assert_eq!(is_date_format(code), date, "{code}");
+        }
+    }
+
+    #[test]
+    fn an_archive_reads_as_its_files() {
+        let csv = "氏名,生年月日\n山口 大介,1968-09-18\n";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(csv);
+        let inner = zip(&[("b.csv", csv.as_bytes())], true);
+        let archive = zip(
+            &[
+                ("dir/", b""),
+                ("a.csv", &sjis),
+                (
+                    "page.html",
+                    b"<html><body><p>\xE5\xB1\xB1\xE5\x8F\xA3</p></body></html>",
+                ),
+                ("image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+                ("inner.zip", &inner),
+            ],
+            false,
+        );
+        let text = extract_archive_text(&archive, 1 << 20);
+        assert_eq!(text.matches("山口 大介,1968-09-18").count(), 2, "{text}");
+        assert!(text.contains("山口"), "{text}");
+        assert!(!text.contains("PNG") && !text.contains("IHDR"), "{text}");
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_budget_and_a_cut_archive_gives_what_it_holds() {
+        let zeros = vec![b'0'; 10 << 20];
+        let bomb = zip(&[("a.txt", &zeros), ("b.txt", &zeros)], false);
+        assert!(bomb.len() < 100 << 10);
+        let text = extract_archive_text(&bomb, 1 << 20);
+        assert!(text.len() <= (1 << 20) + 16, "{}", text.len());
+        let archive = zip(&[("a.csv", b"first,1\n"), ("b.csv", b"second,2\n")], false);
+        // Cut anywhere: the entries it holds, the last one as far as it goes.
+        for cut in 0..archive.len() {
+            let text = extract_archive_text(&archive[..cut], 1 << 20);
+            let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+            let whole = ["first,1", "second,2"];
+            assert!(
+                lines.len() <= 2 && lines.iter().zip(whole).all(|(l, w)| w.starts_with(l)),
+                "{cut}: {text}"
+            );
+        }
+        let text = extract_archive_text(&archive, 1 << 20);
+        assert_eq!(text, "first,1\n\n\nsecond,2\n\n\n");
+    }
+}
