@@ -236,6 +236,10 @@ fn default_content_types() -> Vec<String> {
         "application/xhtml+xml",
         "application/xml",
         "application/csv",
+        // Archives and spreadsheets, which the matcher reads.
+        "application/zip",
+        "application/x-zip-compressed",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ]
     .map(String::from)
     .to_vec()

@@ -364,13 +364,14 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
     })
 }
 
-/// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one.
+/// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is a ZIP
+/// archive (a spreadsheet, or files in an archive: the matcher reads what they hold).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
         let c = c.to_ascii_lowercase();
         c.starts_with("utf-16") || c.starts_with("utf-32") || c.starts_with("ucs")
     });
-    !wide && body[..body.len().min(1024)].contains(&0)
+    !wide && !body.starts_with(b"PK\x03\x04") && body[..body.len().min(1024)].contains(&0)
 }
 
 #[cfg(test)]
@@ -389,7 +390,9 @@ mod tests {
 
     #[test]
     fn binary_sniff() {
-        assert!(looks_binary(b"PK\x03\x04\x00\x00", None));
+        assert!(looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00", None));
+        // A ZIP archive goes on to the matcher, which reads it.
+        assert!(!looks_binary(b"PK\x03\x04\x00\x00", None));
         assert!(!looks_binary(b"plain text", None));
         assert!(!looks_binary(b"a\x00b\x00", Some("UTF-16LE")));
     }

@@ -293,7 +293,7 @@ async fn route(State(s): State<Arc<Server>>, uri: Uri) -> Response<Body> {
         "/hostile/nul" => resp(
             StatusCode::OK,
             text,
-            b"PK\x03\x04\x00\x00\x00binary".to_vec(),
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR binary".to_vec(),
         ),
         "/hostile/sjis" => resp(StatusCode::OK, html, sjis_html()),
         // --- a plain site for politeness and dedup ---
