@@ -58,11 +58,15 @@ pub enum LeakForm {
     /// quoted-printable UTF-8 or in 7-bit ISO-2022-JP, some with the customer's row attached
     /// as CSV.
     Mbox,
+    /// A spreadsheet (`.xlsx`, deflated), as leak sites publish a customer list: name,
+    /// reading, birth date (a date serial in a date style, as Excel stores dates), address and
+    /// phone number, a row each.
+    Xlsx,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 11] = [
+    pub const ALL: [LeakForm; 12] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -74,6 +78,7 @@ impl LeakForm {
         LeakForm::CsvShiftJis,
         LeakForm::Romaji,
         LeakForm::Mbox,
+        LeakForm::Xlsx,
     ];
 
     /// Short name, used in reports.
@@ -90,6 +95,7 @@ impl LeakForm {
             LeakForm::CsvShiftJis => "csv-shift_jis",
             LeakForm::Romaji => "romaji",
             LeakForm::Mbox => "mbox",
+            LeakForm::Xlsx => "xlsx",
         }
     }
 
@@ -98,6 +104,7 @@ impl LeakForm {
         match self {
             LeakForm::HtmlTable => "text/html; charset=utf-8",
             LeakForm::CsvShiftJis => "text/plain; charset=shift_jis",
+            LeakForm::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             _ => "text/plain; charset=utf-8",
         }
     }
@@ -288,6 +295,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 mail(p, i, &mut rng, &mut out);
             }
         }
+        LeakForm::Xlsx => return xlsx(people, &mut rng),
         LeakForm::Romaji => {
             out.push_str("Japan customer records (Amagasaki), fresh, checked\n\n");
             for p in people {
@@ -653,6 +661,146 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// A workbook of `people`, a row each (see [`LeakForm::Xlsx`]).
+fn xlsx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+    let mut strings: Vec<String> = ["氏名", "フリガナ", "生年月日", "住所", "電話番号"]
+        .map(String::from)
+        .to_vec();
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut rows = String::from(
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c><c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"s\"><v>3</v></c><c r=\"E1\" t=\"s\"><v>4</v></c></row>",
+    );
+    for (i, p) in people.iter().enumerate() {
+        let r = i + 2;
+        let cell = |col: char, text: String, strings: &mut Vec<String>| {
+            strings.push(text);
+            format!("<c r=\"{col}{r}\" t=\"s\"><v>{}</v></c>", strings.len() - 1)
+        };
+        let (y, m, d) = p.birth;
+        let serial = date_serial(y, m, d);
+        let _ = write!(
+            rows,
+            "<row r=\"{r}\">{}{}<c r=\"C{r}\" s=\"1\"><v>{serial}</v></c>{}{}</row>",
+            cell('A', name(p, rng), &mut strings),
+            cell('B', kana(p, rng), &mut strings),
+            cell('D', address(p, rng), &mut strings),
+            cell('E', phone(p, rng), &mut strings),
+        );
+    }
+    let mut sst = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"{0}\" uniqueCount=\"{0}\">",
+        strings.len()
+    );
+    for t in &strings {
+        let _ = write!(sst, "<si><t>{}</t></si>", escape(t));
+    }
+    sst.push_str("</sst>");
+    let ns = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"";
+    let sheet = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet {ns}><sheetData>{rows}</sheetData></worksheet>"
+    );
+    // Style 1: Excel's Japanese date format `yyyy/m/d` (built-in 14).
+    let styles = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<styleSheet {ns}><cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"14\" applyNumberFormat=\"1\"/></cellXfs></styleSheet>"
+    );
+    let workbook = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<workbook {ns} xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"顧客\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+    );
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let workbook_rels = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"{rel}/styles\" Target=\"styles.xml\"/><Relationship Id=\"rId3\" Type=\"{rel}/sharedStrings\" Target=\"sharedStrings.xml\"/></Relationships>"
+    );
+    let root_rels = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+    );
+    let main = "application/vnd.openxmlformats-officedocument.spreadsheetml";
+    let types = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"{main}.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"{main}.worksheet+xml\"/><Override PartName=\"/xl/styles.xml\" ContentType=\"{main}.styles+xml\"/><Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"{main}.sharedStrings+xml\"/></Types>"
+    );
+    zip(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root_rels.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
+        ("xl/styles.xml", styles.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ("xl/sharedStrings.xml", sst.as_bytes()),
+    ])
+}
+
+/// A spreadsheet's date serial (days since 1899-12-30) of a date after February 1900.
+fn date_serial(y: u16, m: u8, d: u8) -> i64 {
+    let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
+    let yy = if m <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468 + 25_569
+}
+
+/// A ZIP archive of `files`, deflated, with its central directory (as any tool can read).
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = z.write_all(data);
+        let body = z.finish().unwrap_or_default();
+        let crc = crc32(data);
+        let offset = out.len() as u32;
+        let fields = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes());
+            v.extend_from_slice(&0x0800u16.to_le_bytes()); // names in UTF-8
+            v.extend_from_slice(&8u16.to_le_bytes());
+            v.extend_from_slice(&[0, 0, 0x21, 0]); // time, date (1980-01-01)
+            v.extend_from_slice(&crc.to_le_bytes());
+            v.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+        };
+        out.extend_from_slice(b"PK\x03\x04");
+        fields(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&body);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes());
+        fields(&mut central);
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (at, size) = (out.len() as u32, central.len() as u32);
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    let n = (files.len() as u16).to_le_bytes();
+    out.extend_from_slice(&[n[0], n[1], n[0], n[1]]);
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// CRC-32 (IEEE), as ZIP checks entries with.
+fn crc32(data: &[u8]) -> u32 {
+    !data.iter().fold(!0u32, |crc, &b| {
+        (0..8).fold(crc ^ u32::from(b), |c, _| {
+            if c & 1 == 1 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            }
+        })
+    })
+}
 
 /// One order confirmation mail to `p` (the `i`-th of the mailbox), appended to `out`.
 fn mail(p: &Resident, i: usize, rng: &mut Rng, out: &mut String) {
