@@ -735,13 +735,8 @@ fn xlsx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
 
 /// A spreadsheet's date serial (days since 1899-12-30) of a date after February 1900.
 fn date_serial(y: u16, m: u8, d: u8) -> i64 {
-    let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
-    let yy = if m <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468 + 25_569
+    let days = crate::normalize::Date::new(y, m, d).map_or(0, |d| d.unix_days());
+    days + 25_569
 }
 
 /// A ZIP archive of `files`, deflated, with its central directory (as any tool can read).

@@ -353,26 +353,20 @@ fn read_sheet(xml: &str, strings: &[String], dates: &[bool], out: &mut String) {
 }
 
 /// A spreadsheet's date serial number (days since 1899-12-30, with the 1900 leap-year bug of
-/// its first 60 days) as `YYYY-MM-DD`.
+/// its first 60 days) as `YYYY-MM-DD`, for the years a birth date may have (1868–2099).
 fn serial_date(n: f64) -> Option<String> {
     if !(1.0..2_958_466.0).contains(&n) {
         return None;
     }
     let serial = n.floor() as i64;
     // Serial 60 is the 29 February 1900 that never was; before it, days are one later.
-    let days = if serial < 60 { serial + 1 } else { serial } - 25_569; // 1970-01-01 is 25,569.
-    // Days since 1970-01-01 to a civil date.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    Some(format!("{y:04}-{m:02}-{d:02}"))
+    let days = if serial < 60 { serial + 1 } else { serial } - UNIX_EPOCH_SERIAL;
+    let d = fingerprints::normalize::Date::from_unix_days(days)?;
+    Some(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
 }
+
+/// The date serial of 1970-01-01.
+pub(crate) const UNIX_EPOCH_SERIAL: i64 = 25_569;
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -460,6 +454,8 @@ pub(crate) mod tests {
             assert_eq!(serial_date(serial).as_deref(), Some(want), "{serial}");
         }
         assert_eq!(serial_date(0.0), None);
+        // Outside the years of a birth date: the number as written.
+        assert_eq!(serial_date(2_958_465.0), None);
         assert_eq!(serial_date(f64::NAN), None);
         for (code, date) in [
             ("yyyy/m/d", true),

@@ -21,6 +21,37 @@ impl Date {
         valid.then_some(Date { year, month, day })
     }
 
+    /// The date `days` days after 1970-01-01 (before it when negative), if [`Date::new`]
+    /// takes it.
+    pub fn from_unix_days(days: i64) -> Option<Date> {
+        // Howard Hinnant's `civil_from_days`, over 400-year eras from 0000-03-01.
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date::new(u16::try_from(year).ok()?, month as u8, day as u8)
+    }
+
+    /// Days since 1970-01-01.
+    pub fn unix_days(self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// The canonical form `YYYYMMDD`.
     pub fn canonical(self) -> String {
         self.canonical_digits()

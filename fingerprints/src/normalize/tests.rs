@@ -753,3 +753,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn days_since_1970_round_trip_over_every_date() {
+    assert_eq!(Date::new(1970, 1, 1).map(Date::unix_days), Some(0));
+    assert_eq!(Date::new(1968, 9, 18).map(Date::unix_days), Some(-470));
+    assert_eq!(Date::new(2000, 3, 1).map(Date::unix_days), Some(11_017));
+    let mut days = Date::new(1868, 1, 1).unwrap().unix_days();
+    for year in 1868..=2099 {
+        for month in 1..=12 {
+            for day in 1..=31 {
+                let Some(date) = Date::new(year, month, day) else {
+                    continue;
+                };
+                assert_eq!(date.unix_days(), days, "{date:?}");
+                assert_eq!(Date::from_unix_days(days), Some(date));
+                days += 1;
+            }
+        }
+    }
+    // Outside the years `Date::new` takes.
+    assert_eq!(
+        Date::from_unix_days(Date::new(1868, 1, 1).unwrap().unix_days() - 1),
+        None
+    );
+    assert_eq!(Date::from_unix_days(days), None);
+    assert_eq!(Date::from_unix_days(i64::MAX), None);
+}

@@ -7,6 +7,7 @@ mod emails;
 mod tests;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -159,57 +160,55 @@ impl Matcher {
 
     fn scan_clocked(&self, doc: &Document<'_>, clock: &mut Clock<'_>) -> ScanReport {
         let bytes = doc.bytes.len() as u64;
-        if is_zip(doc.bytes) {
-            // A spreadsheet or an archive: the text of what it holds, inflated within the cap.
-            let cap = self.config.max_document_bytes;
+        let cap = self.config.max_document_bytes;
+        // The text to scan: of a spreadsheet or an archive, what it holds (inflated within the
+        // cap); of other documents, their decoded text, HTML's visible text, mail's decoded
+        // text.
+        let (text, encoding, format, truncated) = if is_zip(doc.bytes) {
             let text = extract_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], cap);
             clock.lap(|t| &mut t.html);
-            let (findings, records) = self.scan_text_counted(&text, clock);
-            return ScanReport {
-                bytes,
-                encoding: "UTF-8",
-                format: TextFormat::Archive,
-                truncated: doc.bytes.len() > cap,
-                skipped: None,
-                findings,
-                records,
+            (
+                Cow::Owned(text),
+                "UTF-8",
+                TextFormat::Archive,
+                doc.bytes.len() > cap,
+            )
+        } else {
+            let decoded = decode(doc.bytes, doc.charset, cap);
+            clock.lap(|t| &mut t.decode);
+            let decoded = match decoded {
+                Ok(d) => d,
+                Err((reason, enc)) => {
+                    return ScanReport {
+                        bytes,
+                        encoding: enc.name(),
+                        format: TextFormat::Plain,
+                        truncated: false,
+                        skipped: Some(reason),
+                        findings: Vec::new(),
+                        records: 0,
+                    };
+                }
             };
-        }
-        let decoded = decode(doc.bytes, doc.charset, self.config.max_document_bytes);
-        clock.lap(|t| &mut t.decode);
-        let decoded = match decoded {
-            Ok(d) => d,
-            Err((reason, enc)) => {
-                return ScanReport {
-                    bytes,
-                    encoding: enc.name(),
-                    format: TextFormat::Plain,
-                    truncated: false,
-                    skipped: Some(reason),
-                    findings: Vec::new(),
-                    records: 0,
-                };
+            let (encoding, truncated) = (decoded.encoding.name(), decoded.truncated);
+            if is_html(&decoded.text, doc.content_type) {
+                let text = extract_text(&decoded.text);
+                clock.lap(|t| &mut t.html);
+                (Cow::Owned(text), encoding, TextFormat::Html, truncated)
+            } else if is_mime(&decoded.text, doc.content_type) {
+                let text = extract_mail_text(&decoded.text);
+                clock.lap(|t| &mut t.html);
+                (Cow::Owned(text), encoding, TextFormat::Mail, truncated)
+            } else {
+                (decoded.text, encoding, TextFormat::Plain, truncated)
             }
         };
-        let (format, (findings, records)) = if is_html(&decoded.text, doc.content_type) {
-            let text = extract_text(&decoded.text);
-            clock.lap(|t| &mut t.html);
-            (TextFormat::Html, self.scan_text_counted(&text, clock))
-        } else if is_mime(&decoded.text, doc.content_type) {
-            let text = extract_mail_text(&decoded.text);
-            clock.lap(|t| &mut t.html);
-            (TextFormat::Mail, self.scan_text_counted(&text, clock))
-        } else {
-            (
-                TextFormat::Plain,
-                self.scan_text_counted(&decoded.text, clock),
-            )
-        };
+        let (findings, records) = self.scan_text_counted(&text, clock);
         ScanReport {
             bytes,
-            encoding: decoded.encoding.name(),
+            encoding,
             format,
-            truncated: decoded.truncated,
+            truncated,
             skipped: None,
             findings,
             records,

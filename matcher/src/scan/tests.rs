@@ -533,14 +533,8 @@ fn spreadsheets_and_archives_are_read() {
     let x = r(5);
     let want = m.bundle().hasher().record_ref(&x.id);
     let (y, mo, d) = x.birth;
-    // Days from 1970-01-01 (the inverse of the reader's), plus the spreadsheet's 25,569.
-    let (y, mo, d) = (i64::from(y), i64::from(mo), i64::from(d));
-    let yy = if mo <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let serial = era * 146_097 + doe - 719_468 + 25_569;
+    let birth = fingerprints::normalize::Date::new(y, mo, d).expect("date");
+    let serial = birth.unix_days() + crate::archive::UNIX_EPOCH_SERIAL;
     let book = crate::archive::tests::workbook(&x.name(), serial as u32, &x.phone_dashed());
     let report = m.scan(&Document::new(&book));
     assert_eq!(report.format, TextFormat::Archive);

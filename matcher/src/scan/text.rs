@@ -425,7 +425,13 @@ fn hex_escape_at(b: &[u8], i: usize) -> Option<(char, usize)> {
         let hex = |d: u8| char::from(d).to_digit(16);
         Some((hex(e[2])? * 16 + hex(e[3])?) as u8)
     };
-    let lead = byte(i)?;
+    escaped_utf8(|k| byte(i + 4 * k), 4)
+}
+
+/// The character whose UTF-8 bytes `byte(0)`, `byte(1)`… escape, each in an escape `width`
+/// bytes long, and the bytes its escapes take.
+fn escaped_utf8(byte: impl Fn(usize) -> Option<u8>, width: usize) -> Option<(char, usize)> {
+    let lead = byte(0)?;
     let n = match lead {
         0xC2..=0xDF => 2,
         0xE0..=0xEF => 3,
@@ -434,10 +440,10 @@ fn hex_escape_at(b: &[u8], i: usize) -> Option<(char, usize)> {
     };
     let mut utf8 = [lead, 0, 0, 0];
     for (k, x) in utf8.iter_mut().enumerate().take(n).skip(1) {
-        *x = byte(i + 4 * k).filter(|x| (0x80..=0xBF).contains(x))?;
+        *x = byte(k).filter(|x| (0x80..=0xBF).contains(x))?;
     }
     let c = std::str::from_utf8(&utf8[..n]).ok()?.chars().next()?;
-    Some((c, 4 * n))
+    Some((c, width * n))
 }
 
 /// The character an HTML numeric character reference at `b[i]` stands for and the bytes it
@@ -556,20 +562,10 @@ fn escaped_byte(b: &[u8], i: usize) -> Option<u8> {
 /// The character percent-encoded at `b[i]` and the bytes its escapes take: a printable ASCII
 /// character (`%2F`), or a UTF-8 sequence of two to four escapes (`%E5%B1%B1`).
 fn escaped_char(b: &[u8], i: usize) -> Option<(char, usize)> {
-    let lead = escaped_byte(b, i)?;
-    let n = match lead {
-        0x20..=0x7E => return Some((char::from(lead), 3)),
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return None,
-    };
-    let mut utf8 = [lead, 0, 0, 0];
-    for (k, byte) in utf8.iter_mut().enumerate().take(n).skip(1) {
-        *byte = escaped_byte(b, i + 3 * k).filter(|x| (0x80..=0xBF).contains(x))?;
+    match escaped_byte(b, i)? {
+        lead @ 0x20..=0x7E => Some((char::from(lead), 3)),
+        _ => escaped_utf8(|k| escaped_byte(b, i + 3 * k), 3),
     }
-    let c = std::str::from_utf8(&utf8[..n]).ok()?.chars().next()?;
-    Some((c, 3 * n))
 }
 
 /// [`escaped_char`] for text escaped in `escapes`. A Shift_JIS character's second byte may be
