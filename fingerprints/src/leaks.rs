@@ -1137,15 +1137,75 @@ mod tests {
         assert_eq!(fold_str(&swap_variants("髙橋 渡辺")), "高橋 渡辺");
     }
 
+    /// The entries of a ZIP archive [`zip`] wrote, inflated and joined.
+    fn unzipped(bytes: &[u8]) -> String {
+        use std::io::Read as _;
+        let mut out = String::new();
+        let mut at = 0;
+        while bytes.get(at..at + 4) == Some(b"PK\x03\x04") {
+            let h = &bytes[at..at + 30];
+            let size = u32::from_le_bytes([h[18], h[19], h[20], h[21]]) as usize;
+            let name_len = usize::from(u16::from_le_bytes([h[26], h[27]]));
+            let data = &bytes[at + 30 + name_len..at + 30 + name_len + size];
+            let mut z = flate2::read::DeflateDecoder::new(data);
+            z.read_to_string(&mut out).expect("inflate");
+            at += 30 + name_len + size;
+        }
+        assert!(bytes[at..].starts_with(b"PK\x01\x02"), "central directory");
+        out
+    }
+
+    /// JSON's `\uXXXX` escapes (and `\/`) decoded, surrogate pairs included.
+    fn json_unescaped(text: &str) -> String {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < units.len() {
+            let hex = String::from_utf16_lossy(units.get(k + 2..k + 6).unwrap_or(&[]));
+            match (units[k], units.get(k + 1).copied()) {
+                (0x5C, Some(0x75)) if hex.len() == 4 => {
+                    out.push(u16::from_str_radix(&hex, 16).expect("hex"));
+                    k += 6;
+                }
+                (0x5C, Some(0x2F)) => {
+                    out.push(0x2F);
+                    k += 2;
+                }
+                (u, _) => {
+                    out.push(u);
+                    k += 1;
+                }
+            }
+        }
+        String::from_utf16(&out).expect("utf-16")
+    }
+
     #[test]
     fn every_form_renders_every_person() {
         let people = crate::synth::residents(20, 3);
         for form in LeakForm::ALL {
             let bytes = render(form, &people, 1);
-            let text = if form == LeakForm::CsvShiftJis {
-                encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned()
-            } else {
-                String::from_utf8(bytes).expect("utf-8")
+            let text = match form {
+                LeakForm::CsvShiftJis => encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned(),
+                LeakForm::Xlsx => unzipped(&bytes),
+                LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
+                LeakForm::Mbox => {
+                    // Each person a message, addressed to them (the name is encoded).
+                    let text = String::from_utf8(bytes).expect("utf-8");
+                    assert_eq!(
+                        text.matches("\nFrom: =?ISO-2022-JP?B?").count(),
+                        people.len()
+                    );
+                    for (i, p) in people.iter().enumerate() {
+                        let to = p
+                            .email
+                            .clone()
+                            .unwrap_or_else(|| format!("c{i}@example.net"));
+                        assert!(text.contains(&format!("?= <{to}>")), "mbox lacks {}", p.id);
+                    }
+                    continue;
+                }
+                _ => String::from_utf8(bytes).expect("utf-8"),
             };
             for p in &people {
                 let folded = fold_str(&text);
