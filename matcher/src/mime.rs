@@ -54,7 +54,7 @@ pub(crate) fn is_mime(text: &str, content_type: Option<&str>) -> bool {
 /// How many of the first header block's fields are mail fields (an mbox's `From ` line
 /// skipped).
 fn mail_fields(text: &str) -> usize {
-    let head = &text[..floor_char_boundary(text, HEAD_BYTES)];
+    let head = &text[..text.floor_char_boundary(HEAD_BYTES)];
     let head = match head.strip_prefix("From ") {
         Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r),
         None => head,
@@ -104,14 +104,6 @@ fn has_transfer_encoding(text: &str) -> bool {
             rest.starts_with("ransfer-encoding:")
                 && (rest.contains("base64") || rest.contains("quoted-printable"))
         })
-}
-
-/// The largest char boundary of `s` at or below `i`.
-fn floor_char_boundary(s: &str, i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    (0..=i).rev().find(|&k| s.is_char_boundary(k)).unwrap_or(0)
 }
 
 /// The text of the messages in `text` (see the module documentation).

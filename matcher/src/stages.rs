@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 pub struct StageTimes {
     /// Binary sniffing, charset detection and decoding to UTF-8.
     pub decode: Duration,
-    /// Visible-text extraction from HTML.
+    /// Text extraction: HTML's visible text, e-mail's decoded text, an archive's files.
     pub html: Duration,
     /// Folding the text character by character.
     pub fold: Duration,

@@ -58,23 +58,14 @@ impl FoldedText {
     /// text is folded as decoded, by [`FoldedText::fold_decoding`]: percent-encoded as URLs
     /// and form posts carry it (`name=%E5%B1%B1%E5%8F%A3`: a web server's log, a captured
     /// form), escaped as JSON and JavaScript write characters above ASCII (`\u5c71\u53e3`: PHP's
-    /// `json_encode` and Python's `json.dumps` by default), or as HTML's numeric character
-    /// references (`&#23665;&#x53e3;`).
+    /// `json_encode` and Python's `json.dumps` by default), as UTF-8 bytes (`\xe5\xb1\xb1`:
+    /// Python's `repr` of bytes), or as HTML's numeric character references
+    /// (`&#23665;&#x53e3;`).
     pub(crate) fn fold(block: &str, offset: usize, buf: FoldedText) -> FoldedText {
         if let Some(encoded) = encoded_text(block.as_bytes()) {
             return Self::fold_decoding(block, offset, buf, encoded);
         }
-        let FoldedText {
-            mut chars,
-            mut breaks,
-            mut sources,
-            mut cells,
-            ..
-        } = buf;
-        chars.clear();
-        breaks.clear();
-        sources.clear();
-        cells.clear();
+        let (mut chars, mut breaks, mut sources, mut cells) = buf.cleared();
         chars.reserve(block.len());
         sources.reserve(block.len());
         let ascii = block.is_ascii();
@@ -167,17 +158,7 @@ impl FoldedText {
     #[cold]
     #[inline(never)]
     fn fold_decoding(block: &str, offset: usize, buf: FoldedText, encoded: Encoded) -> FoldedText {
-        let FoldedText {
-            mut chars,
-            mut breaks,
-            mut sources,
-            mut cells,
-            ..
-        } = buf;
-        chars.clear();
-        breaks.clear();
-        sources.clear();
-        cells.clear();
+        let (mut chars, mut breaks, mut sources, cells) = buf.cleared();
         let b = block.as_bytes();
         let (mut wide_capitals, mut stars) = (false, false);
         let mut i = 0;
@@ -222,6 +203,23 @@ impl FoldedText {
             wide_capitals,
             stars,
         }
+    }
+
+    /// The buffers of a text folded before, emptied for the next block.
+    #[inline]
+    fn cleared(self) -> (Vec<char>, Vec<usize>, Vec<u32>, Vec<u32>) {
+        let FoldedText {
+            mut chars,
+            mut breaks,
+            mut sources,
+            mut cells,
+            ..
+        } = self;
+        chars.clear();
+        breaks.clear();
+        sources.clear();
+        cells.clear();
+        (chars, breaks, sources, cells)
     }
 
     /// Number of folded characters.
