@@ -9,7 +9,8 @@
 //! - bundles: wrong key, truncated, corrupt, future version, not a bundle (`fingerprint verify`
 //!   and `scan`);
 //! - pages: one hostile loopback site (empty, 100 MB streamed, binary, Shift_JIS claiming UTF-8,
-//!   100,000-deep HTML, a gzip bomb, 10,000 links, a redirect loop) through `run --once` (the
+//!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`,
+//!   10,000 links, a redirect loop) through `run --once` (the
 //!   leaks on it are still alerted) and `crawl --once` (each page's fate by name);
 //! - config: unknown keys and tables, wrong types (`config check`, `run --check`);
 //! - API: tokens, roles, oversized and malformed bodies, SQL-ish filters (`alerts serve`).
@@ -590,13 +591,15 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 9] = [
+const HOSTILE: [&str; 11] = [
     "/empty",
     "/big",
     "/binary",
     "/sjis-as-utf8",
     "/deep",
     "/bomb",
+    "/bomb.gz",
+    "/leak.tar.gz",
     "/links",
     "/loop/a",
     "/leak",
@@ -613,8 +616,11 @@ struct Bodies {
     deep: Vec<u8>,
     /// The first bytes of the 100 MB page: a leak.
     big_head: Vec<u8>,
-    /// 1 GiB of zeros, gzip-compressed to about 1 MiB.
+    /// 1 GiB of zeros, gzip-compressed to about 1 MiB (served as a transfer encoding, and as
+    /// a file the matcher inflates).
     bomb: Vec<u8>,
+    /// A leak in a `.tar.gz`, as a site's backup.
+    tar_gz: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
 }
@@ -681,6 +687,10 @@ fn bodies(owner: &Owner) -> Bodies {
         .into_bytes(),
         big_head: owner.leak(10..13).into_bytes(),
         bomb: gzip_bomb(),
+        tar_gz: fingerprints::leaks::tar_gz(&[(
+            "backup/members.csv",
+            owner.leak(13..16).as_bytes(),
+        )]),
         links: links.into_bytes(),
         index: index.into_bytes(),
     }
@@ -758,6 +768,18 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "200 OK",
             "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n",
             &b.bomb,
+        ),
+        "/bomb.gz" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/gzip\r\n",
+            &b.bomb,
+        ),
+        "/leak.tar.gz" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/gzip\r\n",
+            &b.tar_gz,
         ),
         "/links" => send(&mut stream, "200 OK", html, &b.links),
         "/loop/a" => send(&mut stream, "302 Found", "Location: /loop/b\r\n", b""),
@@ -861,6 +883,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/sjis-as-utf8", owner.refs(4..7)),
         ("/deep", owner.refs(7..10)),
         ("/big", owner.refs(10..13)),
+        ("/leak.tar.gz", owner.refs(13..16)),
     ]
     .into_iter()
     .map(|(p, refs)| (format!("{base}{p}"), refs))
@@ -899,6 +922,9 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("sjis-as-utf8", "1 emitted, 1 fetched"),
         ("deep", "1 emitted, 1 fetched"),
         ("bomb", "1 skipped (binary)"),
+        // A gzip file is passed on: the matcher inflates it within its cap.
+        ("bomb.gz", "1 emitted, 1 fetched"),
+        ("leak.tar.gz", "1 emitted, 1 fetched"),
         ("links", "40 emitted, 40 fetched, 9961 skipped (page_limit)"),
         ("loop-a", "1 skipped (redirect_loop)"),
         ("leak", "1 emitted, 1 fetched"),

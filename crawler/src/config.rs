@@ -236,9 +236,13 @@ fn default_content_types() -> Vec<String> {
         "application/xhtml+xml",
         "application/xml",
         "application/csv",
-        // Archives and spreadsheets, which the matcher reads.
+        // Archives, compressed files and spreadsheets, which the matcher reads.
         "application/zip",
         "application/x-zip-compressed",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-tar",
+        "application/x-gtar",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ]
     .map(String::from)

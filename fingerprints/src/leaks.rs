@@ -62,11 +62,15 @@ pub enum LeakForm {
     /// reading, birth date (a date serial in a date style, as Excel stores dates), address and
     /// phone number, a row each.
     Xlsx,
+    /// A site's backup as leak sites and forums post it, a `.tar.gz`: half the people in an SQL
+    /// dump (`backup/db/customers.sql`), half in a Shift_JIS CSV export
+    /// (`backup/export/members.csv`), with a README beside them.
+    TarGz,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 12] = [
+    pub const ALL: [LeakForm; 13] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -79,6 +83,7 @@ impl LeakForm {
         LeakForm::Romaji,
         LeakForm::Mbox,
         LeakForm::Xlsx,
+        LeakForm::TarGz,
     ];
 
     /// Short name, used in reports.
@@ -96,6 +101,7 @@ impl LeakForm {
             LeakForm::Romaji => "romaji",
             LeakForm::Mbox => "mbox",
             LeakForm::Xlsx => "xlsx",
+            LeakForm::TarGz => "tar.gz",
         }
     }
 
@@ -105,6 +111,7 @@ impl LeakForm {
             LeakForm::HtmlTable => "text/html; charset=utf-8",
             LeakForm::CsvShiftJis => "text/plain; charset=shift_jis",
             LeakForm::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            LeakForm::TarGz => "application/gzip",
             _ => "text/plain; charset=utf-8",
         }
     }
@@ -296,6 +303,21 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
             }
         }
         LeakForm::Xlsx => return xlsx(people, &mut rng),
+        LeakForm::TarGz => {
+            let (sql, csv) = people.split_at(people.len() / 2);
+            let readme = "顧客データ一式（本番DBより）\nbackup/db: mysqldump\nbackup/export: 会員CSV (SJIS)\n";
+            return tar_gz(&[
+                ("backup/README.txt", readme.as_bytes()),
+                (
+                    "backup/db/customers.sql",
+                    &render(LeakForm::SqlInsert, sql, rng.next()),
+                ),
+                (
+                    "backup/export/members.csv",
+                    &render(LeakForm::CsvShiftJis, csv, rng.next()),
+                ),
+            ]);
+        }
         LeakForm::Romaji => {
             out.push_str("Japan customer records (Amagasaki), fresh, checked\n\n");
             for p in people {
@@ -784,6 +806,54 @@ fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
     out
 }
 
+/// A tar archive of `files` (POSIX `ustar` headers, as GNU and BSD tar write them), compressed
+/// with gzip: how site backups and database dumps are passed around.
+///
+/// ```
+/// let archive = fingerprints::leaks::tar_gz(&[("dump.sql", b"INSERT INTO t VALUES (1);\n")]);
+/// assert!(archive.starts_with(b"\x1F\x8B"));
+/// ```
+pub fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    const BLOCK: usize = 512;
+    let mut tar = Vec::new();
+    for (name, data) in files {
+        let mut h = [0u8; BLOCK];
+        // Names longer than the field go in the prefix field, cut at a `/`.
+        let (prefix, name) = match name.len() {
+            0..=100 => ("", *name),
+            _ => name
+                .char_indices()
+                .filter(|&(k, c)| c == '/' && name.len() - k - 1 <= 100 && k <= 155)
+                .map(|(k, _)| (&name[..k], &name[k + 1..]))
+                .next()
+                .unwrap_or(("", &name[..100])),
+        };
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[108..116].copy_from_slice(b"0001750\0");
+        h[116..124].copy_from_slice(b"0001750\0");
+        h[124..136].copy_from_slice(format!("{:011o}\0", data.len()).as_bytes());
+        h[136..148].copy_from_slice(b"14671422400\0");
+        h[156] = b'0';
+        h[257..265].copy_from_slice(b"ustar\x0000");
+        h[265..269].copy_from_slice(b"www\0");
+        h[297..301].copy_from_slice(b"www\0");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        tar.extend_from_slice(&h);
+        tar.extend_from_slice(data);
+        tar.resize(tar.len().next_multiple_of(BLOCK), 0);
+    }
+    // The archive's end: two zero blocks.
+    tar.resize(tar.len() + 2 * BLOCK, 0);
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = z.write_all(&tar);
+    z.finish().unwrap_or_default()
+}
+
 /// CRC-32 (IEEE), as ZIP checks entries with.
 fn crc32(data: &[u8]) -> u32 {
     !data.iter().fold(!0u32, |crc, &b| {
@@ -1137,6 +1207,61 @@ mod tests {
         assert_eq!(fold_str(&swap_variants("髙橋 渡辺")), "高橋 渡辺");
     }
 
+    /// The files of a `.tar.gz` [`tar_gz`] wrote, each checked against its header's checksum,
+    /// decoded (the CSV export from Shift_JIS) and joined.
+    fn untarred(bytes: &[u8]) -> String {
+        use std::io::Read as _;
+        let mut tar = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut tar)
+            .expect("gunzip");
+        let (mut out, mut at, mut names) = (String::new(), 0, Vec::new());
+        while tar[at] != 0 {
+            let h = &tar[at..at + 512];
+            let field = |r: std::ops::Range<usize>| {
+                let f = std::str::from_utf8(&h[r]).expect("ascii");
+                usize::from_str_radix(f.trim_matches(['\0', ' ']), 8).expect("octal")
+            };
+            let sum: usize = h
+                .iter()
+                .enumerate()
+                .map(|(k, &b)| {
+                    if (148..156).contains(&k) {
+                        32
+                    } else {
+                        usize::from(b)
+                    }
+                })
+                .sum();
+            assert_eq!(field(148..156), sum, "checksum");
+            assert_eq!(&h[257..263], b"ustar\0");
+            let name = std::str::from_utf8(&h[..100])
+                .expect("name")
+                .trim_end_matches('\0');
+            names.push(name.to_owned());
+            let data = &tar[at + 512..at + 512 + field(124..136)];
+            out.push_str(&if name.ends_with(".csv") {
+                encoding_rs::SHIFT_JIS.decode(data).0.into_owned()
+            } else {
+                String::from_utf8(data.to_vec()).expect("utf-8")
+            });
+            at += 512 + field(124..136).next_multiple_of(512);
+        }
+        assert_eq!(
+            names,
+            [
+                "backup/README.txt",
+                "backup/db/customers.sql",
+                "backup/export/members.csv"
+            ]
+        );
+        assert!(
+            tar[at..].iter().all(|&b| b == 0) && tar.len() - at >= 1024,
+            "the end"
+        );
+        out
+    }
+
     /// The entries of a ZIP archive [`zip`] wrote, inflated and joined.
     fn unzipped(bytes: &[u8]) -> String {
         use std::io::Read as _;
@@ -1188,6 +1313,7 @@ mod tests {
             let text = match form {
                 LeakForm::CsvShiftJis => encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned(),
                 LeakForm::Xlsx => unzipped(&bytes),
+                LeakForm::TarGz => untarred(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).

@@ -1,18 +1,21 @@
-//! ZIP archives and the spreadsheets that are ZIP archives (`.xlsx`): the text of what they
-//! hold. Leak sites publish a register or a customer list as a spreadsheet or as CSV files in
-//! an archive, where a byte-level scan sees only compressed data.
+//! Archives, compressed files and the spreadsheets that are ZIP archives (`.xlsx`): the text
+//! of what they hold. Leak sites publish a register or a customer list as a spreadsheet, as
+//! CSV files in a ZIP archive or a `.tar.gz`, or as a database dump compressed with gzip
+//! (`dump.sql.gz`), where a byte-level scan sees only compressed data.
 //!
-//! The archive is read from its start, entry by entry (local headers), so that one cut short
+//! A ZIP archive is read from its start, entry by entry (local headers), so that one cut short
 //! by a size cap still gives the entries it holds (the last one as far as it goes). Entries stored or deflated are read;
-//! encrypted ones and other methods are left out. Everything inflated counts against one
-//! budget (the matcher's `max_document_bytes`), so an archive bomb stops there.
+//! encrypted ones and other methods are left out. A gzip file (one member or several) is
+//! inflated as far as it goes, a tar archive (POSIX, GNU or old-style) read header by header,
+//! its regular files as entries. Everything inflated counts against one budget (the matcher's
+//! `max_document_bytes`), so an archive bomb stops there.
 //!
 //! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells
 //!   apart by tabs (as an HTML table's), shared strings in place, numbers as written, and a
 //!   number in a date format as its date (`1968-09-18`).
-//! - Any other archive: each entry's text, decoded as a document is (charset detection,
-//!   binary entries left out, HTML reduced to its visible text, an archive inside read the same
-//!   way once more).
+//! - Any other archive, and a compressed file: each file's text, decoded as a document is
+//!   (charset detection, binary files left out, HTML reduced to its visible text, an archive
+//!   inside read the same way, [`MAX_DEPTH`] levels deep).
 
 use std::io::Read;
 
@@ -25,12 +28,80 @@ const LOCAL: &[u8; 4] = b"PK\x03\x04";
 /// Entries read from one archive, at most.
 const MAX_ENTRIES: usize = 10_000;
 
-/// How deep archives inside archives are read.
-const MAX_DEPTH: usize = 2;
+/// How many archives or compressed files inside one another are read (`.tar.gz` is two).
+const MAX_DEPTH: usize = 4;
+
+/// A tar archive's block size.
+const BLOCK: usize = 512;
 
 /// Whether `bytes` is a ZIP archive (it starts with a local file header).
 pub(crate) fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(LOCAL)
+}
+
+/// Whether `bytes` is gzip-compressed (its magic number and the deflate method).
+pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x1F\x8B\x08")
+}
+
+/// Whether `bytes` is a tar archive: its first block is a header whose checksum checks.
+pub(crate) fn is_tar(bytes: &[u8]) -> bool {
+    bytes.get(..BLOCK).is_some_and(tar_header_ok)
+}
+
+/// Whether the matcher reads `bytes` as an archive or a compressed file.
+pub(crate) fn is_archive(bytes: &[u8]) -> bool {
+    is_zip(bytes) || is_gzip(bytes) || is_tar(bytes)
+}
+
+/// An octal field of a tar header (digits, leading spaces, ended by a NUL or a space); GNU's
+/// base-256 form for large sizes (first byte `0x80`).
+fn tar_number(field: &[u8]) -> Option<u64> {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        return field[1..]
+            .iter()
+            .try_fold(0u64, |n, &b| n.checked_mul(256)?.checked_add(u64::from(b)));
+    }
+    let digits = field
+        .iter()
+        .skip_while(|&&b| b == b' ')
+        .take_while(|&&b| b != 0 && b != b' ');
+    let mut n = 0u64;
+    let mut any = false;
+    for &b in digits {
+        if !(b'0'..=b'7').contains(&b) {
+            return None;
+        }
+        n = n.checked_mul(8)?.checked_add(u64::from(b - b'0'))?;
+        any = true;
+    }
+    any.then_some(n)
+}
+
+/// Whether a 512-byte block is a tar header: a name, and a checksum (field 148..156) equal to
+/// the sum of its bytes with that field counted as spaces (unsigned, or signed as some old
+/// tars summed).
+fn tar_header_ok(h: &[u8]) -> bool {
+    if h.len() < BLOCK || h[0] == 0 {
+        return false;
+    }
+    // Cheap first: the field must be octal digits, spaces or NULs.
+    let field = &h[148..156];
+    if !field.iter().all(|b| matches!(b, b'0'..=b'7' | b' ' | 0)) {
+        return false;
+    }
+    let Some(stored) = tar_number(field) else {
+        return false;
+    };
+    let spaces = 8 * u64::from(b' ');
+    let (mut unsigned, mut signed) = (spaces, spaces as i64);
+    for (k, &b) in h[..BLOCK].iter().enumerate() {
+        if !(148..156).contains(&k) {
+            unsigned += u64::from(b);
+            signed += i64::from(b as i8);
+        }
+    }
+    stored == unsigned || i64::try_from(stored).is_ok_and(|s| s == signed)
 }
 
 /// One entry of an archive, inflated.
@@ -114,37 +185,103 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
     out
 }
 
-/// The text of the archive `bytes` (see the module documentation), reading at most `budget`
-/// bytes inflated.
-pub(crate) fn extract_archive_text(bytes: &[u8], budget: usize) -> String {
+/// The text of the archive or compressed file `bytes` (see the module documentation),
+/// inflating at most `budget` bytes; and whether the budget ran out (what is left was not
+/// read).
+pub(crate) fn extract_archive_text(bytes: &[u8], budget: usize) -> (String, bool) {
     let mut budget = budget;
     let mut out = String::new();
-    read_archive(bytes, 0, &mut budget, &mut out);
-    out
+    read_archive(bytes, &mut budget, &mut out);
+    (out, budget == 0)
 }
 
-fn read_archive(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
-    let entries = entries(bytes, budget);
-    if entries.iter().any(|e| e.name == "xl/workbook.xml") {
-        read_workbook(&entries, out);
+/// Appends the text of the archive or compressed file `bytes` to `out`, inflating within
+/// `budget` (what is left of it is returned in place).
+pub(crate) fn read_archive(bytes: &[u8], budget: &mut usize, out: &mut String) {
+    read_container(bytes, 0, budget, out);
+}
+
+/// The text of an archive or compressed file, `depth` levels inside others.
+fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
+    if is_zip(bytes) {
+        let entries = entries(bytes, budget);
+        if entries.iter().any(|e| e.name == "xl/workbook.xml") {
+            read_workbook(&entries, out);
+            return;
+        }
+        for e in entries {
+            read_file(&e.data, depth, budget, out);
+        }
+    } else if is_gzip(bytes) {
+        let data = gunzip(bytes, budget);
+        read_file(&data, depth, budget, out);
+    } else {
+        for data in tar_entries(bytes) {
+            read_file(data, depth, budget, out);
+        }
+    }
+}
+
+/// The text of one file of an archive (or of a compressed file): an archive inside read as
+/// one, `MAX_DEPTH` levels deep at most; anything else decoded as a document is, binary files
+/// left out.
+fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
+    if is_archive(data) {
+        if depth + 1 < MAX_DEPTH {
+            read_container(data, depth + 1, budget, out);
+        }
         return;
     }
-    for e in entries {
-        if is_zip(&e.data) {
-            if depth < MAX_DEPTH {
-                read_archive(&e.data, depth + 1, budget, out);
-            }
-            continue;
+    if let Ok(decoded) = decode(data, None, usize::MAX) {
+        if is_html(&decoded.text, None) {
+            out.push_str(&extract_text(&decoded.text));
+        } else {
+            out.push_str(&decoded.text);
         }
-        if let Ok(decoded) = decode(&e.data, None, usize::MAX) {
-            if is_html(&decoded.text, None) {
-                out.push_str(&extract_text(&decoded.text));
-            } else {
-                out.push_str(&decoded.text);
-            }
-            out.push_str("\n\n");
-        }
+        out.push_str("\n\n");
     }
+}
+
+/// A gzip file inflated, every member of it, as far as it goes (a cut file gives what it
+/// holds) and within `budget` (what is left of it is returned in place).
+fn gunzip(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
+    let mut z = flate2::bufread::MultiGzDecoder::new(bytes);
+    let mut data = Vec::new();
+    // A cut or corrupt stream ends the data where it breaks; what was read before stays.
+    let _ = (&mut z).take(*budget as u64).read_to_end(&mut data);
+    *budget -= data.len().min(*budget);
+    data
+}
+
+/// The regular files of the tar archive `bytes`, in order, up to the first block that is not
+/// a header (the archive's end, or a cut); the last one as far as it goes.
+fn tar_entries(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while out.len() < MAX_ENTRIES {
+        let Some(h) = bytes.get(at..at + BLOCK).filter(|h| tar_header_ok(h)) else {
+            break;
+        };
+        let Some(size) = tar_number(&h[124..136]).and_then(|s| usize::try_from(s).ok()) else {
+            break;
+        };
+        let data_start = at + BLOCK;
+        let data =
+            &bytes[data_start.min(bytes.len())..data_start.saturating_add(size).min(bytes.len())];
+        // Regular files (`0`, old-style NUL, contiguous `7`); links, directories, devices and
+        // the long-name and pax records that describe the next header are passed over.
+        if matches!(h[156], b'0' | 0 | b'7') {
+            out.push(data);
+        }
+        let Some(next) = size
+            .checked_next_multiple_of(BLOCK)
+            .and_then(|s| data_start.checked_add(s))
+        else {
+            break;
+        };
+        at = next;
+    }
+    out
 }
 
 /// The worksheets of a spreadsheet, rows as lines and cells apart by tabs.
@@ -433,7 +570,7 @@ pub(crate) mod tests {
     fn a_spreadsheet_reads_as_rows_of_cells() {
         let book = workbook("山口 大介", 25_099, "090-6682-8625");
         assert!(is_zip(&book));
-        let text = extract_archive_text(&book, 1 << 20);
+        let (text, _) = extract_archive_text(&book, 1 << 20);
         assert_eq!(
             text,
             "氏名\t生年月日\t電話&番号\n山口 大介\t1968-09-18\t090-6682-8625\t\n\n"
@@ -487,23 +624,119 @@ pub(crate) mod tests {
             ],
             false,
         );
-        let text = extract_archive_text(&archive, 1 << 20);
+        let (text, _) = extract_archive_text(&archive, 1 << 20);
         assert_eq!(text.matches("山口 大介,1968-09-18").count(), 2, "{text}");
         assert!(text.contains("山口"), "{text}");
         assert!(!text.contains("PNG") && !text.contains("IHDR"), "{text}");
     }
 
+    /// A tar archive of `files` (name, type flag, data), as GNU tar writes one, with its two
+    /// zero blocks at the end.
+    pub(crate) fn tar(files: &[(&str, u8, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, kind, data) in files {
+            let mut h = [0u8; BLOCK];
+            h[..name.len()].copy_from_slice(name.as_bytes());
+            h[100..107].copy_from_slice(b"0000644");
+            h[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
+            h[136..147].copy_from_slice(b"15000000000");
+            h[156] = *kind;
+            h[257..265].copy_from_slice(b"ustar  \0");
+            h[148..156].copy_from_slice(b"        ");
+            let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+            h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+            out.extend_from_slice(&h);
+            out.extend_from_slice(data);
+            out.resize(out.len().next_multiple_of(BLOCK), 0);
+        }
+        out.resize(out.len() + 2 * BLOCK, 0);
+        out
+    }
+
+    /// `data` compressed with gzip.
+    pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
     #[test]
-    fn a_bomb_stops_at_the_budget_and_a_cut_archive_gives_what_it_holds() {
-        let zeros = vec![b'0'; 10 << 20];
-        let bomb = zip(&[("a.txt", &zeros), ("b.txt", &zeros)], false);
-        assert!(bomb.len() < 100 << 10);
-        let text = extract_archive_text(&bomb, 1 << 20);
-        assert!(text.len() <= (1 << 20) + 16, "{}", text.len());
-        let archive = zip(&[("a.csv", b"first,1\n"), ("b.csv", b"second,2\n")], false);
-        // Cut anywhere: the entries it holds, the last one as far as it goes.
+    fn a_tar_gz_reads_as_its_files() {
+        let csv = "氏名,生年月日\n山口 大介,1968-09-18\n";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(csv);
+        let long = "backup/".repeat(20) + "members.csv";
+        let pax = b"30 path=backup/customers.sql\n";
+        let archive = tar(&[
+            ("backup/", b'5', b""),
+            ("././@LongLink", b'L', long.as_bytes()),
+            ("backup/backup/backup/", b'0', &sjis),
+            ("PaxHeaders/customers.sql", b'x', pax),
+            (
+                "customers.sql",
+                b'0',
+                "INSERT INTO c VALUES ('山口 大介','1968-09-18');\n".as_bytes(),
+            ),
+            ("link", b'2', b""),
+            ("inner.zip", b'0', &zip(&[("b.csv", csv.as_bytes())], false)),
+            ("image.png", b'0', b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+        ]);
+        assert!(is_tar(&archive) && is_archive(&archive));
+        let (text, exhausted) = extract_archive_text(&gzip(&archive), 1 << 20);
+        assert!(!exhausted);
+        assert_eq!(text.matches("山口 大介,1968-09-18").count(), 2, "{text}");
+        assert!(text.contains("('山口 大介','1968-09-18')"), "{text}");
+        // The long name and the pax record describe the next file; they are not its text.
+        assert!(
+            !text.contains("backup/") && !text.contains("path="),
+            "{text}"
+        );
+        assert!(!text.contains("PNG") && !text.contains("IHDR"), "{text}");
+        // Without gzip, and a gzip file of one dump (`dump.sql.gz`), in two members.
+        assert_eq!(extract_archive_text(&archive, 1 << 20).0, text);
+        let mut two = gzip("INSERT INTO c VALUES ('山口',".as_bytes());
+        two.extend(gzip("'大介');\n".as_bytes()));
+        let (text, _) = extract_archive_text(&two, 1 << 20);
+        assert_eq!(text, "INSERT INTO c VALUES ('山口','大介');\n\n\n");
+    }
+
+    #[test]
+    fn tar_headers_check_their_checksum() {
+        let archive = tar(&[("a.csv", b'0', b"first,1\n")]);
+        let h = &archive[..BLOCK];
+        assert!(tar_header_ok(h));
+        for k in [0, 10, 124, 150, 156, 300, 511] {
+            let mut bad = h.to_vec();
+            bad[k] ^= 0x01;
+            assert!(!tar_header_ok(&bad), "byte {k} changed");
+        }
+        // A zero block (the archive's end), and text with digits where the checksum is.
+        assert!(!tar_header_ok(&[0; BLOCK]));
+        let mut text = "x".repeat(BLOCK).into_bytes();
+        text[148..156].copy_from_slice(b"0123456 ");
+        assert!(!is_tar(&text) && !is_tar(b"short"));
+        for (field, n) in [
+            (&b"0000012\0"[..], Some(10)),
+            (b"     12 ", Some(10)),
+            (b"\x80\0\0\0\0\0\0\0\0\0\x01\x00", Some(256)),
+            (b"0009\0", None),
+            (b"\0\0\0", None),
+        ] {
+            assert_eq!(tar_number(field), n, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn a_cut_tar_gz_gives_what_it_holds_and_a_bomb_stops_at_the_budget() {
+        let archive = gzip(&tar(&[
+            ("a.csv", b'0', b"first,1\n"),
+            ("b.csv", b'0', b"second,2\n"),
+        ]));
         for cut in 0..archive.len() {
-            let text = extract_archive_text(&archive[..cut], 1 << 20);
+            let (text, _) = extract_archive_text(&archive[..cut], 1 << 20);
+            // Cut before the first header's first NUL, what was inflated reads as text.
+            if "a.csv".starts_with(text.trim_end()) {
+                continue;
+            }
             let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
             let whole = ["first,1", "second,2"];
             assert!(
@@ -511,7 +744,48 @@ pub(crate) mod tests {
                 "{cut}: {text}"
             );
         }
-        let text = extract_archive_text(&archive, 1 << 20);
+        let zeros = vec![b'0'; 10 << 20];
+        let bomb = gzip(&tar(&[("a.txt", b'0', &zeros), ("b.txt", b'0', &zeros)]));
+        assert!(bomb.len() < 100 << 10);
+        let (text, exhausted) = extract_archive_text(&bomb, 1 << 20);
+        assert!(exhausted);
+        assert!(text.len() <= (1 << 20) + 16, "{}", text.len());
+        // Compressed files inside one another: read four levels deep, no deeper.
+        let mut nested = b"level,0\n".to_vec();
+        for _ in 0..100 {
+            nested = gzip(&nested);
+        }
+        assert_eq!(extract_archive_text(&nested, 1 << 20).0, "");
+        let mut nested = b"level,0\n".to_vec();
+        for _ in 0..MAX_DEPTH {
+            nested = gzip(&nested);
+        }
+        assert_eq!(extract_archive_text(&nested, 1 << 20).0, "level,0\n\n\n");
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_budget_and_a_cut_archive_gives_what_it_holds() {
+        let zeros = vec![b'0'; 10 << 20];
+        let bomb = zip(&[("a.txt", &zeros), ("b.txt", &zeros)], false);
+        assert!(bomb.len() < 100 << 10);
+        let (text, _) = extract_archive_text(&bomb, 1 << 20);
+        assert!(text.len() <= (1 << 20) + 16, "{}", text.len());
+        let archive = zip(&[("a.csv", b"first,1\n"), ("b.csv", b"second,2\n")], false);
+        // Cut anywhere: the entries it holds, the last one as far as it goes.
+        for cut in 0..archive.len() {
+            let (text, _) = extract_archive_text(&archive[..cut], 1 << 20);
+            // Cut before the first header's first NUL, what was inflated reads as text.
+            if "a.csv".starts_with(text.trim_end()) {
+                continue;
+            }
+            let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+            let whole = ["first,1", "second,2"];
+            assert!(
+                lines.len() <= 2 && lines.iter().zip(whole).all(|(l, w)| w.starts_with(l)),
+                "{cut}: {text}"
+            );
+        }
+        let (text, _) = extract_archive_text(&archive, 1 << 20);
         assert_eq!(text, "first,1\n\n\nsecond,2\n\n\n");
     }
 }

@@ -12,8 +12,9 @@
 //!    detection among Shift_JIS, EUC-JP and the rest); binary data is skipped with a reason;
 //!    HTML is reduced to its visible text with one line per table row and tabs between cells;
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
-//!    quoted-printable parts in their charsets, text attachments; ZIP archives to the text of
-//!    their files, and spreadsheets (`.xlsx`) to their rows of cells.
+//!    quoted-printable parts in their charsets, text attachments; ZIP and tar archives and
+//!    gzip-compressed files (`.tar.gz`, `dump.sql.gz`) to the text of their files, and
+//!    spreadsheets (`.xlsx`) to their rows of cells.
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle
 //!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
 //!    Escaped text is folded as the characters it stands for: percent-encoded (UTF-8,

@@ -6,12 +6,15 @@
 //! The text is each message's header lines, unfolded, with encoded words decoded, then the
 //! text of each of its parts: transfer encoding undone, the part's charset decoded (or
 //! detected), HTML parts' visible text, attachments that are text (a CSV of customers)
-//! included and binary ones (images, archives) left out. Messages attached to messages are
+//! included, archives and spreadsheets attached (`.xlsx`, `.zip`, `.tar.gz`) read as
+//! [`crate::archive`] reads them, within the budget `max_document_bytes` sets for the message,
+//! and other binary ones (images, PDFs) left out. Messages attached to messages are
 //! read the same way, down to [`MAX_DEPTH`]. Spans of findings point into this text, as they
 //! point into the visible text of an HTML page.
 
 use encoding_rs::Encoding;
 
+use crate::archive::{is_archive, read_archive};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 
@@ -106,11 +109,13 @@ fn has_transfer_encoding(text: &str) -> bool {
         })
 }
 
-/// The text of the messages in `text` (see the module documentation).
-pub(crate) fn extract_mail_text(text: &str) -> String {
+/// The text of the messages in `text` (see the module documentation), inflating at most
+/// `budget` bytes of attached archives.
+pub(crate) fn extract_mail_text(text: &str, budget: usize) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut budget = budget;
     for message in mbox_messages(text) {
-        read_entity(message, 0, &mut out);
+        read_entity(message, 0, &mut budget, &mut out);
         out.push('\n');
     }
     out
@@ -187,7 +192,7 @@ fn parse_entity(text: &str) -> Entity<'_> {
 }
 
 /// Appends the text of the entity `text` (header lines, then its body's) to `out`.
-fn read_entity(text: &str, depth: usize, out: &mut String) {
+fn read_entity(text: &str, depth: usize, budget: &mut usize, out: &mut String) {
     let entity = parse_entity(text);
     for (name, value) in &entity.fields {
         out.push_str(name);
@@ -204,14 +209,14 @@ fn read_entity(text: &str, depth: usize, out: &mut String) {
         }
         if let Some(boundary) = param(&params, "boundary") {
             for part in multipart_parts(entity.body, &boundary) {
-                read_entity(part, depth + 1, out);
+                read_entity(part, depth + 1, budget, out);
                 out.push('\n');
             }
             return;
         }
     }
     if media == "message/rfc822" && depth < MAX_DEPTH {
-        read_entity(entity.body, depth + 1, out);
+        read_entity(entity.body, depth + 1, budget, out);
         return;
     }
     let encoding = entity
@@ -228,8 +233,14 @@ fn read_entity(text: &str, depth: usize, out: &mut String) {
             return;
         }
     };
+    // An archive or a spreadsheet attached: what it holds.
+    if is_archive(&bytes) {
+        read_archive(&bytes, budget, out);
+        out.push('\n');
+        return;
+    }
     let charset = param(&params, "charset");
-    // A part that is binary (an image, an archive, a PDF) is left out.
+    // A part that is binary otherwise (an image, a PDF) is left out.
     if let Ok(decoded) = decode(&bytes, charset.as_deref(), usize::MAX) {
         push_part_text(&decoded.text, &media, out);
     }
@@ -436,10 +447,59 @@ fn encoded_word(s: &str) -> Option<(String, usize)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const B64_NAME: &str = "5bGx5Y+jIOWkp+S7iw=="; // 山口 大介
+
+    /// `bytes` in base64, on one line.
+    pub(crate) fn base64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n =
+                chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+            for k in 0..4 {
+                out.push(if k <= chunk.len() {
+                    char::from(A[(n >> (18 - 6 * k) & 63) as usize])
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn archives_attached_are_read() {
+        // A customer list attached as a spreadsheet, and as CSV compressed with gzip.
+        let book = crate::archive::tests::workbook("山口 大介", 25_099, "090-6682-8625");
+        let gz = crate::archive::tests::gzip("氏名,生年月日\n前田 花子,1970-01-02\n".as_bytes());
+        let part = |name: &str, bytes: &[u8]| {
+            format!(
+                "--b1\r\nContent-Type: application/octet-stream; name=\"{name}\"\r\n\
+                 Content-Disposition: attachment; filename=\"{name}\"\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+                base64(bytes)
+            )
+        };
+        let mail = format!(
+            "From: a@example.com\r\nTo: b@example.com\r\nSubject: list\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+             --b1\r\nContent-Type: text/plain\r\n\r\nattached\r\n{}{}--b1--\r\n",
+            part("顧客.xlsx", &book),
+            part("members.csv.gz", &gz)
+        );
+        let text = extract_mail_text(&mail, 1 << 20);
+        assert!(
+            text.contains("山口 大介\t1968-09-18\t090-6682-8625"),
+            "{text}"
+        );
+        assert!(text.contains("前田 花子,1970-01-02"), "{text}");
+        // Within the budget: what is inflated beyond it is not read.
+        let text = extract_mail_text(&mail, 0);
+        assert!(!text.contains("前田 花子"), "{text}");
+    }
 
     #[test]
     fn encoded_words_are_decoded() {
@@ -542,7 +602,7 @@ mod tests {
              epilogue\r\n"
         );
         assert!(is_mime(&mail, None));
-        let text = extract_mail_text(&mail);
+        let text = extract_mail_text(&mail, 1 << 20);
         assert!(text.contains("To: 山口 大介 <x@example.com>"), "{text}");
         assert!(text.contains("Subject: 山田"), "{text}");
         assert!(text.contains("\n山口 大介\n"), "{text}");
@@ -564,7 +624,7 @@ mod tests {
              From: b@example.com\nSubject: =?UTF-8?B?5aSn5LuL?=\n\ntwo\n"
         );
         assert!(is_mime(&mbox, None));
-        let text = extract_mail_text(&mbox);
+        let text = extract_mail_text(&mbox, 1 << 20);
         assert!(text.contains("山口 大介"), "{text}");
         assert!(text.contains("Subject: 大介"), "{text}");
         assert!(!text.contains("From a@example.com Thu"), "{text}");
@@ -580,7 +640,7 @@ mod tests {
             ));
         }
         mail.push_str("Content-Transfer-Encoding: base64\n\n5bGx5");
-        let text = extract_mail_text(&mail);
+        let text = extract_mail_text(&mail, 1 << 20);
         assert!(text.len() < mail.len() * 2);
     }
 }

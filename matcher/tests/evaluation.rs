@@ -179,20 +179,37 @@ fn evaluate(names: Names) {
         // The residents whose name the document writes in kanji (in whatever glyphs and
         // notation), and those of them found by it: other fields alone would find most
         // residents, so recall alone would not show a name notation the matcher misses.
-        let text = if form == LeakForm::CsvShiftJis {
-            encoding_rs::SHIFT_JIS.decode(&doc).0.into_owned()
-        } else {
-            String::from_utf8_lossy(&doc).into_owned()
+        let text = match form {
+            LeakForm::CsvShiftJis => encoding_rs::SHIFT_JIS.decode(&doc).0.into_owned(),
+            LeakForm::TarGz => {
+                // An SQL dump in UTF-8 and a CSV export in Shift_JIS: the archive read both
+                // ways (each way garbles the other file, which then matches nothing).
+                let mut tar = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&doc[..]), &mut tar)
+                    .expect("gunzip");
+                String::from_utf8_lossy(&tar).into_owned() + &encoding_rs::SHIFT_JIS.decode(&tar).0
+            }
+            _ => String::from_utf8_lossy(&doc).into_owned(),
         };
         let folded = fold_str(&text);
         let written: HashSet<usize> = leaked
             .iter()
             .filter(|r| {
-                // In the register's glyphs or the other ones (`髙橋` for `高橋`).
-                let has = |s: &str| {
-                    folded.contains(&fold_str(s)) || folded.contains(&fold_str(&swap_variants(s)))
+                // In the register's glyphs or the other ones (`髙橋` for `高橋`), the given
+                // name near the family name (not each somewhere in the document, as another
+                // person's).
+                let near = |family: &str, given: &str| {
+                    let (family, given) = (fold_str(family), fold_str(given));
+                    folded.match_indices(&family).any(|(k, _)| {
+                        let from = folded.floor_char_boundary(k.saturating_sub(60));
+                        let to = folded.floor_char_boundary(k + family.len() + 60);
+                        folded[from..to].contains(&given)
+                    })
                 };
-                has(&r.family) && has(&r.given)
+                near(&r.family, &r.given)
+                    || near(&swap_variants(&r.family), &swap_variants(&r.given))
+                    || near(&r.family, &swap_variants(&r.given))
+                    || near(&swap_variants(&r.family), &r.given)
             })
             .map(|r| by_ref[&m.bundle().hasher().record_ref(&r.id)])
             .collect();

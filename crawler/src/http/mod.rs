@@ -364,14 +364,18 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
     })
 }
 
-/// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is a ZIP
-/// archive (a spreadsheet, or files in an archive: the matcher reads what they hold).
+/// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
+/// the matcher reads what it holds of: ZIP (a spreadsheet, or files), gzip (`.tar.gz`,
+/// `dump.sql.gz`) or tar (POSIX and GNU: `ustar` at byte 257).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
         let c = c.to_ascii_lowercase();
         c.starts_with("utf-16") || c.starts_with("utf-32") || c.starts_with("ucs")
     });
-    !wide && !body.starts_with(b"PK\x03\x04") && body[..body.len().min(1024)].contains(&0)
+    let archive = body.starts_with(b"PK\x03\x04")
+        || body.starts_with(b"\x1F\x8B\x08")
+        || body.get(257..262) == Some(b"ustar");
+    !wide && !archive && body[..body.len().min(1024)].contains(&0)
 }
 
 #[cfg(test)]
@@ -391,8 +395,15 @@ mod tests {
     #[test]
     fn binary_sniff() {
         assert!(looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00", None));
-        // A ZIP archive goes on to the matcher, which reads it.
+        // Archives go on to the matcher, which reads them.
         assert!(!looks_binary(b"PK\x03\x04\x00\x00", None));
+        assert!(!looks_binary(b"\x1F\x8B\x08\x00\x00", None));
+        let mut tar = vec![0u8; 1024];
+        tar[..5].copy_from_slice(b"a.csv");
+        tar[257..263].copy_from_slice(b"ustar\0");
+        assert!(!looks_binary(&tar, None));
+        tar[257] = b'x';
+        assert!(looks_binary(&tar, None));
         assert!(!looks_binary(b"plain text", None));
         assert!(!looks_binary(b"a\x00b\x00", Some("UTF-16LE")));
     }

@@ -14,7 +14,7 @@ use std::path::Path;
 use fingerprints::fxhash::FxHashMap;
 use fingerprints::{Bundle, FieldKind, SecretKey};
 
-use crate::archive::{extract_archive_text, is_zip};
+use crate::archive::{extract_archive_text, is_archive};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
@@ -161,17 +161,18 @@ impl Matcher {
     fn scan_clocked(&self, doc: &Document<'_>, clock: &mut Clock<'_>) -> ScanReport {
         let bytes = doc.bytes.len() as u64;
         let cap = self.config.max_document_bytes;
-        // The text to scan: of a spreadsheet or an archive, what it holds (inflated within the
-        // cap); of other documents, their decoded text, HTML's visible text, mail's decoded
-        // text.
-        let (text, encoding, format, truncated) = if is_zip(doc.bytes) {
-            let text = extract_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], cap);
+        // The text to scan: of a spreadsheet, an archive or a compressed file, what it holds
+        // (inflated within the cap: truncated when that ran out); of other documents, their
+        // decoded text, HTML's visible text, mail's decoded text.
+        let (text, encoding, format, truncated) = if is_archive(doc.bytes) {
+            let (text, exhausted) =
+                extract_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], cap);
             clock.lap(|t| &mut t.html);
             (
                 Cow::Owned(text),
                 "UTF-8",
                 TextFormat::Archive,
-                doc.bytes.len() > cap,
+                doc.bytes.len() > cap || exhausted,
             )
         } else {
             let decoded = decode(doc.bytes, doc.charset, cap);
@@ -196,7 +197,7 @@ impl Matcher {
                 clock.lap(|t| &mut t.html);
                 (Cow::Owned(text), encoding, TextFormat::Html, truncated)
             } else if is_mime(&decoded.text, doc.content_type) {
-                let text = extract_mail_text(&decoded.text);
+                let text = extract_mail_text(&decoded.text, cap);
                 clock.lap(|t| &mut t.html);
                 (Cow::Owned(text), encoding, TextFormat::Mail, truncated)
             } else {

@@ -472,22 +472,7 @@ fn mail_is_read_with_its_encodings_undone() {
     // a customer list attached. Nothing of it is found as written.
     let (m, _) = fixture();
     let x = r(5);
-    let b64 = |s: &str| {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for chunk in s.as_bytes().chunks(3) {
-            let n =
-                chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
-            for k in 0..4 {
-                out.push(if k <= chunk.len() {
-                    char::from(A[(n >> (18 - 6 * k) & 63) as usize])
-                } else {
-                    '='
-                });
-            }
-        }
-        out
-    };
+    let b64 = |s: &str| crate::mime::tests::base64(s.as_bytes());
     let qp = |s: &str| s.bytes().map(|b| format!("={b:02X}")).collect::<String>();
     let body = format!(
         "{}様\n生年月日: {}\n電話: {}\n",
@@ -547,36 +532,58 @@ fn spreadsheets_and_archives_are_read() {
     assert!(f.unwrap().fields.contains(&FieldKind::BirthDate));
     let csv = format!("{},{}\n", x.name(), x.birth_date_iso());
     let archive = crate::archive::tests::zip(&[("leak/customers.csv", csv.as_bytes())], false);
-    let report = m.scan(&Document::new(&archive));
-    let f = report.findings.iter().find(|f| f.record == want);
-    assert_eq!(
-        f.map(|f| f.confidence),
-        Some(Confidence::Medium),
-        "{report:?}"
-    );
+    // The same CSV in a ZIP archive, in a `.tar.gz`, and compressed alone (`customers.csv.gz`).
+    let tar = crate::archive::tests::tar(&[("leak/customers.csv", b'0', csv.as_bytes())]);
+    let gz = crate::archive::tests::gzip;
+    for (form, archive) in [
+        ("zip", archive),
+        ("tar.gz", gz(&tar)),
+        ("tar", tar),
+        ("gz", gz(csv.as_bytes())),
+    ] {
+        let report = m.scan(&Document::new(&archive));
+        assert_eq!(report.format, TextFormat::Archive, "{form}");
+        assert!(!report.truncated, "{form}");
+        let f = report.findings.iter().find(|f| f.record == want);
+        assert_eq!(
+            f.map(|f| f.confidence),
+            Some(Confidence::Medium),
+            "{form}: {report:?}"
+        );
+    }
 }
 
 #[test]
 fn cap_truncates() {
     let (m, _) = fixture();
-    let cfg = MatcherConfig {
-        max_document_bytes: 10,
-        ..MatcherConfig::default()
-    };
-    let small = Matcher::new(
-        fingerprints::Bundle::from_bytes(
-            &m.bundle()
-                .to_bytes(&SecretKey::from_bytes([3; 32]))
-                .expect("encode"),
-            &SecretKey::from_bytes([3; 32]),
+    let with_cap = |max_document_bytes| {
+        let cfg = MatcherConfig {
+            max_document_bytes,
+            ..MatcherConfig::default()
+        };
+        Matcher::new(
+            fingerprints::Bundle::from_bytes(
+                &m.bundle()
+                    .to_bytes(&SecretKey::from_bytes([3; 32]))
+                    .expect("encode"),
+                &SecretKey::from_bytes([3; 32]),
+            )
+            .expect("decode"),
+            cfg,
         )
-        .expect("decode"),
-        cfg,
-    )
-    .expect("matcher");
+        .expect("matcher")
+    };
+    let small = with_cap(10);
     let report = small.scan(&Document::new(r(1).register_row().join(",").as_bytes()));
     assert!(report.truncated);
     assert!(report.findings.is_empty());
+    // A compressed file within the cap that inflates beyond it is truncated too.
+    let bomb = crate::archive::tests::gzip(&[b'a'; 10_000]);
+    assert!(bomb.len() < 64, "{}", bomb.len());
+    let report = with_cap(64).scan(&Document::new(&bomb));
+    assert!(report.truncated && report.skipped.is_none(), "{report:?}");
+    let report = with_cap(64).scan(&Document::new(&crate::archive::tests::gzip(b"a,b\n")));
+    assert!(!report.truncated, "{report:?}");
 }
 
 #[test]
