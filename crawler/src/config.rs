@@ -236,7 +236,7 @@ fn default_content_types() -> Vec<String> {
         "application/xhtml+xml",
         "application/xml",
         "application/csv",
-        // Archives, compressed files and spreadsheets, which the matcher reads.
+        // Archives, compressed files, spreadsheets and documents, which the matcher reads.
         "application/zip",
         "application/x-zip-compressed",
         "application/gzip",
@@ -244,6 +244,9 @@ fn default_content_types() -> Vec<String> {
         "application/x-tar",
         "application/x-gtar",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
     ]
     .map(String::from)
     .to_vec()

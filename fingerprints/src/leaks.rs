@@ -66,11 +66,16 @@ pub enum LeakForm {
     /// dump (`backup/db/customers.sql`), half in a Shift_JIS CSV export
     /// (`backup/export/members.csv`), with a README beside them.
     TarGz,
+    /// A Word document (`.docx`), a member list as associations and schools keep one: a table
+    /// of name, reading, birth date, address and phone number, the name split into runs as
+    /// Word writes them (at the space, or with a ruby reading over the family name), one
+    /// reading in four as a second paragraph of the name's cell.
+    Docx,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 13] = [
+    pub const ALL: [LeakForm; 14] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -84,6 +89,7 @@ impl LeakForm {
         LeakForm::Mbox,
         LeakForm::Xlsx,
         LeakForm::TarGz,
+        LeakForm::Docx,
     ];
 
     /// Short name, used in reports.
@@ -102,6 +108,7 @@ impl LeakForm {
             LeakForm::Mbox => "mbox",
             LeakForm::Xlsx => "xlsx",
             LeakForm::TarGz => "tar.gz",
+            LeakForm::Docx => "docx",
         }
     }
 
@@ -112,6 +119,9 @@ impl LeakForm {
             LeakForm::CsvShiftJis => "text/plain; charset=shift_jis",
             LeakForm::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             LeakForm::TarGz => "application/gzip",
+            LeakForm::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             _ => "text/plain; charset=utf-8",
         }
     }
@@ -303,6 +313,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
             }
         }
         LeakForm::Xlsx => return xlsx(people, &mut rng),
+        LeakForm::Docx => return docx(people, &mut rng),
         LeakForm::TarGz => {
             let (sql, csv) = people.split_at(people.len() / 2);
             let readme = "顧客データ一式（本番DBより）\nbackup/db: mysqldump\nbackup/export: 会員CSV (SJIS)\n";
@@ -752,6 +763,88 @@ fn xlsx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
         ("xl/styles.xml", styles.as_bytes()),
         ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
         ("xl/sharedStrings.xml", sst.as_bytes()),
+    ])
+}
+
+/// A member list as a Word document (see [`LeakForm::Docx`]).
+fn docx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let run = |t: &str| {
+        format!(
+            "<w:r><w:rPr><w:rFonts w:hint=\"eastAsia\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+            escape(t)
+        )
+    };
+    let cell = |paragraphs: &[String]| {
+        let ps: String = paragraphs
+            .iter()
+            .map(|p| format!("<w:p><w:pPr><w:jc w:val=\"left\"/></w:pPr>{p}</w:p>"))
+            .collect();
+        format!("<w:tc><w:tcPr><w:tcW w:w=\"1800\" w:type=\"dxa\"/></w:tcPr>{ps}</w:tc>")
+    };
+    let row = |cells: &[Vec<String>]| {
+        let cs: String = cells.iter().map(|c| cell(c)).collect();
+        format!("<w:tr>{cs}</w:tr>")
+    };
+    let header = ["氏名", "フリガナ", "生年月日", "住所", "電話番号"].map(|h| vec![run(h)]);
+    let mut rows = row(&header);
+    for p in people {
+        let n = name(p, rng);
+        // The family name's characters (a variant glyph is one character as its form is).
+        let split = n
+            .char_indices()
+            .nth(p.family.chars().count())
+            .map_or(n.len(), |(k, _)| k);
+        let (family, given) = n.split_at(split);
+        let name_runs = match rng.below(3) {
+            0 => run(&n),
+            // The spell checker's marks between runs.
+            1 => format!(
+                "{}<w:proofErr w:type=\"spellStart\"/>{}<w:proofErr w:type=\"spellEnd\"/>",
+                run(family),
+                run(given)
+            ),
+            _ => format!(
+                "<w:r><w:ruby><w:rubyPr><w:rubyAlign w:val=\"distributeSpace\"/><w:hps w:val=\"10\"/></w:rubyPr>\
+                 <w:rt><w:r><w:t>{}</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>{}</w:t></w:r></w:rubyBase></w:ruby></w:r>{}",
+                escape(&hiragana(&p.family_kana)),
+                escape(family),
+                run(given)
+            ),
+        };
+        let reading = kana(p, rng);
+        let (name_cell, kana_cell) = if rng.below(4) == 0 {
+            (vec![name_runs, run(&reading)], vec![String::new()])
+        } else {
+            (vec![name_runs], vec![run(&reading)])
+        };
+        rows.push_str(&row(&[
+            name_cell,
+            kana_cell,
+            vec![run(&date(p, rng))],
+            vec![run(&address(p, rng))],
+            vec![run(&phone(p, rng))],
+        ]));
+    }
+    let ns = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"";
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document {ns}><w:body>\
+         <w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr>{}</w:p>\
+         <w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr>{rows}</w:tbl>\
+         <w:p>{}</w:p><w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr></w:body></w:document>",
+        run("会員名簿（取扱注意）"),
+        run("以上")
+    );
+    let types = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>";
+    let rels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>";
+    zip(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
     ])
 }
 
@@ -1314,6 +1407,7 @@ mod tests {
                 LeakForm::CsvShiftJis => encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned(),
                 LeakForm::Xlsx => unzipped(&bytes),
                 LeakForm::TarGz => untarred(&bytes),
+                LeakForm::Docx => unzipped(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).

@@ -209,6 +209,13 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
             read_workbook(&entries, out);
             return;
         }
+        if let Some(parts) = office_parts(&entries) {
+            for part in parts {
+                read_office_xml(&String::from_utf8_lossy(&part.data), out);
+                out.push_str("\n\n");
+            }
+            return;
+        }
         for e in entries {
             read_file(&e.data, depth, budget, out);
         }
@@ -303,6 +310,182 @@ fn read_workbook(entries: &[Entry], out: &mut String) {
     for sheet in sheets {
         read_sheet(&String::from_utf8_lossy(&sheet.data), &strings, &dates, out);
         out.push('\n');
+    }
+}
+
+/// The parts of a word processor's document or a presentation that hold its text, in reading
+/// order: a Word document's body (`.docx`: `word/document.xml`) then its headers, footers,
+/// notes and comments; an OpenDocument file's content (`.odt`, `.ods`, `.odp`: `content.xml`);
+/// a PowerPoint deck's slides (`.pptx`). `None` for other archives.
+fn office_parts(entries: &[Entry]) -> Option<Vec<&Entry>> {
+    let named = |f: &dyn Fn(&str) -> bool| -> Vec<&Entry> {
+        let mut parts: Vec<&Entry> = entries.iter().filter(|e| f(&e.name)).collect();
+        // `slide10` after `slide9`.
+        parts.sort_by_key(|e| (e.name.len(), e.name.clone()));
+        parts
+    };
+    if entries.iter().any(|e| e.name == "word/document.xml") {
+        let mut parts = named(&|n| n == "word/document.xml");
+        parts.extend(named(&|n| {
+            let Some(file) = n.strip_prefix("word/") else {
+                return false;
+            };
+            ["header", "footer", "footnotes", "endnotes", "comments"]
+                .iter()
+                .any(|p| file.starts_with(p))
+                && file.ends_with(".xml")
+        }));
+        return Some(parts);
+    }
+    let opendocument = entries
+        .iter()
+        .any(|e| e.name == "mimetype" && e.data.starts_with(b"application/vnd.oasis.opendocument"));
+    if opendocument {
+        return Some(named(&|n| n == "content.xml"));
+    }
+    let slides = named(&|n| n.starts_with("ppt/slides/slide") && n.ends_with(".xml"));
+    (!slides.is_empty()).then_some(slides)
+}
+
+/// What an element of an office document's XML stands for in its text.
+enum OfficeElement {
+    /// A paragraph or a heading: a line, or inside a table cell a space.
+    Paragraph,
+    /// A table row: a line.
+    Row,
+    /// Ends a table cell.
+    Cell,
+    /// A tab character.
+    Tab,
+    /// A line break inside a paragraph.
+    Break,
+    /// ODF's run of spaces (`<text:s text:c="3"/>`).
+    Spaces,
+    /// Holds text (a run's text, an ODF paragraph or span).
+    Text,
+    /// Left out with its content: properties (tab stops are `<w:tab>` too), field codes, ruby
+    /// readings (as HTML's `rt`: the base text stays whole), a drawing's fallback copy.
+    Skipped,
+    /// Anything else.
+    Other,
+}
+
+fn office_element(name: &str) -> OfficeElement {
+    use OfficeElement::*;
+    match name {
+        "w:p" | "a:p" | "text:p" | "text:h" => Paragraph,
+        "w:tr" | "a:tr" | "table:table-row" => Row,
+        "w:tc" | "a:tc" | "table:table-cell" | "table:covered-table-cell" => Cell,
+        "w:tab" | "text:tab" => Tab,
+        "w:br" | "w:cr" | "a:br" | "text:line-break" => Break,
+        "text:s" => Spaces,
+        "w:t" | "w:delText" | "a:t" | "text:span" | "text:a" | "text:ruby-base" => Text,
+        "w:instrText" | "w:delInstrText" | "w:rt" | "text:ruby-text" | "mc:Fallback" => Skipped,
+        _ if name.ends_with("Pr") && name.contains(':') => Skipped,
+        _ => Other,
+    }
+}
+
+/// The text of an office document's XML part (see [`office_parts`]): paragraphs and table
+/// rows as lines, cells apart by tabs, the text of runs joined as written (a name split into
+/// runs by formatting or by the spell checker reads whole).
+fn read_office_xml(xml: &str, out: &mut String) {
+    use OfficeElement::*;
+    // The open elements (at most `MAX_OPEN`: deeper ones are read as if not there), and how
+    // many of them are skipped ones and table cells.
+    const MAX_OPEN: usize = 256;
+    let mut open: Vec<&str> = Vec::new();
+    let (mut skipped, mut cells) = (0usize, 0usize);
+    let mut rest = xml;
+    while let Some(lt) = rest.find('<') {
+        // Text between tags: kept inside a text element (`w:t`, or an ODF paragraph; not the
+        // layout between a Word paragraph's runs).
+        let text = &rest[..lt];
+        if skipped == 0
+            && !text.is_empty()
+            && open.last().is_some_and(|n| {
+                matches!(office_element(n), Text) || matches!(*n, "text:p" | "text:h")
+            })
+        {
+            out.push_str(&unescape(text));
+        }
+        rest = &rest[lt + 1..];
+        let Some(gt) = rest.find('>') else {
+            break;
+        };
+        let tag = &rest[..gt];
+        rest = &rest[gt + 1..];
+        if tag.starts_with(['?', '!']) {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim();
+            // Close up to the element named (markup that is not well formed closes less).
+            if let Some(k) = open.iter().rposition(|n| *n == name) {
+                while open.len() > k {
+                    let element = open.pop().map_or(Other, office_element);
+                    match element {
+                        Skipped => skipped -= 1,
+                        Cell => cells -= 1,
+                        _ => {}
+                    }
+                    if skipped == 0 {
+                        close_office_element(&element, cells > 0, out);
+                    }
+                }
+            }
+            continue;
+        }
+        let empty = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let name = tag.split([' ', '\t', '\n', '\r']).next().unwrap_or("");
+        let element = office_element(name);
+        if empty {
+            if skipped > 0 {
+                continue;
+            }
+            match element {
+                Paragraph | Row | Cell => close_office_element(&element, cells > 0, out),
+                Break => out.push('\n'),
+                Tab => out.push('\t'),
+                Spaces => {
+                    let n: usize = attribute(tag, "text:c")
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or(1);
+                    out.extend(std::iter::repeat_n(' ', n.min(64)));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if open.len() == MAX_OPEN {
+            continue;
+        }
+        match element {
+            Skipped => skipped += 1,
+            Cell => cells += 1,
+            _ => {}
+        }
+        open.push(name);
+    }
+}
+
+/// What ends a paragraph, a row or a cell: a line (a space for a paragraph inside a cell, so
+/// that a row stays a line), or the tab after a cell.
+fn close_office_element(element: &OfficeElement, in_cell: bool, out: &mut String) {
+    match element {
+        OfficeElement::Paragraph if in_cell => out.push(' '),
+        OfficeElement::Paragraph => out.push('\n'),
+        OfficeElement::Row => {
+            // Empty cells at a row's end (a spreadsheet's repeated ones) leave no tabs.
+            out.truncate(out.trim_end_matches('\t').len());
+            out.push('\n');
+        }
+        OfficeElement::Cell => {
+            out.truncate(out.trim_end_matches(' ').len());
+            out.push('\t');
+        }
+        _ => {}
     }
 }
 
@@ -761,6 +944,160 @@ pub(crate) mod tests {
             nested = gzip(&nested);
         }
         assert_eq!(extract_archive_text(&nested, 1 << 20).0, "level,0\n\n\n");
+    }
+
+    /// A Word document (`.docx`) whose body is `body` (inside `<w:body>`).
+    pub(crate) fn docx(body: &str) -> Vec<u8> {
+        let document = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+             <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\
+             <w:body>{body}<w:sectPr><w:pgSz w:w=\"11906\"/></w:sectPr></w:body></w:document>"
+        );
+        zip(
+            &[
+                ("[Content_Types].xml", b"<Types/>"),
+                ("word/document.xml", document.as_bytes()),
+                (
+                    "word/footer1.xml",
+                    "<w:ftr><w:p><w:r><w:t>社外秘</w:t></w:r></w:p></w:ftr>".as_bytes(),
+                ),
+                (
+                    "word/styles.xml",
+                    b"<w:styles><w:style><w:name w:val=\"x\"/></w:style></w:styles>",
+                ),
+            ],
+            false,
+        )
+    }
+
+    #[test]
+    fn word_documents_read_as_their_text() {
+        // A heading with tab stops; a table whose name cell is split into runs (the spell
+        // checker's, a ruby reading over the family name) and holds the reading in a second
+        // paragraph; a mail merge field's code; a deleted run (tracked changes keep it).
+        let run = |t: &str| {
+            format!("<w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">{t}</w:t></w:r>")
+        };
+        let cell = |paragraphs: &[String]| {
+            let ps: String = paragraphs
+                .iter()
+                .map(|p| format!("<w:p><w:pPr><w:jc w:val=\"left\"/></w:pPr>{p}</w:p>"))
+                .collect();
+            format!("<w:tc><w:tcPr><w:tcW w:w=\"2000\"/></w:tcPr>{ps}</w:tc>")
+        };
+        let ruby = "<w:r><w:ruby><w:rubyPr><w:rubyAlign w:val=\"center\"/></w:rubyPr><w:rt><w:r><w:t>やまぐち</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>山口</w:t></w:r></w:rubyBase></w:ruby></w:r>";
+        let body = format!(
+            "<w:p><w:pPr><w:tabs><w:tab w:val=\"left\" w:pos=\"840\"/></w:tabs></w:pPr>{}<w:r><w:tab/></w:r>{}</w:p>\
+             <w:tbl><w:tblPr><w:tblW w:w=\"0\"/></w:tblPr>\
+             <w:tr>{}{}</w:tr>\
+             <w:tr>{}{}</w:tr></w:tbl>\
+             <w:p>{}<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> MERGEFIELD 電話 </w:instrText></w:r>{}</w:p>\
+             <w:p><w:del><w:r><w:delText>090-6682-8625</w:delText></w:r></w:del><w:r><w:br/></w:r>{}</w:p>",
+            run("会員名簿"),
+            run("2024年度"),
+            cell(&[run("氏名")]),
+            cell(&[run("生年月日")]),
+            cell(&[
+                format!("{ruby}{}", run(" 大") + &run("介")),
+                run("ヤマグチ ダイスケ")
+            ]),
+            cell(&[run("1968年9月18日")]),
+            run("電話: "),
+            run("06-1234-5678"),
+            run("&lt;以上&gt;"),
+        );
+        let book = docx(&body);
+        let (text, _) = extract_archive_text(&book, 1 << 20);
+        assert_eq!(
+            text,
+            "会員名簿\t2024年度\n氏名\t生年月日\n山口 大介 ヤマグチ ダイスケ\t1968年9月18日\n\
+             電話: 06-1234-5678\n090-6682-8625\n<以上>\n\n\n社外秘\n\n\n"
+        );
+    }
+
+    #[test]
+    fn opendocument_files_and_slides_read_as_their_text() {
+        let odt = zip(
+            &[
+                ("mimetype", b"application/vnd.oasis.opendocument.text"),
+                (
+                    "content.xml",
+                    "<office:document-content><office:body><office:text>\
+                     <text:h text:outline-level=\"1\">名簿</text:h>\
+                     <text:p text:style-name=\"P1\">山口<text:s/><text:span text:style-name=\"T1\">大介</text:span>\
+                     <text:tab/>1968/09/18<text:line-break/>〒660-0051<text:s text:c=\"2\"/>兵庫県</text:p>\
+                     <text:p><text:ruby><text:ruby-base>前田</text:ruby-base><text:ruby-text>まえだ</text:ruby-text></text:ruby></text:p>\
+                     </office:text></office:body></office:document-content>"
+                        .as_bytes(),
+                ),
+            ],
+            false,
+        );
+        assert_eq!(
+            extract_archive_text(&odt, 1 << 20).0,
+            "名簿\n山口 大介\t1968/09/18\n〒660-0051  兵庫県\n前田\n\n\n"
+        );
+        let ods = zip(
+            &[
+                ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                (
+                    "content.xml",
+                    "<office:spreadsheet><table:table table:name=\"顧客\">\
+                     <table:table-row><table:table-cell office:value-type=\"string\"><text:p>山口 大介</text:p></table:table-cell>\
+                     <table:table-cell office:value-type=\"date\" office:date-value=\"1968-09-18\"><text:p>1968/9/18</text:p></table:table-cell>\
+                     <table:table-cell table:number-columns-repeated=\"1000\"/></table:table-row>\
+                     <table:table-row table:number-rows-repeated=\"1048000\"><table:table-cell/></table:table-row>\
+                     </table:table></office:spreadsheet>"
+                        .as_bytes(),
+                ),
+            ],
+            false,
+        );
+        assert_eq!(
+            extract_archive_text(&ods, 1 << 20).0,
+            "山口 大介\t1968/9/18\n\n\n\n"
+        );
+        let slide = |t: &str| {
+            format!(
+                "<p:sld><p:cSld><p:spTree><p:sp><p:txBody><a:bodyPr/><a:p><a:r><a:rPr lang=\"ja-JP\"/><a:t>{t}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+            )
+        };
+        let pptx = zip(
+            &[
+                ("ppt/slides/slide10.xml", slide("十").as_bytes()),
+                ("ppt/slides/slide9.xml", slide("九").as_bytes()),
+                ("ppt/presentation.xml", b"<p:presentation/>"),
+            ],
+            false,
+        );
+        assert_eq!(extract_archive_text(&pptx, 1 << 20).0, "九\n\n\n十\n\n\n");
+    }
+
+    #[test]
+    fn hostile_office_documents_are_bounded() {
+        // Elements nested a million deep, closed in the wrong order, unclosed, tags cut.
+        let deep = format!(
+            "{}<w:p><w:r><w:t>山口</w:t></w:r></w:p>{}<w:p><w:t>x",
+            "<w:tc><w:rPr>".repeat(500_000),
+            "</w:tc></w:x></w:rPr>".repeat(500_000)
+        );
+        let start = std::time::Instant::now();
+        let mut out = String::new();
+        read_office_xml(&deep, &mut out);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        assert!(out.len() < deep.len());
+        for cut in [
+            "<w:t>a</w:t",
+            "<w:t",
+            "<",
+            "</",
+            "<w:p/",
+            "&amp",
+            "<w:t>&#xFFFFFFFF;</w:t>",
+        ] {
+            let mut out = String::new();
+            read_office_xml(cut, &mut out);
+        }
     }
 
     #[test]

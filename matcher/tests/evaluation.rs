@@ -189,6 +189,7 @@ fn evaluate(names: Names) {
                     .expect("gunzip");
                 String::from_utf8_lossy(&tar).into_owned() + &encoding_rs::SHIFT_JIS.decode(&tar).0
             }
+            LeakForm::Docx => word_text(&doc),
             _ => String::from_utf8_lossy(&doc).into_owned(),
         };
         let folded = fold_str(&text);
@@ -470,4 +471,32 @@ fn a_list_of_people_a_line_each() {
             listed.len()
         );
     }
+}
+
+/// The text of the body of a Word document the `docx` form wrote (stored or deflated entries,
+/// as the form's ZIP writer writes them): its XML without tags, ruby readings and all, a line
+/// a paragraph.
+fn word_text(doc: &[u8]) -> String {
+    let mut at = 0;
+    while doc.get(at..at + 4) == Some(b"PK\x03\x04") {
+        let u16_at = |k: usize| usize::from(u16::from_le_bytes([doc[at + k], doc[at + k + 1]]));
+        let size = u32::from_le_bytes(doc[at + 18..at + 22].try_into().expect("4 bytes")) as usize;
+        let (name_len, extra_len) = (u16_at(26), u16_at(28));
+        let data = at + 30 + name_len + extra_len;
+        if &doc[at + 30..at + 30 + name_len] == b"word/document.xml" {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(
+                &mut flate2::read::DeflateDecoder::new(&doc[data..data + size]),
+                &mut xml,
+            )
+            .expect("inflate");
+            let mut text = String::new();
+            for piece in xml.replace("</w:p>", "\n").split('<') {
+                text.push_str(piece.split_once('>').map_or(piece, |(_, t)| t));
+            }
+            return text;
+        }
+        at = data + size;
+    }
+    panic!("no word/document.xml");
 }

@@ -540,6 +540,18 @@ fn spreadsheets_and_archives_are_read() {
         ("tar.gz", gz(&tar)),
         ("tar", tar),
         ("gz", gz(csv.as_bytes())),
+        // A Word document's table, the name split into runs as Word writes them.
+        (
+            "docx",
+            crate::archive::tests::docx(&format!(
+                "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{}</w:t></w:r><w:proofErr w:type=\"spellStart\"/>\
+                 <w:r><w:t xml:space=\"preserve\"> {}</w:t></w:r></w:p></w:tc>\
+                 <w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
+                x.family,
+                x.given,
+                x.birth_date_iso()
+            )),
+        ),
     ] {
         let report = m.scan(&Document::new(&archive));
         assert_eq!(report.format, TextFormat::Archive, "{form}");
