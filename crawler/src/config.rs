@@ -236,7 +236,8 @@ fn default_content_types() -> Vec<String> {
         "application/xhtml+xml",
         "application/xml",
         "application/csv",
-        // Archives, compressed files, spreadsheets and documents, which the matcher reads.
+        // Archives, compressed files, spreadsheets, documents and databases, which the matcher
+        // reads.
         "application/zip",
         "application/x-zip-compressed",
         "application/gzip",
@@ -247,6 +248,8 @@ fn default_content_types() -> Vec<String> {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.oasis.opendocument.text",
         "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.sqlite3",
+        "application/x-sqlite3",
     ]
     .map(String::from)
     .to_vec()

@@ -21,6 +21,7 @@ use std::io::Read;
 
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
+use crate::sqlite::{is_sqlite, read_sqlite};
 
 /// Local file header signature.
 const LOCAL: &[u8; 4] = b"PK\x03\x04";
@@ -49,9 +50,10 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(..BLOCK).is_some_and(tar_header_ok)
 }
 
-/// Whether the matcher reads `bytes` as an archive or a compressed file.
+/// Whether the matcher reads `bytes` as an archive, a compressed file or a database file
+/// ([`crate::sqlite`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
-    is_zip(bytes) || is_gzip(bytes) || is_tar(bytes)
+    is_zip(bytes) || is_gzip(bytes) || is_tar(bytes) || is_sqlite(bytes)
 }
 
 /// An octal field of a tar header (digits, leading spaces, ended by a NUL or a space); GNU's
@@ -222,6 +224,8 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
     } else if is_gzip(bytes) {
         let data = gunzip(bytes, budget);
         read_file(&data, depth, budget, out);
+    } else if is_sqlite(bytes) {
+        read_sqlite(bytes, budget, out);
     } else {
         for data in tar_entries(bytes) {
             read_file(data, depth, budget, out);

@@ -70,6 +70,8 @@ pub enum TextFormat {
     /// The text of what an archive or a compressed file holds: a spreadsheet's (`.xlsx`) rows,
     /// or the files' of a ZIP or tar archive or of a gzip file.
     Archive,
+    /// The rows of an SQLite database file's tables, a line each.
+    Database,
 }
 
 /// The result of scanning one document.

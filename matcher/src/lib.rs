@@ -101,6 +101,7 @@ mod html;
 mod index;
 mod mime;
 mod scan;
+mod sqlite;
 mod stages;
 
 pub use config::{

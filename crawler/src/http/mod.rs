@@ -365,8 +365,8 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
 }
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
-/// the matcher reads what it holds of: ZIP (a spreadsheet, or files), gzip (`.tar.gz`,
-/// `dump.sql.gz`) or tar (POSIX and GNU: `ustar` at byte 257).
+/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip
+/// (`.tar.gz`, `dump.sql.gz`), tar (POSIX and GNU: `ustar` at byte 257) or an SQLite database.
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
         let c = c.to_ascii_lowercase();
@@ -374,7 +374,8 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     });
     let archive = body.starts_with(b"PK\x03\x04")
         || body.starts_with(b"\x1F\x8B\x08")
-        || body.get(257..262) == Some(b"ustar");
+        || body.get(257..262) == Some(b"ustar")
+        || body.starts_with(b"SQLite format 3\0");
     !wide && !archive && body[..body.len().min(1024)].contains(&0)
 }
 
@@ -404,6 +405,7 @@ mod tests {
         assert!(!looks_binary(&tar, None));
         tar[257] = b'x';
         assert!(looks_binary(&tar, None));
+        assert!(!looks_binary(b"SQLite format 3\0\x10\x00", None));
         assert!(!looks_binary(b"plain text", None));
         assert!(!looks_binary(b"a\x00b\x00", Some("UTF-16LE")));
     }

@@ -19,6 +19,7 @@ use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
 use crate::mime::{extract_mail_text, is_mime};
+use crate::sqlite::is_sqlite;
 use crate::stages::{Clock, StageTimes};
 use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
 use text::{FoldedText, blocks};
@@ -161,17 +162,22 @@ impl Matcher {
     fn scan_clocked(&self, doc: &Document<'_>, clock: &mut Clock<'_>) -> ScanReport {
         let bytes = doc.bytes.len() as u64;
         let cap = self.config.max_document_bytes;
-        // The text to scan: of a spreadsheet, an archive or a compressed file, what it holds
+        // The text to scan: of a spreadsheet, an archive, a compressed file or a database, what it holds
         // (inflated within the cap: truncated when that ran out); of other documents, their
         // decoded text, HTML's visible text, mail's decoded text.
         let (text, encoding, format, truncated) = if is_archive(doc.bytes) {
             let (text, exhausted) =
                 extract_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], cap);
             clock.lap(|t| &mut t.html);
+            let format = if is_sqlite(doc.bytes) {
+                TextFormat::Database
+            } else {
+                TextFormat::Archive
+            };
             (
                 Cow::Owned(text),
                 "UTF-8",
-                TextFormat::Archive,
+                format,
                 doc.bytes.len() > cap || exhausted,
             )
         } else {

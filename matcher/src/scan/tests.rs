@@ -563,6 +563,37 @@ fn spreadsheets_and_archives_are_read() {
             "{form}: {report:?}"
         );
     }
+    // A web app's SQLite database (Django keeps its users in `db.sqlite3`), alone and in a
+    // site's backup.
+    let db = crate::sqlite::tests::database(
+        &format!(
+            "CREATE TABLE auth_user (id INTEGER PRIMARY KEY, username TEXT, last_name TEXT, \
+             first_name TEXT, birthday TEXT, email TEXT);
+             INSERT INTO auth_user VALUES (7, 'u7', '{}', '{}', '{}', 'u7@example.com');",
+            x.family,
+            x.given,
+            x.birth_date_iso()
+        ),
+        4096,
+    );
+    let backup = crate::archive::tests::gzip(&crate::archive::tests::tar(&[(
+        "site/db.sqlite3",
+        b'0',
+        &db,
+    )]));
+    for (form, bytes, format) in [
+        ("sqlite", db.clone(), TextFormat::Database),
+        ("sqlite in tar.gz", backup, TextFormat::Archive),
+    ] {
+        let report = m.scan(&Document::new(&bytes));
+        assert_eq!(report.format, format, "{form}");
+        let f = report.findings.iter().find(|f| f.record == want);
+        assert_eq!(
+            f.map(|f| f.confidence),
+            Some(Confidence::Medium),
+            "{form}: {report:?}"
+        );
+    }
 }
 
 #[test]
