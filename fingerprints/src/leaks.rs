@@ -71,11 +71,15 @@ pub enum LeakForm {
     /// Word writes them (at the space, or with a ruby reading over the family name), one
     /// reading in four as a second paragraph of the name's cell.
     Docx,
+    /// A web app's SQLite database (`db.sqlite3`), its users table as Django keeps one: family
+    /// and given name in two columns, the reading, birth date, e-mail address, phone number
+    /// and address.
+    Sqlite,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 14] = [
+    pub const ALL: [LeakForm; 15] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -90,6 +94,7 @@ impl LeakForm {
         LeakForm::Xlsx,
         LeakForm::TarGz,
         LeakForm::Docx,
+        LeakForm::Sqlite,
     ];
 
     /// Short name, used in reports.
@@ -109,6 +114,7 @@ impl LeakForm {
             LeakForm::Xlsx => "xlsx",
             LeakForm::TarGz => "tar.gz",
             LeakForm::Docx => "docx",
+            LeakForm::Sqlite => "sqlite",
         }
     }
 
@@ -119,6 +125,7 @@ impl LeakForm {
             LeakForm::CsvShiftJis => "text/plain; charset=shift_jis",
             LeakForm::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             LeakForm::TarGz => "application/gzip",
+            LeakForm::Sqlite => "application/vnd.sqlite3",
             LeakForm::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
@@ -314,6 +321,32 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         }
         LeakForm::Xlsx => return xlsx(people, &mut rng),
         LeakForm::Docx => return docx(people, &mut rng),
+        LeakForm::Sqlite => {
+            let rows: Vec<Vec<String>> = people
+                .iter()
+                .map(|p| {
+                    let (y, m, d) = p.birth;
+                    vec![
+                        p.family.clone(),
+                        p.given.clone(),
+                        kana(p, &mut rng),
+                        format!("{y:04}-{m:02}-{d:02}"),
+                        p.email.clone().unwrap_or_default(),
+                        phone(p, &mut rng),
+                        address(p, &mut rng),
+                    ]
+                })
+                .collect();
+            return sqlite_file(
+                "CREATE TABLE \"accounts_user\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
+                 \"last_name\" varchar(150) NOT NULL, \"first_name\" varchar(150) NOT NULL, \
+                 \"kana\" varchar(150) NOT NULL, \"birthday\" date NOT NULL, \
+                 \"email\" varchar(254) NOT NULL, \"tel\" varchar(20) NOT NULL, \
+                 \"address\" varchar(255) NOT NULL)",
+                "accounts_user",
+                &rows,
+            );
+        }
         LeakForm::TarGz => {
             let (sql, csv) = people.split_at(people.len() / 2);
             let readme = "顧客データ一式（本番DBより）\nbackup/db: mysqldump\nbackup/export: 会員CSV (SJIS)\n";
@@ -848,6 +881,139 @@ fn docx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
     ])
 }
 
+/// An SQLite database file (format 3, pages of 4 KiB, UTF-8) of one table created by `sql`,
+/// named `table`, with `rows` of text values after an `INTEGER PRIMARY KEY` (the row id): page
+/// 1 the schema, page 2 the table's root (its only leaf, or an interior page over the leaves
+/// that follow). Enough rows for ~400 leaves; more are left out.
+fn sqlite_file(sql: &str, table: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    const PAGE: usize = 4096;
+    fn varint(mut n: u64, out: &mut Vec<u8>) {
+        // Values below 2^56 (all here): groups of 7 bits, the high bit set on all but the last.
+        let mut groups = vec![(n & 0x7F) as u8];
+        n >>= 7;
+        while n > 0 {
+            groups.push((n & 0x7F) as u8 | 0x80);
+            n >>= 7;
+        }
+        out.extend(groups.iter().rev());
+    }
+    // A record of values (None: NULL; Some(Ok(text)); Some(Err(integer))) as a table leaf's
+    // cell with its row id.
+    let cell = |rowid: u64, values: &[Option<Result<&str, u64>>]| {
+        let mut types = Vec::new();
+        let mut body = Vec::new();
+        for v in values {
+            match v {
+                None => types.push(0),
+                Some(Ok(t)) => {
+                    varint(13 + 2 * t.len() as u64, &mut types);
+                    body.extend_from_slice(t.as_bytes());
+                }
+                Some(Err(n)) => {
+                    types.push(4);
+                    body.extend_from_slice(&(*n as u32).to_be_bytes());
+                }
+            }
+        }
+        let mut header = Vec::new();
+        // The header's size counts itself (one byte while under 128).
+        varint(types.len() as u64 + 1, &mut header);
+        header.extend(types);
+        let mut out = Vec::new();
+        varint((header.len() + body.len()) as u64, &mut out);
+        varint(rowid, &mut out);
+        out.extend(header);
+        out.extend(body);
+        out
+    };
+    // A b-tree page: header at `at` (100 on page 1), cell pointers, cells from the end.
+    let page = |at: usize, kind: u8, cells: &[Vec<u8>], right: Option<u32>| {
+        let mut p = vec![0u8; PAGE];
+        let header = if right.is_some() { 12 } else { 8 };
+        let mut end = PAGE;
+        for (k, c) in cells.iter().enumerate() {
+            end -= c.len();
+            p[end..end + c.len()].copy_from_slice(c);
+            let ptr = at + header + 2 * k;
+            p[ptr..ptr + 2].copy_from_slice(&(end as u16).to_be_bytes());
+        }
+        p[at] = kind;
+        p[at + 3..at + 5].copy_from_slice(&(cells.len() as u16).to_be_bytes());
+        p[at + 5..at + 7].copy_from_slice(&(end as u16).to_be_bytes());
+        if let Some(r) = right {
+            p[at + 8..at + 12].copy_from_slice(&r.to_be_bytes());
+        }
+        p
+    };
+    // The table's leaves.
+    let mut leaves: Vec<(Vec<Vec<u8>>, u64)> = vec![(Vec::new(), 0)];
+    let mut used = 8;
+    for (i, row) in rows.iter().enumerate() {
+        let rowid = i as u64 + 1;
+        let mut values = vec![None];
+        values.extend(row.iter().map(|v| Some(Ok(v.as_str()))));
+        let c = cell(rowid, &values);
+        if used + c.len() + 2 > PAGE {
+            if leaves.len() == 400 {
+                break;
+            }
+            leaves.push((Vec::new(), 0));
+            used = 8;
+        }
+        used += c.len() + 2;
+        let leaf = leaves.last_mut().expect("a leaf");
+        leaf.0.push(c);
+        leaf.1 = rowid;
+    }
+    let schema = cell(
+        1,
+        &[
+            Some(Ok("table")),
+            Some(Ok(table)),
+            Some(Ok(table)),
+            Some(Err(2)),
+            Some(Ok(sql)),
+        ],
+    );
+    let mut pages = vec![page(100, 0x0D, &[schema], None)];
+    if leaves.len() == 1 {
+        pages.push(page(0, 0x0D, &leaves[0].0, None));
+    } else {
+        // The root over leaves on pages 3…: a cell per leaf but the last (child, its last row
+        // id), the last as the right-most pointer.
+        let children: Vec<Vec<u8>> = leaves[..leaves.len() - 1]
+            .iter()
+            .enumerate()
+            .map(|(k, (_, last))| {
+                let mut c = (k as u32 + 3).to_be_bytes().to_vec();
+                varint(*last, &mut c);
+                c
+            })
+            .collect();
+        pages.push(page(0, 0x05, &children, Some(leaves.len() as u32 + 2)));
+        for (cells, _) in &leaves {
+            pages.push(page(0, 0x0D, cells, None));
+        }
+    }
+    let mut header = [0u8; 100];
+    header[..16].copy_from_slice(b"SQLite format 3\0");
+    header[16..18].copy_from_slice(&(PAGE as u16).to_be_bytes());
+    header[18] = 1; // file format write version (legacy journal)
+    header[19] = 1; // read version
+    header[21] = 64; // payload fractions: max embedded, min embedded, leaf
+    header[22] = 32;
+    header[23] = 32;
+    header[24..28].copy_from_slice(&1u32.to_be_bytes()); // change counter
+    header[28..32].copy_from_slice(&(pages.len() as u32).to_be_bytes()); // pages
+    header[40..44].copy_from_slice(&1u32.to_be_bytes()); // schema cookie
+    header[44..48].copy_from_slice(&4u32.to_be_bytes()); // schema format
+    header[56..60].copy_from_slice(&1u32.to_be_bytes()); // UTF-8
+    header[92..96].copy_from_slice(&1u32.to_be_bytes()); // version valid for
+    header[96..100].copy_from_slice(&3_045_000u32.to_be_bytes()); // SQLite 3.45.0
+    pages[0][..100].copy_from_slice(&header);
+    pages.concat()
+}
+
 /// A spreadsheet's date serial (days since 1899-12-30) of a date after February 1900.
 fn date_serial(y: u16, m: u8, d: u8) -> i64 {
     let days = crate::normalize::Date::new(y, m, d).map_or(0, |d| d.unix_days());
@@ -1355,6 +1521,35 @@ mod tests {
         out
     }
 
+    /// The rows of the database [`sqlite_file`] wrote, read by SQLite itself (which checks the
+    /// file's integrity first), a line each.
+    fn sqlite_rows(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db.sqlite3");
+        std::fs::write(&path, bytes).expect("write");
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity_check");
+        assert_eq!(check, "ok");
+        let mut stmt = conn
+            .prepare("SELECT id, last_name, first_name, kana, birthday, tel, address FROM accounts_user ORDER BY id")
+            .expect("select");
+        let rows = stmt
+            .query_map([], |r| {
+                let mut line = r.get::<_, i64>(0)?.to_string();
+                for k in 1..7 {
+                    line.push(',');
+                    line.push_str(&r.get::<_, String>(k)?);
+                }
+                Ok(line)
+            })
+            .expect("rows")
+            .collect::<Result<Vec<String>, _>>()
+            .expect("row");
+        rows.join("\n")
+    }
+
     /// The entries of a ZIP archive [`zip`] wrote, inflated and joined.
     fn unzipped(bytes: &[u8]) -> String {
         use std::io::Read as _;
@@ -1399,6 +1594,20 @@ mod tests {
     }
 
     #[test]
+    fn a_database_of_many_pages_checks() {
+        // Enough rows for an interior root page over many leaves.
+        let people = crate::synth::residents(700, 5);
+        let rows = sqlite_rows(&render(LeakForm::Sqlite, &people, 2));
+        assert_eq!(rows.lines().count(), 700);
+        for (line, p) in rows.lines().zip(&people) {
+            assert!(
+                line.contains(&format!(",{},{},", p.family, p.given)),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn every_form_renders_every_person() {
         let people = crate::synth::residents(20, 3);
         for form in LeakForm::ALL {
@@ -1408,6 +1617,7 @@ mod tests {
                 LeakForm::Xlsx => unzipped(&bytes),
                 LeakForm::TarGz => untarred(&bytes),
                 LeakForm::Docx => unzipped(&bytes),
+                LeakForm::Sqlite => sqlite_rows(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).
