@@ -13,8 +13,9 @@
 //!    HTML is reduced to its visible text with one line per table row and tabs between cells;
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
 //!    quoted-printable parts in their charsets, text attachments; ZIP and tar archives and
-//!    gzip-compressed files (`.tar.gz`, `dump.sql.gz`) to the text of their files, and
-//!    spreadsheets (`.xlsx`) to their rows of cells.
+//!    gzip-compressed files (`.tar.gz`, `dump.sql.gz`) to the text of their files,
+//!    spreadsheets (`.xlsx`) to their rows of cells, Word, OpenDocument and PowerPoint files
+//!    to their paragraphs and table rows, and SQLite database files to their tables' rows.
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle
 //!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
 //!    Escaped text is folded as the characters it stands for: percent-encoded (UTF-8,
