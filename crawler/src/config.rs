@@ -248,6 +248,7 @@ fn default_content_types() -> Vec<String> {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.oasis.opendocument.text",
         "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.ms-excel",
         "application/vnd.sqlite3",
         "application/x-sqlite3",
     ]

@@ -1,18 +1,23 @@
-//! Archives, compressed files and the spreadsheets that are ZIP archives (`.xlsx`): the text
-//! of what they hold. Leak sites publish a register or a customer list as a spreadsheet, as
-//! CSV files in a ZIP archive or a `.tar.gz`, or as a database dump compressed with gzip
-//! (`dump.sql.gz`), where a byte-level scan sees only compressed data.
+//! Archives, compressed files, office documents and database files: the text of what they
+//! hold. Leak sites publish a register or a customer list as a spreadsheet, a member list as a
+//! Word document, CSV files in a ZIP archive or a `.tar.gz`, a database dump compressed with
+//! gzip (`dump.sql.gz`) or an app's SQLite file, where a byte-level scan sees only compressed
+//! data, markup, or binary pages.
 //!
 //! A ZIP archive is read from its start, entry by entry (local headers), so that one cut short
-//! by a size cap still gives the entries it holds (the last one as far as it goes). Entries stored or deflated are read;
-//! encrypted ones and other methods are left out. A gzip file (one member or several) is
-//! inflated as far as it goes, a tar archive (POSIX, GNU or old-style) read header by header,
-//! its regular files as entries. Everything inflated counts against one budget (the matcher's
-//! `max_document_bytes`), so an archive bomb stops there.
+//! by a size cap still gives the entries it holds (the last one as far as it goes). Entries
+//! stored or deflated are read; encrypted ones and other methods are left out. A gzip file
+//! (one member or several) is inflated as far as it goes, a tar archive (POSIX, GNU or
+//! old-style) read header by header, its regular files as entries. Everything inflated counts
+//! against one budget (the matcher's `max_document_bytes`), so an archive bomb stops there.
 //!
 //! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells
 //!   apart by tabs (as an HTML table's), shared strings in place, numbers as written, and a
-//!   number in a date format as its date (`1968-09-18`).
+//!   number in a date format as its date (`1968-09-18`). An Excel 97–2003 workbook the same
+//!   way ([`crate::xls`]).
+//! - A word processor's document or a presentation (`.docx`, `.odt`, `.ods`, `.pptx`): its
+//!   paragraphs and table rows as lines, the runs of a paragraph joined.
+//! - An SQLite database file: its tables' rows ([`crate::sqlite`]).
 //! - Any other archive, and a compressed file: each file's text, decoded as a document is
 //!   (charset detection, binary files left out, HTML reduced to its visible text, an archive
 //!   inside read the same way, [`MAX_DEPTH`] levels deep).
@@ -22,6 +27,7 @@ use std::io::Read;
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::sqlite::{is_sqlite, read_sqlite};
+use crate::xls::{is_xls, read_xls};
 
 /// Local file header signature.
 const LOCAL: &[u8; 4] = b"PK\x03\x04";
@@ -50,10 +56,10 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(..BLOCK).is_some_and(tar_header_ok)
 }
 
-/// Whether the matcher reads `bytes` as an archive, a compressed file or a database file
-/// ([`crate::sqlite`]).
+/// Whether the matcher reads `bytes` as an archive, a compressed file, a database file
+/// ([`crate::sqlite`]) or an Excel 97–2003 workbook ([`crate::xls`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
-    is_zip(bytes) || is_gzip(bytes) || is_tar(bytes) || is_sqlite(bytes)
+    is_zip(bytes) || is_gzip(bytes) || is_tar(bytes) || is_sqlite(bytes) || is_xls(bytes)
 }
 
 /// An octal field of a tar header (digits, leading spaces, ended by a NUL or a space); GNU's
@@ -226,6 +232,8 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         read_file(&data, depth, budget, out);
     } else if is_sqlite(bytes) {
         read_sqlite(bytes, budget, out);
+    } else if is_xls(bytes) {
+        read_xls(bytes, out);
     } else {
         for data in tar_entries(bytes) {
             read_file(data, depth, budget, out);
@@ -631,8 +639,10 @@ fn date_styles(xml: &str) -> Vec<bool> {
 }
 
 /// Whether a custom number format shows a date: a `y`, `d`, `e` (era year) or `g` (era) outside
-/// quoted text and brackets.
-fn is_date_format(code: &str) -> bool {
+/// quoted text and brackets, and outside the keyword `General` (which old Excel files and
+/// their writers define as a format of its own).
+pub(crate) fn is_date_format(code: &str) -> bool {
+    let code = code.replace("General", "").replace("general", "");
     let (mut quoted, mut bracket) = (false, false);
     code.chars().any(|c| {
         match c {
@@ -678,7 +688,7 @@ fn read_sheet(xml: &str, strings: &[String], dates: &[bool], out: &mut String) {
 
 /// A spreadsheet's date serial number (days since 1899-12-30, with the 1900 leap-year bug of
 /// its first 60 days) as `YYYY-MM-DD`, for the years a birth date may have (1868–2099).
-fn serial_date(n: f64) -> Option<String> {
+pub(crate) fn serial_date(n: f64) -> Option<String> {
     if !(1.0..2_958_466.0).contains(&n) {
         return None;
     }
@@ -788,6 +798,8 @@ pub(crate) mod tests {
             ("h:mm", false),
             ("\"day\"0", false),
             ("[Red]0", false),
+            ("General", false),
+            ("General;[Red]-General", false),
         ] {
             assert_eq!(is_date_format(code), date, "{code}");
         }
@@ -884,6 +896,24 @@ pub(crate) mod tests {
         two.extend(gzip("'大介');\n".as_bytes()));
         let (text, _) = extract_archive_text(&two, 1 << 20);
         assert_eq!(text, "INSERT INTO c VALUES ('山口','大介');\n\n\n");
+    }
+
+    #[test]
+    fn old_excel_workbooks_are_read_alone_and_in_archives() {
+        let xls = include_bytes!("../tests/data/members.xls");
+        let want = "山口 大介\tヤマグチ ダイスケ\t1968-09-18\t090-6682-8625\t1234\t12.5\n";
+        assert!(is_archive(xls));
+        assert!(extract_archive_text(xls, 1 << 20).0.contains(want));
+        let backup = gzip(&tar(&[("backup/members.xls", b'0', xls)]));
+        assert!(extract_archive_text(&backup, 1 << 20).0.contains(want));
+        // Another compound file (a Word 97 document, an Outlook message) is not one.
+        let mut doc = xls.to_vec();
+        let at = doc
+            .windows(18)
+            .position(|w| w == b"W\0o\0r\0k\0b\0o\0o\0k\0\0\0")
+            .expect("the stream's name");
+        doc[at..at + 2].copy_from_slice(b"X\0");
+        assert!(!is_archive(&doc));
     }
 
     #[test]

@@ -67,8 +67,9 @@ pub enum TextFormat {
     /// The text of e-mail messages (one, or an mbox of many): header lines with encoded words
     /// decoded, parts with their transfer encoding undone.
     Mail,
-    /// The text of what an archive or a compressed file holds: a spreadsheet's (`.xlsx`) rows,
-    /// or the files' of a ZIP or tar archive or of a gzip file.
+    /// The text of what an archive or a compressed file holds: a spreadsheet's (`.xlsx`,
+    /// `.xls`) rows, a document's paragraphs, or the files' of a ZIP or tar archive or of a
+    /// gzip file.
     Archive,
     /// The rows of an SQLite database file's tables, a line each.
     Database,

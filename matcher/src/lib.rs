@@ -14,8 +14,9 @@
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
 //!    quoted-printable parts in their charsets, text attachments; ZIP and tar archives and
 //!    gzip-compressed files (`.tar.gz`, `dump.sql.gz`) to the text of their files,
-//!    spreadsheets (`.xlsx`) to their rows of cells, Word, OpenDocument and PowerPoint files
-//!    to their paragraphs and table rows, and SQLite database files to their tables' rows.
+//!    spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word, OpenDocument and
+//!    PowerPoint files to their paragraphs and table rows, and SQLite database files to their
+//!    tables' rows.
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle
 //!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
 //!    Escaped text is folded as the characters it stands for: percent-encoded (UTF-8,
@@ -104,6 +105,7 @@ mod mime;
 mod scan;
 mod sqlite;
 mod stages;
+mod xls;
 
 pub use config::{
     MatcherConfig, default_max_document_bytes, default_max_records_per_value,

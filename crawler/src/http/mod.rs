@@ -366,7 +366,8 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
 /// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip
-/// (`.tar.gz`, `dump.sql.gz`), tar (POSIX and GNU: `ustar` at byte 257) or an SQLite database.
+/// (`.tar.gz`, `dump.sql.gz`), tar (POSIX and GNU: `ustar` at byte 257), an SQLite database or
+/// an OLE2 compound file (an Excel 97–2003 workbook; the matcher skips other kinds).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
         let c = c.to_ascii_lowercase();
@@ -375,7 +376,8 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let archive = body.starts_with(b"PK\x03\x04")
         || body.starts_with(b"\x1F\x8B\x08")
         || body.get(257..262) == Some(b"ustar")
-        || body.starts_with(b"SQLite format 3\0");
+        || body.starts_with(b"SQLite format 3\0")
+        || body.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
     !wide && !archive && body[..body.len().min(1024)].contains(&0)
 }
 
@@ -406,6 +408,7 @@ mod tests {
         tar[257] = b'x';
         assert!(looks_binary(&tar, None));
         assert!(!looks_binary(b"SQLite format 3\0\x10\x00", None));
+        assert!(!looks_binary(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0", None));
         assert!(!looks_binary(b"plain text", None));
         assert!(!looks_binary(b"a\x00b\x00", Some("UTF-16LE")));
     }
