@@ -131,12 +131,28 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
         let u16_at = |k: usize| usize::from(u16::from_le_bytes([h[k], h[k + 1]]));
         let u32_at = |k: usize| u32::from_le_bytes([h[k], h[k + 1], h[k + 2], h[k + 3]]) as usize;
         let (flags, method) = (u16_at(6), u16_at(8));
-        let (compressed, name_len, extra_len) = (u32_at(18), u16_at(26), u16_at(28));
+        let (mut compressed, name_len, extra_len) = (u32_at(18), u16_at(26), u16_at(28));
         let name_start = at + 30;
         let data_start = name_start + name_len + extra_len;
         let Some(name) = bytes.get(name_start..name_start + name_len) else {
             break;
         };
+        // ZIP64 (large archives, and tools that write it for any entry): the sizes that do not
+        // fit the header are in its extra field 0x0001, the original size first.
+        let extra = bytes
+            .get(name_start + name_len..data_start)
+            .map(zip64_sizes)
+            .unwrap_or_default();
+        let zip64 = extra.is_some();
+        if let Some(sizes) = extra
+            && compressed == 0xFFFF_FFFF
+        {
+            let k = usize::from(u32_at(22) == 0xFFFF_FFFF);
+            let Some(&size) = sizes.get(k) else {
+                break;
+            };
+            compressed = usize::try_from(size).unwrap_or(usize::MAX);
+        }
         let name = String::from_utf8_lossy(name).into_owned();
         let Some(rest) = bytes.get(data_start..) else {
             break;
@@ -169,12 +185,10 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
                 }
                 let mut next = data_start + if described { used } else { compressed };
                 if described {
-                    // The descriptor: an optional signature, CRC, sizes.
-                    next += if rest.get(used..used + 4) == Some(b"PK\x07\x08") {
-                        16
-                    } else {
-                        12
-                    };
+                    // The descriptor: an optional signature, CRC, sizes (of 8 bytes each in
+                    // ZIP64).
+                    let signed = rest.get(used..used + 4) == Some(b"PK\x07\x08");
+                    next += 4 * usize::from(signed) + if zip64 { 20 } else { 12 };
                 }
                 (data, next)
             }
@@ -191,6 +205,29 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
         at = next;
     }
     out
+}
+
+/// The 64-bit sizes of a ZIP64 extra field (id 1) among a local header's `extra` fields, in
+/// order (the original size, then the compressed size, each there when the header's does not
+/// fit); `None` without one.
+fn zip64_sizes(extra: &[u8]) -> Option<Vec<u64>> {
+    let mut at = 0;
+    while let Some(h) = extra.get(at..at + 4) {
+        let (id, len) = (
+            u16::from_le_bytes([h[0], h[1]]),
+            usize::from(u16::from_le_bytes([h[2], h[3]])),
+        );
+        let data = extra.get(at + 4..at + 4 + len)?;
+        if id == 1 {
+            return Some(
+                data.chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                    .collect(),
+            );
+        }
+        at += 4 + len;
+    }
+    None
 }
 
 /// The text of the archive or compressed file `bytes` (see the module documentation),
@@ -896,6 +933,50 @@ pub(crate) mod tests {
         two.extend(gzip("'大介');\n".as_bytes()));
         let (text, _) = extract_archive_text(&two, 1 << 20);
         assert_eq!(text, "INSERT INTO c VALUES ('山口','大介');\n\n\n");
+    }
+
+    #[test]
+    fn zip64_entries_are_read() {
+        // Sizes in the ZIP64 extra field (stored, and deflated with a data descriptor of 8-byte
+        // sizes), as `zip -fz` and streaming writers write them.
+        let stored = b"first,1\n";
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(b"second,2\n").unwrap();
+        let deflated = z.finish().unwrap();
+        let mut a = Vec::new();
+        for (name, method, flags, body, size) in [
+            ("a.csv", 0u16, 0u16, &stored[..], stored.len()),
+            ("b.csv", 8, 8, &deflated[..], 0),
+            ("c.csv", 0, 0, b"third,3\n", 8),
+        ] {
+            a.extend_from_slice(LOCAL);
+            a.extend_from_slice(&45u16.to_le_bytes());
+            a.extend_from_slice(&flags.to_le_bytes());
+            a.extend_from_slice(&method.to_le_bytes());
+            a.extend_from_slice(&[0; 8]); // time, date, CRC
+            a.extend_from_slice(&[0xFF; 8]); // sizes: in the extra field
+            a.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            a.extend_from_slice(&20u16.to_le_bytes());
+            a.extend_from_slice(name.as_bytes());
+            a.extend_from_slice(&1u16.to_le_bytes());
+            a.extend_from_slice(&16u16.to_le_bytes());
+            a.extend_from_slice(&(size as u64).to_le_bytes());
+            a.extend_from_slice(&(size as u64).to_le_bytes());
+            a.extend_from_slice(body);
+            if flags & 8 != 0 {
+                a.extend_from_slice(b"PK\x07\x08");
+                a.extend_from_slice(&[0; 20]);
+            }
+        }
+        a.extend_from_slice(b"PK\x01\x02");
+        let (text, _) = extract_archive_text(&a, 1 << 20);
+        assert_eq!(text, "first,1\n\n\nsecond,2\n\n\nthird,3\n\n\n");
+        assert_eq!(
+            zip64_sizes(&[1, 0, 8, 0, 7, 0, 0, 0, 0, 0, 0, 0]),
+            Some(vec![7])
+        );
+        assert_eq!(zip64_sizes(&[9, 0, 0, 0]), None);
+        assert_eq!(zip64_sizes(&[1, 0, 8]), None);
     }
 
     #[test]
