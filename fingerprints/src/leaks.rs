@@ -60,7 +60,7 @@ pub enum LeakForm {
     Mbox,
     /// A spreadsheet (`.xlsx`, deflated), as leak sites publish a customer list: name,
     /// reading, birth date (a date serial in a date style, as Excel stores dates), address and
-    /// phone number, a row each.
+    /// phone number (one in four a number, its leading `0` lost), a row each.
     Xlsx,
     /// A site's backup as leak sites and forums post it, a `.tar.gz`: half the people in an SQL
     /// dump (`backup/db/customers.sql`), half in a Shift_JIS CSV export
@@ -749,13 +749,21 @@ fn xlsx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
         };
         let (y, m, d) = p.birth;
         let serial = date_serial(y, m, d);
+        let name = cell('A', name(p, rng), &mut strings);
+        let kana = cell('B', kana(p, rng), &mut strings);
+        let address = cell('D', address(p, rng), &mut strings);
+        // One phone number in four typed without quoting: a number, its leading 0 lost.
+        let phone = if rng.below(4) == 0 {
+            format!(
+                "<c r=\"E{r}\"><v>{}</v></c>",
+                p.phone.trim_start_matches('0')
+            )
+        } else {
+            cell('E', phone(p, rng), &mut strings)
+        };
         let _ = write!(
             rows,
-            "<row r=\"{r}\">{}{}<c r=\"C{r}\" s=\"1\"><v>{serial}</v></c>{}{}</row>",
-            cell('A', name(p, rng), &mut strings),
-            cell('B', kana(p, rng), &mut strings),
-            cell('D', address(p, rng), &mut strings),
-            cell('E', phone(p, rng), &mut strings),
+            "<row r=\"{r}\">{name}{kana}<c r=\"C{r}\" s=\"1\"><v>{serial}</v></c>{address}{phone}</row>",
         );
     }
     let mut sst = format!(

@@ -704,12 +704,15 @@ fn read_sheet(xml: &str, strings: &[String], dates: &[bool], out: &mut String) {
                     .and_then(|i| strings.get(i).cloned()),
                 Some("inlineStr") => elements(cell, "is").next().map(|(_, i)| string_item(i)),
                 Some("b" | "e") => None,
-                // Text, or a number: a date where the cell's style shows one.
+                // A formula's text.
+                Some("str") => value,
+                // A number: a date where the cell's style shows one, a phone number given back
+                // its `0`.
                 _ => value.map(|v| {
                     let style: usize = attribute(a, "s").and_then(|s| s.parse().ok()).unwrap_or(0);
                     match v.trim().parse::<f64>() {
                         Ok(n) if dates.get(style) == Some(&true) => serial_date(n).unwrap_or(v),
-                        _ => v,
+                        _ => number_cell(v),
                     }
                 }),
             };
@@ -721,6 +724,23 @@ fn read_sheet(xml: &str, strings: &[String], dates: &[bool], out: &mut String) {
         }
         out.push('\n');
     }
+}
+
+/// A number cell's text as written, except a phone number typed into a spreadsheet without
+/// quoting, which the spreadsheet keeps as a number and so without its leading `0`
+/// (`9066828625` for `090-6682-8625`): a whole number of 9 digits (a landline's 10 without the
+/// `0`), or of 10 starting `20`, `50`, `70`, `80` or `90` (a mobile's, IP phone's or M2M
+/// line's 11), is given its `0` back. Other numbers of those lengths (an ID) then read as a
+/// phone number that is nobody's.
+pub(crate) fn number_cell(v: String) -> String {
+    let b = v.as_bytes();
+    let lost_zero = b.iter().all(u8::is_ascii_digit)
+        && match b.len() {
+            9 => b[0] != b'0',
+            10 => matches!(b[0], b'2' | b'5' | b'7' | b'8' | b'9') && b[1] == b'0',
+            _ => false,
+        };
+    if lost_zero { format!("0{v}") } else { v }
 }
 
 /// A spreadsheet's date serial number (days since 1899-12-30, with the 1900 leap-year bug of
@@ -774,8 +794,13 @@ pub(crate) mod tests {
     }
 
     /// A minimal workbook: one sheet with a header row and a row of `name`, a date serial in a
-    /// date style, a phone number as text.
+    /// date style, a phone number as text (or, all digits, as a number).
     pub(crate) fn workbook(name: &str, serial: u32, phone: &str) -> Vec<u8> {
+        let phone = if phone.bytes().all(|b| b.is_ascii_digit()) {
+            format!("<c r=\"C2\"><v>{phone}</v></c>")
+        } else {
+            format!("<c r=\"C2\" t=\"inlineStr\"><is><t>{phone}</t></is></c>")
+        };
         let strings = format!(
             "<?xml version=\"1.0\"?><sst count=\"4\"><si><t>氏名</t></si><si><t>生年月日</t></si>\
              <si><r><t>{name}</t></r><rPh sb=\"0\" eb=\"2\"><t>ヤマグチ</t></rPh></si><si><t>電話&amp;番号</t></si></sst>"
@@ -786,7 +811,7 @@ pub(crate) mod tests {
             "<worksheet><cols><col min=\"1\"/></cols><sheetData>\
              <row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c><c r=\"C1\" t=\"s\"><v>3</v></c></row>\
              <row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\" s=\"1\"><v>{serial}</v></c>\
-             <c r=\"C2\" t=\"inlineStr\"><is><t>{phone}</t></is></c><c r=\"D2\"/></row></sheetData></worksheet>"
+             {phone}<c r=\"D2\"/></row></sheetData></worksheet>"
         );
         zip(
             &[
@@ -809,6 +834,25 @@ pub(crate) mod tests {
             text,
             "氏名\t生年月日\t電話&番号\n山口 大介\t1968-09-18\t090-6682-8625\t\n\n"
         );
+    }
+
+    #[test]
+    fn phone_numbers_kept_as_numbers_get_their_zero_back() {
+        for (v, want) in [
+            ("9066828625", "09066828625"),
+            ("664123456", "0664123456"),
+            ("5012345678", "05012345678"),
+            ("120123456", "0120123456"),
+            // Not phone numbers: other lengths, a fraction, a leading zero, other prefixes.
+            ("1234", "1234"),
+            ("12345678901", "12345678901"),
+            ("1234567890", "1234567890"),
+            ("9166828625", "9166828625"),
+            ("90668286.5", "90668286.5"),
+            ("066412345", "066412345"),
+        ] {
+            assert_eq!(number_cell(v.to_owned()), want, "{v}");
+        }
     }
 
     #[test]

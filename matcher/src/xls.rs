@@ -12,7 +12,7 @@
 //! checked: a cut or corrupt file gives what can be read of it (a chain of sectors that loops
 //! ends where it would visit a sector twice).
 
-use crate::archive::{is_date_format, serial_date};
+use crate::archive::{is_date_format, number_cell, serial_date};
 
 /// An OLE2 compound file's signature.
 const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -246,7 +246,7 @@ impl Globals {
         let serial = if self.date1904 { n + 1462.0 } else { n };
         match serial_date(serial) {
             Some(d) if date => d,
-            _ => number_text(n),
+            _ => number_cell(number_text(n)),
         }
     }
 }

@@ -530,6 +530,15 @@ fn spreadsheets_and_archives_are_read() {
         "{report:?}"
     );
     assert!(f.unwrap().fields.contains(&FieldKind::BirthDate));
+    // The phone number typed without quoting: a number, its leading 0 lost.
+    let book =
+        crate::archive::tests::workbook(&x.name(), serial as u32, x.phone.trim_start_matches('0'));
+    let report = m.scan(&Document::new(&book));
+    let f = report.findings.iter().find(|f| f.record == want);
+    assert!(
+        f.is_some_and(|f| f.fields.contains(&FieldKind::Phone)),
+        "{report:?}"
+    );
     let csv = format!("{},{}\n", x.name(), x.birth_date_iso());
     let archive = crate::archive::tests::zip(&[("leak/customers.csv", csv.as_bytes())], false);
     // The same CSV in a ZIP archive, in a `.tar.gz`, and compressed alone (`customers.csv.gz`).
