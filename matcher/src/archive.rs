@@ -162,11 +162,10 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
         // The entry's data and where the next header starts.
         let (data, next) = match method {
             0 if !described => {
-                let Some(raw) = rest.get(..compressed) else {
-                    break;
-                };
+                // Cut short (the archive's last bytes): as far as it goes.
+                let raw = rest.get(..compressed).unwrap_or(rest);
                 let take = raw.len().min(*budget);
-                (raw[..take].to_vec(), data_start + compressed)
+                (raw[..take].to_vec(), data_start.saturating_add(compressed))
             }
             8 if !encrypted => {
                 // Inflated up to what the budget allows; the stream's own end says where it
@@ -1267,7 +1266,19 @@ pub(crate) mod tests {
         let (text, _) = extract_archive_text(&bomb, 1 << 20);
         assert!(text.len() <= (1 << 20) + 16, "{}", text.len());
         let archive = zip(&[("a.csv", b"first,1\n"), ("b.csv", b"second,2\n")], false);
+        let stored = zip(&[("a.csv", b"first,1\n"), ("b.csv", b"second,2\n")], true);
         // Cut anywhere: the entries it holds, the last one as far as it goes.
+        for cut in 0..stored.len() {
+            let (text, _) = extract_archive_text(&stored[..cut], 1 << 20);
+            let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+            let whole = ["first,1", "second,2"];
+            assert!(
+                lines.len() <= 2 && lines.iter().zip(whole).all(|(l, w)| w.starts_with(l)),
+                "{cut}: {text}"
+            );
+        }
+        let (text, _) = extract_archive_text(&stored[..stored.len() - 5], 1 << 20);
+        assert!(text.contains("second,2"), "{text}");
         for cut in 0..archive.len() {
             let (text, _) = extract_archive_text(&archive[..cut], 1 << 20);
             // Cut before the first header's first NUL, what was inflated reads as text.
