@@ -84,6 +84,9 @@ impl<'a> Compound<'a> {
             );
             difat = u32_at(d, 4 * per).unwrap_or(u32::MAX);
         }
+        // No more FAT than the file has sectors to describe (a DIFAT that lists one sector
+        // over and over must not grow it without end).
+        fat_sectors.truncate(bytes.len() / sector / (sector / 4) + 1);
         for s in fat_sectors {
             let Some(d) = c.sector_bytes(s) else {
                 continue;
@@ -641,6 +644,17 @@ mod tests {
         }
         let mut out = String::new();
         read_xls(&looped, &mut out);
+        // A DIFAT chain that lists the same FAT sector in every slot, looping onto itself: the
+        // FAT stays the size the file can need.
+        let mut difat = vec![0u8; 512 * 4];
+        difat[..512].copy_from_slice(&MEMBERS[..512]);
+        difat[0x44..0x48].copy_from_slice(&0u32.to_le_bytes());
+        difat[0x48..0x4C].copy_from_slice(&1u32.to_le_bytes());
+        for k in 0..128 {
+            difat[512 + 4 * k..516 + 4 * k].copy_from_slice(&0u32.to_le_bytes());
+        }
+        let c = Compound::open(&difat).expect("a compound file");
+        assert!(c.fat.len() <= 2 * 128, "{}", c.fat.len());
     }
 
     #[test]
