@@ -242,6 +242,8 @@ fn default_content_types() -> Vec<String> {
         "application/x-zip-compressed",
         "application/gzip",
         "application/x-gzip",
+        "application/x-xz",
+        "application/zstd",
         "application/x-tar",
         "application/x-gtar",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

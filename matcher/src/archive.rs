@@ -51,6 +51,16 @@ pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x1F\x8B\x08")
 }
 
+/// Whether `bytes` is xz-compressed (`.xz`, `.tar.xz`).
+pub(crate) fn is_xz(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xFD7zXZ\x00")
+}
+
+/// Whether `bytes` is a Zstandard frame (`.zst`, `.tar.zst`).
+pub(crate) fn is_zstd(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x28\xB5\x2F\xFD")
+}
+
 /// Whether `bytes` is a tar archive: its first block is a header whose checksum checks.
 pub(crate) fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(..BLOCK).is_some_and(tar_header_ok)
@@ -59,7 +69,13 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 /// Whether the matcher reads `bytes` as an archive, a compressed file, a database file
 /// ([`crate::sqlite`]) or an Excel 97–2003 workbook ([`crate::xls`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
-    is_zip(bytes) || is_gzip(bytes) || is_tar(bytes) || is_sqlite(bytes) || is_xls(bytes)
+    is_zip(bytes)
+        || is_gzip(bytes)
+        || is_xz(bytes)
+        || is_zstd(bytes)
+        || is_tar(bytes)
+        || is_sqlite(bytes)
+        || is_xls(bytes)
 }
 
 /// An octal field of a tar header (digits, leading spaces, ended by a NUL or a space); GNU's
@@ -263,8 +279,8 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         for e in entries {
             read_file(&e.data, depth, budget, out);
         }
-    } else if is_gzip(bytes) {
-        let data = gunzip(bytes, budget);
+    } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) {
+        let data = decompress(bytes, budget);
         read_file(&data, depth, budget, out);
     } else if is_sqlite(bytes) {
         read_sqlite(bytes, budget, out);
@@ -297,13 +313,27 @@ fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
     }
 }
 
-/// A gzip file inflated, every member of it, as far as it goes (a cut file gives what it
-/// holds) and within `budget` (what is left of it is returned in place).
-fn gunzip(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
-    let mut z = flate2::bufread::MultiGzDecoder::new(bytes);
+/// A gzip, xz or Zstandard file decompressed, every member, stream or frame of it, as far as
+/// it goes (a cut file gives what it holds) and within `budget` (what is left of it is
+/// returned in place).
+fn decompress(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
+    let limit = *budget as u64;
     let mut data = Vec::new();
     // A cut or corrupt stream ends the data where it breaks; what was read before stays.
-    let _ = (&mut z).take(*budget as u64).read_to_end(&mut data);
+    let _ = if is_gzip(bytes) {
+        flate2::bufread::MultiGzDecoder::new(bytes)
+            .take(limit)
+            .read_to_end(&mut data)
+    } else if is_xz(bytes) {
+        liblzma::read::XzDecoder::new_multi_decoder(bytes)
+            .take(limit)
+            .read_to_end(&mut data)
+    } else {
+        match zstd::stream::read::Decoder::with_buffer(bytes) {
+            Ok(z) => z.take(limit).read_to_end(&mut data),
+            Err(e) => Err(e),
+        }
+    };
     *budget -= data.len().min(*budget);
     data
 }
@@ -1038,6 +1068,38 @@ pub(crate) mod tests {
             .expect("the stream's name");
         doc[at..at + 2].copy_from_slice(b"X\0");
         assert!(!is_archive(&doc));
+    }
+
+    #[test]
+    fn xz_and_zstd_files_are_read() {
+        let dump = "INSERT INTO c VALUES ('山口 大介','1968-09-18');\n".repeat(50);
+        let archive = tar(&[("backup/customers.sql", b'0', dump.as_bytes())]);
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(&archive).unwrap();
+        let xz = xz.finish().unwrap();
+        let zst = zstd::stream::encode_all(dump.as_bytes(), 3).unwrap();
+        for (form, bytes) in [("tar.xz", &xz), ("sql.zst", &zst)] {
+            assert!(is_archive(bytes), "{form}");
+            let (text, exhausted) = extract_archive_text(bytes, 1 << 20);
+            assert!(!exhausted, "{form}");
+            assert_eq!(text, format!("{dump}\n\n"), "{form}");
+            // Cut anywhere: a prefix of the whole, no more (or, cut inside the tar's first
+            // header, that prefix of its name, up to the first NUL, read as text).
+            for cut in (0..bytes.len()).step_by(7) {
+                let (text, _) = extract_archive_text(&bytes[..cut], 1 << 20);
+                let text = text.trim_end();
+                assert!(
+                    dump.starts_with(text) || "backup/customers.sql".starts_with(text),
+                    "{form} {cut}: {text}"
+                );
+            }
+        }
+        // A bomb stops at the budget.
+        let zeros = vec![b'0'; 8 << 20];
+        let bomb = zstd::stream::encode_all(&zeros[..], 3).unwrap();
+        assert!(bomb.len() < 64 << 10);
+        let (text, exhausted) = extract_archive_text(&bomb, 1 << 20);
+        assert!(exhausted && text.len() <= (1 << 20) + 2);
     }
 
     #[test]

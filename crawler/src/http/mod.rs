@@ -365,8 +365,8 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
 }
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
-/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip
-/// (`.tar.gz`, `dump.sql.gz`), tar (POSIX and GNU: `ustar` at byte 257), an SQLite database or
+/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip, xz or
+/// Zstandard (`.tar.gz`, `dump.sql.xz`), tar (POSIX and GNU: `ustar` at byte 257), an SQLite database or
 /// an OLE2 compound file (an Excel 97–2003 workbook; the matcher skips other kinds).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
@@ -375,6 +375,8 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     });
     let archive = body.starts_with(b"PK\x03\x04")
         || body.starts_with(b"\x1F\x8B\x08")
+        || body.starts_with(b"\xFD7zXZ\x00")
+        || body.starts_with(b"\x28\xB5\x2F\xFD")
         || body.get(257..262) == Some(b"ustar")
         || body.starts_with(b"SQLite format 3\0")
         || body.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
@@ -401,6 +403,8 @@ mod tests {
         // Archives go on to the matcher, which reads them.
         assert!(!looks_binary(b"PK\x03\x04\x00\x00", None));
         assert!(!looks_binary(b"\x1F\x8B\x08\x00\x00", None));
+        assert!(!looks_binary(b"\xFD7zXZ\x00\x00", None));
+        assert!(!looks_binary(b"\x28\xB5\x2F\xFD\x00", None));
         let mut tar = vec![0u8; 1024];
         tar[..5].copy_from_slice(b"a.csv");
         tar[257..263].copy_from_slice(b"ustar\0");
