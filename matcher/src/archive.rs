@@ -6,9 +6,10 @@
 //!
 //! A ZIP archive is read from its start, entry by entry (local headers), so that one cut short
 //! by a size cap still gives the entries it holds (the last one as far as it goes). Entries
-//! stored or deflated are read; encrypted ones and other methods are left out. A gzip file
-//! (one member or several) is inflated as far as it goes, a tar archive (POSIX, GNU or
-//! old-style) read header by header, its regular files as entries. Everything inflated counts
+//! stored or deflated are read; encrypted ones and other methods are left out. A gzip, xz or
+//! Zstandard file (one member, stream or frame, or several) is decompressed as far as it goes,
+//! a tar archive (POSIX, GNU or old-style) read header by header, its regular files as
+//! entries. Everything inflated counts
 //! against one budget (the matcher's `max_document_bytes`), so an archive bomb stops there.
 //!
 //! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells

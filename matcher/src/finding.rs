@@ -69,7 +69,7 @@ pub enum TextFormat {
     Mail,
     /// The text of what an archive or a compressed file holds: a spreadsheet's (`.xlsx`,
     /// `.xls`) rows, a document's paragraphs, or the files' of a ZIP or tar archive or of a
-    /// gzip file.
+    /// gzip, xz or Zstandard file.
     Archive,
     /// The rows of an SQLite database file's tables, a line each.
     Database,

@@ -13,7 +13,8 @@
 //!    HTML is reduced to its visible text with one line per table row and tabs between cells;
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
 //!    quoted-printable parts in their charsets, text attachments; ZIP and tar archives and
-//!    gzip-compressed files (`.tar.gz`, `dump.sql.gz`) to the text of their files,
+//!    files compressed with gzip, xz or Zstandard (`.tar.gz`, `dump.sql.xz`) to the text of
+//!    their files,
 //!    spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word, OpenDocument and
 //!    PowerPoint files to their paragraphs and table rows, and SQLite database files to their
 //!    tables' rows.
