@@ -79,14 +79,20 @@ impl CrawlConfig {
                 "fetch.content_types: must list at least one media type",
             ));
         }
-        for (i, ct) in self.fetch.content_types.iter().enumerate() {
-            let ok = ct
-                .split_once('/')
-                .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty());
-            if !ok {
-                return Err(Error::config(format!(
-                    "fetch.content_types[{i}]: {ct:?} is not a media type (type/subtype or type/*)"
-                )));
+        let lists = [
+            ("content_types", &self.fetch.content_types),
+            ("sniffed_content_types", &self.fetch.sniffed_content_types),
+        ];
+        for (key, list) in lists {
+            for (i, ct) in list.iter().enumerate() {
+                let ok = ct
+                    .split_once('/')
+                    .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty());
+                if !ok {
+                    return Err(Error::config(format!(
+                        "fetch.{key}[{i}]: {ct:?} is not a media type (type/subtype or type/*)"
+                    )));
+                }
             }
         }
         let mut ids = std::collections::HashSet::new();
@@ -200,6 +206,12 @@ pub struct FetchConfig {
     /// accepted (and still subject to the binary check).
     #[serde(default = "default_content_types")]
     pub content_types: Vec<String>,
+    /// Media types fetched only when the body's first KiB is text or a file the matcher reads
+    /// (a ZIP, tar, gzip, xz or Zstandard archive, an SQLite database, an Excel 97–2003
+    /// workbook): leak sites serve their downloads as these. Any other body (a video, a
+    /// program) is skipped with `reason="binary"` after its first KiB, the rest not read.
+    #[serde(default = "default_sniffed_content_types")]
+    pub sniffed_content_types: Vec<String>,
     /// Redirects followed per fetch; one more is skipped with `reason="redirect_limit"`.
     #[serde(default = "default_max_redirects")]
     pub max_redirects: u32,
@@ -257,6 +269,16 @@ fn default_content_types() -> Vec<String> {
     .map(String::from)
     .to_vec()
 }
+fn default_sniffed_content_types() -> Vec<String> {
+    [
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/x-download",
+        "application/force-download",
+    ]
+    .map(String::from)
+    .to_vec()
+}
 fn default_max_redirects() -> u32 {
     5
 }
@@ -279,6 +301,7 @@ impl Default for FetchConfig {
             max_body_bytes: default_max_body_bytes(),
             oversize: default_oversize(),
             content_types: default_content_types(),
+            sniffed_content_types: default_sniffed_content_types(),
             max_redirects: default_max_redirects(),
             max_retries: default_max_retries(),
             backoff_base_ms: default_backoff_base_ms(),

@@ -13,9 +13,10 @@ pub enum SkipReason {
     Unchanged,
     /// An item (raw paste, item page) already handled earlier; items are immutable.
     SeenUrl,
-    /// `Content-Type` not in `fetch.content_types`.
+    /// `Content-Type` neither in `fetch.content_types` nor in `fetch.sniffed_content_types`.
     ContentType,
-    /// The body looks binary (NUL bytes in its first KiB).
+    /// The body looks binary (NUL bytes in its first KiB, and no signature of a file the
+    /// matcher reads); a body of a sniffed type is not read past that KiB.
     Binary,
     /// Larger than `fetch.max_body_bytes` with `oversize = "skip"` (with `truncate` the page is
     /// emitted cut, and counted in `leakwatch_crawler_pages_truncated_total`).

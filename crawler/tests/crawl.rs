@@ -212,6 +212,19 @@ async fn hostile_site_every_skip_has_its_reason() {
         Some(SkipReason::OffHost)
     );
     assert_eq!(reason("/hostile/binary"), Some(SkipReason::ContentType));
+    // A download is read when its first KiB is text or an archive the matcher reads, and
+    // skipped as binary after its first KiB otherwise (8 MiB would have been cut at the cap
+    // of 16 KiB and emitted).
+    let download = page(&pages, &site.url("/hostile/download"));
+    assert_eq!(
+        download.body,
+        support::gzip(b"INSERT INTO customers VALUES (1);\n")
+    );
+    assert_eq!(
+        download.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    assert_eq!(reason("/hostile/blob"), Some(SkipReason::Binary));
     assert_eq!(reason("/hostile/nul"), Some(SkipReason::Binary));
     assert_eq!(reason("/hostile/missing"), Some(SkipReason::HttpStatus));
 
@@ -227,6 +240,7 @@ async fn hostile_site_every_skip_has_its_reason() {
         "/hostile/",
         "/hostile/429",
         "/hostile/big",
+        "/hostile/download",
         "/hostile/gzipped",
         "/hostile/sjis",
     ]

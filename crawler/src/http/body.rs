@@ -85,6 +85,15 @@ impl Decoder {
         }
     }
 
+    /// The bytes decoded so far.
+    pub(crate) fn decoded(&self) -> &[u8] {
+        match self {
+            Decoder::Identity(c) => &c.buf,
+            Decoder::Gzip(d) => &d.get_ref().buf,
+            Decoder::Deflate(d) => &d.get_ref().buf,
+        }
+    }
+
     pub(crate) fn overflowed(&self) -> bool {
         match self {
             Decoder::Identity(c) => c.overflowed,

@@ -271,8 +271,15 @@ impl Fetcher {
         };
         let (media_type, header_charset) =
             html::parse_content_type(page_headers.content_type.as_deref());
+        // A download (`application/octet-stream`) is read only as far as its first KiB says
+        // it is text or a file the matcher reads.
+        let sniffed = media_type.as_ref().is_some_and(|media| {
+            !media_allowed(&self.cfg.content_types, media)
+                && media_allowed(&self.cfg.sniffed_content_types, media)
+        });
         if let Some(media) = &media_type
             && !media_allowed(&self.cfg.content_types, media)
+            && !sniffed
         {
             return skip(SkipReason::ContentType);
         }
@@ -296,8 +303,11 @@ impl Fetcher {
         let mut body = response.into_body();
         let mut decoder = Decoder::new(encoding, cap);
         let key = host_key(&url).unwrap_or_default();
+        // Whether the body was cut at the cap, and whether a sniffed body's first KiB was
+        // found binary (the rest then not read).
         let read_all = async {
             let mut wire_bytes = 0usize;
+            let mut sniffing = sniffed;
             while let Some(frame) = body.frame().await {
                 let frame = frame.map_err(|e| {
                     FetchError::new(FetchErrorKind::Protocol, format!("{key}: body: {e}"))
@@ -307,15 +317,21 @@ impl Fetcher {
                     decoder.feed(&data).map_err(|e| {
                         FetchError::new(FetchErrorKind::Decode, format!("{key}: body: {e}"))
                     })?;
+                    if sniffing && decoder.decoded().len() >= SNIFF_BYTES {
+                        if looks_binary(decoder.decoded(), None) {
+                            return Ok((false, true));
+                        }
+                        sniffing = false;
+                    }
                     if decoder.overflowed() || wire_bytes > cap {
-                        return Ok(true);
+                        return Ok((true, false));
                     }
                 }
             }
-            Ok::<bool, FetchError>(false)
+            Ok::<(bool, bool), FetchError>((false, false))
         };
         let body_timeout = Duration::from_millis(self.cfg.body_timeout_ms);
-        let cut = tokio::time::timeout(body_timeout, read_all)
+        let (cut, binary) = tokio::time::timeout(body_timeout, read_all)
             .await
             .map_err(|_| {
                 FetchError::new(
@@ -323,6 +339,9 @@ impl Fetcher {
                     format!("{key}: body not complete within {body_timeout:?}"),
                 )
             })??;
+        if binary {
+            return skip(SkipReason::Binary);
+        }
         let truncated = cut || decoder.overflowed();
         if truncated && self.cfg.oversize == Oversize::Skip {
             return skip(SkipReason::TooLarge);
@@ -363,6 +382,9 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
         }
     })
 }
+
+/// How much of a sniffed body is read before deciding whether to read the rest.
+const SNIFF_BYTES: usize = 1024;
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
 /// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip, xz or

@@ -240,7 +240,8 @@ async fn route(State(s): State<Arc<Server>>, uri: Uri) -> Response<Body> {
                <a href="/hostile/big">d</a><a href="/hostile/bomb">e</a><a href="/hostile/loop">f</a>
                <a href="/hostile/hop/0">g</a><a href="/hostile/offhost">h</a><a href="/hostile/binary">i</a>
                <a href="/hostile/nul">j</a><a href="/hostile/sjis">k</a><a href="/hostile/missing">l</a>
-               <a href="/hostile/gzipped">m</a><a href="/hostile/brotli">n</a>"#,
+               <a href="/hostile/gzipped">m</a><a href="/hostile/brotli">n</a>
+               <a href="/hostile/download">o</a><a href="/hostile/blob">p</a>"#,
         ),
         "/hostile/429" => {
             if s.hit(path) == 1 {
@@ -285,11 +286,18 @@ async fn route(State(s): State<Arc<Server>>, uri: Uri) -> Response<Body> {
             redirect(&format!("/hostile/hop/{}", n + 1))
         }
         "/hostile/offhost" => redirect("http://localhost:9/elsewhere"),
-        "/hostile/binary" => resp(
+        "/hostile/binary" => resp(StatusCode::OK, "image/png", vec![0u8, 1, 2, 3]),
+        // Downloads: a compressed dump (read), and a video's bytes (skipped after a KiB).
+        "/hostile/download" => resp(
             StatusCode::OK,
             "application/octet-stream",
-            vec![0u8, 1, 2, 3],
+            gzip(b"INSERT INTO customers VALUES (1);\n"),
         ),
+        "/hostile/blob" => {
+            let mut video = b"\x00\x00\x00\x20ftypisom".to_vec();
+            video.resize(8 << 20, 7);
+            resp(StatusCode::OK, "application/octet-stream", video)
+        }
         "/hostile/nul" => resp(
             StatusCode::OK,
             text,
