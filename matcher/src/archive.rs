@@ -542,7 +542,18 @@ fn read_office_xml(xml: &str, out: &mut String) {
         }
         match element {
             Skipped => skipped += 1,
-            Cell => cells += 1,
+            Cell => {
+                cells += 1;
+                // A spreadsheet's number that is a phone number without its leading 0: the
+                // cell shows the number, and is given the 0 back (see `number_cell`).
+                if skipped == 0
+                    && attribute(tag, "office:value-type") == Some("float")
+                    && let Some(v) = attribute(tag, "office:value")
+                    && number_cell(v.to_owned()).len() > v.len()
+                {
+                    out.push('0');
+                }
+            }
             _ => {}
         }
         open.push(name);
@@ -1266,6 +1277,8 @@ pub(crate) mod tests {
                     "<office:spreadsheet><table:table table:name=\"顧客\">\
                      <table:table-row><table:table-cell office:value-type=\"string\"><text:p>山口 大介</text:p></table:table-cell>\
                      <table:table-cell office:value-type=\"date\" office:date-value=\"1968-09-18\"><text:p>1968/9/18</text:p></table:table-cell>\
+                     <table:table-cell office:value-type=\"float\" office:value=\"9066828625\"><text:p>9066828625</text:p></table:table-cell>\
+                     <table:table-cell office:value-type=\"float\" office:value=\"1234\"><text:p>1234</text:p></table:table-cell>\
                      <table:table-cell table:number-columns-repeated=\"1000\"/></table:table-row>\
                      <table:table-row table:number-rows-repeated=\"1048000\"><table:table-cell/></table:table-row>\
                      </table:table></office:spreadsheet>"
@@ -1276,7 +1289,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             extract_archive_text(&ods, 1 << 20).0,
-            "山口 大介\t1968/9/18\n\n\n\n"
+            "山口 大介\t1968/9/18\t09066828625\t1234\n\n\n\n"
         );
         let slide = |t: &str| {
             format!(
