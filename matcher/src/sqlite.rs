@@ -102,7 +102,7 @@ fn read_leaf(
             return;
         };
         let offset = usize::from(u16::from_be_bytes([pointer[0], pointer[1]]));
-        let Some(payload) = cell_payload(bytes, layout, page, offset, budget) else {
+        let Some(payload) = cell_payload(bytes, layout, page, offset, *budget) else {
             continue;
         };
         *budget -= payload.len().min(*budget);
@@ -123,7 +123,7 @@ fn cell_payload(
     layout: &Layout,
     page: &[u8],
     offset: usize,
-    budget: &usize,
+    budget: usize,
 ) -> Option<Vec<u8>> {
     let (whole, n) = varint(page.get(offset..)?)?;
     let (_rowid, m) = varint(page.get(offset + n..)?)?;
@@ -140,7 +140,7 @@ fn cell_payload(
     };
     let local = usize::try_from(local).ok()?;
     // What is read of it: within the budget.
-    let size = usize::try_from(whole).unwrap_or(usize::MAX).min(*budget);
+    let size = usize::try_from(whole).unwrap_or(usize::MAX).min(budget);
     let u = layout.usable;
     let mut payload = page.get(start..start + local.min(size))?.to_vec();
     if local < size {

@@ -125,46 +125,18 @@ impl<'a> Compound<'a> {
         self.bytes.get(at..at.checked_add(self.sector)?)
     }
 
-    /// The sectors of the chain from `start`, joined, at most `size` bytes; it ends where it
-    /// would visit a sector twice.
+    /// The sectors of the FAT's chain from `start`, joined, at most `size` bytes.
     fn chain(&self, start: u32, size: u64) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut seen = vec![false; self.fat.len().max(1)];
-        let mut s = start;
-        while s < END && (out.len() as u64) < size {
-            let Some(d) = self.sector_bytes(s) else {
-                break;
-            };
-            match seen.get_mut(s as usize) {
-                Some(v) if !*v => *v = true,
-                _ => break,
-            }
-            out.extend_from_slice(d);
-            s = self.fat.get(s as usize).copied().unwrap_or(u32::MAX);
-        }
-        out.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-        out
+        follow(&self.fat, start, size, |s| self.sector_bytes(s))
     }
 
-    /// The mini stream's 64-byte sectors of the chain from `start`, joined, `size` bytes.
+    /// The mini stream's 64-byte sectors of the mini FAT's chain from `start`, joined, at most
+    /// `size` bytes.
     fn mini_chain(&self, start: u32, size: u64) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut seen = vec![false; self.mini_fat.len().max(1)];
-        let mut s = start;
-        while s < END && (out.len() as u64) < size {
+        follow(&self.mini_fat, start, size, |s| {
             let at = s as usize * 64;
-            let Some(d) = self.mini_stream.get(at..at + 64) else {
-                break;
-            };
-            match seen.get_mut(s as usize) {
-                Some(v) if !*v => *v = true,
-                _ => break,
-            }
-            out.extend_from_slice(d);
-            s = self.mini_fat.get(s as usize).copied().unwrap_or(u32::MAX);
-        }
-        out.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-        out
+            self.mini_stream.get(at..at + 64)
+        })
     }
 
     /// The stream named `name` (ASCII names compared without case), as far as it can be read.
@@ -179,6 +151,32 @@ impl<'a> Compound<'a> {
             self.chain(start, size)
         })
     }
+}
+
+/// The sectors (`sector`) of the chain in `table` from `start`, joined, at most `size` bytes;
+/// it ends at a sector that cannot be read or that it would visit twice.
+fn follow<'a>(
+    table: &[u32],
+    start: u32,
+    size: u64,
+    sector: impl Fn(u32) -> Option<&'a [u8]>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut seen = vec![false; table.len().max(1)];
+    let mut s = start;
+    while s < END && (out.len() as u64) < size {
+        let Some(d) = sector(s) else {
+            break;
+        };
+        match seen.get_mut(s as usize) {
+            Some(v) if !*v => *v = true,
+            _ => break,
+        }
+        out.extend_from_slice(d);
+        s = table.get(s as usize).copied().unwrap_or(u32::MAX);
+    }
+    out.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+    out
 }
 
 /// Whether the compound file `bytes` is an Excel workbook.
@@ -277,7 +275,7 @@ fn read_workbook(stream: &[u8], out: &mut String) {
     let mut globals = Globals::default();
     let mut sheets: Vec<Vec<Cell>> = Vec::new();
     let mut in_sheet = false;
-    let mut all: Vec<(u16, &[u8])> = records(stream).collect();
+    let all: Vec<(u16, &[u8])> = records(stream).collect();
     // The shared strings, with the `CONTINUE` records after them.
     if let Some(k) = all.iter().position(|(t, _)| *t == SST) {
         let mut parts = vec![all[k].1];
@@ -289,7 +287,7 @@ fn read_workbook(stream: &[u8], out: &mut String) {
         );
         globals.strings = shared_strings(&parts);
     }
-    for (kind, data) in all.drain(..) {
+    for &(kind, data) in &all {
         match kind {
             BOF => {
                 // A worksheet's substream (type 0x0010); the globals' is 0x0005.
