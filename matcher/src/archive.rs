@@ -23,6 +23,7 @@
 //!   (charset detection, binary files left out, HTML reduced to its visible text, an archive
 //!   inside read the same way, [`MAX_DEPTH`] levels deep).
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use crate::decode::decode;
@@ -272,7 +273,7 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         }
         if let Some(parts) = office_parts(&entries) {
             for part in parts {
-                read_office_xml(&String::from_utf8_lossy(&part.data), out);
+                read_office_xml(&utf8_lossy(&part.data), out);
                 out.push_str("\n\n");
             }
             return;
@@ -376,7 +377,7 @@ fn read_workbook(entries: &[Entry], out: &mut String) {
         entries
             .iter()
             .find(|e| e.name == name)
-            .map(|e| String::from_utf8_lossy(&e.data).into_owned())
+            .map(|e| utf8_lossy(&e.data).into_owned())
             .unwrap_or_default()
     };
     let strings = shared_strings(&text("xl/sharedStrings.xml"));
@@ -387,7 +388,7 @@ fn read_workbook(entries: &[Entry], out: &mut String) {
         .collect();
     sheets.sort_by(|a, b| a.name.cmp(&b.name));
     for sheet in sheets {
-        read_sheet(&String::from_utf8_lossy(&sheet.data), &strings, &dates, out);
+        read_sheet(&utf8_lossy(&sheet.data), &strings, &dates, out);
         out.push('\n');
     }
 }
@@ -426,7 +427,17 @@ fn office_parts(entries: &[Entry]) -> Option<Vec<&Entry>> {
     (!slides.is_empty()).then_some(slides)
 }
 
+/// An XML part's text: as it is when it is UTF-8 (checked with SIMD: the parts are large), else
+/// with the bytes that are not replaced.
+fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// What an element of an office document's XML stands for in its text.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum OfficeElement {
     /// A paragraph or a heading: a line, or inside a table cell a space.
     Paragraph,
@@ -470,61 +481,65 @@ fn office_element(name: &str) -> OfficeElement {
 /// runs by formatting or by the spell checker reads whole).
 fn read_office_xml(xml: &str, out: &mut String) {
     use OfficeElement::*;
-    // The open elements (at most `MAX_OPEN`: deeper ones are read as if not there), and how
-    // many of them are skipped ones and table cells.
+    // The open elements with what each stands for (at most `MAX_OPEN`: deeper ones are read
+    // as if not there), and how many of them are skipped ones and table cells.
     const MAX_OPEN: usize = 256;
-    let mut open: Vec<&str> = Vec::new();
+    let mut open: Vec<(&str, OfficeElement)> = Vec::new();
     let (mut skipped, mut cells) = (0usize, 0usize);
     let mut rest = xml;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         // Text between tags: kept inside a text element (`w:t`, or an ODF paragraph; not the
         // layout between a Word paragraph's runs).
-        let text = &rest[..lt];
         if skipped == 0
-            && !text.is_empty()
-            && open.last().is_some_and(|n| {
-                matches!(office_element(n), Text) || matches!(*n, "text:p" | "text:h")
-            })
+            && lt > 0
+            && open
+                .last()
+                .is_some_and(|&(n, e)| e == Text || matches!(n, "text:p" | "text:h"))
         {
-            out.push_str(&unescape(text));
+            unescape_into(&rest[..lt], out);
         }
         rest = &rest[lt + 1..];
-        let Some(gt) = rest.find('>') else {
+        let Some(gt) = memchr::memchr(b'>', rest.as_bytes()) else {
             break;
         };
         let tag = &rest[..gt];
         rest = &rest[gt + 1..];
-        if tag.starts_with(['?', '!']) {
-            continue;
-        }
-        if let Some(name) = tag.strip_prefix('/') {
-            let name = name.trim();
-            // Close up to the element named (markup that is not well formed closes less).
-            if let Some(k) = open.iter().rposition(|n| *n == name) {
-                while open.len() > k {
-                    let element = open.pop().map_or(Other, office_element);
-                    match element {
-                        Skipped => skipped -= 1,
-                        Cell => cells -= 1,
-                        _ => {}
-                    }
-                    if skipped == 0 {
-                        close_office_element(&element, cells > 0, out);
+        match tag.as_bytes().first() {
+            Some(b'?' | b'!') => continue,
+            Some(b'/') => {
+                let name = tag[1..].trim();
+                // Close up to the element named (markup that is not well formed closes less).
+                if let Some(k) = open.iter().rposition(|&(n, _)| n == name) {
+                    while open.len() > k {
+                        let element = open.pop().map_or(Other, |(_, e)| e);
+                        match element {
+                            Skipped => skipped -= 1,
+                            Cell => cells -= 1,
+                            _ => {}
+                        }
+                        if skipped == 0 {
+                            close_office_element(element, cells > 0, out);
+                        }
                     }
                 }
+                continue;
             }
-            continue;
+            _ => {}
         }
         let empty = tag.ends_with('/');
         let tag = tag.trim_end_matches('/');
-        let name = tag.split([' ', '\t', '\n', '\r']).next().unwrap_or("");
+        let name_end = tag
+            .bytes()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
         let element = office_element(name);
         if empty {
             if skipped > 0 {
                 continue;
             }
             match element {
-                Paragraph | Row | Cell => close_office_element(&element, cells > 0, out),
+                Paragraph | Row | Cell => close_office_element(element, cells > 0, out),
                 Break => out.push('\n'),
                 Tab => out.push('\t'),
                 Spaces => {
@@ -556,13 +571,13 @@ fn read_office_xml(xml: &str, out: &mut String) {
             }
             _ => {}
         }
-        open.push(name);
+        open.push((name, element));
     }
 }
 
 /// What ends a paragraph, a row or a cell: a line (a space for a paragraph inside a cell, so
 /// that a row stays a line), or the tab after a cell.
-fn close_office_element(element: &OfficeElement, in_cell: bool, out: &mut String) {
+fn close_office_element(element: OfficeElement, in_cell: bool, out: &mut String) {
     match element {
         OfficeElement::Paragraph if in_cell => out.push(' '),
         OfficeElement::Paragraph => out.push('\n'),
@@ -581,34 +596,49 @@ fn close_office_element(element: &OfficeElement, in_cell: bool, out: &mut String
 
 /// The elements named `name` in `xml`: each one's attributes and content (empty for `<x/>`).
 fn elements<'a>(xml: &'a str, name: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-    let open = format!("<{name}");
-    let close = format!("</{name}>");
+    let (b, n) = (xml.as_bytes(), name.as_bytes());
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            let start = at + xml.get(at..)?.find(&open)?;
-            let after = start + open.len();
+            let start = at + memchr::memchr(b'<', b.get(at..)?)?;
+            let after = start + 1 + n.len();
+            if b.get(start + 1..after) != Some(n) {
+                at = start + 1;
+                continue;
+            }
             // `<c` must not match `<col`: the name ends at a space, `>` or `/`.
-            let next = xml.as_bytes().get(after).copied()?;
+            let next = b.get(after).copied()?;
             if !matches!(next, b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r') {
                 at = after;
                 continue;
             }
-            let tag_end = after + xml[after..].find('>')?;
+            let tag_end = after + memchr::memchr(b'>', &b[after..])?;
             let attributes = &xml[after..tag_end];
             if attributes.ends_with('/') {
                 at = tag_end + 1;
                 return Some((attributes, ""));
             }
-            let content_end = tag_end
-                + 1
-                + xml[tag_end + 1..]
-                    .find(&close)
-                    .unwrap_or(xml.len() - tag_end - 1);
+            let content_end = closing_tag(b, tag_end + 1, n).unwrap_or(b.len());
             at = content_end;
             return Some((attributes, &xml[tag_end + 1..content_end]));
         }
     })
+}
+
+/// Where the first `</name>` at or after `from` starts.
+fn closing_tag(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let lt = at + memchr::memchr(b'<', b.get(at..)?)?;
+        let rest = &b[lt + 1..];
+        if rest.first() == Some(&b'/')
+            && rest[1..].starts_with(name)
+            && rest.get(1 + name.len()) == Some(&b'>')
+        {
+            return Some(lt);
+        }
+        at = lt + 1;
+    }
 }
 
 /// The value of the attribute `name` in `attributes` (`name="value"`).
@@ -628,8 +658,14 @@ fn attribute<'a>(attributes: &'a str, name: &str) -> Option<&'a str> {
 /// XML text with its five entities and numeric references decoded.
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    unescape_into(s, &mut out);
+    out
+}
+
+/// [`unescape`], appended to `out`.
+fn unescape_into(s: &str, out: &mut String) {
     let mut rest = s;
-    while let Some(k) = rest.find('&') {
+    while let Some(k) = memchr::memchr(b'&', rest.as_bytes()) {
         out.push_str(&rest[..k]);
         rest = &rest[k..];
         let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
@@ -664,7 +700,6 @@ fn unescape(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// The text of a string item (`<si>`, `<is>`): its `<t>` runs, without the phonetic runs
@@ -674,12 +709,12 @@ fn string_item(xml: &str) -> String {
     let mut rest = xml;
     while let Some(k) = rest.find("<rPh") {
         for (_, t) in elements(&rest[..k], "t") {
-            text.push_str(&unescape(t));
+            unescape_into(t, &mut text);
         }
         rest = rest[k..].find("</rPh>").map_or("", |e| &rest[k + e + 6..]);
     }
     for (_, t) in elements(rest, "t") {
-        text.push_str(&unescape(t));
+        unescape_into(t, &mut text);
     }
     text
 }
@@ -738,30 +773,45 @@ fn read_sheet(xml: &str, strings: &[String], dates: &[bool], out: &mut String) {
     for (_, row) in elements(xml, "row") {
         let mut first = true;
         for (a, cell) in elements(row, "c") {
-            let value = elements(cell, "v").next().map(|(_, v)| unescape(v));
-            let text = match attribute(a, "t") {
+            let value = elements(cell, "v").next().map(|(_, v)| v);
+            let text: Option<Cow<'_, str>> = match attribute(a, "t") {
                 Some("s") => value
                     .and_then(|v| v.trim().parse::<usize>().ok())
-                    .and_then(|i| strings.get(i).cloned()),
-                Some("inlineStr") => elements(cell, "is").next().map(|(_, i)| string_item(i)),
+                    .and_then(|i| strings.get(i))
+                    .map(|s| Cow::Borrowed(s.as_str())),
+                Some("inlineStr") => elements(cell, "is")
+                    .next()
+                    .map(|(_, i)| Cow::Owned(string_item(i))),
                 Some("b" | "e") => None,
                 // A formula's text.
-                Some("str") => value,
+                Some("str") => value.map(|v| Cow::Owned(unescape(v))),
                 // A number: a date where the cell's style shows one, a phone number given back
                 // its `0`.
                 _ => value.map(|v| {
+                    let v = unescape(v);
                     let style: usize = attribute(a, "s").and_then(|s| s.parse().ok()).unwrap_or(0);
-                    match v.trim().parse::<f64>() {
+                    Cow::Owned(match v.trim().parse::<f64>() {
                         Ok(n) if dates.get(style) == Some(&true) => serial_date(n).unwrap_or(v),
                         _ => number_cell(v),
-                    }
+                    })
                 }),
             };
             if !first {
                 out.push('\t');
             }
             first = false;
-            out.push_str(&text.unwrap_or_default().replace(['\n', '\r', '\t'], " "));
+            // A cell's line breaks and tabs become spaces: a row stays a line.
+            for (k, piece) in text
+                .as_deref()
+                .unwrap_or("")
+                .split(['\n', '\r', '\t'])
+                .enumerate()
+            {
+                if k > 0 {
+                    out.push(' ');
+                }
+                out.push_str(piece);
+            }
         }
         out.push('\n');
     }
