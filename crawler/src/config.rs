@@ -256,6 +256,7 @@ fn default_content_types() -> Vec<String> {
         "application/x-gzip",
         "application/x-xz",
         "application/zstd",
+        "application/x-bzip2",
         "application/x-tar",
         "application/x-gtar",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -6,8 +6,9 @@
 //!
 //! A ZIP archive is read from its start, entry by entry (local headers), so that one cut short
 //! by a size cap still gives the entries it holds (the last one as far as it goes). Entries
-//! stored or deflated are read; encrypted ones and other methods are left out. A gzip, xz or
-//! Zstandard file (one member, stream or frame, or several) is decompressed as far as it goes,
+//! stored or deflated are read; encrypted ones and other methods are left out. A gzip, xz,
+//! Zstandard or bzip2 file (one member, stream or frame, or several) is decompressed as far as
+//! it goes,
 //! a tar archive (POSIX, GNU or old-style) read header by header, its regular files as
 //! entries. Everything inflated counts
 //! against one budget (the matcher's `max_document_bytes`), so an archive bomb stops there.
@@ -63,6 +64,17 @@ pub(crate) fn is_zstd(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x28\xB5\x2F\xFD")
 }
 
+/// Whether `bytes` is bzip2-compressed (`.bz2`, `.tar.bz2`): `BZh`, a block size from 1 to 9,
+/// then the magic number of a block or of the stream's end.
+pub(crate) fn is_bzip2(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"BZh")
+        && bytes.get(3).is_some_and(|b| (b'1'..=b'9').contains(b))
+        && matches!(
+            bytes.get(4..10),
+            Some(b"\x31\x41\x59\x26\x53\x59" | b"\x17\x72\x45\x38\x50\x90")
+        )
+}
+
 /// Whether `bytes` is a tar archive: its first block is a header whose checksum checks.
 pub(crate) fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(..BLOCK).is_some_and(tar_header_ok)
@@ -75,6 +87,7 @@ pub(crate) fn is_archive(bytes: &[u8]) -> bool {
         || is_gzip(bytes)
         || is_xz(bytes)
         || is_zstd(bytes)
+        || is_bzip2(bytes)
         || is_tar(bytes)
         || is_sqlite(bytes)
         || is_xls(bytes)
@@ -281,7 +294,7 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         for e in entries {
             read_file(&e.data, depth, budget, out);
         }
-    } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) {
+    } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) || is_bzip2(bytes) {
         let data = decompress(bytes, budget);
         read_file(&data, depth, budget, out);
     } else if is_sqlite(bytes) {
@@ -315,7 +328,7 @@ fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
     }
 }
 
-/// A gzip, xz or Zstandard file decompressed, every member, stream or frame of it, as far as
+/// A gzip, xz, Zstandard or bzip2 file decompressed, every member, stream or frame of it, as far as
 /// it goes (a cut file gives what it holds) and within `budget` (what is left of it is
 /// returned in place).
 fn decompress(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
@@ -328,6 +341,11 @@ fn decompress(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
             .read_to_end(&mut data)
     } else if is_xz(bytes) {
         liblzma::read::XzDecoder::new_multi_decoder(bytes)
+            .take(limit)
+            .read_to_end(&mut data)
+    } else if is_bzip2(bytes) {
+        // bzip2 decodes a block (100 to 900 kB) at a time: a cut file gives its whole blocks.
+        bzip2::read::MultiBzDecoder::new(bytes)
             .take(limit)
             .read_to_end(&mut data)
     } else {
@@ -1133,14 +1151,29 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn xz_and_zstd_files_are_read() {
+    fn xz_zstd_and_bzip2_files_are_read() {
         let dump = "INSERT INTO c VALUES ('山口 大介','1968-09-18');\n".repeat(50);
         let archive = tar(&[("backup/customers.sql", b'0', dump.as_bytes())]);
         let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
         xz.write_all(&archive).unwrap();
         let xz = xz.finish().unwrap();
         let zst = zstd::stream::encode_all(dump.as_bytes(), 3).unwrap();
-        for (form, bytes) in [("tar.xz", &xz), ("sql.zst", &zst)] {
+        let bz2 = |data: &[u8]| {
+            let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+            bz.write_all(data).unwrap();
+            bz.finish().unwrap()
+        };
+        // Two streams one after the other, as `cat a.bz2 b.bz2` (and `pbzip2`) write them.
+        let half = dump.len() / 2;
+        let half = (half..).find(|&k| dump.is_char_boundary(k)).unwrap();
+        let tar_bz2 = bz2(&archive);
+        let sql_bz2 = [bz2(&dump.as_bytes()[..half]), bz2(&dump.as_bytes()[half..])].concat();
+        for (form, bytes) in [
+            ("tar.xz", &xz),
+            ("sql.zst", &zst),
+            ("tar.bz2", &tar_bz2),
+            ("sql.bz2", &sql_bz2),
+        ] {
             assert!(is_archive(bytes), "{form}");
             let (text, exhausted) = extract_archive_text(bytes, 1 << 20);
             assert!(!exhausted, "{form}");
@@ -1158,10 +1191,16 @@ pub(crate) mod tests {
         }
         // A bomb stops at the budget.
         let zeros = vec![b'0'; 8 << 20];
-        let bomb = zstd::stream::encode_all(&zeros[..], 3).unwrap();
-        assert!(bomb.len() < 64 << 10);
-        let (text, exhausted) = extract_archive_text(&bomb, 1 << 20);
-        assert!(exhausted && text.len() <= (1 << 20) + 2);
+        for bomb in [
+            zstd::stream::encode_all(&zeros[..], 3).unwrap(),
+            bz2(&zeros),
+        ] {
+            assert!(bomb.len() < 64 << 10);
+            let (text, exhausted) = extract_archive_text(&bomb, 1 << 20);
+            assert!(exhausted && text.len() <= (1 << 20) + 2);
+        }
+        // Text that starts with `BZh` is not taken for bzip2.
+        assert!(is_bzip2(&tar_bz2) && !is_bzip2(b"BZh9 is a block size") && !is_bzip2(b"BZh"));
     }
 
     #[test]

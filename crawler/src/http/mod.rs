@@ -387,8 +387,8 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
 const SNIFF_BYTES: usize = 1024;
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
-/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip, xz or
-/// Zstandard (`.tar.gz`, `dump.sql.xz`), tar (POSIX and GNU: `ustar` at byte 257), an SQLite database or
+/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip, xz,
+/// Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`, `dump.sql.bz2`), tar (POSIX and GNU: `ustar` at byte 257), an SQLite database or
 /// an OLE2 compound file (an Excel 97–2003 workbook; the matcher skips other kinds).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
@@ -399,6 +399,7 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
         || body.starts_with(b"\x1F\x8B\x08")
         || body.starts_with(b"\xFD7zXZ\x00")
         || body.starts_with(b"\x28\xB5\x2F\xFD")
+        || (body.starts_with(b"BZh") && body.get(4..10) == Some(b"\x31\x41\x59\x26\x53\x59"))
         || body.get(257..262) == Some(b"ustar")
         || body.starts_with(b"SQLite format 3\0")
         || body.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
@@ -427,6 +428,8 @@ mod tests {
         assert!(!looks_binary(b"\x1F\x8B\x08\x00\x00", None));
         assert!(!looks_binary(b"\xFD7zXZ\x00\x00", None));
         assert!(!looks_binary(b"\x28\xB5\x2F\xFD\x00", None));
+        assert!(!looks_binary(b"BZh91AY&SY\x00\x00", None));
+        assert!(looks_binary(b"BZh9xxxxxx\x00\x00", None));
         let mut tar = vec![0u8; 1024];
         tar[..5].copy_from_slice(b"a.csv");
         tar[257..263].copy_from_slice(b"ustar\0");
