@@ -213,7 +213,9 @@ fn read_record(payload: &[u8], text: TextEncoding, out: &mut String) -> bool {
                 for &b in value {
                     n = (n << 8) | i64::from(b);
                 }
-                out.push_str(&n.to_string());
+                // A phone number kept as an integer lost its leading 0: given back, as a
+                // spreadsheet's number cell is (see `number_cell`).
+                out.push_str(&crate::archive::number_cell(n.to_string()));
             }
             7 => {
                 let x = f64::from_be_bytes(value.try_into().unwrap_or([0; 8]));
@@ -349,6 +351,20 @@ pub(crate) mod tests {
         // The schema's row (sqlite_master) comes first; the index's copies of `tel` do not.
         assert!(out.starts_with("table\tcustomers\tcustomers\t"), "{out}");
         assert_eq!(out.matches("090-6682-8625").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn phone_numbers_kept_as_integers_get_their_zero_back() {
+        let db = database(
+            "CREATE TABLE t (name TEXT, tel INTEGER, home INTEGER, id INTEGER, n INTEGER); \
+             INSERT INTO t VALUES ('山口 大介', 9066828625, 664123456, 12345, -664123456);",
+            4096,
+        );
+        let out = text(&db, 1 << 20);
+        assert!(
+            out.contains("\n山口 大介\t09066828625\t0664123456\t12345\t-664123456\n"),
+            "{out}"
+        );
     }
 
     #[test]
