@@ -9,7 +9,7 @@
 //! - bundles: wrong key, truncated, corrupt, future version, not a bundle (`fingerprint verify`
 //!   and `scan`);
 //! - pages: one hostile loopback site (empty, 100 MB streamed, binary, Shift_JIS claiming UTF-8,
-//!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`,
+//!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz` and one in a `.sql.bz2`,
 //!   10,000 links, a redirect loop) through `run --once` (the
 //!   leaks on it are still alerted) and `crawl --once` (each page's fate by name);
 //! - config: unknown keys and tables, wrong types (`config check`, `run --check`);
@@ -591,7 +591,7 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 11] = [
+const HOSTILE: [&str; 12] = [
     "/empty",
     "/big",
     "/binary",
@@ -600,6 +600,7 @@ const HOSTILE: [&str; 11] = [
     "/bomb",
     "/bomb.gz",
     "/leak.tar.gz",
+    "/leak.sql.bz2",
     "/links",
     "/loop/a",
     "/leak",
@@ -621,6 +622,8 @@ struct Bodies {
     bomb: Vec<u8>,
     /// A leak in a `.tar.gz`, as a site's backup.
     tar_gz: Vec<u8>,
+    /// A leak compressed with bzip2, as `mysqldump | bzip2` writes a dump.
+    sql_bz2: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
 }
@@ -691,6 +694,11 @@ fn bodies(owner: &Owner) -> Bodies {
             "backup/members.csv",
             owner.leak(13..16).as_bytes(),
         )]),
+        sql_bz2: {
+            let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+            bz.write_all(owner.leak(16..19).as_bytes()).unwrap();
+            bz.finish().unwrap()
+        },
         links: links.into_bytes(),
         index: index.into_bytes(),
     }
@@ -780,6 +788,12 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "200 OK",
             "Content-Type: application/gzip\r\n",
             &b.tar_gz,
+        ),
+        "/leak.sql.bz2" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/x-bzip2\r\n",
+            &b.sql_bz2,
         ),
         "/links" => send(&mut stream, "200 OK", html, &b.links),
         "/loop/a" => send(&mut stream, "302 Found", "Location: /loop/b\r\n", b""),
@@ -884,6 +898,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/deep", owner.refs(7..10)),
         ("/big", owner.refs(10..13)),
         ("/leak.tar.gz", owner.refs(13..16)),
+        ("/leak.sql.bz2", owner.refs(16..19)),
     ]
     .into_iter()
     .map(|(p, refs)| (format!("{base}{p}"), refs))
@@ -925,6 +940,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         // A gzip file is passed on: the matcher inflates it within its cap.
         ("bomb.gz", "1 emitted, 1 fetched"),
         ("leak.tar.gz", "1 emitted, 1 fetched"),
+        ("leak.sql.bz2", "1 emitted, 1 fetched"),
         ("links", "40 emitted, 40 fetched, 9961 skipped (page_limit)"),
         ("loop-a", "1 skipped (redirect_loop)"),
         ("leak", "1 emitted, 1 fetched"),
