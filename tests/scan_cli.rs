@@ -62,6 +62,14 @@ impl Fixture {
         args.extend_from_slice(extra);
         leakwatch(&args)
     }
+    /// Asserts that `refs` resolve to the register ids of exactly `leaked`, in any order.
+    fn assert_resolve_to(&self, refs: &[String], leaked: &[Resident]) {
+        let mut ids = self.resolve(refs);
+        ids.sort();
+        let mut want: Vec<String> = leaked.iter().map(|r| r.id.clone()).collect();
+        want.sort();
+        assert_eq!(ids, want);
+    }
     /// The register ids of opaque refs, via `fingerprint resolve` (the data owner's side).
     fn resolve(&self, refs: &[String]) -> Vec<String> {
         let key = self.p("secret.key");
@@ -115,6 +123,15 @@ fn scan_page(d: &Path, text: &str) -> Output {
         "jsonl",
         &path(d, "page.txt"),
     ])
+}
+
+/// Asserts that no raw field value of `people` is in `output`.
+fn assert_no_raw_value<'a>(output: &str, people: impl IntoIterator<Item = &'a Resident>) {
+    for r in people {
+        for v in raw_values(r) {
+            assert!(!output.contains(&v), "output contains a raw value");
+        }
+    }
 }
 
 fn raw_values(r: &Resident) -> Vec<String> {
@@ -184,17 +201,8 @@ fn scan_directories_stdin_and_formats() {
             refs.push(finding["record"].as_str().expect("record").to_owned());
         }
     }
-    let mut ids = f.resolve(&refs);
-    ids.sort();
-    let mut want: Vec<String> = leaked.iter().map(|r| r.id.clone()).collect();
-    want.sort();
-    assert_eq!(ids, want);
-    // No raw value in the output.
-    for r in leaked.iter().chain(&outsiders) {
-        for v in raw_values(r) {
-            assert!(!stdout.contains(&v), "output contains a raw value");
-        }
-    }
+    f.assert_resolve_to(&refs, &leaked);
+    assert_no_raw_value(&stdout, leaked.iter().chain(&outsiders));
 
     // --all shows every document, including the skipped binary one.
     let out = f.scan(&["--all", &f.p("pastes")]);
@@ -270,16 +278,8 @@ fn bzip2_dumps_are_read() {
         .iter()
         .map(|x| x["record"].as_str().expect("record").to_owned())
         .collect();
-    let mut ids = f.resolve(&refs);
-    ids.sort();
-    let mut want: Vec<String> = leaked.iter().map(|r| r.id.clone()).collect();
-    want.sort();
-    assert_eq!(ids, want);
-    for r in &leaked {
-        for v in raw_values(r) {
-            assert!(!stdout.contains(&v), "output contains a raw value");
-        }
-    }
+    f.assert_resolve_to(&refs, &leaked);
+    assert_no_raw_value(&stdout, &leaked);
     // Cut in the middle of its only block: nothing to read, and no error.
     std::fs::write(f.p("cut.sql.bz2"), &bz[..bz.len() / 2]).expect("write");
     let out = f.scan(&[&f.p("cut.sql.bz2")]);

@@ -1203,8 +1203,9 @@ fn mail(p: &Resident, i: usize, rng: &mut Rng, out: &mut String) {
     }
 }
 
-/// Base64 (RFC 4648, with padding).
-fn base64(bytes: &[u8]) -> String {
+/// `bytes` in base64 (RFC 4648, with padding, on one line), as the mail form encodes bodies and
+/// header words; the matcher's tests write mail with it too.
+pub fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -8,10 +8,9 @@
 //! by a size cap still gives the entries it holds (the last one as far as it goes). Entries
 //! stored or deflated are read; encrypted ones and other methods are left out. A gzip, xz,
 //! Zstandard or bzip2 file (one member, stream or frame, or several) is decompressed as far as
-//! it goes,
-//! a tar archive (POSIX, GNU or old-style) read header by header, its regular files as
-//! entries. Everything inflated counts
-//! against one budget (the matcher's `max_document_bytes`), so an archive bomb stops there.
+//! it goes, a tar archive (POSIX, GNU or old-style) read header by header, its regular files
+//! as entries. Everything inflated counts against one budget (the matcher's
+//! `max_document_bytes`), so an archive bomb stops there.
 //!
 //! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells
 //!   apart by tabs (as an HTML table's), shared strings in place, numbers as written, and a
@@ -328,8 +327,8 @@ fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
     }
 }
 
-/// A gzip, xz, Zstandard or bzip2 file decompressed, every member, stream or frame of it, as far as
-/// it goes (a cut file gives what it holds) and within `budget` (what is left of it is
+/// A gzip, xz, Zstandard or bzip2 file decompressed, every member, stream or frame of it, as
+/// far as it goes (a cut file gives what it holds) and within `budget` (what is left of it is
 /// returned in place).
 fn decompress(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
     let limit = *budget as u64;

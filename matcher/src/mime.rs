@@ -447,28 +447,11 @@ fn encoded_word(s: &str) -> Option<(String, usize)> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use fingerprints::leaks::base64;
 
     const B64_NAME: &str = "5bGx5Y+jIOWkp+S7iw=="; // 山口 大介
-
-    /// `bytes` in base64, on one line.
-    pub(crate) fn base64(bytes: &[u8]) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n =
-                chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
-            for k in 0..4 {
-                out.push(if k <= chunk.len() {
-                    char::from(A[(n >> (18 - 6 * k) & 63) as usize])
-                } else {
-                    '='
-                });
-            }
-        }
-        out
-    }
 
     #[test]
     fn archives_attached_are_read() {

@@ -388,8 +388,9 @@ const SNIFF_BYTES: usize = 1024;
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
 /// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip, xz,
-/// Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`, `dump.sql.bz2`), tar (POSIX and GNU: `ustar` at byte 257), an SQLite database or
-/// an OLE2 compound file (an Excel 97–2003 workbook; the matcher skips other kinds).
+/// Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`, `dump.sql.bz2`), tar (POSIX and GNU: `ustar`
+/// at byte 257), an SQLite database or an OLE2 compound file (an Excel 97–2003 workbook; the
+/// matcher skips other kinds).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
         let c = c.to_ascii_lowercase();

@@ -472,7 +472,7 @@ fn mail_is_read_with_its_encodings_undone() {
     // a customer list attached. Nothing of it is found as written.
     let (m, _) = fixture();
     let x = r(5);
-    let b64 = |s: &str| crate::mime::tests::base64(s.as_bytes());
+    let b64 = |s: &str| fingerprints::leaks::base64(s.as_bytes());
     let qp = |s: &str| s.bytes().map(|b| format!("={b:02X}")).collect::<String>();
     let body = format!(
         "{}様\n生年月日: {}\n電話: {}\n",
