@@ -34,6 +34,11 @@ pub(crate) fn is_html(text: &str, content_type: Option<&str>) -> bool {
     }
     // The first 1,024 characters, lower-cased in a copy on the stack (at most 4 bytes each).
     let t = text.trim_start_matches('\u{FEFF}').trim_start();
+    // Every sign looked for starts with `<`: text without one in its first 4,096 bytes (a
+    // mail's plain-text part, a CSV) is no HTML, and its characters need not be counted.
+    if memchr::memchr(b'<', &t.as_bytes()[..t.len().min(4096)]).is_none() {
+        return false;
+    }
     let end = t.char_indices().nth(1024).map_or(t.len(), |(i, _)| i);
     let mut buf = [0u8; 4096];
     let head = &mut buf[..end];
