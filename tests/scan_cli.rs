@@ -62,6 +62,18 @@ impl Fixture {
         args.extend_from_slice(extra);
         leakwatch(&args)
     }
+    /// Runs `leakwatch scan` (see [`Fixture::scan`]), asserts its exit status is `code` (with its
+    /// standard error as the message otherwise), and returns its standard output.
+    fn scan_exiting(&self, extra: &[&str], code: i32) -> String {
+        let out = self.scan(extra);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
     /// Asserts that `refs` resolve to the register ids of exactly `leaked`, in any order.
     fn assert_resolve_to(&self, refs: &[String], leaked: &[Resident]) {
         let mut ids = self.resolve(refs);
@@ -177,14 +189,7 @@ fn scan_directories_stdin_and_formats() {
     std::fs::write(f.p("pastes/blob.bin"), [0u8, 159, 146, 150, 0, 1, 2]).expect("write");
 
     // Directory walk, JSON lines.
-    let out = f.scan(&[&f.p("pastes")]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let stdout = f.scan_exiting(&[&f.p("pastes")], 1);
     let docs: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
@@ -211,9 +216,7 @@ fn scan_directories_stdin_and_formats() {
     assert!(stdout.contains("\"skipped\":\"binary\""));
 
     // Only look-alikes: nothing found, exit 0.
-    let out = f.scan(&[&f.p("pastes/other.sql")]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
+    assert!(f.scan_exiting(&[&f.p("pastes/other.sql")], 0).is_empty());
 
     // Text format, min confidence high, stdin.
     let bundle = f.p("r.lwfp");
@@ -263,14 +266,7 @@ fn bzip2_dumps_are_read() {
     bz.write_all(&sql).expect("compress");
     let bz = bz.finish().expect("compress");
     std::fs::write(f.p("dump.sql.bz2"), &bz).expect("write");
-    let out = f.scan(&[&f.p("dump.sql.bz2")]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let stdout = f.scan_exiting(&[&f.p("dump.sql.bz2")], 1);
     let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
     let refs: Vec<String> = doc["findings"]
         .as_array()
@@ -282,13 +278,7 @@ fn bzip2_dumps_are_read() {
     assert_no_raw_value(&stdout, &leaked);
     // Cut in the middle of its only block: nothing to read, and no error.
     std::fs::write(f.p("cut.sql.bz2"), &bz[..bz.len() / 2]).expect("write");
-    let out = f.scan(&[&f.p("cut.sql.bz2")]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    f.scan_exiting(&[&f.p("cut.sql.bz2")], 0);
 }
 
 #[test]
