@@ -591,7 +591,7 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 12] = [
+const HOSTILE: [&str; 14] = [
     "/empty",
     "/big",
     "/binary",
@@ -601,6 +601,8 @@ const HOSTILE: [&str; 12] = [
     "/bomb.gz",
     "/leak.tar.gz",
     "/leak.sql.bz2",
+    "/leak.7z",
+    "/leak-cut.7z",
     "/links",
     "/loop/a",
     "/leak",
@@ -624,6 +626,11 @@ struct Bodies {
     tar_gz: Vec<u8>,
     /// A leak compressed with bzip2, as `mysqldump | bzip2` writes a dump.
     sql_bz2: Vec<u8>,
+    /// A leak in a `.7z` archive, as leak sites post stolen files.
+    seven_zip: Vec<u8>,
+    /// Another, cut before its header (at the end), as a broken download or a size cap
+    /// leaves one.
+    seven_zip_cut: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
 }
@@ -698,6 +705,17 @@ fn bodies(owner: &Owner) -> Bodies {
             let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
             bz.write_all(owner.leak(16..19).as_bytes()).unwrap();
             bz.finish().unwrap()
+        },
+        seven_zip: fingerprints::leaks::seven_zip(&[(
+            "stolen/members.csv",
+            owner.leak(19..22).as_bytes(),
+        )]),
+        seven_zip_cut: {
+            let whole = fingerprints::leaks::seven_zip(&[(
+                "stolen/members.csv",
+                owner.leak(22..25).as_bytes(),
+            )]);
+            whole[..whole.len() - 8].to_vec()
         },
         links: links.into_bytes(),
         index: index.into_bytes(),
@@ -794,6 +812,18 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "200 OK",
             "Content-Type: application/x-bzip2\r\n",
             &b.sql_bz2,
+        ),
+        "/leak.7z" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/x-7z-compressed\r\n",
+            &b.seven_zip,
+        ),
+        "/leak-cut.7z" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/octet-stream\r\n",
+            &b.seven_zip_cut,
         ),
         "/links" => send(&mut stream, "200 OK", html, &b.links),
         "/loop/a" => send(&mut stream, "302 Found", "Location: /loop/b\r\n", b""),
@@ -899,6 +929,8 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/big", owner.refs(10..13)),
         ("/leak.tar.gz", owner.refs(13..16)),
         ("/leak.sql.bz2", owner.refs(16..19)),
+        ("/leak.7z", owner.refs(19..22)),
+        ("/leak-cut.7z", owner.refs(22..25)),
     ]
     .into_iter()
     .map(|(p, refs)| (format!("{base}{p}"), refs))
@@ -941,6 +973,8 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("bomb.gz", "1 emitted, 1 fetched"),
         ("leak.tar.gz", "1 emitted, 1 fetched"),
         ("leak.sql.bz2", "1 emitted, 1 fetched"),
+        ("leak.7z", "1 emitted, 1 fetched"),
+        ("leak-cut.7z", "1 emitted, 1 fetched"),
         ("links", "40 emitted, 40 fetched, 9961 skipped (page_limit)"),
         ("loop-a", "1 skipped (redirect_loop)"),
         ("leak", "1 emitted, 1 fetched"),

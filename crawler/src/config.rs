@@ -252,6 +252,7 @@ fn default_content_types() -> Vec<String> {
         // reads.
         "application/zip",
         "application/x-zip-compressed",
+        "application/x-7z-compressed",
         "application/gzip",
         "application/x-gzip",
         "application/x-xz",

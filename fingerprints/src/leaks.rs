@@ -75,11 +75,15 @@ pub enum LeakForm {
     /// and given name in two columns, the reading, birth date, e-mail address, phone number
     /// and address.
     Sqlite,
+    /// A leak site's archive (`.7z`, one solid LZMA2 block, as 7-Zip packs by default), as
+    /// ransomware and onion leak sites post stolen files: half the people in the register's
+    /// own CSV export, the other half in a spreadsheet (`.xlsx`), with a note beside them.
+    SevenZip,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 15] = [
+    pub const ALL: [LeakForm; 16] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -95,6 +99,7 @@ impl LeakForm {
         LeakForm::TarGz,
         LeakForm::Docx,
         LeakForm::Sqlite,
+        LeakForm::SevenZip,
     ];
 
     /// Short name, used in reports.
@@ -115,6 +120,7 @@ impl LeakForm {
             LeakForm::TarGz => "tar.gz",
             LeakForm::Docx => "docx",
             LeakForm::Sqlite => "sqlite",
+            LeakForm::SevenZip => "7z",
         }
     }
 
@@ -126,6 +132,7 @@ impl LeakForm {
             LeakForm::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             LeakForm::TarGz => "application/gzip",
             LeakForm::Sqlite => "application/vnd.sqlite3",
+            LeakForm::SevenZip => "application/x-7z-compressed",
             LeakForm::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
@@ -359,6 +366,21 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 (
                     "backup/export/members.csv",
                     &render(LeakForm::CsvShiftJis, csv, rng.next()),
+                ),
+            ]);
+        }
+        LeakForm::SevenZip => {
+            let (csv, workbook) = people.split_at(people.len() / 2);
+            let note = "住民データ（全件）\r\n名簿.csv: 住民基本台帳より抽出\r\n";
+            return seven_zip(&[
+                ("流出データ/readme.txt", note.as_bytes()),
+                (
+                    "流出データ/名簿.csv",
+                    &render(LeakForm::CsvRegister, csv, rng.next()),
+                ),
+                (
+                    "流出データ/名簿_続き.xlsx",
+                    &render(LeakForm::Xlsx, workbook, rng.next()),
                 ),
             ]);
         }
@@ -1121,6 +1143,29 @@ pub fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
     z.finish().unwrap_or_default()
 }
 
+/// A 7z archive of `files`, compressed together in one solid LZMA2 block as 7-Zip does by
+/// default.
+///
+/// ```
+/// let archive = fingerprints::leaks::seven_zip(&[("dump.sql", b"INSERT INTO t VALUES (1);\n")]);
+/// assert!(archive.starts_with(b"7z\xBC\xAF\x27\x1C"));
+/// ```
+pub fn seven_zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use sevenz_rust2::{ArchiveEntry, ArchiveWriter, SourceReader};
+    let write = || -> Result<Vec<u8>, sevenz_rust2::Error> {
+        let mut w = ArchiveWriter::new(std::io::Cursor::new(Vec::new()))?;
+        let entries = files
+            .iter()
+            .map(|(n, _)| ArchiveEntry::new_file(n))
+            .collect();
+        let readers = files.iter().map(|(_, d)| SourceReader::new(*d)).collect();
+        w.push_archive_entries(entries, readers)?;
+        Ok(w.finish()?.into_inner())
+    };
+    // Writing to memory fails only if the encoder does, which it does not for these inputs.
+    write().unwrap_or_default()
+}
+
 /// CRC-32 (IEEE), as ZIP checks entries with.
 fn crc32(data: &[u8]) -> u32 {
     !data.iter().fold(!0u32, |crc, &b| {
@@ -1577,6 +1622,31 @@ mod tests {
         out
     }
 
+    /// The files of a 7z archive, one solid block of them: text as it is, a spreadsheet by
+    /// [`unzipped`].
+    fn un7z(bytes: &[u8]) -> String {
+        let mut reader = sevenz_rust2::ArchiveReader::new(
+            std::io::Cursor::new(bytes),
+            sevenz_rust2::Password::empty(),
+        )
+        .expect("7z header");
+        assert_eq!(reader.archive().blocks.len(), 1, "one solid block");
+        let mut out = String::new();
+        reader
+            .for_each_entries(|entry, r| {
+                let mut data = Vec::new();
+                r.read_to_end(&mut data)?;
+                if entry.name().ends_with(".xlsx") {
+                    out.push_str(&unzipped(&data));
+                } else {
+                    out.push_str(&String::from_utf8(data).expect("utf-8"));
+                }
+                Ok(true)
+            })
+            .expect("7z entries");
+        out
+    }
+
     /// JSON's `\uXXXX` escapes (and `\/`) decoded, surrogate pairs included.
     fn json_unescaped(text: &str) -> String {
         let units: Vec<u16> = text.encode_utf16().collect();
@@ -1627,6 +1697,7 @@ mod tests {
                 LeakForm::TarGz => untarred(&bytes),
                 LeakForm::Docx => unzipped(&bytes),
                 LeakForm::Sqlite => sqlite_rows(&bytes),
+                LeakForm::SevenZip => un7z(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).

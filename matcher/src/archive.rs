@@ -1,6 +1,6 @@
 //! Archives, compressed files, office documents and database files: the text of what they
 //! hold. Leak sites publish a register or a customer list as a spreadsheet, a member list as a
-//! Word document, CSV files in a ZIP archive or a `.tar.gz`, a database dump compressed with
+//! Word document, CSV files in a ZIP or 7z archive or a `.tar.gz`, a database dump compressed with
 //! gzip (`dump.sql.gz`) or an app's SQLite file, where a byte-level scan sees only compressed
 //! data, markup, or binary pages.
 //!
@@ -9,7 +9,9 @@
 //! stored or deflated are read; encrypted ones and other methods are left out. A gzip, xz,
 //! Zstandard or bzip2 file (one member, stream or frame, or several) is decompressed as far as
 //! it goes, a tar archive (POSIX, GNU or old-style) read header by header, its regular files
-//! as entries. Everything inflated counts against one budget (the matcher's
+//! as entries. A 7z archive is read through its header, which is at its end: one cut before
+//! it gives its solid LZMA2 data as far as the cut, without the files' names (see
+//! [`cut_seven_zip`]). Everything inflated counts against one budget (the matcher's
 //! `max_document_bytes`), so an archive bomb stops there.
 //!
 //! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells
@@ -43,6 +45,19 @@ const MAX_DEPTH: usize = 4;
 /// A tar archive's block size.
 const BLOCK: usize = 512;
 
+/// The memory a 7z archive may ask for to be read (KiB): its decoder's dictionary, and its
+/// header. 7-Zip's presets use a dictionary of 64 MiB at most (`-mx9`); an archive asking
+/// for more is left out.
+const SEVEN_ZIP_MEMORY_KB: usize = 66 * 1024;
+
+/// A 7z archive's start header: its signature, version, and where its header is.
+const SEVEN_ZIP_START: usize = 32;
+
+/// The solid data of a 7z archive cut before its header is read in pieces of about this
+/// many bytes, cut at a line's end: the files' boundaries are not known, so a binary file
+/// among text files costs the pieces it is in, not the whole.
+const SEVEN_ZIP_PIECE: usize = 16 * 1024;
+
 /// Whether `bytes` is a ZIP archive (it starts with a local file header).
 pub(crate) fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(LOCAL)
@@ -74,6 +89,11 @@ pub(crate) fn is_bzip2(bytes: &[u8]) -> bool {
         )
 }
 
+/// Whether `bytes` is a 7z archive (its signature).
+pub(crate) fn is_7z(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"7z\xBC\xAF\x27\x1C")
+}
+
 /// Whether `bytes` is a tar archive: its first block is a header whose checksum checks.
 pub(crate) fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(..BLOCK).is_some_and(tar_header_ok)
@@ -83,6 +103,7 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 /// ([`crate::sqlite`]) or an Excel 97–2003 workbook ([`crate::xls`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
     is_zip(bytes)
+        || is_7z(bytes)
         || is_gzip(bytes)
         || is_xz(bytes)
         || is_zstd(bytes)
@@ -293,6 +314,18 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         for e in entries {
             read_file(&e.data, depth, budget, out);
         }
+    } else if is_7z(bytes) {
+        match seven_zip_files(bytes, budget) {
+            Some(files) => {
+                for data in files {
+                    read_file(&data, depth, budget, out);
+                }
+            }
+            None => {
+                let data = cut_seven_zip(bytes, budget);
+                read_pieces(&data, SEVEN_ZIP_PIECE, depth, budget, out);
+            }
+        }
     } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) || is_bzip2(bytes) {
         let data = decompress(bytes, budget);
         read_file(&data, depth, budget, out);
@@ -307,24 +340,43 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
     }
 }
 
+/// Files' data without their boundaries (a cut 7z archive's), read as files of about `piece`
+/// bytes each, cut after a line's end; a piece left out as binary is read again in pieces of
+/// a quarter of its size, down to a KiB, so that the text beside a binary file is kept.
+fn read_pieces(data: &[u8], piece: usize, depth: usize, budget: &mut usize, out: &mut String) {
+    let mut at = 0;
+    while at < data.len() {
+        let end = match data.get(at + piece..) {
+            Some(rest) => memchr::memchr(b'\n', rest).map_or(data.len(), |k| at + piece + k + 1),
+            None => data.len(),
+        };
+        if !read_file(&data[at..end], depth, budget, out) && piece > 1024 {
+            read_pieces(&data[at..end], piece / 4, depth, budget, out);
+        }
+        at = end;
+    }
+}
+
 /// The text of one file of an archive (or of a compressed file): an archive inside read as
 /// one, `MAX_DEPTH` levels deep at most; anything else decoded as a document is, binary files
-/// left out.
-fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
+/// left out. Whether it was read (not left out as binary).
+fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) -> bool {
     if is_archive(data) {
         if depth + 1 < MAX_DEPTH {
             read_container(data, depth + 1, budget, out);
         }
-        return;
+        return true;
     }
-    if let Ok(decoded) = decode(data, None, usize::MAX) {
-        if is_html(&decoded.text, None) {
-            out.push_str(&extract_text(&decoded.text));
-        } else {
-            out.push_str(&decoded.text);
-        }
-        out.push_str("\n\n");
+    let Ok(decoded) = decode(data, None, usize::MAX) else {
+        return false;
+    };
+    if is_html(&decoded.text, None) {
+        out.push_str(&extract_text(&decoded.text));
+    } else {
+        out.push_str(&decoded.text);
     }
+    out.push_str("\n\n");
+    true
 }
 
 /// A gzip, xz, Zstandard or bzip2 file decompressed, every member, stream or frame of it, as
@@ -353,6 +405,81 @@ fn decompress(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
             Err(e) => Err(e),
         }
     };
+    *budget -= data.len().min(*budget);
+    data
+}
+
+/// The files of the 7z archive `bytes`, in order, inflated within `budget` (what is left of it
+/// is returned in place); `None` if its header cannot be read (cut off with the archive's end,
+/// encrypted, or asking for more than [`SEVEN_ZIP_MEMORY_KB`]). A block that fails to decode
+/// (corrupt, encrypted, or of a method not built in: PPMd, AES) ends with the files read from
+/// it so far, and the next block is read; the budget running out ends the archive.
+fn seven_zip_files(bytes: &[u8], budget: &mut usize) -> Option<Vec<Vec<u8>>> {
+    use sevenz_rust2::{ArchiveReader, EntryDecision, Password};
+    let mut reader = ArchiveReader::new_with_memory_limit(
+        std::io::Cursor::new(bytes),
+        Password::empty(),
+        SEVEN_ZIP_MEMORY_KB,
+    )
+    .ok()?;
+    // The scan has a thread per core already.
+    reader.set_thread_count(1);
+    let mut files = Vec::new();
+    // A decoding error ends the iteration; what was read before stays.
+    let _ = reader.for_each_entries_with_decision(|entry, r| {
+        if files.len() >= MAX_ENTRIES || *budget == 0 {
+            return Ok(EntryDecision::Stop);
+        }
+        if !entry.has_stream() {
+            return Ok(EntryDecision::Continue);
+        }
+        let mut data = Vec::new();
+        let read = r.take(*budget as u64).read_to_end(&mut data);
+        *budget -= data.len().min(*budget);
+        files.push(data);
+        Ok(if *budget == 0 {
+            // Going on would decode the rest of this file (an archive bomb's) to drain it.
+            EntryDecision::Stop
+        } else if read.is_err() {
+            EntryDecision::SkipBlock
+        } else {
+            EntryDecision::Continue
+        })
+    });
+    Some(files)
+}
+
+/// The data of a 7z archive whose header could not be read, as far as it goes within `budget`
+/// (what is left of it is returned in place): a 7z archive's header is at its end, so one cut
+/// by a size cap or a broken download has none, but 7-Zip packs the files by default in one
+/// solid LZMA2 stream right after the start header, which is decoded here up to the cut: the
+/// files' data back to back, without their names. Empty if the data is not LZMA2 (its first
+/// chunk must reset the dictionary).
+fn cut_seven_zip(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    let Some(stream) = bytes.get(SEVEN_ZIP_START..) else {
+        return data;
+    };
+    // An uncompressed chunk (1) or an LZMA chunk (`111xxxxx`) that resets the dictionary.
+    if !stream.first().is_some_and(|&c| c == 1 || c >= 0xE0) {
+        return data;
+    }
+    // The dictionary the archive was written with is in its header: one as large as what may
+    // be read holds whatever the data refers back to.
+    let dict = (*budget).clamp(4096, SEVEN_ZIP_MEMORY_KB * 1024 - 2 * 1024 * 1024);
+    let Ok(mut options) = liblzma::stream::LzmaOptions::new_preset(0) else {
+        return data;
+    };
+    options.dict_size(u32::try_from(dict).unwrap_or(u32::MAX));
+    let mut filters = liblzma::stream::Filters::new();
+    filters.lzma2(&options);
+    let Ok(raw) = liblzma::stream::Stream::new_raw_decoder(&filters) else {
+        return data;
+    };
+    // The stream ends where the archive was cut: what was decoded before stays.
+    let _ = liblzma::read::XzDecoder::new_stream(stream, raw)
+        .take(*budget as u64)
+        .read_to_end(&mut data);
     *budget -= data.len().min(*budget);
     data
 }
@@ -1408,6 +1535,77 @@ pub(crate) mod tests {
             let mut out = String::new();
             read_office_xml(cut, &mut out);
         }
+    }
+
+    #[test]
+    fn seven_zip_archives_read_as_their_files() {
+        use fingerprints::leaks::seven_zip;
+        let book = workbook("山口 大介", 25_099, "090-6682-8625");
+        let dump = gzip(b"INSERT INTO t VALUES ('x');\n");
+        let archive = seven_zip(&[
+            ("a.csv", b"first,1\n"),
+            ("b/c.csv", b"second,2\n"),
+            ("b/d.xlsx", &book),
+            ("empty.txt", b""),
+            ("e.sql.gz", &dump),
+        ]);
+        assert!(is_7z(&archive) && is_archive(&archive));
+        let (text, exhausted) = extract_archive_text(&archive, 1 << 20);
+        assert!(!exhausted);
+        assert_eq!(
+            text,
+            "first,1\n\n\nsecond,2\n\n\n\
+             氏名\t生年月日\t電話&番号\n山口 大介\t1968-09-18\t090-6682-8625\t\n\n\
+             INSERT INTO t VALUES ('x');\n\n\n"
+        );
+        // Cut anywhere (its header, at the end, lost): the files' data as far as it goes.
+        let two = seven_zip(&[("a.csv", b"first,1\n"), ("b.csv", b"second,2\n")]);
+        assert_cuts_give_what_they_hold(&two);
+        let (text, _) = extract_archive_text(&two[..two.len() - 1], 1 << 20);
+        assert_eq!(text, "first,1\nsecond,2\n\n\n");
+        // Not 7z: text that starts like one, and a cut archive whose data is not LZMA2.
+        let mut other = two.clone();
+        other[SEVEN_ZIP_START] = 0x80;
+        assert_eq!(
+            extract_archive_text(&other[..other.len() - 1], 1 << 20).0,
+            ""
+        );
+        assert!(!is_7z(b"7z archives") && !is_7z(b"7z\xBC\xAF"));
+    }
+
+    #[test]
+    fn a_seven_zip_bomb_stops_at_the_budget_and_a_cut_one_keeps_its_text_files() {
+        use fingerprints::leaks::seven_zip;
+        let zeros = vec![b'0'; 3 << 20];
+        let bomb = seven_zip(&[("a.txt", &zeros), ("b.txt", &zeros)]);
+        assert!(bomb.len() < 16 << 10);
+        for bomb in [&bomb[..], &bomb[..bomb.len() - 1]] {
+            let (text, exhausted) = extract_archive_text(bomb, 1 << 20);
+            assert!(exhausted && text.len() <= (1 << 20) + 16, "{}", text.len());
+        }
+        // Cut before its header, a solid archive's text files are read around a binary one
+        // (the pieces the spreadsheet is in are left out).
+        let rows = |tag: &str| -> String {
+            (0..2000)
+                .map(|i| format!("{tag}{i:05},山口 大介,1968-09-18\n"))
+                .collect()
+        };
+        let (a, c) = (rows("a"), rows("c"));
+        let book = workbook("山口 大介", 25_099, "090-6682-8625");
+        let archive = seven_zip(&[
+            ("a.csv", a.as_bytes()),
+            ("b.xlsx", &book),
+            ("c.csv", c.as_bytes()),
+        ]);
+        let (text, _) = extract_archive_text(&archive[..archive.len() - 1], 1 << 20);
+        let read = |tag: &str| text.lines().filter(|l| l.starts_with(tag)).count();
+        assert!(
+            read("a") >= 1950 && read("c") >= 1950,
+            "{} {}",
+            read("a"),
+            read("c")
+        );
+        assert!(text.contains("a00000,") && text.contains("c01999,"));
     }
 
     /// `archive` (of `a.csv` holding `first,1` and `b.csv` holding `second,2`) cut anywhere

@@ -190,6 +190,23 @@ fn evaluate(names: Names) {
                 String::from_utf8_lossy(&tar).into_owned() + &encoding_rs::SHIFT_JIS.decode(&tar).0
             }
             LeakForm::Docx => word_text(&doc),
+            LeakForm::SevenZip => {
+                // Its CSV file (the spreadsheet's text is deflated, as in the `xlsx` form).
+                let mut text = String::new();
+                sevenz_rust2::ArchiveReader::new(
+                    std::io::Cursor::new(&doc[..]),
+                    sevenz_rust2::Password::empty(),
+                )
+                .expect("7z header")
+                .for_each_entries(|_, r| {
+                    let mut data = Vec::new();
+                    r.read_to_end(&mut data)?;
+                    text.push_str(&String::from_utf8_lossy(&data));
+                    Ok(true)
+                })
+                .expect("7z entries");
+                text
+            }
             _ => String::from_utf8_lossy(&doc).into_owned(),
         };
         let folded = fold_str(&text);

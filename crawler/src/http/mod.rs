@@ -387,7 +387,7 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
 const SNIFF_BYTES: usize = 1024;
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
-/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), gzip, xz,
+/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), 7z, gzip, xz,
 /// Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`, `dump.sql.bz2`), tar (POSIX and GNU: `ustar`
 /// at byte 257), an SQLite database or an OLE2 compound file (an Excel 97–2003 workbook; the
 /// matcher skips other kinds).
@@ -397,6 +397,7 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
         c.starts_with("utf-16") || c.starts_with("utf-32") || c.starts_with("ucs")
     });
     let archive = body.starts_with(b"PK\x03\x04")
+        || body.starts_with(b"7z\xBC\xAF\x27\x1C")
         || body.starts_with(b"\x1F\x8B\x08")
         || body.starts_with(b"\xFD7zXZ\x00")
         || body.starts_with(b"\x28\xB5\x2F\xFD")
@@ -426,6 +427,7 @@ mod tests {
         assert!(looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00", None));
         // Archives go on to the matcher, which reads them.
         assert!(!looks_binary(b"PK\x03\x04\x00\x00", None));
+        assert!(!looks_binary(b"7z\xBC\xAF\x27\x1C\x00\x04", None));
         assert!(!looks_binary(b"\x1F\x8B\x08\x00\x00", None));
         assert!(!looks_binary(b"\xFD7zXZ\x00\x00", None));
         assert!(!looks_binary(b"\x28\xB5\x2F\xFD\x00", None));

@@ -541,11 +541,17 @@ fn spreadsheets_and_archives_are_read() {
     );
     let csv = format!("{},{}\n", x.name(), x.birth_date_iso());
     let archive = crate::archive::tests::zip(&[("leak/customers.csv", csv.as_bytes())], false);
-    // The same CSV in a ZIP archive, in a `.tar.gz`, and compressed alone (`customers.csv.gz`).
+    // The same CSV in a ZIP or 7z archive, in a `.tar.gz`, and compressed alone
+    // (`customers.csv.gz`).
     let tar = crate::archive::tests::tar(&[("leak/customers.csv", b'0', csv.as_bytes())]);
     let gz = crate::archive::tests::gzip;
+    // A 7z archive, whole and cut before its header (at its end), as a size cap cuts one.
+    let seven = fingerprints::leaks::seven_zip(&[("leak/customers.csv", csv.as_bytes())]);
+    let cut = seven[..seven.len() - 1].to_vec();
     for (form, archive) in [
         ("zip", archive),
+        ("7z", seven),
+        ("7z cut", cut),
         ("tar.gz", gz(&tar)),
         ("tar", tar),
         ("gz", gz(csv.as_bytes())),
