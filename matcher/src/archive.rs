@@ -451,10 +451,11 @@ fn seven_zip_files(bytes: &[u8], budget: &mut usize) -> Option<Vec<Vec<u8>>> {
 
 /// The data of a 7z archive whose header could not be read, as far as it goes within `budget`
 /// (what is left of it is returned in place): a 7z archive's header is at its end, so one cut
-/// by a size cap or a broken download has none, but 7-Zip packs the files by default in one
-/// solid LZMA2 stream right after the start header, which is decoded here up to the cut: the
-/// files' data back to back, without their names. Empty if the data is not LZMA2 (its first
-/// chunk must reset the dictionary).
+/// by a size cap or a broken download has none (and one asking for a dictionary larger than
+/// [`SEVEN_ZIP_MEMORY_KB`] is not read through it), but 7-Zip packs the files by default in
+/// one solid LZMA2 stream right after the start header, which is decoded here as far as it
+/// goes, with a dictionary no larger than the budget: the files' data back to back, without
+/// their names. Empty if the data is not LZMA2 (its first chunk must reset the dictionary).
 fn cut_seven_zip(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
     let mut data = Vec::new();
     let Some(stream) = bytes.get(SEVEN_ZIP_START..) else {
