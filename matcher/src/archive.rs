@@ -322,8 +322,9 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
                 }
             }
             None => {
-                let data = cut_seven_zip(bytes, budget);
-                read_pieces(&data, SEVEN_ZIP_PIECE, depth, budget, out);
+                for data in cut_seven_zip(bytes, budget) {
+                    read_pieces(&data, SEVEN_ZIP_PIECE, depth, budget, out);
+                }
             }
         }
     } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) || is_bzip2(bytes) {
@@ -450,39 +451,53 @@ fn seven_zip_files(bytes: &[u8], budget: &mut usize) -> Option<Vec<Vec<u8>>> {
 }
 
 /// The data of a 7z archive whose header could not be read, as far as it goes within `budget`
-/// (what is left of it is returned in place): a 7z archive's header is at its end, so one cut
-/// by a size cap or a broken download has none (and one asking for a dictionary larger than
-/// [`SEVEN_ZIP_MEMORY_KB`] is not read through it), but 7-Zip packs the files by default in
-/// one solid LZMA2 stream right after the start header, which is decoded here as far as it
-/// goes, with a dictionary no larger than the budget: the files' data back to back, without
-/// their names. Empty if the data is not LZMA2 (its first chunk must reset the dictionary).
-fn cut_seven_zip(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
-    let mut data = Vec::new();
-    let Some(stream) = bytes.get(SEVEN_ZIP_START..) else {
-        return data;
-    };
-    // An uncompressed chunk (1) or an LZMA chunk (`111xxxxx`) that resets the dictionary.
-    if !stream.first().is_some_and(|&c| c == 1 || c >= 0xE0) {
-        return data;
+/// (what is left of it is returned in place), a stream at a time: a 7z archive's header is at
+/// its end, so one cut by a size cap or a broken download has none (and one asking for a
+/// dictionary larger than [`SEVEN_ZIP_MEMORY_KB`] is not read through it), but 7-Zip packs
+/// the files by default in solid LZMA2 streams (one a block; a file each when not solid) back
+/// to back from the start header on, which are decoded here as far as they go, with a
+/// dictionary no larger than the budget: the files' data, without their names. It stops at
+/// data that is not LZMA2 (a stream's first chunk must reset the dictionary) and at a stream
+/// that does not end (the cut).
+fn cut_seven_zip(bytes: &[u8], budget: &mut usize) -> Vec<Vec<u8>> {
+    let mut streams = Vec::new();
+    let mut at = SEVEN_ZIP_START;
+    while *budget > 0 && streams.len() < MAX_ENTRIES {
+        // An uncompressed chunk (1) or an LZMA chunk (`111xxxxx`) that resets the dictionary.
+        let Some(stream) = bytes
+            .get(at..)
+            .filter(|s| s.first().is_some_and(|&c| c == 1 || c >= 0xE0))
+        else {
+            break;
+        };
+        // The dictionary the archive was written with is in its header: one as large as what
+        // may be read holds whatever the data refers back to.
+        let dict = (*budget).clamp(4096, SEVEN_ZIP_MEMORY_KB * 1024 - 2 * 1024 * 1024);
+        let Ok(mut options) = liblzma::stream::LzmaOptions::new_preset(0) else {
+            break;
+        };
+        options.dict_size(u32::try_from(dict).unwrap_or(u32::MAX));
+        let mut filters = liblzma::stream::Filters::new();
+        filters.lzma2(&options);
+        let Ok(raw) = liblzma::stream::Stream::new_raw_decoder(&filters) else {
+            break;
+        };
+        let mut decoder = liblzma::read::XzDecoder::new_stream(stream, raw);
+        let mut data = Vec::new();
+        // A stream cut or corrupt ends where it breaks: what was decoded before stays.
+        let read = (&mut decoder).take(*budget as u64).read_to_end(&mut data);
+        let ended = read.is_ok() && data.len() < *budget;
+        *budget -= data.len().min(*budget);
+        let used = usize::try_from(decoder.total_in()).unwrap_or(usize::MAX);
+        if !data.is_empty() {
+            streams.push(data);
+        }
+        if !ended || used == 0 {
+            break;
+        }
+        at = at.saturating_add(used);
     }
-    // The dictionary the archive was written with is in its header: one as large as what may
-    // be read holds whatever the data refers back to.
-    let dict = (*budget).clamp(4096, SEVEN_ZIP_MEMORY_KB * 1024 - 2 * 1024 * 1024);
-    let Ok(mut options) = liblzma::stream::LzmaOptions::new_preset(0) else {
-        return data;
-    };
-    options.dict_size(u32::try_from(dict).unwrap_or(u32::MAX));
-    let mut filters = liblzma::stream::Filters::new();
-    filters.lzma2(&options);
-    let Ok(raw) = liblzma::stream::Stream::new_raw_decoder(&filters) else {
-        return data;
-    };
-    // The stream ends where the archive was cut: what was decoded before stays.
-    let _ = liblzma::read::XzDecoder::new_stream(stream, raw)
-        .take(*budget as u64)
-        .read_to_end(&mut data);
-    *budget -= data.len().min(*budget);
-    data
+    streams
 }
 
 /// The regular files of the tar archive `bytes`, in order, up to the first block that is not
@@ -1607,6 +1622,33 @@ pub(crate) mod tests {
             read("c")
         );
         assert!(text.contains("a00000,") && text.contains("c01999,"));
+        // Not solid (a stream a file, back to back): every stream up to the cut, the
+        // spreadsheet's read as one.
+        let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+        for (name, data) in [
+            ("a.csv", a.as_bytes()),
+            ("b.xlsx", &book),
+            ("c.csv", c.as_bytes()),
+        ] {
+            w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(name), Some(data))
+                .unwrap();
+        }
+        let apart = w.finish().unwrap().into_inner();
+        let (text, _) = extract_archive_text(&apart[..apart.len() - 1], 1 << 20);
+        let read = |tag: &str| text.lines().filter(|l| l.starts_with(tag)).count();
+        assert_eq!((read("a"), read("c")), (2000, 2000));
+        assert!(
+            text.contains("山口 大介\t1968-09-18\t090-6682-8625"),
+            "{text}"
+        );
+        // Cut inside the last stream: the others whole, that one as far as it goes.
+        let (text, _) = extract_archive_text(&apart[..apart.len() * 9 / 10], 1 << 20);
+        let read = |tag: &str| text.lines().filter(|l| l.starts_with(tag)).count();
+        assert!(
+            read("a") == 2000 && (1..2000).contains(&read("c")),
+            "{}",
+            read("c")
+        );
     }
 
     /// `archive` (of `a.csv` holding `first,1` and `b.csv` holding `second,2`) cut anywhere
