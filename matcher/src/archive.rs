@@ -1590,6 +1590,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_archive_7zip_wrote_is_read_whole_and_cut() {
+        // 7-Zip 25.01 (`7zz a members-7zip.7z members.csv members.xls`, its defaults: one solid
+        // LZMA2 block, the header compressed): a Shift_JIS CSV of 202 lines and the Excel 97
+        // workbook above.
+        let archive = include_bytes!("../tests/data/members-7zip.7z");
+        let csv_row = "山口 大介,1968-09-18,090-6682-8625";
+        let xls_row = "山口 大介\tヤマグチ ダイスケ\t1968-09-18\t090-6682-8625\t1234\t12.5\n";
+        let (text, exhausted) = extract_archive_text(archive, 1 << 20);
+        assert!(
+            !exhausted && text.contains(csv_row) && text.contains(xls_row),
+            "{text}"
+        );
+        assert_eq!(text.matches(",19").count(), 201);
+        // Its header lost: the CSV read up to the piece the workbook starts in.
+        let (text, _) = extract_archive_text(&archive[..archive.len() - 200], 1 << 20);
+        assert!(text.contains(csv_row), "{text}");
+        assert!(text.matches(",19").count() >= 170, "{text}");
+    }
+
+    #[test]
     fn a_seven_zip_bomb_stops_at_the_budget_and_a_cut_one_keeps_its_text_files() {
         use fingerprints::leaks::seven_zip;
         let zeros = vec![b'0'; 3 << 20];
