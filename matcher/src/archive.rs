@@ -47,7 +47,7 @@ const BLOCK: usize = 512;
 
 /// The memory a 7z archive may ask for to be read (KiB): its decoder's dictionary, and its
 /// header. 7-Zip's presets use a dictionary of 64 MiB at most (`-mx9`); an archive asking
-/// for more is left out.
+/// for more is read as one cut before its header is ([`cut_seven_zip`]).
 const SEVEN_ZIP_MEMORY_KB: usize = 66 * 1024;
 
 /// A 7z archive's start header: its signature, version, and where its header is.
