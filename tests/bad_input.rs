@@ -9,9 +9,10 @@
 //! - bundles: wrong key, truncated, corrupt, future version, not a bundle (`fingerprint verify`
 //!   and `scan`);
 //! - pages: one hostile loopback site (empty, 100 MB streamed, binary, Shift_JIS claiming UTF-8,
-//!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`
-//!   and one in a `.sql.bz2`, 10,000 links, a redirect loop) through `run --once` (the leaks on
-//!   it are still alerted) and `crawl --once` (each page's fate by name);
+//!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`,
+//!   one in a `.sql.bz2`, one in a `.7z` and one in a `.7z` cut before its header, 10,000 links,
+//!   a redirect loop) through `run --once` (the leaks on it are still alerted) and
+//!   `crawl --once` (each page's fate by name);
 //! - config: unknown keys and tables, wrong types (`config check`, `run --check`);
 //! - API: tokens, roles, oversized and malformed bodies, SQL-ish filters (`alerts serve`).
 
