@@ -265,6 +265,9 @@ fn default_content_types() -> Vec<String> {
         "application/vnd.oasis.opendocument.text",
         "application/vnd.oasis.opendocument.spreadsheet",
         "application/vnd.ms-excel",
+        "application/msword",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.ms-outlook",
         "application/vnd.sqlite3",
         "application/x-sqlite3",
     ]

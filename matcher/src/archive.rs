@@ -28,10 +28,13 @@
 use std::borrow::Cow;
 use std::io::Read;
 
+use crate::cfb::Compound;
 use crate::decode::decode;
+use crate::doc::{read_slides, read_word};
 use crate::html::{extract_text, is_html};
+use crate::msg::{is_message, read_message};
 use crate::sqlite::{is_sqlite, read_sqlite};
-use crate::xls::{is_xls, read_xls};
+use crate::xls::read_workbook97;
 
 /// Local file header signature.
 const LOCAL: &[u8; 4] = b"PK\x03\x04";
@@ -100,7 +103,7 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 }
 
 /// Whether the matcher reads `bytes` as an archive, a compressed file, a database file
-/// ([`crate::sqlite`]) or an Excel 97–2003 workbook ([`crate::xls`]).
+/// ([`crate::sqlite`]) or an Office 97–2003 file ([`Office97`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
     is_zip(bytes)
         || is_7z(bytes)
@@ -110,7 +113,41 @@ pub(crate) fn is_archive(bytes: &[u8]) -> bool {
         || is_bzip2(bytes)
         || is_tar(bytes)
         || is_sqlite(bytes)
-        || is_xls(bytes)
+        || Office97::of(bytes).is_some()
+}
+
+/// The compound files ([`crate::cfb`]) the matcher reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Office97 {
+    /// An Excel 97–2003 workbook (`.xls`, [`crate::xls`]).
+    Workbook,
+    /// A Word 97–2003 document (`.doc`, [`crate::doc`]).
+    Word,
+    /// A PowerPoint 97–2003 presentation (`.ppt`, [`crate::doc`]).
+    Slides,
+    /// An Outlook message (`.msg`, [`crate::msg`]).
+    Message,
+}
+
+impl Office97 {
+    /// What the compound file `bytes` is, if the matcher reads it.
+    pub(crate) fn of(bytes: &[u8]) -> Option<Office97> {
+        Compound::open(bytes).and_then(|c| Office97::in_file(&c))
+    }
+
+    fn in_file(file: &Compound<'_>) -> Option<Office97> {
+        if file.has_stream("Workbook") {
+            Some(Office97::Workbook)
+        } else if file.has_stream("WordDocument") {
+            Some(Office97::Word)
+        } else if file.has_stream("PowerPoint Document") {
+            Some(Office97::Slides)
+        } else if is_message(file) {
+            Some(Office97::Message)
+        } else {
+            None
+        }
+    }
 }
 
 /// An octal field of a tar header (digits, leading spaces, ended by a NUL or a space); GNU's
@@ -332,8 +369,20 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         read_file(&data, depth, budget, out);
     } else if is_sqlite(bytes) {
         read_sqlite(bytes, budget, out);
-    } else if is_xls(bytes) {
-        read_xls(bytes, out);
+    } else if let Some(file) = Compound::open(bytes) {
+        match Office97::in_file(&file) {
+            Some(Office97::Workbook) => {
+                read_workbook97(&file.stream("Workbook").unwrap_or_default(), out);
+            }
+            Some(Office97::Word) => read_word(&file, out),
+            Some(Office97::Slides) => {
+                read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
+            }
+            Some(Office97::Message) => read_message(&file, out, &mut |data, out| {
+                read_file(data, depth, budget, out);
+            }),
+            None => {}
+        }
     } else {
         for data in tar_entries(bytes) {
             read_file(data, depth, budget, out);

@@ -65,11 +65,13 @@ pub enum TextFormat {
     /// Visible text extracted from HTML.
     Html,
     /// The text of e-mail messages (one, or an mbox of many): header lines with encoded words
-    /// decoded, parts with their transfer encoding undone.
+    /// decoded, parts with their transfer encoding undone; or of an Outlook message (`.msg`):
+    /// its string properties and attachments.
     Mail,
     /// The text of what an archive or a compressed file holds: a spreadsheet's (`.xlsx`,
-    /// `.xls`) rows, a document's paragraphs, or the files' of a ZIP or tar archive or of a
-    /// gzip, xz or Zstandard file.
+    /// `.xls`) rows, a document's paragraphs (`.docx`, `.doc`, `.odt`), a presentation's text
+    /// (`.pptx`, `.ppt`, `.odp`), or the files' of a ZIP, 7z or tar archive or of a gzip, xz,
+    /// Zstandard or bzip2 file.
     Archive,
     /// The rows of an SQLite database file's tables, a line each.
     Database,

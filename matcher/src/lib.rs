@@ -12,12 +12,12 @@
 //!    detection among Shift_JIS, EUC-JP and the rest); binary data is skipped with a reason;
 //!    HTML is reduced to its visible text with one line per table row and tabs between cells;
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
-//!    quoted-printable parts in their charsets, text attachments; ZIP and tar archives and
-//!    files compressed with gzip, xz or Zstandard (`.tar.gz`, `dump.sql.xz`) to the text of
-//!    their files,
-//!    spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word, OpenDocument and
-//!    PowerPoint files to their paragraphs and table rows, and SQLite database files to their
-//!    tables' rows.
+//!    quoted-printable parts in their charsets, text attachments; Outlook messages (`.msg`)
+//!    to their string properties and attachments; ZIP, 7z and tar archives and files
+//!    compressed with gzip, xz, Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`) to the text of
+//!    their files, spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word (`.docx`,
+//!    `.doc`), OpenDocument and PowerPoint (`.pptx`, `.ppt`) files to their paragraphs and
+//!    table rows, and SQLite database files to their tables' rows.
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle
 //!    was built with (full-width → ASCII, kana → katakana, …), keeping each character's span.
 //!    Escaped text is folded as the characters it stands for: percent-encoded (UTF-8,
@@ -96,13 +96,16 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod cfb;
 mod config;
 mod decode;
+mod doc;
 mod error;
 mod finding;
 mod html;
 mod index;
 mod mime;
+mod msg;
 mod scan;
 mod sqlite;
 mod stages;

@@ -14,7 +14,7 @@ use std::path::Path;
 use fingerprints::fxhash::FxHashMap;
 use fingerprints::{Bundle, FieldKind, SecretKey};
 
-use crate::archive::{extract_archive_text, is_archive};
+use crate::archive::{Office97, extract_archive_text, is_archive};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
@@ -171,6 +171,8 @@ impl Matcher {
             clock.lap(|t| &mut t.html);
             let format = if is_sqlite(doc.bytes) {
                 TextFormat::Database
+            } else if Office97::of(doc.bytes) == Some(Office97::Message) {
+                TextFormat::Mail
             } else {
                 TextFormat::Archive
             };

@@ -567,10 +567,64 @@ fn spreadsheets_and_archives_are_read() {
                 x.birth_date_iso()
             )),
         ),
+        // A Word 97 document's table, and a PowerPoint 97 slide's (a shape a cell).
+        (
+            "doc",
+            crate::doc::tests::word(&crate::doc::tests::word_table(&[
+                &["氏名", "生年月日"],
+                &[&x.name(), &x.birth_date_iso()],
+            ])),
+        ),
+        (
+            "ppt",
+            crate::cfb::tests::compound(&[crate::cfb::tests::Node::Stream(
+                "PowerPoint Document",
+                &[x.name(), x.birth_date_iso()]
+                    .iter()
+                    .flat_map(|t| {
+                        let body: Vec<u8> = t.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                        let mut r = vec![0, 0, 0xA0, 0x0F];
+                        r.extend((body.len() as u32).to_le_bytes());
+                        r.extend(body);
+                        r
+                    })
+                    .collect::<Vec<u8>>(),
+            )]),
+        ),
     ] {
         let report = m.scan(&Document::new(&archive));
         assert_eq!(report.format, TextFormat::Archive, "{form}");
         assert!(!report.truncated, "{form}");
+        let f = report.findings.iter().find(|f| f.record == want);
+        assert_eq!(
+            f.map(|f| f.confidence),
+            Some(Confidence::Medium),
+            "{form}: {report:?}"
+        );
+    }
+    // An Outlook message: the name in its body, the date in an attached CSV; a Word 97
+    // document attached to another.
+    let doc = crate::doc::tests::word(&format!("{}\r{}\r", x.name(), x.birth_date_iso()));
+    for (form, msg) in [
+        (
+            "msg",
+            crate::msg::tests::message(
+                "名簿",
+                &format!("{} 様", x.name()),
+                false,
+                &[(
+                    "list.csv",
+                    format!("生年月日\n{}\n", x.birth_date_iso()).as_bytes(),
+                )],
+            ),
+        ),
+        (
+            "msg with doc",
+            crate::msg::tests::message("名簿", "添付", false, &[("list.doc", &doc)]),
+        ),
+    ] {
+        let report = m.scan(&Document::new(&msg));
+        assert_eq!(report.format, TextFormat::Mail, "{form}");
         let f = report.findings.iter().find(|f| f.record == want);
         assert_eq!(
             f.map(|f| f.confidence),

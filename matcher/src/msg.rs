@@ -1,0 +1,228 @@
+//! Outlook's saved messages (`.msg`): their text and attachments. A message dragged out of
+//! Outlook onto a file share is a `.msg`, and Japanese offices forward lists as attachments to
+//! such mails; a byte-level scan skips the file as binary.
+//!
+//! A `.msg` is an OLE2 compound file ([`crate::cfb`]) holding the message's properties, each
+//! in a stream named after its id and type (`__substg1.0_0037001F`: the subject, UTF-16), in
+//! storages of their own for each recipient, attachment and attached message. Every string
+//! property is read, a line each, in the directory's order (the subject, the body, the
+//! sender's and recipients' names and addresses, the transport headers, attachments' names),
+//! UTF-16 (`001F`) as it is and 8-bit (`001E`) decoded as any document is (its charset
+//! detected). The HTML body (`1013`) is read, its visible text, only when there is no plain
+//! body; an attachment's data (`3701`, binary) is handed back to be read as a file is, and
+//! an attached message's properties are read with the message's. The compressed RTF body
+//! (`1009`) is not read: Outlook writes the plain body beside it.
+
+use crate::cfb::Compound;
+use crate::decode::decode;
+use crate::html::{extract_text, is_html};
+
+/// Whether the compound file `file` is an Outlook message.
+pub(crate) fn is_message(file: &Compound<'_>) -> bool {
+    file.has_stream("__properties_version1.0")
+}
+
+/// The property type of a UTF-16 string.
+const UNICODE: u16 = 0x001F;
+/// The property type of an 8-bit string, in the message's code page.
+const STRING8: u16 = 0x001E;
+/// The property type of binary data.
+const BINARY: u16 = 0x0102;
+/// The plain body.
+const BODY: u16 = 0x1000;
+/// The HTML body.
+const BODY_HTML: u16 = 0x1013;
+/// An attachment's data.
+const ATTACH_DATA: u16 = 0x3701;
+
+/// Appends the text of the message `file` to `out` (see the module documentation); each
+/// attachment's data is given to `attachment` with `out`, to be read as a file.
+pub(crate) fn read_message(
+    file: &Compound<'_>,
+    out: &mut String,
+    attachment: &mut dyn FnMut(&[u8], &mut String),
+) {
+    let properties: Vec<(usize, u16, u16)> = file
+        .stream_names()
+        .filter_map(|(k, name)| {
+            let hex = name.strip_prefix("__substg1.0_")?;
+            let tag = u32::from_str_radix(hex, 16)
+                .ok()
+                .filter(|_| hex.len() == 8)?;
+            Some((k, (tag >> 16) as u16, tag as u16))
+        })
+        .collect();
+    let plain = properties
+        .iter()
+        .any(|&(_, id, kind)| id == BODY && matches!(kind, UNICODE | STRING8));
+    for (k, id, kind) in properties {
+        match (id, kind) {
+            (ATTACH_DATA, BINARY) => attachment(&file.stream_data(k), out),
+            (BODY_HTML, UNICODE | STRING8 | BINARY) if !plain => {
+                let html = string(&file.stream_data(k), kind);
+                if is_html(&html, None) {
+                    out.push_str(&extract_text(&html));
+                } else {
+                    out.push_str(&html);
+                }
+                out.push('\n');
+            }
+            // The HTML body beside a plain one says the same.
+            (BODY_HTML, _) => {}
+            (_, UNICODE | STRING8) => {
+                out.push_str(string(&file.stream_data(k), kind).trim_end_matches('\0'));
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out.push('\n');
+}
+
+/// A string property's value: UTF-16, or bytes decoded as a document's are.
+fn string(data: &[u8], kind: u16) -> String {
+    if kind == UNICODE {
+        let units = data
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]));
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    } else {
+        match decode(data, None, usize::MAX) {
+            Ok(d) => d.text.into_owned(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::cfb::tests::{Node, compound};
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// A message as Outlook saves one: `subject`, a plain body `body` (or, with `html`, only
+    /// an HTML body), a recipient, and attachments (file name, data).
+    pub(crate) fn message(
+        subject: &str,
+        body: &str,
+        html: bool,
+        attachments: &[(&str, &[u8])],
+    ) -> Vec<u8> {
+        let subject = utf16(subject);
+        let body_bytes = if html {
+            format!(
+                "<html><head><style>p{{color:red}}</style></head><body><p>{body}</p></body></html>"
+            )
+            .into_bytes()
+        } else {
+            utf16(body)
+        };
+        let sender = encoding_rs::SHIFT_JIS.encode("総務課 田中").0.into_owned();
+        let names: Vec<Vec<u8>> = attachments.iter().map(|(n, _)| utf16(n)).collect();
+        let mut nodes = vec![
+            Node::Stream("__properties_version1.0", &[0; 32]),
+            Node::Stream("__substg1.0_0037001F", &subject),
+            Node::Stream("__substg1.0_0C1A001E", &sender),
+            if html {
+                Node::Stream("__substg1.0_10130102", &body_bytes)
+            } else {
+                Node::Stream("__substg1.0_1000001F", &body_bytes)
+            },
+            Node::Storage(
+                "__recip_version1.0_#00000000",
+                vec![Node::Stream(
+                    "__substg1.0_39FE001F",
+                    b"s\0a\0t\0o\0@\0x\0.\0j\0p\0",
+                )],
+            ),
+        ];
+        for (k, (_, data)) in attachments.iter().enumerate() {
+            nodes.push(Node::Storage(
+                if k == 0 {
+                    "__attach_version1.0_#00000000"
+                } else {
+                    "__attach_version1.0_#00000001"
+                },
+                vec![
+                    Node::Stream("__substg1.0_3707001F", &names[k]),
+                    Node::Stream("__substg1.0_37010102", data),
+                ],
+            ));
+        }
+        compound(&nodes)
+    }
+
+    fn text_of(file: &[u8]) -> String {
+        let (text, _) = crate::archive::extract_archive_text(file, 1 << 20);
+        text
+    }
+
+    #[test]
+    fn a_message_reads_as_its_properties_and_attachments() {
+        let csv = encoding_rs::SHIFT_JIS
+            .encode("氏名,生年月日\n山口 大介,1968/09/18\n")
+            .0
+            .into_owned();
+        let doc = crate::doc::tests::word("添付の名簿\r");
+        let file = message(
+            "会員名簿の件",
+            "お疲れ様です。\r\n名簿を送ります。",
+            false,
+            &[("名簿.csv", &csv), ("名簿.doc", &doc)],
+        );
+        assert_eq!(
+            crate::archive::Office97::of(&file),
+            Some(crate::archive::Office97::Message)
+        );
+        assert_eq!(
+            text_of(&file),
+            "会員名簿の件\n総務課 田中\nお疲れ様です。\r\n名簿を送ります。\nsato@x.jp\n名簿.csv\n\
+             氏名,生年月日\n山口 大介,1968/09/18\n\n\n名簿.doc\n添付の名簿\n\n\n\n"
+        );
+        // A message attached as Outlook attaches one (a storage inside the attachment's):
+        // its properties are read with the message's.
+        let inner_subject = utf16("転送: 名簿");
+        let file = compound(&[
+            Node::Stream("__properties_version1.0", &[0; 32]),
+            Node::Stream("__substg1.0_0037001F", &utf16("FW")),
+            Node::Storage(
+                "__attach_version1.0_#00000000",
+                vec![Node::Storage(
+                    "__substg1.0_3701000D",
+                    vec![
+                        Node::Stream("__properties_version1.0", &[0; 24]),
+                        Node::Stream("__substg1.0_0037001F", &inner_subject),
+                    ],
+                )],
+            ),
+        ]);
+        assert_eq!(text_of(&file), "FW\n転送: 名簿\n\n");
+        // An HTML body alone: its visible text.
+        let file = message("件名", "山口 大介", true, &[]);
+        let text = text_of(&file);
+        assert!(
+            text.contains("山口 大介") && !text.contains("color"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn hostile_messages_are_bounded() {
+        let file = message("件名", "本文", false, &[("a.csv", b"a,b\n")]);
+        let whole = text_of(&file);
+        for cut in 0..file.len() {
+            assert!(text_of(&file[..cut]).len() <= whole.len(), "{cut}");
+        }
+        // A message attached to itself, over and over: four levels deep at most.
+        let mut nested = file.clone();
+        for _ in 0..10 {
+            nested = message("件名", "本文", false, &[("fw.msg", &nested)]);
+        }
+        let text = text_of(&nested);
+        assert!(text.matches("本文").count() <= 4, "{text}");
+    }
+}
