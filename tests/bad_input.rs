@@ -10,7 +10,8 @@
 //!   and `scan`);
 //! - pages: one hostile loopback site (empty, 100 MB streamed, binary, Shift_JIS claiming UTF-8,
 //!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`,
-//!   one in a `.sql.bz2`, one in a `.7z` and one in a `.7z` cut before its header, 10,000 links,
+//!   one in a `.sql.bz2`, one in a `.7z` and one in a `.7z` cut before its header, one in an
+//!   old Word `.doc` and one attached to an Outlook `.msg`, 10,000 links,
 //!   a redirect loop) through `run --once` (the leaks on it are still alerted) and
 //!   `crawl --once` (each page's fate by name);
 //! - config: unknown keys and tables, wrong types (`config check`, `run --check`);
@@ -592,7 +593,7 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 14] = [
+const HOSTILE: [&str; 16] = [
     "/empty",
     "/big",
     "/binary",
@@ -604,6 +605,8 @@ const HOSTILE: [&str; 14] = [
     "/leak.sql.bz2",
     "/leak.7z",
     "/leak-cut.7z",
+    "/leak.doc",
+    "/leak.msg",
     "/links",
     "/loop/a",
     "/leak",
@@ -632,6 +635,11 @@ struct Bodies {
     /// Another, cut before its header (at the end), as a broken download or a size cap
     /// leaves one.
     seven_zip_cut: Vec<u8>,
+    /// A leak in an old Word document's table (`.doc`).
+    doc: Vec<u8>,
+    /// A leak attached as CSV to an Outlook message (`.msg`), served as
+    /// `application/octet-stream`.
+    msg: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
 }
@@ -717,6 +725,33 @@ fn bodies(owner: &Owner) -> Bodies {
                 owner.leak(22..25).as_bytes(),
             )]);
             whole[..whole.len() - 8].to_vec()
+        },
+        doc: {
+            let rows: Vec<Vec<&str>> = owner.lines[25..28]
+                .iter()
+                .map(|l| l.split(',').collect())
+                .collect();
+            let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+            let table = fingerprints::leaks::word97_table(&rows);
+            fingerprints::leaks::word97(&[(&format!("名簿\r{table}"), false)], 0)
+        },
+        msg: {
+            use fingerprints::leaks::{CompoundNode, compound_file};
+            let utf16 =
+                |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+            let (subject, name) = (utf16("名簿"), utf16("members.csv"));
+            let csv = owner.leak(28..31);
+            compound_file(&[
+                CompoundNode::Stream("__properties_version1.0", &[0; 32]),
+                CompoundNode::Stream("__substg1.0_0037001F", &subject),
+                CompoundNode::Storage(
+                    "__attach_version1.0_#00000000",
+                    vec![
+                        CompoundNode::Stream("__substg1.0_3707001F", &name),
+                        CompoundNode::Stream("__substg1.0_37010102", csv.as_bytes()),
+                    ],
+                ),
+            ])
         },
         links: links.into_bytes(),
         index: index.into_bytes(),
@@ -826,6 +861,18 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "Content-Type: application/octet-stream\r\n",
             &b.seven_zip_cut,
         ),
+        "/leak.doc" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/msword\r\n",
+            &b.doc,
+        ),
+        "/leak.msg" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/octet-stream\r\n",
+            &b.msg,
+        ),
         "/links" => send(&mut stream, "200 OK", html, &b.links),
         "/loop/a" => send(&mut stream, "302 Found", "Location: /loop/b\r\n", b""),
         "/loop/b" => send(&mut stream, "302 Found", "Location: /loop/a\r\n", b""),
@@ -932,6 +979,8 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/leak.sql.bz2", owner.refs(16..19)),
         ("/leak.7z", owner.refs(19..22)),
         ("/leak-cut.7z", owner.refs(22..25)),
+        ("/leak.doc", owner.refs(25..28)),
+        ("/leak.msg", owner.refs(28..31)),
     ]
     .into_iter()
     .map(|(p, refs)| (format!("{base}{p}"), refs))
@@ -976,6 +1025,8 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("leak.sql.bz2", "1 emitted, 1 fetched"),
         ("leak.7z", "1 emitted, 1 fetched"),
         ("leak-cut.7z", "1 emitted, 1 fetched"),
+        ("leak.doc", "1 emitted, 1 fetched"),
+        ("leak.msg", "1 emitted, 1 fetched"),
         ("links", "40 emitted, 40 fetched, 9961 skipped (page_limit)"),
         ("loop-a", "1 skipped (redirect_loop)"),
         ("leak", "1 emitted, 1 fetched"),

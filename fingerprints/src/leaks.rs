@@ -24,6 +24,12 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::synth::Resident;
 
+mod office97;
+
+pub use office97::{
+    CompoundNode, WORD_CELL_PARAGRAPH, WORD_ROW_END, compound_file, word97, word97_table,
+};
+
 /// The shapes of leak document the evaluation covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LeakForm {
@@ -79,11 +85,16 @@ pub enum LeakForm {
     /// ransomware and onion leak sites post stolen files: half the people in the register's
     /// own CSV export, the other half in a spreadsheet (`.xlsx`), with a note beside them.
     SevenZip,
+    /// An old Word document (`.doc`, Word 97–2003), a list as a town office or a school keeps
+    /// one: a title stored one byte a character, then, in UTF-16, a table of name, reading,
+    /// birth date, address and phone number (one reading in four as a second paragraph of
+    /// the name's cell) and a closing paragraph with a hyperlink field.
+    Doc,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 16] = [
+    pub const ALL: [LeakForm; 17] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -100,6 +111,7 @@ impl LeakForm {
         LeakForm::Docx,
         LeakForm::Sqlite,
         LeakForm::SevenZip,
+        LeakForm::Doc,
     ];
 
     /// Short name, used in reports.
@@ -121,6 +133,7 @@ impl LeakForm {
             LeakForm::Docx => "docx",
             LeakForm::Sqlite => "sqlite",
             LeakForm::SevenZip => "7z",
+            LeakForm::Doc => "doc",
         }
     }
 
@@ -133,6 +146,7 @@ impl LeakForm {
             LeakForm::TarGz => "application/gzip",
             LeakForm::Sqlite => "application/vnd.sqlite3",
             LeakForm::SevenZip => "application/x-7z-compressed",
+            LeakForm::Doc => "application/msword",
             LeakForm::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
@@ -328,6 +342,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         }
         LeakForm::Xlsx => return xlsx(people, &mut rng),
         LeakForm::Docx => return docx(people, &mut rng),
+        LeakForm::Doc => return doc(people, &mut rng),
         LeakForm::Sqlite => {
             let rows: Vec<Vec<String>> = people
                 .iter()
@@ -827,6 +842,41 @@ fn xlsx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
         ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
         ("xl/sharedStrings.xml", sst.as_bytes()),
     ])
+}
+
+/// A member list as an old Word document (see [`LeakForm::Doc`]).
+fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+    let mut rows: Vec<Vec<String>> = vec![
+        ["氏名", "フリガナ", "生年月日", "住所", "電話番号"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for p in people {
+        let n = name(p, rng);
+        let reading = kana(p, rng);
+        let (name_cell, kana_cell) = if rng.below(4) == 0 {
+            (format!("{n}{WORD_CELL_PARAGRAPH}{reading}"), String::new())
+        } else {
+            (n, reading)
+        };
+        rows.push(vec![
+            name_cell,
+            kana_cell,
+            date(p, rng),
+            address(p, rng),
+            phone(p, rng),
+        ]);
+    }
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    let text = format!(
+        "会員名簿（取扱注意）\r{}以上。最新版は\u{13} HYPERLINK \"https://intra.example.jp/meibo\" \u{14}共有フォルダ\u{15}を参照。\r",
+        word97_table(&rows)
+    );
+    word97(&[("Member list (confidential)\r", true), (&text, false)], 0)
 }
 
 /// A member list as a Word document (see [`LeakForm::Docx`]).
@@ -1698,6 +1748,14 @@ mod tests {
                 LeakForm::Docx => unzipped(&bytes),
                 LeakForm::Sqlite => sqlite_rows(&bytes),
                 LeakForm::SevenZip => un7z(&bytes),
+                // The UTF-16 piece, in sectors at even offsets: every person's text.
+                LeakForm::Doc => {
+                    let units: Vec<u16> = bytes
+                        .chunks_exact(2)
+                        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                        .collect();
+                    String::from_utf16_lossy(&units)
+                }
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).

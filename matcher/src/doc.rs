@@ -467,7 +467,9 @@ fn slide_records(data: &[u8], depth: usize, left: &mut usize, out: &mut String) 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::cfb::tests::{Node, compound};
+    use fingerprints::leaks::{
+        CompoundNode as Node, WORD_CELL_PARAGRAPH, compound_file as compound, word97, word97_table,
+    };
 
     /// A document LibreOffice 7.4 wrote (`MS Word 97`, from an HTML page): a heading, a
     /// paragraph with a hyperlink (a field), a table of a header row, three members (one
@@ -479,153 +481,10 @@ pub(crate) mod tests {
     /// members, and a second slide with a contact in a text box.
     const SLIDES: &[u8] = include_bytes!("../tests/data/members-slides.ppt");
 
-    /// Marks a table row's end in [`word`]'s text (written as `\x07`).
-    pub(crate) const ROW_END_MARK: char = '\u{E000}';
-
-    /// Marks the end of a paragraph inside a table's cell in [`word`]'s text (written as
-    /// `\r`).
-    pub(crate) const CELL_PARAGRAPH_MARK: char = '\u{E001}';
-
-    /// A Word 97 document of `pieces` (text, and whether one byte a character), its text in
-    /// Word's marks: `\r` a paragraph's end, `\x07` a cell's, [`ROW_END_MARK`] a row's;
-    /// fields as `\x13` code `\x14` result `\x15`. The paragraphs' table flags are written in
-    /// property pages as Word writes them. `flags` is the `Fib`'s flags word (with the table
-    /// stream `1Table`).
-    pub(crate) fn word_with(pieces: &[(&str, bool)], flags: u16) -> Vec<u8> {
-        let mut stream = vec![0u8; 0x400];
-        let put16 =
-            |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
-        let put32 =
-            |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-        put16(&mut stream, 0, 0xA5EC);
-        put16(&mut stream, 2, 0x00C1);
-        put16(&mut stream, 0x0A, flags | 0x0200);
-        put16(&mut stream, 0x20, 14);
-        put16(&mut stream, 0x22 + 28, 22);
-        let pairs_at = 0x22 + 28 + 2 + 88;
-        put16(&mut stream, pairs_at, 93);
-        // The pieces' characters, and each paragraph's run and flags.
-        let mut cps = vec![0u32];
-        let mut pcds = Vec::new();
-        let mut paragraphs: Vec<Vec<(u32, u32, u8)>> = Vec::new();
-        for &(text, compressed) in pieces {
-            let start = stream.len();
-            let width = if compressed { 1 } else { 2 };
-            let mut runs = Vec::new();
-            let mut from = start as u32;
-            let mut chars = 0u32;
-            for ch in text.chars() {
-                let (written, flags) = match ch {
-                    ROW_END_MARK => ('\u{07}', Some(IN_TABLE | ROW_END)),
-                    CELL_PARAGRAPH_MARK => ('\r', Some(IN_TABLE)),
-                    '\u{07}' => (ch, Some(IN_TABLE)),
-                    '\r' => (ch, Some(0)),
-                    _ => (ch, None),
-                };
-                if compressed {
-                    stream.push(written as u8);
-                    chars += 1;
-                } else {
-                    let mut units = [0u16; 2];
-                    for u in written.encode_utf16(&mut units) {
-                        stream.extend(u.to_le_bytes());
-                        chars += 1;
-                    }
-                }
-                if let Some(flags) = flags {
-                    let to = stream.len() as u32;
-                    runs.push((from, to, flags));
-                    from = to;
-                }
-            }
-            let _ = width;
-            cps.push(cps.last().unwrap() + chars);
-            let fc = if compressed {
-                (2 * start as u32) | 0x4000_0000
-            } else {
-                start as u32
-            };
-            pcds.push(fc);
-            paragraphs.push(runs);
-        }
-        // The property pages: a page for each 20 paragraphs of a piece.
-        let mut pages: Vec<(u32, u32, u32)> = Vec::new();
-        for runs in &paragraphs {
-            for chunk in runs.chunks(20) {
-                stream.resize(stream.len().div_ceil(512) * 512, 0);
-                let pn = (stream.len() / 512) as u32;
-                let mut page = vec![0u8; 512];
-                let crun = chunk.len();
-                for (i, &(from, _, _)) in chunk.iter().enumerate() {
-                    put32(&mut page, 4 * i, from);
-                }
-                put32(&mut page, 4 * crun, chunk[crun - 1].1);
-                let mut free = 510;
-                for (i, &(_, _, flags)) in chunk.iter().enumerate() {
-                    let papx: Vec<u8> = match flags {
-                        0 => continue,
-                        IN_TABLE => vec![3, 0, 0, 0x16, 0x24, 1],
-                        _ => vec![0, 4, 0, 0, 0x16, 0x24, 1, 0x17, 0x24, 1],
-                    };
-                    free = (free - papx.len()) & !1;
-                    page[free..free + papx.len()].copy_from_slice(&papx);
-                    page[4 * (crun + 1) + 13 * i] = (free / 2) as u8;
-                }
-                page[511] = crun as u8;
-                pages.push((chunk[0].0, chunk[crun - 1].1, pn));
-                stream.extend(page);
-            }
-        }
-        // The table stream: the piece table, then the property pages' table.
-        let mut table = vec![2u8];
-        let plc_len = 4 * cps.len() + 8 * pcds.len();
-        table.extend((plc_len as u32).to_le_bytes());
-        for cp in &cps {
-            table.extend(cp.to_le_bytes());
-        }
-        for fc in &pcds {
-            table.extend([0, 0]);
-            table.extend(fc.to_le_bytes());
-            table.extend([0, 0]);
-        }
-        let clx_len = table.len();
-        let papx_at = table.len();
-        for &(from, _, _) in &pages {
-            table.extend(from.to_le_bytes());
-        }
-        table.extend(pages.last().map_or(0, |p| p.1).to_le_bytes());
-        for &(_, _, pn) in &pages {
-            table.extend(pn.to_le_bytes());
-        }
-        let papx_len = table.len() - papx_at;
-        let pair = |b: &mut Vec<u8>, k: usize, fc: usize, lcb: usize| {
-            put32(b, pairs_at + 2 + 8 * k, fc as u32);
-            put32(b, pairs_at + 6 + 8 * k, lcb as u32);
-        };
-        pair(&mut stream, 33, 0, clx_len);
-        pair(&mut stream, 13, papx_at, papx_len);
-        compound(&[
-            Node::Stream("WordDocument", &stream),
-            Node::Stream("1Table", &table),
-        ])
-    }
-
-    /// A Word 97 document of one UTF-16 piece, `text` in Word's marks (see [`word_with`]).
+    /// A Word 97 document of one UTF-16 piece, `text` in Word's marks (see
+    /// [`fingerprints::leaks::word97`]).
     pub(crate) fn word(text: &str) -> Vec<u8> {
-        word_with(&[(text, false)], 0)
-    }
-
-    /// A Word 97 table's text, in Word's marks, of `rows` of cells.
-    pub(crate) fn word_table(rows: &[&[&str]]) -> String {
-        let mut text = String::new();
-        for row in rows {
-            for cell in *row {
-                text.push_str(cell);
-                text.push('\u{07}');
-            }
-            text.push(ROW_END_MARK);
-        }
-        text
+        word97(&[(text, false)], 0)
     }
 
     fn text_of(file: &[u8]) -> String {
@@ -703,10 +562,10 @@ pub(crate) mod tests {
 
     #[test]
     fn tables_fields_and_pieces() {
-        let table = word_table(&[
+        let table = word97_table(&[
             &["氏名", "生年月日"],
             &["山口 大介", "1968/9/18"],
-            &["前田\u{E001}花子", ""],
+            &[&format!("前田{WORD_CELL_PARAGRAPH}花子"), ""],
         ]);
         let text = format!(
             "名簿\r{table}詳細は\u{13} HYPERLINK \"https://x.example/\" \u{14}こちら\u{15}。\
@@ -718,16 +577,16 @@ pub(crate) mod tests {
         );
         // Pieces one byte a character (Windows-1252) and UTF-16, in the text's order; the
         // second piece's table read from its own property page.
-        let doc = word_with(
+        let doc = word97(
             &[
                 ("Caf\u{E9} \u{80}5\r", true),
-                (&word_table(&[&["a", "b"]]), false),
+                (&word97_table(&[&["a", "b"]]), false),
             ],
             0,
         );
         assert_eq!(text_of(&doc), "Café €5\na\tb\n\n\n");
         // Encrypted: nothing.
-        assert_eq!(text_of(&word_with(&[("secret\r", false)], 0x0100)), "");
+        assert_eq!(text_of(&word97(&[("secret\r", false)], 0x0100)), "");
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn string(data: &[u8], kind: u16) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::cfb::tests::{Node, compound};
+    use fingerprints::leaks::{CompoundNode as Node, compound_file as compound};
 
     fn utf16(s: &str) -> Vec<u8> {
         s.encode_utf16().flat_map(u16::to_le_bytes).collect()

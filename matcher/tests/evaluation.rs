@@ -207,6 +207,14 @@ fn evaluate(names: Names) {
                 .expect("7z entries");
                 text
             }
+            // Its UTF-16 piece (in sectors at even offsets).
+            LeakForm::Doc => {
+                let units: Vec<u16> = doc
+                    .chunks_exact(2)
+                    .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                    .collect();
+                String::from_utf16_lossy(&units)
+            }
             _ => String::from_utf8_lossy(&doc).into_owned(),
         };
         let folded = fold_str(&text);

@@ -570,14 +570,14 @@ fn spreadsheets_and_archives_are_read() {
         // A Word 97 document's table, and a PowerPoint 97 slide's (a shape a cell).
         (
             "doc",
-            crate::doc::tests::word(&crate::doc::tests::word_table(&[
+            crate::doc::tests::word(&fingerprints::leaks::word97_table(&[
                 &["氏名", "生年月日"],
                 &[&x.name(), &x.birth_date_iso()],
             ])),
         ),
         (
             "ppt",
-            crate::cfb::tests::compound(&[crate::cfb::tests::Node::Stream(
+            fingerprints::leaks::compound_file(&[fingerprints::leaks::CompoundNode::Stream(
                 "PowerPoint Document",
                 &[x.name(), x.birth_date_iso()]
                     .iter()
