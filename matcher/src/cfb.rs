@@ -197,6 +197,17 @@ impl<'a> Compound<'a> {
             .map(|(k, e)| (k, e.name.as_str()))
     }
 
+    /// The size the directory gives the stream with directory id `id`: its data is no
+    /// longer.
+    pub(crate) fn stream_size(&self, id: usize) -> u64 {
+        self.entries.get(id).map_or(0, |e| e.size)
+    }
+
+    /// The file's size.
+    pub(crate) fn file_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// The data of the stream with directory id `id` (from [`Compound::stream_names`]).
     pub(crate) fn stream_data(&self, id: usize) -> Vec<u8> {
         self.entries

@@ -40,6 +40,7 @@ pub(crate) fn read_word(file: &Compound<'_>, out: &mut String) {
         out,
         paragraphs: &paragraphs,
         fields: Vec::new(),
+        in_code: 0,
         left: doc.len(),
     };
     for piece in pieces(&table, fib.clx) {
@@ -202,17 +203,17 @@ fn paragraphs(doc: &[u8], table: &[u8], data: &[u8], (fc, lcb): (u32, u32)) -> V
     // n + 1 offsets, then n page numbers.
     let n = plc.len().saturating_sub(4) / 8;
     let mut out = Vec::new();
-    let mut seen = Vec::new();
+    let mut seen = vec![false; doc.len() / 512 + 1];
     for k in 0..n {
         let Some(pn) = u32_at(plc, 4 * (n + 1) + 4 * k) else {
             break;
         };
         let pn = (pn & 0x3F_FFFF) as usize;
         // A page listed twice is read once.
-        if seen.contains(&pn) {
-            continue;
+        match seen.get_mut(pn) {
+            Some(v) if !*v => *v = true,
+            _ => continue,
         }
-        seen.push(pn);
         let Some(page) = doc.get(pn * 512..pn * 512 + 512) else {
             continue;
         };
@@ -339,6 +340,8 @@ struct WordText<'a> {
     /// The fields open at this point: whether each is still in its code (before its
     /// separator).
     fields: Vec<bool>,
+    /// How many of them are.
+    in_code: usize,
     /// Characters the stream's size still allows.
     left: usize,
 }
@@ -359,21 +362,27 @@ impl WordText<'_> {
             // A field's start, its separator (code before, result after) and its end.
             '\u{13}' => {
                 self.fields.push(true);
+                self.in_code += 1;
                 return;
             }
             '\u{14}' => {
-                if let Some(code) = self.fields.last_mut() {
+                if let Some(code) = self.fields.last_mut()
+                    && *code
+                {
                     *code = false;
+                    self.in_code -= 1;
                 }
                 return;
             }
             '\u{15}' => {
-                self.fields.pop();
+                if self.fields.pop() == Some(true) {
+                    self.in_code -= 1;
+                }
                 return;
             }
             _ => {}
         }
-        if self.fields.iter().any(|&code| code) {
+        if self.in_code > 0 {
             return;
         }
         match ch {
@@ -644,6 +653,35 @@ pub(crate) mod tests {
         let text = text_of(&file);
         assert!(text.chars().count() <= fib.len() + 2, "{}", text.len());
         assert!(text.starts_with("0123456789\n0123456789\n"), "{text}");
+        // A hundred thousand fields opened, and a page table listing one page a hundred
+        // thousand times: read in one pass each.
+        let fields = "\u{13}".repeat(100_000) + "code\u{14}x\u{15}";
+        assert_eq!(text_of(&word(&fields)), "\n\n");
+        let doc = word(&word97_table(&[&["a", "b"]]));
+        let c = Compound::open(&doc).unwrap();
+        let stream = c.stream("WordDocument").unwrap();
+        let mut table = c.stream("1Table").unwrap();
+        let pn = u32_at(&table, table.len() - 4).unwrap();
+        let papx_at = table.len();
+        table.extend(0u32.to_le_bytes());
+        table.extend(u32::MAX.to_le_bytes());
+        for _ in 0..100_000 {
+            table.extend(pn.to_le_bytes());
+        }
+        let mut fib = stream.clone();
+        let pairs_at = 0x22 + 28 + 2 + 88;
+        fib[pairs_at + 2 + 8 * 13..pairs_at + 10 + 8 * 13].copy_from_slice(
+            &[
+                (papx_at as u32).to_le_bytes(),
+                ((table.len() - papx_at) as u32).to_le_bytes(),
+            ]
+            .concat(),
+        );
+        let file = compound(&[
+            Node::Stream("WordDocument", &fib),
+            Node::Stream("1Table", &table),
+        ]);
+        assert_eq!(text_of(&file), "a\tb\n\n\n");
         // Slides: records nested past the depth read, and a record longer than its stream.
         let mut deep = Vec::new();
         let atom = |t: &str| {

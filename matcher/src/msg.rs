@@ -55,7 +55,15 @@ pub(crate) fn read_message(
     let plain = properties
         .iter()
         .any(|&(_, id, kind)| id == BODY && matches!(kind, UNICODE | STRING8));
+    // Streams may share their sectors (a corrupt or hostile directory can point a thousand
+    // entries at one chain): no more is read than the file holds.
+    let mut left = file.file_len() as u64;
     for (k, id, kind) in properties {
+        let size = file.stream_size(k);
+        if size > left {
+            continue;
+        }
+        left -= size;
         match (id, kind) {
             (ATTACH_DATA, BINARY) => attachment(&file.stream_data(k), out),
             (BODY_HTML, UNICODE | STRING8 | BINARY) if !plain => {
@@ -217,6 +225,28 @@ pub(crate) mod tests {
         for cut in 0..file.len() {
             assert!(text_of(&file[..cut]).len() <= whole.len(), "{cut}");
         }
+        // A thousand properties over one chain of sectors: no more read than the file holds.
+        let body = vec![b'a'; 20_000];
+        let mut nodes = vec![
+            Node::Stream("__properties_version1.0", &[0; 32]),
+            Node::Stream("__substg1.0_1000001E", &body),
+        ];
+        nodes.extend((0..1000).map(|_| Node::Stream("__substg1.0_0037001E", b"x")));
+        let mut shared = compound(&nodes);
+        let dir = 512 * (1 + u32::from_le_bytes(shared[0x30..0x34].try_into().unwrap()) as usize);
+        let start_and_size = shared[dir + 2 * 128 + 0x74..dir + 2 * 128 + 0x7C].to_vec();
+        for k in 3..1003 {
+            let at = dir + k * 128 + 0x74;
+            shared[at..at + 8].copy_from_slice(&start_and_size);
+        }
+        let text = text_of(&shared);
+        assert!(text.matches('a').count() >= 20_000, "{}", text.len());
+        assert!(
+            text.len() <= shared.len(),
+            "{} > {}",
+            text.len(),
+            shared.len()
+        );
         // A message attached to itself, over and over: four levels deep at most.
         let mut nested = file.clone();
         for _ in 0..10 {
