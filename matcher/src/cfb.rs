@@ -40,10 +40,12 @@ pub(crate) struct Compound<'a> {
     entries: Vec<DirEntry>,
 }
 
+/// The little-endian `u32` at `k` in `b`, if `b` holds it.
 pub(crate) fn u32_at(b: &[u8], k: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(k..k + 4)?.try_into().ok()?))
 }
 
+/// The little-endian `u16` at `k` in `b`, if `b` holds it.
 pub(crate) fn u16_at(b: &[u8], k: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(k..k + 2)?.try_into().ok()?))
 }
