@@ -209,6 +209,11 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
                 // and the era in a field of its own.
                 let (y, m, d) = p.birth;
                 let dob = match (rng.below(8), era_parts(y, m, d)) {
+                    // The era's first year as `元` on even days (no draw: the other people's
+                    // notations stay as they were).
+                    (0, Some((era, _, 1))) if d % 2 == 0 => format!(
+                        "\"birth_era\":\"{era}\",\"birth_year\":\"元\",\"birth_month\":{m},\"birth_day\":{d}"
+                    ),
                     (0, Some((era, _, ey))) => format!(
                         "\"birth_era\":\"{era}\",\"birth_year\":{ey},\"birth_month\":{m},\"birth_day\":{d}"
                     ),
@@ -568,6 +573,8 @@ fn csv_subset(people: &[Resident], rng: &mut Rng) -> String {
             pool[0] = ("元号,年,月,日", |p, _| {
                 let (y, m, d) = p.birth;
                 match era_parts(y, m, d) {
+                    // The era's first year as `元` on even days.
+                    Some((era, _, 1)) if d % 2 == 0 => format!("{era},元,{m},{d}"),
                     Some((era, _, ey)) => format!("{era},{ey},{m},{d}"),
                     None => format!(",{y},{m},{d}"),
                 }

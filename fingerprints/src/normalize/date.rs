@@ -753,7 +753,8 @@ const ERA_WORDS: [(&str, usize); 7] = [
 /// A date written in four cells of a row, era, year, month and day, as forms with a select box
 /// for the era store a birth date: `昭和,43,9,18`, `"S","43","09","18"`, `'昭和', '43', '9',
 /// '18'` (SQL), `showa<tab>43<tab>9<tab>18`, or fields of a JSON object, `"birth_era":"昭和",
-/// "birth_year":43,"birth_month":9,"birth_day":18`. The era is its two kanji, its initial
+/// "birth_year":43,"birth_month":9,"birth_day":18`; the era's first year may be `元`
+/// (`平成,元,1,8`), and `y` is then where the month's first digit is. The era is its two kanji, its initial
 /// (`m` `t` `s` `h` `r`, folded) or its name in Latin letters (`showa`), a cell of its own; the
 /// year, month and day are [`three_digit_cells`] of one or two digits each, and the era's cell is
 /// set apart from the year's as they are from each other (the same separator, a key before the
@@ -777,6 +778,21 @@ pub fn parse_era_cell_date(s: &[char], y: usize) -> Option<(Date, usize, usize)>
         .map(|k| s[k])
         .filter(|c| matches!(c, '"' | '\''));
     j -= usize::from(quote.is_some());
+    // `元` for the era's first year, in a cell of its own (`平成,元,1,8`): `y` is then the
+    // month's first digit, and the year's cell is set apart from the era's alike.
+    let first_year = j > 0 && s[j - 1] == '元';
+    if first_year {
+        j -= 1;
+        if let Some(q) = quote {
+            (j > 0 && s[j - 1] == q).then_some(())?;
+            j -= 1;
+        }
+        (back_gap(s, &mut j)? == gap).then_some(())?;
+        if let Some(q) = quote {
+            (j > 0 && s[j - 1] == q).then_some(())?;
+            j -= 1;
+        }
+    }
     let (era, len) = era_ending_at(&s[..j])?;
     j -= len;
     let before = j.checked_sub(1).map(|k| s[k]);
@@ -794,15 +810,53 @@ pub fn parse_era_cell_date(s: &[char], y: usize) -> Option<(Date, usize, usize)>
         }
     }
     let rest = s.get(y..)?;
-    let cells = digit_cells(&rest[..rest.len().min(CELL_CHARS)], 2)?;
-    if cells.quote != year_quote || cells.gap != gap {
-        return None;
-    }
+    let rest = &rest[..rest.len().min(CELL_CHARS)];
     let value = |(a, b): (usize, usize)| number(&rest[a..b], &mut 0, 2).map_or(0, |(v, _)| v);
-    let [ey, m, d] = cells.runs.map(value);
+    let (ey, m, d, used) = if first_year {
+        let ([m, d], used) = month_day_cells(rest, year_quote, gap)?;
+        (1, value(m), value(d), used)
+    } else {
+        let cells = digit_cells(rest, 2)?;
+        if cells.quote != year_quote || cells.gap != gap {
+            return None;
+        }
+        let [ey, m, d] = cells.runs.map(value);
+        (ey, m, d, cells.used)
+    };
     let year = u32::from(ERAS[era].2.0) + ey.checked_sub(1)?;
     let date = Date::new(u16::try_from(year).ok()?, m as u8, d as u8)?;
-    in_era(date, era).then_some((date, j, y + cells.used))
+    in_era(date, era).then_some((date, j, y + used))
+}
+
+/// Two runs of one or two digits in two cells at the start of `s`, month and day after an
+/// era's `元`: each closed by `quote` (the month's opening one, already passed), set apart by
+/// `gap` as the cells before them are; the same ends as [`three_digit_cells`]' third run.
+/// Returns the runs' spans and the characters used, up to the day's closing quote.
+fn month_day_cells(
+    s: &[char],
+    quote: Option<char>,
+    gap: (char, bool),
+) -> Option<([(usize, usize); 2], usize)> {
+    let digit = |k: usize| s.get(k).is_some_and(char::is_ascii_digit);
+    let run = |i: &mut usize| {
+        let start = *i;
+        number(s, i, 2)?;
+        (!digit(*i)).then_some((start, *i))
+    };
+    let mut i = 0;
+    let month = run(&mut i)?;
+    if let Some(q) = quote {
+        skip(s, &mut i, q).then_some(())?;
+    }
+    (cell_gap(s, &mut i, quote)? == gap).then_some(())?;
+    let day = run(&mut i)?;
+    if matches!(s.get(i), Some('.' | '/' | '-' | ':')) && digit(i + 1) {
+        return None;
+    }
+    if let Some(q) = quote {
+        skip(s, &mut i, q).then_some(())?;
+    }
+    Some(([month, day], i))
 }
 
 /// The era whose name ends `s` (its kanji, its initial or its name in Latin letters, not the

@@ -394,6 +394,16 @@ fn dates_in_four_cells_era_first() {
         ("昭和\t43\t9\t18", "19680918", "昭和\t43\t9\t18"),
         ("| 平成 | 2 | 1 | 8 |", "19900108", "平成 | 2 | 1 | 8"),
         ("令和,1,5,1", "20190501", "令和,1,5,1"),
+        // The era's first year as `元` (the parse starts from the month's first digit).
+        ("平成,元,1,8", "19890108", "平成,元,1,8"),
+        ("'平成','元','01','08'", "19890108", "'平成','元','01','08'"),
+        ("令和\t元\t5\t1", "20190501", "令和\t元\t5\t1"),
+        ("| 昭和 | 元 | 12 | 25 |", "19261225", "昭和 | 元 | 12 | 25"),
+        (
+            "{\"birth_era\":\"平成\",\"birth_year\":\"元\",\"birth_month\":1,\"birth_day\":8}",
+            "19890108",
+            "\"平成\",\"birth_year\":\"元\",\"birth_month\":1,\"birth_day\":8",
+        ),
         ("大正,15,12,24", "19261224", "大正,15,12,24"),
         ("明治,45,7,29", "19120729", "明治,45,7,29"),
         // The initial, or the name in Latin letters (folded to lower case).
@@ -445,6 +455,13 @@ fn dates_in_four_cells_era_first() {
         "昭和,43,9",
         "昭和,143,9,18",
         "昭和,43,9,180",
+        // `元` in a cell not set apart alike, or before the era's first day, or not a cell.
+        "平成,元;1;8",
+        "平成;元,1,8",
+        "'平成',元,'1','8'",
+        "平成元,1,8",
+        "平成,元,1,7",
+        "平成,元,13,8",
     ] {
         assert_eq!(read(no), None, "{no}");
     }

@@ -2139,6 +2139,37 @@ fn birth_dates_in_era_cells() {
 }
 
 #[test]
+fn birth_dates_in_era_cells_of_the_era_first_year() {
+    // `元` for the era's first year in a cell of its own: found from the month's cell.
+    let m = matcher_of_row(
+        11,
+        "P-2",
+        &[
+            (FieldKind::Name, "前田 花子"),
+            (FieldKind::BirthDate, "1989-01-08"),
+        ],
+    );
+    for page in [
+        "前田,花子,平成,元,1,8",
+        "INSERT INTO members VALUES (3,'前田','花子','平成','元','1','8');",
+        "{\"name\":\"前田花子\",\"birth_era\":\"平成\",\"birth_year\":\"元\",\"birth_month\":1,\"birth_day\":8}",
+    ] {
+        let report = m.scan(&Document::new(page.as_bytes()));
+        let found: Vec<_> = report.at_least(Confidence::Low).collect();
+        assert_eq!(found.len(), 1, "{page}");
+        assert_eq!(found[0].confidence, Confidence::Medium, "{page}: {found:?}");
+        assert!(found[0].fields.contains(&FieldKind::BirthDate), "{page}");
+    }
+    for page in ["前田,花子,昭和,元,1,8", "前田,花子,平成,元,1,9"] {
+        let found = m.scan_text(page);
+        assert!(
+            found.iter().all(|f| f.confidence == Confidence::Low),
+            "{page}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn birth_dates_with_a_two_digit_year() {
     // Year first with two digits, as Japanese forms and old systems write them: the Western
     // year (`68/09/08`, `680908`) or the era's with the era left out (`43.9.8`). With the name, each is
