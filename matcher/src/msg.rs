@@ -11,7 +11,7 @@
 //! detected). The HTML body (`1013`) is read, its visible text, only when there is no plain
 //! body; an attachment's data (`3701`, binary) is handed back to be read as a file is, and
 //! an attached message's properties are read with the message's. The compressed RTF body
-//! (`1009`) is not read: Outlook writes the plain body beside it.
+//! (`1009`) is not read: Outlook usually writes the plain body beside it.
 
 use crate::cfb::Compound;
 use crate::decode::decode;
