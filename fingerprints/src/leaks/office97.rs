@@ -193,8 +193,10 @@ struct Written {
 
 /// An OLE2 compound file (the container of Office 97–2003 files and Outlook's `.msg`) of
 /// 512-byte sectors holding `nodes` in its root storage. Every stream is in sectors of its
-/// own (a mini stream cut-off of 0, which readers honour as written); a storage's children
-/// are a chain of right siblings (a valid, if unbalanced, tree).
+/// own: the header's mini stream cut-off is 0, where the format fixes it at 4,096 (the
+/// matcher's reader takes it as written; a reader that assumes 4,096 would look for small
+/// streams in a mini stream there is not). A storage's children are a chain of right
+/// siblings (a valid, if unbalanced, tree).
 ///
 /// ```
 /// use fingerprints::leaks::{CompoundNode, compound_file};
