@@ -35,7 +35,6 @@ pub(crate) fn read_word(file: &Compound<'_>, out: &mut String) {
     };
     let data = file.stream("Data").unwrap_or_default();
     let paragraphs = paragraphs(&doc, &table, &data, fib.papx);
-    let latin = windows_1252();
     let mut text = WordText {
         out,
         paragraphs: &paragraphs,
@@ -53,8 +52,10 @@ pub(crate) fn read_word(file: &Compound<'_>, out: &mut String) {
             let Some(bytes) = doc.get(at..(at + n).min(doc.len())) else {
                 continue;
             };
-            for (k, &b) in bytes.iter().enumerate() {
-                text.push(latin[usize::from(b)], (at + k) as u32);
+            // One character a byte, every byte a character.
+            let (chars, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            for (k, ch) in chars.chars().enumerate() {
+                text.push(ch, (at + k) as u32);
             }
             text.left -= bytes.len();
         } else {
@@ -322,17 +323,6 @@ fn sprm_flags(grpprl: &[u8], data: &[u8], follow: bool) -> u8 {
     flags
 }
 
-/// Each byte's character in Windows-1252 (a compressed piece's characters).
-fn windows_1252() -> Vec<char> {
-    (0..=255u8)
-        .map(|b| {
-            let byte = [b];
-            let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
-            s.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER)
-        })
-        .collect()
-}
-
 /// A Word document's text as it is written out.
 struct WordText<'a> {
     out: &'a mut String,
@@ -447,12 +437,10 @@ fn slide_records(data: &[u8], depth: usize, left: &mut usize, out: &mut String) 
             }
         } else if kind == TEXT_CHARS || kind == TEXT_BYTES {
             let text: String = if kind == TEXT_CHARS {
-                char::decode_utf16(
-                    body.chunks_exact(2)
-                        .map(|p| u16::from_le_bytes([p[0], p[1]])),
-                )
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect()
+                encoding_rs::UTF_16LE
+                    .decode_without_bom_handling(body)
+                    .0
+                    .into_owned()
             } else {
                 body.iter().map(|&b| char::from(b)).collect()
             };

@@ -90,12 +90,10 @@ pub(crate) fn read_message(
 /// A string property's value: UTF-16, or bytes decoded as a document's are.
 fn string(data: &[u8], kind: u16) -> String {
     if kind == UNICODE {
-        let units = data
-            .chunks_exact(2)
-            .map(|p| u16::from_le_bytes([p[0], p[1]]));
-        char::decode_utf16(units)
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect()
+        encoding_rs::UTF_16LE
+            .decode_without_bom_handling(data)
+            .0
+            .into_owned()
     } else {
         match decode(data, None, usize::MAX) {
             Ok(d) => d.text.into_owned(),
