@@ -268,6 +268,7 @@ fn default_content_types() -> Vec<String> {
         "application/msword",
         "application/vnd.ms-powerpoint",
         "application/vnd.ms-outlook",
+        "application/pdf",
         "application/vnd.sqlite3",
         "application/x-sqlite3",
     ]

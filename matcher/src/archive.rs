@@ -21,6 +21,8 @@
 //! - A word processor's document or a presentation (`.docx`, `.odt`, `.ods`, `.pptx`): its
 //!   paragraphs and table rows as lines, the runs of a paragraph joined.
 //! - An SQLite database file: its tables' rows ([`crate::sqlite`]).
+//! - A PDF file: its pages' text, a table's rows as lines of cells apart by tabs
+//!   ([`crate::pdf`]).
 //! - Any other archive, and a compressed file: each file's text, decoded as a document is
 //!   (charset detection, binary files left out, HTML reduced to its visible text, an archive
 //!   inside read the same way, [`MAX_DEPTH`] levels deep).
@@ -33,6 +35,7 @@ use crate::decode::decode;
 use crate::doc::{read_slides, read_word};
 use crate::html::{extract_text, is_html};
 use crate::msg::{is_message, read_message};
+use crate::pdf::{is_pdf, read_pdf};
 use crate::sqlite::{is_sqlite, read_sqlite};
 use crate::xls::read_workbook97;
 
@@ -103,7 +106,7 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 }
 
 /// Whether the matcher reads `bytes` as an archive, a compressed file, a database file
-/// ([`crate::sqlite`]) or an Office 97–2003 file ([`Office97`]).
+/// ([`crate::sqlite`]), an Office 97–2003 file ([`Office97`]) or a PDF file ([`crate::pdf`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
     is_zip(bytes)
         || is_7z(bytes)
@@ -114,6 +117,7 @@ pub(crate) fn is_archive(bytes: &[u8]) -> bool {
         || is_tar(bytes)
         || is_sqlite(bytes)
         || Office97::of(bytes).is_some()
+        || is_pdf(bytes)
 }
 
 /// The compound files ([`crate::cfb`]) the matcher reads.
@@ -369,6 +373,11 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
         read_file(&data, depth, budget, out);
     } else if is_sqlite(bytes) {
         read_sqlite(bytes, budget, out);
+    } else if is_pdf(bytes) {
+        if !read_pdf(bytes, budget, out) {
+            // Text that only quotes a PDF's header (a post about the format): read as text.
+            read_text(bytes, out);
+        }
     } else if let Some(file) = Compound::open(bytes) {
         match Office97::in_file(&file) {
             Some(Office97::Workbook) => {
@@ -417,6 +426,12 @@ fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) ->
         }
         return true;
     }
+    read_text(data, out)
+}
+
+/// The text of a file that is not an archive: decoded as a document is, binary files left out.
+/// Whether it was read (not left out as binary).
+fn read_text(data: &[u8], out: &mut String) -> bool {
     let Ok(decoded) = decode(data, None, usize::MAX) else {
         return false;
     };

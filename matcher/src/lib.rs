@@ -106,6 +106,7 @@ mod html;
 mod index;
 mod mime;
 mod msg;
+mod pdf;
 mod scan;
 mod sqlite;
 mod stages;

@@ -1,0 +1,581 @@
+//! PDF files: their text. Registers, lists and application forms are shared and leaked as PDF
+//! more than in any other form, printed from Word or Excel or scanned; a byte-level scan sees
+//! only compressed streams.
+//!
+//! The file's objects are found by reading it from its start (`12 0 obj … endobj`), not
+//! through its cross-reference table, so a file cut short or with a broken table gives the
+//! objects it holds; an object defined again later (an incremental update) replaces the
+//! earlier one. Objects packed in object streams (`/Type /ObjStm`, PDF 1.5 on) are read too.
+//! The pages are found through the catalog's page tree (every `/Type /Page` object, in order
+//! of number, when there is none), and each page's content streams are run for the strings
+//! they show ([`content`]), in the page's fonts ([`font`]): its text laid out as lines, a
+//! table's cells apart by tabs. A form field's value (a filled-in application form) is read
+//! after the pages, a line each.
+//!
+//! Streams are decoded with `FlateDecode`, `ASCIIHexDecode` and `ASCII85Decode`; a stream in
+//! any other filter (`LZWDecode`, images' filters) is left out. An encrypted file (a trailer
+//! with `/Encrypt`) gives nothing: its strings and streams are ciphertext. A scanned page is
+//! an image and has no text; text in it is not read.
+//!
+//! Everything decoded counts against the budget (the matcher's `max_document_bytes`), and so
+//! does the text given, so a file of streams that inflate a thousandfold, or of a font that
+//! maps a code to a long string, stops there.
+
+mod content;
+mod font;
+mod syntax;
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::rc::Rc;
+
+use content::{IDENTITY, Interpreter, Matrix, Resources, layout, matrix};
+use font::Font;
+use syntax::{Lexer, Obj, Token, text_string};
+
+/// Objects read from one file, at most.
+const MAX_OBJECTS: usize = 1_000_000;
+
+/// Objects read from one object stream, at most.
+const MAX_PACKED: usize = 100_000;
+
+/// Pages read from one file, at most (a page tree's depth is bounded by it too).
+const MAX_PAGES: usize = 100_000;
+
+/// References followed to reach an object, at most.
+const MAX_HOPS: usize = 16;
+
+/// Whether `bytes` is a PDF file: it starts with `%PDF-`, or has it in its first KiB after
+/// binary bytes (the header need not be at the very start, but a text that quotes it is not a
+/// PDF file).
+pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    memchr::memmem::find(head, b"%PDF-").is_some_and(|k| k == 0 || head[..k].contains(&0))
+}
+
+/// An indirect object: its value, and its stream's data (a range of the file), if it has one.
+struct Object {
+    value: Obj,
+    stream: Option<(usize, usize)>,
+}
+
+/// A PDF file's objects, by number.
+struct Objects<'a> {
+    bytes: &'a [u8],
+    table: HashMap<u32, Object>,
+    /// Trailer dictionaries (and cross-reference streams' dictionaries), in file order.
+    trailers: Vec<Obj>,
+}
+
+/// Appends the text of the PDF file `bytes` to `out` (see the module documentation), decoding
+/// within `budget` (what is left of it is returned in place). Whether it has objects (a text
+/// that only starts like a PDF file has none).
+pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> bool {
+    let mut objects = Objects::read(bytes);
+    if objects.table.is_empty() {
+        return false;
+    }
+    if objects
+        .trailers
+        .iter()
+        .any(|t| t.get(b"Encrypt").is_some())
+    {
+        return true;
+    }
+    objects.unpack(budget);
+    let objects = objects;
+    let mut reader = PageReader {
+        objects: &objects,
+        fonts: HashMap::new(),
+        budget,
+    };
+    for (page, res) in objects.pages() {
+        if *reader.budget == 0 {
+            return true;
+        }
+        let content = reader.contents(page);
+        // The text given counts against the budget too (a font may map a code to a long
+        // string).
+        let left = *reader.budget;
+        let mut interpreter = Interpreter::new(&mut reader, left);
+        interpreter.run(&content, res);
+        let (runs, given) = (
+            std::mem::take(&mut interpreter.runs),
+            left - interpreter.left,
+        );
+        *reader.budget -= given.min(*reader.budget);
+        layout(&runs, out);
+        out.push('\n');
+    }
+    objects.fields(reader.budget, out);
+    true
+}
+
+impl<'a> Objects<'a> {
+    /// Every object of the file, read from its start.
+    fn read(bytes: &'a [u8]) -> Objects<'a> {
+        let mut objects = Objects {
+            bytes,
+            table: HashMap::new(),
+            trailers: Vec::new(),
+        };
+        let finder = memchr::memmem::Finder::new(b"obj");
+        let mut at = 0;
+        while let Some(k) = finder.find(&bytes[at..]) {
+            let pos = at + k;
+            at = pos + 3;
+            let Some(number) = number_before(bytes, pos) else {
+                continue;
+            };
+            if bytes.get(pos + 3).is_some_and(|&b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            let mut lex = Lexer::new(bytes, pos + 3);
+            let value = lex.object(true).unwrap_or(Obj::Null);
+            let after_value = lex.at;
+            let stream = if lex.token() == Some(Token::Keyword(b"stream")) {
+                let start = stream_start(bytes, lex.at);
+                let end = stream_end(bytes, start, value.get(b"Length"));
+                at = end;
+                Some((start, end))
+            } else {
+                at = after_value;
+                None
+            };
+            if value.is_type(b"XRef") {
+                objects.trailers.push(value.clone());
+            }
+            if objects.table.len() < MAX_OBJECTS || objects.table.contains_key(&number) {
+                objects.table.insert(number, Object { value, stream });
+            }
+        }
+        let finder = memchr::memmem::Finder::new(b"trailer");
+        let mut at = 0;
+        while let Some(k) = finder.find(&bytes[at..]) {
+            at += k + 7;
+            if let Ok(t @ Obj::Dict(_)) = Lexer::new(bytes, at).object(true) {
+                objects.trailers.push(t);
+            }
+        }
+        objects
+    }
+
+    /// Reads the objects packed in object streams; one defined outside any stays.
+    fn unpack(&mut self, budget: &mut usize) {
+        let mut packed = Vec::new();
+        let mut streams: Vec<u32> = self
+            .table
+            .iter()
+            .filter(|(_, o)| o.value.is_type(b"ObjStm"))
+            .map(|(&n, _)| n)
+            .collect();
+        streams.sort_unstable();
+        for n in streams {
+            let Some(data) = self.stream_data(n, budget) else {
+                continue;
+            };
+            let value = &self.table[&n].value;
+            let count = value.get(b"N").and_then(Obj::num).unwrap_or(0.0);
+            let first = value.get(b"First").and_then(Obj::num).unwrap_or(0.0);
+            if !(0.0..=MAX_PACKED as f64).contains(&count) || first < 0.0 {
+                continue;
+            }
+            let mut lex = Lexer::new(&data, 0);
+            let mut offsets = Vec::new();
+            for _ in 0..count as usize {
+                match (lex.object(false), lex.object(false)) {
+                    (Ok(Obj::Num(number)), Ok(Obj::Num(offset))) if number >= 0.0 => {
+                        offsets.push((number as u32, offset.max(0.0) as usize));
+                    }
+                    _ => break,
+                }
+            }
+            for (number, offset) in offsets {
+                let at = (first as usize).saturating_add(offset);
+                if at < data.len() {
+                    if let Ok(value) = Lexer::new(&data, at).object(true) {
+                        packed.push((number, value));
+                    }
+                }
+            }
+        }
+        for (number, value) in packed {
+            if self.table.len() >= MAX_OBJECTS {
+                break;
+            }
+            self.table.entry(number).or_insert(Object {
+                value,
+                stream: None,
+            });
+        }
+    }
+
+    /// The object `o` is, following references.
+    fn resolve<'s>(&'s self, o: &'s Obj) -> &'s Obj {
+        let mut o = o;
+        for _ in 0..MAX_HOPS {
+            match o {
+                Obj::Ref(n) => match self.table.get(n) {
+                    Some(t) => o = &t.value,
+                    None => return &Obj::Null,
+                },
+                _ => return o,
+            }
+        }
+        &Obj::Null
+    }
+
+    /// The decoded data of the stream object `number`, within `budget`; `None` if it is not a
+    /// stream or is in a filter not read.
+    fn stream_data(&self, number: u32, budget: &mut usize) -> Option<Vec<u8>> {
+        let object = self.table.get(&number)?;
+        let (start, end) = object.stream?;
+        let mut data = self.bytes.get(start..end)?.to_vec();
+        let filters: Vec<&[u8]> = match object.value.get(b"Filter").map(|f| self.resolve(f)) {
+            None | Some(Obj::Null) => Vec::new(),
+            Some(Obj::Name(n)) => vec![n],
+            Some(Obj::Array(items)) => items
+                .iter()
+                .map(|i| self.resolve(i).name().unwrap_or_default())
+                .collect(),
+            Some(_) => return None,
+        };
+        for filter in filters {
+            data = match filter {
+                b"FlateDecode" | b"Fl" => inflate(&data, budget),
+                b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data),
+                b"ASCII85Decode" | b"A85" => ascii85(&data),
+                _ => return None,
+            };
+        }
+        Some(data)
+    }
+
+    /// The stream `o` refers to, decoded.
+    fn stream_of(&self, o: &Obj, budget: &mut usize) -> Option<Vec<u8>> {
+        match o {
+            Obj::Ref(n) => self.stream_data(*n, budget),
+            _ => None,
+        }
+    }
+
+    /// The pages, in order, each with its resources (its own or inherited).
+    fn pages(&self) -> Vec<(u32, &Obj)> {
+        let root = self
+            .trailers
+            .iter()
+            .rev()
+            .find_map(|t| t.get(b"Root"))
+            .map(|r| self.resolve(r))
+            .filter(|r| r.get(b"Pages").is_some())
+            .or_else(|| {
+                let mut catalogs: Vec<_> = self
+                    .table
+                    .iter()
+                    .filter(|(_, o)| o.value.is_type(b"Catalog"))
+                    .collect();
+                catalogs.sort_by_key(|(n, _)| **n);
+                catalogs.last().map(|(_, o)| &o.value)
+            });
+        let mut pages = Vec::new();
+        if let Some(Obj::Ref(top)) = root.and_then(|r| r.get(b"Pages")) {
+            let mut seen = HashSet::new();
+            let mut stack: Vec<(u32, &Obj)> = vec![(*top, &Obj::Null)];
+            while let Some((n, inherited)) = stack.pop() {
+                if pages.len() >= MAX_PAGES || !seen.insert(n) || seen.len() > 2 * MAX_PAGES {
+                    continue;
+                }
+                let Some(node) = self.table.get(&n).map(|o| &o.value) else {
+                    continue;
+                };
+                let res = node.get(b"Resources").unwrap_or(inherited);
+                match node.get(b"Kids").map(|k| self.resolve(k)) {
+                    Some(Obj::Array(kids)) if !node.is_type(b"Page") => {
+                        for kid in kids.iter().rev() {
+                            if let Obj::Ref(k) = kid {
+                                stack.push((*k, res));
+                            }
+                        }
+                    }
+                    _ => pages.push((n, self.resolve(res))),
+                }
+            }
+        }
+        if pages.is_empty() {
+            let mut all: Vec<u32> = self
+                .table
+                .iter()
+                .filter(|(_, o)| o.value.is_type(b"Page"))
+                .map(|(&n, _)| n)
+                .collect();
+            all.sort_unstable();
+            for n in all.into_iter().take(MAX_PAGES) {
+                pages.push((n, self.inherited_resources(n)));
+            }
+        }
+        pages
+    }
+
+    /// A page's resources, its own or its nearest ancestor's (through `/Parent`).
+    fn inherited_resources(&self, page: u32) -> &Obj {
+        let mut node = self.table.get(&page).map(|o| &o.value);
+        for _ in 0..MAX_HOPS {
+            let Some(n) = node else {
+                break;
+            };
+            if let Some(res) = n.get(b"Resources") {
+                return self.resolve(res);
+            }
+            node = n.get(b"Parent").map(|p| self.resolve(p));
+        }
+        &Obj::Null
+    }
+
+    /// Form fields' values (`/T` a name, `/V` a text string), a line each, in object order.
+    fn fields(&self, budget: &mut usize, out: &mut String) {
+        let mut fields: Vec<(u32, String)> = self
+            .table
+            .iter()
+            .filter(|(_, o)| matches!(o.value.get(b"T"), Some(Obj::Str(_))))
+            .filter_map(|(&n, o)| match o.value.get(b"V").map(|v| self.resolve(v)) {
+                Some(Obj::Str(v)) => Some((n, text_string(v))),
+                _ => None,
+            })
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        fields.sort_by_key(|f| f.0);
+        for (_, value) in fields {
+            if value.len() + 1 > *budget {
+                break;
+            }
+            *budget -= value.len() + 1;
+            out.push_str(&value);
+            out.push('\n');
+        }
+    }
+}
+
+/// Reads a page's content streams, with the file's fonts (each read once) and forms.
+struct PageReader<'d, 'b> {
+    objects: &'d Objects<'d>,
+    fonts: HashMap<u32, Rc<Font>>,
+    budget: &'b mut usize,
+}
+
+impl<'d> PageReader<'d, '_> {
+    /// The page's content streams, decoded, one after the other.
+    fn contents(&mut self, page: u32) -> Vec<u8> {
+        let objects = self.objects;
+        let Some(node) = objects.table.get(&page).map(|o| &o.value) else {
+            return Vec::new();
+        };
+        let parts: Vec<&Obj> = match node.get(b"Contents") {
+            Some(c @ Obj::Ref(_)) => match objects.resolve(c) {
+                Obj::Array(items) => items.iter().collect(),
+                _ => vec![c],
+            },
+            Some(Obj::Array(items)) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        let mut content = Vec::new();
+        for part in parts {
+            if let Some(data) = objects.stream_of(part, self.budget) {
+                content.extend_from_slice(&data);
+                content.push(b'\n');
+            }
+        }
+        content
+    }
+
+    /// The entry `name` of the resource category `category` in `res`.
+    fn resource(&self, res: &'d Obj, category: &[u8], name: &[u8]) -> Option<&'d Obj> {
+        let objects = self.objects;
+        let dict = objects.resolve(objects.resolve(res).get(category)?);
+        dict.get(name)
+    }
+}
+
+impl<'d> Resources<'d> for PageReader<'d, '_> {
+    fn font(&mut self, res: &'d Obj, name: &[u8]) -> Rc<Font> {
+        let objects = self.objects;
+        let Some(entry) = self.resource(res, b"Font", name) else {
+            return Rc::new(Font::unknown());
+        };
+        let key = match entry {
+            Obj::Ref(n) => Some(*n),
+            _ => None,
+        };
+        if let Some(font) = key.and_then(|k| self.fonts.get(&k)) {
+            return Rc::clone(font);
+        }
+        let budget = &mut *self.budget;
+        let font = Rc::new(Font::read(
+            objects.resolve(entry),
+            &|o| objects.resolve(o),
+            &mut |o| objects.stream_of(o, budget),
+        ));
+        if let Some(k) = key {
+            self.fonts.insert(k, Rc::clone(&font));
+        }
+        font
+    }
+
+    fn form(&mut self, res: &'d Obj, name: &[u8]) -> Option<(Vec<u8>, &'d Obj, Matrix)> {
+        let objects = self.objects;
+        let Obj::Ref(n) = self.resource(res, b"XObject", name)? else {
+            return None;
+        };
+        let form = &objects.table.get(n)?.value;
+        if form.get(b"Subtype").and_then(Obj::name) != Some(b"Form") {
+            return None;
+        }
+        let m = match form.get(b"Matrix").map(|m| objects.resolve(m)) {
+            Some(Obj::Array(items)) => matrix(items).unwrap_or(IDENTITY),
+            _ => IDENTITY,
+        };
+        let form_res = form.get(b"Resources").map_or(res, |r| objects.resolve(r));
+        let data = objects.stream_data(*n, self.budget)?;
+        Some((data, form_res, m))
+    }
+}
+
+/// The object number of `N G obj` whose `obj` is at `pos`.
+fn number_before(bytes: &[u8], pos: usize) -> Option<u32> {
+    let mut k = pos;
+    let back_over = |k: &mut usize, f: fn(u8) -> bool| {
+        let end = *k;
+        while *k > 0 && f(bytes[*k - 1]) {
+            *k -= 1;
+        }
+        end - *k
+    };
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' | b'\0');
+    let digit = |b: u8| b.is_ascii_digit();
+    if back_over(&mut k, space) == 0 || back_over(&mut k, digit) == 0 {
+        return None;
+    }
+    if back_over(&mut k, space) == 0 {
+        return None;
+    }
+    let end = k;
+    let len = back_over(&mut k, digit);
+    if len == 0 || len > 9 || (k > 0 && bytes[k - 1].is_ascii_alphanumeric()) {
+        return None;
+    }
+    std::str::from_utf8(&bytes[k..end]).ok()?.parse().ok()
+}
+
+/// Where a stream's data starts, after its `stream` keyword at `at`: after the end of line
+/// that follows it.
+fn stream_start(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at..at + 2) {
+        Some(b"\r\n") => at + 2,
+        _ if matches!(bytes.get(at), Some(b'\n' | b'\r')) => at + 1,
+        _ => at,
+    }
+}
+
+/// Where a stream's data ends: after `/Length` bytes when that is a number and `endstream`
+/// follows there; otherwise before the next `endstream` (or at the file's end), without the
+/// end of line before it.
+fn stream_end(bytes: &[u8], start: usize, length: Option<&Obj>) -> usize {
+    if let Some(len) = length.and_then(Obj::num).filter(|n| *n >= 0.0) {
+        let end = start.saturating_add(len as usize);
+        if let Some(rest) = bytes.get(end..) {
+            let k = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            if rest[k..].starts_with(b"endstream") {
+                return end;
+            }
+        }
+    }
+    let Some(k) = memchr::memmem::find(&bytes[start.min(bytes.len())..], b"endstream") else {
+        return bytes.len();
+    };
+    let mut end = start + k;
+    if end > start && bytes[end - 1] == b'\n' {
+        end -= 1;
+    }
+    if end > start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    end
+}
+
+/// Deflated data inflated (zlib, or raw deflate without the zlib header) as far as it goes,
+/// within `budget` (what is left of it is returned in place).
+fn inflate(data: &[u8], budget: &mut usize) -> Vec<u8> {
+    let limit = *budget as u64;
+    let mut out = Vec::new();
+    let zlib = data.len() >= 2
+        && data[0] & 0x0F == 8
+        && (u16::from(data[0]) << 8 | u16::from(data[1])) % 31 == 0;
+    // A cut or corrupt stream ends where it breaks; what was read before stays.
+    let _ = if zlib {
+        flate2::read::ZlibDecoder::new(data)
+            .take(limit)
+            .read_to_end(&mut out)
+    } else {
+        flate2::read::DeflateDecoder::new(data)
+            .take(limit)
+            .read_to_end(&mut out)
+    };
+    *budget -= out.len().min(*budget);
+    out
+}
+
+/// `ASCIIHexDecode`: pairs of hexadecimal digits up to `>`.
+fn ascii_hex(data: &[u8]) -> Vec<u8> {
+    let end = memchr::memchr(b'>', data).unwrap_or(data.len());
+    let digits: Vec<u8> = data[..end]
+        .iter()
+        .filter_map(|&b| (b as char).to_digit(16).map(|d| d as u8))
+        .collect();
+    digits
+        .chunks(2)
+        .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+        .collect()
+}
+
+/// `ASCII85Decode`: groups of five characters `!`…`u` to four bytes, `z` for four zeros, up
+/// to `~>`.
+fn ascii85(data: &[u8]) -> Vec<u8> {
+    let end = memchr::memmem::find(data, b"~>").unwrap_or(data.len());
+    let mut out = Vec::new();
+    let mut group = [0u8; 5];
+    let mut n = 0;
+    for &b in &data[..end] {
+        match b {
+            b'z' if n == 0 => out.extend_from_slice(&[0; 4]),
+            b'!'..=b'u' => {
+                group[n] = b - b'!';
+                n += 1;
+                if n == 5 {
+                    let v = group
+                        .iter()
+                        .fold(0u64, |v, &d| v * 85 + u64::from(d))
+                        .min(u64::from(u32::MAX)) as u32;
+                    out.extend_from_slice(&v.to_be_bytes());
+                    n = 0;
+                }
+            }
+            _ => {}
+        }
+    }
+    if n > 1 {
+        for d in group.iter_mut().skip(n) {
+            *d = 84;
+        }
+        let v = group
+            .iter()
+            .fold(0u64, |v, &d| v * 85 + u64::from(d))
+            .min(u64::from(u32::MAX)) as u32;
+        out.extend_from_slice(&v.to_be_bytes()[..n - 1]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
