@@ -25,10 +25,12 @@ use unicode_normalization::UnicodeNormalization;
 use crate::synth::Resident;
 
 mod office97;
+mod pdf;
 
 pub use office97::{
     CompoundNode, WORD_CELL_PARAGRAPH, WORD_ROW_END, compound_file, word97, word97_table,
 };
+pub use pdf::pdf_file;
 
 /// The shapes of leak document the evaluation covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,11 +92,16 @@ pub enum LeakForm {
     /// birth date, address and phone number (one reading in four as a second paragraph of
     /// the name's cell) and a closing paragraph with a hyperlink field.
     Doc,
+    /// A member list printed to PDF ([`pdf_file`]): a table of name, reading, birth date,
+    /// address and phone number, each cell's text wrapped after ten ems (an address takes
+    /// two lines), and one person in five in a closing paragraph instead, wrapped at the page's
+    /// width. Half the files are PDF 1.5 with their objects in an object stream.
+    Pdf,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 17] = [
+    pub const ALL: [LeakForm; 18] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -112,6 +119,7 @@ impl LeakForm {
         LeakForm::Sqlite,
         LeakForm::SevenZip,
         LeakForm::Doc,
+        LeakForm::Pdf,
     ];
 
     /// Short name, used in reports.
@@ -134,6 +142,7 @@ impl LeakForm {
             LeakForm::Sqlite => "sqlite",
             LeakForm::SevenZip => "7z",
             LeakForm::Doc => "doc",
+            LeakForm::Pdf => "pdf",
         }
     }
 
@@ -147,6 +156,7 @@ impl LeakForm {
             LeakForm::Sqlite => "application/vnd.sqlite3",
             LeakForm::SevenZip => "application/x-7z-compressed",
             LeakForm::Doc => "application/msword",
+            LeakForm::Pdf => "application/pdf",
             LeakForm::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
@@ -348,6 +358,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         LeakForm::Xlsx => return xlsx(people, &mut rng),
         LeakForm::Docx => return docx(people, &mut rng),
         LeakForm::Doc => return doc(people, &mut rng),
+        LeakForm::Pdf => return pdf(people, &mut rng),
         LeakForm::Sqlite => {
             let rows: Vec<Vec<String>> = people
                 .iter()
@@ -884,6 +895,38 @@ fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
         word97_table(&rows)
     );
     word97(&[("Member list (confidential)\r", true), (&text, false)], 0)
+}
+
+/// A member list printed to PDF (see [`LeakForm::Pdf`]).
+fn pdf(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+    let mut lines = vec![
+        "会員名簿（取扱注意）".to_owned(),
+        "氏名\tフリガナ\t生年月日\t住所\t電話番号".to_owned(),
+    ];
+    let mut notes = Vec::new();
+    for p in people {
+        let (n, reading, birth, addr, tel) = (
+            name(p, rng),
+            kana(p, rng),
+            date(p, rng),
+            address(p, rng),
+            phone(p, rng),
+        );
+        if rng.below(5) == 0 {
+            // A note below the table, in a paragraph that wraps at the page's width.
+            notes.push(format!(
+                "変更届：{n}（{reading}）様、生年月日{birth}、新住所{addr}、連絡先{tel}。"
+            ));
+        } else {
+            lines.push(format!("{n}\t{reading}\t{birth}\t{addr}\t{tel}"));
+        }
+    }
+    lines.push(format!(
+        "以上。住所変更の届出は次のとおり。{}",
+        notes.concat()
+    ));
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    pdf_file(&lines, rng.below(2) == 0)
 }
 
 /// A member list as a Word document (see [`LeakForm::Docx`]).
@@ -1561,6 +1604,7 @@ impl Rng {
 mod tests {
     use super::*;
     use crate::normalize::fold_str;
+    use std::collections::HashMap;
 
     #[test]
     fn notation_helpers_fold_back() {
@@ -1662,6 +1706,52 @@ mod tests {
     }
 
     /// The entries of a ZIP archive [`zip`] wrote, inflated and joined.
+    /// The strings a PDF file of [`pdf_file`] shows, one after the other: its deflated
+    /// streams inflated, the codes of `<…> Tj` mapped through the `bfchar` lines.
+    fn pdf_strings(bytes: &[u8]) -> String {
+        use std::io::Read;
+        let mut streams = Vec::new();
+        let mut at = 0;
+        while let Some(k) = find(&bytes[at..], b"stream\n") {
+            let start = at + k + 7;
+            let end = start + find(&bytes[start..], b"\nendstream").expect("endstream");
+            let mut data = String::new();
+            if flate2::read::ZlibDecoder::new(&bytes[start..end])
+                .read_to_string(&mut data)
+                .is_ok()
+            {
+                streams.push(data);
+            }
+            at = end + b"\nendstream".len();
+        }
+        let mut map = HashMap::new();
+        for line in streams.iter().flat_map(|s| s.lines()) {
+            if let Some((code, ch)) = line
+                .strip_prefix('<')
+                .and_then(|l| l.strip_suffix('>'))
+                .and_then(|l| l.split_once("> <"))
+            {
+                let units: Vec<u16> = (0..ch.len() / 4)
+                    .map(|i| u16::from_str_radix(&ch[4 * i..4 * i + 4], 16).expect("hex"))
+                    .collect();
+                map.insert(code.to_owned(), String::from_utf16_lossy(&units));
+            }
+        }
+        let mut text = String::new();
+        for line in streams.iter().flat_map(|s| s.lines()) {
+            if let Some(hex) = line.split_once("Tm <").and_then(|(_, r)| r.split_once('>')) {
+                for i in 0..hex.0.len() / 4 {
+                    text.push_str(&map[&hex.0[4 * i..4 * i + 4]]);
+                }
+            }
+        }
+        text
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
+    }
+
     fn unzipped(bytes: &[u8]) -> String {
         use std::io::Read as _;
         let mut out = String::new();
@@ -1763,6 +1853,7 @@ mod tests {
                         .collect();
                     String::from_utf16_lossy(&units)
                 }
+                LeakForm::Pdf => pdf_strings(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).
