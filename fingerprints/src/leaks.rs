@@ -30,7 +30,7 @@ mod pdf;
 pub use office97::{
     CompoundNode, WORD_CELL_PARAGRAPH, WORD_ROW_END, compound_file, word97, word97_table,
 };
-pub use pdf::pdf_file;
+pub use pdf::{pdf_file, pdf_file_text};
 
 /// The shapes of leak document the evaluation covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1706,52 +1706,6 @@ mod tests {
     }
 
     /// The entries of a ZIP archive [`zip`] wrote, inflated and joined.
-    /// The strings a PDF file of [`pdf_file`] shows, one after the other: its deflated
-    /// streams inflated, the codes of `<…> Tj` mapped through the `bfchar` lines.
-    fn pdf_strings(bytes: &[u8]) -> String {
-        use std::io::Read;
-        let mut streams = Vec::new();
-        let mut at = 0;
-        while let Some(k) = find(&bytes[at..], b"stream\n") {
-            let start = at + k + 7;
-            let end = start + find(&bytes[start..], b"\nendstream").expect("endstream");
-            let mut data = String::new();
-            if flate2::read::ZlibDecoder::new(&bytes[start..end])
-                .read_to_string(&mut data)
-                .is_ok()
-            {
-                streams.push(data);
-            }
-            at = end + b"\nendstream".len();
-        }
-        let mut map = HashMap::new();
-        for line in streams.iter().flat_map(|s| s.lines()) {
-            if let Some((code, ch)) = line
-                .strip_prefix('<')
-                .and_then(|l| l.strip_suffix('>'))
-                .and_then(|l| l.split_once("> <"))
-            {
-                let units: Vec<u16> = (0..ch.len() / 4)
-                    .map(|i| u16::from_str_radix(&ch[4 * i..4 * i + 4], 16).expect("hex"))
-                    .collect();
-                map.insert(code.to_owned(), String::from_utf16_lossy(&units));
-            }
-        }
-        let mut text = String::new();
-        for line in streams.iter().flat_map(|s| s.lines()) {
-            if let Some(hex) = line.split_once("Tm <").and_then(|(_, r)| r.split_once('>')) {
-                for i in 0..hex.0.len() / 4 {
-                    text.push_str(&map[&hex.0[4 * i..4 * i + 4]]);
-                }
-            }
-        }
-        text
-    }
-
-    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-        haystack.windows(needle.len()).position(|w| w == needle)
-    }
-
     fn unzipped(bytes: &[u8]) -> String {
         use std::io::Read as _;
         let mut out = String::new();
@@ -1853,7 +1807,7 @@ mod tests {
                         .collect();
                     String::from_utf16_lossy(&units)
                 }
-                LeakForm::Pdf => pdf_strings(&bytes),
+                LeakForm::Pdf => pdf_file_text(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).

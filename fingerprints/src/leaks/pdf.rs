@@ -24,18 +24,43 @@ fn ems(c: char) -> f64 {
     if c.is_ascii() { 0.5 } else { 1.0 }
 }
 
-/// `text` cut into pieces of at most `max` ems.
+/// `text` cut into pieces of at most `max` ems, as word processors break Japanese lines:
+/// between any two Japanese characters, but not inside a run of Latin letters, digits and
+/// their punctuation (`1-23-4`, `S45.1.2`) unless it is longer than a line.
 fn wrap(text: &str, max: f64) -> Vec<String> {
+    // Units that are not broken: a run of ASCII other than spaces, or one other character.
+    let mut units: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (k, c) in text.char_indices() {
+        let joins = c.is_ascii() && c != ' ';
+        let prev_joins = text[..k]
+            .chars()
+            .next_back()
+            .is_some_and(|p| p.is_ascii() && p != ' ');
+        if k > start && !(joins && prev_joins) {
+            units.push(&text[start..k]);
+            start = k;
+        }
+    }
+    units.push(&text[start..]);
     let mut pieces = vec![String::new()];
     let mut width = 0.0;
-    for c in text.chars() {
-        if width + ems(c) > max && width > 0.0 {
+    for unit in units {
+        let w: f64 = unit.chars().map(ems).sum();
+        if width + w > max && width > 0.0 {
             pieces.push(String::new());
             width = 0.0;
         }
-        width += ems(c);
-        if let Some(p) = pieces.last_mut() {
-            p.push(c);
+        for c in unit.chars() {
+            // A unit longer than a line is broken where the line ends.
+            if width + ems(c) > max && width > 0.0 {
+                pieces.push(String::new());
+                width = 0.0;
+            }
+            width += ems(c);
+            if let Some(p) = pieces.last_mut() {
+                p.push(c);
+            }
         }
     }
     pieces
@@ -152,7 +177,10 @@ pub fn pdf_file(lines: &[&str], packed: bool) -> Vec<u8> {
     ];
     for (p, content) in pages.iter().enumerate() {
         objects.push((
-            format!("<< /Type /Page /Parent 2 0 R /Contents {} 0 R >>", 7 + 2 * p),
+            format!(
+                "<< /Type /Page /Parent 2 0 R /Contents {} 0 R >>",
+                7 + 2 * p
+            ),
             None,
         ));
         objects.push((String::new(), Some(deflate(content.as_bytes()))));
@@ -162,6 +190,56 @@ pub fn pdf_file(lines: &[&str], packed: bool) -> Vec<u8> {
     } else {
         plain_file(&objects)
     }
+}
+
+/// The strings a PDF file [`pdf_file`] wrote shows, one after the other (a cell's or a
+/// paragraph's wrapped lines joined, nothing between cells): its streams inflated, each
+/// `<…> Tj`'s codes mapped through the `bfchar` lines of its CMap. For checking what the
+/// writer wrote, not a reader of PDF files in general.
+pub fn pdf_file_text(file: &[u8]) -> String {
+    use std::io::Read;
+    let find =
+        |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).position(|w| w == needle);
+    let mut streams = Vec::new();
+    let mut at = 0;
+    while let Some(k) = find(&file[at..], b"stream\n") {
+        let start = at + k + b"stream\n".len();
+        let Some(len) = find(&file[start..], b"\nendstream") else {
+            break;
+        };
+        let mut data = String::new();
+        if flate2::read::ZlibDecoder::new(&file[start..start + len])
+            .read_to_string(&mut data)
+            .is_ok()
+        {
+            streams.push(data);
+        }
+        at = start + len + b"\nendstream".len();
+    }
+    let mut chars = HashMap::new();
+    for line in streams.iter().flat_map(|s| s.lines()) {
+        if let Some((code, units)) = line
+            .strip_prefix('<')
+            .and_then(|l| l.strip_suffix('>'))
+            .and_then(|l| l.split_once("> <"))
+        {
+            let units: Vec<u16> = (0..units.len() / 4)
+                .filter_map(|i| u16::from_str_radix(&units[4 * i..4 * i + 4], 16).ok())
+                .collect();
+            chars.insert(code.to_owned(), String::from_utf16_lossy(&units));
+        }
+    }
+    let mut text = String::new();
+    for line in streams.iter().flat_map(|s| s.lines()) {
+        if let Some((codes, _)) = line.split_once("Tm <").and_then(|(_, r)| r.split_once('>')) {
+            for i in 0..codes.len() / 4 {
+                if let Some(s) = chars.get(&codes[4 * i..4 * i + 4]) {
+                    text.push_str(s);
+                }
+            }
+        }
+    }
+    text
 }
 
 fn deflate(data: &[u8]) -> Vec<u8> {
@@ -197,11 +275,7 @@ fn plain_file(objects: &[(String, Option<Vec<u8>>)]) -> Vec<u8> {
         write_object(&mut out, k + 1, dict, data.as_deref());
     }
     let xref = out.len();
-    let _ = write!(
-        out,
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objects.len() + 1
-    );
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for o in offsets {
         let _ = write!(out, "{o:010} 00000 n \n");
     }
@@ -278,16 +352,29 @@ mod tests {
 
     #[test]
     fn cells_and_paragraphs_wrap() {
-        assert_eq!(wrap("兵庫県尼崎市東七松町1丁目23番4号", CELL_EMS), [
-            "兵庫県尼崎市東七松町",
-            "1丁目23番4号"
-        ]);
+        assert_eq!(
+            wrap("兵庫県尼崎市東七松町1丁目23番4号", CELL_EMS),
+            ["兵庫県尼崎市東七松町", "1丁目23番4号"]
+        );
+        // Not inside a number, unless it is longer than a line.
+        assert_eq!(
+            wrap("兵庫県尼崎市東七松町1-23-4", CELL_EMS),
+            ["兵庫県尼崎市東七松町", "1-23-4"]
+        );
+        assert_eq!(
+            wrap("12345678901234567890123", CELL_EMS),
+            ["12345678901234567890", "123"]
+        );
         assert_eq!(wrap("", 12.0), [""]);
     }
 
     #[test]
     fn files_have_their_structure() {
-        let lines = ["会員名簿", "氏名\t住所", "山口 大介\t兵庫県尼崎市東七松町1丁目23番4号"];
+        let lines = [
+            "会員名簿",
+            "氏名\t住所",
+            "山口 大介\t兵庫県尼崎市東七松町1丁目23番4号",
+        ];
         let plain = pdf_file(&lines, false);
         assert!(plain.starts_with(b"%PDF-1.4\n"));
         assert!(plain.ends_with(b"%%EOF\n"));
@@ -302,5 +389,12 @@ mod tests {
         let many = vec!["会員\t備考"; 70];
         let text = String::from_utf8_lossy(&pdf_file(&many, false)).into_owned();
         assert!(text.contains("/Count 2"), "{text}");
+        // What was written reads back.
+        for file in [plain, packed] {
+            assert_eq!(
+                pdf_file_text(&file),
+                "会員名簿氏名住所山口 大介兵庫県尼崎市東七松町1丁目23番4号"
+            );
+        }
     }
 }

@@ -422,17 +422,34 @@ fn wide_join(before: &str, after: &str) -> bool {
     wide(before.chars().next_back()) || wide(after.chars().next())
 }
 
-/// Appends the text of a page's runs to `out`, as lines (see the module documentation).
-pub(crate) fn layout(runs: &[Run], out: &mut String) {
+/// Whether the line `line` is a row of a dump (separated values: commas without a space after
+/// them, as prose writes them, or bars): it is not joined to the next.
+fn separated(line: &str) -> bool {
+    let mut chars = line.chars().peekable();
+    let mut n = 0;
+    while let Some(c) = chars.next() {
+        if c == '|' || (c == ',' && chars.peek().is_some_and(|&d| d != ' ')) {
+            n += 1;
+        }
+    }
+    n >= 2
+}
+
+/// Appends the text of a page `width` wide (its media box's) to `out`, as lines (see the module
+/// documentation).
+pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
     let right = runs.iter().map(|r| r.end_x).fold(f64::MIN, f64::max);
+    // The page's text reaches its right margin when paragraphs wrap there: a page of short
+    // lines (a list) has none to wrap at.
+    let margin = (right >= 0.6 * width).then_some(right);
+    let mut line_start = out.len();
     let mut row = false;
     let mut segment_x = runs.first().map_or(0.0, |r| r.x);
     for (i, r) in runs.iter().enumerate() {
         if let Some(p) = i.checked_sub(1).map(|k| &runs[k]) {
             let s = size(p, r);
             let space = |out: &mut String| {
-                if !out.ends_with(char::is_whitespace) && !r.text.starts_with(char::is_whitespace)
-                {
+                if !out.ends_with(char::is_whitespace) && !r.text.starts_with(char::is_whitespace) {
                     out.push(' ');
                 }
             };
@@ -457,7 +474,11 @@ pub(crate) fn layout(runs: &[Run], out: &mut String) {
                 Move::Down(dy)
                     if dy <= 1.7 * s
                         && (r.x - segment_x).abs() <= s
-                        && (row || wraps_in_cell(runs, i) || wrapped(p, r, right, s)) =>
+                        && (row
+                            || wraps_in_cell(runs, i)
+                            || margin.is_some_and(|right| {
+                                wrapped(p, r, right, s) && !separated(&out[line_start..])
+                            })) =>
                 {
                     if !wide_join(out, &r.text) && !out.ends_with(['-', '/']) {
                         space(out);
@@ -465,6 +486,7 @@ pub(crate) fn layout(runs: &[Run], out: &mut String) {
                 }
                 Move::Down(_) => {
                     out.push('\n');
+                    line_start = out.len();
                     row = false;
                     segment_x = r.x;
                 }
@@ -498,7 +520,8 @@ mod tests {
 
     fn laid_out(runs: &[Run]) -> String {
         let mut out = String::new();
-        layout(runs, &mut out);
+        // Wide enough for the lines below to reach its right margin.
+        layout(runs, 400.0, &mut out);
         out
     }
 
@@ -577,7 +600,10 @@ mod tests {
             run(50.0, 700.0, "Contact Daisuke Yamaguchi at 06 1234"),
             run(50.0, 686.0, "5678"),
         ];
-        assert_eq!(laid_out(&runs), "Contact Daisuke Yamaguchi at 06 1234 5678\n");
+        assert_eq!(
+            laid_out(&runs),
+            "Contact Daisuke Yamaguchi at 06 1234 5678\n"
+        );
         // A line that ends short of the edge, because the next word was too long for it.
         let runs = [
             run(50.0, 700.0, "Contact Daisuke Yamaguchi at 1-23-4 Higashi"),
@@ -587,6 +613,23 @@ mod tests {
         assert_eq!(
             laid_out(&runs),
             "Contact Daisuke Yamaguchi at 1-23-4 Higashi Nanamatsucho, Amagasaki\nPhone list\n"
+        );
+        // Lines of about the same length, none near the page's right margin: a list.
+        let runs = [
+            run(50.0, 700.0, "山口 大介 1968/9/18"),
+            run(50.0, 686.0, "前田 花子 1970/1/2"),
+        ];
+        let mut out = String::new();
+        layout(&runs, 595.0, &mut out);
+        assert_eq!(out, "山口 大介 1968/9/18\n前田 花子 1970/1/2\n");
+        // Separated values are rows, even when they reach the margin.
+        let runs = [
+            run(50.0, 700.0, "山口,大介,1968/9/18,尼崎市東七松町1-23-4"),
+            run(50.0, 686.0, "前田,花子,1970/1/2"),
+        ];
+        assert_eq!(
+            laid_out(&runs),
+            "山口,大介,1968/9/18,尼崎市東七松町1-23-4\n前田,花子,1970/1/2\n"
         );
     }
 

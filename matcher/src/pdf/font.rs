@@ -457,7 +457,10 @@ mod tests {
         for (encoding, bytes) in [
             (&b"90ms-RKSJ-H"[..], &b"\x8eR\x8c\xfb 12"[..]),
             (b"EUC-H", b"\xbb\xb3\xb8\xfd 12"),
-            (b"UniJIS-UCS2-H", b"\x5c\x71\x53\xe3\x00\x20\x00\x31\x00\x32"),
+            (
+                b"UniJIS-UCS2-H",
+                b"\x5c\x71\x53\xe3\x00\x20\x00\x31\x00\x32",
+            ),
         ] {
             let dict = Obj::Dict(vec![
                 (b"Subtype".to_vec(), Obj::Name(b"Type0".to_vec())),

@@ -75,11 +75,7 @@ pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> bo
     if objects.table.is_empty() {
         return false;
     }
-    if objects
-        .trailers
-        .iter()
-        .any(|t| t.get(b"Encrypt").is_some())
-    {
+    if objects.trailers.iter().any(|t| t.get(b"Encrypt").is_some()) {
         return true;
     }
     objects.unpack(budget);
@@ -104,7 +100,7 @@ pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> bo
             left - interpreter.left,
         );
         *reader.budget -= given.min(*reader.budget);
-        layout(&runs, out);
+        layout(&runs, objects.page_width(page), out);
         out.push('\n');
     }
     objects.fields(reader.budget, out);
@@ -127,7 +123,10 @@ impl<'a> Objects<'a> {
             let Some(number) = number_before(bytes, pos) else {
                 continue;
             };
-            if bytes.get(pos + 3).is_some_and(|&b| b.is_ascii_alphanumeric()) {
+            if bytes
+                .get(pos + 3)
+                .is_some_and(|&b| b.is_ascii_alphanumeric())
+            {
                 continue;
             }
             let mut lex = Lexer::new(bytes, pos + 3);
@@ -318,17 +317,32 @@ impl<'a> Objects<'a> {
 
     /// A page's resources, its own or its nearest ancestor's (through `/Parent`).
     fn inherited_resources(&self, page: u32) -> &Obj {
+        self.inherited(page, b"Resources").unwrap_or(&Obj::Null)
+    }
+
+    /// The entry `key` of the page `page`, or of its nearest ancestor that has it.
+    fn inherited(&self, page: u32, key: &[u8]) -> Option<&Obj> {
         let mut node = self.table.get(&page).map(|o| &o.value);
         for _ in 0..MAX_HOPS {
-            let Some(n) = node else {
-                break;
-            };
-            if let Some(res) = n.get(b"Resources") {
-                return self.resolve(res);
+            let n = node?;
+            if let Some(v) = n.get(key) {
+                return Some(self.resolve(v));
             }
             node = n.get(b"Parent").map(|p| self.resolve(p));
         }
-        &Obj::Null
+        None
+    }
+
+    /// A page's width (its media box's; US Letter's when it has none).
+    fn page_width(&self, page: u32) -> f64 {
+        match self.inherited(page, b"MediaBox") {
+            Some(Obj::Array(b)) if b.len() == 4 => {
+                let x = |k: usize| self.resolve(&b[k]).num().unwrap_or(0.0);
+                Some((x(2) - x(0)).abs()).filter(|w| *w > 0.0)
+            }
+            _ => None,
+        }
+        .unwrap_or(612.0)
     }
 
     /// Form fields' values (`/T` a name, `/V` a text string), a line each, in object order.

@@ -1,39 +1,287 @@
 use super::*;
+use fingerprints::leaks::pdf_file;
 
-/// A page LibreOffice 7.4 wrote (`writer_web_pdf_Export`, from an HTML page).
+/// A page LibreOffice 7.4 wrote (`writer_web_pdf_Export`, from an HTML page): a paragraph
+/// with a hyperlink, a table of a header row, three members (each cell's text as LibreOffice
+/// wraps it, a cell's lines before the next cell's) and 60 filler rows over five pages, and
+/// two closing paragraphs, Japanese and English, wrapped at the page's width. Its fonts are
+/// TrueType subsets with one-byte codes and `/ToUnicode` CMaps.
 const MEMBERS: &[u8] = include_bytes!("../../tests/data/members.pdf");
 
 fn text_of(file: &[u8]) -> String {
     let mut out = String::new();
-    read_pdf(file, &mut usize::MAX.clone(), &mut out);
+    let mut budget = usize::MAX;
+    read_pdf(file, &mut budget, &mut out);
     out
 }
 
-#[test]
-fn print_members() {
-    println!("{}", text_of(MEMBERS));
-}
-
-#[test]
-fn dump_runs() {
-    let mut objects = Objects::read(MEMBERS);
-    let mut budget = usize::MAX;
-    objects.unpack(&mut budget);
-    let mut reader = PageReader { objects: &objects, fonts: HashMap::new(), budget: &mut budget };
-    let (page, res) = objects.pages()[1];
-    let content = reader.contents(page);
-    
-    let mut i = Interpreter::new(&mut reader, usize::MAX);
-    i.run(&content, res);
-    for r in i.runs.iter().take(40) { println!("{:?}", r); }
-}
-
-#[test]
-fn write_generated() {
-    let lines = ["会員名簿（取扱注意）", "氏名\tフリガナ\t生年月日\t住所\t電話番号", "山口 大介\tヤマグチ ダイスケ\t1968年9月18日\t兵庫県尼崎市東七松町1丁目23番4号\t090-6682-8625", "前田 花子\tマエダ ハナコ\tS45.1.2\t尼崎市南塚口町2-5-10\t06-1234-5678", "以上。住所変更の届出は次のとおり。変更届：佐藤 健（サトウ ケン）様、生年月日1970年1月2日、新住所尼崎市塚口本町3丁目4番5号、連絡先06-1111-2222。変更届：田中 一郎（タナカ イチロウ）様、生年月日昭和50年3月4日、新住所兵庫県尼崎市昭和通2-3-4、連絡先090-1234-5678。"];
-    for packed in [false, true] {
-        let f = fingerprints::leaks::pdf_file(&lines, packed);
-        std::fs::write(format!("/tmp/gen-{packed}.pdf"), &f).unwrap();
-        println!("{}", text_of(&f));
+/// A PDF file of `objects` (numbered from 1; the first the catalog) and a trailer.
+fn file(objects: &[String]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    for (k, o) in objects.iter().enumerate() {
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", k + 1).as_bytes());
     }
+    out.extend_from_slice(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    out
+}
+
+/// A stream object's text: `dict`'s entries, `/Length`, and `data`.
+fn stream(dict: &str, data: &[u8]) -> String {
+    format!(
+        "<< {dict} /Length {} >>\nstream\n{}\nendstream",
+        data.len(),
+        String::from_utf8_lossy(data)
+    )
+}
+
+/// A one-page file whose page shows `content`, in a simple font `/F1` (Windows-1252) and
+/// with `more` objects from number 5 on.
+fn one_page(content: &str, more: &[String]) -> Vec<u8> {
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 \
+         << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> /XObject << /X1 5 0 R >> >> >>"
+            .to_owned(),
+        stream("", content.as_bytes()),
+    ];
+    objects.extend_from_slice(more);
+    file(&objects)
+}
+
+#[test]
+fn a_page_libreoffice_wrote_reads_as_lines_and_rows() {
+    let text = text_of(MEMBERS);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        &lines[..6],
+        [
+            "個人情報につき取扱注意。詳細は こちら を参照。",
+            "氏名\tフリガナ\t生年月日\t住所\t電話番号",
+            // Each cell's two lines joined.
+            "山口 大介\tヤマグチ ダイスケ\t1968年9月18日\t兵庫県尼崎市東七松町1丁目23番4号\t090-6682-8625",
+            "前田 花子\tマエダ ハナコ\t昭和45年1月2日\t尼崎市南塚口町2-5-10",
+            "佐藤 健\tサトウ ケン\t尼崎市塚口本町3丁目\t06-1234-5678",
+            "会員0000\t備考欄テキスト\t0",
+        ],
+        "{text}"
+    );
+    assert_eq!(lines[64], "会員0059\t備考欄テキスト\t59");
+    // The paragraphs, wrapped at the page's width, read whole.
+    assert!(lines[65].starts_with("以上、担当：総務課"), "{}", lines[65]);
+    assert!(
+        lines[65]
+            .ends_with("連絡先は兵庫県尼崎市東七松町一丁目二十三番四号、電話 06-6489-1234 です。")
+    );
+    assert_eq!(
+        lines[66],
+        "Contact: Daisuke Yamaguchi, born 18 September 1968, at 1-23-4 Higashinanamatsucho, \
+         Amagasaki, phone +81 90 6682 8625, for corrections to this list of members of the \
+         association."
+    );
+    assert_eq!(lines.len(), 67);
+}
+
+const LINES: [&str; 6] = [
+    "会員名簿（取扱注意）",
+    "氏名\tフリガナ\t生年月日\t住所\t電話番号",
+    "山口 大介\tヤマグチ ダイスケ\t1968年9月18日\t兵庫県尼崎市東七松町1丁目23番4号\t090-6682-8625",
+    "前田 花子\tマエダ ハナコ\tS45.1.2\t兵庫県尼崎市崇徳院2丁目33番20号 フォレスト常光寺 207\t06-1234-5678",
+    "佐藤 健\tサトウ ケン\t\t尼崎市塚口本町3-4-5\t",
+    "以上。住所変更の届出は次のとおり。変更届：田中 一郎（タナカ イチロウ）様、生年月日昭和50年3月4日、\
+     新住所兵庫県尼崎市昭和通2-3-4、連絡先090-1234-5678。Contact Daisuke Yamaguchi at 1-23-4 \
+     Higashinanamatsucho, Amagasaki.",
+];
+
+#[test]
+fn files_the_leak_writer_wrote_read_back() {
+    // With a cross-reference table, and with the objects in an object stream.
+    for packed in [false, true] {
+        let text = text_of(&pdf_file(&LINES, packed));
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        // An empty cell leaves no gap of its own: the cells around it are one tab apart.
+        let mut want = LINES.to_vec();
+        want[4] = "佐藤 健\tサトウ ケン\t尼崎市塚口本町3-4-5";
+        assert_eq!(lines, want, "packed: {packed}");
+    }
+    // Pages in order.
+    let many: Vec<String> = (0..200).map(|i| format!("会員{i:04}\t{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let text = text_of(&pdf_file(&many, true));
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines, many);
+}
+
+#[test]
+fn encrypted_files_give_nothing() {
+    let plain = pdf_file(&LINES, false);
+    let at = memchr::memmem::find(&plain, b"/Root 1 0 R").expect("a trailer");
+    let mut encrypted = plain[..at].to_vec();
+    encrypted.extend_from_slice(b"/Encrypt << /Filter /Standard /V 2 >> ");
+    encrypted.extend_from_slice(&plain[at..]);
+    let mut out = String::new();
+    assert!(read_pdf(&encrypted, &mut usize::MAX.clone(), &mut out));
+    assert_eq!(out, "");
+}
+
+#[test]
+fn forms_actual_text_inline_images_and_filters() {
+    // A form XObject's text, in its own matrix; an `/ActualText` standing for its glyphs
+    // (LibreOffice's way with a glyph its font lacks); an inline image whose data holds `EI`;
+    // `Tj`, `'`, `"` and `TJ`; a content stream in ASCIIHex; a form field's value.
+    let content = "BT /F1 12 Tf 1 0 0 1 50 700 Tm (Name:) Tj ET\n\
+                   /Span << /ActualText <FEFF5C7153E3> >> BDC BT 1 0 0 1 100 700 Tm /F1 12 Tf <0101> Tj ET EMC\n\
+                   BI /W 4 /H 1 /BPC 8 /CS /G ID \x01EI\x02 EI\n\
+                   q 1 0 0 1 0 -200 cm /X1 Do Q\n\
+                   BT /F1 12 Tf 14 TL 50 500 Td [(Dai) -20 (suke) -600 (1968)] TJ (next line) ' 1 0 (quoted) \" ET";
+    let form = stream(
+        "/Type /XObject /Subtype /Form /BBox [0 0 500 500] /Matrix [1 0 0 1 0 50] \
+         /Resources << /Font << /F1 << /Subtype /Type1 >> >> >>",
+        b"BT /F1 12 Tf 50 750 Td (In the form) Tj ET",
+    );
+    let hex: String = content.bytes().map(|b| format!("{b:02X}")).collect();
+    let field = "<< /FT /Tx /T (phone) /V <FEFF0030003600200031003200330034> >>".to_owned();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 \
+         << /Subtype /Type1 >> >> /XObject << /X1 5 0 R >> >> >>"
+            .to_owned(),
+        stream("/Filter /ASCIIHexDecode", format!("{hex}>").as_bytes()),
+    ];
+    objects.push(form);
+    objects.push(field);
+    let text = text_of(&file(&objects));
+    assert_eq!(
+        text, "Name:\t山口\nIn the form\nDaisuke 1968\nnext line\nquoted\n\n06 1234\n",
+        "{text}"
+    );
+}
+
+#[test]
+fn other_writers_fonts() {
+    // A composite font with a predefined Japanese CMap and no `/ToUnicode` (older Japanese
+    // writers' non-embedded fonts): its strings are Shift_JIS.
+    let sjis = encoding_rs::SHIFT_JIS.encode("山口 大介").0.into_owned();
+    let hex: String = sjis.iter().map(|b| format!("{b:02X}")).collect();
+    let content = format!("BT /F2 12 Tf 50 700 Td <{hex}> Tj ET");
+    let objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources 5 0 R >>".to_owned(),
+        stream("", content.as_bytes()),
+        "<< /Font << /F2 6 0 R >> >>".to_owned(),
+        "<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /90ms-RKSJ-H \
+         /DescendantFonts [7 0 R] >>"
+            .to_owned(),
+        "<< /Type /Font /Subtype /CIDFontType0 /DW 1000 >>".to_owned(),
+    ];
+    assert_eq!(text_of(&file(&objects)), "山口 大介\n\n");
+}
+
+#[test]
+fn broken_files_give_what_they_hold() {
+    // No catalog: the pages by their type; a stream without `/Length`; an object defined
+    // again later (an incremental update) replacing the first.
+    let objects = [
+        "<< /Type /Pages /Kids [2 0 R] >>".to_owned(),
+        "<< /Type /Page /Parent 1 0 R /Contents 3 0 R >>".to_owned(),
+        "<<>>\nstream\nBT 50 700 Td (first) Tj ET\nendstream".to_owned(),
+    ];
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    for (k, o) in objects.iter().enumerate() {
+        bytes.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", k + 1).as_bytes());
+    }
+    bytes.extend_from_slice(
+        b"3 0 obj\n<< /Length 27 >>\nstream\nBT 50 700 Td (second) Tj ET\nendstream\nendobj\n",
+    );
+    assert_eq!(text_of(&bytes), "second\n\n");
+    // Loops: a page tree whose kid is itself, a form that draws itself.
+    let looping = one_page(
+        "/X1 Do",
+        &[stream(
+            "/Subtype /Form /Resources << /XObject << /X1 5 0 R >> >>",
+            b"BT 0 0 Td (again) Tj ET /X1 Do",
+        )],
+    );
+    assert_eq!(text_of(&looping).matches("again").count(), 7);
+    let kids = file(&[
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [2 0 R 3 0 R] >>".to_owned(),
+        "<< /Type /Page /Contents 4 0 R >>".to_owned(),
+        stream("", b"BT (once) Tj ET"),
+    ]);
+    assert_eq!(text_of(&kids), "once\n\n");
+    // Deep nesting and endless saves.
+    let deep = format!(
+        "BT (deep) Tj ET {} {}",
+        "q ".repeat(50_000),
+        "[".repeat(50_000)
+    );
+    assert!(text_of(&one_page(&deep, &[])).contains("deep"));
+}
+
+#[test]
+fn cut_and_corrupt_files_give_at_most_what_they_hold() {
+    for whole in [MEMBERS.to_vec(), pdf_file(&LINES, true)] {
+        let full = text_of(&whole).len();
+        for cut in (0..whole.len()).step_by(97) {
+            assert!(text_of(&whole[..cut]).len() <= full, "cut at {cut}");
+        }
+        let mut corrupt = whole.clone();
+        for k in (0..corrupt.len()).step_by(53) {
+            corrupt[k] ^= 0x5A;
+        }
+        // Flipped bytes may map codes to other characters; the budget holds the text.
+        let mut out = String::new();
+        let mut budget = 4 * full;
+        read_pdf(&corrupt, &mut budget, &mut out);
+        assert!(out.len() <= 4 * full);
+    }
+}
+
+#[test]
+fn the_budget_bounds_inflating_and_text() {
+    // A content stream that inflates to 8 MB of text.
+    let content = "BT /F1 12 Tf 50 700 Td (AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA) Tj ET\n"
+        .repeat(100_000);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut z, content.as_bytes()).expect("deflate");
+    let deflated = z.finish().expect("deflate");
+    let mut bytes = one_page("", &[]);
+    bytes.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n",
+            deflated.len()
+        )
+        .as_bytes(),
+    );
+    bytes.extend_from_slice(&deflated);
+    bytes.extend_from_slice(b"\nendstream\nendobj\n");
+    let (mut out, mut budget) = (String::new(), 100_000);
+    read_pdf(&bytes, &mut budget, &mut out);
+    assert_eq!(budget, 0);
+    assert!(!out.is_empty() && out.len() <= 100_000, "{}", out.len());
+}
+
+#[test]
+fn only_pdf_files_are_read_as_pdf() {
+    assert!(is_pdf(b"%PDF-1.7\n"));
+    assert!(is_pdf(b"\0\0MacBinary header\0%PDF-1.3\n"));
+    assert!(!is_pdf(
+        b"A PDF file starts with %PDF-1.7 and ends with %%EOF."
+    ));
+    assert!(!is_pdf(b""));
+    // Text that starts like one but has no objects.
+    let mut out = String::new();
+    assert!(!read_pdf(b"%PDF-1.7 is the version", &mut 100, &mut out));
+}
+
+#[test]
+fn filters() {
+    assert_eq!(ascii_hex(b"48 65 6c6C6>ignored"), b"Hell`");
+    assert_eq!(ascii85(b"87cURD]i,\"Ebo80~>"), b"Hello World!");
+    assert_eq!(ascii85(b"z~>"), [0; 4]);
+    assert_eq!(ascii85(b"9jqo^~>"), b"Man ");
+    assert_eq!(ascii85(b"9jqo~>"), b"Man");
 }
