@@ -593,7 +593,7 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 16] = [
+const HOSTILE: [&str; 17] = [
     "/empty",
     "/big",
     "/binary",
@@ -607,6 +607,7 @@ const HOSTILE: [&str; 16] = [
     "/leak-cut.7z",
     "/leak.doc",
     "/leak.msg",
+    "/leak.pdf",
     "/links",
     "/loop/a",
     "/leak",
@@ -640,6 +641,8 @@ struct Bodies {
     /// A leak attached as CSV to an Outlook message (`.msg`), served as
     /// `application/octet-stream`.
     msg: Vec<u8>,
+    /// A leak printed to PDF (a table), served as `application/octet-stream`.
+    pdf: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
 }
@@ -752,6 +755,15 @@ fn bodies(owner: &Owner) -> Bodies {
                     ],
                 ),
             ])
+        },
+        pdf: {
+            let rows: Vec<String> = owner.lines[31..34]
+                .iter()
+                .map(|l| l.replace(',', "\t"))
+                .collect();
+            let mut lines = vec!["名簿"];
+            lines.extend(rows.iter().map(String::as_str));
+            fingerprints::leaks::pdf_file(&lines, true)
         },
         links: links.into_bytes(),
         index: index.into_bytes(),
@@ -873,6 +885,12 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "Content-Type: application/octet-stream\r\n",
             &b.msg,
         ),
+        "/leak.pdf" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/octet-stream\r\n",
+            &b.pdf,
+        ),
         "/links" => send(&mut stream, "200 OK", html, &b.links),
         "/loop/a" => send(&mut stream, "302 Found", "Location: /loop/b\r\n", b""),
         "/loop/b" => send(&mut stream, "302 Found", "Location: /loop/a\r\n", b""),
@@ -981,6 +999,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/leak-cut.7z", owner.refs(22..25)),
         ("/leak.doc", owner.refs(25..28)),
         ("/leak.msg", owner.refs(28..31)),
+        ("/leak.pdf", owner.refs(31..34)),
     ]
     .into_iter()
     .map(|(p, refs)| (format!("{base}{p}"), refs))
@@ -1027,6 +1046,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("leak-cut.7z", "1 emitted, 1 fetched"),
         ("leak.doc", "1 emitted, 1 fetched"),
         ("leak.msg", "1 emitted, 1 fetched"),
+        ("leak.pdf", "1 emitted, 1 fetched"),
         ("links", "40 emitted, 40 fetched, 9961 skipped (page_limit)"),
         ("loop-a", "1 skipped (redirect_loop)"),
         ("leak", "1 emitted, 1 fetched"),

@@ -1715,8 +1715,9 @@ fn starts_address(m: &Matcher, id: u32) -> bool {
 
 /// A town name starts an address only at a boundary: not in the middle of a longer word (so
 /// `東七松町` does not also count as `七松町`). Allowed before it: nothing, a non-letter, the end
-/// of a prefecture, city, ward or district name, or a particle of a sentence (`住所は立花町…`,
-/// `…さんは立花町…`, `立花町に`; not `の`, which town names hold: `武庫の里`).
+/// of a prefecture, city, ward or district name, a particle of a sentence (`住所は立花町…`,
+/// `…さんは立花町…`, `立花町に`; not `の`, which town names hold: `武庫の里`), or the label
+/// `住所` written without a colon (`新住所立花町…`, a form's or a notice's).
 fn address_boundary(chars: &[char], start: usize) -> bool {
     let Some(&prev) = start.checked_sub(1).and_then(|p| chars.get(p)) else {
         return true;
@@ -1729,6 +1730,9 @@ fn address_boundary(chars: &[char], start: usize) -> bool {
     }
     // Folded: hiragana are katakana.
     if matches!(prev, 'ハ' | 'ガ' | 'ヲ' | 'ニ' | 'デ' | 'ヘ' | 'ト' | 'モ') {
+        return true;
+    }
+    if prev == '所' && start >= 2 && chars.get(start - 2) == Some(&'住') {
         return true;
     }
     !(prev.is_alphanumeric())
@@ -1917,6 +1921,8 @@ mod tests {
             ("さんは東七松町", 3, true),
             ("住所は東七松町", 3, true),
             ("住所も東七松町", 3, true),
+            ("新住所東七松町", 3, true),
+            ("研究所東七松町", 3, false),
             ("武庫の里", 3, false),
             ("むこの里", 3, false),
             ("あさ東七松町", 2, false),
