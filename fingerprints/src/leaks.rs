@@ -1604,7 +1604,6 @@ impl Rng {
 mod tests {
     use super::*;
     use crate::normalize::fold_str;
-    use std::collections::HashMap;
 
     #[test]
     fn notation_helpers_fold_back() {

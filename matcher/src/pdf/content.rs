@@ -258,12 +258,12 @@ impl<'r, 'd> Interpreter<'r, 'd> {
                 }
                 b"Do" => {
                     let name = operands.first().and_then(Obj::name).map(<[u8]>::to_vec);
-                    if let (Some(name), true) = (name, depth + 1 < MAX_FORM_DEPTH) {
-                        if let Some((form, form_res, m)) = self.resources.form(res, &name) {
-                            let mut inner = gs.clone();
-                            inner.ctm = mul(&m, &gs.ctm);
-                            self.run_with(&form, form_res, inner, depth + 1);
-                        }
+                    if let Some(name) = name.filter(|_| depth + 1 < MAX_FORM_DEPTH)
+                        && let Some((form, form_res, m)) = self.resources.form(res, &name)
+                    {
+                        let mut inner = gs.clone();
+                        inner.ctm = mul(&m, &gs.ctm);
+                        self.run_with(&form, form_res, inner, depth + 1);
                     }
                 }
                 b"BI" => skip_inline_image(&mut lex),
@@ -288,11 +288,11 @@ impl<'r, 'd> Interpreter<'r, 'd> {
         let actual = marked.iter_mut().rev().find(|m| m.actual.is_some());
         let mute = actual.is_some();
         let mut text = String::new();
-        if let Some(m) = actual {
-            if !m.given {
-                m.given = true;
-                text.push_str(m.actual.as_deref().unwrap_or_default());
-            }
+        if let Some(m) = actual
+            && !m.given
+        {
+            m.given = true;
+            text.push_str(m.actual.as_deref().unwrap_or_default());
         }
         let start = mul(tm, &gs.ctm);
         for item in items {

@@ -88,30 +88,29 @@ impl CMap {
                         cmap.chars.insert(code_of(&code), text);
                     }
                 }
-                Token::Keyword(b"beginbfrange") => loop {
-                    let (Ok(Obj::Str(lo)), Ok(Obj::Str(hi))) =
+                Token::Keyword(b"beginbfrange") => {
+                    while let (Ok(Obj::Str(lo)), Ok(Obj::Str(hi))) =
                         (lex.object(false), lex.object(false))
-                    else {
-                        break;
-                    };
-                    let target = match lex.object(false) {
-                        Ok(Obj::Str(dst)) => RangeTarget::Start(utf16_units(&dst)),
-                        Ok(Obj::Array(items)) => RangeTarget::Each(
-                            items
-                                .iter()
-                                .map(|i| match i {
-                                    Obj::Str(s) => String::from_utf16_lossy(&utf16_units(s)),
-                                    _ => String::new(),
-                                })
-                                .collect(),
-                        ),
-                        _ => break,
-                    };
-                    let (lo, hi) = (code_of(&lo), code_of(&hi));
-                    if lo <= hi && cmap.ranges.len() < MAX_RANGES {
-                        cmap.ranges.push((lo, hi, target));
+                    {
+                        let target = match lex.object(false) {
+                            Ok(Obj::Str(dst)) => RangeTarget::Start(utf16_units(&dst)),
+                            Ok(Obj::Array(items)) => RangeTarget::Each(
+                                items
+                                    .iter()
+                                    .map(|i| match i {
+                                        Obj::Str(s) => String::from_utf16_lossy(&utf16_units(s)),
+                                        _ => String::new(),
+                                    })
+                                    .collect(),
+                            ),
+                            _ => break,
+                        };
+                        let (lo, hi) = (code_of(&lo), code_of(&hi));
+                        if lo <= hi && cmap.ranges.len() < MAX_RANGES {
+                            cmap.ranges.push((lo, hi, target));
+                        }
                     }
-                },
+                }
                 _ => {}
             }
         }
@@ -209,7 +208,7 @@ impl Font {
         let composite = dict.get(b"Subtype").and_then(Obj::name) == Some(b"Type0");
         let to_unicode = dict
             .get(b"ToUnicode")
-            .and_then(|t| stream(t))
+            .and_then(&mut *stream)
             .map(|data| CMap::parse(&data))
             .filter(|c| !c.chars.is_empty() || !c.ranges.is_empty());
         let encoding = dict.get(b"Encoding").map(resolve);

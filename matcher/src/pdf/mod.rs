@@ -191,10 +191,10 @@ impl<'a> Objects<'a> {
             }
             for (number, offset) in offsets {
                 let at = (first as usize).saturating_add(offset);
-                if at < data.len() {
-                    if let Ok(value) = Lexer::new(&data, at).object(true) {
-                        packed.push((number, value));
-                    }
+                if at < data.len()
+                    && let Ok(value) = Lexer::new(&data, at).object(true)
+                {
+                    packed.push((number, value));
                 }
             }
         }

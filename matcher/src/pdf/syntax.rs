@@ -318,10 +318,11 @@ impl<'a> Lexer<'a> {
                     let back = self.at;
                     if let (Some(Token::Num(g)), Some(Token::Keyword(b"R"))) =
                         (self.token(), self.token())
+                        && g >= 0.0
+                        && g.fract() == 0.0
+                        && n <= f64::from(u32::MAX)
                     {
-                        if g >= 0.0 && g.fract() == 0.0 && n <= f64::from(u32::MAX) {
-                            return Ok(Obj::Ref(n as u32));
-                        }
+                        return Ok(Obj::Ref(n as u32));
                     }
                     self.at = back;
                 }

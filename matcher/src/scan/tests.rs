@@ -575,6 +575,21 @@ fn spreadsheets_and_archives_are_read() {
                 &[&x.name(), &x.birth_date_iso()],
             ])),
         ),
+        // A PDF file's table row, plain and with an object stream.
+        (
+            "pdf",
+            fingerprints::leaks::pdf_file(
+                &[
+                    "氏名\t生年月日",
+                    &format!("{}\t{}", x.name(), x.birth_date_iso()),
+                ],
+                false,
+            ),
+        ),
+        (
+            "packed pdf",
+            fingerprints::leaks::pdf_file(&[&x.name(), &x.birth_date_iso()], true),
+        ),
         (
             "ppt",
             fingerprints::leaks::compound_file(&[fingerprints::leaks::CompoundNode::Stream(
@@ -2601,4 +2616,37 @@ fn a_card_of_labelled_lines_is_one_record() {
     );
     let without_blank = namesake.replace("\n\n", "\n");
     assert!(confidence(&without_blank) < Some(Confidence::Medium));
+}
+
+#[test]
+fn a_pdf_file_libreoffice_wrote_finds_its_member() {
+    // The fixture's first member, every field in a cell LibreOffice wrapped over two lines
+    // (`1968 年 9 月` / `18 日`, `090-6682-` / `8625`), is found whole, and no filler row is.
+    let m = matcher_of_row(
+        7,
+        "PDF-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+            (FieldKind::BirthDate, "1968-09-18"),
+            (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
+            (FieldKind::Phone, "090-6682-8625"),
+        ],
+    );
+    let report = m.scan(&Document::new(include_bytes!(
+        "../../tests/data/members.pdf"
+    )));
+    assert_eq!(report.format, TextFormat::Archive);
+    assert_eq!(report.findings.len(), 1, "{report:?}");
+    let f = &report.findings[0];
+    assert_eq!(f.confidence, Confidence::High);
+    for kind in [
+        FieldKind::Name,
+        FieldKind::NameKana,
+        FieldKind::BirthDate,
+        FieldKind::Address,
+        FieldKind::Phone,
+    ] {
+        assert!(f.fields.contains(&kind), "{kind:?}: {f:?}");
+    }
 }
