@@ -31,6 +31,10 @@ const MAX_SAVES: usize = 64;
 /// Operands kept before an operator, at most.
 const MAX_OPERANDS: usize = 64;
 
+/// Marked-content sequences inside one another kept, at most; more are counted and their
+/// `EMC` ignored.
+const MAX_MARKED: usize = 64;
+
 /// How far ahead (strings) a line wrapped inside a table cell is looked for.
 const CELL_LOOKAHEAD: usize = 64;
 
@@ -144,6 +148,7 @@ impl<'r, 'd> Interpreter<'r, 'd> {
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut marked: Vec<Marked> = Vec::new();
+        let mut unmarked = 0usize;
         let mut operands: Vec<Obj> = Vec::new();
         let mut lex = Lexer::new(content, 0);
         loop {
@@ -236,6 +241,7 @@ impl<'r, 'd> Interpreter<'r, 'd> {
                     };
                     self.show(items, &gs, &mut tm, &mut marked);
                 }
+                b"BMC" | b"BDC" if marked.len() >= MAX_MARKED => unmarked += 1,
                 b"BMC" => marked.push(Marked {
                     actual: None,
                     given: false,
@@ -254,7 +260,11 @@ impl<'r, 'd> Interpreter<'r, 'd> {
                     });
                 }
                 b"EMC" => {
-                    marked.pop();
+                    if unmarked > 0 {
+                        unmarked -= 1;
+                    } else {
+                        marked.pop();
+                    }
                 }
                 b"Do" => {
                     let name = operands.first().and_then(Obj::name).map(<[u8]>::to_vec);
@@ -422,17 +432,19 @@ fn wide_join(before: &str, after: &str) -> bool {
     wide(before.chars().next_back()) || wide(after.chars().next())
 }
 
-/// Whether the line `line` is a row of a dump (separated values: commas without a space after
-/// them, as prose writes them, or bars): it is not joined to the next.
-fn separated(line: &str) -> bool {
-    let mut chars = line.chars().peekable();
+/// The separators of values in `text` (a dump's: commas without a space after them, as prose
+/// writes them, or bars), `text` following one that ended with `before`. A line with two is a
+/// row of a dump, not joined to the next.
+fn separators(before: Option<char>, text: &str) -> usize {
     let mut n = 0;
-    while let Some(c) = chars.next() {
-        if c == '|' || (c == ',' && chars.peek().is_some_and(|&d| d != ' ')) {
+    let mut prev = before;
+    for c in text.chars() {
+        if c == '|' || (prev == Some(',') && c != ' ') {
             n += 1;
         }
+        prev = Some(c);
     }
-    n >= 2
+    n
 }
 
 /// Appends the text of a page `width` wide (its media box's) to `out`, as lines (see the module
@@ -442,7 +454,8 @@ pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
     // The page's text reaches its right margin when paragraphs wrap there: a page of short
     // lines (a list) has none to wrap at.
     let margin = (right >= 0.6 * width).then_some(right);
-    let mut line_start = out.len();
+    // The separators of values on the line so far (counted as it grows: a line can be long).
+    let mut separated = 0;
     let mut row = false;
     let mut segment_x = runs.first().map_or(0.0, |r| r.x);
     for (i, r) in runs.iter().enumerate() {
@@ -476,9 +489,8 @@ pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
                         && (r.x - segment_x).abs() <= s
                         && (row
                             || wraps_in_cell(runs, i)
-                            || margin.is_some_and(|right| {
-                                wrapped(p, r, right, s) && !separated(&out[line_start..])
-                            })) =>
+                            || margin
+                                .is_some_and(|right| wrapped(p, r, right, s) && separated < 2)) =>
                 {
                     if !wide_join(out, &r.text) && !out.ends_with(['-', '/']) {
                         space(out);
@@ -486,12 +498,13 @@ pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
                 }
                 Move::Down(_) => {
                     out.push('\n');
-                    line_start = out.len();
+                    separated = 0;
                     row = false;
                     segment_x = r.x;
                 }
             }
         }
+        separated += separators(out.chars().next_back(), &r.text);
         out.push_str(&r.text);
     }
     if !runs.is_empty() {

@@ -229,7 +229,11 @@ impl<'a> Objects<'a> {
     fn stream_data(&self, number: u32, budget: &mut usize) -> Option<Vec<u8>> {
         let object = self.table.get(&number)?;
         let (start, end) = object.stream?;
-        let mut data = self.bytes.get(start..end)?.to_vec();
+        if *budget == 0 {
+            return None;
+        }
+        let raw = self.bytes.get(start..end)?;
+        let mut data = raw.to_vec();
         let filters: Vec<&[u8]> = match object.value.get(b"Filter").map(|f| self.resolve(f)) {
             None | Some(Obj::Null) => Vec::new(),
             Some(Obj::Name(n)) => vec![n],
@@ -241,12 +245,16 @@ impl<'a> Objects<'a> {
         };
         for filter in filters {
             data = match filter {
-                b"FlateDecode" | b"Fl" => inflate(&data, budget),
+                b"FlateDecode" | b"Fl" => inflate(&data, *budget),
                 b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data),
                 b"ASCII85Decode" | b"A85" => ascii85(&data),
                 _ => return None,
             };
         }
+        // Every stream read counts, inflated or not, as its size in the file or decoded,
+        // whichever is more: a form drawn over and over is read again each time.
+        data.truncate(*budget);
+        *budget -= data.len().max(raw.len()).min(*budget);
         Some(data)
     }
 
@@ -519,9 +527,9 @@ fn stream_end(bytes: &[u8], start: usize, length: Option<&Obj>) -> usize {
 }
 
 /// Deflated data inflated (zlib, or raw deflate without the zlib header) as far as it goes,
-/// within `budget` (what is left of it is returned in place).
-fn inflate(data: &[u8], budget: &mut usize) -> Vec<u8> {
-    let limit = *budget as u64;
+/// `limit` bytes at most.
+fn inflate(data: &[u8], limit: usize) -> Vec<u8> {
+    let limit = limit as u64;
     let mut out = Vec::new();
     let zlib = data.len() >= 2
         && data[0] & 0x0F == 8
@@ -536,7 +544,6 @@ fn inflate(data: &[u8], budget: &mut usize) -> Vec<u8> {
             .take(limit)
             .read_to_end(&mut out)
     };
-    *budget -= out.len().min(*budget);
     out
 }
 

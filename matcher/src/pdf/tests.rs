@@ -285,3 +285,35 @@ fn filters() {
     assert_eq!(ascii85(b"9jqo^~>"), b"Man ");
     assert_eq!(ascii85(b"9jqo~>"), b"Man");
 }
+
+#[test]
+fn hostile_pages_cost_what_they_weigh() {
+    // Each of these would take hours if its cost grew with the square of its size (or
+    // exponentially): a paragraph of 100,000 wrapped lines, read as one line; 100,000
+    // marked-content sequences inside one another around 100,000 strings; forms that draw
+    // each other a thousand times on each of eight levels.
+    let mut content = String::from("BT /F1 10 Tf 14 TL 0 800 Td\n");
+    for _ in 0..100_000 {
+        content.push_str(&format!("({}) '\n", "0123456789".repeat(8)));
+    }
+    content.push_str("ET");
+    let text = text_of(&one_page(&content, &[]));
+    assert_eq!(text.lines().filter(|l| !l.is_empty()).count(), 1);
+    let marked = format!(
+        "{} BT {} ET",
+        "/Span << /ActualText (x) >> BDC ".repeat(100_000),
+        "(y) Tj ".repeat(100_000)
+    );
+    assert_eq!(text_of(&one_page(&marked, &[])).trim(), "x");
+    let draw = "/X1 Do ".repeat(1000);
+    let forms = one_page(
+        &draw,
+        &[stream(
+            "/Subtype /Form /Resources << /XObject << /X1 5 0 R >> >>",
+            format!("BT (z) Tj ET {draw}").as_bytes(),
+        )],
+    );
+    let (mut out, mut budget) = (String::new(), 1 << 20);
+    read_pdf(&forms, &mut budget, &mut out);
+    assert_eq!(budget, 0);
+}
