@@ -11,10 +11,13 @@
 //!   a gap of a word space, a tab after a wider one (the next cell);
 //! - higher up: a tab (the next cell of a row whose earlier cell had several lines);
 //! - one line down, at the start of the line or cell above: a line wrapped inside a cell or a
-//!   paragraph, joined (with a space between Latin letters or digits, with nothing between
-//!   Japanese characters) when it is inside a table row (a tab came before it on the line, or
-//!   the text goes up to a next cell after it) or when the line above reaches the page's right
-//!   edge;
+//!   paragraph, joined (with a space between Latin words, with nothing between Japanese
+//!   characters or after `-` and `/`) when it is inside a table row (a tab came before it on
+//!   the line, or the text goes up to a next cell after it), or when the line above was full:
+//!   the next line's first word would not have fitted before the page's right margin (the
+//!   right end of its text, when that is past 60 % of the page's width: a page of short lines,
+//!   a list, has none) and the line is not separated values (two commas without a space after
+//!   them, or bars: a printed dump's rows stay apart);
 //! - anywhere else below: a new line.
 
 use std::rc::Rc;
