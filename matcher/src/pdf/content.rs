@@ -385,7 +385,7 @@ enum Move {
 }
 
 fn relation(p: &Run, r: &Run) -> Move {
-    let s = p.size.max(r.size).max(1.0);
+    let s = size(p, r);
     let dy = p.y - r.y;
     if dy.abs() < 0.3 * s {
         Move::Same(r.x - p.end_x)
@@ -396,6 +396,7 @@ fn relation(p: &Run, r: &Run) -> Move {
     }
 }
 
+/// The size two runs are measured against: the larger of theirs (a point at least).
 fn size(p: &Run, r: &Run) -> f64 {
     p.size.max(r.size).max(1.0)
 }

@@ -79,7 +79,6 @@ pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> bo
         return true;
     }
     objects.unpack(budget);
-    let objects = objects;
     let mut reader = PageReader {
         objects: &objects,
         fonts: HashMap::new(),
@@ -162,14 +161,7 @@ impl<'a> Objects<'a> {
     /// Reads the objects packed in object streams; one defined outside any stays.
     fn unpack(&mut self, budget: &mut usize) {
         let mut packed = Vec::new();
-        let mut streams: Vec<u32> = self
-            .table
-            .iter()
-            .filter(|(_, o)| o.value.is_type(b"ObjStm"))
-            .map(|(&n, _)| n)
-            .collect();
-        streams.sort_unstable();
-        for n in streams {
+        for n in self.of_type(b"ObjStm") {
             let Some(data) = self.stream_data(n, budget) else {
                 continue;
             };
@@ -207,6 +199,18 @@ impl<'a> Objects<'a> {
                 stream: None,
             });
         }
+    }
+
+    /// The numbers of the objects whose `/Type` is `ty`, in order.
+    fn of_type(&self, ty: &[u8]) -> Vec<u32> {
+        let mut numbers: Vec<u32> = self
+            .table
+            .iter()
+            .filter(|(_, o)| o.value.is_type(ty))
+            .map(|(&n, _)| n)
+            .collect();
+        numbers.sort_unstable();
+        numbers
     }
 
     /// The object `o` is, following references.
@@ -276,13 +280,8 @@ impl<'a> Objects<'a> {
             .map(|r| self.resolve(r))
             .filter(|r| r.get(b"Pages").is_some())
             .or_else(|| {
-                let mut catalogs: Vec<_> = self
-                    .table
-                    .iter()
-                    .filter(|(_, o)| o.value.is_type(b"Catalog"))
-                    .collect();
-                catalogs.sort_by_key(|(n, _)| **n);
-                catalogs.last().map(|(_, o)| &o.value)
+                let last = *self.of_type(b"Catalog").last()?;
+                Some(&self.table[&last].value)
             });
         let mut pages = Vec::new();
         if let Some(Obj::Ref(top)) = root.and_then(|r| r.get(b"Pages")) {
@@ -309,14 +308,7 @@ impl<'a> Objects<'a> {
             }
         }
         if pages.is_empty() {
-            let mut all: Vec<u32> = self
-                .table
-                .iter()
-                .filter(|(_, o)| o.value.is_type(b"Page"))
-                .map(|(&n, _)| n)
-                .collect();
-            all.sort_unstable();
-            for n in all.into_iter().take(MAX_PAGES) {
+            for n in self.of_type(b"Page").into_iter().take(MAX_PAGES) {
                 pages.push((n, self.inherited_resources(n)));
             }
         }
