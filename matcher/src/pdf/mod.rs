@@ -14,14 +14,16 @@
 //!
 //! Streams are decoded with `FlateDecode`, `ASCIIHexDecode` and `ASCII85Decode`; a stream in
 //! any other filter (`LZWDecode`, images' filters) is left out. An encrypted file (a trailer
-//! with `/Encrypt`) gives nothing: its strings and streams are ciphertext. A scanned page is
-//! an image and has no text; text in it is not read.
+//! with `/Encrypt`) is decrypted when its user password is empty, as it is in files encrypted
+//! only to restrict copying or printing ([`crypt`]); one that needs a password gives nothing.
+//! A scanned page is an image and has no text; text in it is not read.
 //!
 //! Everything decoded counts against the budget (the matcher's `max_document_bytes`), and so
 //! does the text given, so a file of streams that inflate a thousandfold, or of a font that
 //! maps a code to a long string, stops there.
 
 mod content;
+mod crypt;
 mod font;
 mod syntax;
 
@@ -30,6 +32,7 @@ use std::io::Read;
 use std::rc::Rc;
 
 use content::{IDENTITY, Interpreter, Matrix, Resources, layout, matrix};
+use crypt::Crypt;
 use font::Font;
 use syntax::{Lexer, Obj, Token, text_string};
 
@@ -53,10 +56,12 @@ pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
     memchr::memmem::find(head, b"%PDF-").is_some_and(|k| k == 0 || head[..k].contains(&0))
 }
 
-/// An indirect object: its value, and its stream's data (a range of the file), if it has one.
+/// An indirect object: its value, its stream's data (a range of the file) if it has one, and
+/// its generation, or `None` if it was packed in an object stream (whose encryption covers it).
 struct Object {
     value: Obj,
     stream: Option<(usize, usize)>,
+    generation: Option<u16>,
 }
 
 /// A PDF file's objects, by number.
@@ -65,6 +70,8 @@ struct Objects<'a> {
     table: HashMap<u32, Object>,
     /// Trailer dictionaries (and cross-reference streams' dictionaries), in file order.
     trailers: Vec<Obj>,
+    /// The key of an encrypted file, once opened.
+    crypt: Option<Crypt>,
 }
 
 /// Appends the text of the PDF file `bytes` to `out` (see the module documentation), decoding
@@ -75,7 +82,7 @@ pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> bo
     if objects.table.is_empty() {
         return false;
     }
-    if objects.trailers.iter().any(|t| t.get(b"Encrypt").is_some()) {
+    if !objects.decrypt() {
         return true;
     }
     objects.unpack(budget);
@@ -113,13 +120,14 @@ impl<'a> Objects<'a> {
             bytes,
             table: HashMap::new(),
             trailers: Vec::new(),
+            crypt: None,
         };
         let finder = memchr::memmem::Finder::new(b"obj");
         let mut at = 0;
         while let Some(k) = finder.find(&bytes[at..]) {
             let pos = at + k;
             at = pos + 3;
-            let Some(number) = number_before(bytes, pos) else {
+            let Some((number, generation)) = number_before(bytes, pos) else {
                 continue;
             };
             if bytes
@@ -144,7 +152,14 @@ impl<'a> Objects<'a> {
                 objects.trailers.push(value.clone());
             }
             if objects.table.len() < MAX_OBJECTS || objects.table.contains_key(&number) {
-                objects.table.insert(number, Object { value, stream });
+                objects.table.insert(
+                    number,
+                    Object {
+                        value,
+                        stream,
+                        generation: Some(generation),
+                    },
+                );
             }
         }
         let finder = memchr::memmem::Finder::new(b"trailer");
@@ -156,6 +171,36 @@ impl<'a> Objects<'a> {
             }
         }
         objects
+    }
+
+    /// Opens an encrypted file (see [`crypt`]): its streams are decrypted as they are read,
+    /// and the few strings read (form fields' values) too. Whether the file can be read: it is
+    /// not encrypted, or the empty user password opened it.
+    fn decrypt(&mut self) -> bool {
+        let Some(encrypt) = self.trailers.iter().rev().find_map(|t| t.get(b"Encrypt")) else {
+            return true;
+        };
+        let id = match self.trailers.iter().rev().find_map(|t| t.get(b"ID")) {
+            Some(Obj::Array(ids)) => match ids.first() {
+                Some(Obj::Str(id)) => id.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        self.crypt = Crypt::open(self.resolve(encrypt), &id, &|o| self.resolve(o));
+        self.crypt.is_some()
+    }
+
+    /// A string of the object `number` as written, decrypted if the file is encrypted (a string
+    /// packed in an object stream was decrypted with it).
+    fn string(&self, number: u32, bytes: &[u8]) -> Vec<u8> {
+        match (
+            &self.crypt,
+            self.table.get(&number).and_then(|o| o.generation),
+        ) {
+            (Some(crypt), Some(generation)) => crypt.string(number, generation, bytes),
+            _ => bytes.to_vec(),
+        }
     }
 
     /// Reads the objects packed in object streams; one defined outside any stays.
@@ -197,6 +242,7 @@ impl<'a> Objects<'a> {
             self.table.entry(number).or_insert(Object {
                 value,
                 stream: None,
+                generation: None,
             });
         }
     }
@@ -237,7 +283,13 @@ impl<'a> Objects<'a> {
             return None;
         }
         let raw = self.bytes.get(start..end)?;
-        let mut data = raw.to_vec();
+        // A cross-reference stream is never encrypted.
+        let mut data = match (&self.crypt, object.generation) {
+            (Some(crypt), Some(generation)) if !object.value.is_type(b"XRef") => {
+                crypt.stream(number, generation, raw)
+            }
+            _ => raw.to_vec(),
+        };
         let filters: Vec<&[u8]> = match object.value.get(b"Filter").map(|f| self.resolve(f)) {
             None | Some(Obj::Null) => Vec::new(),
             Some(Obj::Name(n)) => vec![n],
@@ -351,9 +403,17 @@ impl<'a> Objects<'a> {
             .table
             .iter()
             .filter(|(_, o)| matches!(o.value.get(b"T"), Some(Obj::Str(_))))
-            .filter_map(|(&n, o)| match o.value.get(b"V").map(|v| self.resolve(v)) {
-                Some(Obj::Str(v)) => Some((n, text_string(v))),
-                _ => None,
+            .filter_map(|(&n, o)| {
+                // A value given by reference is a string of its own object, encrypted with
+                // that object's key.
+                let (owner, value) = match o.value.get(b"V")? {
+                    Obj::Ref(r) => (*r, &self.table.get(r)?.value),
+                    v => (n, v),
+                };
+                match value {
+                    Obj::Str(v) => Some((n, text_string(&self.string(owner, v)))),
+                    _ => None,
+                }
             })
             .filter(|(_, v)| !v.trim().is_empty())
             .collect();
@@ -453,8 +513,8 @@ impl<'d> Resources<'d> for PageReader<'d, '_> {
     }
 }
 
-/// The object number of `N G obj` whose `obj` is at `pos`.
-fn number_before(bytes: &[u8], pos: usize) -> Option<u32> {
+/// The object number and generation of `N G obj` whose `obj` is at `pos`.
+fn number_before(bytes: &[u8], pos: usize) -> Option<(u32, u16)> {
     let mut k = pos;
     let back_over = |k: &mut usize, f: fn(u8) -> bool| {
         let end = *k;
@@ -465,9 +525,18 @@ fn number_before(bytes: &[u8], pos: usize) -> Option<u32> {
     };
     let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' | b'\0');
     let digit = |b: u8| b.is_ascii_digit();
-    if back_over(&mut k, space) == 0 || back_over(&mut k, digit) == 0 {
+    if back_over(&mut k, space) == 0 {
         return None;
     }
+    let generation_end = k;
+    if back_over(&mut k, digit) == 0 {
+        return None;
+    }
+    // Generations run to 65,535; a larger one is read as 0 (the object is read all the same).
+    let generation = std::str::from_utf8(&bytes[k..generation_end])
+        .ok()?
+        .parse()
+        .unwrap_or(0);
     if back_over(&mut k, space) == 0 {
         return None;
     }
@@ -476,7 +545,8 @@ fn number_before(bytes: &[u8], pos: usize) -> Option<u32> {
     if len == 0 || len > 9 || (k > 0 && bytes[k - 1].is_ascii_alphanumeric()) {
         return None;
     }
-    std::str::from_utf8(&bytes[k..end]).ok()?.parse().ok()
+    let number = std::str::from_utf8(&bytes[k..end]).ok()?.parse().ok()?;
+    Some((number, generation))
 }
 
 /// Where a stream's data starts, after its `stream` keyword at `at`: after the end of line

@@ -112,16 +112,143 @@ fn files_the_leak_writer_wrote_read_back() {
     assert_eq!(lines, many);
 }
 
+/// The files of `matcher/tests/data/encrypted/`: [`LINES`] written by `pdf_file` (`plain`:
+/// with a cross-reference table; `packed`: in an object stream), then encrypted by qpdf 11.3
+/// with an empty user password (`qpdf --encrypt "" owner BITS …`), and twice with the user
+/// password `secret`.
+const ENCRYPTED: [(&str, &[u8]); 7] = [
+    // Revision 2: RC4, 40 bits (from `plain`).
+    (
+        "rc4-40",
+        include_bytes!("../../tests/data/encrypted/rc4-40.pdf"),
+    ),
+    // Revision 3: RC4, 128 bits (from `plain`).
+    (
+        "rc4-128",
+        include_bytes!("../../tests/data/encrypted/rc4-128.pdf"),
+    ),
+    // Revision 4: AES-128, `/AESV2` crypt filters (from `packed`: the object stream is
+    // encrypted, its objects' strings are not).
+    (
+        "aes-128",
+        include_bytes!("../../tests/data/encrypted/aes-128.pdf"),
+    ),
+    // Revision 5 (Adobe's extension level 3): AES-256, SHA-256 (from `plain`).
+    (
+        "aes-256-r5",
+        include_bytes!("../../tests/data/encrypted/aes-256-r5.pdf"),
+    ),
+    // Revision 6 (PDF 2.0): AES-256, Algorithm 2.B (from `packed`).
+    (
+        "aes-256",
+        include_bytes!("../../tests/data/encrypted/aes-256.pdf"),
+    ),
+    // The user password `secret`: revision 6, and revision 3.
+    (
+        "password-aes-256",
+        include_bytes!("../../tests/data/encrypted/password-aes-256.pdf"),
+    ),
+    (
+        "password-rc4-128",
+        include_bytes!("../../tests/data/encrypted/password-rc4-128.pdf"),
+    ),
+];
+
 #[test]
-fn encrypted_files_give_nothing() {
+fn files_encrypted_with_an_empty_user_password_read_as_the_plain_ones() {
+    let plain = text_of(&pdf_file(&LINES, false));
+    assert!(plain.contains("山口 大介\tヤマグチ ダイスケ"), "{plain}");
+    for (name, file) in ENCRYPTED {
+        let mut out = String::new();
+        assert!(read_pdf(file, &mut usize::MAX.clone(), &mut out), "{name}");
+        if name.starts_with("password") {
+            // A file that needs a password gives nothing.
+            assert_eq!(out, "", "{name}");
+        } else {
+            assert_eq!(out, plain, "{name}");
+        }
+    }
+    // A file LibreOffice wrote, encrypted by qpdf with AES-256 and no copying allowed.
+    assert_eq!(
+        text_of(include_bytes!("../../tests/data/members-aes256.pdf")),
+        text_of(MEMBERS)
+    );
+}
+
+#[test]
+fn encrypted_files_not_opened_give_nothing() {
     let plain = pdf_file(&LINES, false);
     let at = memchr::memmem::find(&plain, b"/Root 1 0 R").expect("a trailer");
-    let mut encrypted = plain[..at].to_vec();
-    encrypted.extend_from_slice(b"/Encrypt << /Filter /Standard /V 2 >> ");
-    encrypted.extend_from_slice(&plain[at..]);
-    let mut out = String::new();
-    assert!(read_pdf(&encrypted, &mut usize::MAX.clone(), &mut out));
-    assert_eq!(out, "");
+    // A dictionary with no `/R`, `/O` or `/U`; a certificate's security handler; a revision
+    // not read.
+    for encrypt in [
+        "<< /Filter /Standard /V 2 >>",
+        "<< /Filter /Adobe.PubSec /V 4 /R 4 /O <00> /U <00> >>",
+        "<< /Filter /Standard /V 7 /R 7 /O <00> /U <00> >>",
+        "<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> >>",
+        "<< /Filter /Standard /V 5 /R 6 /O <00> /U <00> /UE <00> >>",
+    ] {
+        let mut encrypted = plain[..at].to_vec();
+        encrypted.extend_from_slice(format!("/Encrypt {encrypt} ").as_bytes());
+        encrypted.extend_from_slice(&plain[at..]);
+        let mut out = String::new();
+        assert!(read_pdf(&encrypted, &mut usize::MAX.clone(), &mut out));
+        assert_eq!(out, "", "{encrypt}");
+    }
+}
+
+#[test]
+fn strings_of_an_encrypted_file_are_decrypted_with_their_object_s_key() {
+    // A form field's value in an RC4-encrypted file (revision 3, as qpdf wrote `rc4-128`):
+    // encrypted here with the key of its object and generation, as a writer does (RC4 is its
+    // own inverse), then read back as a field's value.
+    let file = ENCRYPTED[1].1;
+    let objects = Objects::read(file);
+    let encrypt = objects
+        .trailers
+        .iter()
+        .rev()
+        .find_map(|t| t.get(b"Encrypt"))
+        .expect("an /Encrypt");
+    let id = match objects.trailers.iter().rev().find_map(|t| t.get(b"ID")) {
+        Some(Obj::Array(ids)) => match &ids[0] {
+            Obj::Str(id) => id.clone(),
+            _ => unreachable!(),
+        },
+        _ => panic!("no /ID"),
+    };
+    let crypt = Crypt::open(objects.resolve(encrypt), &id, &|o| objects.resolve(o)).expect("opens");
+    // A text string in UTF-16BE, as writers give one that is not Latin.
+    let name: Vec<u8> = [0xFEFF]
+        .into_iter()
+        .chain("山口 大介".encode_utf16())
+        .flat_map(u16::to_be_bytes)
+        .collect();
+    let value = crypt.string(40, 2, &name);
+    assert_ne!(value, name);
+    let hex: String = value.iter().map(|b| format!("{b:02X}")).collect();
+    let mut with_field = file.to_vec();
+    let at = memchr::memmem::rfind(&with_field, b"trailer").expect("a trailer");
+    with_field.splice(
+        at..at,
+        format!(
+            "40 2 obj\n<< /T (name) /V <{hex}> >>\nendobj\n\
+             41 0 obj\n<< /T (name) /V 42 0 R >>\nendobj\n\
+             42 0 obj\n<{by_reference}>\nendobj\n",
+            by_reference = crypt
+                .string(42, 0, &name)
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<String>()
+        )
+        .bytes(),
+    );
+    // The value given in the field, and the one given by reference (its own object's key).
+    let text = text_of(&with_field);
+    assert!(text.ends_with("\n山口 大介\n山口 大介\n"), "{text}");
+    // Decrypted with another object's key, it is not the name.
+    assert_eq!(crypt.string(40, 2, &value), name);
+    assert_ne!(crypt.string(40, 0, &value), name);
 }
 
 #[test]
@@ -223,7 +350,12 @@ fn broken_files_give_what_they_hold() {
 
 #[test]
 fn cut_and_corrupt_files_give_at_most_what_they_hold() {
-    for whole in [MEMBERS.to_vec(), pdf_file(&LINES, true)] {
+    for whole in [
+        MEMBERS.to_vec(),
+        pdf_file(&LINES, true),
+        ENCRYPTED[1].1.to_vec(),
+        ENCRYPTED[4].1.to_vec(),
+    ] {
         let full = text_of(&whole).len();
         for cut in (0..whole.len()).step_by(97) {
             assert!(text_of(&whole[..cut]).len() <= full, "cut at {cut}");

@@ -1,0 +1,378 @@
+//! PDF files encrypted by the standard security handler with an empty user password (ISO
+//! 32000-1, 7.6; ISO 32000-2, 7.6.4). Writers encrypt a file so to set its permissions (no
+//! copying, no printing) while anyone may open it: an empty user password and an owner
+//! password only the author knows. Every viewer opens such a file without asking, so a leak of
+//! one is as readable as a leak of a plain file; its strings and streams are ciphertext to a
+//! reader that does not decrypt them.
+//!
+//! Read: RC4 of 40 to 128 bits (revisions 2 and 3, and 4 with `/V2`), AES-128 (revision 4 with
+//! `/AESV2`) and AES-256 (revision 5, Adobe's extension, and revision 6, PDF 2.0). The empty
+//! password is checked against `/U` as a viewer checks it; a file that needs a password to be
+//! opened gives nothing (see [`Crypt::open`]).
+
+use aes::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use aes::{Aes128, Aes256};
+use md5::Digest as _;
+use sha2::Digest as _;
+
+use super::syntax::Obj;
+
+/// The 32 bytes a password is padded with (Algorithm 2, step a).
+const PADDING: [u8; 32] = [
+    0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41, 0x64, 0x00, 0x4E, 0x56, 0xFF, 0xFA, 0x01, 0x08,
+    0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53, 0x69, 0x7A,
+];
+
+/// How strings or streams are encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    /// Not at all (the crypt filter `/Identity`, or `/CFM /None`).
+    Identity,
+    /// RC4 with a key made for each object.
+    Rc4,
+    /// AES-128 in CBC mode, the IV first, with a key made for each object.
+    Aes128,
+    /// AES-256 in CBC mode, the IV first, with the file's key.
+    Aes256,
+}
+
+/// An encrypted file's key and methods, once the empty user password opened it.
+pub(crate) struct Crypt {
+    key: Vec<u8>,
+    strings: Method,
+    streams: Method,
+}
+
+impl std::fmt::Debug for Crypt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crypt")
+            .field("key", &format_args!("{} bytes", self.key.len()))
+            .field("strings", &self.strings)
+            .field("streams", &self.streams)
+            .finish()
+    }
+}
+
+impl Crypt {
+    /// The key of a file whose encryption dictionary is `dict` (references resolved through
+    /// `resolve`) and whose first `/ID` is `id`, if the empty user password opens it: `None`
+    /// for another security handler (a certificate's), a version or revision not read, or a
+    /// file that needs a password.
+    pub(crate) fn open<'o>(
+        dict: &'o Obj,
+        id: &[u8],
+        resolve: &dyn Fn(&'o Obj) -> &'o Obj,
+    ) -> Option<Crypt> {
+        let get = |key: &[u8]| dict.get(key).map(resolve);
+        let int = |key: &[u8]| get(key).and_then(Obj::num).map(|n| n as i64);
+        let bytes = |key: &[u8]| match get(key) {
+            Some(Obj::Str(s)) => Some(s.as_slice()),
+            _ => None,
+        };
+        if get(b"Filter").and_then(Obj::name) != Some(b"Standard") {
+            return None;
+        }
+        let version = int(b"V").unwrap_or(0);
+        let revision = int(b"R")?;
+        let (o, u) = (bytes(b"O")?, bytes(b"U")?);
+        // `/P` is a signed 32-bit integer, hashed as its four bytes.
+        let permissions = int(b"P").unwrap_or(0) as i32;
+        let encrypt_metadata = !matches!(get(b"EncryptMetadata"), Some(Obj::Bool(false)));
+        // Version 4 and 5 name a crypt filter for strings and one for streams.
+        let filter = |key: &[u8]| -> Option<(Method, Option<i64>)> {
+            let name = get(key).and_then(Obj::name).unwrap_or(b"Identity");
+            if name == b"Identity" {
+                return Some((Method::Identity, None));
+            }
+            let cf = resolve(get(b"CF")?.get(name)?);
+            let method = match cf.get(b"CFM").map(resolve).and_then(Obj::name) {
+                None | Some(b"None") => Method::Identity,
+                Some(b"V2") => Method::Rc4,
+                Some(b"AESV2") => Method::Aes128,
+                Some(b"AESV3") => Method::Aes256,
+                Some(_) => return None,
+            };
+            let length = cf
+                .get(b"Length")
+                .map(resolve)
+                .and_then(Obj::num)
+                .map(|n| n as i64);
+            Some((method, length))
+        };
+        let (strings, streams, length_bits) = match version {
+            1 => (Method::Rc4, Method::Rc4, 40),
+            2 | 3 => (Method::Rc4, Method::Rc4, int(b"Length").unwrap_or(40)),
+            4 | 5 => {
+                let (strings, _) = filter(b"StrF")?;
+                let (streams, cf_length) = filter(b"StmF")?;
+                // A crypt filter's `/Length` is in bytes, though some writers give bits.
+                let bits = match cf_length.or(int(b"Length")) {
+                    Some(n) if n < 40 => n * 8,
+                    Some(n) => n,
+                    None => 128,
+                };
+                (strings, streams, bits)
+            }
+            _ => return None,
+        };
+        let key = match revision {
+            2..=4 => {
+                let length = if revision == 2 {
+                    5
+                } else {
+                    usize::try_from(length_bits / 8).ok()?.clamp(5, 16)
+                };
+                let key = legacy_key(o, permissions, id, length, revision, encrypt_metadata);
+                legacy_user_password_opens(&key, u, id, revision).then_some(key)?
+            }
+            5 | 6 => aes256_key(u, bytes(b"UE")?, revision)?,
+            _ => return None,
+        };
+        Some(Crypt {
+            key,
+            strings,
+            streams,
+        })
+    }
+
+    /// A string of the object `number`, generation `generation`, decrypted.
+    pub(crate) fn string(&self, number: u32, generation: u16, data: &[u8]) -> Vec<u8> {
+        self.decrypt(self.strings, number, generation, data)
+    }
+
+    /// A stream's data of the object `number`, generation `generation`, decrypted.
+    pub(crate) fn stream(&self, number: u32, generation: u16, data: &[u8]) -> Vec<u8> {
+        self.decrypt(self.streams, number, generation, data)
+    }
+
+    fn decrypt(&self, method: Method, number: u32, generation: u16, data: &[u8]) -> Vec<u8> {
+        match method {
+            Method::Identity => data.to_vec(),
+            Method::Rc4 => rc4(&self.object_key(number, generation, false), data),
+            Method::Aes128 => {
+                aes_cbc_decrypt::<Aes128>(&self.object_key(number, generation, true), data)
+            }
+            Method::Aes256 => aes_cbc_decrypt::<Aes256>(&self.key, data),
+        }
+    }
+
+    /// Algorithm 1: the key of one object, for RC4 or AES-128.
+    fn object_key(&self, number: u32, generation: u16, aes: bool) -> Vec<u8> {
+        let mut md5 = md5::Md5::new();
+        md5.update(&self.key);
+        md5.update(&number.to_le_bytes()[..3]);
+        md5.update(generation.to_le_bytes());
+        if aes {
+            md5.update(b"sAlT");
+        }
+        let hash = md5.finalize();
+        hash[..(self.key.len() + 5).min(16)].to_vec()
+    }
+}
+
+/// Algorithm 2: the file's key for revisions 2 to 4, from the empty password.
+fn legacy_key(
+    o: &[u8],
+    permissions: i32,
+    id: &[u8],
+    length: usize,
+    revision: i64,
+    encrypt_metadata: bool,
+) -> Vec<u8> {
+    let mut md5 = md5::Md5::new();
+    md5.update(PADDING);
+    md5.update(&o[..o.len().min(32)]);
+    md5.update(permissions.to_le_bytes());
+    md5.update(id);
+    if revision >= 4 && !encrypt_metadata {
+        md5.update([0xFF; 4]);
+    }
+    let mut hash: [u8; 16] = md5.finalize().into();
+    if revision >= 3 {
+        for _ in 0..50 {
+            hash = md5::Md5::digest(&hash[..length]).into();
+        }
+    }
+    hash[..length].to_vec()
+}
+
+/// Algorithms 4 and 5 (6 checks with them): whether `key` is the empty password's, by
+/// computing `/U` from it.
+fn legacy_user_password_opens(key: &[u8], u: &[u8], id: &[u8], revision: i64) -> bool {
+    if revision == 2 {
+        return u.len() >= 32 && rc4(key, &PADDING) == u[..32];
+    }
+    let mut md5 = md5::Md5::new();
+    md5.update(PADDING);
+    md5.update(id);
+    let mut x = md5.finalize().to_vec();
+    for i in 0..20u8 {
+        let k: Vec<u8> = key.iter().map(|b| b ^ i).collect();
+        x = rc4(&k, &x);
+    }
+    u.len() >= 16 && x == u[..16]
+}
+
+/// Algorithm 2.A: the file's key for revisions 5 and 6, from the empty password: the user
+/// key salt's hash decrypts `/UE`, once the validation salt's hash matched `/U`.
+fn aes256_key(u: &[u8], ue: &[u8], revision: i64) -> Option<Vec<u8>> {
+    if u.len() < 48 || ue.len() < 32 {
+        return None;
+    }
+    let (hash, validation_salt, key_salt) = (&u[..32], &u[32..40], &u[40..48]);
+    if aes256_hash(validation_salt, revision) != hash {
+        return None;
+    }
+    let intermediate = aes256_hash(key_salt, revision);
+    let cipher = Aes256::new_from_slice(&intermediate).ok()?;
+    // CBC with a zero IV and no padding.
+    let mut key = Vec::with_capacity(32);
+    let mut previous = [0u8; 16];
+    for chunk in ue[..32].chunks_exact(16) {
+        let mut block = Array::from(<[u8; 16]>::try_from(chunk).ok()?);
+        cipher.decrypt_block(&mut block);
+        key.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
+        previous.copy_from_slice(chunk);
+    }
+    Some(key)
+}
+
+/// The empty password's hash with `salt`: SHA-256 (revision 5), or Algorithm 2.B's rounds of
+/// AES-128 and SHA-2 (revision 6).
+fn aes256_hash(salt: &[u8], revision: i64) -> Vec<u8> {
+    let mut k = sha2::Sha256::digest(salt).to_vec();
+    if revision < 6 {
+        return k;
+    }
+    let mut round = 0u32;
+    loop {
+        // K1 is the password (empty), K and the user key (none for the user password), 64
+        // times; E is K1 encrypted with AES-128-CBC, K's first half the key and its second
+        // the IV.
+        let k1 = k.repeat(64);
+        let Ok(cipher) = Aes128::new_from_slice(&k[..16]) else {
+            return k;
+        };
+        let mut previous: [u8; 16] = k[16..32].try_into().unwrap_or_default();
+        let mut e = Vec::with_capacity(k1.len());
+        for chunk in k1.chunks_exact(16) {
+            let mut block = [0u8; 16];
+            for (b, (c, p)) in block.iter_mut().zip(chunk.iter().zip(previous)) {
+                *b = c ^ p;
+            }
+            let mut block = Array::from(block);
+            cipher.encrypt_block(&mut block);
+            previous = block.into();
+            e.extend_from_slice(&previous);
+        }
+        // The first 16 bytes of E as a number, modulo 3, choose the next hash.
+        let sum: u32 = e[..16].iter().map(|&b| u32::from(b)).sum();
+        k = match sum % 3 {
+            0 => sha2::Sha256::digest(&e).to_vec(),
+            1 => sha2::Sha384::digest(&e).to_vec(),
+            _ => sha2::Sha512::digest(&e).to_vec(),
+        };
+        round += 1;
+        let last = u32::from(e.last().copied().unwrap_or(0));
+        if round >= 64 && last <= round - 32 {
+            break;
+        }
+    }
+    k.truncate(32);
+    k
+}
+
+/// RC4's keystream over `data` (encrypting and decrypting are one).
+fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
+    if key.is_empty() {
+        return data.to_vec();
+    }
+    let mut s: [u8; 256] = std::array::from_fn(|i| i as u8);
+    let mut j = 0u8;
+    for i in 0..256 {
+        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
+        s.swap(i, usize::from(j));
+    }
+    let (mut i, mut j) = (0u8, 0u8);
+    data.iter()
+        .map(|&b| {
+            i = i.wrapping_add(1);
+            j = j.wrapping_add(s[usize::from(i)]);
+            s.swap(usize::from(i), usize::from(j));
+            b ^ s[usize::from(s[usize::from(i)].wrapping_add(s[usize::from(j)]))]
+        })
+        .collect()
+}
+
+/// AES-CBC decryption of `data` (its first 16 bytes the IV) with `key`, PKCS #5 padding
+/// removed when it is there; a cut last block is left out.
+fn aes_cbc_decrypt<C: KeyInit + BlockCipherDecrypt<BlockSize = aes::cipher::consts::U16>>(
+    key: &[u8],
+    data: &[u8],
+) -> Vec<u8> {
+    let Ok(cipher) = C::new_from_slice(key) else {
+        return Vec::new();
+    };
+    if data.len() < 16 {
+        return Vec::new();
+    }
+    let (iv, body) = data.split_at(16);
+    let mut previous: [u8; 16] = iv.try_into().unwrap_or_default();
+    let mut out = Vec::with_capacity(body.len());
+    for chunk in body.chunks_exact(16) {
+        let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
+        cipher.decrypt_block(&mut block);
+        out.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
+        previous.copy_from_slice(chunk);
+    }
+    if let Some(&pad) = out.last() {
+        let pad = usize::from(pad);
+        if (1..=16).contains(&pad)
+            && pad <= out.len()
+            && out[out.len() - pad..]
+                .iter()
+                .all(|&b| usize::from(b) == pad)
+        {
+            out.truncate(out.len() - pad);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rc4_test_vectors() {
+        // RFC 6229's first vector (key 0x0102030405), and the classic `Key`/`Plaintext`.
+        assert_eq!(
+            rc4(&[1, 2, 3, 4, 5], &[0; 8]),
+            [0xb2, 0x39, 0x63, 0x05, 0xf0, 0x3d, 0xc0, 0x27]
+        );
+        assert_eq!(
+            rc4(b"Key", b"Plaintext"),
+            [0xBB, 0xF3, 0x16, 0xE8, 0xD9, 0x40, 0xAF, 0x0A, 0xD3]
+        );
+        assert_eq!(rc4(b"Key", &rc4(b"Key", b"round trip")), b"round trip");
+    }
+
+    #[test]
+    fn aes_cbc_strips_padding_and_drops_a_cut_block() {
+        // FIPS 197's AES-128 vector as one CBC block with a zero IV.
+        let key: Vec<u8> = (0u8..16).collect();
+        let mut data = vec![0u8; 16];
+        data.extend_from_slice(&[
+            0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4,
+            0xc5, 0x5a,
+        ]);
+        let plain: Vec<u8> = (0u8..16).map(|i| i * 0x11).collect();
+        assert_eq!(aes_cbc_decrypt::<Aes128>(&key, &data), plain);
+        // A cut block, and data shorter than the IV.
+        data.extend_from_slice(&[1, 2, 3]);
+        assert_eq!(aes_cbc_decrypt::<Aes128>(&key, &data), plain);
+        assert!(aes_cbc_decrypt::<Aes128>(&key, &data[..10]).is_empty());
+        // A wrong key length gives nothing rather than a panic.
+        assert!(aes_cbc_decrypt::<Aes128>(&key[..5], &data).is_empty());
+    }
+}
