@@ -75,7 +75,9 @@ pub(crate) fn matrix(items: &[Obj]) -> Option<Matrix> {
     Some(m)
 }
 
-/// A shown string: where it starts and ends on the page, its size there, and its text.
+/// A shown string: where it starts and ends on the page, its size there, its text, and
+/// whether it is invisible (text render mode 3 or 7: the text layer an OCR engine lays over a
+/// scanned page).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Run {
     pub(crate) x: f64,
@@ -83,6 +85,7 @@ pub(crate) struct Run {
     pub(crate) end_x: f64,
     pub(crate) size: f64,
     pub(crate) text: String,
+    pub(crate) invisible: bool,
 }
 
 /// What a content stream's fonts and forms are, in the resources it runs with.
@@ -103,6 +106,8 @@ struct State {
     word_spacing: f64,
     scale: f64,
     leading: f64,
+    /// Text render mode 3 or 7: glyphs not drawn.
+    invisible: bool,
 }
 
 /// Runs content streams, collecting the strings they show, until `left` bytes of text.
@@ -140,6 +145,7 @@ impl<'r, 'd> Interpreter<'r, 'd> {
             word_spacing: 0.0,
             scale: 1.0,
             leading: 0.0,
+            invisible: false,
         };
         self.run_with(content, res, state, 0);
     }
@@ -211,6 +217,7 @@ impl<'r, 'd> Interpreter<'r, 'd> {
                 b"Tw" => gs.word_spacing = num(0),
                 b"Tz" => gs.scale = num(0) / 100.0,
                 b"TL" => gs.leading = num(0),
+                b"Tr" => gs.invisible = matches!(num(0), 3.0 | 7.0),
                 b"Td" | b"TD" => {
                     if op == b"TD" {
                         gs.leading = -num(1);
@@ -328,18 +335,22 @@ impl<'r, 'd> Interpreter<'r, 'd> {
                 _ => {}
             }
         }
-        let end = mul(tm, &gs.ctm);
+        let mut end = mul(tm, &gs.ctm)[4];
         if text.trim().is_empty() {
             return;
+        }
+        if gs.invisible {
+            end = ocr_word(&mut text, start[4], end);
         }
         text.truncate(floor_char_boundary(&text, self.left));
         self.left -= text.len();
         self.runs.push(Run {
             x: start[4],
             y: start[5],
-            end_x: end[4],
+            end_x: end,
             size: (gs.size * start[2].hypot(start[3])).abs(),
             text,
+            invisible: gs.invisible,
         });
     }
 }
@@ -372,6 +383,41 @@ fn skip_inline_image(lex: &mut Lexer<'_>) {
         from = at + 2;
     }
     lex.at = lex.bytes.len();
+}
+
+/// An invisible string (an OCR engine's word over a scanned page, from `x` to `end`) made
+/// text: the space an engine ends each word with is dropped, and the end moved back to where
+/// the word's glyphs end (an OCR layer's font has glyphs of one width, stretched to span the
+/// word), which is returned; a space between Japanese characters or digits (`ヤマ グチ`,
+/// `1968 年`), where an engine that splits Japanese text into words puts one, is dropped too.
+fn ocr_word(text: &mut String, x: f64, end: f64) -> f64 {
+    let chars = text.chars().count();
+    let kept = text.trim_end().chars().count();
+    text.truncate(text.trim_end().len());
+    if text.contains(' ') {
+        *text = without_ocr_spaces(text);
+    }
+    x + (end - x) * kept as f64 / chars.max(1) as f64
+}
+
+/// `text` without the spaces [`ocr_word`] drops: those with a Japanese character on one side
+/// and no Latin letter on the other.
+fn without_ocr_spaces(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (k, &c) in chars.iter().enumerate() {
+        if c == ' ' && k > 0 && k + 1 < chars.len() && ocr_joined(chars[k - 1], chars[k + 1]) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a space an OCR engine put between `a` and `b` is no space in the text: one is
+/// Japanese (not ASCII) and the other is no Latin letter.
+fn ocr_joined(a: char, b: char) -> bool {
+    (!a.is_ascii() || !b.is_ascii()) && !a.is_ascii_alphabetic() && !b.is_ascii_alphabetic()
 }
 
 /// Where a run is against the one before it.
@@ -473,6 +519,21 @@ pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
             match relation(p, r) {
                 // A gap wider than a word space (a cell's padding), or a string placed before
                 // the one before it: the next cell.
+                // An OCR engine's words on one line of its own: its words' boxes are rough
+                // (they overlap, or leave gaps inside Japanese text a character wide), so only
+                // a gap of two characters is the next cell; the words are otherwise joined, a
+                // space apart only beside a Latin word (see [`ocr_word`]).
+                Move::Same(gap)
+                    if p.invisible && r.invisible && (-2.0 * s..=2.0 * s).contains(&gap) =>
+                {
+                    let joined = match (out.chars().next_back(), r.text.chars().next()) {
+                        (Some(a), Some(b)) => ocr_joined(a, b),
+                        _ => true,
+                    };
+                    if !joined {
+                        space(out);
+                    }
+                }
                 Move::Same(gap) if gap > 0.4 * s || gap < -s => {
                     out.push('\t');
                     row = true;
@@ -532,6 +593,7 @@ mod tests {
             end_x: x + width,
             size: 12.0,
             text: text.to_owned(),
+            invisible: false,
         }
     }
 
@@ -540,6 +602,50 @@ mod tests {
         // Wide enough for the lines below to reach its right margin.
         layout(runs, 400.0, &mut out);
         out
+    }
+
+    #[test]
+    fn an_ocr_engine_s_words_lose_the_spaces_japanese_text_has_not() {
+        for (shown, text) in [
+            ("山口 ", "山口"),
+            ("ヤマ グチ ", "ヤマグチ"),
+            ("1968 年 9 月 ", "1968年9月"),
+            ("090-6682- 8625 ", "090-6682- 8625"),
+            ("Room 5 号 ", "Room 5号"),
+            ("東京 Tower ", "東京 Tower"),
+            ("   ", ""),
+        ] {
+            let mut t = shown.to_owned();
+            let end = ocr_word(&mut t, 10.0, 10.0 + 6.0 * shown.chars().count() as f64);
+            assert_eq!(t, text, "{shown:?}");
+            // The end is where the trailing space started.
+            let kept = shown.trim_end().chars().count() as f64;
+            assert!((end - (10.0 + 6.0 * kept)).abs() < 1e-9, "{shown:?}");
+        }
+    }
+
+    #[test]
+    fn an_ocr_engine_s_words_are_joined_and_its_lines_are_rows() {
+        let ocr = |x: f64, y: f64, text: &str| Run {
+            invisible: true,
+            ..run(x, y, text)
+        };
+        // Boxes that overlap or leave a character's gap inside a cell; a cell's two lines, the
+        // next cell higher up; two Latin words; a gap of three characters between two cells.
+        let runs = [
+            ocr(50.0, 700.0, "山口"),
+            ocr(70.0, 700.0, "大"),
+            ocr(90.0, 700.0, "介"),
+            ocr(150.0, 707.0, "ヤマ"),
+            ocr(150.0, 693.0, "グチ"),
+            ocr(250.0, 707.0, "Yamaguchi"),
+            ocr(310.0, 707.0, "Daisuke"),
+            ocr(400.0, 707.0, "1968"),
+        ];
+        assert_eq!(
+            laid_out(&runs),
+            "山口大介\tヤマグチ\tYamaguchi Daisuke\t1968\n"
+        );
     }
 
     #[test]

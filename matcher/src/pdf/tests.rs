@@ -449,3 +449,28 @@ fn hostile_pages_cost_what_they_weigh() {
     read_pdf(&forms, &mut budget, &mut out);
     assert_eq!(budget, 0);
 }
+
+/// A scan's text layer: page 2 of [`MEMBERS`] rendered at 300 dpi in grey by poppler's
+/// `pdftoppm`, then read by Tesseract 5.3.0 (`-l jpn -c textonly_pdf=1 pdf`): invisible text
+/// (`3 Tr`) in a glyphless font, a string for each word as Tesseract splits Japanese text (and
+/// each word ending with a space), a block of lines for each cell, and some characters misread
+/// (`会貞` for `会員`).
+const MEMBERS_OCR: &[u8] = include_bytes!("../../tests/data/members-ocr.pdf");
+
+#[test]
+fn a_scan_s_text_layer_reads_as_rows() {
+    let text = text_of(MEMBERS_OCR);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        &lines[..3],
+        [
+            // A paragraph with a link in it: two blocks of words, a cell's gap apart.
+            "個人情報\tにつき取扱注意。詳細\tはこちらを参照。",
+            "氏名\tフリガナ\t生年月日\t住所",
+            // Each cell's two lines joined, no space left between Japanese words.
+            "山口大介\tヤマグチダイスケ\t1968年9月18日\t兵庫県尼崎市東七松町1丁目23番4号\t090-6682-8625",
+        ],
+        "{text}"
+    );
+    assert_eq!(lines[5], "会員0000\t備考欄テキスト");
+}

@@ -2633,11 +2633,13 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
             (FieldKind::Phone, "090-6682-8625"),
         ],
     );
-    // As LibreOffice wrote it, and encrypted with AES-256 with an empty user password and no
-    // copying allowed (as a municipality's published PDF often is).
+    // As LibreOffice wrote it; encrypted with AES-256 with an empty user password and no
+    // copying allowed (as a municipality's published PDF often is); and its page printed,
+    // scanned and read by an OCR engine (Tesseract's text layer: see `pdf/tests.rs`).
     for file in [
         &include_bytes!("../../tests/data/members.pdf")[..],
         &include_bytes!("../../tests/data/members-aes256.pdf")[..],
+        &include_bytes!("../../tests/data/members-ocr.pdf")[..],
     ] {
         let report = m.scan(&Document::new(file));
         assert_eq!(report.format, TextFormat::Archive);
