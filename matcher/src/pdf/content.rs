@@ -19,6 +19,11 @@
 //!   a list, has none) and the line is not separated values (two commas without a space after
 //!   them, or bars: a printed dump's rows stay apart);
 //! - anywhere else below: a new line.
+//!
+//! Invisible text (render mode 3 or 7) is the text layer of a scanned page, written by an OCR
+//! engine a word a string, each word ending with a space, over rough boxes: its spaces inside
+//! Japanese text are dropped (see [`ocr_word`]), and two of its words on one line are the next
+//! cell only two characters apart or more.
 
 use std::rc::Rc;
 

@@ -16,7 +16,8 @@
 //! any other filter (`LZWDecode`, images' filters) is left out. An encrypted file (a trailer
 //! with `/Encrypt`) is decrypted when its user password is empty, as it is in files encrypted
 //! only to restrict copying or printing ([`crypt`]); one that needs a password gives nothing.
-//! A scanned page is an image and has no text; text in it is not read.
+//! A scanned page is an image: only a text layer an OCR engine laid over it is read (see
+//! [`content`]), never the image.
 //!
 //! Everything decoded counts against the budget (the matcher's `max_document_bytes`), and so
 //! does the text given, so a file of streams that inflate a thousandfold, or of a font that
