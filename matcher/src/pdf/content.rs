@@ -392,9 +392,10 @@ fn skip_inline_image(lex: &mut Lexer<'_>) {
 
 /// An invisible string (an OCR engine's word over a scanned page, from `x` to `end`) made
 /// text: the space an engine ends each word with is dropped, and the end moved back to where
-/// the word's glyphs end (an OCR layer's font has glyphs of one width, stretched to span the
-/// word), which is returned; a space between Japanese characters or digits (`ヤマ グチ`,
-/// `1968 年`), where an engine that splits Japanese text into words puts one, is dropped too.
+/// that space began (counted in characters: an OCR layer's font has glyphs of one width,
+/// stretched over the word), which is returned; a space between Japanese characters or digits
+/// (`ヤマ グチ`, `1968 年`), where an engine that splits Japanese text into words puts one, is
+/// dropped too.
 fn ocr_word(text: &mut String, x: f64, end: f64) -> f64 {
     let chars = text.chars().count();
     let kept = text.trim_end().chars().count();
@@ -522,8 +523,6 @@ pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
                 }
             };
             match relation(p, r) {
-                // A gap wider than a word space (a cell's padding), or a string placed before
-                // the one before it: the next cell.
                 // An OCR engine's words on one line of its own: its words' boxes are rough
                 // (they overlap, or leave gaps inside Japanese text a character wide), so only
                 // a gap of two characters is the next cell; the words are otherwise joined, a
@@ -539,6 +538,8 @@ pub(crate) fn layout(runs: &[Run], width: f64, out: &mut String) {
                         space(out);
                     }
                 }
+                // A gap wider than a word space (a cell's padding), or a string placed before
+                // the one before it: the next cell.
                 Move::Same(gap) if gap > 0.4 * s || gap < -s => {
                     out.push('\t');
                     row = true;
