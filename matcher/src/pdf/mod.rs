@@ -12,8 +12,8 @@
 //! table's cells apart by tabs. A form field's value (a filled-in application form) is read
 //! after the pages, a line each.
 //!
-//! Streams are decoded with `FlateDecode`, `ASCIIHexDecode` and `ASCII85Decode`; a stream in
-//! any other filter (`LZWDecode`, images' filters) is left out. An encrypted file (a trailer
+//! Streams are decoded with `FlateDecode`, `LZWDecode`, `ASCIIHexDecode` and `ASCII85Decode`;
+//! a stream in any other filter (images' filters) is left out. An encrypted file (a trailer
 //! with `/Encrypt`) is decrypted when its user password is empty, as it is in files encrypted
 //! only to restrict copying or printing ([`crypt`]); one that needs a password gives nothing.
 //! A scanned page is an image: only a text layer an OCR engine laid over it is read (see
@@ -300,9 +300,22 @@ impl<'a> Objects<'a> {
                 .collect(),
             Some(_) => return None,
         };
-        for filter in filters {
+        for (k, filter) in filters.into_iter().enumerate() {
             data = match filter {
                 b"FlateDecode" | b"Fl" => inflate(&data, *budget),
+                b"LZWDecode" | b"LZW" => {
+                    // `/EarlyChange 0` in the filter's parameters (one dictionary, or an
+                    // array of one per filter); 1 by default.
+                    let params = match object.value.get(b"DecodeParms").map(|p| self.resolve(p)) {
+                        Some(Obj::Array(items)) => items.get(k).map(|p| self.resolve(p)),
+                        other => other,
+                    };
+                    let early = params
+                        .and_then(|p| p.get(b"EarlyChange"))
+                        .and_then(Obj::num)
+                        .is_none_or(|n| n != 0.0);
+                    lzw(&data, early, *budget)
+                }
                 b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data),
                 b"ASCII85Decode" | b"A85" => ascii85(&data),
                 _ => return None,
@@ -607,6 +620,98 @@ fn inflate(data: &[u8], limit: usize) -> Vec<u8> {
             .take(limit)
             .read_to_end(&mut out)
     };
+    out
+}
+
+/// `LZWDecode` (writers of the 1990s): codes of 9 to 12 bits, most significant bit first; 256
+/// empties the table and 257 ends the data. With `early` (`/EarlyChange 1`, the default) the
+/// codes grow a bit wider one code before the table needs it. A bad code ends the data there;
+/// `limit` bytes at most.
+fn lzw(data: &[u8], early: bool, limit: usize) -> Vec<u8> {
+    const CLEAR: usize = 256;
+    const END: usize = 257;
+    const MAX_CODES: usize = 4096;
+    // Each code's string: the code of the string it extends (`u16::MAX`: none), its last byte,
+    // its first byte and its length.
+    let mut prefix: Vec<u16> = Vec::with_capacity(MAX_CODES);
+    let mut last: Vec<u8> = Vec::with_capacity(MAX_CODES);
+    let mut first: Vec<u8> = Vec::with_capacity(MAX_CODES);
+    let mut len: Vec<u16> = Vec::with_capacity(MAX_CODES);
+    let reset =
+        |prefix: &mut Vec<u16>, last: &mut Vec<u8>, first: &mut Vec<u8>, len: &mut Vec<u16>| {
+            prefix.clear();
+            last.clear();
+            first.clear();
+            len.clear();
+            for b in 0..=255u8 {
+                prefix.push(u16::MAX);
+                last.push(b);
+                first.push(b);
+                len.push(1);
+            }
+            // 256 and 257 stand for no string.
+            for _ in 0..2 {
+                prefix.push(u16::MAX);
+                last.push(0);
+                first.push(0);
+                len.push(0);
+            }
+        };
+    reset(&mut prefix, &mut last, &mut first, &mut len);
+    let mut out = Vec::new();
+    let (mut bits, mut held) = (0u32, 0u32);
+    let mut width = 9;
+    let mut bytes = data.iter();
+    let mut previous: Option<usize> = None;
+    while out.len() < limit {
+        while held < width {
+            let Some(&b) = bytes.next() else {
+                return out;
+            };
+            bits = (bits << 8) | u32::from(b);
+            held += 8;
+        }
+        let code = ((bits >> (held - width)) & ((1 << width) - 1)) as usize;
+        held -= width;
+        bits &= (1 << held) - 1;
+        if code == CLEAR {
+            reset(&mut prefix, &mut last, &mut first, &mut len);
+            width = 9;
+            previous = None;
+            continue;
+        }
+        if code == END {
+            break;
+        }
+        // The code just being defined (`KwKwK`): the previous string and its first byte.
+        let (known, extra) = match previous {
+            _ if code < prefix.len() && len[code] > 0 => (code, None),
+            Some(p) if code == prefix.len() => (p, Some(first[p])),
+            _ => break,
+        };
+        let start = out.len();
+        let mut c = known;
+        out.resize(start + usize::from(len[known]), 0);
+        for k in (start..out.len()).rev() {
+            out[k] = last[c];
+            c = usize::from(prefix[c]);
+        }
+        out.extend(extra);
+        if let Some(p) = previous
+            && prefix.len() < MAX_CODES
+        {
+            prefix.push(p as u16);
+            last.push(out[start]);
+            first.push(first[p]);
+            len.push(len[p].saturating_add(1));
+        }
+        let next = prefix.len() + usize::from(early);
+        if next >= 1 << width && width < 12 {
+            width += 1;
+        }
+        previous = Some(code);
+    }
+    out.truncate(limit);
     out
 }
 

@@ -474,3 +474,97 @@ fn a_scan_s_text_layer_reads_as_rows() {
     );
     assert_eq!(lines[5], "会員0000\t備考欄テキスト");
 }
+
+/// LZW as `LZWDecode` reads it (`/EarlyChange 1`): a clear code first, a clear code when the
+/// table is full, and the end code last. (qpdf 11.3 decodes what it writes for `lzw_streams`
+/// byte for byte: `qpdf --decode-level=all --show-object=1 --filtered-stream-data`.)
+fn lzw_encode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut bits, mut held, mut width) = (0u64, 0u32, 9u32);
+    let mut emit = |code: u16, width: u32| {
+        bits = (bits << width) | u64::from(code);
+        held += width;
+        while held >= 8 {
+            out.push((bits >> (held - 8)) as u8);
+            held -= 8;
+        }
+    };
+    let mut table: HashMap<(u16, u8), u16> = HashMap::new();
+    let mut next = 258u16;
+    emit(256, width);
+    let mut current: Option<u16> = None;
+    for &b in data {
+        let Some(c) = current else {
+            current = Some(u16::from(b));
+            continue;
+        };
+        if let Some(&n) = table.get(&(c, b)) {
+            current = Some(n);
+            continue;
+        }
+        emit(c, width);
+        table.insert((c, b), next);
+        next += 1;
+        // The reader defines each code one code later, and widens one code early.
+        if next >= 1 << width && width < 12 {
+            width += 1;
+        }
+        if next == 4095 {
+            emit(256, width);
+            table.clear();
+            next = 258;
+            width = 9;
+        }
+        current = Some(u16::from(b));
+    }
+    if let Some(c) = current {
+        emit(c, width);
+    }
+    emit(257, width);
+    // Zeros to the end of the last byte.
+    emit(0, 7);
+    out
+}
+
+#[test]
+fn lzw_streams() {
+    // ISO 32000-1's example (7.4.4.2).
+    assert_eq!(
+        lzw(
+            &[0x80, 0x0B, 0x60, 0x50, 0x22, 0x0C, 0x0C, 0x85, 0x01],
+            true,
+            usize::MAX
+        ),
+        [45, 45, 45, 45, 45, 65, 45, 45, 45, 66]
+    );
+    // Long enough for 12-bit codes and a table filled twice; the limit; a cut stream.
+    let text: String = (0..20_000)
+        .map(|i| format!("{} {i}\n", LINES[i % 6]))
+        .collect();
+    let encoded = lzw_encode(text.as_bytes());
+    assert!(encoded.len() < text.len() / 2);
+    assert_eq!(lzw(&encoded, true, usize::MAX), text.as_bytes());
+    assert_eq!(lzw(&encoded, true, 1000), &text.as_bytes()[..1000]);
+    let cut = lzw(&encoded[..encoded.len() / 2], true, usize::MAX);
+    assert!(text.as_bytes().starts_with(&cut) && cut.len() > text.len() / 4);
+    // A page whose content is LZW-encoded.
+    let content = lzw_encode(b"BT /F1 12 Tf 50 700 Td (Daisuke Yamaguchi) Tj ET");
+    let mut page = one_page("", &[]);
+    let at = memchr::memmem::find(&page, b"4 0 obj").expect("object 4");
+    let end = memchr::memmem::find(&page[at..], b"endobj").expect("its end") + at;
+    let mut object = format!(
+        "4 0 obj\n<< /Filter [/LZWDecode] /DecodeParms [<< /EarlyChange 1 >>] /Length {} >>\nstream\n",
+        content.len()
+    )
+    .into_bytes();
+    object.extend_from_slice(&content);
+    object.extend_from_slice(b"\nendstream\n");
+    page.splice(at..end, object);
+    assert_eq!(text_of(&page).trim(), "Daisuke Yamaguchi");
+    // Codes not defined yet end the data; bytes of noise give at most what a budget allows.
+    assert!(lzw(&[0xFF; 64], true, usize::MAX).is_empty());
+    let noise: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    assert!(lzw(&noise, true, 5000).len() <= 5000);
+}
