@@ -226,15 +226,7 @@ fn aes256_key(u: &[u8], ue: &[u8], revision: i64) -> Option<Vec<u8>> {
     let intermediate = aes256_hash(key_salt, revision);
     let cipher = Aes256::new_from_slice(&intermediate).ok()?;
     // CBC with a zero IV and no padding.
-    let mut key = Vec::with_capacity(32);
-    let mut previous = [0u8; 16];
-    for chunk in ue[..32].chunks_exact(16) {
-        let mut block = Array::from(<[u8; 16]>::try_from(chunk).ok()?);
-        cipher.decrypt_block(&mut block);
-        key.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
-        previous.copy_from_slice(chunk);
-    }
-    Some(key)
+    Some(cbc_decrypt(&cipher, [0; 16], &ue[..32]))
 }
 
 /// The empty password's hash with `salt`: SHA-256 (revision 5), or Algorithm 2.B's rounds of
@@ -317,14 +309,7 @@ fn aes_cbc_decrypt<C: KeyInit + BlockCipherDecrypt<BlockSize = aes::cipher::cons
         return Vec::new();
     }
     let (iv, body) = data.split_at(16);
-    let mut previous: [u8; 16] = iv.try_into().unwrap_or_default();
-    let mut out = Vec::with_capacity(body.len());
-    for chunk in body.chunks_exact(16) {
-        let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
-        cipher.decrypt_block(&mut block);
-        out.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
-        previous.copy_from_slice(chunk);
-    }
+    let mut out = cbc_decrypt(&cipher, iv.try_into().unwrap_or_default(), body);
     if let Some(&pad) = out.last() {
         let pad = usize::from(pad);
         if (1..=16).contains(&pad)
@@ -335,6 +320,24 @@ fn aes_cbc_decrypt<C: KeyInit + BlockCipherDecrypt<BlockSize = aes::cipher::cons
         {
             out.truncate(out.len() - pad);
         }
+    }
+    out
+}
+
+/// CBC decryption of `body`'s whole blocks with `cipher` and `iv` (a cut last block is left
+/// out; padding stays).
+fn cbc_decrypt<C: BlockCipherDecrypt<BlockSize = aes::cipher::consts::U16>>(
+    cipher: &C,
+    iv: [u8; 16],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut previous = iv;
+    let mut out = Vec::with_capacity(body.len());
+    for chunk in body.chunks_exact(16) {
+        let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
+        cipher.decrypt_block(&mut block);
+        out.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
+        previous.copy_from_slice(chunk);
     }
     out
 }

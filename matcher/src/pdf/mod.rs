@@ -420,11 +420,12 @@ impl<'a> Objects<'a> {
             .filter_map(|(&n, o)| {
                 // A value given by reference is a string of its own object, encrypted with
                 // that object's key.
-                let (owner, value) = match o.value.get(b"V")? {
-                    Obj::Ref(r) => (*r, &self.table.get(r)?.value),
-                    v => (n, v),
+                let v = o.value.get(b"V")?;
+                let owner = match v {
+                    Obj::Ref(r) => *r,
+                    _ => n,
                 };
-                match value {
+                match self.resolve(v) {
                     Obj::Str(v) => Some((n, text_string(&self.string(owner, v)))),
                     _ => None,
                 }
@@ -631,38 +632,17 @@ fn lzw(data: &[u8], early: bool, limit: usize) -> Vec<u8> {
     const CLEAR: usize = 256;
     const END: usize = 257;
     const MAX_CODES: usize = 4096;
-    // Each code's string: the code of the string it extends (`u16::MAX`: none), its last byte,
-    // its first byte and its length.
-    let mut prefix: Vec<u16> = Vec::with_capacity(MAX_CODES);
-    let mut last: Vec<u8> = Vec::with_capacity(MAX_CODES);
-    let mut first: Vec<u8> = Vec::with_capacity(MAX_CODES);
-    let mut len: Vec<u16> = Vec::with_capacity(MAX_CODES);
-    let reset =
-        |prefix: &mut Vec<u16>, last: &mut Vec<u8>, first: &mut Vec<u8>, len: &mut Vec<u16>| {
-            prefix.clear();
-            last.clear();
-            first.clear();
-            len.clear();
-            for b in 0..=255u8 {
-                prefix.push(u16::MAX);
-                last.push(b);
-                first.push(b);
-                len.push(1);
-            }
-            // 256 and 257 stand for no string.
-            for _ in 0..2 {
-                prefix.push(u16::MAX);
-                last.push(0);
-                first.push(0);
-                len.push(0);
-            }
-        };
-    reset(&mut prefix, &mut last, &mut first, &mut len);
+    // Each code's string: the code of the string it extends (`u16::MAX`: none), its last byte
+    // and its length. 256 and 257 stand for no string; the table is emptied back to them.
+    let mut table: Vec<(u16, u8, u16)> = Vec::with_capacity(MAX_CODES);
+    table.extend((0..=255u8).map(|b| (u16::MAX, b, 1)));
+    table.extend([(u16::MAX, 0, 0); 2]);
     let mut out = Vec::new();
     let (mut bits, mut held) = (0u32, 0u32);
     let mut width = 9;
     let mut bytes = data.iter();
-    let mut previous: Option<usize> = None;
+    // The code read before, and its string's first byte.
+    let mut previous: Option<(usize, u8)> = None;
     while out.len() < limit {
         while held < width {
             let Some(&b) = bytes.next() else {
@@ -675,7 +655,7 @@ fn lzw(data: &[u8], early: bool, limit: usize) -> Vec<u8> {
         held -= width;
         bits &= (1 << held) - 1;
         if code == CLEAR {
-            reset(&mut prefix, &mut last, &mut first, &mut len);
+            table.truncate(END + 1);
             width = 9;
             previous = None;
             continue;
@@ -685,31 +665,27 @@ fn lzw(data: &[u8], early: bool, limit: usize) -> Vec<u8> {
         }
         // The code just being defined (`KwKwK`): the previous string and its first byte.
         let (known, extra) = match previous {
-            _ if code < prefix.len() && len[code] > 0 => (code, None),
-            Some(p) if code == prefix.len() => (p, Some(first[p])),
+            _ if code < table.len() && table[code].2 > 0 => (code, None),
+            Some((p, first)) if code == table.len() => (p, Some(first)),
             _ => break,
         };
         let start = out.len();
+        out.resize(start + usize::from(table[known].2), 0);
         let mut c = known;
-        out.resize(start + usize::from(len[known]), 0);
         for k in (start..out.len()).rev() {
-            out[k] = last[c];
-            c = usize::from(prefix[c]);
+            out[k] = table[c].1;
+            c = usize::from(table[c].0);
         }
         out.extend(extra);
-        if let Some(p) = previous
-            && prefix.len() < MAX_CODES
+        if let Some((p, _)) = previous
+            && table.len() < MAX_CODES
         {
-            prefix.push(p as u16);
-            last.push(out[start]);
-            first.push(first[p]);
-            len.push(len[p].saturating_add(1));
+            table.push((p as u16, out[start], table[p].2.saturating_add(1)));
         }
-        let next = prefix.len() + usize::from(early);
-        if next >= 1 << width && width < 12 {
+        if table.len() + usize::from(early) >= 1 << width && width < 12 {
             width += 1;
         }
-        previous = Some(code);
+        previous = Some((code, out[start]));
     }
     out.truncate(limit);
     out

@@ -203,21 +203,9 @@ fn strings_of_an_encrypted_file_are_decrypted_with_their_object_s_key() {
     // encrypted here with the key of its object and generation, as a writer does (RC4 is its
     // own inverse), then read back as a field's value.
     let file = ENCRYPTED[1].1;
-    let objects = Objects::read(file);
-    let encrypt = objects
-        .trailers
-        .iter()
-        .rev()
-        .find_map(|t| t.get(b"Encrypt"))
-        .expect("an /Encrypt");
-    let id = match objects.trailers.iter().rev().find_map(|t| t.get(b"ID")) {
-        Some(Obj::Array(ids)) => match &ids[0] {
-            Obj::Str(id) => id.clone(),
-            _ => unreachable!(),
-        },
-        _ => panic!("no /ID"),
-    };
-    let crypt = Crypt::open(objects.resolve(encrypt), &id, &|o| objects.resolve(o)).expect("opens");
+    let mut objects = Objects::read(file);
+    assert!(objects.decrypt());
+    let crypt = objects.crypt.as_ref().expect("opened");
     // A text string in UTF-16BE, as writers give one that is not Latin.
     let name: Vec<u8> = [0xFEFF]
         .into_iter()
