@@ -6,7 +6,8 @@
 //!
 //! A ZIP archive is read from its start, entry by entry (local headers), so that one cut short
 //! by a size cap still gives the entries it holds (the last one as far as it goes). Entries
-//! stored or deflated are read; encrypted ones and other methods are left out. A gzip, xz,
+//! stored or deflated are read, encrypted ones (ZipCrypto or WinZip AES) when a password opens
+//! them ([`crate::unlock`]); other methods are left out. A gzip, xz,
 //! Zstandard or bzip2 file (one member, stream or frame, or several) is decompressed as far as
 //! it goes, a tar archive (POSIX, GNU or old-style) read header by header, its regular files
 //! as entries. A 7z archive is read through its header, which is at its end: one cut before
@@ -37,6 +38,7 @@ use crate::html::{extract_text, is_html};
 use crate::msg::{is_message, read_message};
 use crate::pdf::{is_pdf, read_pdf};
 use crate::sqlite::{is_sqlite, read_sqlite};
+use crate::unlock::{Cipher, Sealed, Unpack};
 use crate::xls::read_workbook97;
 
 /// Local file header signature.
@@ -210,10 +212,12 @@ struct Entry {
     data: Vec<u8>,
 }
 
-/// The entries of the archive `bytes`, inflated, within `budget` bytes in all (what is left of
-/// it is returned in place). Stops at the first header that is not a local file header (the
-/// central directory), at a cut, or at an entry it cannot read the size of.
-fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
+/// The entries of the archive `bytes`, `depth` archives deep, inflated within `cx`'s budget
+/// (what is left of it is returned in place); encrypted ones when a password opens them (see
+/// [`crate::unlock`]), the others kept in `cx` for the passwords the document may give. Stops
+/// at the first header that is not a local file header (the central directory), at a cut, or
+/// at an entry it cannot read the size of.
+fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut at = 0;
     while out.len() < MAX_ENTRIES && bytes.get(at..at + 4) == Some(LOCAL) {
@@ -251,6 +255,55 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
         };
         let encrypted = flags & 1 != 0;
         let described = flags & 8 != 0;
+        if encrypted {
+            // Its size must be known (a streamed entry's is only in the central directory),
+            // and its data whole: a password is checked against all of it.
+            let Some(raw) = rest.get(..compressed).filter(|_| compressed > 0) else {
+                break;
+            };
+            let mut next = data_start + compressed;
+            if described {
+                let signed = bytes.get(next..next + 4) == Some(b"PK\x07\x08");
+                next += 4 * usize::from(signed) + if zip64 { 20 } else { 12 };
+            }
+            let extra = bytes
+                .get(name_start + name_len..data_start)
+                .unwrap_or_default();
+            let sealed = match (method, winzip_aes(extra)) {
+                (99, Some((strength, method))) => Some(Sealed {
+                    cipher: Cipher::Aes { strength },
+                    method,
+                    crc: u32_at(14) as u32,
+                    data: raw.to_vec(),
+                }),
+                (0 | 8, _) => Some(Sealed {
+                    cipher: Cipher::ZipCrypto {
+                        // With a data descriptor, the high byte of the time (Info-ZIP's
+                        // `zip -P` writes one for every entry).
+                        check: if described {
+                            (u16_at(10) >> 8) as u8
+                        } else {
+                            (u32_at(14) >> 24) as u8
+                        },
+                    },
+                    method: method as u16,
+                    crc: u32_at(14) as u32,
+                    data: raw.to_vec(),
+                }),
+                _ => None,
+            };
+            if let Some(sealed) = sealed.filter(|_| !name.ends_with('/'))
+                && let Some(data) = cx.open(sealed, depth)
+            {
+                out.push(Entry { name, data });
+            }
+            if cx.budget == 0 || next <= at {
+                break;
+            }
+            at = next;
+            continue;
+        }
+        let budget = &mut cx.budget;
         // The entry's data and where the next header starts.
         let (data, next) = match method {
             0 if !described => {
@@ -259,7 +312,7 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
                 let take = raw.len().min(*budget);
                 (raw[..take].to_vec(), data_start.saturating_add(compressed))
             }
-            8 if !encrypted => {
+            8 => {
                 // Inflated up to what the budget allows; the stream's own end says where it
                 // ends when the header does not (a data descriptor follows).
                 let input = if described {
@@ -287,7 +340,7 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
             _ => (Vec::new(), data_start + compressed),
         };
         *budget -= data.len().min(*budget);
-        if !encrypted && !name.ends_with('/') {
+        if !name.ends_with('/') {
             out.push(Entry { name, data });
         }
         if *budget == 0 || next <= at {
@@ -296,6 +349,25 @@ fn entries(bytes: &[u8], budget: &mut usize) -> Vec<Entry> {
         at = next;
     }
     out
+}
+
+/// The strength (1, 2, 3: AES-128, -192, -256) and the method of the data once decrypted of
+/// a WinZip AES entry, from its extra field 0x9901 among a local header's `extra` fields.
+fn winzip_aes(extra: &[u8]) -> Option<(u8, u16)> {
+    let mut at = 0;
+    while let Some(h) = extra.get(at..at + 4) {
+        let (id, len) = (
+            u16::from_le_bytes([h[0], h[1]]),
+            usize::from(u16::from_le_bytes([h[2], h[3]])),
+        );
+        let data = extra.get(at + 4..at + 4 + len)?;
+        if id == 0x9901 {
+            let d = data.get(..7)?;
+            return (&d[2..4] == b"AE").then(|| (d[4], u16::from_le_bytes([d[5], d[6]])));
+        }
+        at += 4 + len;
+    }
+    None
 }
 
 /// The 64-bit sizes of a ZIP64 extra field (id 1) among a local header's `extra` fields, in
@@ -324,23 +396,38 @@ fn zip64_sizes(extra: &[u8]) -> Option<Vec<u64>> {
 /// The text of the archive or compressed file `bytes` (see the module documentation),
 /// inflating at most `budget` bytes; and whether the budget ran out (what is left was not
 /// read).
+#[cfg(test)]
 pub(crate) fn extract_archive_text(bytes: &[u8], budget: usize) -> (String, bool) {
-    let mut budget = budget;
+    unpack_archive_text(bytes, &mut Unpack::without_passwords(budget))
+}
+
+/// [`extract_archive_text`] within `cx`'s budget, trying its passwords on encrypted entries,
+/// and then those the text read gives.
+pub(crate) fn unpack_archive_text(bytes: &[u8], cx: &mut Unpack<'_>) -> (String, bool) {
     let mut out = String::new();
-    read_archive(bytes, &mut budget, &mut out);
-    (out, budget == 0)
+    read_archive(bytes, cx, &mut out);
+    read_unsealed(cx, &mut out);
+    (out, cx.budget == 0)
+}
+
+/// Appends the text of the encrypted entries still sealed in `cx` that the passwords labelled
+/// in `out`'s text open (the password mail of a mailbox, a `readme.txt` of an archive).
+pub(crate) fn read_unsealed(cx: &mut Unpack<'_>, out: &mut String) {
+    for (depth, data) in cx.open_with_text(out) {
+        read_file(&data, depth, cx, out);
+    }
 }
 
 /// Appends the text of the archive or compressed file `bytes` to `out`, inflating within
-/// `budget` (what is left of it is returned in place).
-pub(crate) fn read_archive(bytes: &[u8], budget: &mut usize, out: &mut String) {
-    read_container(bytes, 0, budget, out);
+/// `cx`'s budget (what is left of it is returned in place).
+pub(crate) fn read_archive(bytes: &[u8], cx: &mut Unpack<'_>, out: &mut String) {
+    read_container(bytes, 0, cx, out);
 }
 
 /// The text of an archive or compressed file, `depth` levels inside others.
-fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut String) {
+fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut String) {
     if is_zip(bytes) {
-        let entries = entries(bytes, budget);
+        let entries = entries(bytes, depth, cx);
         if entries.iter().any(|e| e.name == "xl/workbook.xml") {
             read_workbook(&entries, out);
             return;
@@ -353,28 +440,28 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
             return;
         }
         for e in entries {
-            read_file(&e.data, depth, budget, out);
+            read_file(&e.data, depth, cx, out);
         }
     } else if is_7z(bytes) {
-        match seven_zip_files(bytes, budget) {
+        match seven_zip_files(bytes, &mut cx.budget) {
             Some(files) => {
                 for data in files {
-                    read_file(&data, depth, budget, out);
+                    read_file(&data, depth, cx, out);
                 }
             }
             None => {
-                for data in cut_seven_zip(bytes, budget) {
-                    read_pieces(&data, SEVEN_ZIP_PIECE, depth, budget, out);
+                for data in cut_seven_zip(bytes, &mut cx.budget) {
+                    read_pieces(&data, SEVEN_ZIP_PIECE, depth, cx, out);
                 }
             }
         }
     } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) || is_bzip2(bytes) {
-        let data = decompress(bytes, budget);
-        read_file(&data, depth, budget, out);
+        let data = decompress(bytes, &mut cx.budget);
+        read_file(&data, depth, cx, out);
     } else if is_sqlite(bytes) {
-        read_sqlite(bytes, budget, out);
+        read_sqlite(bytes, &mut cx.budget, out);
     } else if is_pdf(bytes) {
-        if !read_pdf(bytes, budget, out) {
+        if !read_pdf(bytes, &mut cx.budget, out) {
             // Text that only quotes a PDF's header (a post about the format): read as text.
             read_text(bytes, out);
         }
@@ -388,13 +475,13 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
                 read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
             }
             Some(Office97::Message) => read_message(&file, out, &mut |data, out| {
-                read_file(data, depth, budget, out);
+                read_file(data, depth, cx, out);
             }),
             None => {}
         }
     } else {
         for data in tar_entries(bytes) {
-            read_file(data, depth, budget, out);
+            read_file(data, depth, cx, out);
         }
     }
 }
@@ -402,15 +489,15 @@ fn read_container(bytes: &[u8], depth: usize, budget: &mut usize, out: &mut Stri
 /// Files' data without their boundaries (a cut 7z archive's), read as files of about `piece`
 /// bytes each, cut after a line's end; a piece left out as binary is read again in pieces of
 /// a quarter of its size, down to a KiB, so that the text beside a binary file is kept.
-fn read_pieces(data: &[u8], piece: usize, depth: usize, budget: &mut usize, out: &mut String) {
+fn read_pieces(data: &[u8], piece: usize, depth: usize, cx: &mut Unpack<'_>, out: &mut String) {
     let mut at = 0;
     while at < data.len() {
         let end = match data.get(at + piece..) {
             Some(rest) => memchr::memchr(b'\n', rest).map_or(data.len(), |k| at + piece + k + 1),
             None => data.len(),
         };
-        if !read_file(&data[at..end], depth, budget, out) && piece > 1024 {
-            read_pieces(&data[at..end], piece / 4, depth, budget, out);
+        if !read_file(&data[at..end], depth, cx, out) && piece > 1024 {
+            read_pieces(&data[at..end], piece / 4, depth, cx, out);
         }
         at = end;
     }
@@ -419,10 +506,10 @@ fn read_pieces(data: &[u8], piece: usize, depth: usize, budget: &mut usize, out:
 /// The text of one file of an archive (or of a compressed file): an archive inside read as
 /// one, `MAX_DEPTH` levels deep at most; anything else decoded as a document is, binary files
 /// left out. Whether it was read (not left out as binary).
-fn read_file(data: &[u8], depth: usize, budget: &mut usize, out: &mut String) -> bool {
+fn read_file(data: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut String) -> bool {
     if is_archive(data) {
         if depth + 1 < MAX_DEPTH {
-            read_container(data, depth + 1, budget, out);
+            read_container(data, depth + 1, cx, out);
         }
         return true;
     }

@@ -110,6 +110,7 @@ mod pdf;
 mod scan;
 mod sqlite;
 mod stages;
+mod unlock;
 mod xls;
 
 pub use config::{
@@ -120,3 +121,4 @@ pub use error::{Error, ErrorKind};
 pub use finding::{Confidence, Finding, ScanReport, SkipReason, Span, TextFormat};
 pub use scan::{Document, Matcher};
 pub use stages::StageTimes;
+pub use unlock::Passwords;

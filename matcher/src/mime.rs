@@ -14,9 +14,10 @@
 
 use encoding_rs::Encoding;
 
-use crate::archive::{is_archive, read_archive};
+use crate::archive::{is_archive, read_archive, read_unsealed};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
+use crate::unlock::Unpack;
 
 /// How deep multiparts and attached messages are read; deeper parts are left out.
 const MAX_DEPTH: usize = 8;
@@ -111,13 +112,21 @@ fn has_transfer_encoding(text: &str) -> bool {
 
 /// The text of the messages in `text` (see the module documentation), inflating at most
 /// `budget` bytes of attached archives.
+#[cfg(test)]
 pub(crate) fn extract_mail_text(text: &str, budget: usize) -> String {
+    unpack_mail_text(text, &mut Unpack::without_passwords(budget))
+}
+
+/// [`extract_mail_text`] within `cx`'s budget, trying its passwords on encrypted attachments,
+/// and then those the messages give (the password sent in a mail of its own after the
+/// archive).
+pub(crate) fn unpack_mail_text(text: &str, cx: &mut Unpack<'_>) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut budget = budget;
     for message in mbox_messages(text) {
-        read_entity(message, 0, &mut budget, &mut out);
+        read_entity(message, 0, cx, &mut out);
         out.push('\n');
     }
+    read_unsealed(cx, &mut out);
     out
 }
 
@@ -192,7 +201,7 @@ fn parse_entity(text: &str) -> Entity<'_> {
 }
 
 /// Appends the text of the entity `text` (header lines, then its body's) to `out`.
-fn read_entity(text: &str, depth: usize, budget: &mut usize, out: &mut String) {
+fn read_entity(text: &str, depth: usize, cx: &mut Unpack<'_>, out: &mut String) {
     let entity = parse_entity(text);
     for (name, value) in &entity.fields {
         out.push_str(name);
@@ -209,14 +218,14 @@ fn read_entity(text: &str, depth: usize, budget: &mut usize, out: &mut String) {
         }
         if let Some(boundary) = param(&params, "boundary") {
             for part in multipart_parts(entity.body, &boundary) {
-                read_entity(part, depth + 1, budget, out);
+                read_entity(part, depth + 1, cx, out);
                 out.push('\n');
             }
             return;
         }
     }
     if media == "message/rfc822" && depth < MAX_DEPTH {
-        read_entity(entity.body, depth + 1, budget, out);
+        read_entity(entity.body, depth + 1, cx, out);
         return;
     }
     let encoding = entity
@@ -235,7 +244,7 @@ fn read_entity(text: &str, depth: usize, budget: &mut usize, out: &mut String) {
     };
     // An archive or a spreadsheet attached: what it holds.
     if is_archive(&bytes) {
-        read_archive(&bytes, budget, out);
+        read_archive(&bytes, cx, out);
         out.push('\n');
         return;
     }

@@ -14,13 +14,14 @@ use std::path::Path;
 use fingerprints::fxhash::FxHashMap;
 use fingerprints::{Bundle, FieldKind, SecretKey};
 
-use crate::archive::{Office97, extract_archive_text, is_archive};
+use crate::archive::{Office97, is_archive, unpack_archive_text};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
 use crate::index::Index;
-use crate::mime::{extract_mail_text, is_mime};
+use crate::mime::{is_mime, unpack_mail_text};
 use crate::sqlite::is_sqlite;
 use crate::stages::{Clock, StageTimes};
+use crate::unlock::{Passwords, Unpack};
 use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
 use text::{FoldedText, blocks};
 
@@ -77,6 +78,8 @@ pub struct Matcher {
     index: Index,
     config: MatcherConfig,
     min_confidence: Confidence,
+    /// The operator's passwords for encrypted ZIP entries.
+    passwords: Passwords,
     /// Tells this matcher's per-thread caches from another's (a thread may scan for several).
     instance: u64,
 }
@@ -91,6 +94,7 @@ impl std::fmt::Debug for Matcher {
             .field("index", &self.index)
             .field("config", &self.config)
             .field("min_confidence", &self.min_confidence)
+            .field("passwords", &self.passwords)
             .finish()
     }
 }
@@ -104,6 +108,7 @@ impl Matcher {
             index,
             config,
             min_confidence: Confidence::Low,
+            passwords: Passwords::default(),
             instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
@@ -115,6 +120,14 @@ impl Matcher {
     /// which is most of the work on a dump of namesakes when only `medium` and up is wanted.
     pub fn with_min_confidence(mut self, min: Confidence) -> Matcher {
         self.min_confidence = min;
+        self
+    }
+
+    /// The same matcher, trying `passwords` (and then those a document's own text gives) on the
+    /// encrypted entries of ZIP archives: a leak's archive, a mail's attachment. See
+    /// [`Passwords`].
+    pub fn with_passwords(mut self, passwords: Passwords) -> Matcher {
+        self.passwords = passwords;
         self
     }
 
@@ -166,8 +179,10 @@ impl Matcher {
         // (inflated within the cap: truncated when that ran out); of other documents, their
         // decoded text, HTML's visible text, mail's decoded text.
         let (text, encoding, format, truncated) = if is_archive(doc.bytes) {
-            let (text, exhausted) =
-                extract_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], cap);
+            let (text, exhausted) = unpack_archive_text(
+                &doc.bytes[..doc.bytes.len().min(cap)],
+                &mut Unpack::new(cap, &self.passwords),
+            );
             clock.lap(|t| &mut t.html);
             let format = if is_sqlite(doc.bytes) {
                 TextFormat::Database
@@ -205,7 +220,7 @@ impl Matcher {
                 clock.lap(|t| &mut t.html);
                 (Cow::Owned(text), encoding, TextFormat::Html, truncated)
             } else if is_mime(&decoded.text, doc.content_type) {
-                let text = extract_mail_text(&decoded.text, cap);
+                let text = unpack_mail_text(&decoded.text, &mut Unpack::new(cap, &self.passwords));
                 clock.lap(|t| &mut t.html);
                 (Cow::Owned(text), encoding, TextFormat::Mail, truncated)
             } else {

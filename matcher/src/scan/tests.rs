@@ -2657,3 +2657,48 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
         }
     }
 }
+
+#[test]
+fn an_encrypted_zip_is_read_with_the_operator_s_password_or_the_one_its_mailbox_gives() {
+    let m = || {
+        matcher_of_row(
+            7,
+            "ZIP-1",
+            &[
+                (FieldKind::Name, "山口 大介"),
+                (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+                (FieldKind::BirthDate, "1968-09-18"),
+                (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
+                (FieldKind::Phone, "090-6682-8625"),
+            ],
+        )
+    };
+    let found = |m: &Matcher, file: &[u8]| {
+        let report = m.scan(&Document::new(file));
+        assert!(report.findings.len() <= 1, "{report:?}");
+        report
+            .findings
+            .first()
+            .map(|f| (f.confidence, f.fields.len()))
+    };
+    // 7-Zip's AES-256: nothing without the password, the member with the operator's list.
+    let aes = include_bytes!("../../tests/data/zip/members-aes256.zip");
+    assert_eq!(found(&m(), aes), None);
+    let with = m().with_passwords(Passwords::from_lines("infected\nLeak2026!\n"));
+    assert_eq!(found(&with, aes), Some((Confidence::High, 5)));
+    // "PPAP": the archive attached to one mail (ZipCrypto, `zip -P`), its password in the
+    // next (ISO-2022-JP, `パスワード：…`); written by Python's `email` package.
+    let mbox = include_bytes!("../../tests/data/zip/ppap.mbox");
+    let report = m().scan(&Document::new(mbox));
+    assert_eq!(report.format, TextFormat::Mail);
+    assert_eq!(found(&m(), mbox), Some((Confidence::High, 5)));
+    // The first mail alone gives nothing (its "パスワードは別途お送りします" is no password).
+    let second = memchr::memmem::rfind(mbox, b"\nFrom ").unwrap();
+    assert_eq!(found(&m(), &mbox[..second + 1]), None);
+    // The matcher's `Debug` shows how many passwords it has, never one.
+    let shown = format!("{with:?}");
+    assert!(
+        shown.contains("Passwords(2)") && !shown.contains("Leak2026"),
+        "{shown}"
+    );
+}

@@ -1,0 +1,162 @@
+use super::*;
+
+const MEMBER_ROW: &str =
+    "山口 大介,ヤマグチ ダイスケ,1968-09-18,兵庫県尼崎市東七松町1丁目23番4号,090-6682-8625";
+
+/// Encrypted by real tools (`matcher/tests/data/zip`): Info-ZIP 3.0's `zip -P` (ZipCrypto, with
+/// a data descriptor) and 7-Zip's (ZipCrypto, AES-256, AES-128), with these passwords.
+const FIXTURES: &[(&str, &[u8], &str)] = &[
+    (
+        "zip -P",
+        include_bytes!("../../tests/data/zip/ppap-zipcrypto.zip"),
+        "Kx7#mq2Z",
+    ),
+    (
+        "7z ZipCrypto",
+        include_bytes!("../../tests/data/zip/members-zipcrypto-7z.zip"),
+        "Leak2026!",
+    ),
+    (
+        "7z AES-256",
+        include_bytes!("../../tests/data/zip/members-aes256.zip"),
+        "Leak2026!",
+    ),
+    (
+        "7z AES-128",
+        include_bytes!("../../tests/data/zip/members-aes128.zip"),
+        "Leak2026!",
+    ),
+];
+
+fn text(archive: &[u8], passwords: &str) -> String {
+    let passwords = Passwords::from_lines(passwords);
+    crate::archive::unpack_archive_text(archive, &mut Unpack::new(1 << 20, &passwords)).0
+}
+
+#[test]
+fn pbkdf2_sha1_matches_rfc_6070() {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut out = [0u8; 20];
+    for (rounds, want) in [
+        (1, "0c60c80f961f0e71f3a9b524af6012062fe037a6"),
+        (2, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"),
+        (4096, "4b007901b765489abead49d926f721d065a429c1"),
+    ] {
+        pbkdf2_sha1(b"password", b"salt", rounds, &mut out);
+        assert_eq!(hex(&out), want, "{rounds}");
+    }
+    let mut long = [0u8; 25];
+    pbkdf2_sha1(
+        b"passwordPASSWORDpassword",
+        b"saltSALTsaltSALTsaltSALTsaltSALTsalt",
+        4096,
+        &mut long,
+    );
+    assert_eq!(
+        hex(&long),
+        "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"
+    );
+}
+
+#[test]
+fn entries_open_with_the_right_password_only() {
+    for &(tool, archive, password) in FIXTURES {
+        let read = text(archive, &format!("wrong\n{password}\n"));
+        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+        assert!(read.starts_with("氏名,フリガナ"), "{tool}: {read}");
+        for wrong in ["", "wrong\nLeak2026\nkx7#mq2z"] {
+            assert_eq!(text(archive, wrong), "", "{tool}");
+        }
+    }
+}
+
+#[test]
+fn an_entry_whose_size_only_the_central_directory_gives_is_left_out() {
+    // `zip -P` writing to a pipe from a pipe: the local header has no sizes.
+    let archive = include_bytes!("../../tests/data/zip/members-stream.zip");
+    assert_eq!(text(archive, "Leak2026!"), "");
+}
+
+#[test]
+fn a_password_in_the_archive_s_own_readme_opens_its_other_entries() {
+    // `readme.txt` stored in the clear, `members.csv` added with `zip -P`.
+    let archive = include_bytes!("../../tests/data/zip/readme-and-sealed.zip");
+    let read = text(archive, "");
+    assert!(read.contains("Password: Leak2026!"), "{read}");
+    assert!(read.contains(MEMBER_ROW), "{read}");
+}
+
+#[test]
+fn cut_and_corrupted_entries_give_nothing_and_never_panic() {
+    for &(tool, archive, password) in FIXTURES {
+        for cut in (0..archive.len()).step_by(7) {
+            let _ = text(&archive[..cut], password);
+        }
+        for flip in (30..archive.len()).step_by(5) {
+            let mut bad = archive.to_vec();
+            bad[flip] ^= 0x41;
+            let read = text(&bad, password);
+            // A flipped byte of the data is caught by the CRC or the MAC; one of the headers
+            // (a name, a time) may leave the entry readable.
+            assert!(
+                read.is_empty() || read.contains(MEMBER_ROW),
+                "{tool} {flip}"
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_tries_are_bounded_per_document() {
+    let (_, archive, _) = FIXTURES[2];
+    let many: String = (0..1000).map(|i| format!("p{i}\n")).collect();
+    let passwords = Passwords::from_lines(&many);
+    let mut cx = Unpack::new(1 << 20, &passwords);
+    let (read, _) = crate::archive::unpack_archive_text(archive, &mut cx);
+    assert_eq!(read, "");
+    assert_eq!(cx.failed, MAX_FAILED_TRIES);
+}
+
+#[test]
+fn passwords_labelled_in_text() {
+    let cases: &[(&str, &[&str])] = &[
+        ("パスワード：Kx7#mq2Z", &["Kx7#mq2Z"]),
+        ("パスワード: Kx7#mq2Z です。", &["Kx7#mq2Z"]),
+        ("解凍パスワードは「ab cd」です。", &["ab cd"]),
+        ("パスワード（半角英数）：x9Yz", &["x9Yz"]),
+        ("【パスワード】\n\n  s3cret  \n", &["s3cret"]),
+        ("パスワード:\nhunter2\n", &["hunter2"]),
+        ("Password: Leak2026!", &["Leak2026!"]),
+        ("PASS = infected", &["infected"]),
+        ("zip pw: 1234, thanks", &["1234"]),
+        ("the password is \"open sesame\"", &["open sesame"]),
+        ("ＰＷ：ＡＢＣ１２３", &["ＡＢＣ１２３", "ABC123"]),
+        ("ﾊﾟｽﾜｰﾄﾞ：qwerty", &["qwerty"]),
+        // Not labels: inside words, or no separator.
+        ("passport: TK1234567", &[]),
+        ("compass: north", &[]),
+        ("パスワードを忘れた方はこちら", &[]),
+        ("reset your password here", &[]),
+        ("", &[]),
+    ];
+    for &(text, want) in cases {
+        let got: Vec<String> = passwords_in(text)
+            .into_iter()
+            .map(|p| String::from_utf8(p.0).unwrap())
+            .collect();
+        assert_eq!(got, want, "{text:?}");
+    }
+    let long = format!("password: {}", "x".repeat(MAX_PASSWORD_CHARS + 1));
+    assert!(passwords_in(&long).is_empty());
+    let many: String = (0..100).map(|i| format!("pw: p{i}\n")).collect();
+    assert_eq!(passwords_in(&many).len(), MAX_FOUND);
+}
+
+#[test]
+fn passwords_never_show_in_debug() {
+    let p = Passwords::from_lines("Kx7#mq2Z\nKx7#mq2Z\n\nLeak2026!\r\n");
+    assert_eq!(p.len(), 2);
+    assert_eq!(format!("{p:?}"), "Passwords(2)");
+    assert_eq!(format!("{:?}", p.0[0]), "Password(..)");
+    assert_eq!(p.0[1].0, b"Leak2026!");
+}
