@@ -126,6 +126,11 @@ pub struct MatchConfig {
     /// `max_records_per_value`).
     #[serde(default)]
     pub scan: MatcherConfig,
+    /// A file of passwords to try on encrypted ZIP entries, one a line (a leak site's announced
+    /// ones, `infected`). Passwords a mailbox or an archive gives itself are tried without it.
+    /// Never logged; mount it as a Secret.
+    #[serde(default)]
+    pub passwords_file: Option<PathBuf>,
 }
 
 fn default_workers() -> usize {
@@ -144,6 +149,7 @@ impl Default for MatchConfig {
             workers: default_workers(),
             min_confidence: default_min_confidence(),
             scan: MatcherConfig::default(),
+            passwords_file: None,
         }
     }
 }

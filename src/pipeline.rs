@@ -40,17 +40,28 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// The passwords of `file` (one a line), for encrypted archives; the error names the file, never
+/// its content.
+pub fn read_passwords(file: &Path) -> anyhow::Result<matcher::Passwords> {
+    matcher::Passwords::read(file).with_context(|| format!("reading passwords {}", file.display()))
+}
+
 impl MatchStage {
-    /// Opens the bundle with its key (blocking: call from a blocking context).
+    /// Opens the bundle with its key, and reads the passwords to try on encrypted archives
+    /// if a file of them is given (blocking: call from a blocking context).
     pub fn open(
         bundle: &Path,
         key_file: &Path,
         config: MatcherConfig,
         min_confidence: Confidence,
+        passwords_file: Option<&Path>,
     ) -> anyhow::Result<MatchStage> {
         let key = SecretKey::read(key_file)?;
-        let matcher = Matcher::open(bundle, &key, config)
+        let mut matcher = Matcher::open(bundle, &key, config)
             .with_context(|| format!("opening bundle {}", bundle.display()))?;
+        if let Some(file) = passwords_file {
+            matcher = matcher.with_passwords(read_passwords(file)?);
+        }
         Ok(MatchStage::new(matcher, min_confidence))
     }
 

@@ -608,3 +608,126 @@ fn names_and_towns_in_variant_glyphs() {
         "{doc}"
     );
 }
+
+/// A ZIP archive of one stored entry encrypted with PKWARE's traditional cipher (APPNOTE 6.1,
+/// as `zip -P` writes it, without a data descriptor).
+fn zipcrypto(name: &str, data: &[u8], password: &str) -> Vec<u8> {
+    fn crc_byte(crc: u32, b: u8) -> u32 {
+        let mut c = (crc ^ u32::from(b)) & 0xFF;
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+        (crc >> 8) ^ c
+    }
+    let mut k = [0x1234_5678u32, 0x2345_6789, 0x3456_7890];
+    let update = |k: &mut [u32; 3], b: u8| {
+        k[0] = crc_byte(k[0], b);
+        k[1] = k[1]
+            .wrapping_add(k[0] & 0xFF)
+            .wrapping_mul(134_775_813)
+            .wrapping_add(1);
+        k[2] = crc_byte(k[2], (k[1] >> 24) as u8);
+    };
+    for b in password.bytes() {
+        update(&mut k, b);
+    }
+    let crc = crc32fast::hash(data);
+    let mut plain = vec![0x5Au8; 11];
+    plain.push((crc >> 24) as u8);
+    plain.extend_from_slice(data);
+    let sealed: Vec<u8> = plain
+        .iter()
+        .map(|&p| {
+            let t = (k[2] | 2) as u16;
+            let c = p ^ (t.wrapping_mul(t ^ 1) >> 8) as u8;
+            update(&mut k, p);
+            c
+        })
+        .collect();
+    let size = sealed.len() as u32;
+    let mut z = b"PK\x03\x04\x14\x00\x01\x00\x00\x00\x00\x00\x00\x00".to_vec();
+    for v in [crc, size, data.len() as u32] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    z.extend_from_slice(&[0, 0]);
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(&sealed);
+    z
+}
+
+/// An SQL dump of three residents, in a ZIP entry encrypted with a password: read only with the
+/// operator's password file, or with the password a mailbox gives in a mail of its own ("PPAP");
+/// the password is never printed, and a missing password file is an error naming it.
+#[test]
+fn encrypted_zip_entries_open_with_a_password_file_or_the_mailbox_s_own() {
+    let f = Fixture::new();
+    let leaked: Vec<Resident> = [12, 240, 410]
+        .iter()
+        .map(|&i| f.residents[i].clone())
+        .collect();
+    let sql = render(LeakForm::SqlInsert, &leaked, 5);
+    let password = "Leak2026!meibo";
+    let archive = zipcrypto("dump.sql", &sql, password);
+    std::fs::write(f.p("dump.zip"), &archive).expect("write");
+    std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
+    std::fs::write(f.p("wrong.txt"), "infected\n").expect("write");
+    let (zip, list, wrong) = (f.p("dump.zip"), f.p("passwords.txt"), f.p("wrong.txt"));
+    f.scan_exiting(&[&zip], 0);
+    f.scan_exiting(&["--password-file", &wrong, &zip], 0);
+    let refs_of = |stdout: &str| -> Vec<String> {
+        let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|x| x["record"].as_str().expect("record").to_owned())
+            .collect()
+    };
+    let out = f.scan(&["--password-file", &list, "--format", "jsonl", &zip]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    f.assert_resolve_to(&refs_of(&stdout), &leaked);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(password) && !stderr.contains(password));
+    assert_no_raw_value(&stdout, &leaked);
+    // The mailbox: the archive attached to one mail, its password in the next.
+    let b64 = {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for c in archive.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                s.push(if i <= c.len() {
+                    T[(n >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        s
+    };
+    let mbox = format!(
+        "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
+         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain\n\nThe list is attached.\n--b\nContent-Type: application/zip\n\
+         Content-Transfer-Encoding: base64\n\n{b64}\n--b--\n\n\
+         From a@example.jp Mon Nov  2 10:01:00 2026\nFrom: a@example.jp\nSubject: pw\n\n\
+         Password: {password}\n"
+    );
+    std::fs::write(f.p("ppap.mbox"), &mbox).expect("write");
+    let stdout = f.scan_exiting(&["--format", "jsonl", &f.p("ppap.mbox")], 1);
+    f.assert_resolve_to(&refs_of(&stdout), &leaked);
+    assert!(!stdout.contains(password));
+    // A password file that cannot be read: exit 2, the file named.
+    let missing = f.p("missing-passwords.txt");
+    let out = f.scan(&["--password-file", &missing, &zip]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing-passwords.txt"));
+}

@@ -293,7 +293,13 @@ async fn freshness(
     let m = config.pipeline.matcher.clone();
     let stage = tokio::task::spawn_blocking(move || {
         let (b, k) = m.paths()?;
-        MatchStage::open(b, k, m.scan.clone(), m.min_confidence)
+        MatchStage::open(
+            b,
+            k,
+            m.scan.clone(),
+            m.min_confidence,
+            m.passwords_file.as_deref(),
+        )
     })
     .await??;
     let store = Arc::new(SqliteStore::open(&dir.join("fresh-alerts.sqlite"))?);
@@ -367,6 +373,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &key,
         matcher::MatcherConfig::default(),
         wire::Confidence::Low,
+        None,
     )?);
     let workers = args
         .workers

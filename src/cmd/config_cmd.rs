@@ -117,6 +117,9 @@ fn check_text(text: &str, role: Option<Role>, require_files: bool) -> anyhow::Re
         let (bundle, key) = p.matcher.paths()?;
         reads.push(("matcher.bundle_path".into(), bundle.to_owned(), false));
         reads.push(("matcher.key_file".into(), key.to_owned(), true));
+        if let Some(f) = &p.matcher.passwords_file {
+            reads.push(("matcher.passwords_file".into(), f.clone(), true));
+        }
     }
     if stores {
         match p.store.store_type {
@@ -152,8 +155,14 @@ fn check_text(text: &str, role: Option<Role>, require_files: bool) -> anyhow::Re
         if matches {
             let (bundle, key) = p.matcher.paths()?;
             let m = &p.matcher;
-            crate::pipeline::MatchStage::open(bundle, key, m.scan.clone(), m.min_confidence)
-                .context("matcher.bundle_path / matcher.key_file")?;
+            crate::pipeline::MatchStage::open(
+                bundle,
+                key,
+                m.scan.clone(),
+                m.min_confidence,
+                m.passwords_file.as_deref(),
+            )
+            .context("matcher.bundle_path / matcher.key_file")?;
         }
         if stores {
             if p.store.store_type == alerts::StoreType::Postgres {
@@ -347,6 +356,19 @@ mod tests {
         assert_eq!(
             v["reads"][1],
             json!({"key": "matcher.key_file", "path": "/k", "secret": true})
+        );
+        let v = check_text(
+            &format!(
+                "{KAFKA}[matcher]\nbundle_path = \"/b\"\nkey_file = \"/k\"\n\
+                 passwords_file = \"/p\"\n"
+            ),
+            Some(Role::Match),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            v["reads"][2],
+            json!({"key": "matcher.passwords_file", "path": "/p", "secret": true})
         );
         let v = check_text(
             &format!(

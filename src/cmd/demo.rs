@@ -360,7 +360,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let m = config.pipeline.matcher.clone();
         let stage = tokio::task::spawn_blocking(move || {
             let (b, k) = m.paths()?;
-            MatchStage::open(b, k, m.scan.clone(), m.min_confidence)
+            MatchStage::open(
+                b,
+                k,
+                m.scan.clone(),
+                m.min_confidence,
+                m.passwords_file.as_deref(),
+            )
         })
         .await??;
         let bundle_id = stage.bundle_id().to_owned();

@@ -30,6 +30,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         key,
         m.scan.clone(),
         m.min_confidence,
+        m.passwords_file.as_deref(),
     )?);
     eprintln!(
         "matcher: bundle {}, group {}, topic {} -> {}",

@@ -46,6 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         key,
         m.scan.clone(),
         m.min_confidence,
+        m.passwords_file.as_deref(),
     )?);
     let store = alerts::open(&config.pipeline.store)
         .with_context(|| format!("store: {}", config.pipeline.store.describe()))?;

@@ -42,6 +42,10 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// A file of passwords to try on encrypted ZIP entries, one a line (never printed).
+    /// Passwords a mailbox or an archive gives itself (`パスワード：…`) are tried without it.
+    #[arg(long)]
+    password_file: Option<PathBuf>,
     /// Documents larger than this are scanned up to it and flagged truncated.
     #[arg(long, default_value_t = matcher::default_max_document_bytes())]
     max_document_bytes: usize,
@@ -179,9 +183,12 @@ fn scan(a: Args) -> anyhow::Result<ExitCode> {
         max_records_per_value: a.max_records_per_value,
     };
     // Findings below --min-confidence are not printed, so the matcher need not build them.
-    let matcher = Matcher::open(&a.bundle, &key, config)
+    let mut matcher = Matcher::open(&a.bundle, &key, config)
         .with_context(|| format!("bundle {}", a.bundle.display()))?
         .with_min_confidence(a.min_confidence);
+    if let Some(file) = &a.password_file {
+        matcher = matcher.with_passwords(crate::pipeline::read_passwords(file)?);
+    }
     drop(key);
     let mut stats = Stats {
         load_seconds: t0.elapsed().as_secs_f64(),
