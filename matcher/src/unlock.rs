@@ -428,14 +428,7 @@ fn skip_spaces(folded: &[char], k: &mut usize) {
 }
 
 fn starts_with(folded: &[char], at: usize, label: &str) -> bool {
-    let mut k = at;
-    for c in label.chars() {
-        if folded.get(k) != Some(&c) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    (at..).zip(label.chars()).all(|(k, c)| folded.get(k) == Some(&c))
 }
 
 /// A character as labels are compared: full-width ASCII as ASCII, lower case.
