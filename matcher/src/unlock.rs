@@ -428,7 +428,9 @@ fn skip_spaces(folded: &[char], k: &mut usize) {
 }
 
 fn starts_with(folded: &[char], at: usize, label: &str) -> bool {
-    (at..).zip(label.chars()).all(|(k, c)| folded.get(k) == Some(&c))
+    (at..)
+        .zip(label.chars())
+        .all(|(k, c)| folded.get(k) == Some(&c))
 }
 
 /// A character as labels are compared: full-width ASCII as ASCII, lower case.
