@@ -13,7 +13,7 @@
 //!   the next), and the entries no password opened yet are tried with those.
 //!
 //! Both of ZIP's encryptions are read: the traditional PKWARE cipher ("ZipCrypto", what
-//! Info-ZIP's `zip -P`, Windows and most mailers' ZIP tools write) and WinZip's AES (AE-1 and
+//! Info-ZIP's `zip -P` and most mailers' ZIP tools write) and WinZip's AES (AE-1 and
 //! AE-2, 128 to 256 bits: 7-Zip's and most tools' "AES-256"). A password is accepted only when
 //! the entry's own check agrees: its CRC-32 (ZipCrypto) or its HMAC-SHA1 (AES).
 //!
