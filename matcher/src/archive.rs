@@ -269,31 +269,30 @@ fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
             let extra = bytes
                 .get(name_start + name_len..data_start)
                 .unwrap_or_default();
-            let sealed = match (method, winzip_aes(extra)) {
-                (99, Some((strength, method))) => Some(Sealed {
-                    cipher: Cipher::Aes { strength },
-                    method,
-                    crc: u32_at(14) as u32,
-                    data: raw.to_vec(),
-                }),
-                (0 | 8, _) => Some(Sealed {
-                    cipher: Cipher::ZipCrypto {
-                        // With a data descriptor, the high byte of the time (Info-ZIP's
-                        // `zip -P` writes one for every entry).
-                        check: if described {
-                            (u16_at(10) >> 8) as u8
-                        } else {
-                            (u32_at(14) >> 24) as u8
-                        },
-                    },
-                    method: method as u16,
-                    crc: u32_at(14) as u32,
-                    data: raw.to_vec(),
-                }),
+            let cipher = match (method, winzip_aes(extra)) {
+                (99, Some((strength, method))) => Some((Cipher::Aes { strength }, method)),
+                (0 | 8, _) => {
+                    // With a data descriptor, the high byte of the time (Info-ZIP's `zip -P`
+                    // writes one for every entry).
+                    let check = if described {
+                        (u16_at(10) >> 8) as u8
+                    } else {
+                        (u32_at(14) >> 24) as u8
+                    };
+                    Some((Cipher::ZipCrypto { check }, method as u16))
+                }
                 _ => None,
             };
-            if let Some(sealed) = sealed.filter(|_| !name.ends_with('/'))
-                && let Some(data) = cx.open(sealed, depth)
+            if let Some((cipher, method)) = cipher.filter(|_| !name.ends_with('/'))
+                && let Some(data) = cx.open(
+                    Sealed {
+                        cipher,
+                        method,
+                        crc: u32_at(14) as u32,
+                        data: raw.to_vec(),
+                    },
+                    depth,
+                )
             {
                 out.push(Entry { name, data });
             }
@@ -351,9 +350,9 @@ fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
     out
 }
 
-/// The strength (1, 2, 3: AES-128, -192, -256) and the method of the data once decrypted of
-/// a WinZip AES entry, from its extra field 0x9901 among a local header's `extra` fields.
-fn winzip_aes(extra: &[u8]) -> Option<(u8, u16)> {
+/// The data of the extra field `wanted` among a local header's `extra` fields; `None`
+/// without one, or when the fields before it run past the end.
+fn extra_field(extra: &[u8], wanted: u16) -> Option<&[u8]> {
     let mut at = 0;
     while let Some(h) = extra.get(at..at + 4) {
         let (id, len) = (
@@ -361,36 +360,30 @@ fn winzip_aes(extra: &[u8]) -> Option<(u8, u16)> {
             usize::from(u16::from_le_bytes([h[2], h[3]])),
         );
         let data = extra.get(at + 4..at + 4 + len)?;
-        if id == 0x9901 {
-            let d = data.get(..7)?;
-            return (&d[2..4] == b"AE").then(|| (d[4], u16::from_le_bytes([d[5], d[6]])));
+        if id == wanted {
+            return Some(data);
         }
         at += 4 + len;
     }
     None
 }
 
-/// The 64-bit sizes of a ZIP64 extra field (id 1) among a local header's `extra` fields, in
-/// order (the original size, then the compressed size, each there when the header's does not
-/// fit); `None` without one.
+/// The strength (1, 2, 3: AES-128, -192, -256) and the method of the data once decrypted of
+/// a WinZip AES entry, from its extra field 0x9901.
+fn winzip_aes(extra: &[u8]) -> Option<(u8, u16)> {
+    let d = extra_field(extra, 0x9901)?.get(..7)?;
+    (&d[2..4] == b"AE").then(|| (d[4], u16::from_le_bytes([d[5], d[6]])))
+}
+
+/// The 64-bit sizes of a ZIP64 extra field (id 1), in order (the original size, then the
+/// compressed size, each there when the header's does not fit); `None` without one.
 fn zip64_sizes(extra: &[u8]) -> Option<Vec<u64>> {
-    let mut at = 0;
-    while let Some(h) = extra.get(at..at + 4) {
-        let (id, len) = (
-            u16::from_le_bytes([h[0], h[1]]),
-            usize::from(u16::from_le_bytes([h[2], h[3]])),
-        );
-        let data = extra.get(at + 4..at + 4 + len)?;
-        if id == 1 {
-            return Some(
-                data.chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                    .collect(),
-            );
-        }
-        at += 4 + len;
-    }
-    None
+    Some(
+        extra_field(extra, 1)?
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect(),
+    )
 }
 
 /// The text of the archive or compressed file `bytes` (see the module documentation),

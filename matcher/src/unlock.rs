@@ -201,14 +201,8 @@ impl<'p> Unpack<'p> {
     /// Reading with `budget` bytes to inflate and no password of the operator's.
     #[cfg(test)]
     pub(crate) fn without_passwords(budget: usize) -> Unpack<'static> {
-        Unpack {
-            budget,
-            given: &[],
-            found: Vec::new(),
-            last: None,
-            sealed: Vec::new(),
-            failed: 0,
-        }
+        static NONE: Passwords = Passwords(Vec::new());
+        Unpack::new(budget, &NONE)
     }
 
     /// The data of `entry`, `depth` archives deep, if a password known so far opens it (the
