@@ -36,9 +36,9 @@ use crate::decode::decode;
 use crate::doc::{read_slides, read_word};
 use crate::html::{extract_text, is_html};
 use crate::msg::{is_message, read_message};
-use crate::pdf::{is_pdf, read_pdf};
+use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
 use crate::sqlite::{is_sqlite, read_sqlite};
-use crate::unlock::{Cipher, Sealed, Unpack};
+use crate::unlock::{Cipher, SealedEntry, Unpack, Unsealed};
 use crate::xls::read_workbook97;
 
 /// Local file header signature.
@@ -284,8 +284,8 @@ fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
                 _ => None,
             };
             if let Some((cipher, method)) = cipher.filter(|_| !name.ends_with('/'))
-                && let Some(data) = cx.open(
-                    Sealed {
+                && let Some(data) = cx.open_entry(
+                    SealedEntry {
                         cipher,
                         method,
                         crc: u32_at(14) as u32,
@@ -403,11 +403,20 @@ pub(crate) fn unpack_archive_text(bytes: &[u8], cx: &mut Unpack<'_>) -> (String,
     (out, cx.budget == 0)
 }
 
-/// Appends the text of the encrypted entries still sealed in `cx` that the passwords labelled
-/// in `out`'s text open (the password mail of a mailbox, a `readme.txt` of an archive).
+/// Appends the text of the encrypted entries and files still sealed in `cx` that the
+/// passwords labelled in `out`'s text open (the password mail of a mailbox, a `readme.txt` of
+/// an archive).
 pub(crate) fn read_unsealed(cx: &mut Unpack<'_>, out: &mut String) {
-    for (depth, data) in cx.open_with_text(out) {
-        read_file(&data, depth, cx, out);
+    for (depth, unsealed) in cx.open_with_text(out) {
+        match unsealed {
+            Unsealed::File(data) => {
+                read_file(&data, depth, cx, out);
+            }
+            Unsealed::Pdf(bytes, key) => {
+                read_pdf_with(&bytes, key, &mut cx.budget, out);
+                out.push_str("\n\n");
+            }
+        }
     }
 }
 
@@ -454,9 +463,17 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
     } else if is_sqlite(bytes) {
         read_sqlite(bytes, &mut cx.budget, out);
     } else if is_pdf(bytes) {
-        if !read_pdf(bytes, &mut cx.budget, out) {
+        match read_pdf(bytes, &mut cx.budget, out) {
+            Pdf::Read => {}
             // Text that only quotes a PDF's header (a post about the format): read as text.
-            read_text(bytes, out);
+            Pdf::NoObjects => {
+                read_text(bytes, out);
+            }
+            Pdf::Locked(lock) => {
+                if let Some(key) = cx.open_pdf(lock, bytes, depth) {
+                    read_pdf_with(bytes, key, &mut cx.budget, out);
+                }
+            }
         }
     } else if let Some(file) = Compound::open(bytes) {
         match Office97::in_file(&file) {

@@ -1,21 +1,23 @@
-//! Encrypted ZIP entries, and the passwords tried on them.
+//! Encrypted ZIP entries and PDF files, and the passwords tried on them.
 //!
-//! Japanese offices mail a file as a password-protected ZIP archive and its password in a
-//! second mail ("PPAP"), and leak sites post an archive's password beside its link. So a leak
-//! often arrives as a mailbox or an archive whose files are encrypted, with the password in
-//! plain text close by. Two sources of passwords are tried:
+//! Japanese offices mail a file as a password-protected ZIP archive (or a PDF file that needs
+//! a password) and its password in a second mail ("PPAP"), and leak sites post an archive's
+//! password beside its link. So a leak often arrives as a mailbox or an archive whose files
+//! are encrypted, with the password in plain text close by. Two sources of passwords are
+//! tried:
 //!
 //! - the operator's list ([`Passwords`], [`crate::Matcher::with_passwords`]): the passwords a
 //!   leak site announces, or the usual ones (`infected`);
 //! - the passwords the document itself gives: after everything readable of a mailbox or an
 //!   archive was read, its text is searched for labelled passwords (`パスワード：`,
 //!   `Password:`, `PW=`, `解凍パスワードは「…」です`, or a label alone on its line with the password on
-//!   the next), and the entries no password opened yet are tried with those.
+//!   the next), and the entries and files no password opened yet are tried with those.
 //!
 //! Both of ZIP's encryptions are read: the traditional PKWARE cipher ("ZipCrypto", what
 //! Info-ZIP's `zip -P` and most mailers' ZIP tools write) and WinZip's AES (AE-1 and
 //! AE-2, 128 to 256 bits: 7-Zip's and most tools' "AES-256"). A password is accepted only when
-//! the entry's own check agrees: its CRC-32 (ZipCrypto) or its HMAC-SHA1 (AES).
+//! the entry's own check agrees: its CRC-32 (ZipCrypto) or its HMAC-SHA1 (AES). A PDF file's
+//! user or owner password is checked by its security handler ([`crate::pdf::Lock`]).
 //!
 //! Passwords are values read from pages or given by the operator: nothing here logs or reports
 //! one, and [`Password`]'s and [`Passwords`]' `Debug` show neither.
@@ -29,9 +31,12 @@ use aes::{Aes128, Aes192, Aes256};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-/// Wrong passwords tried on one document's entries, at most: a WinZip AES try costs a key
-/// derivation (PBKDF2 with 1,000 rounds, 2,000 to 8,000 SHA-1 blocks), so a hostile archive
-/// of thousands of entries no password opens costs a fraction of a second, not minutes.
+use crate::pdf::{Crypt, Lock};
+
+/// Wrong passwords tried on one document's entries and files, at most: a WinZip AES try
+/// costs a key derivation (PBKDF2 with 1,000 rounds, 2,000 to 8,000 SHA-1 blocks), a PDF
+/// file's of revision 6 two hashes of Algorithm 2.B (2 ms here), so a hostile archive of
+/// thousands of entries no password opens costs a fraction of a second, not minutes.
 const MAX_FAILED_TRIES: usize = 64;
 
 /// Passwords taken from one document's text, at most.
@@ -114,14 +119,14 @@ pub(crate) enum Cipher {
 
 /// An encrypted ZIP entry, as stored: its cipher, the method of its data once decrypted, the
 /// CRC-32 of that data inflated (0: not given), and the bytes (encryption header first).
-pub(crate) struct Sealed {
+pub(crate) struct SealedEntry {
     pub(crate) cipher: Cipher,
     pub(crate) method: u16,
     pub(crate) crc: u32,
     pub(crate) data: Vec<u8>,
 }
 
-impl Sealed {
+impl SealedEntry {
     /// The entry's data, decrypted with `password` and inflated within `budget` bytes, if the
     /// password is right (its check and the data's CRC or MAC agree); `None` if not, or if the
     /// data cannot be read.
@@ -168,8 +173,24 @@ impl Sealed {
     }
 }
 
-/// The entries no password opened yet, the passwords to try on them, and the budget of bytes
-/// to inflate that reading a document's archives shares.
+/// Something encrypted that no password known so far opened.
+enum Sealed {
+    /// An encrypted ZIP entry.
+    Entry(SealedEntry),
+    /// A PDF file that needs a password: its lock, and its bytes.
+    Pdf(Lock, Vec<u8>),
+}
+
+/// What a password opened, once the document's text gave it ([`Unpack::open_with_text`]).
+pub(crate) enum Unsealed {
+    /// A file's bytes: a ZIP entry's, decrypted and inflated.
+    File(Vec<u8>),
+    /// A PDF file's bytes, and the key that reads them.
+    Pdf(Vec<u8>, Crypt),
+}
+
+/// What is encrypted, the passwords to try on it, and the budget of bytes to inflate that
+/// reading a document's archives shares.
 pub(crate) struct Unpack<'p> {
     /// Bytes left to inflate.
     pub(crate) budget: usize,
@@ -177,9 +198,9 @@ pub(crate) struct Unpack<'p> {
     given: &'p [Password],
     /// The document's passwords, found in its text.
     found: Vec<Password>,
-    /// The password that opened an entry last (an archive's entries share one): tried first.
+    /// The password that opened something last (an archive's entries share one): tried first.
     last: Option<Password>,
-    /// Sealed entries not opened yet, with how deep in archives they are.
+    /// What no password opened yet, with how deep in archives it is.
     sealed: Vec<(usize, Sealed)>,
     /// Wrong passwords tried so far.
     failed: usize,
@@ -208,19 +229,28 @@ impl<'p> Unpack<'p> {
     /// The data of `entry`, `depth` archives deep, if a password known so far opens it (the
     /// inflated bytes counted against the budget); if none does, it is kept for the passwords
     /// the document's text may give ([`Unpack::open_with_text`]).
-    pub(crate) fn open(&mut self, entry: Sealed, depth: usize) -> Option<Vec<u8>> {
-        match self.try_all(&entry, &[]) {
-            Some(data) => Some(data),
-            None => {
-                self.sealed.push((depth, entry));
-                None
-            }
+    pub(crate) fn open_entry(&mut self, entry: SealedEntry, depth: usize) -> Option<Vec<u8>> {
+        let data = self.first(&[], |p, budget| entry.open(p, budget));
+        if data.is_none() {
+            self.sealed.push((depth, Sealed::Entry(entry)));
         }
+        data
     }
 
-    /// The entries still sealed that the passwords labelled in `text` open, each with its
-    /// depth, in the order they were met.
-    pub(crate) fn open_with_text(&mut self, text: &str) -> Vec<(usize, Vec<u8>)> {
+    /// The key of the PDF file `bytes`, `depth` archives deep, locked by `lock`, if a password
+    /// known so far opens it; if none does, it is kept (copied) for the passwords the
+    /// document's text may give.
+    pub(crate) fn open_pdf(&mut self, lock: Lock, bytes: &[u8], depth: usize) -> Option<Crypt> {
+        let key = self.first(&[], |p, _| lock.open(p));
+        if key.is_none() {
+            self.sealed.push((depth, Sealed::Pdf(lock, bytes.to_vec())));
+        }
+        key
+    }
+
+    /// What is still sealed that the passwords labelled in `text` open, each with its depth,
+    /// in the order it was met.
+    pub(crate) fn open_with_text(&mut self, text: &str) -> Vec<(usize, Unsealed)> {
         if self.sealed.is_empty() {
             return Vec::new();
         }
@@ -234,18 +264,30 @@ impl<'p> Unpack<'p> {
         }
         self.found.extend(new.iter().cloned());
         let mut opened = Vec::new();
-        for (depth, entry) in std::mem::take(&mut self.sealed) {
-            match self.try_all(&entry, &new) {
-                Some(data) => opened.push((depth, data)),
-                None => self.sealed.push((depth, entry)),
+        for (depth, sealed) in std::mem::take(&mut self.sealed) {
+            match sealed {
+                Sealed::Entry(entry) => match self.first(&new, |p, budget| entry.open(p, budget)) {
+                    Some(data) => opened.push((depth, Unsealed::File(data))),
+                    None => self.sealed.push((depth, Sealed::Entry(entry))),
+                },
+                Sealed::Pdf(lock, bytes) => match self.first(&new, |p, _| lock.open(p)) {
+                    Some(key) => opened.push((depth, Unsealed::Pdf(bytes, key))),
+                    None => self.sealed.push((depth, Sealed::Pdf(lock, bytes))),
+                },
             }
         }
         opened
     }
 
-    /// The first of the passwords (the last good one, then `only` if given, else the
-    /// operator's and the document's) that opens `entry`, within the budget of wrong tries.
-    fn try_all(&mut self, entry: &Sealed, only: &[Password]) -> Option<Vec<u8>> {
+    /// What `open` gives with the first of the passwords (the last good one, then `only` if
+    /// given, else the operator's and the document's) that opens it, within the budget of
+    /// wrong tries; `open` is given a password and the bytes left to inflate, and what it
+    /// gives that is bytes is counted against them.
+    fn first<T: Inflated>(
+        &mut self,
+        only: &[Password],
+        mut open: impl FnMut(&[u8], usize) -> Option<T>,
+    ) -> Option<T> {
         let all: Vec<Password> = if only.is_empty() {
             self.given.iter().chain(&self.found).cloned().collect()
         } else {
@@ -259,16 +301,35 @@ impl<'p> Unpack<'p> {
             if self.failed >= MAX_FAILED_TRIES {
                 return None;
             }
-            match entry.open(&p.0, self.budget) {
-                Some(data) => {
-                    self.budget -= data.len().min(self.budget);
+            match open(&p.0, self.budget) {
+                Some(opened) => {
+                    self.budget -= opened.inflated().min(self.budget);
                     self.last = Some(p.clone());
-                    return Some(data);
+                    return Some(opened);
                 }
                 None => self.failed += 1,
             }
         }
         None
+    }
+}
+
+/// What a password gives, and how many inflated bytes of the budget that holds.
+trait Inflated {
+    /// Bytes inflated.
+    fn inflated(&self) -> usize;
+}
+
+impl Inflated for Vec<u8> {
+    fn inflated(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Inflated for Crypt {
+    /// A key inflates nothing (reading the file counts what it decodes).
+    fn inflated(&self) -> usize {
+        0
     }
 }
 

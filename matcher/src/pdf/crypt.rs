@@ -1,14 +1,14 @@
-//! PDF files encrypted by the standard security handler with an empty user password (ISO
-//! 32000-1, 7.6; ISO 32000-2, 7.6.4). Writers encrypt a file so to set its permissions (no
-//! copying, no printing) while anyone may open it: an empty user password and an owner
-//! password only the author knows. Every viewer opens such a file without asking, so a leak of
-//! one is as readable as a leak of a plain file; its strings and streams are ciphertext to a
-//! reader that does not decrypt them.
+//! PDF files encrypted by the standard security handler (ISO 32000-1, 7.6; ISO 32000-2,
+//! 7.6.4). Writers encrypt a file so to set its permissions (no copying, no printing) while
+//! anyone may open it: an empty user password and an owner password only the author knows.
+//! Every viewer opens such a file without asking, so a leak of one is as readable as a leak
+//! of a plain file; its strings and streams are ciphertext to a reader that does not decrypt
+//! them. A file that does need a password to be opened (a list mailed with its password in the
+//! next mail) is opened by the user or the owner password ([`Lock::open`]), when one is known.
 //!
 //! Read: RC4 of 40 to 128 bits (revisions 2 and 3, and 4 with `/V2`), AES-128 (revision 4 with
-//! `/AESV2`) and AES-256 (revision 5, Adobe's extension, and revision 6, PDF 2.0). The empty
-//! password is checked against `/U` as a viewer checks it; a file that needs a password to be
-//! opened gives nothing (see [`Crypt::open`]).
+//! `/AESV2`) and AES-256 (revision 5, Adobe's extension, and revision 6, PDF 2.0). A password
+//! is checked against `/U` (or `/O`) as a viewer checks it.
 
 use aes::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use aes::{Aes128, Aes256};
@@ -23,6 +23,9 @@ const PADDING: [u8; 32] = [
     0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53, 0x69, 0x7A,
 ];
 
+/// A password's bytes hashed by revisions 5 and 6, at most (ISO 32000-2, 7.6.4.3.3).
+const MAX_PASSWORD_BYTES: usize = 127;
+
 /// How strings or streams are encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -36,7 +39,7 @@ enum Method {
     Aes256,
 }
 
-/// An encrypted file's key and methods, once the empty user password opened it.
+/// An encrypted file's key and methods, once a password opened it.
 pub(crate) struct Crypt {
     key: Vec<u8>,
     strings: Method,
@@ -53,20 +56,47 @@ impl std::fmt::Debug for Crypt {
     }
 }
 
-impl Crypt {
-    /// The key of a file whose encryption dictionary is `dict` (references resolved through
-    /// `resolve`) and whose first `/ID` is `id`, if the empty user password opens it: `None`
-    /// for another security handler (a certificate's), a version or revision not read, or a
-    /// file that needs a password.
-    pub(crate) fn open<'o>(
+/// What the standard security handler of a file checks a password against: its encryption
+/// dictionary's `/O`, `/U` (and `/OE`, `/UE`), as read, with the file's first `/ID`.
+#[derive(Clone)]
+pub(crate) struct Lock {
+    revision: i64,
+    o: Vec<u8>,
+    u: Vec<u8>,
+    oe: Vec<u8>,
+    ue: Vec<u8>,
+    permissions: i32,
+    id: Vec<u8>,
+    /// The RC4 or AES-128 key's length in bytes (revisions 2 to 4).
+    length: usize,
+    encrypt_metadata: bool,
+    strings: Method,
+    streams: Method,
+}
+
+impl std::fmt::Debug for Lock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lock")
+            .field("revision", &self.revision)
+            .field("strings", &self.strings)
+            .field("streams", &self.streams)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lock {
+    /// The lock of a file whose encryption dictionary is `dict` (references resolved through
+    /// `resolve`) and whose first `/ID` is `id`: `None` for another security handler (a
+    /// certificate's), or a version or revision not read.
+    pub(crate) fn read<'o>(
         dict: &'o Obj,
         id: &[u8],
         resolve: &dyn Fn(&'o Obj) -> &'o Obj,
-    ) -> Option<Crypt> {
+    ) -> Option<Lock> {
         let get = |key: &[u8]| dict.get(key).map(resolve);
         let int = |key: &[u8]| get(key).and_then(Obj::num).map(|n| n as i64);
         let bytes = |key: &[u8]| match get(key) {
-            Some(Obj::Str(s)) => Some(s.as_slice()),
+            Some(Obj::Str(s)) => Some(s.clone()),
             _ => None,
         };
         if get(b"Filter").and_then(Obj::name) != Some(b"Standard") {
@@ -115,26 +145,176 @@ impl Crypt {
             }
             _ => return None,
         };
-        let key = match revision {
-            2..=4 => {
-                let length = if revision == 2 {
-                    5
-                } else {
-                    usize::try_from(length_bits / 8).ok()?.clamp(5, 16)
-                };
-                let key = legacy_key(o, permissions, id, length, revision, encrypt_metadata);
-                legacy_user_password_opens(&key, u, id, revision).then_some(key)?
-            }
-            5 | 6 => aes256_key(u, bytes(b"UE")?, revision)?,
+        let length = match revision {
+            2 => 5,
+            3 | 4 => usize::try_from(length_bits / 8).ok()?.clamp(5, 16),
+            5 | 6 if u.len() >= 48 => 32,
             _ => return None,
         };
-        Some(Crypt {
-            key,
+        let (oe, ue) = if revision >= 5 {
+            (bytes(b"OE").unwrap_or_default(), bytes(b"UE")?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Some(Lock {
+            revision,
+            o,
+            u,
+            oe,
+            ue,
+            permissions,
+            id: id.to_vec(),
+            length,
+            encrypt_metadata,
             strings,
             streams,
         })
     }
 
+    /// The file's key, if `password` is its user password or its owner password (as typed:
+    /// its bytes are what revisions 2 to 4 pad and revisions 5 and 6 hash, the same for an
+    /// ASCII password).
+    pub(crate) fn open(&self, password: &[u8]) -> Option<Crypt> {
+        let key = if self.revision <= 4 {
+            let user = padded(password);
+            self.legacy_key(&user)
+                .or_else(|| self.legacy_key(&self.owner_to_user(password)?))?
+        } else {
+            let password = &password[..password.len().min(MAX_PASSWORD_BYTES)];
+            let u = &self.u[..48];
+            // Algorithm 2.A: the user password, then the owner password (hashed with `/U`).
+            if self.hash(password, &u[32..40], &[]) == u[..32] {
+                self.unwrap(&self.hash(password, &u[40..48], &[]), &self.ue)?
+            } else if let Some(o) = self.o.get(..48)
+                && self.hash(password, &o[32..40], u) == o[..32]
+            {
+                self.unwrap(&self.hash(password, &o[40..48], u), &self.oe)?
+            } else {
+                return None;
+            }
+        };
+        Some(Crypt {
+            key,
+            strings: self.strings,
+            streams: self.streams,
+        })
+    }
+
+    /// Algorithm 2: the file's key for revisions 2 to 4 from the user password `padded`, if
+    /// it is the file's (Algorithms 4 and 5 compute `/U` from it).
+    fn legacy_key(&self, padded: &[u8; 32]) -> Option<Vec<u8>> {
+        let mut md5 = md5::Md5::new();
+        md5.update(padded);
+        md5.update(&self.o[..self.o.len().min(32)]);
+        md5.update(self.permissions.to_le_bytes());
+        md5.update(&self.id);
+        if self.revision >= 4 && !self.encrypt_metadata {
+            md5.update([0xFF; 4]);
+        }
+        let mut hash: [u8; 16] = md5.finalize().into();
+        if self.revision >= 3 {
+            for _ in 0..50 {
+                hash = md5::Md5::digest(&hash[..self.length]).into();
+            }
+        }
+        let key = hash[..self.length].to_vec();
+        legacy_user_password_opens(&key, &self.u, &self.id, self.revision).then_some(key)
+    }
+
+    /// Algorithm 7: the user password (padded) that `/O` holds encrypted with the owner
+    /// password `password`, for revisions 2 to 4.
+    fn owner_to_user(&self, password: &[u8]) -> Option<[u8; 32]> {
+        let mut hash: [u8; 16] = md5::Md5::digest(padded(password)).into();
+        if self.revision >= 3 {
+            for _ in 0..50 {
+                hash = md5::Md5::digest(hash).into();
+            }
+        }
+        let key = &hash[..self.length];
+        let mut user = self.o.get(..32)?.to_vec();
+        if self.revision == 2 {
+            user = rc4(key, &user);
+        } else {
+            for i in (0..20u8).rev() {
+                let k: Vec<u8> = key.iter().map(|b| b ^ i).collect();
+                user = rc4(&k, &user);
+            }
+        }
+        user.try_into().ok()
+    }
+
+    /// Algorithm 2.B's hash of `password` with `salt` and `user` (`/U` when checking an owner
+    /// password): SHA-256 (revision 5), or rounds of AES-128 and SHA-2 (revision 6).
+    fn hash(&self, password: &[u8], salt: &[u8], user: &[u8]) -> Vec<u8> {
+        let mut sha = sha2::Sha256::new();
+        sha.update(password);
+        sha.update(salt);
+        sha.update(user);
+        let mut k = sha.finalize().to_vec();
+        if self.revision < 6 {
+            return k;
+        }
+        let mut round = 0u32;
+        let mut k1 = Vec::new();
+        loop {
+            // K1 is the password, K and the user key, 64 times; E is K1 encrypted with
+            // AES-128-CBC, K's first half the key and its second the IV.
+            k1.clear();
+            for _ in 0..64 {
+                k1.extend_from_slice(password);
+                k1.extend_from_slice(&k);
+                k1.extend_from_slice(user);
+            }
+            let Ok(cipher) = Aes128::new_from_slice(&k[..16]) else {
+                return k;
+            };
+            let mut previous: [u8; 16] = k[16..32].try_into().unwrap_or_default();
+            let mut e = Vec::with_capacity(k1.len());
+            for chunk in k1.chunks_exact(16) {
+                let mut block = [0u8; 16];
+                for (b, (c, p)) in block.iter_mut().zip(chunk.iter().zip(previous)) {
+                    *b = c ^ p;
+                }
+                let mut block = Array::from(block);
+                cipher.encrypt_block(&mut block);
+                previous = block.into();
+                e.extend_from_slice(&previous);
+            }
+            // The first 16 bytes of E as a number, modulo 3, choose the next hash.
+            let sum: u32 = e[..16].iter().map(|&b| u32::from(b)).sum();
+            k = match sum % 3 {
+                0 => sha2::Sha256::digest(&e).to_vec(),
+                1 => sha2::Sha384::digest(&e).to_vec(),
+                _ => sha2::Sha512::digest(&e).to_vec(),
+            };
+            round += 1;
+            let last = u32::from(e.last().copied().unwrap_or(0));
+            if round >= 64 && last <= round - 32 {
+                break;
+            }
+        }
+        k.truncate(32);
+        k
+    }
+
+    /// The file's key, `/UE` or `/OE` decrypted with the intermediate key `hash` (AES-256-CBC,
+    /// a zero IV, no padding).
+    fn unwrap(&self, hash: &[u8], wrapped: &[u8]) -> Option<Vec<u8>> {
+        let cipher = Aes256::new_from_slice(hash).ok()?;
+        Some(cbc_decrypt(&cipher, [0; 16], wrapped.get(..32)?))
+    }
+}
+
+/// A password as revisions 2 to 4 hash it: its first 32 bytes, padded with [`PADDING`].
+fn padded(password: &[u8]) -> [u8; 32] {
+    let n = password.len().min(32);
+    let mut out = [0u8; 32];
+    out[..n].copy_from_slice(&password[..n]);
+    out[n..].copy_from_slice(&PADDING[..32 - n]);
+    out
+}
+
+impl Crypt {
     /// A string of the object `number`, generation `generation`, decrypted.
     pub(crate) fn string(&self, number: u32, generation: u16, data: &[u8]) -> Vec<u8> {
         self.decrypt(self.strings, number, generation, data)
@@ -170,33 +350,7 @@ impl Crypt {
     }
 }
 
-/// Algorithm 2: the file's key for revisions 2 to 4, from the empty password.
-fn legacy_key(
-    o: &[u8],
-    permissions: i32,
-    id: &[u8],
-    length: usize,
-    revision: i64,
-    encrypt_metadata: bool,
-) -> Vec<u8> {
-    let mut md5 = md5::Md5::new();
-    md5.update(PADDING);
-    md5.update(&o[..o.len().min(32)]);
-    md5.update(permissions.to_le_bytes());
-    md5.update(id);
-    if revision >= 4 && !encrypt_metadata {
-        md5.update([0xFF; 4]);
-    }
-    let mut hash: [u8; 16] = md5.finalize().into();
-    if revision >= 3 {
-        for _ in 0..50 {
-            hash = md5::Md5::digest(&hash[..length]).into();
-        }
-    }
-    hash[..length].to_vec()
-}
-
-/// Algorithms 4 and 5 (6 checks with them): whether `key` is the empty password's, by
+/// Algorithms 4 and 5 (6 checks with them): whether `key` is the user password's, by
 /// computing `/U` from it.
 fn legacy_user_password_opens(key: &[u8], u: &[u8], id: &[u8], revision: i64) -> bool {
     if revision == 2 {
@@ -211,67 +365,6 @@ fn legacy_user_password_opens(key: &[u8], u: &[u8], id: &[u8], revision: i64) ->
         x = rc4(&k, &x);
     }
     u.len() >= 16 && x == u[..16]
-}
-
-/// Algorithm 2.A: the file's key for revisions 5 and 6, from the empty password: the user
-/// key salt's hash decrypts `/UE`, once the validation salt's hash matched `/U`.
-fn aes256_key(u: &[u8], ue: &[u8], revision: i64) -> Option<Vec<u8>> {
-    if u.len() < 48 || ue.len() < 32 {
-        return None;
-    }
-    let (hash, validation_salt, key_salt) = (&u[..32], &u[32..40], &u[40..48]);
-    if aes256_hash(validation_salt, revision) != hash {
-        return None;
-    }
-    let intermediate = aes256_hash(key_salt, revision);
-    let cipher = Aes256::new_from_slice(&intermediate).ok()?;
-    // CBC with a zero IV and no padding.
-    Some(cbc_decrypt(&cipher, [0; 16], &ue[..32]))
-}
-
-/// The empty password's hash with `salt`: SHA-256 (revision 5), or Algorithm 2.B's rounds of
-/// AES-128 and SHA-2 (revision 6).
-fn aes256_hash(salt: &[u8], revision: i64) -> Vec<u8> {
-    let mut k = sha2::Sha256::digest(salt).to_vec();
-    if revision < 6 {
-        return k;
-    }
-    let mut round = 0u32;
-    loop {
-        // K1 is the password (empty), K and the user key (none for the user password), 64
-        // times; E is K1 encrypted with AES-128-CBC, K's first half the key and its second
-        // the IV.
-        let k1 = k.repeat(64);
-        let Ok(cipher) = Aes128::new_from_slice(&k[..16]) else {
-            return k;
-        };
-        let mut previous: [u8; 16] = k[16..32].try_into().unwrap_or_default();
-        let mut e = Vec::with_capacity(k1.len());
-        for chunk in k1.chunks_exact(16) {
-            let mut block = [0u8; 16];
-            for (b, (c, p)) in block.iter_mut().zip(chunk.iter().zip(previous)) {
-                *b = c ^ p;
-            }
-            let mut block = Array::from(block);
-            cipher.encrypt_block(&mut block);
-            previous = block.into();
-            e.extend_from_slice(&previous);
-        }
-        // The first 16 bytes of E as a number, modulo 3, choose the next hash.
-        let sum: u32 = e[..16].iter().map(|&b| u32::from(b)).sum();
-        k = match sum % 3 {
-            0 => sha2::Sha256::digest(&e).to_vec(),
-            1 => sha2::Sha384::digest(&e).to_vec(),
-            _ => sha2::Sha512::digest(&e).to_vec(),
-        };
-        round += 1;
-        let last = u32::from(e.last().copied().unwrap_or(0));
-        if round >= 64 && last <= round - 32 {
-            break;
-        }
-    }
-    k.truncate(32);
-    k
 }
 
 /// RC4's keystream over `data` (encrypting and decrypting are one).

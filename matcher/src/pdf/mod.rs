@@ -15,7 +15,8 @@
 //! Streams are decoded with `FlateDecode`, `LZWDecode`, `ASCIIHexDecode` and `ASCII85Decode`;
 //! a stream in any other filter (images' filters) is left out. An encrypted file (a trailer
 //! with `/Encrypt`) is decrypted when its user password is empty, as it is in files encrypted
-//! only to restrict copying or printing ([`crypt`]); one that needs a password gives nothing.
+//! only to restrict copying or printing ([`crypt`]); one that needs a password gives its
+//! [`Lock`], and is read once a password opens it ([`read_pdf_with`]).
 //! A scanned page is an image: only a text layer an OCR engine laid over it is read (see
 //! [`content`]), never the image.
 //!
@@ -33,7 +34,7 @@ use std::io::Read;
 use std::rc::Rc;
 
 use content::{IDENTITY, Interpreter, Matrix, Resources, layout, matrix};
-use crypt::Crypt;
+pub(crate) use crypt::{Crypt, Lock};
 use font::Font;
 use syntax::{Lexer, Obj, Token, text_string};
 
@@ -75,46 +76,83 @@ struct Objects<'a> {
     crypt: Option<Crypt>,
 }
 
+/// What reading a PDF file gave.
+#[derive(Debug)]
+pub(crate) enum Pdf {
+    /// No objects: a text that only starts like a PDF file.
+    NoObjects,
+    /// Its text, appended (none when it is encrypted by a handler not read).
+    Read,
+    /// Nothing yet: it needs a password, which its lock checks.
+    Locked(Lock),
+}
+
+/// Whether a file's encryption lets it be read.
+enum Access {
+    /// It is not encrypted, or the empty user password opened it.
+    Open,
+    /// It needs a password, which its lock checks.
+    Locked(Lock),
+    /// It is encrypted by a security handler not read (a certificate's), or its dictionary
+    /// could not be read.
+    Closed,
+}
+
 /// Appends the text of the PDF file `bytes` to `out` (see the module documentation), decoding
-/// within `budget` (what is left of it is returned in place). Whether it has objects (a text
-/// that only starts like a PDF file has none).
-pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> bool {
+/// within `budget` (what is left of it is returned in place).
+pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> Pdf {
     let mut objects = Objects::read(bytes);
     if objects.table.is_empty() {
-        return false;
+        return Pdf::NoObjects;
     }
-    if !objects.decrypt() {
-        return true;
+    match objects.decrypt() {
+        Access::Open => objects.text(budget, out),
+        Access::Locked(lock) => return Pdf::Locked(lock),
+        Access::Closed => {}
     }
-    objects.unpack(budget);
-    let mut reader = PageReader {
-        objects: &objects,
-        fonts: HashMap::new(),
-        budget,
-    };
-    for (page, res) in objects.pages() {
-        if *reader.budget == 0 {
-            return true;
-        }
-        let content = reader.contents(page);
-        // The text given counts against the budget too (a font may map a code to a long
-        // string).
-        let left = *reader.budget;
-        let mut interpreter = Interpreter::new(&mut reader, left);
-        interpreter.run(&content, res);
-        let (runs, given) = (
-            std::mem::take(&mut interpreter.runs),
-            left - interpreter.left,
-        );
-        *reader.budget -= given.min(*reader.budget);
-        layout(&runs, objects.page_width(page), out);
-        out.push('\n');
-    }
-    objects.fields(reader.budget, out);
-    true
+    Pdf::Read
+}
+
+/// Appends the text of the encrypted PDF file `bytes` to `out` as [`read_pdf`] does, with the
+/// key `crypt` a password gave ([`Lock::open`]).
+pub(crate) fn read_pdf_with(bytes: &[u8], crypt: Crypt, budget: &mut usize, out: &mut String) {
+    let mut objects = Objects::read(bytes);
+    objects.crypt = Some(crypt);
+    objects.text(budget, out);
 }
 
 impl<'a> Objects<'a> {
+    /// Appends the text of the file's pages and form fields to `out`, decoding within
+    /// `budget`.
+    fn text(&mut self, budget: &mut usize, out: &mut String) {
+        self.unpack(budget);
+        let objects: &Objects<'_> = self;
+        let mut reader = PageReader {
+            objects,
+            fonts: HashMap::new(),
+            budget,
+        };
+        for (page, res) in objects.pages() {
+            if *reader.budget == 0 {
+                return;
+            }
+            let content = reader.contents(page);
+            // The text given counts against the budget too (a font may map a code to a long
+            // string).
+            let left = *reader.budget;
+            let mut interpreter = Interpreter::new(&mut reader, left);
+            interpreter.run(&content, res);
+            let (runs, given) = (
+                std::mem::take(&mut interpreter.runs),
+                left - interpreter.left,
+            );
+            *reader.budget -= given.min(*reader.budget);
+            layout(&runs, objects.page_width(page), out);
+            out.push('\n');
+        }
+        objects.fields(reader.budget, out);
+    }
+
     /// Every object of the file, read from its start.
     fn read(bytes: &'a [u8]) -> Objects<'a> {
         let mut objects = Objects {
@@ -175,11 +213,10 @@ impl<'a> Objects<'a> {
     }
 
     /// Opens an encrypted file (see [`crypt`]): its streams are decrypted as they are read,
-    /// and the few strings read (form fields' values) too. Whether the file can be read: it is
-    /// not encrypted, or the empty user password opened it.
-    fn decrypt(&mut self) -> bool {
+    /// and the few strings read (form fields' values) too.
+    fn decrypt(&mut self) -> Access {
         let Some(encrypt) = self.trailers.iter().rev().find_map(|t| t.get(b"Encrypt")) else {
-            return true;
+            return Access::Open;
         };
         let id = match self.trailers.iter().rev().find_map(|t| t.get(b"ID")) {
             Some(Obj::Array(ids)) => match ids.first() {
@@ -188,8 +225,16 @@ impl<'a> Objects<'a> {
             },
             _ => Vec::new(),
         };
-        self.crypt = Crypt::open(self.resolve(encrypt), &id, &|o| self.resolve(o));
-        self.crypt.is_some()
+        let Some(lock) = Lock::read(self.resolve(encrypt), &id, &|o| self.resolve(o)) else {
+            return Access::Closed;
+        };
+        match lock.open(b"") {
+            Some(crypt) => {
+                self.crypt = Some(crypt);
+                Access::Open
+            }
+            None => Access::Locked(lock),
+        }
     }
 
     /// A string of the object `number` as written, decrypted if the file is encrypted (a string

@@ -114,9 +114,10 @@ fn files_the_leak_writer_wrote_read_back() {
 
 /// The files of `matcher/tests/data/encrypted/`: [`LINES`] written by `pdf_file` (`plain`:
 /// with a cross-reference table; `packed`: in an object stream), then encrypted by qpdf 11.3
-/// with an empty user password (`qpdf --encrypt "" owner BITS …`), and twice with the user
-/// password `secret`.
-const ENCRYPTED: [(&str, &[u8]); 7] = [
+/// with an empty user password (`qpdf --encrypt "" owner BITS …`), and five times with the
+/// user password `secret` and the owner password `owner` (the same from `plain` and `packed`
+/// as qpdf decrypted them, `qpdf --decrypt`).
+const ENCRYPTED: [(&str, &[u8]); 10] = [
     // Revision 2: RC4, 40 bits (from `plain`).
     (
         "rc4-40",
@@ -143,7 +144,7 @@ const ENCRYPTED: [(&str, &[u8]); 7] = [
         "aes-256",
         include_bytes!("../../tests/data/encrypted/aes-256.pdf"),
     ),
-    // The user password `secret`: revision 6, and revision 3.
+    // The user password `secret`: revisions 6, 3, 2, 4 and 5.
     (
         "password-aes-256",
         include_bytes!("../../tests/data/encrypted/password-aes-256.pdf"),
@@ -151,6 +152,18 @@ const ENCRYPTED: [(&str, &[u8]); 7] = [
     (
         "password-rc4-128",
         include_bytes!("../../tests/data/encrypted/password-rc4-128.pdf"),
+    ),
+    (
+        "password-rc4-40",
+        include_bytes!("../../tests/data/encrypted/password-rc4-40.pdf"),
+    ),
+    (
+        "password-aes-128",
+        include_bytes!("../../tests/data/encrypted/password-aes-128.pdf"),
+    ),
+    (
+        "password-aes-256-r5",
+        include_bytes!("../../tests/data/encrypted/password-aes-256-r5.pdf"),
     ),
 ];
 
@@ -160,11 +173,13 @@ fn files_encrypted_with_an_empty_user_password_read_as_the_plain_ones() {
     assert!(plain.contains("山口 大介\tヤマグチ ダイスケ"), "{plain}");
     for (name, file) in ENCRYPTED {
         let mut out = String::new();
-        assert!(read_pdf(file, &mut usize::MAX.clone(), &mut out), "{name}");
+        let read = read_pdf(file, &mut usize::MAX.clone(), &mut out);
         if name.starts_with("password") {
-            // A file that needs a password gives nothing.
+            // A file that needs a password gives nothing but its lock.
+            assert!(matches!(read, Pdf::Locked(_)), "{name}: {read:?}");
             assert_eq!(out, "", "{name}");
         } else {
+            assert!(matches!(read, Pdf::Read), "{name}: {read:?}");
             assert_eq!(out, plain, "{name}");
         }
     }
@@ -173,6 +188,30 @@ fn files_encrypted_with_an_empty_user_password_read_as_the_plain_ones() {
         text_of(include_bytes!("../../tests/data/members-aes256.pdf")),
         text_of(MEMBERS)
     );
+}
+
+#[test]
+fn files_that_need_a_password_read_with_the_user_or_the_owner_password() {
+    let plain = text_of(&pdf_file(&LINES, false));
+    for (name, file) in ENCRYPTED.iter().filter(|(n, _)| n.starts_with("password")) {
+        let mut out = String::new();
+        let Pdf::Locked(lock) = read_pdf(file, &mut usize::MAX.clone(), &mut out) else {
+            panic!("{name} is locked");
+        };
+        // Wrong passwords: none, near misses, a long one.
+        for wrong in [&b""[..], b"secreT", b"secret ", b"Owner", &[b'x'; 200]] {
+            assert!(lock.open(wrong).is_none(), "{name}: {wrong:?}");
+        }
+        for password in [&b"secret"[..], b"owner"] {
+            let key = lock.open(password).expect(name);
+            let mut out = String::new();
+            read_pdf_with(file, key, &mut usize::MAX.clone(), &mut out);
+            assert_eq!(out, plain, "{name} with {password:?}");
+        }
+        // The key's and the lock's `Debug` show no key material.
+        let shown = format!("{lock:?} {:?}", lock.open(b"secret"));
+        assert!(shown.contains("bytes") && shown.len() < 200, "{shown}");
+    }
 }
 
 #[test]
@@ -192,7 +231,8 @@ fn encrypted_files_not_opened_give_nothing() {
         encrypted.extend_from_slice(format!("/Encrypt {encrypt} ").as_bytes());
         encrypted.extend_from_slice(&plain[at..]);
         let mut out = String::new();
-        assert!(read_pdf(&encrypted, &mut usize::MAX.clone(), &mut out));
+        let read = read_pdf(&encrypted, &mut usize::MAX.clone(), &mut out);
+        assert!(!matches!(read, Pdf::NoObjects), "{encrypt}");
         assert_eq!(out, "", "{encrypt}");
     }
 }
@@ -204,7 +244,7 @@ fn strings_of_an_encrypted_file_are_decrypted_with_their_object_s_key() {
     // own inverse), then read back as a field's value.
     let file = ENCRYPTED[1].1;
     let mut objects = Objects::read(file);
-    assert!(objects.decrypt());
+    assert!(matches!(objects.decrypt(), Access::Open));
     let crypt = objects.crypt.as_ref().expect("opened");
     // A text string in UTF-16BE, as writers give one that is not Latin.
     let name: Vec<u8> = [0xFEFF]
@@ -394,7 +434,10 @@ fn only_pdf_files_are_read_as_pdf() {
     assert!(!is_pdf(b""));
     // Text that starts like one but has no objects.
     let mut out = String::new();
-    assert!(!read_pdf(b"%PDF-1.7 is the version", &mut 100, &mut out));
+    assert!(matches!(
+        read_pdf(b"%PDF-1.7 is the version", &mut 100, &mut out),
+        Pdf::NoObjects
+    ));
 }
 
 #[test]

@@ -2659,7 +2659,7 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
 }
 
 #[test]
-fn an_encrypted_zip_is_read_with_the_operator_s_password_or_the_one_its_mailbox_gives() {
+fn an_encrypted_zip_or_pdf_is_read_with_the_operator_s_password_or_the_one_its_mailbox_gives() {
     let m = || {
         matcher_of_row(
             7,
@@ -2695,6 +2695,16 @@ fn an_encrypted_zip_is_read_with_the_operator_s_password_or_the_one_its_mailbox_
     // The first mail alone gives nothing (its "パスワードは別途お送りします" is no password).
     let second = memchr::memmem::rfind(mbox, b"\nFrom ").unwrap();
     assert_eq!(found(&m(), &mbox[..second + 1]), None);
+    // The same with a PDF file that needs a password (the LibreOffice fixture, encrypted by
+    // qpdf with AES-256, revision 6), attached to one mail, its password on the line after
+    // `【パスワード】` in the next.
+    let mbox = include_bytes!("../../tests/data/encrypted/ppap-pdf.mbox");
+    assert_eq!(found(&m(), mbox), Some((Confidence::High, 5)));
+    let second = memchr::memmem::rfind(mbox, b"\nFrom ").unwrap();
+    let first = &mbox[..second + 1];
+    assert_eq!(found(&m(), first), None);
+    let pdf_with = m().with_passwords(Passwords::from_lines("Amg-2026#pdf"));
+    assert_eq!(found(&pdf_with, first), Some((Confidence::High, 5)));
     // The matcher's `Debug` shows how many passwords it has, never one.
     let shown = format!("{with:?}");
     assert!(
