@@ -38,7 +38,7 @@ use crate::html::{extract_text, is_html};
 use crate::msg::{is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
 use crate::sqlite::{is_sqlite, read_sqlite};
-use crate::unlock::{Cipher, SealedEntry, Unpack, Unsealed};
+use crate::unlock::{Cipher, OfficeLock, SealedEntry, Unpack, Unsealed};
 use crate::xls::read_workbook97;
 
 /// Local file header signature.
@@ -133,6 +133,9 @@ pub(crate) enum Office97 {
     Slides,
     /// An Outlook message (`.msg`, [`crate::msg`]).
     Message,
+    /// A Word, Excel or PowerPoint file (2010 on) encrypted with a password: its package,
+    /// once a password opens it ([`crate::unlock`]), is read as the file it is.
+    Encrypted,
 }
 
 impl Office97 {
@@ -142,7 +145,9 @@ impl Office97 {
     }
 
     fn in_file(file: &Compound<'_>) -> Option<Office97> {
-        if file.has_stream("Workbook") {
+        if file.has_stream("EncryptionInfo") && file.has_stream("EncryptedPackage") {
+            Some(Office97::Encrypted)
+        } else if file.has_stream("Workbook") {
             Some(Office97::Workbook)
         } else if file.has_stream("WordDocument") {
             Some(Office97::Word)
@@ -487,6 +492,16 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
             Some(Office97::Message) => read_message(&file, out, &mut |data, out| {
                 read_file(data, depth, cx, out);
             }),
+            Some(Office97::Encrypted) => {
+                if let Some(lock) = file
+                    .stream("EncryptionInfo")
+                    .and_then(|info| OfficeLock::read(&info))
+                    && let Some(package) = file.stream("EncryptedPackage")
+                    && let Some(data) = cx.open_office(lock, package, depth)
+                {
+                    read_file(&data, depth, cx, out);
+                }
+            }
             None => {}
         }
     } else {

@@ -15,8 +15,9 @@
 //!    quoted-printable parts in their charsets, text attachments; Outlook messages (`.msg`)
 //!    to their string properties and attachments; ZIP, 7z and tar archives and files
 //!    compressed with gzip, xz, Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`) to the text of
-//!    their files (encrypted ZIP entries with the passwords of [`Matcher::with_passwords`] or
-//!    those the mailbox or archive itself labels, `パスワード：…`), spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word (`.docx`,
+//!    their files (encrypted ZIP entries, PDF and Office files with the passwords of
+//!    [`Matcher::with_passwords`] or those the mailbox or archive itself labels,
+//!    `パスワード：…`), spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word (`.docx`,
 //!    `.doc`), OpenDocument and PowerPoint (`.pptx`, `.ppt`) files to their paragraphs and
 //!    table rows, and SQLite database files to their tables' rows.
 //! 2. **Folding.** The text is folded character by character with the same rules the bundle

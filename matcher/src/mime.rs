@@ -363,7 +363,7 @@ const BASE64_VALUES: [u8; 256] = {
 
 /// Base64 (RFC 2045: line breaks and other characters outside the alphabet are skipped; the
 /// first `=` ends it). A cut-off last group gives the bytes it holds whole.
-fn decode_base64(text: &str) -> Vec<u8> {
+pub(crate) fn decode_base64(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     for b in text.bytes() {

@@ -26,18 +26,28 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
-use aes::cipher::{Array, BlockCipherEncrypt, BlockSizeUser, KeyInit, consts::U16};
+use aes::cipher::{
+    Array, BlockCipherDecrypt, BlockCipherEncrypt, BlockSizeUser, KeyInit, consts::U16,
+};
 use aes::{Aes128, Aes192, Aes256};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
 use crate::pdf::{Crypt, Lock};
+pub(crate) use office::OfficeLock;
+
+mod office;
 
 /// Wrong passwords tried on one document's entries and files, at most: a WinZip AES try
 /// costs a key derivation (PBKDF2 with 1,000 rounds, 2,000 to 8,000 SHA-1 blocks), a PDF
 /// file's of revision 6 two hashes of Algorithm 2.B (2 ms here), so a hostile archive of
-/// thousands of entries no password opens costs a fraction of a second, not minutes.
+/// thousands of entries no password opens costs a fraction of a second, not minutes. A try
+/// on an encrypted Office file counts as one per [`OFFICE_ROUNDS_PER_TRY`] rounds of its hash.
 const MAX_FAILED_TRIES: usize = 64;
+
+/// Rounds of an encrypted Office file's password hash that count as one try (Office's
+/// 100,000, about 20 ms here, count as five): at most 12 such tries a document, 0.25 s.
+const OFFICE_ROUNDS_PER_TRY: u32 = 20_000;
 
 /// Passwords taken from one document's text, at most.
 const MAX_FOUND: usize = 16;
@@ -56,8 +66,8 @@ impl fmt::Debug for Password {
     }
 }
 
-/// The operator's passwords to try on encrypted ZIP entries, in order. Its `Debug` shows how
-/// many, never one.
+/// The operator's passwords to try on encrypted ZIP entries, PDF and Office files, in order.
+/// Its `Debug` shows how many, never one.
 ///
 /// ```
 /// let p = matcher::Passwords::from_lines("infected\r\nleak2026!\n\n");
@@ -179,11 +189,13 @@ enum Sealed {
     Entry(SealedEntry),
     /// A PDF file that needs a password: its lock, and its bytes.
     Pdf(Lock, Vec<u8>),
+    /// An Office file encrypted with a password: its lock, and its encrypted package.
+    Office(OfficeLock, Vec<u8>),
 }
 
 /// What a password opened, once the document's text gave it ([`Unpack::open_with_text`]).
 pub(crate) enum Unsealed {
-    /// A file's bytes: a ZIP entry's, decrypted and inflated.
+    /// A file's bytes: a ZIP entry's, decrypted and inflated; an Office file's package.
     File(Vec<u8>),
     /// A PDF file's bytes, and the key that reads them.
     Pdf(Vec<u8>, Crypt),
@@ -230,7 +242,7 @@ impl<'p> Unpack<'p> {
     /// inflated bytes counted against the budget); if none does, it is kept for the passwords
     /// the document's text may give ([`Unpack::open_with_text`]).
     pub(crate) fn open_entry(&mut self, entry: SealedEntry, depth: usize) -> Option<Vec<u8>> {
-        let data = self.first(&[], |p, budget| entry.open(p, budget));
+        let data = self.first(&[], 1, |p, budget| entry.open(p, budget));
         if data.is_none() {
             self.sealed.push((depth, Sealed::Entry(entry)));
         }
@@ -241,11 +253,29 @@ impl<'p> Unpack<'p> {
     /// known so far opens it; if none does, it is kept (copied) for the passwords the
     /// document's text may give.
     pub(crate) fn open_pdf(&mut self, lock: Lock, bytes: &[u8], depth: usize) -> Option<Crypt> {
-        let key = self.first(&[], |p, _| lock.open(p));
+        let key = self.first(&[], 1, |p, _| lock.open(p));
         if key.is_none() {
             self.sealed.push((depth, Sealed::Pdf(lock, bytes.to_vec())));
         }
         key
+    }
+
+    /// The package of an encrypted Office file, `depth` archives deep, locked by `lock`
+    /// (decrypted within the budget, and counted against it), if a password known so far
+    /// opens it; if none does, it is kept for the passwords the document's text may give.
+    pub(crate) fn open_office(
+        &mut self,
+        lock: OfficeLock,
+        package: Vec<u8>,
+        depth: usize,
+    ) -> Option<Vec<u8>> {
+        let data = self.first(&[], office_cost(&lock), |p, budget| {
+            lock.open(p).map(|key| lock.decrypt(&key, &package, budget))
+        });
+        if data.is_none() {
+            self.sealed.push((depth, Sealed::Office(lock, package)));
+        }
+        data
     }
 
     /// What is still sealed that the passwords labelled in `text` open, each with its depth,
@@ -266,14 +296,23 @@ impl<'p> Unpack<'p> {
         let mut opened = Vec::new();
         for (depth, sealed) in std::mem::take(&mut self.sealed) {
             match sealed {
-                Sealed::Entry(entry) => match self.first(&new, |p, budget| entry.open(p, budget)) {
+                Sealed::Entry(entry) => match self.first(&new, 1, |p, b| entry.open(p, b)) {
                     Some(data) => opened.push((depth, Unsealed::File(data))),
                     None => self.sealed.push((depth, Sealed::Entry(entry))),
                 },
-                Sealed::Pdf(lock, bytes) => match self.first(&new, |p, _| lock.open(p)) {
+                Sealed::Pdf(lock, bytes) => match self.first(&new, 1, |p, _| lock.open(p)) {
                     Some(key) => opened.push((depth, Unsealed::Pdf(bytes, key))),
                     None => self.sealed.push((depth, Sealed::Pdf(lock, bytes))),
                 },
+                Sealed::Office(lock, package) => {
+                    let data = self.first(&new, office_cost(&lock), |p, budget| {
+                        lock.open(p).map(|key| lock.decrypt(&key, &package, budget))
+                    });
+                    match data {
+                        Some(data) => opened.push((depth, Unsealed::File(data))),
+                        None => self.sealed.push((depth, Sealed::Office(lock, package))),
+                    }
+                }
             }
         }
         opened
@@ -281,11 +320,12 @@ impl<'p> Unpack<'p> {
 
     /// What `open` gives with the first of the passwords (the last good one, then `only` if
     /// given, else the operator's and the document's) that opens it, within the budget of
-    /// wrong tries; `open` is given a password and the bytes left to inflate, and what it
-    /// gives that is bytes is counted against them.
+    /// wrong tries (each wrong one counting `cost`); `open` is given a password and the bytes
+    /// left to inflate, and what it gives that is bytes is counted against them.
     fn first<T: Inflated>(
         &mut self,
         only: &[Password],
+        cost: usize,
         mut open: impl FnMut(&[u8], usize) -> Option<T>,
     ) -> Option<T> {
         let all: Vec<Password> = if only.is_empty() {
@@ -298,7 +338,7 @@ impl<'p> Unpack<'p> {
             .iter()
             .chain(all.iter().filter(|p| Some(*p) != last.as_ref()))
         {
-            if self.failed >= MAX_FAILED_TRIES {
+            if self.failed + cost > MAX_FAILED_TRIES {
                 return None;
             }
             match open(&p.0, self.budget) {
@@ -307,11 +347,16 @@ impl<'p> Unpack<'p> {
                     self.last = Some(p.clone());
                     return Some(opened);
                 }
-                None => self.failed += 1,
+                None => self.failed += cost,
             }
         }
         None
     }
+}
+
+/// The wrong tries one try on an Office file locked by `lock` counts as.
+fn office_cost(lock: &OfficeLock) -> usize {
+    lock.rounds().div_ceil(OFFICE_ROUNDS_PER_TRY).max(1) as usize
 }
 
 /// What a password gives, and how many inflated bytes of the budget that holds.
@@ -500,6 +545,24 @@ fn half_width(c: char) -> char {
         '\u{3000}' => ' ',
         _ => c,
     }
+}
+
+/// CBC decryption of `body`'s whole blocks with `cipher` and `iv` (a cut last block is left
+/// out; padding stays).
+pub(crate) fn cbc_decrypt<C: BlockCipherDecrypt<BlockSize = U16>>(
+    cipher: &C,
+    iv: [u8; 16],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut previous = iv;
+    let mut out = Vec::with_capacity(body.len());
+    for chunk in body.chunks_exact(16) {
+        let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
+        cipher.decrypt_block(&mut block);
+        out.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
+        previous.copy_from_slice(chunk);
+    }
+    out
 }
 
 /// The keys of PKWARE's traditional cipher (APPNOTE 6.1).

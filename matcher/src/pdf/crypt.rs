@@ -16,6 +16,7 @@ use md5::Digest as _;
 use sha2::Digest as _;
 
 use super::syntax::Obj;
+use crate::unlock::cbc_decrypt;
 
 /// The 32 bytes a password is padded with (Algorithm 2, step a).
 const PADDING: [u8; 32] = [
@@ -413,24 +414,6 @@ fn aes_cbc_decrypt<C: KeyInit + BlockCipherDecrypt<BlockSize = aes::cipher::cons
         {
             out.truncate(out.len() - pad);
         }
-    }
-    out
-}
-
-/// CBC decryption of `body`'s whole blocks with `cipher` and `iv` (a cut last block is left
-/// out; padding stays).
-fn cbc_decrypt<C: BlockCipherDecrypt<BlockSize = aes::cipher::consts::U16>>(
-    cipher: &C,
-    iv: [u8; 16],
-    body: &[u8],
-) -> Vec<u8> {
-    let mut previous = iv;
-    let mut out = Vec::with_capacity(body.len());
-    for chunk in body.chunks_exact(16) {
-        let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
-        cipher.decrypt_block(&mut block);
-        out.extend(block.iter().zip(previous).map(|(b, p)| b ^ p));
-        previous.copy_from_slice(chunk);
     }
     out
 }

@@ -2659,7 +2659,7 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
 }
 
 #[test]
-fn an_encrypted_zip_or_pdf_is_read_with_the_operator_s_password_or_the_one_its_mailbox_gives() {
+fn an_encrypted_zip_pdf_or_office_file_is_read_with_the_operator_s_password_or_its_mailbox_s() {
     let m = || {
         matcher_of_row(
             7,
@@ -2705,6 +2705,15 @@ fn an_encrypted_zip_or_pdf_is_read_with_the_operator_s_password_or_the_one_its_m
     assert_eq!(found(&m(), first), None);
     let pdf_with = m().with_passwords(Passwords::from_lines("Amg-2026#pdf"));
     assert_eq!(found(&pdf_with, first), Some((Confidence::High, 5)));
+    // An Excel file encrypted with a password to open it (ECMA-376 agile encryption, as Office
+    // writes it): nothing without the password, the member with the operator's list; and a
+    // Word file so encrypted, mailed with its password (`パスワードは「…」です`) in the next mail.
+    let xlsx = include_bytes!("../../tests/data/encrypted/members-password.xlsx");
+    assert_eq!(found(&m(), xlsx), None);
+    let xlsx_with = m().with_passwords(Passwords::from_lines("Amg-2026#xl"));
+    assert_eq!(found(&xlsx_with, xlsx), Some((Confidence::High, 5)));
+    let mbox = include_bytes!("../../tests/data/encrypted/ppap-docx.mbox");
+    assert_eq!(found(&m(), mbox), Some((Confidence::High, 5)));
     // The matcher's `Debug` shows how many passwords it has, never one.
     let shown = format!("{with:?}");
     assert!(

@@ -115,6 +115,14 @@ fn wrong_tries_are_bounded_per_document() {
     let (read, _) = crate::archive::unpack_archive_text(archive, &mut cx);
     assert_eq!(read, "");
     assert_eq!(cx.failed, MAX_FAILED_TRIES);
+    // An encrypted Office file's try counts five (100,000 rounds): twelve tries at most, and
+    // none after them, not even the right password's.
+    let xlsx = include_bytes!("../../tests/data/encrypted/members-password.xlsx");
+    let passwords = Passwords::from_lines(&format!("{many}Amg-2026#xl\n"));
+    let mut cx = Unpack::new(1 << 20, &passwords);
+    let (read, _) = crate::archive::unpack_archive_text(xlsx, &mut cx);
+    assert_eq!(read, "");
+    assert_eq!(cx.failed, 60);
 }
 
 #[test]
