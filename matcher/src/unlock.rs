@@ -1,7 +1,7 @@
-//! Encrypted ZIP entries and PDF files, and the passwords tried on them.
+//! Encrypted ZIP entries, PDF and Office files, and the passwords tried on them.
 //!
-//! Japanese offices mail a file as a password-protected ZIP archive (or a PDF file that needs
-//! a password) and its password in a second mail ("PPAP"), and leak sites post an archive's
+//! Japanese offices mail a file as a password-protected ZIP archive (or a PDF or Excel file
+//! that needs a password) and its password in a second mail ("PPAP"), and leak sites post an archive's
 //! password beside its link. So a leak often arrives as a mailbox or an archive whose files
 //! are encrypted, with the password in plain text close by. Two sources of passwords are
 //! tried:
@@ -17,7 +17,8 @@
 //! Info-ZIP's `zip -P` and most mailers' ZIP tools write) and WinZip's AES (AE-1 and
 //! AE-2, 128 to 256 bits: 7-Zip's and most tools' "AES-256"). A password is accepted only when
 //! the entry's own check agrees: its CRC-32 (ZipCrypto) or its HMAC-SHA1 (AES). A PDF file's
-//! user or owner password is checked by its security handler ([`crate::pdf::Lock`]).
+//! user or owner password is checked by its security handler ([`crate::pdf::Lock`]), an
+//! Office file's by its key encryptor's verifier ([`office`]).
 //!
 //! Passwords are values read from pages or given by the operator: nothing here logs or reports
 //! one, and [`Password`]'s and [`Passwords`]' `Debug` show neither.
@@ -270,7 +271,7 @@ impl<'p> Unpack<'p> {
         depth: usize,
     ) -> Option<Vec<u8>> {
         let data = self.first(&[], office_cost(&lock), |p, budget| {
-            lock.open(p).map(|key| lock.decrypt(&key, &package, budget))
+            lock.unlock(p, &package, budget)
         });
         if data.is_none() {
             self.sealed.push((depth, Sealed::Office(lock, package)));
@@ -306,7 +307,7 @@ impl<'p> Unpack<'p> {
                 },
                 Sealed::Office(lock, package) => {
                     let data = self.first(&new, office_cost(&lock), |p, budget| {
-                        lock.open(p).map(|key| lock.decrypt(&key, &package, budget))
+                        lock.unlock(p, &package, budget)
                     });
                     match data {
                         Some(data) => opened.push((depth, Unsealed::File(data))),

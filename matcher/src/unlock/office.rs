@@ -200,6 +200,13 @@ impl OfficeLock {
         Some(package_key.get(..self.key_data.key_bytes)?.to_vec())
     }
 
+    /// The `EncryptedPackage` stream `package` decrypted (at most `budget` bytes of it), if
+    /// `password` opens the file.
+    pub(crate) fn unlock(&self, password: &[u8], package: &[u8], budget: usize) -> Option<Vec<u8>> {
+        self.open(password)
+            .map(|key| self.decrypt(&key, package, budget))
+    }
+
     /// The `EncryptedPackage` stream `package` decrypted with `key`: its first 8 bytes the
     /// package's size, then segments of 4,096 bytes, each with an IV from the key's salt and
     /// the segment's number; at most `budget` bytes (a cut stream gives its whole blocks).
