@@ -35,8 +35,9 @@ use crate::cfb::Compound;
 use crate::decode::decode;
 use crate::doc::{read_slides, read_word};
 use crate::html::{extract_text, is_html};
-use crate::msg::{is_message, read_message};
+use crate::msg::{Part, is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
+use crate::rtf::{is_rtf, read_rtf, uncompressed};
 use crate::sqlite::{is_sqlite, read_sqlite};
 use crate::unlock::{Cipher, OfficeLock, SealedEntry, Unpack, Unsealed};
 use crate::xls::read_workbook97;
@@ -108,7 +109,8 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 }
 
 /// Whether the matcher reads `bytes` as an archive, a compressed file, a database file
-/// ([`crate::sqlite`]), an Office 97–2003 file ([`Office97`]) or a PDF file ([`crate::pdf`]).
+/// ([`crate::sqlite`]), an Office 97–2003 file ([`Office97`]), a PDF file ([`crate::pdf`]) or
+/// an RTF document ([`crate::rtf`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
     is_zip(bytes)
         || is_7z(bytes)
@@ -120,6 +122,7 @@ pub(crate) fn is_archive(bytes: &[u8]) -> bool {
         || is_sqlite(bytes)
         || Office97::of(bytes).is_some()
         || is_pdf(bytes)
+        || is_rtf(bytes)
 }
 
 /// The compound files ([`crate::cfb`]) the matcher reads.
@@ -480,6 +483,9 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
                 }
             }
         }
+    } else if is_rtf(bytes) {
+        read_rtf(bytes, &mut cx.budget, out);
+        out.push_str("\n\n");
     } else if let Some(file) = Compound::open(bytes) {
         match Office97::in_file(&file) {
             Some(Office97::Workbook) => {
@@ -489,8 +495,20 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
             Some(Office97::Slides) => {
                 read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
             }
-            Some(Office97::Message) => read_message(&file, out, &mut |data, out| {
-                read_file(data, depth, cx, out);
+            Some(Office97::Message) => read_message(&file, out, &mut |part, out| match part {
+                Part::Attachment(data) => {
+                    read_file(data, depth, cx, out);
+                }
+                Part::CompressedRtf(data) => {
+                    if let Some(rtf) = uncompressed(data, cx.budget) {
+                        // Inflated up to the budget: cut there, and nothing more is read.
+                        let cut = rtf.len() >= cx.budget;
+                        read_rtf(&rtf, &mut cx.budget, out);
+                        if cut {
+                            cx.budget = 0;
+                        }
+                    }
+                }
             }),
             Some(Office97::Encrypted) => {
                 if let Some(lock) = file

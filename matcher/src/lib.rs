@@ -109,6 +109,7 @@ mod index;
 mod mime;
 mod msg;
 mod pdf;
+mod rtf;
 mod scan;
 mod sqlite;
 mod stages;

@@ -11,7 +11,9 @@
 //! detected). The HTML body (`1013`) is read, its visible text, only when there is no plain
 //! body; an attachment's data (`3701`, binary) is handed back to be read as a file is, and
 //! an attached message's properties are read with the message's. The compressed RTF body
-//! (`1009`) is not read: Outlook usually writes the plain body beside it.
+//! (`1009`, [`crate::rtf::uncompressed`]) is read only when there is neither a plain nor an
+//! HTML body: Outlook usually writes the plain body beside it, but a message saved in rich
+//! text, or by other programs, may keep only the RTF.
 
 use crate::cfb::Compound;
 use crate::decode::decode;
@@ -34,13 +36,24 @@ const BODY: u16 = 0x1000;
 const BODY_HTML: u16 = 0x1013;
 /// An attachment's data.
 const ATTACH_DATA: u16 = 0x3701;
+/// The body as compressed RTF.
+const RTF_COMPRESSED: u16 = 0x1009;
+
+/// What a message hands back to be read within the reader's budget.
+pub(crate) enum Part<'a> {
+    /// An attachment's data, to be read as a file.
+    Attachment(&'a [u8]),
+    /// The body, as compressed RTF ([`crate::rtf::uncompressed`]).
+    CompressedRtf(&'a [u8]),
+}
 
 /// Appends the text of the message `file` to `out` (see the module documentation); each
-/// attachment's data is given to `attachment` with `out`, to be read as a file.
+/// attachment's data, and the compressed RTF body when it is the only body, is given to
+/// `part` with `out`, to be read within the reader's budget.
 pub(crate) fn read_message(
     file: &Compound<'_>,
     out: &mut String,
-    attachment: &mut dyn FnMut(&[u8], &mut String),
+    part: &mut dyn FnMut(Part<'_>, &mut String),
 ) {
     let properties: Vec<(usize, u16, u16)> = file
         .stream_names()
@@ -55,6 +68,7 @@ pub(crate) fn read_message(
     let plain = properties
         .iter()
         .any(|&(_, id, kind)| id == BODY && matches!(kind, UNICODE | STRING8));
+    let html = properties.iter().any(|&(_, id, _)| id == BODY_HTML);
     // Streams may share their sectors (a corrupt or hostile directory can point a thousand
     // entries at one chain): no more is read than the file holds.
     let mut left = file.file_len() as u64;
@@ -65,7 +79,11 @@ pub(crate) fn read_message(
         }
         left -= size;
         match (id, kind) {
-            (ATTACH_DATA, BINARY) => attachment(&file.stream_data(k), out),
+            (ATTACH_DATA, BINARY) => part(Part::Attachment(&file.stream_data(k)), out),
+            (RTF_COMPRESSED, BINARY) if !plain && !html => {
+                part(Part::CompressedRtf(&file.stream_data(k)), out);
+                out.push('\n');
+            }
             (BODY_HTML, UNICODE | STRING8 | BINARY) if !plain => {
                 let html = string(&file.stream_data(k), kind);
                 if is_html(&html, None) {
@@ -165,6 +183,40 @@ pub(crate) mod tests {
     fn text_of(file: &[u8]) -> String {
         let (text, _) = crate::archive::extract_archive_text(file, 1 << 20);
         text
+    }
+
+    /// A message whose body is compressed RTF (`rtf`, as `PR_RTF_COMPRESSED` holds it), with
+    /// a plain body `plain` beside it or none.
+    pub(crate) fn rtf_message(subject: &str, rtf: &[u8], plain: Option<&str>) -> Vec<u8> {
+        let subject = utf16(subject);
+        let plain = plain.map(utf16);
+        let mut nodes = vec![
+            Node::Stream("__properties_version1.0", &[0; 32]),
+            Node::Stream("__substg1.0_0037001F", &subject),
+            Node::Stream("__substg1.0_10090102", rtf),
+        ];
+        if let Some(plain) = &plain {
+            nodes.push(Node::Stream("__substg1.0_1000001F", plain));
+        }
+        compound(&nodes)
+    }
+
+    #[test]
+    fn a_compressed_rtf_body_is_read_when_it_is_the_only_body() {
+        let rtf = include_bytes!("../tests/data/rtf/outlook-body.lzfu");
+        let text = text_of(&rtf_message("名簿", rtf, None));
+        assert!(
+            text.starts_with("名簿\n\n総務課の皆様\n")
+                && text.contains("\t山口 大介\t1968/9/18\t090-6682-8625\n"),
+            "{text}"
+        );
+        // Beside a plain body it says the same, and is not read again.
+        let text = text_of(&rtf_message("名簿", rtf, Some("本文")));
+        assert_eq!(text, "名簿\n本文\n\n");
+        // Within the reader's budget.
+        let (text, exhausted) =
+            crate::archive::extract_archive_text(&rtf_message("名簿", rtf, None), 40);
+        assert!(exhausted && text.len() < 60, "{text}");
     }
 
     #[test]

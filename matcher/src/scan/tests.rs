@@ -2659,6 +2659,66 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
 }
 
 #[test]
+fn a_rich_text_file_or_an_outlook_message_s_rtf_body_finds_its_member() {
+    let m = matcher_of_row(
+        7,
+        "RTF-1",
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+            (FieldKind::BirthDate, "1968-09-18"),
+            (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
+            (FieldKind::Phone, "090-6682-8625"),
+        ],
+    );
+    let found = |file: &[u8]| {
+        let report = m.scan(&Document::new(file));
+        assert!(report.findings.len() <= 1, "{report:?}");
+        report
+            .findings
+            .first()
+            .map(|f| (report.format, f.confidence, f.fields.len()))
+    };
+    // As LibreOffice saved the list (`\uN?`, and `\uN` with Shift_JIS fallbacks as Word
+    // writes them): every field of the member. Read as bytes, the same file gives only its
+    // phone number, a low finding.
+    let libreoffice = include_bytes!("../../tests/data/rtf/members-libreoffice.rtf");
+    let fallback = include_bytes!("../../tests/data/rtf/members-fallback.rtf");
+    for file in [&libreoffice[..], &fallback[..]] {
+        assert_eq!(
+            found(file),
+            Some((TextFormat::Archive, Confidence::High, 5))
+        );
+        let as_bytes = m.scan_text(&String::from_utf8_lossy(file));
+        assert!(
+            as_bytes.iter().all(|f| f.confidence == Confidence::Low),
+            "{as_bytes:?}"
+        );
+    }
+    // Attached to a mail (base64, `application/rtf`).
+    let mail = format!(
+        "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain\n\nsee the file\n--b\n\
+         Content-Type: application/rtf; name=\"list.rtf\"\n\
+         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        fingerprints::leaks::base64(libreoffice)
+    );
+    assert_eq!(
+        found(mail.as_bytes()),
+        Some((TextFormat::Mail, Confidence::High, 5))
+    );
+    // An Outlook message whose only body is compressed RTF (its name, birth date and phone
+    // number in a table of the encapsulated HTML).
+    let rtf = include_bytes!("../../tests/data/rtf/outlook-body.lzfu");
+    let message = crate::msg::tests::rtf_message("名簿", rtf, None);
+    assert_eq!(
+        found(&message),
+        Some((TextFormat::Mail, Confidence::High, 3))
+    );
+}
+
+#[test]
 fn an_encrypted_zip_pdf_or_office_file_is_read_with_the_operator_s_password_or_its_mailbox_s() {
     let m = || {
         matcher_of_row(
