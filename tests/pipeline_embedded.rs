@@ -11,9 +11,9 @@ use fingerprints::synth;
 
 const RESIDENTS: usize = 2_000;
 const SEED: u64 = 1;
-/// The demo writes residents `LEAKED_FROM..LEAKED_FROM + 54` into its eighteen leak pastes.
+/// The demo writes residents `LEAKED_FROM..LEAKED_FROM + 57` into its nineteen leak pastes.
 const LEAKED_FROM: usize = 100;
-const LEAKED: usize = 54;
+const LEAKED: usize = 57;
 
 fn leakwatch(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_leakwatch"))

@@ -26,11 +26,13 @@ use crate::synth::Resident;
 
 mod office97;
 mod pdf;
+mod rtf;
 
 pub use office97::{
     CompoundNode, WORD_CELL_PARAGRAPH, WORD_ROW_END, compound_file, word97, word97_table,
 };
 pub use pdf::{pdf_file, pdf_file_text};
+pub use rtf::{RTF_CELL_PARAGRAPH, RtfEscapes, rtf_file, rtf_file_text};
 
 /// The shapes of leak document the evaluation covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,11 +99,16 @@ pub enum LeakForm {
     /// two lines), and one person in five in a closing paragraph instead, wrapped at the page's
     /// width. Half the files are PDF 1.5 with their objects in an object stream.
     Pdf,
+    /// A member list saved as rich text (`.rtf`, [`rtf_file`]): a table of name, reading,
+    /// birth date, address and phone number (one reading in four as a second paragraph of the
+    /// name's cell), half the files as Word writes RTF (`\uN` with Shift_JIS fallbacks),
+    /// half as WordPad does (Shift_JIS bytes only, a trail byte in ASCII as it is).
+    Rtf,
 }
 
 impl LeakForm {
     /// Every form.
-    pub const ALL: [LeakForm; 18] = [
+    pub const ALL: [LeakForm; 19] = [
         LeakForm::CsvRegister,
         LeakForm::CsvSubset,
         LeakForm::TsvFullWidth,
@@ -120,6 +127,7 @@ impl LeakForm {
         LeakForm::SevenZip,
         LeakForm::Doc,
         LeakForm::Pdf,
+        LeakForm::Rtf,
     ];
 
     /// Short name, used in reports.
@@ -143,6 +151,7 @@ impl LeakForm {
             LeakForm::SevenZip => "7z",
             LeakForm::Doc => "doc",
             LeakForm::Pdf => "pdf",
+            LeakForm::Rtf => "rtf",
         }
     }
 
@@ -157,6 +166,7 @@ impl LeakForm {
             LeakForm::SevenZip => "application/x-7z-compressed",
             LeakForm::Doc => "application/msword",
             LeakForm::Pdf => "application/pdf",
+            LeakForm::Rtf => "application/rtf",
             LeakForm::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
@@ -359,6 +369,7 @@ pub fn render(form: LeakForm, people: &[Resident], seed: u64) -> Vec<u8> {
         LeakForm::Docx => return docx(people, &mut rng),
         LeakForm::Doc => return doc(people, &mut rng),
         LeakForm::Pdf => return pdf(people, &mut rng),
+        LeakForm::Rtf => return rtf(people, &mut rng),
         LeakForm::Sqlite => {
             let rows: Vec<Vec<String>> = people
                 .iter()
@@ -895,6 +906,42 @@ fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
         word97_table(&rows)
     );
     word97(&[("Member list (confidential)\r", true), (&text, false)], 0)
+}
+
+/// A member list saved as rich text (see [`LeakForm::Rtf`]).
+fn rtf(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+    let mut rows: Vec<Vec<String>> = vec![
+        ["氏名", "フリガナ", "生年月日", "住所", "電話番号"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for p in people {
+        let n = name(p, rng);
+        let reading = kana(p, rng);
+        let (name_cell, kana_cell) = if rng.below(4) == 0 {
+            (format!("{n}{RTF_CELL_PARAGRAPH}{reading}"), String::new())
+        } else {
+            (n, reading)
+        };
+        rows.push(vec![
+            name_cell,
+            kana_cell,
+            date(p, rng),
+            address(p, rng),
+            phone(p, rng),
+        ]);
+    }
+    let escapes = if rng.below(2) == 0 {
+        RtfEscapes::Word
+    } else {
+        RtfEscapes::CodePage
+    };
+    rtf_file(
+        "会員名簿（取扱注意）",
+        &rows,
+        "以上。問い合わせは総務課まで。",
+        escapes,
+    )
 }
 
 /// A member list printed to PDF (see [`LeakForm::Pdf`]).
@@ -1807,6 +1854,7 @@ mod tests {
                     String::from_utf16_lossy(&units)
                 }
                 LeakForm::Pdf => pdf_file_text(&bytes),
+                LeakForm::Rtf => rtf_file_text(&bytes),
                 LeakForm::JsonLines => json_unescaped(&String::from_utf8(bytes).expect("utf-8")),
                 LeakForm::Mbox => {
                     // Each person a message, addressed to them (the name is encoded).

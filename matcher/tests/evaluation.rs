@@ -216,6 +216,7 @@ fn evaluate(names: Names) {
                 String::from_utf16_lossy(&units)
             }
             LeakForm::Pdf => fingerprints::leaks::pdf_file_text(&doc),
+            LeakForm::Rtf => fingerprints::leaks::rtf_file_text(&doc),
             _ => String::from_utf8_lossy(&doc).into_owned(),
         };
         let folded = fold_str(&text);

@@ -5,7 +5,7 @@
 //! so far, `/api_scrape_item.php?i=KEY` serves one raw), points the crawler's `paste_api` source
 //! at it and runs the embedded pipeline. The site publishes ordinary pastes, look-alike data
 //! (synthetic people who are NOT in the register, written like leaks) and real leaks of
-//! residents in eighteen forms ([`fingerprints::leaks`]).
+//! residents in nineteen forms ([`fingerprints::leaks`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -144,6 +144,27 @@ fn escapes_code_pages_and_destinations() {
 }
 
 #[test]
+fn what_word_and_wordpad_write_reads_the_same() {
+    use fingerprints::leaks::{RTF_CELL_PARAGRAPH, RtfEscapes, rtf_file};
+    // `ソ十表` end in `\` (0x5C) in Shift_JIS, `アイ` in ASCII letters.
+    let rows = vec![
+        vec!["氏名".to_owned(), "フリガナ".to_owned()],
+        vec![
+            format!("山口 大介{RTF_CELL_PARAGRAPH}ヤマグチ"),
+            String::new(),
+        ],
+        vec!["ソ十表 アイ".to_owned(), "1968/9/18".to_owned()],
+    ];
+    for escapes in [RtfEscapes::Word, RtfEscapes::CodePage] {
+        assert_eq!(
+            text_of(&rtf_file("名簿", &rows, "以上", escapes)),
+            "名簿\n氏名\tフリガナ\n山口 大介 ヤマグチ\t\nソ十表 アイ\t1968/9/18\n以上\n",
+            "{escapes:?}"
+        );
+    }
+}
+
+#[test]
 fn outlook_s_encapsulated_html_reads_as_its_text() {
     assert_eq!(
         text_of(OUTLOOK),
