@@ -11,7 +11,8 @@
 //! - pages: one hostile loopback site (empty, 100 MB streamed, binary, Shift_JIS claiming UTF-8,
 //!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`,
 //!   one in a `.sql.bz2`, one in a `.7z` and one in a `.7z` cut before its header, one in an
-//!   old Word `.doc` and one attached to an Outlook `.msg`, 10,000 links,
+//!   old Word `.doc`, one attached to an Outlook `.msg`, one printed to PDF and one in an RTF
+//!   document 100,000 groups deep, 10,000 links,
 //!   a redirect loop) through `run --once` (the leaks on it are still alerted) and
 //!   `crawl --once` (each page's fate by name);
 //! - config: unknown keys and tables, wrong types (`config check`, `run --check`);
@@ -593,7 +594,7 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 17] = [
+const HOSTILE: [&str; 18] = [
     "/empty",
     "/big",
     "/binary",
@@ -608,6 +609,7 @@ const HOSTILE: [&str; 17] = [
     "/leak.doc",
     "/leak.msg",
     "/leak.pdf",
+    "/leak.rtf",
     "/links",
     "/loop/a",
     "/leak",
@@ -643,6 +645,9 @@ struct Bodies {
     msg: Vec<u8>,
     /// A leak printed to PDF (a table), served as `application/octet-stream`.
     pdf: Vec<u8>,
+    /// A leak saved as rich text (a table, Shift_JIS bytes as WordPad writes them) inside
+    /// 100,000 nested groups, served as `application/rtf`.
+    rtf: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
 }
@@ -764,6 +769,24 @@ fn bodies(owner: &Owner) -> Bodies {
             let mut lines = vec!["名簿"];
             lines.extend(rows.iter().map(String::as_str));
             fingerprints::leaks::pdf_file(&lines, true)
+        },
+        rtf: {
+            let rows: Vec<Vec<String>> = owner.lines[34..37]
+                .iter()
+                .map(|l| l.split(',').map(str::to_owned).collect())
+                .collect();
+            let table = fingerprints::leaks::rtf_file(
+                "名簿",
+                &rows,
+                "以上",
+                fingerprints::leaks::RtfEscapes::CodePage,
+            );
+            let mut rtf = b"{\\rtf1\\ansi\\ansicpg932 ".to_vec();
+            rtf.extend(std::iter::repeat_n(b'{', 100_000));
+            rtf.extend_from_slice(&table);
+            rtf.extend(std::iter::repeat_n(b'}', 100_000));
+            rtf.push(b'}');
+            rtf
         },
         links: links.into_bytes(),
         index: index.into_bytes(),
@@ -891,6 +914,12 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "Content-Type: application/octet-stream\r\n",
             &b.pdf,
         ),
+        "/leak.rtf" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/rtf\r\n",
+            &b.rtf,
+        ),
         "/links" => send(&mut stream, "200 OK", html, &b.links),
         "/loop/a" => send(&mut stream, "302 Found", "Location: /loop/b\r\n", b""),
         "/loop/b" => send(&mut stream, "302 Found", "Location: /loop/a\r\n", b""),
@@ -973,9 +1002,9 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&stderr);
-    // Emitted and scanned: index, empty, big, sjis, deep, links, leak and the 31 link pages
-    // within max_pages (40 minus the index and its 9 links).
-    assert_eq!(report["pages"], 7 + 30, "{report}\n{stderr}");
+    // Emitted and scanned: the index, the 15 cases that are no binary, bomb or loop, and the
+    // 21 link pages within max_pages (40 minus the index and its 18 links).
+    assert_eq!(report["pages"], 1 + 15 + 21, "{report}\n{stderr}");
     let conn = rusqlite::Connection::open(owner.p("alerts.sqlite")).unwrap();
     let mut by_url: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut stmt = conn
@@ -1000,6 +1029,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/leak.doc", owner.refs(25..28)),
         ("/leak.msg", owner.refs(28..31)),
         ("/leak.pdf", owner.refs(31..34)),
+        ("/leak.rtf", owner.refs(34..37)),
     ]
     .into_iter()
     .map(|(p, refs)| (format!("{base}{p}"), refs))
@@ -1047,6 +1077,7 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("leak.doc", "1 emitted, 1 fetched"),
         ("leak.msg", "1 emitted, 1 fetched"),
         ("leak.pdf", "1 emitted, 1 fetched"),
+        ("leak.rtf", "1 emitted, 1 fetched"),
         ("links", "40 emitted, 40 fetched, 9961 skipped (page_limit)"),
         ("loop-a", "1 skipped (redirect_loop)"),
         ("leak", "1 emitted, 1 fetched"),

@@ -269,6 +269,8 @@ fn default_content_types() -> Vec<String> {
         "application/vnd.ms-powerpoint",
         "application/vnd.ms-outlook",
         "application/pdf",
+        "application/rtf",
+        "application/x-rtf",
         "application/vnd.sqlite3",
         "application/x-sqlite3",
     ]

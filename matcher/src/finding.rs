@@ -69,7 +69,7 @@ pub enum TextFormat {
     /// its string properties and attachments.
     Mail,
     /// The text of what an archive or a compressed file holds: a spreadsheet's (`.xlsx`,
-    /// `.xls`) rows, a document's paragraphs (`.docx`, `.doc`, `.odt`), a presentation's text
+    /// `.xls`) rows, a document's paragraphs (`.docx`, `.doc`, `.odt`, `.rtf`), a presentation's text
     /// (`.pptx`, `.ppt`, `.odp`), or the files' of a ZIP, 7z or tar archive or of a gzip, xz,
     /// Zstandard or bzip2 file.
     Archive,

@@ -13,7 +13,9 @@
 //!    HTML is reduced to its visible text with one line per table row and tabs between cells;
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
 //!    quoted-printable parts in their charsets, text attachments; Outlook messages (`.msg`)
-//!    to their string properties and attachments; ZIP, 7z and tar archives and files
+//!    to their string properties and attachments (and their compressed RTF body when it is
+//!    the only one); RTF documents to their paragraphs and table rows (`\uN` and code-page
+//!    bytes decoded); ZIP, 7z and tar archives and files
 //!    compressed with gzip, xz, Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`) to the text of
 //!    their files (encrypted ZIP entries, PDF and Office files with the passwords of
 //!    [`Matcher::with_passwords`] or those the mailbox or archive itself labels,

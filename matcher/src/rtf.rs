@@ -16,8 +16,9 @@
 //! over. Outlook's encapsulated HTML (`\fromhtml`) reads as its text: its HTML tags are `\*`
 //! destinations and its `\htmlrtf` runs are left out.
 //!
-//! Hostile files are bounded: groups deeper than [`MAX_DEPTH`] share their parent's state, at
-//! most [`MAX_FONTS`] fonts are kept, the text stops at the budget, and a compressed body
+//! Hostile files are bounded: groups deeper than [`MAX_DEPTH`] keep their parent's state (what
+//! they change is dropped: their text is read, but a destination there is read as text too),
+//! at most [`MAX_FONTS`] fonts are kept, the text stops at the budget, and a compressed body
 //! ([`uncompressed`]) is inflated within it.
 
 use encoding_rs::{
@@ -26,8 +27,8 @@ use encoding_rs::{
     WINDOWS_1255, WINDOWS_1256, WINDOWS_1257, WINDOWS_1258,
 };
 
-/// Groups opened deeper than this share their parent's state (a hostile file of a million
-/// `{` costs no memory).
+/// Groups opened deeper than this keep their parent's state (a hostile file of a million `{`
+/// costs no memory).
 pub(crate) const MAX_DEPTH: usize = 256;
 
 /// Fonts kept from the font table (a real document has dozens).
@@ -52,6 +53,7 @@ pub(crate) fn read_rtf(bytes: &[u8], budget: &mut usize, out: &mut String) {
         limit: start.saturating_add(*budget),
         groups: vec![Group::top()],
         deeper: 0,
+        scratch: Group::top(),
         pending: Vec::new(),
         pending_encoding: WINDOWS_1252,
         fallback: 0,
@@ -125,6 +127,8 @@ struct Reader<'o> {
     groups: Vec<Group>,
     /// Groups open past [`MAX_DEPTH`].
     deeper: usize,
+    /// What a group past [`MAX_DEPTH`] changes, dropped.
+    scratch: Group,
     /// Code-page bytes not yet decoded, in `pending_encoding`.
     pending: Vec<u8>,
     pending_encoding: &'static Encoding,
@@ -145,7 +149,13 @@ struct Reader<'o> {
 }
 
 impl Reader<'_> {
+    /// The current group's state, to change: past [`MAX_DEPTH`] a copy that is dropped, so
+    /// that a group too deep changes nothing outside it.
     fn group(&mut self) -> &mut Group {
+        if self.deeper > 0 {
+            self.scratch = self.current();
+            return &mut self.scratch;
+        }
         let last = self.groups.len() - 1;
         &mut self.groups[last]
     }

@@ -218,6 +218,14 @@ fn hostile_documents_are_bounded() {
     deep.extend(std::iter::repeat_n(b'{', 1_000_000));
     deep.extend_from_slice(b"x");
     assert_eq!(text_of(&deep), "x");
+    // What a group too deep changes stays in it: a table too deep is read as text, and the
+    // text after it in its code page.
+    let mut deep = b"{\\rtf1\\ansicpg932 ".to_vec();
+    deep.extend(std::iter::repeat_n(b'{', 300));
+    deep.extend_from_slice(b"{\\fonttbl{\\f0\\fcharset204 x;}}\\f0\\'8e\\'52");
+    deep.extend(std::iter::repeat_n(b'}', 300));
+    deep.extend_from_slice(b"\\'8c\\'fb}");
+    assert_eq!(text_of(&deep), "x;山口");
     assert_eq!(text(r"{\rtf1 a}}}}b"), "a");
     // A parameter of too many digits, a word of too many letters, a `\bin` past the end.
     assert!(text(r"{\rtf1\u99999999999999999999? a}").ends_with('a'));
