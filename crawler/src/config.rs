@@ -271,6 +271,7 @@ fn default_content_types() -> Vec<String> {
         "application/pdf",
         "application/rtf",
         "application/x-rtf",
+        "application/ms-tnef",
         "application/vnd.sqlite3",
         "application/x-sqlite3",
     ]

@@ -39,6 +39,7 @@ use crate::msg::{Part, is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
 use crate::rtf::{is_rtf, read_rtf, uncompressed};
 use crate::sqlite::{is_sqlite, read_sqlite};
+use crate::tnef::{is_tnef, read_tnef};
 use crate::unlock::{Cipher, OfficeLock, SealedEntry, Unpack, Unsealed};
 use crate::xls::read_workbook97;
 
@@ -109,8 +110,8 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 }
 
 /// Whether the matcher reads `bytes` as an archive, a compressed file, a database file
-/// ([`crate::sqlite`]), an Office 97–2003 file ([`Office97`]), a PDF file ([`crate::pdf`]) or
-/// an RTF document ([`crate::rtf`]).
+/// ([`crate::sqlite`]), an Office 97–2003 file ([`Office97`]), a PDF file ([`crate::pdf`]), an
+/// RTF document ([`crate::rtf`]) or Outlook's TNEF (`winmail.dat`, [`crate::tnef`]).
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
     is_zip(bytes)
         || is_7z(bytes)
@@ -123,6 +124,7 @@ pub(crate) fn is_archive(bytes: &[u8]) -> bool {
         || Office97::of(bytes).is_some()
         || is_pdf(bytes)
         || is_rtf(bytes)
+        || is_tnef(bytes)
 }
 
 /// The compound files ([`crate::cfb`]) the matcher reads.
@@ -486,6 +488,8 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
     } else if is_rtf(bytes) {
         read_rtf(bytes, &mut cx.budget, out);
         out.push_str("\n\n");
+    } else if is_tnef(bytes) {
+        read_tnef(bytes, out, &mut |part, out| read_part(part, depth, cx, out));
     } else if let Some(file) = Compound::open(bytes) {
         match Office97::in_file(&file) {
             Some(Office97::Workbook) => {
@@ -495,20 +499,8 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
             Some(Office97::Slides) => {
                 read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
             }
-            Some(Office97::Message) => read_message(&file, out, &mut |part, out| match part {
-                Part::Attachment(data) => {
-                    read_file(data, depth, cx, out);
-                }
-                Part::CompressedRtf(data) => {
-                    if let Some(rtf) = uncompressed(data, cx.budget) {
-                        // Inflated up to the budget: cut there, and nothing more is read.
-                        let cut = rtf.len() >= cx.budget;
-                        read_rtf(&rtf, &mut cx.budget, out);
-                        if cut {
-                            cx.budget = 0;
-                        }
-                    }
-                }
+            Some(Office97::Message) => read_message(&file, out, &mut |part, out| {
+                read_part(part, depth, cx, out);
             }),
             Some(Office97::Encrypted) => {
                 if let Some(lock) = file
@@ -525,6 +517,26 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
     } else {
         for data in tar_entries(bytes) {
             read_file(data, depth, cx, out);
+        }
+    }
+}
+
+/// What a message (`.msg`, TNEF) hands back: an attachment's data read as a file, its
+/// compressed RTF body inflated and read.
+fn read_part(part: Part<'_>, depth: usize, cx: &mut Unpack<'_>, out: &mut String) {
+    match part {
+        Part::Attachment(data) => {
+            read_file(data, depth, cx, out);
+        }
+        Part::CompressedRtf(data) => {
+            if let Some(rtf) = uncompressed(data, cx.budget) {
+                // Inflated up to the budget: cut there, and nothing more is read.
+                let cut = rtf.len() >= cx.budget;
+                read_rtf(&rtf, &mut cx.budget, out);
+                if cut {
+                    cx.budget = 0;
+                }
+            }
         }
     }
 }

@@ -14,7 +14,8 @@
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
 //!    quoted-printable parts in their charsets, text attachments; Outlook messages (`.msg`)
 //!    to their string properties and attachments (and their compressed RTF body when it is
-//!    the only one); RTF documents to their paragraphs and table rows (`\uN` and code-page
+//!    the only one), and Outlook's TNEF (`winmail.dat`) likewise; RTF documents to their
+//!    paragraphs and table rows (`\uN` and code-page
 //!    bytes decoded); ZIP, 7z and tar archives and files
 //!    compressed with gzip, xz, Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`) to the text of
 //!    their files (encrypted ZIP entries, PDF and Office files with the passwords of
@@ -115,6 +116,7 @@ mod rtf;
 mod scan;
 mod sqlite;
 mod stages;
+mod tnef;
 mod unlock;
 mod xls;
 

@@ -106,7 +106,7 @@ pub(crate) fn read_message(
 }
 
 /// A string property's value: UTF-16, or bytes decoded as a document's are.
-fn string(data: &[u8], kind: u16) -> String {
+pub(crate) fn string(data: &[u8], kind: u16) -> String {
     if kind == UNICODE {
         encoding_rs::UTF_16LE
             .decode_without_bom_handling(data)

@@ -620,8 +620,8 @@ fn charset_encoding(charset: i32) -> Option<&'static Encoding> {
     })
 }
 
-/// The encoding of a Windows code page number (`\ansicpg`, `\cpg`).
-fn code_page_encoding(cp: i32) -> Option<&'static Encoding> {
+/// The encoding of a Windows code page number (`\ansicpg`, `\cpg`; TNEF's code pages).
+pub(crate) fn code_page_encoding(cp: i32) -> Option<&'static Encoding> {
     Some(match cp {
         932 | 943 => SHIFT_JIS,
         936 | 54936 => GBK,

@@ -390,7 +390,8 @@ const SNIFF_BYTES: usize = 1024;
 /// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), 7z, gzip, xz,
 /// Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`, `dump.sql.bz2`), tar (POSIX and GNU: `ustar`
 /// at byte 257), an SQLite database, an OLE2 compound file (an Office 97–2003 file or an
-/// Outlook message), a PDF file or an RTF document (`\bin` pictures may hold NUL bytes).
+/// Outlook message), a PDF file, an RTF document (`\bin` pictures may hold NUL bytes) or
+/// Outlook's TNEF (`winmail.dat`).
 pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     let wide = charset.is_some_and(|c| {
         let c = c.to_ascii_lowercase();
@@ -406,7 +407,8 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
         || body.starts_with(b"SQLite format 3\0")
         || body.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
         || body.starts_with(b"%PDF-")
-        || body.starts_with(b"{\\rtf");
+        || body.starts_with(b"{\\rtf")
+        || body.starts_with(b"\x78\x9F\x3E\x22");
     !wide && !archive && body[..body.len().min(1024)].contains(&0)
 }
 
@@ -445,6 +447,10 @@ mod tests {
         assert!(!looks_binary(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0", None));
         assert!(!looks_binary(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n\0", None));
         assert!(!looks_binary(b"{\\rtf1{\\pict\\bin2 \0\0}}", None));
+        assert!(!looks_binary(
+            b"\x78\x9F\x3E\x22\x01\x02\x01\x06\x90\x08\0",
+            None
+        ));
         assert!(!looks_binary(b"plain text", None));
         assert!(!looks_binary(b"a\x00b\x00", Some("UTF-16LE")));
     }

@@ -2659,7 +2659,7 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
 }
 
 #[test]
-fn a_rich_text_file_or_an_outlook_message_s_rtf_body_finds_its_member() {
+fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_member() {
     let m = matcher_of_row(
         7,
         "RTF-1",
@@ -2714,6 +2714,25 @@ fn a_rich_text_file_or_an_outlook_message_s_rtf_body_finds_its_member() {
     let message = crate::msg::tests::rtf_message("名簿", rtf, None);
     assert_eq!(
         found(&message),
+        Some((TextFormat::Mail, Confidence::High, 3))
+    );
+    // The same body sent through Exchange to another mail program: in `winmail.dat` (TNEF),
+    // with a CSV attached beside it; found alone, and attached to a mail.
+    let tnef = include_bytes!("../../tests/data/tnef/winmail.dat");
+    assert_eq!(
+        found(tnef),
+        Some((TextFormat::Archive, Confidence::High, 3))
+    );
+    let mail = format!(
+        "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain\n\nsee the file\n--b\n\
+         Content-Type: application/ms-tnef; name=\"winmail.dat\"\n\
+         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        fingerprints::leaks::base64(tnef)
+    );
+    assert_eq!(
+        found(mail.as_bytes()),
         Some((TextFormat::Mail, Confidence::High, 3))
     );
 }
