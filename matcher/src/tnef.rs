@@ -122,6 +122,9 @@ fn read_stream(
             None => string(data, PT_STRING8),
         }
     };
+    let att_body = attributes
+        .iter()
+        .any(|a| (a.level, a.id) == (MESSAGE, ATT_BODY));
     let mut attachment_data = false;
     for a in &attributes {
         match (a.level, a.id) {
@@ -137,7 +140,7 @@ fn read_stream(
                 for p in props(a) {
                     match (p.id, p.kind) {
                         // `attBody` said it already.
-                        (PR_BODY, _) if attributes.iter().any(|a| a.id == ATT_BODY) => {}
+                        (PR_BODY, _) if att_body => {}
                         (PR_BODY_HTML, PT_STRING8 | PT_UNICODE | PT_BINARY) if !plain => {
                             let text = string(p.value, p.kind);
                             if is_html(&text, None) {
