@@ -86,9 +86,6 @@ fn read_stream(
     part: &mut dyn FnMut(Part<'_>, &mut String),
 ) {
     let attributes = attributes(bytes);
-    fn props<'a>(a: &Attribute<'a>) -> Vec<Property<'a>> {
-        properties(a.data)
-    }
     // Which bodies there are, to read only one of them.
     let plain = attributes.iter().any(|a| {
         (a.level, a.id) == (MESSAGE, ATT_BODY)
@@ -221,6 +218,11 @@ fn attributes(bytes: &[u8]) -> Vec<Attribute<'_>> {
         at = end.saturating_add(2);
     }
     out
+}
+
+/// The MAPI properties an attribute holds (see [`properties`]).
+fn props<'a>(a: &Attribute<'a>) -> Vec<Property<'a>> {
+    properties(a.data)
 }
 
 /// One value of a MAPI property.
