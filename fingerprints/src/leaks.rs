@@ -873,8 +873,10 @@ fn xlsx(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
     ])
 }
 
-/// A member list as an old Word document (see [`LeakForm::Doc`]).
-fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+/// A member list's table, the `doc` and `rtf` forms': a header row, then each person's name,
+/// reading, birth date, address and phone number, one reading in four as a second paragraph
+/// of the name's cell (after `cell_paragraph`, the writer's mark for one).
+fn member_table(people: &[Resident], rng: &mut Rng, cell_paragraph: char) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = vec![
         ["氏名", "フリガナ", "生年月日", "住所", "電話番号"]
             .map(String::from)
@@ -884,7 +886,7 @@ fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
         let n = name(p, rng);
         let reading = kana(p, rng);
         let (name_cell, kana_cell) = if rng.below(4) == 0 {
-            (format!("{n}{WORD_CELL_PARAGRAPH}{reading}"), String::new())
+            (format!("{n}{cell_paragraph}{reading}"), String::new())
         } else {
             (n, reading)
         };
@@ -896,6 +898,12 @@ fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
             phone(p, rng),
         ]);
     }
+    rows
+}
+
+/// A member list as an old Word document (see [`LeakForm::Doc`]).
+fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
+    let rows = member_table(people, rng, WORD_CELL_PARAGRAPH);
     let rows: Vec<Vec<&str>> = rows
         .iter()
         .map(|r| r.iter().map(String::as_str).collect())
@@ -910,27 +918,7 @@ fn doc(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
 
 /// A member list saved as rich text (see [`LeakForm::Rtf`]).
 fn rtf(people: &[Resident], rng: &mut Rng) -> Vec<u8> {
-    let mut rows: Vec<Vec<String>> = vec![
-        ["氏名", "フリガナ", "生年月日", "住所", "電話番号"]
-            .map(String::from)
-            .to_vec(),
-    ];
-    for p in people {
-        let n = name(p, rng);
-        let reading = kana(p, rng);
-        let (name_cell, kana_cell) = if rng.below(4) == 0 {
-            (format!("{n}{RTF_CELL_PARAGRAPH}{reading}"), String::new())
-        } else {
-            (n, reading)
-        };
-        rows.push(vec![
-            name_cell,
-            kana_cell,
-            date(p, rng),
-            address(p, rng),
-            phone(p, rng),
-        ]);
-    }
+    let rows = member_table(people, rng, RTF_CELL_PARAGRAPH);
     let escapes = if rng.below(2) == 0 {
         RtfEscapes::Word
     } else {

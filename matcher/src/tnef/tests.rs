@@ -131,6 +131,23 @@ fn winmail(subject: &str, body: Body<'_>, attachments: &[(&str, &[u8])]) -> Vec<
     t
 }
 
+/// Appends an attachment to `t` whose data (`PR_ATTACH_DATA`, of `kind`) is only in its
+/// properties.
+fn attach(t: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    t.extend(attribute(
+        ATTACHMENT,
+        ATT_ATTACH_REND_DATA,
+        0x0006,
+        &[0; 14],
+    ));
+    t.extend(attribute(
+        ATTACHMENT,
+        ATT_ATTACHMENT,
+        0x0006,
+        &properties(&[(kind, PR_ATTACH_DATA, data)]),
+    ));
+}
+
 const RTF: &[u8] = include_bytes!("../../tests/data/rtf/outlook-body.lzfu");
 
 /// A `winmail.dat` [`winmail`] wrote, of the Outlook body of `rtf/outlook-body.lzfu` and a
@@ -191,31 +208,9 @@ fn an_attached_message_and_data_in_the_properties_are_read() {
     let mut object = vec![0x07; 16];
     object.extend_from_slice(&inner);
     let mut t = winmail("FW", Body::Plain("外", RTF), &[]);
-    t.extend(attribute(
-        ATTACHMENT,
-        ATT_ATTACH_REND_DATA,
-        0x0006,
-        &[0; 14],
-    ));
-    t.extend(attribute(
-        ATTACHMENT,
-        ATT_ATTACHMENT,
-        0x0006,
-        &properties(&[(PT_OBJECT, PR_ATTACH_DATA, &object)]),
-    ));
+    attach(&mut t, PT_OBJECT, &object);
     // An attachment whose data is only in its properties.
-    t.extend(attribute(
-        ATTACHMENT,
-        ATT_ATTACH_REND_DATA,
-        0x0006,
-        &[0; 14],
-    ));
-    t.extend(attribute(
-        ATTACHMENT,
-        ATT_ATTACHMENT,
-        0x0006,
-        &properties(&[(PT_BINARY, PR_ATTACH_DATA, b"p,q\n")]),
-    ));
+    attach(&mut t, PT_BINARY, b"p,q\n");
     let text = text_of(&t);
     assert!(
         text.contains("転送: 名簿\n中の本文\n") && text.contains("x,y\n") && text.contains("p,q\n"),
@@ -255,18 +250,7 @@ fn hostile_streams_are_bounded() {
         let mut object = vec![0; 16];
         object.extend_from_slice(&nested);
         nested = winmail(&k.to_string(), Body::Plain("b", RTF), &[]);
-        nested.extend(attribute(
-            ATTACHMENT,
-            ATT_ATTACH_REND_DATA,
-            0x0006,
-            &[0; 14],
-        ));
-        nested.extend(attribute(
-            ATTACHMENT,
-            ATT_ATTACHMENT,
-            0x0006,
-            &properties(&[(PT_OBJECT, PR_ATTACH_DATA, &object)]),
-        ));
+        attach(&mut nested, PT_OBJECT, &object);
     }
     let text = text_of(&nested);
     assert!(
