@@ -731,3 +731,66 @@ fn encrypted_zip_entries_open_with_a_password_file_or_the_mailbox_s_own() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing-passwords.txt"));
 }
+
+/// A CSV of three residents in a 7z archive whose data and header are encrypted (AES-256, as
+/// `7z a -p -mhe=on` writes it): nothing without the password; read with the operator's
+/// password file, or with the password a mail after it gives; the password never printed.
+#[test]
+fn encrypted_seven_zip_archives_open_with_a_password_file_or_the_mailbox_s_own() {
+    use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
+    let f = Fixture::new();
+    let leaked: Vec<Resident> = [33, 150, 301]
+        .iter()
+        .map(|&i| f.residents[i].clone())
+        .collect();
+    let csv = render(LeakForm::CsvRegister, &leaked, 7);
+    // Not ASCII: 7-Zip keys the archive with the password in UTF-16.
+    let password = "解凍キー2026";
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).expect("7z");
+    // 2^19 rounds of SHA-256 for the key, as 7-Zip derives it (`sevenz-rust2` writes 2^8).
+    let mut aes = AesEncoderOptions::new(password.into());
+    aes.num_cycles_power = 19;
+    w.set_content_methods(vec![aes.into(), Lzma2Options::default().into()]);
+    w.set_encrypt_header(true);
+    w.push_archive_entry(
+        sevenz_rust2::ArchiveEntry::new_file("meibo.csv"),
+        Some(&csv[..]),
+    )
+    .expect("entry");
+    let archive = w.finish().expect("finish").into_inner();
+    assert!(!archive.windows(8).any(|w| w == &b"meibo.cs"[..]));
+    std::fs::write(f.p("leak.7z"), &archive).expect("write");
+    std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
+    let (sealed, list) = (f.p("leak.7z"), f.p("passwords.txt"));
+    f.scan_exiting(&[&sealed], 0);
+    let refs_of = |stdout: &str| -> Vec<String> {
+        let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|x| x["record"].as_str().expect("record").to_owned())
+            .collect()
+    };
+    let out = f.scan(&["--password-file", &list, "--format", "jsonl", &sealed]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    f.assert_resolve_to(&refs_of(&stdout), &leaked);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(password) && !stderr.contains(password));
+    assert_no_raw_value(&stdout, &leaked);
+    // The archive attached to one mail, its password in the next (UTF-8 text).
+    let mbox = format!(
+        "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
+         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: application/x-7z-compressed\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+         From a@example.jp Mon Nov  2 10:01:00 2026\nFrom: a@example.jp\nSubject: pw\n\
+         MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
+         解凍パスワードは「{password}」です。\n",
+        fingerprints::leaks::base64(&archive)
+    );
+    std::fs::write(f.p("ppap-7z.mbox"), &mbox).expect("write");
+    let stdout = f.scan_exiting(&["--format", "jsonl", &f.p("ppap-7z.mbox")], 1);
+    f.assert_resolve_to(&refs_of(&stdout), &leaked);
+    assert!(!stdout.contains(password));
+}

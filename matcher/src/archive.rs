@@ -422,6 +422,11 @@ pub(crate) fn read_unsealed(cx: &mut Unpack<'_>, out: &mut String) {
             Unsealed::File(data) => {
                 read_file(&data, depth, cx, out);
             }
+            Unsealed::Files(files) => {
+                for data in files {
+                    read_file(&data, depth, cx, out);
+                }
+            }
             Unsealed::Pdf(bytes, key) => {
                 read_pdf_with(&bytes, key, &mut cx.budget, out);
                 out.push_str("\n\n");
@@ -455,13 +460,30 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
             read_file(&e.data, depth, cx, out);
         }
     } else if is_7z(bytes) {
-        match seven_zip_files(bytes, &mut cx.budget) {
-            Some(files) => {
+        let none = sevenz_rust2::Password::empty();
+        match seven_zip_archive(bytes, &none) {
+            Ok(archive) => {
+                let (files, _) = seven_zip_files(bytes, &archive, (&none, false), &mut cx.budget);
                 for data in files {
                     read_file(&data, depth, cx, out);
                 }
+                if archive.blocks.iter().any(seven_zip_sealed)
+                    && let Some(files) = cx.open_seven_zip(bytes, depth)
+                {
+                    for data in files {
+                        read_file(&data, depth, cx, out);
+                    }
+                }
             }
-            None => {
+            // Its header encrypted too (`-mhe=on`).
+            Err(sevenz_rust2::Error::PasswordRequired) => {
+                if let Some(files) = cx.open_seven_zip(bytes, depth) {
+                    for data in files {
+                        read_file(&data, depth, cx, out);
+                    }
+                }
+            }
+            Err(_) => {
                 for data in cut_seven_zip(bytes, &mut cx.budget) {
                     read_pieces(&data, SEVEN_ZIP_PIECE, depth, cx, out);
                 }
@@ -616,44 +638,131 @@ fn decompress(bytes: &[u8], budget: &mut usize) -> Vec<u8> {
     data
 }
 
-/// The files of the 7z archive `bytes`, in order, inflated within `budget` (what is left of it
-/// is returned in place); `None` if its header cannot be read (cut off with the archive's end,
-/// encrypted, or asking for more than [`SEVEN_ZIP_MEMORY_KB`]). A block that fails to decode
-/// (corrupt, encrypted, or of a method not built in: PPMd, AES) ends with the files read from
-/// it so far, and the next block is read; the budget running out ends the archive.
-fn seven_zip_files(bytes: &[u8], budget: &mut usize) -> Option<Vec<Vec<u8>>> {
-    use sevenz_rust2::{ArchiveReader, EntryDecision, Password};
-    let mut reader = ArchiveReader::new_with_memory_limit(
-        std::io::Cursor::new(bytes),
-        Password::empty(),
+/// A 7z archive's header, read with `password` (empty: none) and a dictionary of at most
+/// [`SEVEN_ZIP_MEMORY_KB`]. An encrypted header (`7z a -p -mhe=on`) needs the password: without it
+/// the error is [`sevenz_rust2::Error::PasswordRequired`], with a wrong one the header does not
+/// decode.
+fn seven_zip_archive(
+    bytes: &[u8],
+    password: &sevenz_rust2::Password,
+) -> Result<sevenz_rust2::Archive, sevenz_rust2::Error> {
+    sevenz_rust2::Archive::read_with_memory_limit(
+        &mut std::io::Cursor::new(bytes),
+        password,
         SEVEN_ZIP_MEMORY_KB,
     )
-    .ok()?;
-    // The scan has a thread per core already.
-    reader.set_thread_count(1);
+}
+
+/// Whether the block `block` of a 7z archive is encrypted (7-Zip's AES-256 coder).
+fn seven_zip_sealed(block: &sevenz_rust2::Block) -> bool {
+    seven_zip_key(block).is_some()
+}
+
+/// What an encrypted 7z block's key is derived from besides the password: the power of two of
+/// its SHA-256 rounds and its salt (the IV, also in the coder's properties, does not change
+/// the key). `None` for a block that is not encrypted.
+fn seven_zip_key(block: &sevenz_rust2::Block) -> Option<(u8, &[u8])> {
+    let coder = block
+        .coders
+        .iter()
+        .find(|c| c.encoder_method_id() == sevenz_rust2::EncoderMethod::ID_AES256_SHA256)?;
+    let p = coder.properties();
+    let (b0, b1) = (*p.first()?, p.get(1).copied().unwrap_or(0));
+    let salt = usize::from((b0 >> 7) + (b1 >> 4));
+    Some((b0 & 63, p.get(2..2 + salt).unwrap_or_default()))
+}
+
+/// Key derivations of 7-Zip's cost (2^19 rounds) one password's try on a 7z archive may
+/// take: 7-Zip derives one key for all the blocks it writes at once, but a hostile archive
+/// could give each of thousands of blocks a salt of its own, or ask for 2^24 rounds. A block
+/// whose key would go beyond is left out.
+const SEVEN_ZIP_KEY_WORK: u64 = 8;
+
+/// The files of the 7z archive `bytes` (its header read as `archive`) in the blocks that are
+/// encrypted (`sealed`) or those that are not, in order, inflated with `password` within
+/// `budget` (what is left of it is returned in place); and whether one of them was read whole
+/// and its CRC checked (what tells a right password from a wrong one). A block that fails to
+/// decode (corrupt; encrypted and no or a wrong password) ends with the files read from it so
+/// far, and the next block is read; the budget running out ends the archive.
+fn seven_zip_files(
+    bytes: &[u8],
+    archive: &sevenz_rust2::Archive,
+    (password, sealed): (&sevenz_rust2::Password, bool),
+    budget: &mut usize,
+) -> (Vec<Vec<u8>>, bool) {
     let mut files = Vec::new();
-    // A decoding error ends the iteration; what was read before stays.
-    let _ = reader.for_each_entries_with_decision(|entry, r| {
+    let mut checked = false;
+    let mut source = std::io::Cursor::new(bytes);
+    let mut keys: Vec<(u8, &[u8])> = Vec::new();
+    let mut work = 0;
+    for (index, block) in archive.blocks.iter().enumerate() {
+        let key = seven_zip_key(block);
+        if key.is_some() != sealed {
+            continue;
+        }
         if files.len() >= MAX_ENTRIES || *budget == 0 {
-            return Ok(EntryDecision::Stop);
+            break;
         }
-        if !entry.has_stream() {
-            return Ok(EntryDecision::Continue);
+        if let Some(key) = key
+            && !keys.contains(&key)
+        {
+            let cost = 1u64 << key.0.saturating_sub(19).min(32);
+            if work + cost > SEVEN_ZIP_KEY_WORK {
+                continue;
+            }
+            work += cost;
+            keys.push(key);
         }
-        let mut data = Vec::new();
-        let read = r.take(*budget as u64).read_to_end(&mut data);
-        *budget -= data.len().min(*budget);
-        files.push(data);
-        Ok(if *budget == 0 {
-            // Going on would decode the rest of this file (an archive bomb's) to drain it.
-            EntryDecision::Stop
-        } else if read.is_err() {
-            EntryDecision::SkipBlock
-        } else {
-            EntryDecision::Continue
-        })
-    });
-    Some(files)
+        // The scan has a thread per core already.
+        let decoder = sevenz_rust2::BlockDecoder::new_with_memory_limit(
+            1,
+            SEVEN_ZIP_MEMORY_KB,
+            index,
+            archive,
+            password,
+            &mut source,
+        );
+        // A decoding error ends the block; what was read before stays.
+        let _ = decoder.for_each_entries(&mut |entry, r| {
+            if files.len() >= MAX_ENTRIES || *budget == 0 {
+                return Ok(false);
+            }
+            if !entry.has_stream() {
+                return Ok(true);
+            }
+            let mut data = Vec::new();
+            let read = r.take(*budget as u64).read_to_end(&mut data);
+            *budget -= data.len().min(*budget);
+            // A file read to its end has had its CRC checked by the reader.
+            let whole = read.is_ok() && entry.has_crc && data.len() as u64 == entry.size();
+            checked |= whole;
+            files.push(data);
+            // Going on past the budget would decode the rest of this file (an archive
+            // bomb's) to drain it.
+            Ok(*budget > 0 && read.is_ok())
+        });
+        // An encrypted block that gave no file checked whole: a wrong password (or a corrupt
+        // block), which the blocks after it are not decoded with.
+        if sealed && !checked {
+            break;
+        }
+    }
+    (files, checked)
+}
+
+/// The files of the encrypted blocks of the 7z archive `bytes` (and of its encrypted header),
+/// if `password` opens them: its header decodes with it (when encrypted), and one of its
+/// encrypted files decodes whole to its CRC. Inflated within `budget`.
+pub(crate) fn seven_zip_unlocked(
+    bytes: &[u8],
+    password: &[u8],
+    budget: usize,
+) -> Option<Vec<Vec<u8>>> {
+    let password = sevenz_rust2::Password::from(std::str::from_utf8(password).ok()?);
+    let archive = seven_zip_archive(bytes, &password).ok()?;
+    let mut budget = budget;
+    let (files, checked) = seven_zip_files(bytes, &archive, (&password, true), &mut budget);
+    checked.then_some(files)
 }
 
 /// The data of a 7z archive whose header could not be read, as far as it goes within `budget`
@@ -1813,6 +1922,21 @@ pub(crate) mod tests {
         let (text, _) = extract_archive_text(&archive[..archive.len() - 200], 1 << 20);
         assert!(text.contains(csv_row), "{text}");
         assert!(text.matches(",19").count() >= 170, "{text}");
+    }
+
+    #[test]
+    fn a_seven_zip_archive_packed_with_ppmd_is_read() {
+        // 7-Zip 25.01, `7zz a -m0=PPMd members-ppmd.7z members.csv`.
+        let archive = include_bytes!("../tests/data/7z/members-ppmd.7z");
+        let (text, _) = extract_archive_text(archive, 1 << 20);
+        assert!(
+            text.starts_with("氏名,フリガナ,生年月日,住所,電話番号\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("山口 大介,ヤマグチ ダイスケ,1968-09-18,"),
+            "{text}"
+        );
     }
 
     #[test]

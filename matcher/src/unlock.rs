@@ -1,4 +1,4 @@
-//! Encrypted ZIP entries, PDF and Office files, and the passwords tried on them.
+//! Encrypted ZIP entries, 7z archives, PDF and Office files, and the passwords tried on them.
 //!
 //! Japanese offices mail a file as a password-protected ZIP archive (or a PDF or Excel file
 //! that needs a password) and its password in a second mail ("PPAP"), and leak sites post an archive's
@@ -18,7 +18,10 @@
 //! AE-2, 128 to 256 bits: 7-Zip's and most tools' "AES-256"). A password is accepted only when
 //! the entry's own check agrees: its CRC-32 (ZipCrypto) or its HMAC-SHA1 (AES). A PDF file's
 //! user or owner password is checked by its security handler ([`crate::pdf::Lock`]), an
-//! Office file's by its key encryptor's verifier ([`office`]).
+//! Office file's by its key encryptor's verifier ([`office`]). A 7z archive encrypted by
+//! 7-Zip (AES-256, its key 2^19 rounds of SHA-256 over the password in UTF-16; the header
+//! encrypted too with `-mhe=on`) has no check of its own: a password is accepted when the
+//! encrypted header decodes with it and one of its encrypted files decodes whole to its CRC-32.
 //!
 //! Passwords are values read from pages or given by the operator: nothing here logs or reports
 //! one, and [`Password`]'s and [`Passwords`]' `Debug` show neither.
@@ -34,6 +37,7 @@ use aes::{Aes128, Aes192, Aes256};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
+use crate::archive::seven_zip_unlocked;
 use crate::pdf::{Crypt, Lock};
 pub(crate) use office::OfficeLock;
 
@@ -49,6 +53,12 @@ const MAX_FAILED_TRIES: usize = 64;
 /// Rounds of an encrypted Office file's password hash that count as one try (Office's
 /// 100,000, about 20 ms here, count as five): at most 12 such tries a document, 0.25 s.
 const OFFICE_ROUNDS_PER_TRY: u32 = 20_000;
+
+/// The wrong tries one try on an encrypted 7z archive counts as: its key is 2^19 rounds of
+/// SHA-256 over the salt, the password and a counter (7-Zip's setting), about 5 ms here, and a
+/// wrong key's data is decoded until it breaks; an encrypted header may ask for up to 2^24
+/// rounds (the most `sevenz-rust2` derives), 0.16 s. Sixteen tries a document at most.
+const SEVEN_ZIP_COST: usize = 4;
 
 /// Passwords taken from one document's text, at most.
 const MAX_FOUND: usize = 16;
@@ -192,12 +202,16 @@ enum Sealed {
     Pdf(Lock, Vec<u8>),
     /// An Office file encrypted with a password: its lock, and its encrypted package.
     Office(OfficeLock, Vec<u8>),
+    /// A 7z archive with encrypted blocks (or an encrypted header): its bytes.
+    SevenZip(Vec<u8>),
 }
 
 /// What a password opened, once the document's text gave it ([`Unpack::open_with_text`]).
 pub(crate) enum Unsealed {
     /// A file's bytes: a ZIP entry's, decrypted and inflated; an Office file's package.
     File(Vec<u8>),
+    /// The files of a 7z archive's encrypted blocks, decrypted and inflated.
+    Files(Vec<Vec<u8>>),
     /// A PDF file's bytes, and the key that reads them.
     Pdf(Vec<u8>, Crypt),
 }
@@ -279,6 +293,20 @@ impl<'p> Unpack<'p> {
         data
     }
 
+    /// The files of the encrypted blocks of the 7z archive `bytes`, `depth` archives deep
+    /// (inflated within the budget, and counted against it), if a password known so far opens
+    /// them; if none does, the archive is kept (copied) for the passwords the document's text
+    /// may give.
+    pub(crate) fn open_seven_zip(&mut self, bytes: &[u8], depth: usize) -> Option<Vec<Vec<u8>>> {
+        let files = self.first(&[], SEVEN_ZIP_COST, |p, budget| {
+            seven_zip_unlocked(bytes, p, budget)
+        });
+        if files.is_none() {
+            self.sealed.push((depth, Sealed::SevenZip(bytes.to_vec())));
+        }
+        files
+    }
+
     /// What is still sealed that the passwords labelled in `text` open, each with its depth,
     /// in the order it was met.
     pub(crate) fn open_with_text(&mut self, text: &str) -> Vec<(usize, Unsealed)> {
@@ -312,6 +340,15 @@ impl<'p> Unpack<'p> {
                     match data {
                         Some(data) => opened.push((depth, Unsealed::File(data))),
                         None => self.sealed.push((depth, Sealed::Office(lock, package))),
+                    }
+                }
+                Sealed::SevenZip(bytes) => {
+                    let files = self.first(&new, SEVEN_ZIP_COST, |p, budget| {
+                        seven_zip_unlocked(&bytes, p, budget)
+                    });
+                    match files {
+                        Some(files) => opened.push((depth, Unsealed::Files(files))),
+                        None => self.sealed.push((depth, Sealed::SevenZip(bytes))),
                     }
                 }
             }
@@ -369,6 +406,12 @@ trait Inflated {
 impl Inflated for Vec<u8> {
     fn inflated(&self) -> usize {
         self.len()
+    }
+}
+
+impl Inflated for Vec<Vec<u8>> {
+    fn inflated(&self) -> usize {
+        self.iter().map(Vec::len).sum()
     }
 }
 

@@ -123,6 +123,105 @@ fn wrong_tries_are_bounded_per_document() {
     let (read, _) = crate::archive::unpack_archive_text(xlsx, &mut cx);
     assert_eq!(read, "");
     assert_eq!(cx.failed, 60);
+    // A 7z archive's try counts four (its key takes 2^19 rounds of SHA-256): sixteen tries.
+    let (_, archive) = SEVEN_ZIP[0];
+    let passwords = Passwords::from_lines(&format!("{many}Leak2026!\n"));
+    let mut cx = Unpack::new(1 << 20, &passwords);
+    let (read, _) = crate::archive::unpack_archive_text(archive, &mut cx);
+    assert_eq!(read, "");
+    assert_eq!(cx.failed, 64);
+}
+
+/// 7z archives 7-Zip 25.01 encrypted (`matcher/tests/data/7z`) with `Leak2026!`: `7zz a -p`
+/// (the data encrypted, the header not) and `7zz a -p -mhe=on` (the header too).
+const SEVEN_ZIP: &[(&str, &[u8])] = &[
+    (
+        "7z -p",
+        include_bytes!("../../tests/data/7z/members-aes.7z"),
+    ),
+    (
+        "7z -p -mhe=on",
+        include_bytes!("../../tests/data/7z/members-aes-header.7z"),
+    ),
+];
+
+#[test]
+fn seven_zip_archives_open_with_the_right_password_only() {
+    for &(tool, archive) in SEVEN_ZIP {
+        let read = text(archive, "wrong\nLeak2026!\n");
+        assert!(read.starts_with("氏名,フリガナ"), "{tool}: {read}");
+        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+        for wrong in ["", "wrong\nLeak2026\nleak2026!"] {
+            assert_eq!(text(archive, wrong), "", "{tool}");
+        }
+        // The password mailed after the archive, as in the ZIP case.
+        let mbox = format!(
+            "From a@example.jp\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: application/x-7z-compressed\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+             From a@example.jp\nContent-Type: text/plain; charset=utf-8\n\nパスワード：Leak2026!\n",
+            fingerprints::leaks::base64(archive)
+        );
+        let passwords = Passwords::default();
+        let read = crate::mime::unpack_mail_text(&mbox, &mut Unpack::new(1 << 20, &passwords));
+        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+    }
+}
+
+#[test]
+fn a_password_in_a_seven_zip_archive_s_own_readme_opens_its_encrypted_block() {
+    // `7zz a readme-and-sealed.7z readme.txt`, then `7zz a -pLeak2026! … members.csv`: two
+    // blocks, the first in the clear.
+    let archive = include_bytes!("../../tests/data/7z/readme-and-sealed.7z");
+    let read = text(archive, "");
+    assert!(read.starts_with("Password: Leak2026!"), "{read}");
+    assert!(read.contains(MEMBER_ROW), "{read}");
+    // Opened once: the readme's text is not read again with the encrypted block.
+    assert_eq!(read.matches("Password:").count(), 1, "{read}");
+}
+
+#[test]
+fn a_seven_zip_archive_s_key_derivations_are_bounded() {
+    use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
+    // Twelve blocks, each with a salt of its own (a key to derive each): eight are read.
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    for i in 0..12 {
+        w.set_content_methods(vec![
+            AesEncoderOptions::new("Leak2026!".into()).into(),
+            Lzma2Options::default().into(),
+        ]);
+        let name = format!("{i}.txt");
+        let data = format!("file {i}\n");
+        w.push_archive_entry(
+            sevenz_rust2::ArchiveEntry::new_file(&name),
+            Some(data.as_bytes()),
+        )
+        .unwrap();
+    }
+    let archive = w.finish().unwrap().into_inner();
+    let read = text(&archive, "Leak2026!");
+    let want: String = (0..8).map(|i| format!("file {i}\n\n\n")).collect();
+    assert_eq!(read, want);
+}
+
+#[test]
+fn cut_and_corrupted_seven_zip_archives_give_nothing_wrong_and_never_panic() {
+    for &(tool, archive) in SEVEN_ZIP {
+        for cut in (0..archive.len()).step_by(37) {
+            let read = text(&archive[..cut], "Leak2026!");
+            assert!(!read.contains('\u{FFFD}'), "{tool} cut {cut}: {read}");
+        }
+        for flip in (32..archive.len()).step_by(23) {
+            let mut bad = archive.to_vec();
+            bad[flip] ^= 0x41;
+            let read = text(&bad, "Leak2026!");
+            // A flipped byte of the data is caught by the CRC (the block gives nothing); one
+            // of the header (a name, a time) may leave the file readable.
+            assert!(
+                read.is_empty() || read.contains(MEMBER_ROW),
+                "{tool} {flip}: {read}"
+            );
+        }
+    }
 }
 
 #[test]
