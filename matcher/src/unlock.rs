@@ -77,7 +77,7 @@ impl fmt::Debug for Password {
     }
 }
 
-/// The operator's passwords to try on encrypted ZIP entries, PDF and Office files, in order.
+/// The operator's passwords to try on encrypted ZIP entries and 7z archives, PDF and Office files, in order.
 /// Its `Debug` shows how many, never one.
 ///
 /// ```
