@@ -31,6 +31,8 @@
 use std::borrow::Cow;
 use std::io::Read;
 
+use fingerprints::fxhash::FxHashMap;
+
 use crate::cfb::Compound;
 use crate::decode::decode;
 use crate::doc::{read_slides, read_word};
@@ -230,6 +232,8 @@ struct Entry {
 fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut at = 0;
+    // Read once, when an entry needs it.
+    let mut central: Option<FxHashMap<usize, (usize, u32)>> = None;
     while out.len() < MAX_ENTRIES && bytes.get(at..at + 4) == Some(LOCAL) {
         let Some(h) = bytes.get(at..at + 30) else {
             break;
@@ -265,9 +269,23 @@ fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
         };
         let encrypted = flags & 1 != 0;
         let described = flags & 8 != 0;
+        let mut crc = u32_at(14) as u32;
         if encrypted {
-            // Its size must be known (a streamed entry's is only in the central directory),
-            // and its data whole: a password is checked against all of it.
+            // A streamed entry (`zip -P` writing to a pipe) has its size and CRC only in its
+            // data descriptor, after the data, and in the central directory.
+            if described
+                && (compressed == 0 || crc == 0)
+                && let Some(&(size, central_crc)) = central
+                    .get_or_insert_with(|| central_directory(bytes))
+                    .get(&at)
+            {
+                if compressed == 0 {
+                    compressed = size;
+                }
+                crc = central_crc;
+            }
+            // Its size must be known, and its data whole: a password is checked against all
+            // of it.
             let Some(raw) = rest.get(..compressed).filter(|_| compressed > 0) else {
                 break;
             };
@@ -298,7 +316,7 @@ fn entries(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>) -> Vec<Entry> {
                     SealedEntry {
                         cipher,
                         method,
-                        crc: u32_at(14) as u32,
+                        crc,
                         data: raw.to_vec(),
                     },
                     depth,
@@ -376,6 +394,56 @@ fn extra_field(extra: &[u8], wanted: u16) -> Option<&[u8]> {
         at += 4 + len;
     }
     None
+}
+
+/// The compressed size and the CRC-32 of each entry of a ZIP archive's central directory, by
+/// where its local header starts; empty when the archive has no end of central directory
+/// record in its last 64 KiB (cut), or one that points outside it.
+fn central_directory(bytes: &[u8]) -> FxHashMap<usize, (usize, u32)> {
+    let mut out = FxHashMap::default();
+    let tail = bytes.len().saturating_sub(22 + 0xFFFF);
+    let Some(end) = memchr::memmem::rfind(&bytes[tail..], b"PK\x05\x06").map(|k| tail + k) else {
+        return out;
+    };
+    let Some(e) = bytes.get(end..end + 22) else {
+        return out;
+    };
+    let u16_in = |h: &[u8], k: usize| usize::from(u16::from_le_bytes([h[k], h[k + 1]]));
+    let u32_in = |h: &[u8], k: usize| u32::from_le_bytes([h[k], h[k + 1], h[k + 2], h[k + 3]]);
+    let count = u16_in(e, 10);
+    let mut at = u32_in(e, 16) as usize;
+    for _ in 0..count.min(MAX_ENTRIES) {
+        let Some(h) = bytes
+            .get(at..at + 46)
+            .filter(|h| h.starts_with(b"PK\x01\x02"))
+        else {
+            break;
+        };
+        let (name_len, extra_len, comment_len) = (u16_in(h, 28), u16_in(h, 30), u16_in(h, 32));
+        let extra = bytes
+            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
+            .unwrap_or_default();
+        let (mut compressed, mut offset) = (u64::from(u32_in(h, 20)), u64::from(u32_in(h, 42)));
+        // ZIP64: the values that do not fit, in order (original size, compressed size, offset).
+        if let Some(big) = zip64_sizes(extra) {
+            let mut big = big.into_iter();
+            if u32_in(h, 24) == u32::MAX {
+                big.next();
+            }
+            if compressed == u64::from(u32::MAX) {
+                compressed = big.next().unwrap_or(compressed);
+            }
+            if offset == u64::from(u32::MAX) {
+                offset = big.next().unwrap_or(offset);
+            }
+        }
+        if let (Ok(offset), Ok(compressed)) = (usize::try_from(offset), usize::try_from(compressed))
+        {
+            out.insert(offset, (compressed, u32_in(h, 16)));
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    out
 }
 
 /// The strength (1, 2, 3: AES-128, -192, -256) and the method of the data once decrypted of
