@@ -740,6 +740,9 @@ fn seven_zip_key(block: &sevenz_rust2::Block) -> Option<(u8, &[u8])> {
     Some((b0 & 63, p.get(2..2 + salt).unwrap_or_default()))
 }
 
+/// The most output an LZMA2 chunk gives.
+const LZMA2_CHUNK: usize = 2 << 20;
+
 /// Key derivations of 7-Zip's cost (2^19 rounds) one password's try on a 7z archive may
 /// take: 7-Zip derives one key for all the blocks it writes at once, but a hostile archive
 /// could give each of thousands of blocks a salt of its own, or ask for 2^24 rounds. A block
@@ -749,7 +752,8 @@ const SEVEN_ZIP_KEY_WORK: u64 = 8;
 /// The files of the 7z archive `bytes` (its header read as `archive`) in the blocks that are
 /// encrypted (`sealed`) or those that are not, in order, inflated with `password` within
 /// `budget` (what is left of it is returned in place); and whether one of them was read whole
-/// and its CRC checked (what tells a right password from a wrong one). A block that fails to
+/// and its CRC checked, or cut by the budget after more than an LZMA2 chunk of it (what tells a
+/// right password from a wrong one). A block that fails to
 /// decode (corrupt; encrypted and no or a wrong password) ends with the files read from it so
 /// far, and the next block is read; the budget running out ends the archive.
 fn seven_zip_files(
@@ -790,6 +794,11 @@ fn seven_zip_files(
             password,
             &mut source,
         );
+        // LZMA2 checks each chunk's sizes (at most 2 MiB of output a chunk) at its end.
+        let chunked = block
+            .coders
+            .iter()
+            .any(|c| c.encoder_method_id() == sevenz_rust2::EncoderMethod::ID_LZMA2);
         // A decoding error ends the block; what was read before stays.
         let _ = decoder.for_each_entries(&mut |entry, r| {
             if files.len() >= MAX_ENTRIES || *budget == 0 {
@@ -801,9 +810,12 @@ fn seven_zip_files(
             let mut data = Vec::new();
             let read = r.take(*budget as u64).read_to_end(&mut data);
             *budget -= data.len().min(*budget);
-            // A file read to its end has had its CRC checked by the reader.
+            // A file read to its end has had its CRC checked by the reader. One the budget cut
+            // cannot be, but more than a whole LZMA2 chunk of it decoded is as good a sign: a
+            // wrong key's data does not decode to a chunk of the sizes its header gives.
             let whole = read.is_ok() && entry.has_crc && data.len() as u64 == entry.size();
-            checked |= whole;
+            let long = read.is_ok() && chunked && data.len() > LZMA2_CHUNK && *budget == 0;
+            checked |= whole || long;
             files.push(data);
             // Going on past the budget would decode the rest of this file (an archive
             // bomb's) to drain it.

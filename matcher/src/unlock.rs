@@ -21,7 +21,8 @@
 //! Office file's by its key encryptor's verifier ([`office`]). A 7z archive encrypted by
 //! 7-Zip (AES-256, its key 2^19 rounds of SHA-256 over the password in UTF-16; the header
 //! encrypted too with `-mhe=on`) has no check of its own: a password is accepted when the
-//! encrypted header decodes with it and one of its encrypted files decodes whole to its CRC-32.
+//! encrypted header decodes with it and one of its encrypted files decodes whole to its CRC-32
+//! (or, cut by the budget, past a whole LZMA2 chunk).
 //!
 //! Passwords are values read from pages or given by the operator: nothing here logs or reports
 //! one, and [`Password`]'s and [`Passwords`]' `Debug` show neither.
@@ -298,6 +299,10 @@ impl<'p> Unpack<'p> {
     /// them; if none does, the archive is kept (copied) for the passwords the document's text
     /// may give.
     pub(crate) fn open_seven_zip(&mut self, bytes: &[u8], depth: usize) -> Option<Vec<Vec<u8>>> {
+        // Nothing could be read: a right password would read as a wrong one.
+        if self.budget == 0 {
+            return None;
+        }
         let files = self.first(&[], SEVEN_ZIP_COST, |p, budget| {
             seven_zip_unlocked(bytes, p, budget)
         });
@@ -343,9 +348,13 @@ impl<'p> Unpack<'p> {
                     }
                 }
                 Sealed::SevenZip(bytes) => {
-                    let files = self.first(&new, SEVEN_ZIP_COST, |p, budget| {
-                        seven_zip_unlocked(&bytes, p, budget)
-                    });
+                    let files = if self.budget == 0 {
+                        None
+                    } else {
+                        self.first(&new, SEVEN_ZIP_COST, |p, budget| {
+                            seven_zip_unlocked(&bytes, p, budget)
+                        })
+                    };
                     match files {
                         Some(files) => opened.push((depth, Unsealed::Files(files))),
                         None => self.sealed.push((depth, Sealed::SevenZip(bytes))),

@@ -212,6 +212,37 @@ fn a_seven_zip_archive_s_key_derivations_are_bounded() {
 }
 
 #[test]
+fn an_encrypted_seven_zip_file_larger_than_the_budget_is_read_as_far_as_it_goes() {
+    use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
+    // 3.5 MB of rows: its CRC is never reached within 3 MiB, but a whole LZMA2 chunk is.
+    let rows: String = (0..100_000)
+        .map(|i| format!("{i:06},{MEMBER_ROW}\n"))
+        .collect::<String>()
+        .chars()
+        .take(3_500_000)
+        .collect();
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    w.set_content_methods(vec![
+        AesEncoderOptions::new("Leak2026!".into()).into(),
+        Lzma2Options::default().into(),
+    ]);
+    w.push_archive_entry(
+        sevenz_rust2::ArchiveEntry::new_file("big.csv"),
+        Some(rows.as_bytes()),
+    )
+    .unwrap();
+    let archive = w.finish().unwrap().into_inner();
+    let read = |passwords: &str| {
+        let passwords = Passwords::from_lines(passwords);
+        crate::archive::unpack_archive_text(&archive, &mut Unpack::new(3 << 20, &passwords))
+    };
+    let (text, exhausted) = read("wrong\nLeak2026!");
+    assert!(exhausted && text.len() > 3_000_000, "{}", text.len());
+    assert!(text.starts_with(&format!("000000,{MEMBER_ROW}\n")));
+    assert_eq!(read("wrong\nLeak2026").0, "");
+}
+
+#[test]
 fn cut_and_corrupted_seven_zip_archives_give_nothing_wrong_and_never_panic() {
     for &(tool, archive) in SEVEN_ZIP {
         for cut in (0..archive.len()).step_by(37) {
