@@ -78,8 +78,8 @@ impl fmt::Debug for Password {
     }
 }
 
-/// The operator's passwords to try on encrypted ZIP entries and 7z archives, PDF and Office files, in order.
-/// Its `Debug` shows how many, never one.
+/// The operator's passwords to try on encrypted ZIP entries and 7z archives, PDF and Office
+/// files, in order. Its `Debug` shows how many, never one.
 ///
 /// ```
 /// let p = matcher::Passwords::from_lines("infected\r\nleak2026!\n\n");
@@ -297,7 +297,7 @@ impl<'p> Unpack<'p> {
     /// The files of the encrypted blocks of the 7z archive `bytes`, `depth` archives deep
     /// (inflated within the budget, and counted against it), if a password known so far opens
     /// them; if none does, the archive is kept (copied) for the passwords the document's text
-    /// may give.
+    /// may give. With no budget left, nothing is tried or kept.
     pub(crate) fn open_seven_zip(&mut self, bytes: &[u8], depth: usize) -> Option<Vec<Vec<u8>>> {
         // Nothing could be read: a right password would read as a wrong one.
         if self.budget == 0 {
