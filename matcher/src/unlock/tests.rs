@@ -245,9 +245,12 @@ fn an_encrypted_seven_zip_file_larger_than_the_budget_is_read_as_far_as_it_goes(
 #[test]
 fn cut_and_corrupted_seven_zip_archives_give_nothing_wrong_and_never_panic() {
     for &(tool, archive) in SEVEN_ZIP {
-        for cut in (0..archive.len()).step_by(37) {
+        for cut in (0..archive.len()).step_by(11) {
             let read = text(&archive[..cut], "Leak2026!");
-            assert!(!read.contains('\u{FFFD}'), "{tool} cut {cut}: {read}");
+            assert!(
+                read.is_empty() || read.contains(MEMBER_ROW),
+                "{tool} cut {cut}: {read}"
+            );
         }
         for flip in (32..archive.len()).step_by(23) {
             let mut bad = archive.to_vec();
