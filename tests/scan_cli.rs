@@ -267,14 +267,7 @@ fn bzip2_dumps_are_read() {
     let bz = bz.finish().expect("compress");
     std::fs::write(f.p("dump.sql.bz2"), &bz).expect("write");
     let stdout = f.scan_exiting(&[&f.p("dump.sql.bz2")], 1);
-    let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
-    let refs: Vec<String> = doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|x| x["record"].as_str().expect("record").to_owned())
-        .collect();
-    f.assert_resolve_to(&refs, &leaked);
+    f.assert_resolve_to(&refs_of(&stdout), &leaked);
     assert_no_raw_value(&stdout, &leaked);
     // Cut in the middle of its only block: nothing to read, and no error.
     std::fs::write(f.p("cut.sql.bz2"), &bz[..bz.len() / 2]).expect("write");
@@ -660,6 +653,34 @@ fn zipcrypto(name: &str, data: &[u8], password: &str) -> Vec<u8> {
     z
 }
 
+/// The opaque record references of a one-document `scan --format jsonl` output.
+fn refs_of(stdout: &str) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|x| x["record"].as_str().expect("record").to_owned())
+        .collect()
+}
+
+/// Scans `path` with the password file `list`: exit 1, the findings resolve to `leaked`, and
+/// neither the password nor a raw value is printed.
+fn assert_found_with_password_file(
+    f: &Fixture,
+    (list, path): (&str, &str),
+    password: &str,
+    leaked: &[Resident],
+) {
+    let out = f.scan(&["--password-file", list, "--format", "jsonl", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    f.assert_resolve_to(&refs_of(&stdout), leaked);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(password) && !stderr.contains(password));
+    assert_no_raw_value(&stdout, leaked);
+}
+
 /// An SQL dump of three residents, in a ZIP entry encrypted with a password: read only with the
 /// operator's password file, or with the password a mailbox gives in a mail of its own ("PPAP");
 /// the password is never printed, and a missing password file is an error naming it.
@@ -679,40 +700,9 @@ fn encrypted_zip_entries_open_with_a_password_file_or_the_mailbox_s_own() {
     let (zip, list, wrong) = (f.p("dump.zip"), f.p("passwords.txt"), f.p("wrong.txt"));
     f.scan_exiting(&[&zip], 0);
     f.scan_exiting(&["--password-file", &wrong, &zip], 0);
-    let refs_of = |stdout: &str| -> Vec<String> {
-        let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
-        doc["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .map(|x| x["record"].as_str().expect("record").to_owned())
-            .collect()
-    };
-    let out = f.scan(&["--password-file", &list, "--format", "jsonl", &zip]);
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    f.assert_resolve_to(&refs_of(&stdout), &leaked);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stdout.contains(password) && !stderr.contains(password));
-    assert_no_raw_value(&stdout, &leaked);
+    assert_found_with_password_file(&f, (&list, &zip), password, &leaked);
     // The mailbox: the archive attached to one mail, its password in the next.
-    let b64 = {
-        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut s = String::new();
-        for c in archive.chunks(3) {
-            let n = (u32::from(c[0]) << 16)
-                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*c.get(2).unwrap_or(&0));
-            for i in 0..4 {
-                s.push(if i <= c.len() {
-                    T[(n >> (18 - 6 * i) & 63) as usize] as char
-                } else {
-                    '='
-                });
-            }
-        }
-        s
-    };
+    let b64 = fingerprints::leaks::base64(&archive);
     let mbox = format!(
         "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
          MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
@@ -763,22 +753,7 @@ fn encrypted_seven_zip_archives_open_with_a_password_file_or_the_mailbox_s_own()
     std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
     let (sealed, list) = (f.p("leak.7z"), f.p("passwords.txt"));
     f.scan_exiting(&[&sealed], 0);
-    let refs_of = |stdout: &str| -> Vec<String> {
-        let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one json line");
-        doc["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .map(|x| x["record"].as_str().expect("record").to_owned())
-            .collect()
-    };
-    let out = f.scan(&["--password-file", &list, "--format", "jsonl", &sealed]);
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    f.assert_resolve_to(&refs_of(&stdout), &leaked);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stdout.contains(password) && !stderr.contains(password));
-    assert_no_raw_value(&stdout, &leaked);
+    assert_found_with_password_file(&f, (&list, &sealed), password, &leaked);
     // The archive attached to one mail, its password in the next (UTF-8 text).
     let mbox = format!(
         "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\

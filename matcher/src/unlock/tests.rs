@@ -187,25 +187,35 @@ fn a_password_in_a_seven_zip_archive_s_own_readme_opens_its_encrypted_block() {
     assert_eq!(read.matches("Password:").count(), 1, "{read}");
 }
 
+/// A 7z archive of `files` encrypted with `Leak2026!` (AES-256, then LZMA2) by `sevenz-rust2`;
+/// `salt_each`: each file in a block whose key has a salt of its own.
+fn sealed_seven_zip(files: &[(&str, &[u8])], salt_each: bool) -> Vec<u8> {
+    use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    for (k, (name, data)) in files.iter().enumerate() {
+        if k == 0 || salt_each {
+            w.set_content_methods(vec![
+                AesEncoderOptions::new("Leak2026!".into()).into(),
+                Lzma2Options::default().into(),
+            ]);
+        }
+        w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(name), Some(*data))
+            .unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
 #[test]
 fn a_seven_zip_archive_s_key_derivations_are_bounded() {
-    use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
     // Twelve blocks, each with a salt of its own (a key to derive each): eight are read.
-    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
-    for i in 0..12 {
-        w.set_content_methods(vec![
-            AesEncoderOptions::new("Leak2026!".into()).into(),
-            Lzma2Options::default().into(),
-        ]);
-        let name = format!("{i}.txt");
-        let data = format!("file {i}\n");
-        w.push_archive_entry(
-            sevenz_rust2::ArchiveEntry::new_file(&name),
-            Some(data.as_bytes()),
-        )
-        .unwrap();
-    }
-    let archive = w.finish().unwrap().into_inner();
+    let files: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("{i}.txt"), format!("file {i}\n")))
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_bytes()))
+        .collect();
+    let archive = sealed_seven_zip(&files, true);
     let read = text(&archive, "Leak2026!");
     let want: String = (0..8).map(|i| format!("file {i}\n\n\n")).collect();
     assert_eq!(read, want);
@@ -213,7 +223,6 @@ fn a_seven_zip_archive_s_key_derivations_are_bounded() {
 
 #[test]
 fn an_encrypted_seven_zip_file_larger_than_the_budget_is_read_as_far_as_it_goes() {
-    use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
     // 3.5 MB of rows: its CRC is never reached within 3 MiB, but a whole LZMA2 chunk is.
     let rows: String = (0..100_000)
         .map(|i| format!("{i:06},{MEMBER_ROW}\n"))
@@ -221,17 +230,7 @@ fn an_encrypted_seven_zip_file_larger_than_the_budget_is_read_as_far_as_it_goes(
         .chars()
         .take(3_500_000)
         .collect();
-    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
-    w.set_content_methods(vec![
-        AesEncoderOptions::new("Leak2026!".into()).into(),
-        Lzma2Options::default().into(),
-    ]);
-    w.push_archive_entry(
-        sevenz_rust2::ArchiveEntry::new_file("big.csv"),
-        Some(rows.as_bytes()),
-    )
-    .unwrap();
-    let archive = w.finish().unwrap().into_inner();
+    let archive = sealed_seven_zip(&[("big.csv", rows.as_bytes())], false);
     let read = |passwords: &str| {
         let passwords = Passwords::from_lines(passwords);
         crate::archive::unpack_archive_text(&archive, &mut Unpack::new(3 << 20, &passwords))
