@@ -35,14 +35,17 @@ use fingerprints::fxhash::FxHashMap;
 
 use crate::cfb::Compound;
 use crate::decode::decode;
-use crate::doc::{read_slides, read_word};
+use crate::doc::{read_slides, read_word_streams, word_streams};
 use crate::html::{extract_text, is_html};
 use crate::msg::{Part, is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
 use crate::rtf::{is_rtf, read_rtf, uncompressed};
 use crate::sqlite::{is_sqlite, read_sqlite};
 use crate::tnef::{is_tnef, read_tnef};
-use crate::unlock::{Cipher, OfficeLock, SealedEntry, Unpack, Unsealed};
+use crate::unlock::{
+    Binary, Cipher, OfficeLock, SealedBinary, SealedEntry, Unpack, Unsealed, word_encryption,
+    workbook_is_encrypted,
+};
 use crate::xls::read_workbook97;
 
 /// Local file header signature.
@@ -499,7 +502,16 @@ pub(crate) fn read_unsealed(cx: &mut Unpack<'_>, out: &mut String) {
                 read_pdf_with(&bytes, key, &mut cx.budget, out);
                 out.push_str("\n\n");
             }
+            Unsealed::Binary(streams) => read_binary(&streams, out),
         }
+    }
+}
+
+/// Appends the text of a Word or Excel 97–2003 file's decrypted streams to `out`.
+fn read_binary(streams: &Binary, out: &mut String) {
+    match streams {
+        Binary::Word { doc, table, data } => read_word_streams(doc, table, data, out),
+        Binary::Workbook(stream) => read_workbook97(stream, out),
     }
 }
 
@@ -583,9 +595,26 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
     } else if let Some(file) = Compound::open(bytes) {
         match Office97::in_file(&file) {
             Some(Office97::Workbook) => {
-                read_workbook97(&file.stream("Workbook").unwrap_or_default(), out);
+                let stream = file.stream("Workbook").unwrap_or_default();
+                if !workbook_is_encrypted(&stream) {
+                    read_workbook97(&stream, out);
+                } else if let Some(sealed) = SealedBinary::workbook(stream)
+                    && let Some(streams) = cx.open_binary(sealed, depth)
+                {
+                    read_binary(&streams, out);
+                }
             }
-            Some(Office97::Word) => read_word(&file, out),
+            Some(Office97::Word) => match word_streams(&file) {
+                Some((doc, table, data)) if word_encryption(&doc).is_some() => {
+                    if let Some(sealed) = SealedBinary::word(doc, table, data)
+                        && let Some(streams) = cx.open_binary(sealed, depth)
+                    {
+                        read_binary(&streams, out);
+                    }
+                }
+                Some((doc, table, data)) => read_word_streams(&doc, &table, &data, out),
+                None => {}
+            },
             Some(Office97::Slides) => {
                 read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
             }

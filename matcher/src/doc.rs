@@ -11,7 +11,8 @@
 //! paragraph of its own whose properties say it ends a row (`sprmPFTtp`): those are found in
 //! the paragraph properties' pages (`PlcBtePapx`), so that a row reads as a line of cells
 //! apart by tabs, as a `.docx` row does. A field's code (`HYPERLINK "…"`) is left out, its
-//! shown result kept. Encrypted documents, and Word 95 and older, give nothing.
+//! shown result kept. A document encrypted with a password is read once one opens it
+//! ([`crate::unlock`]); Word 95 and older give nothing.
 //!
 //! A presentation's text is in the text atoms (`TextCharsAtom`, UTF-16; `TextBytesAtom`, one
 //! byte each) found anywhere in the record tree of its `PowerPoint Document` stream: each
@@ -23,18 +24,30 @@
 use crate::cfb::{Compound, u16_at, u32_at};
 
 /// Appends the text of the Word document `file` to `out` (see the module documentation).
+#[cfg(test)]
 pub(crate) fn read_word(file: &Compound<'_>, out: &mut String) {
-    let Some(doc) = file.stream("WordDocument") else {
-        return;
-    };
-    let Some(fib) = Fib::read(&doc) else {
-        return;
-    };
-    let Some(table) = file.stream(if fib.table1 { "1Table" } else { "0Table" }) else {
-        return;
-    };
+    if let Some((doc, table, data)) = word_streams(file) {
+        read_word_streams(&doc, &table, &data, out);
+    }
+}
+
+/// A Word document's `WordDocument` stream, its table stream (`0Table` or `1Table`, as the
+/// `Fib` says) and its `Data` stream (empty if there is none).
+pub(crate) fn word_streams(file: &Compound<'_>) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    let doc = file.stream("WordDocument")?;
+    let table1 = u16_at(&doc, 0x0A)? & 0x0200 != 0;
+    let table = file.stream(if table1 { "1Table" } else { "0Table" })?;
     let data = file.stream("Data").unwrap_or_default();
-    let paragraphs = paragraphs(&doc, &table, &data, fib.papx);
+    Some((doc, table, data))
+}
+
+/// Appends the text of the Word document of the streams `doc` (`WordDocument`), `table` and
+/// `data` to `out` (see the module documentation).
+pub(crate) fn read_word_streams(doc: &[u8], table: &[u8], data: &[u8], out: &mut String) {
+    let Some(fib) = Fib::read(doc) else {
+        return;
+    };
+    let paragraphs = paragraphs(doc, table, data, fib.papx);
     let mut text = WordText {
         out,
         paragraphs: &paragraphs,
@@ -42,7 +55,7 @@ pub(crate) fn read_word(file: &Compound<'_>, out: &mut String) {
         in_code: 0,
         left: doc.len(),
     };
-    for piece in pieces(&table, fib.clx) {
+    for piece in pieces(table, fib.clx) {
         if text.left == 0 {
             break;
         }
@@ -85,8 +98,6 @@ pub(crate) fn read_word(file: &Compound<'_>, out: &mut String) {
 
 /// What the matcher reads of a Word document's `Fib`.
 struct Fib {
-    /// The table stream is `1Table` (not `0Table`).
-    table1: bool,
     /// The piece table's offset and size in the table stream.
     clx: (u32, u32),
     /// The paragraph properties' page table's offset and size in the table stream.
@@ -120,7 +131,6 @@ impl Fib {
             Some((u32_at(doc, at)?, u32_at(doc, at + 4)?))
         };
         Some(Fib {
-            table1: flags & 0x0200 != 0,
             clx: pair(33)?,
             papx: pair(13).unwrap_or((0, 0)),
         })

@@ -40,8 +40,10 @@ use sha1::Sha1;
 
 use crate::archive::seven_zip_unlocked;
 use crate::pdf::{Crypt, Lock};
+pub(crate) use binary::{Binary, SealedBinary, word_encryption, workbook_is_encrypted};
 pub(crate) use office::OfficeLock;
 
+mod binary;
 mod office;
 
 /// Wrong passwords tried on one document's entries and files, at most: a WinZip AES try
@@ -205,6 +207,8 @@ enum Sealed {
     Office(OfficeLock, Vec<u8>),
     /// A 7z archive with encrypted blocks (or an encrypted header): its bytes.
     SevenZip(Vec<u8>),
+    /// A Word or Excel 97–2003 file encrypted with RC4: its lock and streams.
+    Binary(SealedBinary),
 }
 
 /// What a password opened, once the document's text gave it ([`Unpack::open_with_text`]).
@@ -215,6 +219,8 @@ pub(crate) enum Unsealed {
     Files(Vec<Vec<u8>>),
     /// A PDF file's bytes, and the key that reads them.
     Pdf(Vec<u8>, Crypt),
+    /// A Word or Excel 97–2003 file's streams, decrypted.
+    Binary(Binary),
 }
 
 /// What is encrypted, the passwords to try on it, and the budget of bytes to inflate that
@@ -312,6 +318,23 @@ impl<'p> Unpack<'p> {
         files
     }
 
+    /// The streams of the encrypted Word or Excel 97–2003 file `sealed`, `depth` archives
+    /// deep, decrypted, if a password known so far opens it (a workbook is tried with Excel's
+    /// default password first, which is not counted); if none does, it is kept for the
+    /// passwords the document's text may give.
+    pub(crate) fn open_binary(&mut self, sealed: SealedBinary, depth: usize) -> Option<Binary> {
+        if sealed.is_workbook()
+            && let Some(streams) = sealed.open(binary::EXCEL_DEFAULT_PASSWORD)
+        {
+            return Some(streams);
+        }
+        let streams = self.first(&[], 1, |p, _| sealed.open(p));
+        if streams.is_none() {
+            self.sealed.push((depth, Sealed::Binary(sealed)));
+        }
+        streams
+    }
+
     /// What is still sealed that the passwords labelled in `text` open, each with its depth,
     /// in the order it was met.
     pub(crate) fn open_with_text(&mut self, text: &str) -> Vec<(usize, Unsealed)> {
@@ -360,6 +383,10 @@ impl<'p> Unpack<'p> {
                         None => self.sealed.push((depth, Sealed::SevenZip(bytes))),
                     }
                 }
+                Sealed::Binary(sealed) => match self.first(&new, 1, |p, _| sealed.open(p)) {
+                    Some(streams) => opened.push((depth, Unsealed::Binary(streams))),
+                    None => self.sealed.push((depth, Sealed::Binary(sealed))),
+                },
             }
         }
         opened
@@ -421,6 +448,13 @@ impl Inflated for Vec<u8> {
 impl Inflated for Vec<Vec<u8>> {
     fn inflated(&self) -> usize {
         self.iter().map(Vec::len).sum()
+    }
+}
+
+impl Inflated for Binary {
+    /// Decrypted in place of the file's own bytes: nothing inflated.
+    fn inflated(&self) -> usize {
+        0
     }
 }
 
