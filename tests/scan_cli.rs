@@ -681,6 +681,125 @@ fn assert_found_with_password_file(
     assert_no_raw_value(&stdout, leaked);
 }
 
+/// A Word 97 document of `rows` (cells), encrypted as LibreOffice and Office 97–2000 encrypt
+/// one ([MS-OFFCRYPTO] 2.3.6: RC4, its keys MD5 of the password's first 40 bits with the salt,
+/// and of the block's number; a 52-byte header at the table stream's start).
+fn word97_rc4(rows: &[&[&str]], password: &str) -> Vec<u8> {
+    use md5::{Digest, Md5};
+    fn rc4(key: &[u8], data: &mut [u8]) {
+        let mut s: Vec<u8> = (0..=255).collect();
+        let mut j = 0u8;
+        for i in 0..256 {
+            j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
+            s.swap(i, usize::from(j));
+        }
+        let (mut i, mut j) = (0u8, 0u8);
+        for b in data {
+            i = i.wrapping_add(1);
+            j = j.wrapping_add(s[usize::from(i)]);
+            s.swap(usize::from(i), usize::from(j));
+            *b ^= s[usize::from(s[usize::from(i)].wrapping_add(s[usize::from(j)]))];
+        }
+    }
+    let text = format!("会員名簿\r{}", fingerprints::leaks::word97_table(rows));
+    let (mut doc, table) = fingerprints::leaks::word97_streams(&[(&text, false)], 0x0100);
+    let utf16: Vec<u8> = password.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let salt = [0x5Au8; 16];
+    let h0 = Md5::digest(&utf16);
+    let mut buffer = Vec::new();
+    for _ in 0..16 {
+        buffer.extend_from_slice(&h0[..5]);
+        buffer.extend_from_slice(&salt);
+    }
+    let base = Md5::digest(&buffer)[..5].to_vec();
+    let key = |block: usize| Md5::digest([&base[..], &(block as u32).to_le_bytes()].concat());
+    let verifier = [0x33u8; 16];
+    let mut check = verifier.to_vec();
+    check.extend_from_slice(&Md5::digest(verifier));
+    rc4(&key(0), &mut check);
+    let mut header = vec![1, 0, 1, 0];
+    header.extend_from_slice(&salt);
+    header.extend_from_slice(&check);
+    // The header goes first in the table stream: the `Fib`'s two offsets into it move.
+    let pairs_at = 0x22 + 28 + 2 + 88;
+    for pair in [13, 33] {
+        let at = pairs_at + 2 + 8 * pair;
+        let fc = u32::from_le_bytes(doc[at..at + 4].try_into().unwrap()) + 52;
+        doc[at..at + 4].copy_from_slice(&fc.to_le_bytes());
+    }
+    doc[0x0E..0x12].copy_from_slice(&52u32.to_le_bytes());
+    let mut table = [header, table].concat();
+    // Encrypted in blocks of 512 bytes, past the `Fib`'s first 68 bytes and the header.
+    for (stream, from) in [(&mut doc, 0x44), (&mut table, 52)] {
+        let mut keystream = vec![0u8; 512];
+        for n in 0..stream.len().div_ceil(512) {
+            keystream.fill(0);
+            rc4(&key(n), &mut keystream);
+            for pos in (512 * n).max(from)..(512 * (n + 1)).min(stream.len()) {
+                stream[pos] ^= keystream[pos - 512 * n];
+            }
+        }
+    }
+    fingerprints::leaks::compound_file(&[
+        fingerprints::leaks::CompoundNode::Stream("WordDocument", &doc),
+        fingerprints::leaks::CompoundNode::Stream("1Table", &table),
+    ])
+}
+
+/// A member list of three residents in a Word 97 document encrypted with a password: read
+/// only with the operator's password file, or with the password mailed after it; the password
+/// is never printed.
+#[test]
+fn encrypted_word_97_documents_open_with_a_password_file_or_the_mailbox_s_own() {
+    let f = Fixture::new();
+    let leaked: Vec<Resident> = [7, 222, 388]
+        .iter()
+        .map(|&i| f.residents[i].clone())
+        .collect();
+    let cells: Vec<[String; 4]> = leaked
+        .iter()
+        .map(|r| {
+            [
+                format!("{} {}", r.family, r.given),
+                format!("{}-{:02}-{:02}", r.birth.0, r.birth.1, r.birth.2),
+                format!(
+                    "尼崎市{}{}-{}",
+                    r.town,
+                    r.chome.map_or(String::new(), |c| format!("{c}-")),
+                    r.ban
+                ),
+                r.phone.clone(),
+            ]
+        })
+        .collect();
+    let rows: Vec<Vec<&str>> = cells
+        .iter()
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    let password = "会員名簿2026";
+    let doc = word97_rc4(&rows, password);
+    std::fs::write(f.p("meibo.doc"), &doc).expect("write");
+    std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
+    let (sealed, list) = (f.p("meibo.doc"), f.p("passwords.txt"));
+    f.scan_exiting(&[&sealed], 0);
+    assert_found_with_password_file(&f, (&list, &sealed), password, &leaked);
+    // Attached to one mail, its password in the next.
+    let mbox = format!(
+        "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
+         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: application/msword\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+         From a@example.jp Mon Nov  2 10:01:00 2026\nFrom: a@example.jp\nSubject: pw\n\
+         MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
+         パスワード：{password}\n",
+        fingerprints::leaks::base64(&doc)
+    );
+    std::fs::write(f.p("ppap-doc.mbox"), &mbox).expect("write");
+    let stdout = f.scan_exiting(&["--format", "jsonl", &f.p("ppap-doc.mbox")], 1);
+    f.assert_resolve_to(&refs_of(&stdout), &leaked);
+    assert!(!stdout.contains(password));
+}
+
 /// An SQL dump of three residents, in a ZIP entry encrypted with a password: read only with the
 /// operator's password file, or with the password a mailbox gives in a mail of its own ("PPAP");
 /// the password is never printed, and a missing password file is an error naming it.

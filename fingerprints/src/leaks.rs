@@ -29,7 +29,8 @@ mod pdf;
 mod rtf;
 
 pub use office97::{
-    CompoundNode, WORD_CELL_PARAGRAPH, WORD_ROW_END, compound_file, word97, word97_table,
+    CompoundNode, WORD_CELL_PARAGRAPH, WORD_ROW_END, compound_file, word97, word97_streams,
+    word97_table,
 };
 pub use pdf::{pdf_file, pdf_file_text};
 pub use rtf::{RTF_CELL_PARAGRAPH, RtfEscapes, rtf_file, rtf_file_text};

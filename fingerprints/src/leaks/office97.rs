@@ -32,6 +32,26 @@ pub const WORD_CELL_PARAGRAPH: char = '\u{E001}';
 /// assert!(doc.len() > 2048);
 /// ```
 pub fn word97(pieces: &[(&str, bool)], flags: u16) -> Vec<u8> {
+    let (stream, table) = word97_streams(pieces, flags);
+    compound_file(&[
+        CompoundNode::Stream("WordDocument", &stream),
+        CompoundNode::Stream("1Table", &table),
+    ])
+}
+
+/// The `WordDocument` and `1Table` streams of [`word97`]'s document, for a test that changes
+/// them (encrypts them) before they go in a compound file. The `Fib`'s offsets into the table
+/// stream are those of the pieces' table (`fcClx`, pair 33) and of the property pages' table
+/// (`fcPlcfBtePapx`, pair 13), the first at 0.
+///
+/// ```
+/// use fingerprints::leaks::word97_streams;
+///
+/// let (doc, table) = word97_streams(&[("Members\r", true)], 0);
+/// assert_eq!(&doc[..2], &[0xEC, 0xA5]);
+/// assert_eq!(table[0], 2);
+/// ```
+pub fn word97_streams(pieces: &[(&str, bool)], flags: u16) -> (Vec<u8>, Vec<u8>) {
     let mut stream = vec![0u8; 0x400];
     let put16 =
         |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
@@ -148,10 +168,7 @@ pub fn word97(pieces: &[(&str, bool)], flags: u16) -> Vec<u8> {
     };
     pair(&mut stream, 33, 0, clx_len);
     pair(&mut stream, 13, papx_at, papx_len);
-    compound_file(&[
-        CompoundNode::Stream("WordDocument", &stream),
-        CompoundNode::Stream("1Table", &table),
-    ])
+    (stream, table)
 }
 
 /// The text of a Word table of `rows` of cells, in [`word97`]'s marks.
