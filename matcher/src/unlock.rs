@@ -1,4 +1,5 @@
-//! Encrypted ZIP entries, 7z archives, PDF and Office files, and the passwords tried on them.
+//! Encrypted ZIP entries, 7z archives, PDF and Office files (97–2003 too), and the passwords
+//! tried on them.
 //!
 //! Japanese offices mail a file as a password-protected ZIP archive (or a PDF or Excel file
 //! that needs a password) and its password in a second mail ("PPAP"), and leak sites post an archive's
@@ -18,7 +19,8 @@
 //! AE-2, 128 to 256 bits: 7-Zip's and most tools' "AES-256"). A password is accepted only when
 //! the entry's own check agrees: its CRC-32 (ZipCrypto) or its HMAC-SHA1 (AES). A PDF file's
 //! user or owner password is checked by its security handler ([`crate::pdf::Lock`]), an
-//! Office file's by its key encryptor's verifier ([`office`]). A 7z archive encrypted by
+//! Office file's by its key encryptor's verifier ([`office`]), a Word or Excel 97–2003 file's
+//! (RC4) by the verifier in its header ([`binary`]). A 7z archive encrypted by
 //! 7-Zip (AES-256, its key 2^19 rounds of SHA-256 over the password in UTF-16; the header
 //! encrypted too with `-mhe=on`) has no check of its own: a password is accepted when the
 //! encrypted header decodes with it and one of its encrypted files decodes whole to its CRC-32

@@ -8,7 +8,7 @@
 //! by default, so a try costs about 20 ms here); the hash opens the encryptor's verifier, whose
 //! hash must agree, and then the package's key. Read: AES of 128 to 256 bits with SHA-1 or
 //! SHA-2 (Office's own files: AES-256 and SHA-512). The older "standard" encryption of Office
-//! 2007 and the RC4 of Office 97 to 2003 files are not.
+//! 2007 is not; the RC4 of Word and Excel 97 to 2003 files is read by [`super::binary`].
 
 use aes::cipher::KeyInit;
 use aes::{Aes128, Aes192, Aes256};
