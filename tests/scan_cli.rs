@@ -682,8 +682,9 @@ fn assert_found_with_password_file(
 }
 
 /// A Word 97 document of `rows` (cells), encrypted as LibreOffice and Office 97–2000 encrypt
-/// one ([MS-OFFCRYPTO] 2.3.6: RC4, its keys MD5 of the password's first 40 bits with the salt,
-/// and of the block's number; a 52-byte header at the table stream's start).
+/// one ([MS-OFFCRYPTO] 2.3.6: RC4, each block's key MD5 of the file's key and the block's
+/// number, the file's key 40 bits of MD5 of the salt and of the password's MD5 cut to 40 bits;
+/// a 52-byte header at the table stream's start).
 fn word97_rc4(rows: &[&[&str]], password: &str) -> Vec<u8> {
     use md5::{Digest, Md5};
     fn rc4(key: &[u8], data: &mut [u8]) {
