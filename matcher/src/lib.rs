@@ -112,6 +112,7 @@ mod index;
 mod mime;
 mod msg;
 mod pdf;
+mod rc4;
 mod rtf;
 mod scan;
 mod sqlite;

@@ -16,6 +16,7 @@ use md5::Digest as _;
 use sha2::Digest as _;
 
 use super::syntax::Obj;
+use crate::rc4::rc4;
 use crate::unlock::cbc_decrypt;
 
 /// The 32 bytes a password is padded with (Algorithm 2, step a).
@@ -368,28 +369,6 @@ fn legacy_user_password_opens(key: &[u8], u: &[u8], id: &[u8], revision: i64) ->
     u.len() >= 16 && x == u[..16]
 }
 
-/// RC4's keystream over `data` (encrypting and decrypting are one).
-fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
-    if key.is_empty() {
-        return data.to_vec();
-    }
-    let mut s: [u8; 256] = std::array::from_fn(|i| i as u8);
-    let mut j = 0u8;
-    for i in 0..256 {
-        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
-        s.swap(i, usize::from(j));
-    }
-    let (mut i, mut j) = (0u8, 0u8);
-    data.iter()
-        .map(|&b| {
-            i = i.wrapping_add(1);
-            j = j.wrapping_add(s[usize::from(i)]);
-            s.swap(usize::from(i), usize::from(j));
-            b ^ s[usize::from(s[usize::from(i)].wrapping_add(s[usize::from(j)]))]
-        })
-        .collect()
-}
-
 /// AES-CBC decryption of `data` (its first 16 bytes the IV) with `key`, PKCS #5 padding
 /// removed when it is there; a cut last block is left out.
 fn aes_cbc_decrypt<C: KeyInit + BlockCipherDecrypt<BlockSize = aes::cipher::consts::U16>>(
@@ -421,20 +400,6 @@ fn aes_cbc_decrypt<C: KeyInit + BlockCipherDecrypt<BlockSize = aes::cipher::cons
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rc4_test_vectors() {
-        // RFC 6229's first vector (key 0x0102030405), and the classic `Key`/`Plaintext`.
-        assert_eq!(
-            rc4(&[1, 2, 3, 4, 5], &[0; 8]),
-            [0xb2, 0x39, 0x63, 0x05, 0xf0, 0x3d, 0xc0, 0x27]
-        );
-        assert_eq!(
-            rc4(b"Key", b"Plaintext"),
-            [0xBB, 0xF3, 0x16, 0xE8, 0xD9, 0x40, 0xAF, 0x0A, 0xD3]
-        );
-        assert_eq!(rc4(b"Key", &rc4(b"Key", b"round trip")), b"round trip");
-    }
 
     #[test]
     fn aes_cbc_strips_padding_and_drops_a_cut_block() {

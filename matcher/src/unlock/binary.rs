@@ -35,6 +35,8 @@
 
 use md5::Digest as _;
 
+use crate::rc4::Rc4;
+
 /// The password Excel encrypts with when the user gave none ([MS-XLS] 2.2.10).
 pub(crate) const EXCEL_DEFAULT_PASSWORD: &[u8] = b"VelvetSweatshop";
 
@@ -248,38 +250,6 @@ impl BinaryKey {
                 }
                 at = stop;
             }
-        }
-    }
-}
-
-/// RC4's state.
-struct Rc4 {
-    s: [u8; 256],
-    i: u8,
-    j: u8,
-}
-
-impl Rc4 {
-    fn new(key: &[u8]) -> Rc4 {
-        let mut s: [u8; 256] = std::array::from_fn(|i| i as u8);
-        let mut j = 0u8;
-        for i in 0..256 {
-            j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
-            s.swap(i, usize::from(j));
-        }
-        Rc4 { s, i: 0, j: 0 }
-    }
-
-    /// XORs the keystream into `data`.
-    fn apply(&mut self, data: &mut [u8]) {
-        for b in data {
-            self.i = self.i.wrapping_add(1);
-            self.j = self.j.wrapping_add(self.s[usize::from(self.i)]);
-            self.s.swap(usize::from(self.i), usize::from(self.j));
-            let k = self.s[usize::from(
-                self.s[usize::from(self.i)].wrapping_add(self.s[usize::from(self.j)]),
-            )];
-            *b ^= k;
         }
     }
 }
