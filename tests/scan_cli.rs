@@ -55,6 +55,10 @@ impl Fixture {
     fn p(&self, name: &str) -> String {
         path(self.dir.path(), name)
     }
+    /// The register's residents at `indices`.
+    fn residents_at(&self, indices: &[usize]) -> Vec<Resident> {
+        indices.iter().map(|&i| self.residents[i].clone()).collect()
+    }
     fn scan(&self, extra: &[&str]) -> Output {
         let bundle = self.p("r.lwfp");
         let key = self.p("secret.key");
@@ -166,10 +170,7 @@ fn scan_directories_stdin_and_formats() {
     let f = Fixture::new();
     let leaks = PathBuf::from(f.p("pastes/sub"));
     std::fs::create_dir_all(&leaks).expect("mkdir");
-    let leaked: Vec<Resident> = [3, 141, 277, 499]
-        .iter()
-        .map(|&i| f.residents[i].clone())
-        .collect();
+    let leaked = f.residents_at(&[3, 141, 277, 499]);
     std::fs::write(
         leaks.join("dump.csv"),
         render(LeakForm::CsvSubset, &leaked[..2], 1),
@@ -257,10 +258,7 @@ fn scan_directories_stdin_and_formats() {
 #[test]
 fn bzip2_dumps_are_read() {
     let f = Fixture::new();
-    let leaked: Vec<Resident> = [42, 77, 300]
-        .iter()
-        .map(|&i| f.residents[i].clone())
-        .collect();
+    let leaked = f.residents_at(&[42, 77, 300]);
     let sql = render(LeakForm::SqlInsert, &leaked, 5);
     let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
     bz.write_all(&sql).expect("compress");
@@ -681,6 +679,37 @@ fn assert_found_with_password_file(
     assert_no_raw_value(&stdout, leaked);
 }
 
+/// The encrypted file `file`, written as `name`: nothing found without its password; `leaked`
+/// found with the operator's password file (see [`assert_found_with_password_file`]), and
+/// when it is attached (as `content_type`) to one mail and `password_mail` (UTF-8 text) is
+/// the next; the password in no output.
+fn assert_found_only_with_its_password(
+    f: &Fixture,
+    (name, content_type, file): (&str, &str, &[u8]),
+    (password, password_mail): (&str, &str),
+    leaked: &[Resident],
+) {
+    std::fs::write(f.p(name), file).expect("write");
+    std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
+    let (sealed, list) = (f.p(name), f.p("passwords.txt"));
+    f.scan_exiting(&[&sealed], 0);
+    assert_found_with_password_file(f, (&list, &sealed), password, leaked);
+    let mbox = format!(
+        "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
+         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: {content_type}\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+         From a@example.jp Mon Nov  2 10:01:00 2026\nFrom: a@example.jp\nSubject: pw\n\
+         MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
+         {password_mail}\n",
+        fingerprints::leaks::base64(file)
+    );
+    let mailbox = f.p(&format!("ppap-{name}.mbox"));
+    std::fs::write(&mailbox, &mbox).expect("write");
+    let stdout = f.scan_exiting(&["--format", "jsonl", &mailbox], 1);
+    f.assert_resolve_to(&refs_of(&stdout), leaked);
+    assert!(!stdout.contains(password));
+}
+
 /// A Word 97 document of `rows` (cells), encrypted as LibreOffice and Office 97–2000 encrypt
 /// one ([MS-OFFCRYPTO] 2.3.6: RC4, each block's key MD5 of the file's key and the block's
 /// number, the file's key 40 bits of MD5 of the salt and of the password's MD5 cut to 40 bits;
@@ -753,10 +782,7 @@ fn word97_rc4(rows: &[&[&str]], password: &str) -> Vec<u8> {
 #[test]
 fn encrypted_word_97_documents_open_with_a_password_file_or_the_mailbox_s_own() {
     let f = Fixture::new();
-    let leaked: Vec<Resident> = [7, 222, 388]
-        .iter()
-        .map(|&i| f.residents[i].clone())
-        .collect();
+    let leaked = f.residents_at(&[7, 222, 388]);
     let cells: Vec<[String; 4]> = leaked
         .iter()
         .map(|r| {
@@ -780,25 +806,12 @@ fn encrypted_word_97_documents_open_with_a_password_file_or_the_mailbox_s_own() 
     let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
     let password = "会員名簿2026";
     let doc = word97_rc4(&rows, password);
-    std::fs::write(f.p("meibo.doc"), &doc).expect("write");
-    std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
-    let (sealed, list) = (f.p("meibo.doc"), f.p("passwords.txt"));
-    f.scan_exiting(&[&sealed], 0);
-    assert_found_with_password_file(&f, (&list, &sealed), password, &leaked);
-    // Attached to one mail, its password in the next.
-    let mbox = format!(
-        "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
-         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
-         Content-Type: application/msword\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
-         From a@example.jp Mon Nov  2 10:01:00 2026\nFrom: a@example.jp\nSubject: pw\n\
-         MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
-         パスワード：{password}\n",
-        fingerprints::leaks::base64(&doc)
+    assert_found_only_with_its_password(
+        &f,
+        ("meibo.doc", "application/msword", &doc),
+        (password, &format!("パスワード：{password}")),
+        &leaked,
     );
-    std::fs::write(f.p("ppap-doc.mbox"), &mbox).expect("write");
-    let stdout = f.scan_exiting(&["--format", "jsonl", &f.p("ppap-doc.mbox")], 1);
-    f.assert_resolve_to(&refs_of(&stdout), &leaked);
-    assert!(!stdout.contains(password));
 }
 
 /// An SQL dump of three residents, in a ZIP entry encrypted with a password: read only with the
@@ -807,10 +820,7 @@ fn encrypted_word_97_documents_open_with_a_password_file_or_the_mailbox_s_own() 
 #[test]
 fn encrypted_zip_entries_open_with_a_password_file_or_the_mailbox_s_own() {
     let f = Fixture::new();
-    let leaked: Vec<Resident> = [12, 240, 410]
-        .iter()
-        .map(|&i| f.residents[i].clone())
-        .collect();
+    let leaked = f.residents_at(&[12, 240, 410]);
     let sql = render(LeakForm::SqlInsert, &leaked, 5);
     let password = "Leak2026!meibo";
     let archive = zipcrypto("dump.sql", &sql, password);
@@ -849,10 +859,7 @@ fn encrypted_zip_entries_open_with_a_password_file_or_the_mailbox_s_own() {
 fn encrypted_seven_zip_archives_open_with_a_password_file_or_the_mailbox_s_own() {
     use sevenz_rust2::encoder_options::{AesEncoderOptions, Lzma2Options};
     let f = Fixture::new();
-    let leaked: Vec<Resident> = [33, 150, 301]
-        .iter()
-        .map(|&i| f.residents[i].clone())
-        .collect();
+    let leaked = f.residents_at(&[33, 150, 301]);
     let csv = render(LeakForm::CsvRegister, &leaked, 7);
     // Not ASCII: 7-Zip keys the archive with the password in UTF-16.
     let password = "解凍キー2026";
@@ -869,23 +876,10 @@ fn encrypted_seven_zip_archives_open_with_a_password_file_or_the_mailbox_s_own()
     .expect("entry");
     let archive = w.finish().expect("finish").into_inner();
     assert!(!archive.windows(8).any(|w| w == &b"meibo.cs"[..]));
-    std::fs::write(f.p("leak.7z"), &archive).expect("write");
-    std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
-    let (sealed, list) = (f.p("leak.7z"), f.p("passwords.txt"));
-    f.scan_exiting(&[&sealed], 0);
-    assert_found_with_password_file(&f, (&list, &sealed), password, &leaked);
-    // The archive attached to one mail, its password in the next (UTF-8 text).
-    let mbox = format!(
-        "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
-         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
-         Content-Type: application/x-7z-compressed\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
-         From a@example.jp Mon Nov  2 10:01:00 2026\nFrom: a@example.jp\nSubject: pw\n\
-         MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
-         解凍パスワードは「{password}」です。\n",
-        fingerprints::leaks::base64(&archive)
+    assert_found_only_with_its_password(
+        &f,
+        ("leak.7z", "application/x-7z-compressed", &archive),
+        (password, &format!("解凍パスワードは「{password}」です。")),
+        &leaked,
     );
-    std::fs::write(f.p("ppap-7z.mbox"), &mbox).expect("write");
-    let stdout = f.scan_exiting(&["--format", "jsonl", &f.p("ppap-7z.mbox")], 1);
-    f.assert_resolve_to(&refs_of(&stdout), &leaked);
-    assert!(!stdout.contains(password));
 }

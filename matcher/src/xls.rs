@@ -15,15 +15,21 @@
 use crate::archive::{is_date_format, number_cell, serial_date};
 use crate::cfb::{u16_at, u32_at};
 
-/// A BIFF8 record: its type and data.
+/// A BIFF8 record: its type and data (the records up to one cut short).
 fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    record_spans(stream).map_while(|(kind, start, end)| Some((kind, stream.get(start..end)?)))
+}
+
+/// Every BIFF8 record of `stream`: its type, and where its data starts and ends (the end as
+/// its header says, past the stream's end for a record cut short, which is the last).
+pub(crate) fn record_spans(stream: &[u8]) -> impl Iterator<Item = (u16, usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         let kind = u16_at(stream, at)?;
         let len = usize::from(u16_at(stream, at + 2)?);
-        let data = stream.get(at + 4..at + 4 + len)?;
-        at += 4 + len;
-        Some((kind, data))
+        let start = at + 4;
+        at = start + len;
+        Some((kind, start, at))
     })
 }
 

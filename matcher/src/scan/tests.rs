@@ -2695,15 +2695,19 @@ fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_me
             "{as_bytes:?}"
         );
     }
-    // Attached to a mail (base64, `application/rtf`).
-    let mail = format!(
-        "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
-         Content-Type: text/plain\n\nsee the file\n--b\n\
-         Content-Type: application/rtf; name=\"list.rtf\"\n\
-         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
-        fingerprints::leaks::base64(libreoffice)
-    );
+    // A mail with `file` attached as `content_type` (base64).
+    let attached = |content_type: &str, file: &[u8]| {
+        format!(
+            "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+             Content-Type: text/plain\n\nsee the file\n--b\n\
+             Content-Type: {content_type}\n\
+             Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
+            fingerprints::leaks::base64(file)
+        )
+    };
+    // Attached to a mail (`application/rtf`).
+    let mail = attached("application/rtf; name=\"list.rtf\"", libreoffice);
     assert_eq!(
         found(mail.as_bytes()),
         Some((TextFormat::Mail, Confidence::High, 5))
@@ -2723,14 +2727,7 @@ fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_me
         found(tnef),
         Some((TextFormat::Archive, Confidence::High, 3))
     );
-    let mail = format!(
-        "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
-         Content-Type: text/plain\n\nsee the file\n--b\n\
-         Content-Type: application/ms-tnef; name=\"winmail.dat\"\n\
-         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
-        fingerprints::leaks::base64(tnef)
-    );
+    let mail = attached("application/ms-tnef; name=\"winmail.dat\"", tnef);
     assert_eq!(
         found(mail.as_bytes()),
         Some((TextFormat::Mail, Confidence::High, 3))

@@ -35,7 +35,9 @@
 
 use md5::Digest as _;
 
+use crate::cfb::{u16_at, u32_at};
 use crate::rc4::Rc4;
+use crate::xls::record_spans;
 
 /// The password Excel encrypts with when the user gave none ([MS-XLS] 2.2.10).
 pub(crate) const EXCEL_DEFAULT_PASSWORD: &[u8] = b"VelvetSweatshop";
@@ -88,16 +90,6 @@ impl std::fmt::Debug for BinaryLock {
             .field("scheme", &self.scheme)
             .finish_non_exhaustive()
     }
-}
-
-/// A 32-bit little-endian number at `at`.
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-/// A 16-bit little-endian number at `at`.
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
 impl BinaryLock {
@@ -298,30 +290,18 @@ pub(crate) fn word_encryption(doc: &[u8]) -> Option<usize> {
     usize::try_from(u32_at(doc, 0x0E)?).ok()
 }
 
-/// The records of the BIFF8 stream `stream`: their type, and where their data starts and ends.
-fn records(stream: &[u8]) -> impl Iterator<Item = (u16, usize, usize)> + '_ {
-    let mut at = 0usize;
-    std::iter::from_fn(move || {
-        let kind = u16_at(stream, at)?;
-        let len = usize::from(u16_at(stream, at + 2)?);
-        let start = at + 4;
-        at = start + len;
-        Some((kind, start, at.min(stream.len())))
-    })
-}
-
 /// The data of the workbook stream's `FilePass` record, if it is encrypted with RC4 (type 1;
 /// 0 is XOR obfuscation), and where the record ends.
 fn file_pass(stream: &[u8]) -> Option<(&[u8], usize)> {
     // It comes right after the globals' `BOF`, before any sheet.
-    let (_, start, end) = records(stream).take(16).find(|r| r.0 == FILE_PASS)?;
+    let (_, start, end) = record_spans(stream).take(16).find(|r| r.0 == FILE_PASS)?;
     let data = stream.get(start..end)?;
     (u16_at(data, 0)? == 1).then(|| (&data[2..], end))
 }
 
 /// Whether the workbook stream `stream` is encrypted (with RC4 or not).
 pub(crate) fn workbook_is_encrypted(stream: &[u8]) -> bool {
-    records(stream).take(16).any(|r| r.0 == FILE_PASS)
+    record_spans(stream).take(16).any(|r| r.0 == FILE_PASS)
 }
 
 impl SealedBinary {
@@ -369,7 +349,7 @@ impl SealedBinary {
                 }
             }
             Binary::Workbook(stream) => {
-                let ranges: Vec<(usize, usize)> = records(stream)
+                let ranges: Vec<(usize, usize)> = record_spans(stream)
                     .skip_while(|&(_, _, end)| end <= self.header_end)
                     .filter(|(kind, _, _)| !CLEAR_RECORDS.contains(kind))
                     .map(|(kind, start, end)| {
