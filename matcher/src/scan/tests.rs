@@ -2790,6 +2790,30 @@ fn an_encrypted_zip_pdf_or_office_file_is_read_with_the_operator_s_password_or_i
     assert_eq!(found(&xlsx_with, xlsx), Some((Confidence::High, 5)));
     let mbox = include_bytes!("../../tests/data/encrypted/ppap-docx.mbox");
     assert_eq!(found(&m(), mbox), Some((Confidence::High, 5)));
+    // The same in Office 2007's standard encryption: the Excel file with the operator's list,
+    // the Word file with its password mailed after it.
+    let xlsx = include_bytes!("../../tests/data/encrypted/members-standard.xlsx");
+    assert_eq!(found(&m(), xlsx), None);
+    let xlsx_with = m().with_passwords(Passwords::from_lines("Std2007-xl"));
+    assert_eq!(found(&xlsx_with, xlsx), Some((Confidence::High, 5)));
+    let docx = include_bytes!("../../tests/data/encrypted/members-standard.docx");
+    let attached = |password: &str| {
+        format!(
+            "From a@example.jp\nFrom: a@example.jp\nSubject: meibo\n\
+             Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\n\
+             Content-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+             From a@example.jp\nFrom: a@example.jp\nSubject: pw\n\
+             Content-Type: text/plain; charset=utf-8\n\n\
+             パスワードは「{password}」です。\n",
+            fingerprints::leaks::base64(docx)
+        )
+    };
+    assert_eq!(
+        found(&m(), attached("標準2007!").as_bytes()),
+        Some((Confidence::High, 5))
+    );
+    assert_eq!(found(&m(), attached("標準2007").as_bytes()), None);
     // The matcher's `Debug` shows how many passwords it has, never one.
     let shown = format!("{with:?}");
     assert!(

@@ -35,6 +35,7 @@
 
 use md5::Digest as _;
 
+use super::cryptoapi::{AES, CryptoApiHeader};
 use crate::cfb::{u16_at, u32_at};
 use crate::rc4::Rc4;
 use crate::xls::record_spans;
@@ -106,33 +107,21 @@ impl BinaryLock {
                 verifier_hash: header.get(36..52)?.to_vec(),
             }),
             (2..=4, 2) => {
-                // Flags, the header's size, the header (flags, size extra, the algorithm, the
-                // hash, the key's size in bits, …), then the verifier.
-                let size = usize::try_from(u32_at(header, 8)?).ok()?;
-                let h = header.get(12..12usize.checked_add(size)?)?;
-                let (alg, hash, bits) = (u32_at(h, 8)?, u32_at(h, 12)?, u32_at(h, 16)?);
-                // RC4 (0x6801) and SHA-1 (0x8004), or 0 for the default of each.
-                if !matches!(alg, 0 | 0x6801) || !matches!(hash, 0 | 0x8004) {
+                let h = CryptoApiHeader::read(header)?;
+                // RC4 (0x6801) and SHA-1, or 0 for the default of each.
+                if !matches!(h.alg, 0 | 0x6801) || h.flags & AES != 0 || !h.sha1() {
                     return None;
                 }
-                let key_bytes = match bits {
+                let key_bytes = match h.bits {
                     0 | 40 => 5,
-                    48..=128 if bits % 8 == 0 => bits as usize / 8,
+                    48..=128 if h.bits % 8 == 0 => h.bits as usize / 8,
                     _ => return None,
                 };
-                let v = 12 + size;
-                if u32_at(header, v)? != 16 {
-                    return None;
-                }
-                let hash_size = usize::try_from(u32_at(header, v + 36)?).ok()?;
-                if hash_size != 20 {
-                    return None;
-                }
                 Some(BinaryLock {
                     scheme: Scheme::CryptoApi { key_bytes },
-                    salt: array16(v + 4)?,
-                    verifier: array16(v + 20)?,
-                    verifier_hash: header.get(v + 40..v + 60)?.to_vec(),
+                    salt: h.salt,
+                    verifier: h.verifier,
+                    verifier_hash: h.verifier_hash.get(..20)?.to_vec(),
                 })
             }
             _ => None,

@@ -1,19 +1,28 @@
-//! Word, Excel and PowerPoint files (2010 on) encrypted with a password to open them: ECMA-376's
-//! agile encryption ([MS-OFFCRYPTO] 2.3.4.10 to 2.3.4.15). Such a file is a compound file
-//! ([`crate::cfb`]) of two streams: `EncryptionInfo`, an XML description of the key and of the
-//! password's key encryptor, and `EncryptedPackage`, the document's ZIP package encrypted with
-//! AES-CBC in segments of 4,096 bytes.
+//! Word, Excel and PowerPoint files (2007 on) encrypted with a password to open them. Such a
+//! file is a compound file ([`crate::cfb`]) of two streams: `EncryptionInfo`, which describes
+//! the key and how a password is checked, and `EncryptedPackage`, the document's ZIP package
+//! encrypted with AES. Two of ECMA-376's encryptions are read:
 //!
-//! A password is hashed with the encryptor's salt and then rehashed `spinCount` times (100,000
-//! by default, so a try costs about 20 ms here); the hash opens the encryptor's verifier, whose
-//! hash must agree, and then the package's key. Read: AES of 128 to 256 bits with SHA-1 or
-//! SHA-2 (Office's own files: AES-256 and SHA-512). The older "standard" encryption of Office
-//! 2007 is not; the RC4 of Word and Excel 97 to 2003 files is read by [`super::binary`].
+//! - **agile** ([MS-OFFCRYPTO] 2.3.4.10 to 2.3.4.15; Office 2010 on): `EncryptionInfo` is XML.
+//!   A password is hashed with the encryptor's salt and then rehashed `spinCount` times
+//!   (100,000 by default, so a try costs about 20 ms here); the hash opens the encryptor's
+//!   verifier, whose hash must agree, and then the package's key. The package is encrypted
+//!   with AES-CBC in segments of 4,096 bytes. Read: AES of 128 to 256 bits with SHA-1 or SHA-2
+//!   (Office's own files: AES-256 and SHA-512).
+//! - **standard** ([MS-OFFCRYPTO] 2.3.4.5 to 2.3.4.9; what Office 2007 writes, and libraries
+//!   built on Apache POI on request): `EncryptionInfo` is a binary CryptoAPI header
+//!   ([`super::cryptoapi`]). The password is hashed with the salt and rehashed 50,000 times
+//!   with SHA-1, and the key derived from that decrypts the verifier and its hash, which must
+//!   agree; the same key decrypts the package, with AES-ECB. Read: AES of 128, 192 or 256
+//!   bits (Office 2007's files: AES-128).
+//!
+//! The RC4 of Word and Excel 97 to 2003 files is read by [`super::binary`].
 
-use aes::cipher::KeyInit;
+use aes::cipher::{Array, BlockCipherDecrypt, KeyInit, consts::U16};
 use aes::{Aes128, Aes192, Aes256};
 
 use super::cbc_decrypt;
+use super::cryptoapi::{AES, CryptoApiHeader};
 use crate::mime::decode_base64;
 
 /// The bytes of the package each IV covers.
@@ -128,10 +137,173 @@ impl KeyParams {
     }
 }
 
-/// What a password to open an encrypted Office file is checked against: its key encryptor,
-/// as `EncryptionInfo` describes it. Its `Debug` shows the algorithms and the rounds only.
+/// What a password to open an encrypted Office file is checked against, as its
+/// `EncryptionInfo` describes it. Its `Debug` shows the algorithms and the rounds only.
 #[derive(Clone)]
-pub(crate) struct OfficeLock {
+pub(crate) enum OfficeLock {
+    /// Agile encryption's password key encryptor.
+    Agile(AgileLock),
+    /// Standard encryption's verifier.
+    Standard(StandardLock),
+}
+
+impl std::fmt::Debug for OfficeLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OfficeLock::Agile(lock) => f
+                .debug_struct("OfficeLock")
+                .field("hash", &lock.encryptor.hash)
+                .field("key_bits", &(lock.key_data.key_bytes * 8))
+                .field("spin", &lock.spin)
+                .finish_non_exhaustive(),
+            OfficeLock::Standard(lock) => f
+                .debug_struct("OfficeLock")
+                .field("hash", &Hash::Sha1)
+                .field("key_bits", &(lock.key_bytes * 8))
+                .field("spin", &STANDARD_SPIN)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl OfficeLock {
+    /// The lock an `EncryptionInfo` stream describes: `None` unless it is agile encryption
+    /// (version 4.4) with a password key encryptor read here, or standard encryption (version
+    /// 2, 3 or 4 .2 with AES).
+    pub(crate) fn read(info: &[u8]) -> Option<OfficeLock> {
+        AgileLock::read(info)
+            .map(OfficeLock::Agile)
+            .or_else(|| StandardLock::read(info).map(OfficeLock::Standard))
+    }
+
+    /// The rounds of hashing one try costs.
+    pub(crate) fn rounds(&self) -> u32 {
+        match self {
+            OfficeLock::Agile(lock) => lock.spin,
+            OfficeLock::Standard(_) => STANDARD_SPIN,
+        }
+    }
+
+    /// The package's key, if `password` (UTF-8, hashed as UTF-16LE as Office does) opens
+    /// the file: the verifier's hash agrees.
+    pub(crate) fn open(&self, password: &[u8]) -> Option<Vec<u8>> {
+        let utf16: Vec<u8> = String::from_utf8_lossy(password)
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        match self {
+            OfficeLock::Agile(lock) => lock.open(&utf16),
+            OfficeLock::Standard(lock) => lock.open(&utf16),
+        }
+    }
+
+    /// The `EncryptedPackage` stream `package` decrypted (at most `budget` bytes of it), if
+    /// `password` opens the file.
+    pub(crate) fn unlock(&self, password: &[u8], package: &[u8], budget: usize) -> Option<Vec<u8>> {
+        self.open(password)
+            .map(|key| self.decrypt(&key, package, budget))
+    }
+
+    /// The `EncryptedPackage` stream `package` decrypted with `key`: its first 8 bytes the
+    /// package's size, then the encrypted package; at most `budget` bytes (a cut stream gives
+    /// its whole blocks).
+    pub(crate) fn decrypt(&self, key: &[u8], package: &[u8], budget: usize) -> Vec<u8> {
+        let size = package
+            .get(..8)
+            .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap_or_default()));
+        let size = usize::try_from(size).unwrap_or(usize::MAX).min(budget);
+        let body = package.get(8..).unwrap_or_default();
+        let mut out = match self {
+            OfficeLock::Agile(lock) => lock.decrypt(key, body, size),
+            OfficeLock::Standard(_) => {
+                // Only the blocks that hold the first `size` bytes.
+                let blocks = body.len().min(size.saturating_add(15)) / 16 * 16;
+                ecb_decrypt(key, &body[..blocks]).unwrap_or_default()
+            }
+        };
+        out.truncate(size);
+        out
+    }
+}
+
+/// The rounds of SHA-1 standard encryption hashes a password with ([MS-OFFCRYPTO] 2.3.4.7).
+const STANDARD_SPIN: u32 = 50_000;
+
+/// Standard encryption's verifier: the key's size, the salt, the verifier and its hash,
+/// encrypted.
+#[derive(Clone)]
+pub(crate) struct StandardLock {
+    key_bytes: usize,
+    salt: [u8; 16],
+    verifier: [u8; 16],
+    /// The verifier's SHA-1, padded to two blocks, encrypted.
+    verifier_hash: [u8; 32],
+}
+
+impl StandardLock {
+    /// The lock of a standard encryption header: AES of 128, 192 or 256 bits, SHA-1.
+    fn read(info: &[u8]) -> Option<StandardLock> {
+        let h = CryptoApiHeader::read(info)?;
+        if h.flags & AES == 0 || !h.sha1() {
+            return None;
+        }
+        // The algorithm and the key's size must agree; 0 stands for AES-128.
+        let key_bytes = match (h.alg, h.bits) {
+            (0 | 0x660E, 0 | 128) => 16,
+            (0x660F, 192) => 24,
+            (0x6610, 256) => 32,
+            _ => return None,
+        };
+        Some(StandardLock {
+            key_bytes,
+            salt: h.salt,
+            verifier: h.verifier,
+            verifier_hash: h.verifier_hash.get(..32)?.try_into().ok()?,
+        })
+    }
+
+    /// The key `password` (UTF-16LE) derives ([MS-OFFCRYPTO] 2.3.4.7), if the verifier's hash
+    /// agrees (2.3.4.9).
+    fn open(&self, password: &[u8]) -> Option<Vec<u8>> {
+        let h = Hash::Sha1.spin(Hash::Sha1.of(&[&self.salt, password]), STANDARD_SPIN);
+        let h = Hash::Sha1.of(&[&h, &0u32.to_le_bytes()]);
+        // The hash of block 0 spread over 64 bytes, XORed with 0x36 and with 0x5C.
+        let spread = |pad: u8| {
+            let mut buffer = [pad; 64];
+            buffer.iter_mut().zip(&h).for_each(|(b, x)| *b ^= x);
+            Hash::Sha1.of(&[&buffer])
+        };
+        let mut key = spread(0x36);
+        key.extend(spread(0x5C));
+        key.truncate(self.key_bytes);
+        let verifier = ecb_decrypt(&key, &self.verifier)?;
+        let hash = ecb_decrypt(&key, &self.verifier_hash)?;
+        (Hash::Sha1.of(&[&verifier]) == hash[..20]).then_some(key)
+    }
+}
+
+/// `data`'s whole blocks decrypted with AES-ECB under `key` (16, 24 or 32 bytes).
+fn ecb_decrypt(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    fn blocks<C: BlockCipherDecrypt<BlockSize = U16>>(cipher: &C, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len());
+        for chunk in data.chunks_exact(16) {
+            let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
+            cipher.decrypt_block(&mut block);
+            out.extend_from_slice(&block);
+        }
+        out
+    }
+    Some(match key.len() {
+        16 => blocks(&Aes128::new_from_slice(key).ok()?, data),
+        24 => blocks(&Aes192::new_from_slice(key).ok()?, data),
+        32 => blocks(&Aes256::new_from_slice(key).ok()?, data),
+        _ => return None,
+    })
+}
+
+/// Agile encryption's password key encryptor, as `EncryptionInfo`'s XML describes it.
+#[derive(Clone)]
+pub(crate) struct AgileLock {
     /// The package's key: its salt (the segments' IVs come from it) and algorithms.
     key_data: KeyParams,
     /// The password key encryptor's salt and algorithms.
@@ -142,20 +314,10 @@ pub(crate) struct OfficeLock {
     key_value: Vec<u8>,
 }
 
-impl std::fmt::Debug for OfficeLock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OfficeLock")
-            .field("hash", &self.encryptor.hash)
-            .field("key_bits", &(self.key_data.key_bytes * 8))
-            .field("spin", &self.spin)
-            .finish_non_exhaustive()
-    }
-}
-
-impl OfficeLock {
+impl AgileLock {
     /// The lock an `EncryptionInfo` stream describes: `None` unless it is agile encryption
     /// (version 4.4) with a password key encryptor read here.
-    pub(crate) fn read(info: &[u8]) -> Option<OfficeLock> {
+    fn read(info: &[u8]) -> Option<AgileLock> {
         if info.get(..4)? != [4, 0, 4, 0] {
             return None;
         }
@@ -165,7 +327,7 @@ impl OfficeLock {
         let attrs = elements(xml, "encryptedKey").find(|a| attr(a, "spinCount").is_some())?;
         let encryptor = KeyParams::read(attrs)?;
         let bytes = |name| attr(attrs, name).map(decode_base64);
-        Some(OfficeLock {
+        Some(AgileLock {
             key_data,
             encryptor,
             spin: attr(attrs, "spinCount")?.parse().ok()?,
@@ -175,20 +337,11 @@ impl OfficeLock {
         })
     }
 
-    /// The rounds of hashing one try costs.
-    pub(crate) fn rounds(&self) -> u32 {
-        self.spin
-    }
-
-    /// The package's key, if `password` (UTF-8, hashed as UTF-16LE as Office does) opens
-    /// the file: the verifier's hash agrees.
-    pub(crate) fn open(&self, password: &[u8]) -> Option<Vec<u8>> {
+    /// The package's key, if `password` (UTF-16LE) opens the file: the verifier's hash
+    /// agrees.
+    fn open(&self, password: &[u8]) -> Option<Vec<u8>> {
         let e = &self.encryptor;
-        let utf16: Vec<u8> = String::from_utf8_lossy(password)
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        let h = e.hash.spin(e.hash.of(&[&e.salt, &utf16]), self.spin);
+        let h = e.hash.spin(e.hash.of(&[&e.salt, password]), self.spin);
         let key = |block: &[u8]| fit(&e.hash.of(&[&h, block]), e.key_bytes, 0x36);
         let input = e.decrypt(&key(&VERIFIER_INPUT), &e.salt, &self.verifier_input)?;
         let input = input.get(..e.salt.len())?;
@@ -200,29 +353,13 @@ impl OfficeLock {
         Some(package_key.get(..self.key_data.key_bytes)?.to_vec())
     }
 
-    /// The `EncryptedPackage` stream `package` decrypted (at most `budget` bytes of it), if
-    /// `password` opens the file.
-    pub(crate) fn unlock(&self, password: &[u8], package: &[u8], budget: usize) -> Option<Vec<u8>> {
-        self.open(password)
-            .map(|key| self.decrypt(&key, package, budget))
-    }
-
-    /// The `EncryptedPackage` stream `package` decrypted with `key`: its first 8 bytes the
-    /// package's size, then segments of 4,096 bytes, each with an IV from the key's salt and
-    /// the segment's number; at most `budget` bytes (a cut stream gives its whole blocks).
-    pub(crate) fn decrypt(&self, key: &[u8], package: &[u8], budget: usize) -> Vec<u8> {
+    /// The encrypted package `body` (past its size) decrypted with `key`, up to `size` bytes
+    /// or more: segments of 4,096 bytes, each with an IV from the key's salt and the segment's
+    /// number.
+    fn decrypt(&self, key: &[u8], body: &[u8], size: usize) -> Vec<u8> {
         let k = &self.key_data;
-        let size = package
-            .get(..8)
-            .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap_or_default()));
-        let size = usize::try_from(size).unwrap_or(usize::MAX).min(budget);
-        let mut out = Vec::with_capacity(size.min(package.len()));
-        for (i, segment) in package
-            .get(8..)
-            .unwrap_or_default()
-            .chunks(SEGMENT)
-            .enumerate()
-        {
+        let mut out = Vec::with_capacity(size.min(body.len()));
+        for (i, segment) in body.chunks(SEGMENT).enumerate() {
             if out.len() >= size {
                 break;
             }
@@ -232,7 +369,6 @@ impl OfficeLock {
                 None => break,
             }
         }
-        out.truncate(size);
         out
     }
 }
@@ -306,7 +442,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_that_is_not_agile_encryption_has_no_lock() {
+    fn a_stream_of_no_encryption_read_here_has_no_lock() {
         for info in [
             &b""[..],
             b"\x03\x00\x02\x00\x24\x00\x00\x00",
@@ -325,39 +461,124 @@ mod fixtures {
 
     /// A member list as an Excel and as a Word file (written by Python's `zipfile`, with a
     /// 6 KB filler part), encrypted by msoffcrypto-tool 6.1 (`-e -p PASSWORD`: AES-256,
-    /// SHA-512, 100,000 rounds, as Office writes them) with `Amg-2026#xl` and `パスワード2026`.
-    const XLSX: &[u8] = include_bytes!("../../tests/data/encrypted/members-password.xlsx");
-    const DOCX: &[u8] = include_bytes!("../../tests/data/encrypted/members-password.docx");
+    /// SHA-512, 100,000 rounds, as Office writes them) with `Amg-2026#xl` and `パスワード2026`;
+    /// and the same packages in standard encryption, as Office 2007 writes it (AES-128; one
+    /// AES-256), by `scripts/fixtures/ooxml_standard.py` with `Std2007-xl` and `標準2007!`.
+    const FILES: &[(&str, &[u8], &str, &str, &str)] = &[
+        (
+            "agile xlsx",
+            include_bytes!("../../tests/data/encrypted/members-password.xlsx"),
+            "Amg-2026#xl",
+            "Amg-2026#XL",
+            "OfficeLock { hash: Sha512, key_bits: 256, spin: 100000, .. }",
+        ),
+        (
+            "agile docx",
+            include_bytes!("../../tests/data/encrypted/members-password.docx"),
+            "パスワード2026",
+            "パスワード2025",
+            "OfficeLock { hash: Sha512, key_bits: 256, spin: 100000, .. }",
+        ),
+        (
+            "standard xlsx",
+            include_bytes!("../../tests/data/encrypted/members-standard.xlsx"),
+            "Std2007-xl",
+            "Std2007-x",
+            "OfficeLock { hash: Sha1, key_bits: 128, spin: 50000, .. }",
+        ),
+        (
+            "standard docx",
+            include_bytes!("../../tests/data/encrypted/members-standard.docx"),
+            "標準2007!",
+            "標準2007",
+            "OfficeLock { hash: Sha1, key_bits: 128, spin: 50000, .. }",
+        ),
+        (
+            "standard docx, AES-256",
+            include_bytes!("../../tests/data/encrypted/members-standard-256.docx"),
+            "標準2007!",
+            "標準2OO7!",
+            "OfficeLock { hash: Sha1, key_bits: 256, spin: 50000, .. }",
+        ),
+    ];
 
     #[test]
     fn an_encrypted_office_file_opens_with_its_password_only() {
-        for (file, password, part) in [
-            (XLSX, "Amg-2026#xl", "xl/workbook.xml"),
-            (DOCX, "パスワード2026", "word/document.xml"),
-        ] {
+        for &(what, file, password, near_miss, shown) in FILES {
             let c = Compound::open(file).expect("a compound file");
-            let lock = OfficeLock::read(&c.stream("EncryptionInfo").unwrap()).expect("agile");
-            assert_eq!(lock.rounds(), 100_000);
-            let shown = format!("{lock:?}");
-            assert_eq!(
-                shown,
-                "OfficeLock { hash: Sha512, key_bits: 256, spin: 100000, .. }"
-            );
-            assert!(lock.open(b"Amg-2026#XL").is_none());
-            let key = lock.open(password.as_bytes()).expect(password);
+            let lock = OfficeLock::read(&c.stream("EncryptionInfo").unwrap()).expect(what);
+            assert_eq!(format!("{lock:?}"), shown, "{what}");
+            assert!(lock.open(near_miss.as_bytes()).is_none(), "{what}");
+            assert!(lock.open(b"").is_none(), "{what}");
+            let key = lock.open(password.as_bytes()).expect(what);
             let stream = c.stream("EncryptedPackage").unwrap();
             let package = lock.decrypt(&key, &stream, usize::MAX);
-            assert!(package.starts_with(b"PK\x03\x04"));
+            assert!(package.starts_with(b"PK\x03\x04"), "{what}");
+            let size = u64::from_le_bytes(stream[..8].try_into().unwrap());
+            assert_eq!(package.len() as u64, size, "{what}");
             let (text, _) = crate::archive::extract_archive_text(&package, usize::MAX);
             assert!(
                 text.contains("山口 大介") && text.contains("090-6682-8625"),
-                "{part}: {text}"
+                "{what}: {text}"
             );
             // Within a budget; from a cut stream, its whole blocks.
-            assert_eq!(lock.decrypt(&key, &stream, 100), package[..100]);
+            assert_eq!(lock.decrypt(&key, &stream, 100), package[..100], "{what}");
             let cut = lock.decrypt(&key, &stream[..8 + 5000], usize::MAX);
-            assert_eq!(cut, package[..4096 + 896]);
+            // 5,000 bytes: 312 whole blocks.
+            assert_eq!(cut, package[..4992], "{what}");
             assert!(lock.decrypt(&key, &stream[..5], usize::MAX).is_empty());
         }
+    }
+
+    #[test]
+    fn cut_and_corrupted_files_never_panic() {
+        for &(what, file, password, ..) in FILES {
+            let c = Compound::open(file).unwrap();
+            let info = c.stream("EncryptionInfo").unwrap();
+            for cut in 0..info.len().min(1200) {
+                let _ = OfficeLock::read(&info[..cut]);
+            }
+            let lock = OfficeLock::read(&info).unwrap();
+            let key = lock.open(password.as_bytes()).unwrap();
+            let stream = c.stream("EncryptedPackage").unwrap();
+            let whole = lock.decrypt(&key, &stream, usize::MAX);
+            for at in (0..stream.len()).step_by(97) {
+                let cut = lock.decrypt(&key, &stream[..at], usize::MAX);
+                assert!(whole.starts_with(&cut), "{what}: cut at {at}");
+                let _ = crate::archive::extract_archive_text(&cut, usize::MAX);
+                let mut flipped = stream.clone();
+                flipped[at] ^= 0x40;
+                let package = lock.decrypt(&key, &flipped, usize::MAX);
+                let _ = crate::archive::extract_archive_text(&package, usize::MAX);
+            }
+        }
+    }
+
+    #[test]
+    fn a_standard_header_of_another_cipher_or_key_size_has_no_lock() {
+        let (_, file, ..) = FILES[2];
+        let info = Compound::open(file)
+            .unwrap()
+            .stream("EncryptionInfo")
+            .unwrap();
+        assert!(OfficeLock::read(&info).is_some());
+        // The header's flags at 12, its algorithm at 20, its key's size at 28.
+        for (at, value) in [
+            (12, 0x04),   // RC4 CryptoAPI's flags, no `fAES`
+            (20, 0x6801), // RC4
+            (20, 0x6610), // AES-256 with a 128-bit key
+            (24, 0x8003), // MD5
+            (28, 40),     // a 40-bit key
+        ] {
+            let mut other = info.clone();
+            other[at..at + 4].copy_from_slice(&u32::to_le_bytes(value));
+            assert!(OfficeLock::read(&other).is_none(), "{at}: {value:#x}");
+        }
+        // AES and a key's size of 0 stand for AES-128.
+        let mut zero = info.clone();
+        zero[20..24].copy_from_slice(&[0; 4]);
+        zero[28..32].copy_from_slice(&[0; 4]);
+        let lock = OfficeLock::read(&zero).expect("AES-128 by default");
+        assert!(lock.open("Std2007-xl".as_bytes()).is_some());
     }
 }

@@ -131,6 +131,13 @@ fn wrong_tries_are_bounded_per_document() {
     let (read, _) = crate::archive::unpack_archive_text(xlsx, &mut cx);
     assert_eq!(read, "");
     assert_eq!(cx.failed, 60);
+    // Office 2007's standard encryption (50,000 rounds) counts three: twenty-one tries.
+    let xlsx = include_bytes!("../../tests/data/encrypted/members-standard.xlsx");
+    let passwords = Passwords::from_lines(&format!("{many}Std2007-xl\n"));
+    let mut cx = Unpack::new(1 << 20, &passwords);
+    let (read, _) = crate::archive::unpack_archive_text(xlsx, &mut cx);
+    assert_eq!(read, "");
+    assert_eq!(cx.failed, 63);
     // A 7z archive's try counts four (its key takes 2^19 rounds of SHA-256): sixteen tries.
     let (_, archive) = SEVEN_ZIP[0];
     let passwords = Passwords::from_lines(&format!("{many}Leak2026!\n"));
