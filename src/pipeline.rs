@@ -90,6 +90,12 @@ impl MatchStage {
         let mut times = StageTimes::default();
         let report = self.matcher.scan_timed(&doc, &mut times);
         record_stage_times(&times);
+        if report.locked > 0 {
+            // Encrypted files no password opened: a page that raised no alert may still hold
+            // residents there.
+            metrics::counter!("leakwatch_matcher_locked_files_total")
+                .increment(u64::from(report.locked));
+        }
         let page_records = report.records;
         let detected_at_ms = now_ms();
         report

@@ -674,12 +674,33 @@ fn assert_found_with_password_file(
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     f.assert_resolve_to(&refs_of(&stdout), leaked);
+    assert!(!stdout.contains("\"locked\""), "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stdout.contains(password) && !stderr.contains(password));
     assert_no_raw_value(&stdout, leaked);
 }
 
-/// The encrypted file `file`, written as `name`: nothing found without its password; `leaked`
+/// Asserts that `leakwatch scan` of `extra` exits 0 (nothing found) and prints its one
+/// document with one encrypted file no password opened: `"locked":1`, no finding (and says
+/// so in text).
+fn assert_locked(f: &Fixture, extra: &[&str]) {
+    let stdout = f.scan_exiting(&[&["--format", "jsonl"], extra].concat(), 0);
+    let docs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(docs.len(), 1, "{stdout}");
+    assert_eq!(docs[0]["locked"], 1, "{stdout}");
+    assert_eq!(docs[0]["findings"], serde_json::json!([]), "{stdout}");
+    let text = f.scan_exiting(&[&["--format", "text"], extra].concat(), 0);
+    assert!(
+        text.contains("(1 encrypted file(s) no password opened, not scanned)"),
+        "{text}"
+    );
+}
+
+/// The encrypted file `file`, written as `name`: nothing found without its password (its
+/// document printed as locked); `leaked`
 /// found with the operator's password file (see [`assert_found_with_password_file`]), and
 /// when it is attached (as `content_type`) to one mail and `password_mail` (UTF-8 text) is
 /// the next; the password in no output.
@@ -692,7 +713,7 @@ fn assert_found_only_with_its_password(
     std::fs::write(f.p(name), file).expect("write");
     std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
     let (sealed, list) = (f.p(name), f.p("passwords.txt"));
-    f.scan_exiting(&[&sealed], 0);
+    assert_locked(f, &[&sealed]);
     assert_found_with_password_file(f, (&list, &sealed), password, leaked);
     let mbox = format!(
         "From a@example.jp Mon Nov  2 10:00:00 2026\nFrom: a@example.jp\nSubject: list\n\
@@ -828,8 +849,8 @@ fn encrypted_zip_entries_open_with_a_password_file_or_the_mailbox_s_own() {
     std::fs::write(f.p("passwords.txt"), format!("infected\n{password}\n")).expect("write");
     std::fs::write(f.p("wrong.txt"), "infected\n").expect("write");
     let (zip, list, wrong) = (f.p("dump.zip"), f.p("passwords.txt"), f.p("wrong.txt"));
-    f.scan_exiting(&[&zip], 0);
-    f.scan_exiting(&["--password-file", &wrong, &zip], 0);
+    assert_locked(&f, &[&zip]);
+    assert_locked(&f, &["--password-file", &wrong, &zip]);
     assert_found_with_password_file(&f, (&list, &zip), password, &leaked);
     // The mailbox: the archive attached to one mail, its password in the next.
     let b64 = fingerprints::leaks::base64(&archive);

@@ -44,7 +44,7 @@ use crate::sqlite::{is_sqlite, read_sqlite};
 use crate::tnef::{is_tnef, read_tnef};
 use crate::unlock::{
     Binary, Cipher, OfficeLock, SealedBinary, SealedEntry, Unpack, Unsealed, word_encryption,
-    workbook_is_encrypted,
+    word_is_obfuscated, workbook_is_encrypted,
 };
 use crate::xls::read_workbook97;
 
@@ -586,6 +586,7 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
                     read_pdf_with(bytes, key, &mut cx.budget, out);
                 }
             }
+            Pdf::Closed => cx.not_read(),
         }
     } else if is_rtf(bytes) {
         read_rtf(bytes, &mut cx.budget, out);
@@ -598,20 +599,27 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
                 let stream = file.stream("Workbook").unwrap_or_default();
                 if !workbook_is_encrypted(&stream) {
                     read_workbook97(&stream, out);
-                } else if let Some(sealed) = SealedBinary::workbook(stream)
-                    && let Some(streams) = cx.open_binary(sealed, depth)
-                {
-                    read_binary(&streams, out);
+                } else if let Some(sealed) = SealedBinary::workbook(stream) {
+                    if let Some(streams) = cx.open_binary(sealed, depth) {
+                        read_binary(&streams, out);
+                    }
+                } else {
+                    // XOR obfuscation.
+                    cx.not_read();
                 }
             }
             Some(Office97::Word) => match word_streams(&file) {
                 Some((doc, table, data)) if word_encryption(&doc).is_some() => {
-                    if let Some(sealed) = SealedBinary::word(doc, table, data)
-                        && let Some(streams) = cx.open_binary(sealed, depth)
-                    {
-                        read_binary(&streams, out);
+                    match SealedBinary::word(doc, table, data) {
+                        Some(sealed) => {
+                            if let Some(streams) = cx.open_binary(sealed, depth) {
+                                read_binary(&streams, out);
+                            }
+                        }
+                        None => cx.not_read(),
                     }
                 }
+                Some((doc, ..)) if word_is_obfuscated(&doc) => cx.not_read(),
                 Some((doc, table, data)) => read_word_streams(&doc, &table, &data, out),
                 None => {}
             },
@@ -622,13 +630,17 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
                 read_part(part, depth, cx, out);
             }),
             Some(Office97::Encrypted) => {
-                if let Some(lock) = file
+                let lock = file
                     .stream("EncryptionInfo")
-                    .and_then(|info| OfficeLock::read(&info))
-                    && let Some(package) = file.stream("EncryptedPackage")
-                    && let Some(data) = cx.open_office(lock, package, depth)
-                {
-                    read_file(&data, depth, cx, out);
+                    .and_then(|info| OfficeLock::read(&info));
+                match (lock, file.stream("EncryptedPackage")) {
+                    (Some(lock), Some(package)) => {
+                        if let Some(data) = cx.open_office(lock, package, depth) {
+                            read_file(&data, depth, cx, out);
+                        }
+                    }
+                    // Extensible or rights-management encryption, or a stream missing.
+                    _ => cx.not_read(),
                 }
             }
             None => {}

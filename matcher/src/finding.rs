@@ -95,6 +95,12 @@ pub struct ScanReport {
     /// How many register records the document names at any confidence (those below the
     /// matcher's minimum confidence included, though their findings were not built).
     pub records: u32,
+    /// Encrypted files and archive entries in the document that no password known opened,
+    /// or whose encryption is not read: what they hold was not scanned, so a document with
+    /// no finding may still hold residents there (give the password with
+    /// [`crate::Matcher::with_passwords`]).
+    #[serde(default)]
+    pub locked: u32,
 }
 
 impl ScanReport {

@@ -42,7 +42,9 @@ use sha1::Sha1;
 
 use crate::archive::seven_zip_unlocked;
 use crate::pdf::{Crypt, Lock};
-pub(crate) use binary::{Binary, SealedBinary, word_encryption, workbook_is_encrypted};
+pub(crate) use binary::{
+    Binary, SealedBinary, word_encryption, word_is_obfuscated, workbook_is_encrypted,
+};
 pub(crate) use office::OfficeLock;
 
 mod binary;
@@ -242,6 +244,9 @@ pub(crate) struct Unpack<'p> {
     sealed: Vec<(usize, Sealed)>,
     /// Wrong passwords tried so far.
     failed: usize,
+    /// Encrypted files met that no password could be tried on: their encryption is not read,
+    /// or no budget was left.
+    not_read: u32,
 }
 
 impl<'p> Unpack<'p> {
@@ -254,7 +259,22 @@ impl<'p> Unpack<'p> {
             last: None,
             sealed: Vec::new(),
             failed: 0,
+            not_read: 0,
         }
+    }
+
+    /// Notes an encrypted file whose encryption is not read (XOR obfuscation, a PDF file's
+    /// certificate, an Office file's extensible or rights-management encryption).
+    pub(crate) fn not_read(&mut self) {
+        self.not_read += 1;
+    }
+
+    /// The encrypted files and entries met so far that no password opened, or whose
+    /// encryption is not read: what they hold was not scanned.
+    pub(crate) fn locked(&self) -> u32 {
+        u32::try_from(self.sealed.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(self.not_read)
     }
 
     /// Reading with `budget` bytes to inflate and no password of the operator's.
@@ -311,6 +331,7 @@ impl<'p> Unpack<'p> {
     pub(crate) fn open_seven_zip(&mut self, bytes: &[u8], depth: usize) -> Option<Vec<Vec<u8>>> {
         // Nothing could be read: a right password would read as a wrong one.
         if self.budget == 0 {
+            self.not_read();
             return None;
         }
         let files = self.first(&[], SEVEN_ZIP_COST, |p, budget| {

@@ -36,7 +36,8 @@ pub struct Args {
     /// Report (and exit 1 for) findings at or above this confidence: low, medium, high.
     #[arg(long, default_value = "medium")]
     min_confidence: Confidence,
-    /// Print documents without findings too.
+    /// Print documents without findings too (a document with encrypted files or entries no
+    /// password opened is always printed, with how many: `locked`).
     #[arg(long)]
     all: bool,
     /// Worker threads (default: all cores).
@@ -86,6 +87,10 @@ fn is_one(n: &u32) -> bool {
     *n == 1
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 #[derive(Serialize)]
 struct JsonDoc<'a> {
     source: &'a str,
@@ -95,6 +100,9 @@ struct JsonDoc<'a> {
     truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     skipped: Option<&'static str>,
+    /// Encrypted files and entries no password opened (not scanned).
+    #[serde(skip_serializing_if = "is_zero")]
+    locked: u32,
     findings: Vec<JsonFinding>,
 }
 
@@ -104,6 +112,8 @@ struct Stats {
     bytes: u64,
     skipped: u64,
     truncated: u64,
+    /// Encrypted files and entries no password opened, in all documents.
+    locked: u64,
     errors: u64,
     findings_high: u64,
     findings_medium: u64,
@@ -368,6 +378,7 @@ fn emit(
     stats.bytes += report.bytes;
     stats.skipped += u64::from(report.skipped.is_some());
     stats.truncated += u64::from(report.truncated);
+    stats.locked += u64::from(report.locked);
     for f in &report.findings {
         match f.confidence {
             Confidence::High => stats.findings_high += 1,
@@ -377,7 +388,7 @@ fn emit(
     }
     stats.records += u64::from(report.records);
     let shown: Vec<&matcher::Finding> = report.at_least(a.min_confidence).collect();
-    if shown.is_empty() && !a.all {
+    if shown.is_empty() && !a.all && report.locked == 0 {
         return Ok(false);
     }
     match a.format {
@@ -389,6 +400,7 @@ fn emit(
                 format: report.format,
                 truncated: report.truncated,
                 skipped: report.skipped.map(matcher::SkipReason::as_str),
+                locked: report.locked,
                 findings: shown
                     .iter()
                     .map(|f| JsonFinding {
@@ -416,11 +428,17 @@ fn emit(
             for f in &shown {
                 counts[f.confidence as usize] += 1;
             }
-            let note = match (report.skipped, report.truncated) {
+            let mut note = match (report.skipped, report.truncated) {
                 (Some(r), _) => format!(" (skipped: {})", r.as_str()),
                 (None, true) => " (truncated)".to_owned(),
                 _ => String::new(),
             };
+            if report.locked > 0 {
+                note.push_str(&format!(
+                    " ({} encrypted file(s) no password opened, not scanned)",
+                    report.locked
+                ));
+            }
             writeln!(
                 out,
                 "{source}: {} record(s): {} high, {} medium, {} low [{}, {} bytes]{note}",

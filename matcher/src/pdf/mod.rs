@@ -81,8 +81,11 @@ struct Objects<'a> {
 pub(crate) enum Pdf {
     /// No objects: a text that only starts like a PDF file.
     NoObjects,
-    /// Its text, appended (none when it is encrypted by a handler not read).
+    /// Its text, appended.
     Read,
+    /// Nothing: it is encrypted by a security handler not read (a certificate's), or its
+    /// encryption dictionary could not be read.
+    Closed,
     /// Nothing yet: it needs a password, which its lock checks.
     Locked(Lock),
 }
@@ -108,7 +111,7 @@ pub(crate) fn read_pdf(bytes: &[u8], budget: &mut usize, out: &mut String) -> Pd
     match objects.decrypt() {
         Access::Open => objects.text(budget, out),
         Access::Locked(lock) => return Pdf::Locked(lock),
-        Access::Closed => {}
+        Access::Closed => return Pdf::Closed,
     }
     Pdf::Read
 }

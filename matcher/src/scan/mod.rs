@@ -178,11 +178,12 @@ impl Matcher {
         // The text to scan: of a spreadsheet, an archive, a compressed file or a database, what it holds
         // (inflated within the cap: truncated when that ran out); of other documents, their
         // decoded text, HTML's visible text, mail's decoded text.
+        let mut locked = 0;
         let (text, encoding, format, truncated) = if is_archive(doc.bytes) {
-            let (text, exhausted) = unpack_archive_text(
-                &doc.bytes[..doc.bytes.len().min(cap)],
-                &mut Unpack::new(cap, &self.passwords),
-            );
+            let mut cx = Unpack::new(cap, &self.passwords);
+            let (text, exhausted) =
+                unpack_archive_text(&doc.bytes[..doc.bytes.len().min(cap)], &mut cx);
+            locked = cx.locked();
             clock.lap(|t| &mut t.html);
             let format = if is_sqlite(doc.bytes) {
                 TextFormat::Database
@@ -211,6 +212,7 @@ impl Matcher {
                         skipped: Some(reason),
                         findings: Vec::new(),
                         records: 0,
+                        locked: 0,
                     };
                 }
             };
@@ -220,7 +222,9 @@ impl Matcher {
                 clock.lap(|t| &mut t.html);
                 (Cow::Owned(text), encoding, TextFormat::Html, truncated)
             } else if is_mime(&decoded.text, doc.content_type) {
-                let text = unpack_mail_text(&decoded.text, &mut Unpack::new(cap, &self.passwords));
+                let mut cx = Unpack::new(cap, &self.passwords);
+                let text = unpack_mail_text(&decoded.text, &mut cx);
+                locked = cx.locked();
                 clock.lap(|t| &mut t.html);
                 (Cow::Owned(text), encoding, TextFormat::Mail, truncated)
             } else {
@@ -236,6 +240,7 @@ impl Matcher {
             skipped: None,
             findings,
             records,
+            locked,
         }
     }
 

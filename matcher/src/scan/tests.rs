@@ -2821,3 +2821,60 @@ fn an_encrypted_zip_pdf_or_office_file_is_read_with_the_operator_s_password_or_i
         "{shown}"
     );
 }
+
+#[test]
+fn encrypted_files_no_password_opened_are_counted_as_locked() {
+    let m = matcher_of_row(7, "LOCK-1", &[(FieldKind::Name, "山口 大介")]);
+    let with = |passwords: &str| {
+        matcher_of_row(7, "LOCK-1", &[(FieldKind::Name, "山口 大介")])
+            .with_passwords(Passwords::from_lines(passwords))
+    };
+    let locked = |m: &Matcher, file: &[u8]| m.scan(&Document::new(file)).locked;
+    let standard = include_bytes!("../../tests/data/encrypted/members-standard.xlsx");
+    assert_eq!(locked(&m, standard), 1);
+    assert_eq!(locked(&with("Std2007-xl"), standard), 0);
+    let seven = include_bytes!("../../tests/data/7z/members-aes-header.7z");
+    assert_eq!(locked(&m, seven), 1);
+    assert_eq!(locked(&with("Leak2026!"), seven), 0);
+    // A mailbox: locked while the password mail is missing.
+    let mbox = include_bytes!("../../tests/data/encrypted/ppap-docx.mbox");
+    assert_eq!(locked(&m, mbox), 0);
+    let second = memchr::memmem::rfind(mbox, b"\nFrom ").unwrap();
+    assert_eq!(locked(&m, &mbox[..second + 1]), 1);
+    // Two encrypted files in one ZIP archive.
+    let zip = crate::archive::tests::zip(
+        &[
+            ("a.xlsx", standard.as_slice()),
+            ("b.7z", seven.as_slice()),
+            ("c.txt", "山口 大介".as_bytes()),
+        ],
+        false,
+    );
+    let report = m.scan(&Document::new(&zip));
+    assert_eq!((report.locked, report.records), (2, 1));
+    // Encryptions not read: an Excel file obfuscated with XOR (its `FilePass` says type 0), a
+    // Word file so obfuscated (`fObfuscation`), a PDF file encrypted for a certificate.
+    let mut xls = include_bytes!("../../tests/data/encrypted/members-password.xls").to_vec();
+    // `FilePass` (0x002F), its size, RC4 (1) and the header's version 1.1.
+    let file_pass = (0..xls.len() - 10)
+        .find(|&k| xls[k..k + 2] == [0x2F, 0] && xls[k + 4..k + 10] == [1, 0, 1, 0, 1, 0])
+        .unwrap();
+    xls[file_pass + 4] = 0;
+    assert_eq!(locked(&with("Amg-2026#xl"), &xls), 1);
+    let mut doc = include_bytes!("../../tests/data/encrypted/members-password.doc").to_vec();
+    let fib = memchr::memmem::find(&doc, &[0xEC, 0xA5]).unwrap();
+    doc[fib + 0x0B] |= 0x80;
+    assert_eq!(locked(&with("会員2026!"), &doc), 1);
+    let pdf = include_bytes!("../../tests/data/encrypted/password-aes-128.pdf");
+    let at = memchr::memmem::find(pdf, b"/Standard").unwrap();
+    let mut certificate = pdf[..at].to_vec();
+    certificate.extend_from_slice(b"/Adobe.PubSec");
+    certificate.extend_from_slice(&pdf[at + 9..]);
+    assert_eq!(locked(&m, &certificate), 1);
+    // Nothing encrypted.
+    assert_eq!(locked(&m, "山口 大介".as_bytes()), 0);
+    assert_eq!(
+        locked(&m, include_bytes!("../../tests/data/members.xls")),
+        0
+    );
+}

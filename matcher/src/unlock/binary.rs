@@ -279,6 +279,12 @@ pub(crate) fn word_encryption(doc: &[u8]) -> Option<usize> {
     usize::try_from(u32_at(doc, 0x0E)?).ok()
 }
 
+/// Whether the Word document whose `WordDocument` stream is `doc` is obfuscated with XOR
+/// (`fEncrypted` and `fObfuscation` set in its `Fib`), which is not read.
+pub(crate) fn word_is_obfuscated(doc: &[u8]) -> bool {
+    u16_at(doc, 0x0A).is_some_and(|flags| flags & 0x8100 == 0x8100)
+}
+
 /// The data of the workbook stream's `FilePass` record, if it is encrypted with RC4 (type 1;
 /// 0 is XOR obfuscation), and where the record ends.
 fn file_pass(stream: &[u8]) -> Option<(&[u8], usize)> {
