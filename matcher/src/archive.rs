@@ -35,7 +35,7 @@ use fingerprints::fxhash::FxHashMap;
 
 use crate::cfb::Compound;
 use crate::decode::decode;
-use crate::doc::{read_slides, read_word_streams, word_streams};
+use crate::doc::{read_slides, read_word_streams, slides_are_encrypted, word_streams};
 use crate::html::{extract_text, is_html};
 use crate::msg::{Part, is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
@@ -624,7 +624,14 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
                 None => {}
             },
             Some(Office97::Slides) => {
-                read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
+                if file
+                    .stream("Current User")
+                    .is_some_and(|user| slides_are_encrypted(&user))
+                {
+                    cx.not_read();
+                } else {
+                    read_slides(&file.stream("PowerPoint Document").unwrap_or_default(), out);
+                }
             }
             Some(Office97::Message) => read_message(&file, out, &mut |part, out| {
                 read_part(part, depth, cx, out);

@@ -417,6 +417,13 @@ impl WordText<'_> {
     }
 }
 
+/// Whether the PowerPoint presentation whose `Current User` stream is `current_user` is
+/// encrypted with a password ([MS-PPT] 2.3.2: the `CurrentUserAtom`'s `headerToken` says so):
+/// its slides are RC4-encrypted, and not read.
+pub(crate) fn slides_are_encrypted(current_user: &[u8]) -> bool {
+    crate::cfb::u32_at(current_user, 12) == Some(0xF3D1_C4DF)
+}
+
 /// Appends the text of the PowerPoint presentation's `PowerPoint Document` stream to `out`
 /// (see the module documentation).
 pub(crate) fn read_slides(stream: &[u8], out: &mut String) {

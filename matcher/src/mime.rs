@@ -228,6 +228,10 @@ fn read_entity(text: &str, depth: usize, cx: &mut Unpack<'_>, out: &mut String) 
         read_entity(entity.body, depth + 1, cx, out);
         return;
     }
+    if is_encrypted_part(&media, &params) {
+        cx.not_read();
+        return;
+    }
     let encoding = entity
         .field("content-transfer-encoding")
         .unwrap_or("7bit")
@@ -252,6 +256,18 @@ fn read_entity(text: &str, depth: usize, cx: &mut Unpack<'_>, out: &mut String) 
     // A part that is binary otherwise (an image, a PDF) is left out.
     if let Ok(decoded) = decode(&bytes, charset.as_deref(), usize::MAX) {
         push_part_text(&decoded.text, &media, out);
+    }
+}
+
+/// Whether a part of type `media` is an encrypted message, which is not read: S/MIME's
+/// enveloped data (RFC 8551), or PGP/MIME's control part (RFC 3156: one per
+/// `multipart/encrypted` message, beside the encrypted data).
+fn is_encrypted_part(media: &str, params: &[(String, String)]) -> bool {
+    match media {
+        "application/pgp-encrypted" => true,
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" => param(params, "smime-type")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("enveloped")),
+        _ => false,
     }
 }
 
@@ -514,6 +530,37 @@ mod tests {
         // Within the budget: what is inflated beyond it is not read.
         let text = extract_mail_text(&mail, 0);
         assert!(!text.contains("前田 花子"), "{text}");
+    }
+
+    #[test]
+    fn encrypted_messages_are_counted_not_read() {
+        let locked = |mail: &str| {
+            let mut cx = Unpack::without_passwords(1 << 20);
+            let text = unpack_mail_text(mail, &mut cx);
+            (cx.locked(), text)
+        };
+        let head = "From: a@example.com\r\nSubject: list\r\nMIME-Version: 1.0\r\n";
+        // PGP/MIME: its control part counts; the armoured data is no text to scan anyway.
+        let pgp = format!(
+            "{head}Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; \
+             boundary=\"e\"\r\n\r\n--e\r\nContent-Type: application/pgp-encrypted\r\n\r\n\
+             Version: 1\r\n--e\r\nContent-Type: application/octet-stream\r\n\r\n\
+             -----BEGIN PGP MESSAGE-----\r\nhQEMA...\r\n-----END PGP MESSAGE-----\r\n--e--\r\n"
+        );
+        assert_eq!(locked(&pgp).0, 1);
+        // S/MIME: enveloped data counts, signed data does not.
+        for (smime, count) in [("enveloped-data", 1), ("signed-data", 0)] {
+            let mail = format!(
+                "{head}Content-Type: application/pkcs7-mime; smime-type={smime}; \
+                 name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3\r\n"
+            );
+            assert_eq!(locked(&mail).0, count, "{smime}");
+        }
+        // A clear message.
+        let clear = format!("{head}Content-Type: text/plain\r\n\r\n{B64_NAME}\r\n");
+        let (count, text) = locked(&clear);
+        assert_eq!(count, 0);
+        assert!(text.contains("Subject: list"), "{text}");
     }
 
     #[test]

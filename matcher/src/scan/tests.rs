@@ -2871,6 +2871,16 @@ fn encrypted_files_no_password_opened_are_counted_as_locked() {
     certificate.extend_from_slice(b"/Adobe.PubSec");
     certificate.extend_from_slice(&pdf[at + 9..]);
     assert_eq!(locked(&m, &certificate), 1);
+    // A PowerPoint 97–2003 file encrypted with a password (its `Current User` stream's token
+    // says so): not read, counted.
+    let clear = include_bytes!("../../tests/data/members-slides.ppt");
+    let report = m.scan(&Document::new(clear));
+    assert_eq!((report.locked, report.records), (0, 1));
+    let token = memchr::memmem::find(clear, &[0x14, 0, 0, 0, 0x5F, 0xC0, 0x91, 0xE3]).unwrap();
+    let mut ppt = clear.to_vec();
+    ppt[token + 4..token + 8].copy_from_slice(&0xF3D1_C4DFu32.to_le_bytes());
+    let report = m.scan(&Document::new(&ppt));
+    assert_eq!((report.locked, report.records), (1, 0));
     // Nothing encrypted.
     assert_eq!(locked(&m, "山口 大介".as_bytes()), 0);
     assert_eq!(
