@@ -263,8 +263,9 @@ impl<'p> Unpack<'p> {
         }
     }
 
-    /// Notes an encrypted file whose encryption is not read (XOR obfuscation, a PDF file's
-    /// certificate, an Office file's extensible or rights-management encryption).
+    /// Notes an encrypted file no password could be tried on: its encryption is not read (XOR
+    /// obfuscation, a PDF file's certificate, an Office file's extensible or rights-management
+    /// encryption, encrypted mail), or no budget was left to read it.
     pub(crate) fn not_read(&mut self) {
         self.not_read += 1;
     }

@@ -128,12 +128,7 @@ impl KeyParams {
     /// `data`'s whole blocks decrypted with `key` (of this key's size) and `iv`.
     fn decrypt(&self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>> {
         let iv: [u8; 16] = fit(iv, 16, 0x36).try_into().ok()?;
-        Some(match key.len() {
-            16 => cbc_decrypt(&Aes128::new_from_slice(key).ok()?, iv, data),
-            24 => cbc_decrypt(&Aes192::new_from_slice(key).ok()?, iv, data),
-            32 => cbc_decrypt(&Aes256::new_from_slice(key).ok()?, iv, data),
-            _ => return None,
-        })
+        aes_decrypt(key, Some(iv), data)
     }
 }
 
@@ -218,7 +213,7 @@ impl OfficeLock {
             OfficeLock::Standard(_) => {
                 // Only the blocks that hold the first `size` bytes.
                 let blocks = body.len().min(size.saturating_add(15)) / 16 * 16;
-                ecb_decrypt(key, &body[..blocks]).unwrap_or_default()
+                aes_decrypt(key, None, &body[..blocks]).unwrap_or_default()
             }
         };
         out.truncate(size);
@@ -276,15 +271,23 @@ impl StandardLock {
         let mut key = spread(0x36);
         key.extend(spread(0x5C));
         key.truncate(self.key_bytes);
-        let verifier = ecb_decrypt(&key, &self.verifier)?;
-        let hash = ecb_decrypt(&key, &self.verifier_hash)?;
+        let verifier = aes_decrypt(&key, None, &self.verifier)?;
+        let hash = aes_decrypt(&key, None, &self.verifier_hash)?;
         (Hash::Sha1.of(&[&verifier]) == hash[..20]).then_some(key)
     }
 }
 
-/// `data`'s whole blocks decrypted with AES-ECB under `key` (16, 24 or 32 bytes).
-fn ecb_decrypt(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
-    fn blocks<C: BlockCipherDecrypt<BlockSize = U16>>(cipher: &C, data: &[u8]) -> Vec<u8> {
+/// `data`'s whole blocks decrypted with AES under `key` (16, 24 or 32 bytes): in CBC mode
+/// from `iv`, or without one in ECB mode (each block alone).
+fn aes_decrypt(key: &[u8], iv: Option<[u8; 16]>, data: &[u8]) -> Option<Vec<u8>> {
+    fn with<C: BlockCipherDecrypt<BlockSize = U16>>(
+        cipher: &C,
+        iv: Option<[u8; 16]>,
+        data: &[u8],
+    ) -> Vec<u8> {
+        if let Some(iv) = iv {
+            return cbc_decrypt(cipher, iv, data);
+        }
         let mut out = Vec::with_capacity(data.len());
         for chunk in data.chunks_exact(16) {
             let mut block = Array::from(<[u8; 16]>::try_from(chunk).unwrap_or_default());
@@ -294,9 +297,9 @@ fn ecb_decrypt(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
         out
     }
     Some(match key.len() {
-        16 => blocks(&Aes128::new_from_slice(key).ok()?, data),
-        24 => blocks(&Aes192::new_from_slice(key).ok()?, data),
-        32 => blocks(&Aes256::new_from_slice(key).ok()?, data),
+        16 => with(&Aes128::new_from_slice(key).ok()?, iv, data),
+        24 => with(&Aes192::new_from_slice(key).ok()?, iv, data),
+        32 => with(&Aes256::new_from_slice(key).ok()?, iv, data),
         _ => return None,
     })
 }
