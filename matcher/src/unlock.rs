@@ -660,6 +660,14 @@ fn half_width(c: char) -> char {
     }
 }
 
+/// A password (UTF-8) as Office hashes it: UTF-16LE.
+pub(crate) fn utf16le(password: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(password)
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
 /// CBC decryption of `body`'s whole blocks with `cipher` and `iv` (a cut last block is left
 /// out; padding stays).
 pub(crate) fn cbc_decrypt<C: BlockCipherDecrypt<BlockSize = U16>>(

@@ -29,6 +29,22 @@ fn matcher_of_row(key: u8, id: &str, fields: &[(FieldKind, &str)]) -> Matcher {
     matcher_of(key, vec![row_of(id, fields)])
 }
 
+/// A matcher for a register of the member the file fixtures list first (`tests/data`: the
+/// PDF, RTF, encrypted and slide files), as record `id` with all five of her fields.
+fn fixture_member(id: &str) -> Matcher {
+    matcher_of_row(
+        7,
+        id,
+        &[
+            (FieldKind::Name, "山口 大介"),
+            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
+            (FieldKind::BirthDate, "1968-09-18"),
+            (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
+            (FieldKind::Phone, "090-6682-8625"),
+        ],
+    )
+}
+
 /// A register row of record `id` with `fields`, each from a column of its own.
 fn row_of(id: &str, fields: &[(FieldKind, &str)]) -> fingerprints::records::Row {
     fingerprints::records::Row {
@@ -2622,17 +2638,7 @@ fn a_card_of_labelled_lines_is_one_record() {
 fn a_pdf_file_libreoffice_wrote_finds_its_member() {
     // The fixture's first member, every field in a cell LibreOffice wrapped over two lines
     // (`1968 年 9 月` / `18 日`, `090-6682-` / `8625`), is found whole, and no filler row is.
-    let m = matcher_of_row(
-        7,
-        "PDF-1",
-        &[
-            (FieldKind::Name, "山口 大介"),
-            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
-            (FieldKind::BirthDate, "1968-09-18"),
-            (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
-            (FieldKind::Phone, "090-6682-8625"),
-        ],
-    );
+    let m = fixture_member("PDF-1");
     // As LibreOffice wrote it; encrypted with AES-256 with an empty user password and no
     // copying allowed (as a municipality's published PDF often is); and its page printed,
     // scanned and read by an OCR engine (Tesseract's text layer: see `pdf/tests.rs`).
@@ -2660,17 +2666,7 @@ fn a_pdf_file_libreoffice_wrote_finds_its_member() {
 
 #[test]
 fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_member() {
-    let m = matcher_of_row(
-        7,
-        "RTF-1",
-        &[
-            (FieldKind::Name, "山口 大介"),
-            (FieldKind::NameKana, "ヤマグチ ダイスケ"),
-            (FieldKind::BirthDate, "1968-09-18"),
-            (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
-            (FieldKind::Phone, "090-6682-8625"),
-        ],
-    );
+    let m = fixture_member("RTF-1");
     let found = |file: &[u8]| {
         let report = m.scan(&Document::new(file));
         assert!(report.findings.len() <= 1, "{report:?}");
@@ -2736,19 +2732,7 @@ fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_me
 
 #[test]
 fn an_encrypted_zip_pdf_or_office_file_is_read_with_the_operator_s_password_or_its_mailbox_s() {
-    let m = || {
-        matcher_of_row(
-            7,
-            "ZIP-1",
-            &[
-                (FieldKind::Name, "山口 大介"),
-                (FieldKind::NameKana, "ヤマグチ ダイスケ"),
-                (FieldKind::BirthDate, "1968-09-18"),
-                (FieldKind::Address, "兵庫県尼崎市東七松町1丁目23番4号"),
-                (FieldKind::Phone, "090-6682-8625"),
-            ],
-        )
-    };
+    let m = || fixture_member("ZIP-1");
     let found = |m: &Matcher, file: &[u8]| {
         let report = m.scan(&Document::new(file));
         assert!(report.findings.len() <= 1, "{report:?}");
@@ -2824,11 +2808,9 @@ fn an_encrypted_zip_pdf_or_office_file_is_read_with_the_operator_s_password_or_i
 
 #[test]
 fn encrypted_files_no_password_opened_are_counted_as_locked() {
-    let m = matcher_of_row(7, "LOCK-1", &[(FieldKind::Name, "山口 大介")]);
-    let with = |passwords: &str| {
-        matcher_of_row(7, "LOCK-1", &[(FieldKind::Name, "山口 大介")])
-            .with_passwords(Passwords::from_lines(passwords))
-    };
+    let m = fixture_member("LOCK-1");
+    let with =
+        |passwords: &str| fixture_member("LOCK-1").with_passwords(Passwords::from_lines(passwords));
     let locked = |m: &Matcher, file: &[u8]| m.scan(&Document::new(file)).locked;
     let standard = include_bytes!("../../tests/data/encrypted/members-standard.xlsx");
     assert_eq!(locked(&m, standard), 1);

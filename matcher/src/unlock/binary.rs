@@ -36,6 +36,7 @@
 use md5::Digest as _;
 
 use super::cryptoapi::{AES, CryptoApiHeader};
+use super::utf16le;
 use crate::cfb::{u16_at, u32_at};
 use crate::rc4::Rc4;
 use crate::xls::record_spans;
@@ -131,10 +132,7 @@ impl BinaryLock {
     /// The key `password` (UTF-8, hashed as UTF-16LE as Office does) gives, if the
     /// verifier's hash agrees.
     pub(crate) fn open(&self, password: &[u8]) -> Option<BinaryKey> {
-        let utf16: Vec<u8> = String::from_utf8_lossy(password)
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
+        let utf16 = utf16le(password);
         let key = match self.scheme {
             Scheme::Md5 => {
                 let h0 = md5::Md5::digest(&utf16);

@@ -21,8 +21,8 @@
 use aes::cipher::{Array, BlockCipherDecrypt, KeyInit, consts::U16};
 use aes::{Aes128, Aes192, Aes256};
 
-use super::cbc_decrypt;
 use super::cryptoapi::{AES, CryptoApiHeader};
+use super::{cbc_decrypt, utf16le};
 use crate::mime::decode_base64;
 
 /// The bytes of the package each IV covers.
@@ -182,10 +182,7 @@ impl OfficeLock {
     /// The package's key, if `password` (UTF-8, hashed as UTF-16LE as Office does) opens
     /// the file: the verifier's hash agrees.
     pub(crate) fn open(&self, password: &[u8]) -> Option<Vec<u8>> {
-        let utf16: Vec<u8> = String::from_utf8_lossy(password)
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
+        let utf16 = utf16le(password);
         match self {
             OfficeLock::Agile(lock) => lock.open(&utf16),
             OfficeLock::Standard(lock) => lock.open(&utf16),

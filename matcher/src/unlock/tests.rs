@@ -116,35 +116,27 @@ fn cut_and_corrupted_entries_give_nothing_and_never_panic() {
 
 #[test]
 fn wrong_tries_are_bounded_per_document() {
-    let (_, archive, _) = FIXTURES[2];
+    // A thousand wrong passwords, then `right`: nothing read, and the wrong tries counted.
     let many: String = (0..1000).map(|i| format!("p{i}\n")).collect();
-    let passwords = Passwords::from_lines(&many);
-    let mut cx = Unpack::new(1 << 20, &passwords);
-    let (read, _) = crate::archive::unpack_archive_text(archive, &mut cx);
-    assert_eq!(read, "");
-    assert_eq!(cx.failed, MAX_FAILED_TRIES);
+    let failed = |file: &[u8], right: &str| {
+        let passwords = Passwords::from_lines(&format!("{many}{right}"));
+        let mut cx = Unpack::new(1 << 20, &passwords);
+        let (read, _) = crate::archive::unpack_archive_text(file, &mut cx);
+        assert_eq!(read, "");
+        cx.failed
+    };
+    let (_, archive, _) = FIXTURES[2];
+    assert_eq!(failed(archive, ""), MAX_FAILED_TRIES);
     // An encrypted Office file's try counts five (100,000 rounds): twelve tries at most, and
     // none after them, not even the right password's.
     let xlsx = include_bytes!("../../tests/data/encrypted/members-password.xlsx");
-    let passwords = Passwords::from_lines(&format!("{many}Amg-2026#xl\n"));
-    let mut cx = Unpack::new(1 << 20, &passwords);
-    let (read, _) = crate::archive::unpack_archive_text(xlsx, &mut cx);
-    assert_eq!(read, "");
-    assert_eq!(cx.failed, 60);
+    assert_eq!(failed(xlsx, "Amg-2026#xl\n"), 60);
     // Office 2007's standard encryption (50,000 rounds) counts three: twenty-one tries.
     let xlsx = include_bytes!("../../tests/data/encrypted/members-standard.xlsx");
-    let passwords = Passwords::from_lines(&format!("{many}Std2007-xl\n"));
-    let mut cx = Unpack::new(1 << 20, &passwords);
-    let (read, _) = crate::archive::unpack_archive_text(xlsx, &mut cx);
-    assert_eq!(read, "");
-    assert_eq!(cx.failed, 63);
+    assert_eq!(failed(xlsx, "Std2007-xl\n"), 63);
     // A 7z archive's try counts four (its key takes 2^19 rounds of SHA-256): sixteen tries.
     let (_, archive) = SEVEN_ZIP[0];
-    let passwords = Passwords::from_lines(&format!("{many}Leak2026!\n"));
-    let mut cx = Unpack::new(1 << 20, &passwords);
-    let (read, _) = crate::archive::unpack_archive_text(archive, &mut cx);
-    assert_eq!(read, "");
-    assert_eq!(cx.failed, 64);
+    assert_eq!(failed(archive, "Leak2026!\n"), 64);
 }
 
 /// 7z archives 7-Zip 25.01 encrypted (`matcher/tests/data/7z`) with `Leak2026!`: `7zz a -p`
