@@ -9,8 +9,9 @@
 //! The pages are found through the catalog's page tree (every `/Type /Page` object, in order
 //! of number, when there is none), and each page's content streams are run for the strings
 //! they show ([`content`]), in the page's fonts ([`font`]): its text laid out as lines, a
-//! table's cells apart by tabs. A form field's value (a filled-in application form) is read
-//! after the pages, a line each.
+//! table's cells apart by tabs, then the text of its annotations (a text box typed over a
+//! form, a comment: [`Objects::annotations`]). A form field's value (a filled-in application
+//! form) is read after the pages, a line each.
 //!
 //! Streams are decoded with `FlateDecode`, `LZWDecode`, `ASCIIHexDecode` and `ASCII85Decode`;
 //! a stream in any other filter (images' filters) is left out. An encrypted file (a trailer
@@ -49,6 +50,29 @@ const MAX_PAGES: usize = 100_000;
 
 /// References followed to reach an object, at most.
 const MAX_HOPS: usize = 16;
+
+/// The kinds of annotation whose `/Contents` is text a person wrote (ISO 32000 12.5.6.2,
+/// markup annotations). The others' repeats what the page or the annotation shows: a link's
+/// words, a form field's widget (its value is read as a field's), a note's pop-up window.
+const MARKUP: [&[u8]; 17] = [
+    b"Text",
+    b"FreeText",
+    b"Line",
+    b"Square",
+    b"Circle",
+    b"Polygon",
+    b"PolyLine",
+    b"Highlight",
+    b"Underline",
+    b"Squiggly",
+    b"StrikeOut",
+    b"Stamp",
+    b"Caret",
+    b"Ink",
+    b"FileAttachment",
+    b"Sound",
+    b"Redact",
+];
 
 /// Whether `bytes` is a PDF file: it starts with `%PDF-`, or has it in its first KiB after
 /// binary bytes (the header need not be at the very start, but a text that quotes it is not a
@@ -151,6 +175,7 @@ impl<'a> Objects<'a> {
             );
             *reader.budget -= given.min(*reader.budget);
             layout(&runs, objects.page_width(page), out);
+            objects.annotations(page, reader.budget, out);
             out.push('\n');
         }
         objects.fields(reader.budget, out);
@@ -459,6 +484,101 @@ impl<'a> Objects<'a> {
         .unwrap_or(612.0)
     }
 
+    /// The text of the page `page`'s annotations (their `/Contents`): a text box typed over a
+    /// form that has no fields (a typewriter or "Fill & Sign" text, macOS Preview's text), a
+    /// sticky note's comment: a markup annotation's ([`MARKUP`]). Each is a line of its own,
+    /// in reading order: those whose boxes share a line left to right, then the lines below.
+    /// Not a row of cells a tab apart: a form's boxes on one line are one person's (a name
+    /// and its reading), and a row would keep them from the boxes below (her birth date).
+    fn annotations(&self, page: u32, budget: &mut usize, out: &mut String) {
+        let Some(annots) = self.table.get(&page).and_then(|o| o.value.get(b"Annots")) else {
+            return;
+        };
+        // A direct annotation's strings are encrypted with the key of the object it is in.
+        let holder = match annots {
+            Obj::Ref(n) => *n,
+            _ => page,
+        };
+        let Obj::Array(items) = self.resolve(annots) else {
+            return;
+        };
+        let mut boxes: Vec<Annotation> = items
+            .iter()
+            .filter_map(|item| {
+                let (owner, annot) = match item {
+                    Obj::Ref(n) => (*n, self.resolve(item)),
+                    _ => (holder, item),
+                };
+                if !annot
+                    .get(b"Subtype")
+                    .and_then(Obj::name)
+                    .is_some_and(|s| MARKUP.contains(&s))
+                {
+                    return None;
+                }
+                let contents = annot.get(b"Contents")?;
+                let owner = match contents {
+                    Obj::Ref(r) => *r,
+                    _ => owner,
+                };
+                let Obj::Str(bytes) = self.resolve(contents) else {
+                    return None;
+                };
+                let text = text_string(&self.string(owner, bytes)).replace('\r', "\n");
+                let text = text.trim();
+                if text.is_empty() {
+                    return None;
+                }
+                Some(Annotation::new(self.rect(annot), text.to_owned()))
+            })
+            .collect();
+        boxes.sort_by(|a, b| b.top.total_cmp(&a.top).then(a.left.total_cmp(&b.left)));
+        let mut line: Option<(f64, f64)> = None;
+        for b in &mut boxes {
+            let middle = (b.top + b.bottom) / 2.0;
+            match line {
+                Some((top, bottom)) if (bottom..=top).contains(&middle) => b.same_line = true,
+                _ => line = Some((b.top, b.bottom)),
+            }
+        }
+        // A line's boxes, sorted above by their tops, go left to right.
+        let mut start = 0;
+        while start < boxes.len() {
+            let end = start
+                + 1
+                + boxes[start + 1..]
+                    .iter()
+                    .take_while(|b| b.same_line)
+                    .count();
+            boxes[start..end].sort_by(|a, b| a.left.total_cmp(&b.left));
+            start = end;
+        }
+        for b in boxes {
+            if b.text.len() + 1 > *budget {
+                return;
+            }
+            *budget -= b.text.len() + 1;
+            out.push_str(&b.text);
+            out.push('\n');
+        }
+    }
+
+    /// An annotation's rectangle (`/Rect`): left, bottom, right, top; zero if it has none.
+    fn rect(&self, annot: &Obj) -> [f64; 4] {
+        match annot.get(b"Rect").map(|r| self.resolve(r)) {
+            Some(Obj::Array(r)) if r.len() == 4 => {
+                let x = |k: usize| self.resolve(&r[k]).num().unwrap_or(0.0);
+                [
+                    x(0).min(x(2)),
+                    x(1).min(x(3)),
+                    x(0).max(x(2)),
+                    x(1).max(x(3)),
+                ]
+            }
+            _ => [0.0; 4],
+        }
+    }
+
     /// Form fields' values (`/T` a name, `/V` a text string), a line each, in object order.
     fn fields(&self, budget: &mut usize, out: &mut String) {
         let mut fields: Vec<(u32, String)> = self
@@ -488,6 +608,28 @@ impl<'a> Objects<'a> {
             *budget -= value.len() + 1;
             out.push_str(&value);
             out.push('\n');
+        }
+    }
+}
+
+/// An annotation's text and where its box is on the page.
+struct Annotation {
+    left: f64,
+    bottom: f64,
+    top: f64,
+    text: String,
+    /// Whether its box's middle is on the line of the box above it in reading order.
+    same_line: bool,
+}
+
+impl Annotation {
+    fn new([left, bottom, _, top]: [f64; 4], text: String) -> Annotation {
+        Annotation {
+            left,
+            bottom,
+            top,
+            text,
+            same_line: false,
         }
     }
 }

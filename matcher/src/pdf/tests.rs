@@ -599,3 +599,76 @@ fn lzw_streams() {
         .collect();
     assert!(lzw(&noise, true, 5000).len() <= 5000);
 }
+
+#[test]
+fn annotations_typed_over_a_form_read_as_rows() {
+    // An application form with no fields, filled in with text boxes (`/FreeText`) and given a
+    // sticky note, as PyMuPDF wrote it (`scripts/fixtures/pdf_annotations.py`); and the same
+    // file encrypted by qpdf with RC4 and an empty user password (each annotation's strings
+    // under its own object's key). The page's labels come first, then the boxes a line each,
+    // in reading order: the name and its reading share a line on the page, and so does the
+    // note beside them.
+    let want = "会員登録申込書\n氏名\tフリガナ\n生年月日\n住所\n電話番号\n\
+                山口 大介\nヤマグチ ダイスケ\n本人確認書類: 確認済み\n昭和43年9月18日\n\
+                兵庫県尼崎市東七松町1丁目23番4号\n090-6682-8625\n\n";
+    for file in [
+        &include_bytes!("../../tests/data/members-annotated.pdf")[..],
+        &include_bytes!("../../tests/data/members-annotated-rc4.pdf")[..],
+    ] {
+        assert_eq!(text_of(file), want);
+    }
+}
+
+#[test]
+fn annotations_direct_by_reference_and_left_out() {
+    // `/Annots` given in the page or by reference; annotations direct in it or objects of
+    // their own; `/Contents` given or by reference; a widget (its field's value is read as a
+    // field), a pop-up (it repeats its note), a link (its words are the page's), an
+    // annotation of no kind and empty contents left out; a box without a `/Rect` counts as
+    // at the bottom left.
+    let page = |annots: &str| {
+        format!(
+            "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots {annots} \
+             /Resources << /Font << /F1 << /Subtype /Type1 >> >> >> >>"
+        )
+    };
+    let objects = |annots: &str, more: &[&str]| {
+        let mut objects = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+            page(annots),
+            stream("", b"BT /F1 12 Tf 1 0 0 1 50 700 Tm (Form) Tj ET"),
+        ];
+        objects.extend(more.iter().map(|o| (*o).to_owned()));
+        file(&objects)
+    };
+    let boxes = [
+        "<< /Subtype /FreeText /Rect [300 640 400 660] /Contents (1968/9/18) >>",
+        "<< /Subtype /FreeText /Rect [200 690 100 670] /Contents 7 0 R >>",
+        "<< /Subtype /Widget /Rect [100 600 200 620] /Contents (widget) >>",
+        "<< /Subtype /Popup /Rect [100 500 200 520] /Contents (popup) >>",
+        "<< /Subtype /FreeText /Rect [300 672 400 688] /Contents (Yamaguchi\\rDaisuke) >>",
+        "<< /Subtype /Text /Contents <FEFF> >>",
+        "<< /Subtype /Text /Contents (note) >>",
+        "<< /Subtype /Link /Rect [100 700 140 712] /Contents (here) >>",
+        "<< /Rect [100 700 140 712] /Contents (what) >>",
+    ];
+    let want = "Form\nYamaguchi Daisuke\nYamaguchi\nDaisuke\n1968/9/18\nnote\n\n";
+    let name = "<FEFF00590061006D006100670075006300680069002000440061006900730075006B0065>";
+    // Each annotation an object of its own (5 to 13), the name's contents object 14.
+    let own: Vec<String> = boxes.iter().map(|b| b.replace("7 0 R", "14 0 R")).collect();
+    let mut more: Vec<&str> = own.iter().map(String::as_str).collect();
+    more.push(name);
+    let refs = "[5 0 R 6 0 R 7 0 R 8 0 R 9 0 R 10 0 R 11 0 R 12 0 R 13 0 R]";
+    assert_eq!(text_of(&objects(refs, &more)), want);
+    // Direct in the page's array, the name's contents object 5.
+    let direct = format!("[{}]", boxes.join(" ")).replace("7 0 R", "5 0 R");
+    assert_eq!(text_of(&objects(&direct, &[name])), want);
+    // Direct in an array object of its own (5), the name's contents object 6.
+    let array = format!("[{}]", boxes.join(" ")).replace("7 0 R", "6 0 R");
+    assert_eq!(text_of(&objects("5 0 R", &[&array, name])), want);
+    // A page without annotations, or with something else under `/Annots`.
+    for annots in ["[]", "null", "5 0 R", "(x)"] {
+        assert_eq!(text_of(&objects(annots, &["42"])), "Form\n\n");
+    }
+}

@@ -2635,17 +2635,20 @@ fn a_card_of_labelled_lines_is_one_record() {
 }
 
 #[test]
-fn a_pdf_file_libreoffice_wrote_finds_its_member() {
+fn a_pdf_file_libreoffice_wrote_or_a_form_typed_over_finds_its_member() {
     // The fixture's first member, every field in a cell LibreOffice wrapped over two lines
     // (`1968 年 9 月` / `18 日`, `090-6682-` / `8625`), is found whole, and no filler row is.
     let m = fixture_member("PDF-1");
     // As LibreOffice wrote it; encrypted with AES-256 with an empty user password and no
     // copying allowed (as a municipality's published PDF often is); and its page printed,
-    // scanned and read by an OCR engine (Tesseract's text layer: see `pdf/tests.rs`).
+    // scanned and read by an OCR engine (Tesseract's text layer: see `pdf/tests.rs`). And
+    // an application form with no fields that she filled in with text boxes (annotations, as
+    // PyMuPDF wrote them), her birth date in an era.
     for file in [
         &include_bytes!("../../tests/data/members.pdf")[..],
         &include_bytes!("../../tests/data/members-aes256.pdf")[..],
         &include_bytes!("../../tests/data/members-ocr.pdf")[..],
+        &include_bytes!("../../tests/data/members-annotated.pdf")[..],
     ] {
         let report = m.scan(&Document::new(file));
         assert_eq!(report.format, TextFormat::Archive);
