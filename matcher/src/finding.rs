@@ -96,7 +96,8 @@ pub struct ScanReport {
     /// matcher's minimum confidence included, though their findings were not built).
     pub records: u32,
     /// Encrypted files and archive entries in the document that no password known opened,
-    /// or whose encryption is not read: what they hold was not scanned, so a document with
+    /// or whose encryption is not read, and encrypted messages pasted into its text in ASCII
+    /// armour (OpenPGP's, age's): what they hold was not scanned, so a document with
     /// no finding may still hold residents there (give the password with
     /// [`crate::Matcher::with_passwords`]).
     #[serde(default)]

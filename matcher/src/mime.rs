@@ -212,6 +212,12 @@ fn read_entity(text: &str, depth: usize, cx: &mut Unpack<'_>, out: &mut String) 
     out.push('\n');
     let content_type = entity.field("content-type").unwrap_or("text/plain");
     let (media, params) = parse_content_type(content_type);
+    // An encrypted message (RFC 1847; PGP/MIME's, RFC 3156): its control part and its
+    // armoured data count once, and neither is text to scan.
+    if media == "multipart/encrypted" {
+        cx.not_read();
+        return;
+    }
     if media.starts_with("multipart/") {
         if depth >= MAX_DEPTH {
             return;
@@ -540,7 +546,8 @@ mod tests {
             (cx.locked(), text)
         };
         let head = "From: a@example.com\r\nSubject: list\r\nMIME-Version: 1.0\r\n";
-        // PGP/MIME: its control part counts; the armoured data is no text to scan anyway.
+        // PGP/MIME: the `multipart/encrypted` message counts once, its control part and its
+        // armoured data unread.
         let pgp = format!(
             "{head}Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; \
              boundary=\"e\"\r\n\r\n--e\r\nContent-Type: application/pgp-encrypted\r\n\r\n\

@@ -231,6 +231,7 @@ impl Matcher {
                 (decoded.text, encoding, TextFormat::Plain, truncated)
             }
         };
+        locked += armored_ciphertexts(&text);
         let (findings, records) = self.scan_text_counted(&text, clock);
         ScanReport {
             bytes,
@@ -641,3 +642,21 @@ impl std::hash::Hasher for IdentityHasher {
 }
 
 pub(crate) type BuildIdentity = std::hash::BuildHasherDefault<IdentityHasher>;
+
+/// How many encrypted messages are pasted into `text` in ASCII armour: OpenPGP's (`-----BEGIN
+/// PGP MESSAGE-----`, RFC 9580 6.2: inline PGP in a mail, or a paste a leaker encrypted) and
+/// age's (`-----BEGIN AGE ENCRYPTED FILE-----`). They are not read, and count as `locked`.
+/// A signed message in clear (`BEGIN PGP SIGNED MESSAGE`) and a key are not encrypted data.
+fn armored_ciphertexts(text: &str) -> u32 {
+    static BEGIN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("-----BEGIN "));
+    let bytes = text.as_bytes();
+    let mut count = 0u32;
+    for at in BEGIN.find_iter(bytes) {
+        let rest = &bytes[at + "-----BEGIN ".len()..];
+        if rest.starts_with(b"PGP MESSAGE-----") || rest.starts_with(b"AGE ENCRYPTED FILE-----") {
+            count = count.saturating_add(1);
+        }
+    }
+    count
+}

@@ -2873,3 +2873,47 @@ fn encrypted_files_no_password_opened_are_counted_as_locked() {
         0
     );
 }
+
+#[test]
+fn encrypted_messages_pasted_in_armour_count_as_locked() {
+    // A leaker's "part 2, key on request": OpenPGP's and age's ASCII armour, in a paste, a
+    // web page and a mail's body (inline PGP). A message signed in clear and a public key are
+    // no encrypted data; a PGP/MIME message counts once (its control part and its armoured
+    // data are one message).
+    let m = fixture_member("ARMOUR-1");
+    let report = |text: &str| m.scan(&Document::new(text.as_bytes()));
+    let pgp = "-----BEGIN PGP MESSAGE-----\n\nhQEMA1u2Zg6nPjUMAQf/Yq0=\n=Zx4k\n-----END PGP MESSAGE-----\n";
+    let age = "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+\n\
+               -----END AGE ENCRYPTED FILE-----\n";
+    let signed = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n山口 大介\n\
+                  -----BEGIN PGP SIGNATURE-----\n\niQEz\n-----END PGP SIGNATURE-----\n\
+                  -----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQIN\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    let paste = format!("尼崎 dump part 2, key on request\n{pgp}{age}{pgp}");
+    let r = report(&paste);
+    assert_eq!((r.format, r.locked), (TextFormat::Plain, 3));
+    let r = report(signed);
+    assert_eq!((r.locked, r.records), (0, 1));
+    let page =
+        format!("<!DOCTYPE html><html><body><h1>fresh JP fullz</h1><pre>{pgp}</pre></body></html>");
+    let r = report(&page);
+    assert_eq!((r.format, r.locked), (TextFormat::Html, 1));
+    // A subject in an encoded word (`名簿`) makes them mail to decode.
+    let head = "From: a@example.com\r\nSubject: =?UTF-8?B?5ZCN57C/?=\r\nMIME-Version: 1.0\r\n";
+    let inline = format!("{head}Content-Type: text/plain\r\n\r\n{pgp}");
+    let r = report(&inline);
+    assert_eq!((r.format, r.locked), (TextFormat::Mail, 1));
+    let pgp_mime = format!(
+        "{head}Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; \
+         boundary=\"e\"\r\n\r\n--e\r\nContent-Type: application/pgp-encrypted\r\n\r\n\
+         Version: 1\r\n--e\r\nContent-Type: application/octet-stream\r\n\r\n{pgp}--e--\r\n"
+    );
+    let r = report(&pgp_mime);
+    assert_eq!((r.format, r.locked), (TextFormat::Mail, 1));
+    // Only the armour's first line counts: one cut after it still does; a quote of the
+    // words without the dashes does not.
+    assert_eq!(report("-----BEGIN PGP MESSAGE-----").locked, 1);
+    assert_eq!(
+        report("paste it from BEGIN PGP MESSAGE to the end").locked,
+        0
+    );
+}
