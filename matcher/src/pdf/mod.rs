@@ -532,27 +532,18 @@ impl<'a> Objects<'a> {
                 Some(Annotation::new(self.rect(annot), text.to_owned()))
             })
             .collect();
-        boxes.sort_by(|a, b| b.top.total_cmp(&a.top).then(a.left.total_cmp(&b.left)));
-        let mut line: Option<(f64, f64)> = None;
+        // Top down, each box on the line of the first box above whose height holds its
+        // middle (or on a line of its own); a line's boxes left to right.
+        boxes.sort_by(|a, b| b.top.total_cmp(&a.top));
+        let mut line = (0, f64::NAN, f64::NAN);
         for b in &mut boxes {
             let middle = (b.top + b.bottom) / 2.0;
-            match line {
-                Some((top, bottom)) if (bottom..=top).contains(&middle) => b.same_line = true,
-                _ => line = Some((b.top, b.bottom)),
+            if !(line.1..=line.2).contains(&middle) {
+                line = (line.0 + 1, b.bottom, b.top);
             }
+            b.line = line.0;
         }
-        // A line's boxes, sorted above by their tops, go left to right.
-        let mut start = 0;
-        while start < boxes.len() {
-            let end = start
-                + 1
-                + boxes[start + 1..]
-                    .iter()
-                    .take_while(|b| b.same_line)
-                    .count();
-            boxes[start..end].sort_by(|a, b| a.left.total_cmp(&b.left));
-            start = end;
-        }
+        boxes.sort_by(|a, b| a.line.cmp(&b.line).then(a.left.total_cmp(&b.left)));
         for b in boxes {
             if b.text.len() + 1 > *budget {
                 return;
@@ -618,8 +609,8 @@ struct Annotation {
     bottom: f64,
     top: f64,
     text: String,
-    /// Whether its box's middle is on the line of the box above it in reading order.
-    same_line: bool,
+    /// The line of the page it is on, counted from the top.
+    line: usize,
 }
 
 impl Annotation {
@@ -629,7 +620,7 @@ impl Annotation {
             bottom,
             top,
             text,
-            same_line: false,
+            line: 0,
         }
     }
 }
