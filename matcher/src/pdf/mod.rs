@@ -474,14 +474,10 @@ impl<'a> Objects<'a> {
 
     /// A page's width (its media box's; US Letter's when it has none).
     fn page_width(&self, page: u32) -> f64 {
-        match self.inherited(page, b"MediaBox") {
-            Some(Obj::Array(b)) if b.len() == 4 => {
-                let x = |k: usize| self.resolve(&b[k]).num().unwrap_or(0.0);
-                Some((x(2) - x(0)).abs()).filter(|w| *w > 0.0)
-            }
-            _ => None,
-        }
-        .unwrap_or(612.0)
+        self.rect(self.inherited(page, b"MediaBox"))
+            .map(|[left, _, right, _]| right - left)
+            .filter(|w| *w > 0.0)
+            .unwrap_or(612.0)
     }
 
     /// The text of the page `page`'s annotations (their `/Contents`): a text box typed over a
@@ -529,7 +525,10 @@ impl<'a> Objects<'a> {
                 if text.is_empty() {
                     return None;
                 }
-                Some(Annotation::new(self.rect(annot), text.to_owned()))
+                Some(Annotation::new(
+                    self.rect(annot.get(b"Rect")).unwrap_or_default(),
+                    text.to_owned(),
+                ))
             })
             .collect();
         // Top down, each box on the line of the first box above whose height holds its
@@ -554,19 +553,20 @@ impl<'a> Objects<'a> {
         }
     }
 
-    /// An annotation's rectangle (`/Rect`): left, bottom, right, top; zero if it has none.
-    fn rect(&self, annot: &Obj) -> [f64; 4] {
-        match annot.get(b"Rect").map(|r| self.resolve(r)) {
+    /// A rectangle (a page's `/MediaBox`, an annotation's `/Rect`): left, bottom, right, top,
+    /// whichever corners the file gives; `None` if `o` is no array of four.
+    fn rect(&self, o: Option<&Obj>) -> Option<[f64; 4]> {
+        match o.map(|o| self.resolve(o)) {
             Some(Obj::Array(r)) if r.len() == 4 => {
                 let x = |k: usize| self.resolve(&r[k]).num().unwrap_or(0.0);
-                [
+                Some([
                     x(0).min(x(2)),
                     x(1).min(x(3)),
                     x(0).max(x(2)),
                     x(1).max(x(3)),
-                ]
+                ])
             }
-            _ => [0.0; 4],
+            _ => None,
         }
     }
 
