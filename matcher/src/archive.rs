@@ -41,6 +41,7 @@ use crate::msg::{Part, is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
 use crate::rtf::{is_rtf, read_rtf, uncompressed};
 use crate::sqlite::{is_sqlite, read_sqlite};
+use crate::strings::read_binary_file;
 use crate::tnef::{is_tnef, read_tnef};
 use crate::unlock::{
     Binary, Cipher, OfficeLock, SealedBinary, SealedEntry, Unpack, Unsealed, word_encryption,
@@ -689,7 +690,8 @@ fn read_pieces(data: &[u8], piece: usize, depth: usize, cx: &mut Unpack<'_>, out
             Some(rest) => memchr::memchr(b'\n', rest).map_or(data.len(), |k| at + piece + k + 1),
             None => data.len(),
         };
-        if !read_file(&data[at..end], depth, cx, out) && piece > 1024 {
+        let smallest = piece <= 1024;
+        if !read_file_or_strings(&data[at..end], depth, cx, out, smallest) && !smallest {
             read_pieces(&data[at..end], piece / 4, depth, cx, out);
         }
         at = end;
@@ -697,9 +699,23 @@ fn read_pieces(data: &[u8], piece: usize, depth: usize, cx: &mut Unpack<'_>, out
 }
 
 /// The text of one file of an archive (or of a compressed file): an archive inside read as
-/// one, `MAX_DEPTH` levels deep at most; anything else decoded as a document is, binary files
-/// left out. Whether it was read (not left out as binary).
+/// one, `MAX_DEPTH` levels deep at most; anything else decoded as a document is, a binary file
+/// read for its text runs ([`crate::strings`]; not a picture, a sound, a video, a font, a
+/// program, nor a few hundred bytes). Whether it was read (not left out as binary).
 fn read_file(data: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut String) -> bool {
+    read_file_or_strings(data, depth, cx, out, true)
+}
+
+/// [`read_file`], with a binary file read for its text runs only when `strings` is set (a
+/// piece of a cut archive is cut smaller first, so that the text files beside a binary one
+/// are read as documents are, in their own encoding).
+fn read_file_or_strings(
+    data: &[u8],
+    depth: usize,
+    cx: &mut Unpack<'_>,
+    out: &mut String,
+    strings: bool,
+) -> bool {
     if is_archive(data) {
         if depth + 1 < MAX_DEPTH {
             read_container(data, depth + 1, cx, out);
@@ -707,6 +723,10 @@ fn read_file(data: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut String) -
         return true;
     }
     read_text(data, out)
+        || (strings && read_binary_file(data, out) && {
+            out.push('\n');
+            true
+        })
 }
 
 /// The text of a file that is not an archive: decoded as a document is, binary files left out.

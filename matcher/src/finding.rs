@@ -75,6 +75,11 @@ pub enum TextFormat {
     Archive,
     /// The rows of an SQLite database file's tables, a line each.
     Database,
+    /// The text runs of a binary file of no format the matcher reads (another database's data
+    /// file, an old word processor's document, a disk image), in UTF-8 or UTF-16, a line
+    /// each, as `strings` prints them. Pictures, sounds, videos, fonts and programs are
+    /// skipped as binary instead.
+    Strings,
 }
 
 /// The result of scanning one document.

@@ -117,6 +117,7 @@ mod rtf;
 mod scan;
 mod sqlite;
 mod stages;
+mod strings;
 mod tnef;
 mod unlock;
 mod xls;

@@ -17,6 +17,7 @@ use encoding_rs::Encoding;
 use crate::archive::{is_archive, read_archive, read_unsealed};
 use crate::decode::decode;
 use crate::html::{extract_text, is_html};
+use crate::strings::read_binary_file;
 use crate::unlock::Unpack;
 
 /// How deep multiparts and attached messages are read; deeper parts are left out.
@@ -259,10 +260,24 @@ fn read_entity(text: &str, depth: usize, cx: &mut Unpack<'_>, out: &mut String) 
         return;
     }
     let charset = param(&params, "charset");
-    // A part that is binary otherwise (an image, a PDF) is left out.
-    if let Ok(decoded) = decode(&bytes, charset.as_deref(), usize::MAX) {
-        push_part_text(&decoded.text, &media, out);
+    match decode(&bytes, charset.as_deref(), usize::MAX) {
+        Ok(decoded) => push_part_text(&decoded.text, &media, out),
+        // A binary file of no format read above (a database's data file): its text runs,
+        // unless it is a picture, a sound, a video, a font or a program.
+        Err(_) if !is_media_type(&media) => {
+            if read_binary_file(&bytes, out) {
+                out.push('\n');
+            }
+        }
+        Err(_) => {}
     }
+}
+
+/// Whether `media` is a picture's, a sound's, a video's or a font's type.
+fn is_media_type(media: &str) -> bool {
+    ["image/", "audio/", "video/", "font/"]
+        .iter()
+        .any(|t| media.starts_with(t))
 }
 
 /// Whether a part of type `media` is an encrypted message, which is not read: S/MIME's

@@ -21,8 +21,9 @@ use crate::index::Index;
 use crate::mime::{is_mime, unpack_mail_text};
 use crate::sqlite::is_sqlite;
 use crate::stages::{Clock, StageTimes};
+use crate::strings::read_binary_file;
 use crate::unlock::{Passwords, Unpack};
-use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, Span, TextFormat};
+use crate::{Confidence, Error, Finding, MatcherConfig, ScanReport, SkipReason, Span, TextFormat};
 use text::{FoldedText, blocks};
 
 /// One document to scan: its bytes and what the fetcher knows about them. Its `Debug` shows
@@ -199,36 +200,53 @@ impl Matcher {
                 doc.bytes.len() > cap || exhausted,
             )
         } else {
-            let decoded = decode(doc.bytes, doc.charset, cap);
-            clock.lap(|t| &mut t.decode);
-            let decoded = match decoded {
-                Ok(d) => d,
-                Err((reason, enc)) => {
-                    return ScanReport {
-                        bytes,
-                        encoding: enc.name(),
-                        format: TextFormat::Plain,
-                        truncated: false,
-                        skipped: Some(reason),
-                        findings: Vec::new(),
-                        records: 0,
-                        locked: 0,
-                    };
+            'text: {
+                let decoded = decode(doc.bytes, doc.charset, cap);
+                clock.lap(|t| &mut t.decode);
+                let decoded = match decoded {
+                    Ok(d) => d,
+                    Err((reason, enc)) => {
+                        // A binary file of no format read above: its text runs (not of a
+                        // picture, a sound, a video, a font or a program).
+                        let mut text = String::new();
+                        if reason == SkipReason::Binary
+                            && read_binary_file(&doc.bytes[..doc.bytes.len().min(cap)], &mut text)
+                        {
+                            clock.lap(|t| &mut t.html);
+                            let truncated = doc.bytes.len() > cap;
+                            break 'text (
+                                Cow::Owned(text),
+                                "UTF-8",
+                                TextFormat::Strings,
+                                truncated,
+                            );
+                        }
+                        return ScanReport {
+                            bytes,
+                            encoding: enc.name(),
+                            format: TextFormat::Plain,
+                            truncated: false,
+                            skipped: Some(reason),
+                            findings: Vec::new(),
+                            records: 0,
+                            locked: 0,
+                        };
+                    }
+                };
+                let (encoding, truncated) = (decoded.encoding.name(), decoded.truncated);
+                if is_html(&decoded.text, doc.content_type) {
+                    let text = extract_text(&decoded.text);
+                    clock.lap(|t| &mut t.html);
+                    (Cow::Owned(text), encoding, TextFormat::Html, truncated)
+                } else if is_mime(&decoded.text, doc.content_type) {
+                    let mut cx = Unpack::new(cap, &self.passwords);
+                    let text = unpack_mail_text(&decoded.text, &mut cx);
+                    locked = cx.locked();
+                    clock.lap(|t| &mut t.html);
+                    (Cow::Owned(text), encoding, TextFormat::Mail, truncated)
+                } else {
+                    (decoded.text, encoding, TextFormat::Plain, truncated)
                 }
-            };
-            let (encoding, truncated) = (decoded.encoding.name(), decoded.truncated);
-            if is_html(&decoded.text, doc.content_type) {
-                let text = extract_text(&decoded.text);
-                clock.lap(|t| &mut t.html);
-                (Cow::Owned(text), encoding, TextFormat::Html, truncated)
-            } else if is_mime(&decoded.text, doc.content_type) {
-                let mut cx = Unpack::new(cap, &self.passwords);
-                let text = unpack_mail_text(&decoded.text, &mut cx);
-                locked = cx.locked();
-                clock.lap(|t| &mut t.html);
-                (Cow::Owned(text), encoding, TextFormat::Mail, truncated)
-            } else {
-                (decoded.text, encoding, TextFormat::Plain, truncated)
             }
         };
         locked += armored_ciphertexts(&text);

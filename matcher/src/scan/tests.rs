@@ -2917,3 +2917,86 @@ fn encrypted_messages_pasted_in_armour_count_as_locked() {
         0
     );
 }
+
+#[test]
+fn a_database_s_data_file_or_a_utf16_table_is_read_for_its_text_runs() {
+    // A leak of a whole server's disk holds its databases' files. PostgreSQL's heap file of a
+    // table of three members (as PostgreSQL 15 wrote it, `scripts/fixtures/postgres_heap.sh`):
+    // the rows' text between binary headers, lengths and numbers, the birth date a binary
+    // `date`. And SQL Server's or Access's way: `nvarchar` values in UTF-16, at either parity.
+    let m = fixture_member("DB-1");
+    let found = |file: &[u8]| {
+        let report = m.scan(&Document::new(file));
+        assert!(report.findings.len() <= 1, "{report:?}");
+        let f = report.findings.first()?;
+        Some((report.format, f.confidence, f.fields.clone()))
+    };
+    use FieldKind::*;
+    let heap = include_bytes!("../../tests/data/members-postgres.heap");
+    assert_eq!(
+        found(heap),
+        Some((
+            TextFormat::Strings,
+            Confidence::High,
+            vec![Name, NameKana, Address, Phone]
+        ))
+    );
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
+    for pad in [0, 1] {
+        let mut page = vec![0x11u8; 600 + pad];
+        for (i, value) in [
+            "山口 大介",
+            "ヤマグチ ダイスケ",
+            "兵庫県尼崎市東七松町1丁目23番4号",
+            "090-6682-8625",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            // A column's length and offset, then its value.
+            page.extend([0x30 + i as u8, 0x00, 0x12, 0x00]);
+            page.extend(utf16(value));
+        }
+        page.extend([0x07, 0x88, 0x02, 0x00].repeat(100));
+        assert_eq!(
+            found(&page),
+            Some((
+                TextFormat::Strings,
+                Confidence::High,
+                vec![Name, NameKana, Address, Phone]
+            )),
+            "{pad}"
+        );
+    }
+    // In an archive of the server's files, or attached to a mail as an unknown type.
+    let zip = crate::archive::tests::zip(&[("base/16384/16389", heap)], false);
+    assert_eq!(
+        found(&zip).map(|f| (f.0, f.1)),
+        Some((TextFormat::Archive, Confidence::High))
+    );
+    let mail = format!(
+        "From: a@example.jp\nSubject: db\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain\n\nsee the file\n--b\n\
+         Content-Type: application/octet-stream; name=\"16389\"\n\
+         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        fingerprints::leaks::base64(heap)
+    );
+    assert_eq!(
+        found(mail.as_bytes()).map(|f| (f.0, f.1)),
+        Some((TextFormat::Mail, Confidence::High))
+    );
+    // Pictures, programs and short binary files are still skipped as binary.
+    let mut jpeg = b"\xFF\xD8\xFF\xE0".to_vec();
+    jpeg.extend(heap);
+    let mut elf = b"\x7FELF".to_vec();
+    elf.extend(heap);
+    for file in [&jpeg[..], &elf, &heap[..500]] {
+        let report = m.scan(&Document::new(file));
+        assert_eq!(report.skipped, Some(crate::SkipReason::Binary));
+    }
+}

@@ -1,0 +1,200 @@
+use super::*;
+
+fn strings(bytes: &[u8]) -> Vec<String> {
+    let mut out = String::new();
+    let found = read_strings(bytes, &mut out);
+    assert_eq!(found, !out.is_empty());
+    out.lines().map(str::to_owned).collect()
+}
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// `parts` joined: text given as it is, binary bytes between.
+fn file(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Bytes no run is read from: an xorshift stream.
+fn noise(n: usize, mut x: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn runs_of_text_between_binary_fields_are_lines() {
+    // As a database keeps a row: lengths, numbers and pointers between the values.
+    let row = file(&[
+        b"\x00\x00\x17\x01\x0f",
+        "山口".as_bytes(),
+        b"\x0d",
+        "大介".as_bytes(),
+        b"\x1d",
+        "ヤマグチ ダイスケ".as_bytes(),
+        b"\x00\x00\x1f\x8e\x00\x00\x11",
+        b"090-6682-8625",
+        b"\x19",
+        "兵庫県尼崎市東七松町1丁目23番4号".as_bytes(),
+        b"\x00\x00\x00\x00",
+    ]);
+    assert_eq!(
+        strings(&row),
+        [
+            "山口",
+            "大介",
+            "ヤマグチ ダイスケ",
+            "090-6682-8625",
+            "兵庫県尼崎市東七松町1丁目23番4号",
+        ]
+    );
+}
+
+#[test]
+fn utf16_text_is_read_at_either_parity_and_not_again_as_bytes() {
+    for pad in [&b""[..], b"\x01", b"\x00\x07", b"\x00\x07\x01"] {
+        let bytes = file(&[
+            pad,
+            b"\x00\x00\x12",
+            &utf16("山口 大介"),
+            b"\x00\x00\x05\x00",
+            &utf16("ヤマグチ ダイスケ"),
+            b"\x00\x00",
+            &utf16("yamaguchi@example.jp"),
+            b"\x00\x00\x03\x00",
+            &utf16("𠮷野 花子"),
+            b"\x00\x00",
+        ]);
+        assert_eq!(
+            strings(&bytes),
+            [
+                "山口 大介",
+                "ヤマグチ ダイスケ",
+                "yamaguchi@example.jp",
+                "𠮷野 花子"
+            ],
+            "{pad:?}"
+        );
+    }
+}
+
+#[test]
+fn ascii_text_is_read_once_not_again_as_ideographs() {
+    // `ya` read as one UTF-16 unit is U+6179, an ideograph; at the other parity the units'
+    // low bytes are NUL.
+    for text in [
+        "yamaguchi daisuke 1968-09-18",
+        "Yamaguchi,Daisuke,0906682862",
+    ] {
+        for pad in [&b"\x00"[..], b"\x00\x00"] {
+            let bytes = file(&[pad, text.as_bytes(), b"\x00\x01\x02"]);
+            assert_eq!(strings(&bytes), [text], "{pad:?}");
+        }
+    }
+}
+
+#[test]
+fn short_runs_and_punctuation_weigh_too_little() {
+    let cases: &[(&[u8], &[&str])] = &[
+        (b"\x00ab\x00abcde\x00abcdef\x00", &["abcdef"]),
+        (b"\x00----====....\x00", &[]),
+        ("\x00山\x00山口\x00".as_bytes(), &["山口"]),
+        (b"\x00\x01\x02\x03", &[]),
+        (b"", &[]),
+        // A tab is part of a run, a line break ends one.
+        (b"\x00abc\tdef\x00ab\ncdefgh\r\n", &["abc\tdef", "cdefgh"]),
+    ];
+    for (bytes, want) in cases {
+        assert_eq!(strings(bytes), *want, "{bytes:?}");
+    }
+}
+
+#[test]
+fn random_bytes_give_little() {
+    // Compressed data, a picture, a video: short lines, a fiftieth of the bytes at most.
+    for seed in [0x9E37_79B9_7F4A_7C15, 1, 0xDEAD_BEEF] {
+        let bytes = noise(1 << 20, seed);
+        let mut out = String::new();
+        read_strings(&bytes, &mut out);
+        assert!(out.len() < bytes.len() / 50, "{} bytes of text", out.len());
+        assert!(out.lines().all(|l| l.len() < 64), "{out}");
+    }
+}
+
+#[test]
+fn overlaps_are_more_than_a_unit_at_an_end() {
+    let run = |start, end| Run {
+        bytes: start..end,
+        reading: Reading::Utf8,
+        ascii_shaped: false,
+    };
+    let runs = [run(0, 10), run(20, 30), run(40, 50)];
+    let cases = [
+        (10..20, false),
+        (8..20, false),
+        (7..20, true),
+        (28..42, false),
+        (27..42, true),
+        (21..25, true),
+        (50..60, false),
+        (35..45, true),
+    ];
+    for (bytes, want) in cases {
+        assert_eq!(overlaps_any(&runs, &bytes), want, "{bytes:?}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn values_between_binary_fields_are_found(
+        text in "0[1-9]{1,3}-[0-9]{2,4}-[0-9]{4}|[a-z]{3,10}[._]?[a-z0-9]{0,8}@[a-z]{4,8}[.](jp|com)|\
+                 [A-Z][a-z]{2,8} [A-Z][a-z]{2,8}|[0-9]{3}-?[0-9]{4}|19[0-9]{2}-[01][0-9]-[0-3][0-9]|\
+                 [山口田中佐藤鈴木高橋伊渡辺小林加吉松本井上]{2}[ 　]?[大介太郎花子美由紀健一翔]{2}|\
+                 [ヤマグチダイスケタナカハナコ]{4,10}|[やまぐちだいすけたなかはなこ]{4,10}|\
+                 兵庫県尼崎市[東西南北七松塚口]{2,3}町[0-9]-[0-9]{1,2}-[0-9]{1,2}",
+        seed in 1u64..,
+        wide in proptest::bool::ANY,
+        pad in 0usize..3,
+    ) {
+        let value = if wide { utf16(&text) } else { text.as_bytes().to_vec() };
+        if wide {
+            // A known limit: kanji whose units are all two printable ASCII bytes are ASCII
+            // text too (`松渡` is `~g!n`), and a run of them is left out beside that text.
+            let mut tally = Utf16Tally::default();
+            for (u, c) in text.encode_utf16().zip(text.chars()) {
+                tally.add(u, c);
+            }
+            proptest::prop_assume!(tally.plain > 0 || utf8_runs(&value).is_empty());
+        }
+        // Values in a row are set apart by lengths and offsets, small numbers: NUL bytes.
+        let bytes = file(&[
+            &noise(64, seed),
+            &[0; 2][..pad],
+            b"\x00\x00\x00\x00",
+            &value,
+            b"\x00\x00\x00\x00",
+            &noise(64, !seed),
+        ]);
+        let mut out = String::new();
+        read_strings(&bytes, &mut out);
+        proptest::prop_assert!(
+            out.lines().any(|l| l == text.as_str()),
+            "{text:?} not in {out:?}"
+        );
+    }
+
+    #[test]
+    fn any_bytes_read_to_lines_of_weight(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+        let mut out = String::new();
+        read_strings(&bytes, &mut out);
+        for line in out.lines() {
+            proptest::prop_assert!(line.chars().map(weight).sum::<u32>() >= MIN_WEIGHT);
+        }
+    }
+}
