@@ -9,7 +9,9 @@
 //! document is kept past the scan.
 //!
 //! 1. **Text.** Bytes are decoded (BOM, the declared charset, UTF-8, ISO-2022-JP escapes, then
-//!    detection among Shift_JIS, EUC-JP and the rest); binary data is skipped with a reason;
+//!    detection among Shift_JIS, EUC-JP and the rest); a binary file of no format read below is
+//!    read for its text runs in UTF-8 and UTF-16, as `strings` prints them (a database's data
+//!    file), and pictures, sounds, videos, fonts and programs are skipped with a reason;
 //!    HTML is reduced to its visible text with one line per table row and tabs between cells;
 //!    e-mail messages (one, or an mbox) to their decoded text: encoded words, base64 and
 //!    quoted-printable parts in their charsets, text attachments; Outlook messages (`.msg`)

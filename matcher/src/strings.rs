@@ -165,10 +165,7 @@ fn utf8_runs(bytes: &[u8]) -> Vec<Run> {
         let (c, len) = if b < 0x80 {
             (char::from(b), 1)
         } else {
-            match utf8_char(&bytes[i..]) {
-                Some(x) => x,
-                None => ('\0', 1),
-            }
+            utf8_char(&bytes[i..]).unwrap_or(('\0', 1))
         };
         if is_text(c) {
             w += weight(c);
