@@ -24,7 +24,7 @@ use std::ops::Range;
 /// code, an e-mail address), or two kana or kanji (a family name in a cell of its own).
 /// Random bytes rarely give that: a printable ASCII byte is one in three, a valid three-byte
 /// UTF-8 character one in a few thousand positions.
-pub(crate) const MIN_WEIGHT: u32 = 6;
+const MIN_WEIGHT: u32 = 6;
 
 /// How a run's bytes are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ struct Run {
 
 /// Binary files shorter than this are left out: a header cut short (a tar archive's first
 /// block, cut inside it), a small marker or index file, not a table of records.
-pub(crate) const MIN_FILE_BYTES: usize = 512;
+const MIN_FILE_BYTES: usize = 512;
 
 /// Appends the text runs of the binary file `bytes` to `out` ([`read_strings`]), unless it is
 /// a picture, a sound, a video, a font or a program ([`is_media`]) or shorter than
@@ -141,7 +141,8 @@ fn weight(c: char) -> u32 {
 
 /// Whether `c` may be part of a run: printable, or a tab.
 fn is_text(c: char) -> bool {
-    c == '\t' || !(c.is_control() || c == '\u{FFFD}' || ('\u{FFF0}'..='\u{FFFF}').contains(&c))
+    // U+FFF0 to U+FFFF: specials and noncharacters, the replacement character among them.
+    c == '\t' || !(c.is_control() || ('\u{FFF0}'..='\u{FFFF}').contains(&c))
 }
 
 /// Pushes the run of UTF-8 text `bytes` to `runs` when it weighs enough.
@@ -155,40 +156,30 @@ fn keep_utf8(runs: &mut Vec<Run>, bytes: Range<usize>, weight: u32) {
     }
 }
 
-/// The runs of UTF-8 text in `bytes`.
+/// The runs of UTF-8 text in `bytes`: its valid stretches (std's `utf8_chunks`), cut at
+/// every character that is not text and at every invalid sequence.
 fn utf8_runs(bytes: &[u8]) -> Vec<Run> {
     let mut runs = Vec::new();
     let (mut start, mut w) = (0, 0);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (c, len) = if b < 0x80 {
-            (char::from(b), 1)
-        } else {
-            utf8_char(&bytes[i..]).unwrap_or(('\0', 1))
-        };
-        if is_text(c) {
-            w += weight(c);
-        } else {
-            keep_utf8(&mut runs, start..i, w);
-            (start, w) = (i + len, 0);
+    let mut at = 0;
+    for chunk in bytes.utf8_chunks() {
+        for (i, c) in chunk.valid().char_indices() {
+            if is_text(c) {
+                w += weight(c);
+            } else {
+                keep_utf8(&mut runs, start..at + i, w);
+                (start, w) = (at + i + c.len_utf8(), 0);
+            }
         }
-        i += len;
+        at += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            keep_utf8(&mut runs, start..at, w);
+            at += chunk.invalid().len();
+            (start, w) = (at, 0);
+        }
     }
     keep_utf8(&mut runs, start..bytes.len(), w);
     runs
-}
-
-/// The multi-byte UTF-8 character `b` starts with, and its length.
-fn utf8_char(b: &[u8]) -> Option<(char, usize)> {
-    let len = match b[0] {
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return None,
-    };
-    let s = std::str::from_utf8(b.get(..len)?).ok()?;
-    s.chars().next().map(|c| (c, len))
 }
 
 /// The runs of UTF-16 little-endian text in `bytes`, its units starting at `parity`.

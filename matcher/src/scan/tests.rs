@@ -45,6 +45,18 @@ fn fixture_member(id: &str) -> Matcher {
     )
 }
 
+/// A mail with `file` attached as `content_type` (base64).
+fn mail_attaching(content_type: &str, file: &[u8]) -> String {
+    format!(
+        "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain\n\nsee the file\n--b\n\
+         Content-Type: {content_type}\n\
+         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        fingerprints::leaks::base64(file)
+    )
+}
+
 /// A register row of record `id` with `fields`, each from a column of its own.
 fn row_of(id: &str, fields: &[(FieldKind, &str)]) -> fingerprints::records::Row {
     fingerprints::records::Row {
@@ -2694,19 +2706,8 @@ fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_me
             "{as_bytes:?}"
         );
     }
-    // A mail with `file` attached as `content_type` (base64).
-    let attached = |content_type: &str, file: &[u8]| {
-        format!(
-            "From: a@example.jp\nSubject: list\nMIME-Version: 1.0\n\
-             Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
-             Content-Type: text/plain\n\nsee the file\n--b\n\
-             Content-Type: {content_type}\n\
-             Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
-            fingerprints::leaks::base64(file)
-        )
-    };
     // Attached to a mail (`application/rtf`).
-    let mail = attached("application/rtf; name=\"list.rtf\"", libreoffice);
+    let mail = mail_attaching("application/rtf; name=\"list.rtf\"", libreoffice);
     assert_eq!(
         found(mail.as_bytes()),
         Some((TextFormat::Mail, Confidence::High, 5))
@@ -2726,7 +2727,7 @@ fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_me
         found(tnef),
         Some((TextFormat::Archive, Confidence::High, 3))
     );
-    let mail = attached("application/ms-tnef; name=\"winmail.dat\"", tnef);
+    let mail = mail_attaching("application/ms-tnef; name=\"winmail.dat\"", tnef);
     assert_eq!(
         found(mail.as_bytes()),
         Some((TextFormat::Mail, Confidence::High, 3))
@@ -2978,14 +2979,7 @@ fn a_database_s_data_file_or_a_utf16_table_is_read_for_its_text_runs() {
         found(&zip).map(|f| (f.0, f.1)),
         Some((TextFormat::Archive, Confidence::High))
     );
-    let mail = format!(
-        "From: a@example.jp\nSubject: db\nMIME-Version: 1.0\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
-         Content-Type: text/plain\n\nsee the file\n--b\n\
-         Content-Type: application/octet-stream; name=\"16389\"\n\
-         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
-        fingerprints::leaks::base64(heap)
-    );
+    let mail = mail_attaching("application/octet-stream; name=\"16389\"", heap);
     assert_eq!(
         found(mail.as_bytes()).map(|f| (f.0, f.1)),
         Some((TextFormat::Mail, Confidence::High))
