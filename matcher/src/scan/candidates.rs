@@ -7,7 +7,7 @@ use fingerprints::normalize::{
 };
 use fingerprints::{FastDomain, FieldKind};
 
-use super::text::FoldedText;
+use super::text::{self, FoldedText, boxed_run, is_cell_gap, is_single};
 use super::{AddressPath, BlockScan, Edge, Hit};
 use crate::Matcher;
 use crate::index::{ASCII_AT, ASCII_DIGIT, Node};
@@ -134,7 +134,7 @@ impl BlockScan<'_> {
                         }
                     }
                     ASCII_AT => self.email(i),
-                    _ => self.token_edges::<SPACES>(i),
+                    _ => self.ascii_token_edges::<SPACES>(i),
                 }
             } else if index.may_start(c) {
                 self.token_edges::<SPACES>(i);
@@ -291,6 +291,16 @@ impl BlockScan<'_> {
         let lens = groups[..g].iter().map(|&(gs, ge)| ge - gs);
         let total: usize = lens.clone().sum();
         if total < 10 && !lens.clone().any(|l| l == 7) {
+            // A digit in a cell of its own, as forms' boxes hold a My Number or a postal code
+            // (`6,8,5,4,…`, `6 8 5 4 …`): when seven or more follow so, pass 1 is to start
+            // over with them joined (see `FoldedText::join_boxed_cells`).
+            if total == g
+                && chars.get(i + 1).is_some_and(|&c| is_cell_gap(c))
+                && !self.boxed
+                && !self.t.boxed_checked()
+            {
+                self.boxed = boxed_digits_at(chars, i);
+            }
             return end;
         }
         let mut buf = [0u8; MAX_GROUPS_PER_CANDIDATE * MAX_GROUP_DIGITS];
@@ -459,6 +469,11 @@ impl BlockScan<'_> {
     /// Every vocabulary token starting at `i`: extend the fast fingerprint a character at a
     /// time while the filter knows the prefix; confirm whole-token filter hits exactly. With
     /// `SPACES`, one gap inside a token is stepped over (see [`gap_inside_token`]).
+    ///
+    /// Inlined into pass 1's loop where a character that is not ASCII may start a token (most
+    /// characters of Japanese text); called where an ASCII letter does
+    /// ([`BlockScan::ascii_token_edges`]), which keeps that loop as fast for English text.
+    #[inline(always)]
     fn token_edges<const SPACES: bool>(&mut self, i: usize) {
         let bundle = &self.m.bundle;
         let (h, filter, mask) = (bundle.hasher(), bundle.filter(), bundle.token_len_mask());
@@ -532,6 +547,12 @@ impl BlockScan<'_> {
         if stop >= i + 2 && skipped == 0 && chars[stop].is_ascii_digit() {
             self.town_without_machi(i, stop);
         }
+    }
+
+    /// [`BlockScan::token_edges`] at an ASCII letter or digit, not inlined.
+    #[inline(never)]
+    fn ascii_token_edges<const SPACES: bool>(&mut self, i: usize) {
+        self.token_edges::<SPACES>(i);
     }
 
     /// A town written without its `町` before its block numbers (`南竹谷2-8-2` for
@@ -1738,6 +1759,21 @@ fn address_boundary(chars: &[char], start: usize) -> bool {
     !(prev.is_alphanumeric())
 }
 
+/// Whether the digit at `chars[i]`, a cell of its own, starts a run of seven or more such
+/// (see `FoldedText::join_boxed_cells`): the next cell is a digit alone too, and so on.
+#[cold]
+#[inline(never)]
+fn boxed_digits_at(chars: &[char], i: usize) -> bool {
+    let next = chars[i + 1..]
+        .iter()
+        .take(text::MAX_BOX_GAP + 1)
+        .position(|&c| !is_cell_gap(c))
+        .map(|k| i + 1 + k);
+    next.is_some_and(|j| chars[j].is_ascii_digit() && is_single(chars, j))
+        && is_single(chars, i)
+        && boxed_run(chars, i, None).1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1992,3 +2028,4 @@ mod tests {
         }
     }
 }
+

@@ -315,7 +315,7 @@ impl Matcher {
         }
         scratch.marks.ensure(self.bundle.record_count());
         for (offset, block) in blocks(text) {
-            let folded = FoldedText::fold(block, offset, std::mem::take(&mut scratch.text));
+            let mut folded = FoldedText::fold(block, offset, std::mem::take(&mut scratch.text));
             clock.lap(|t| &mut t.fold);
             let caches = Caches {
                 memo: &mut scratch.memo,
@@ -325,6 +325,20 @@ impl Matcher {
             };
             let mut scan = BlockScan::new(self, (&folded, block), caches, &mut scratch.buffers);
             scan.find_candidates();
+            if scan.boxed {
+                // Pass 1 met digits one to a cell (see `FoldedText::join_boxed_cells`): it
+                // starts over on the block with them joined (rare: forms laid out in boxes).
+                scan.return_buffers(&mut scratch.buffers);
+                folded.join_boxed_cells();
+                let caches = Caches {
+                    memo: &mut scratch.memo,
+                    token_ids: &mut scratch.token_ids,
+                    name_values: &scratch.name_values,
+                    birth_dates: &scratch.birth_dates,
+                };
+                scan = BlockScan::new(self, (&folded, block), caches, &mut scratch.buffers);
+                scan.find_candidates();
+            }
             clock.lap(|t| &mut t.candidates);
             scan.walk_multi_token();
             clock.lap(|t| &mut t.walk);
@@ -525,6 +539,9 @@ pub(crate) struct BlockScan<'m> {
     hits: Vec<Hit<'m>>,
     addresses: Vec<AddressPath>,
     caches: Caches<'m>,
+    /// Pass 1 met a value's digits one to a cell, and the block has not been folded with them
+    /// joined yet (see [`FoldedText::join_boxed_cells`]).
+    boxed: bool,
 }
 
 /// Recent hot-path filter answers, keyed by the top 13 bits of the fingerprint: a slot holds the
@@ -549,6 +566,7 @@ impl<'m> BlockScan<'m> {
             candidate_buffers: take(&mut bufs.candidate_buffers),
             hits: recycle(take(&mut bufs.hits)),
             addresses: take(&mut bufs.addresses),
+            boxed: false,
         }
     }
 

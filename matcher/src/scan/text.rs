@@ -35,6 +35,11 @@ pub(crate) struct FoldedText {
     /// The block has a star (`★` `☆`): an e-mail address may be written with one for its `@`
     /// (`name★example.com`).
     pub stars: bool,
+    /// [`FoldedText::join_boxed_cells`] has been run on the block.
+    boxed_checked: bool,
+    /// It joined some: the separators between them have no folded character, so in a block
+    /// all ASCII character `k` is no longer byte `k`.
+    joined: bool,
 }
 
 /// Bits of a source's byte offset in [`FoldedText::sources`]; a block is shorter than this.
@@ -72,6 +77,11 @@ impl FoldedText {
         let mut latin = ascii;
         let mut wide_capitals = false;
         let mut stars = false;
+        // A row of kana or kanji one to a cell (`モ,チ,ヅ,キ`) may be there: see
+        // [`FoldedText::join_boxed_cells`]. (Digits one to a cell are noticed by pass 1.)
+        let mut boxed = false;
+        // Kana or kanji each alone between separators, one after another.
+        let mut singles = 0u32;
         if ascii {
             push_ascii(block.as_bytes(), 0, (&mut chars, &mut sources, &mut breaks));
         } else {
@@ -86,6 +96,9 @@ impl FoldedText {
                 if b0 < 0x80 && b.get(i + 1).is_none_or(|&x| x >= 0x80) {
                     if b0 == b'\n' {
                         breaks.push(chars.len());
+                    }
+                    if !is_cell_gap(char::from(b0)) {
+                        singles = 0;
                     }
                     chars.push(char::from(b0.to_ascii_lowercase()));
                     sources.push(i as u32 | ONE_BYTE);
@@ -108,6 +121,9 @@ impl FoldedText {
                     let at = chars.len();
                     push_ascii(run, i, (&mut chars, &mut sources, &mut breaks));
                     note_cells(run, at, &mut cells);
+                    if n > MAX_BOX_GAP || !run.iter().all(|&x| is_cell_gap(char::from(x))) {
+                        singles = 0;
+                    }
                     i += n;
                     continue;
                 }
@@ -116,7 +132,26 @@ impl FoldedText {
                     // a run of those that fold by a fixed rule is folded in one loop, and its
                     // spans (three bytes each) appended in bulk.
                     let from = chars.len();
-                    let run_end = push_simple_run3(b, i, &mut chars);
+                    let mut spaces = 0;
+                    let run_end = push_simple_run3(b, i, &mut chars, &mut spaces);
+                    // Kana or kanji apart by ideographic spaces (`山　田　太　郎`).
+                    if spaces >= 3 {
+                        boxed |= chars[from..].windows(5).any(|w| {
+                            w[0] == ' ' && w[2] == ' ' && w[4] == ' ' && w[1] != ' ' && w[3] != ' '
+                        });
+                    }
+                    if run_end == i + 3 {
+                        // One character between separators (`,モ,`).
+                        let gap = |x: Option<&u8>| x.is_some_and(|&x| is_cell_gap(char::from(x)));
+                        if gap(b.get(i.wrapping_sub(1))) && gap(b.get(run_end)) {
+                            singles += 1;
+                            boxed |= singles >= BOXED_KANA as u32;
+                        } else {
+                            singles = 0;
+                        }
+                    } else {
+                        singles = 0;
+                    }
                     if run_end > i {
                         let n = (chars.len() - from) as u32;
                         let at = i as u32;
@@ -133,7 +168,7 @@ impl FoldedText {
                 i = push_folded(block, i, len, (&mut chars, &mut sources, &mut breaks));
             }
         }
-        FoldedText {
+        let mut t = FoldedText {
             chars,
             breaks,
             sources,
@@ -143,7 +178,13 @@ impl FoldedText {
             cells,
             wide_capitals,
             stars,
+            boxed_checked: false,
+            joined: false,
+        };
+        if boxed {
+            t.join_boxed_cells();
         }
+        t
     }
 
     /// [`FoldedText::fold`] of a block with escaped text (`encoded`): with percent-encoded
@@ -202,7 +243,88 @@ impl FoldedText {
             cells,
             wide_capitals,
             stars,
+            boxed_checked: false,
+            joined: false,
         }
+    }
+
+    /// Joins the characters of values written one character to a cell, as forms' boxes hold
+    /// them: a spreadsheet laid out as graph paper with a My Number's twelve digits in twelve
+    /// cells, a reading in katakana boxes, a PDF form's boxes printed apart
+    /// (`6,8,5,4,3,9,9,3,6,4,7,1`, `"モ","チ","ヅ","キ","","ミ","カ"`, `山　田　太　郎`).
+    /// A run of cells of one character each, apart by the same separator (a tab, `,` `|`
+    /// `;`, spaces, quotes: up to [`MAX_BOX_GAP`] characters), with seven digits or more
+    /// (a postal code, an account number; a phone number, a My Number, a date) or three kana or
+    /// kanji or more (a name or its reading), is folded as one value: the separators between
+    /// its characters are dropped, and an empty cell between two (two separators, or three) is
+    /// a space (`モチヅキ ミカ`). Each character keeps its source, so spans cover the cells.
+    /// Runs shorter than that are left apart: a date's year, month and day, or an address's
+    /// block numbers, in cells of their own are found as such. Returns whether any was joined.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn join_boxed_cells(&mut self) -> bool {
+        if self.boxed_checked {
+            return false;
+        }
+        self.boxed_checked = true;
+        // The separators to drop, or to fold as one space: `(start, end, space)`, ascending.
+        let mut gaps: Vec<(usize, usize, bool)> = Vec::new();
+        let mut k = 0;
+        while k < self.chars.len() {
+            if is_single(&self.chars, k) {
+                let (end, joined) = boxed_run(&self.chars, k, None);
+                if joined {
+                    boxed_run(&self.chars, k, Some(&mut gaps));
+                }
+                k = end;
+            } else {
+                k += 1;
+            }
+        }
+        if gaps.is_empty() {
+            return false;
+        }
+        let (chars, sources) = (&mut self.chars, &mut self.sources);
+        let (mut w, mut r) = (0, 0);
+        // The characters noted in `cells` are letters, never in a gap: each moves back by
+        // the characters dropped before it.
+        let mut cell = 0;
+        let mut dropped = 0;
+        for &(a, e, space) in &gaps {
+            while cell < self.cells.len() && (self.cells[cell] as usize) < a {
+                self.cells[cell] -= dropped as u32;
+                cell += 1;
+            }
+            chars.copy_within(r..a, w);
+            sources.copy_within(r..a, w);
+            w += a - r;
+            if space {
+                chars[w] = ' ';
+                sources[w] = sources[a];
+                w += 1;
+            }
+            dropped += e - a - usize::from(space);
+            r = e;
+        }
+        for c in &mut self.cells[cell..] {
+            *c -= dropped as u32;
+        }
+        let n = chars.len();
+        chars.copy_within(r..n, w);
+        sources.copy_within(r..n, w);
+        w += n - r;
+        chars.truncate(w);
+        sources.truncate(w);
+        self.breaks.clear();
+        self.breaks
+            .extend(chars.iter().enumerate().filter(|(_, c)| **c == '\n').map(|(k, _)| k));
+        self.joined = true;
+        true
+    }
+
+    /// Whether [`FoldedText::join_boxed_cells`] has been run on the block.
+    pub(crate) fn boxed_checked(&self) -> bool {
+        self.boxed_checked
     }
 
     /// The buffers of a text folded before, emptied for the next block.
@@ -245,7 +367,7 @@ impl FoldedText {
     /// The first folded character whose source starts at or after byte `b` of the block
     /// (`len()` past the last one).
     pub(crate) fn char_at(&self, b: usize) -> usize {
-        if self.ascii {
+        if self.ascii && !self.joined {
             return b.min(self.chars.len());
         }
         let offset_mask = (1 << OFFSET_BITS) - 1;
@@ -733,13 +855,94 @@ fn may_be_two_words(bytes: &[u8]) -> bool {
     }
 }
 
+/// Separator characters between two cells of one character each, at most (`","` between
+/// quoted cells, two tabs where a box is two cells wide).
+pub(crate) const MAX_BOX_GAP: usize = 4;
+/// Digits in cells of their own joined as one value, at least: a postal code or an account
+/// number has seven.
+const BOXED_DIGITS: usize = 7;
+/// Kana or kanji in cells of their own joined as one value, at least (a name of three).
+const BOXED_KANA: usize = 3;
+
+/// What stands between two cells in a row of folded text: a separator, a space, a quote.
+#[inline]
+pub(crate) fn is_cell_gap(c: char) -> bool {
+    matches!(c, '\t' | ',' | '|' | ';' | ' ' | '"' | '\'')
+}
+
+/// Whether `c` is a kana or a kanji (folded text: hiragana is katakana).
+fn is_kana_or_kanji(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '々' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// Whether `chars[k]` is a cell of one character: no separator, with a separator, a line's end
+/// or the text's end on either side.
+#[inline]
+pub(crate) fn is_single(chars: &[char], k: usize) -> bool {
+    let apart = |c: Option<&char>| c.is_none_or(|&c| is_cell_gap(c) || c == '\n' || c == '\r');
+    chars
+        .get(k)
+        .is_some_and(|&c| !(is_cell_gap(c) || c == '\n' || c == '\r'))
+        && apart(k.checked_sub(1).and_then(|j| chars.get(j)))
+        && apart(chars.get(k + 1))
+}
+
+/// The run of cells of one character each that starts with the one at `chars[k]` (see
+/// [`FoldedText::join_boxed_cells`]): where it ends, and whether it is long enough to join.
+/// With `gaps`, the separators between its characters are appended to it (`space`: an empty
+/// cell between them).
+pub(crate) fn boxed_run(
+    chars: &[char],
+    k: usize,
+    mut gaps: Option<&mut Vec<(usize, usize, bool)>>,
+) -> (usize, bool) {
+    // The separator is the first one, a few characters of the same line.
+    let gap = k + 1;
+    let len = chars[gap..]
+        .iter()
+        .take(MAX_BOX_GAP + 1)
+        .take_while(|&&c| is_cell_gap(c))
+        .count();
+    if len == 0 || len > MAX_BOX_GAP {
+        return (k + 1, false);
+    }
+    let separator = &chars[gap..gap + len];
+    let count = |c: char| {
+        (
+            usize::from(c.is_ascii_digit()),
+            usize::from(is_kana_or_kanji(c)),
+        )
+    };
+    let (mut digits, mut kana) = count(chars[k]);
+    let mut at = k;
+    loop {
+        // The separator once, or twice or three times around empty cells.
+        let (g, mut e, mut times) = (at + 1, at + 1, 0);
+        while times < 3 && chars.get(e..e + len) == Some(separator) {
+            e += len;
+            times += 1;
+        }
+        if times == 0 || !is_single(chars, e) {
+            break;
+        }
+        if let Some(gaps) = gaps.as_deref_mut() {
+            gaps.push((g, e, times > 1));
+        }
+        let (d, j) = count(chars[e]);
+        digits += d;
+        kana += j;
+        at = e;
+    }
+    (at + 1, digits >= BOXED_DIGITS || kana >= BOXED_KANA)
+}
+
 /// Folds the run of three-byte characters at `b[i..]` that fold by a fixed rule (see
 /// [`simple3`]) into `chars`, and returns where the run ends (`i` when there is none).
-#[inline]
-fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>) -> usize {
+#[inline(never)]
+fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>, spaces: &mut u32) -> usize {
     while let [b0 @ 0xE0..=0xEF, b1, b2, ref next @ ..] = b[i..] {
         let u = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-        match simple3(u, || voiced_mark_len(next) > 0) {
+        match simple3(u, || voiced_mark_len(next) > 0, spaces) {
             Some(ch) => chars.push(ch),
             None => break,
         }
@@ -753,17 +956,20 @@ fn push_simple_run3(b: &[u8], mut i: usize, chars: &mut Vec<char>) -> usize {
 /// to another, [`kana_code`]), full-width ASCII to
 /// lower-case ASCII and half-width katakana to full width, each unless a voiced sound mark
 /// follows (`next_is_mark`), which the full `Folder` combines with it. The ideographic space
-/// is a space. Full-width capitals are left to the full `Folder` (rare: the caller notes
+/// is a space (counted in `spaces`). Full-width capitals are left to the full `Folder` (rare: the caller notes
 /// them).
 #[inline]
-fn simple3(u: u32, next_is_mark: impl Fn() -> bool) -> Option<char> {
+fn simple3(u: u32, next_is_mark: impl Fn() -> bool, spaces: &mut u32) -> Option<char> {
     match u {
         // A variant kanji (`髙`, `邉`: rare in pages) is left to the full `Folder`.
         0x4E00..=0x9FFF | 0x3400..=0x4DBF if !is_variant_code(u) => char::from_u32(u),
         0x30A1..=0x30FE if !next_is_mark() => char::from_u32(kana_code(u)),
         0x3041..=0x3096 if !next_is_mark() => char::from_u32(kana_code(u + 0x60)),
         0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3013..=0x301F => char::from_u32(u),
-        0x3000 => Some(' '),
+        0x3000 => {
+            *spaces += 1;
+            Some(' ')
+        }
         0xFF21..=0xFF3A => None,
         0xFF01..=0xFF5E if !next_is_mark() => {
             char::from_u32(u - 0xFEE0).map(|a| a.to_ascii_lowercase())
