@@ -1730,17 +1730,27 @@ fn card_around(chars: &[char], (ls, le): (usize, usize), start: usize) -> Option
     (labels.len() >= 2).then_some((cs, ce))
 }
 
-/// A line that is a row of a table or dump: several separators or quoted values.
+/// A line that is a row of a table or dump: several separators or quoted values. Tabs in a
+/// row count as one separator: a spreadsheet's empty cells (a form's label and its value
+/// apart by the empty cells of a merged label, `氏名\t\t\t山口 大介`) do not make a line a
+/// row.
 fn is_row(line: &[char]) -> bool {
     // One pass that stops as soon as either count is reached (a CSV row: within its first
     // fields).
     let (mut separators, mut quotes) = (0, 0);
+    let mut after_tab = false;
     for &c in line {
+        let tab = c == '\t';
         match c {
-            ',' | '\t' | '|' => separators += 1,
+            ',' | '|' => separators += 1,
+            '\t' => separators += usize::from(!after_tab),
             '"' | '\'' => quotes += 1,
-            _ => continue,
+            _ => {
+                after_tab = false;
+                continue;
+            }
         }
+        after_tab = tab;
         if separators >= 2 || quotes >= 4 {
             return true;
         }

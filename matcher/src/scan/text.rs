@@ -316,8 +316,13 @@ impl FoldedText {
         chars.truncate(w);
         sources.truncate(w);
         self.breaks.clear();
-        self.breaks
-            .extend(chars.iter().enumerate().filter(|(_, c)| **c == '\n').map(|(k, _)| k));
+        self.breaks.extend(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == '\n')
+                .map(|(k, _)| k),
+        );
         self.joined = true;
         true
     }
