@@ -2052,6 +2052,11 @@ mod tests {
             ),
             ("one comma, then prose", false),
             (r#"he said "hi""#, false),
+            // A spreadsheet form's label, its merged cells' empty ones, and its value.
+            ("氏名\t\t\t\t山口 大介", false),
+            ("氏名\t\t山口 大介\t\t", true),
+            ("氏名\t\t\t山口\t大介", true),
+            ("山田,,1975-03-02", true),
             ("", false),
         ];
         for (line, want) in cases {

@@ -2680,6 +2680,103 @@ fn a_pdf_file_libreoffice_wrote_or_a_form_typed_over_finds_its_member() {
 }
 
 #[test]
+fn values_written_one_character_to_a_cell_are_found() {
+    // Forms give the values a paper form has boxes for a box a character: a spreadsheet laid
+    // out as graph paper, a PDF form printed from it, a web page's table of boxes.
+    let m = matcher_of_row(
+        13,
+        "BOX-1",
+        &[
+            (FieldKind::Name, "望月 美香"),
+            (FieldKind::NameKana, "モチヅキ ミカ"),
+            (FieldKind::BirthDate, "1973-07-24"),
+            (FieldKind::PostalCode, "660-0075"),
+            (FieldKind::Phone, "06-6014-7937"),
+            (FieldKind::AccountNumber, "4685592"),
+            (FieldKind::NationalId, "685439936471"),
+        ],
+    );
+    let fields = |page: &str| -> Option<(Confidence, Vec<FieldKind>)> {
+        let report = m.scan(&Document::new(page.as_bytes()));
+        let f = report.findings.first()?;
+        let mut fields = f.fields.clone();
+        fields.sort();
+        Some((f.confidence, fields))
+    };
+    use FieldKind::*;
+    let cases: &[(&str, Confidence, &[FieldKind])] = &[
+        (
+            "氏名\t望月 美香\n個人番号\t6\t8\t5\t4\t3\t9\t9\t3\t6\t4\t7\t1\n",
+            Confidence::High,
+            &[Name, NationalId],
+        ),
+        // Boxes two cells wide (a merged pair: its second cell is empty).
+        (
+            "氏名\t\t\t望月 美香\n個人番号\t\t\t6\t\t8\t\t5\t\t4\t\t3\t\t9\t\t9\t\t3\t\t6\t\t4\t\t7\t\t1\n",
+            Confidence::High,
+            &[Name, NationalId],
+        ),
+        // Katakana boxes, an empty one between family and given name; a date's digits and
+        // its 年 月 日 in boxes; a postal code's.
+        (
+            "フリガナ,モ,チ,ヅ,キ,,ミ,カ\n生年月日,1,9,7,3,年,0,7,月,2,4,日\n〒,6,6,0,-,0,0,7,5\n",
+            Confidence::Medium,
+            &[NameKana, BirthDate, PostalCode],
+        ),
+        (
+            "\"モ\",\"チ\",\"ヅ\",\"キ\",\"\",\"ミ\",\"カ\",\"0\",\"6\",\"6\",\"0\",\"1\",\"4\",\"7\",\"9\",\"3\",\"7\"",
+            Confidence::High,
+            &[NameKana, Phone],
+        ),
+        // A PDF form's boxes printed apart; a name spaced out to fill its box.
+        (
+            "望 月 美 香\n生年月日 1 9 7 3 0 7 2 4\n口座番号 4 6 8 5 5 9 2\n",
+            Confidence::High,
+            &[Name, BirthDate, AccountNumber],
+        ),
+        (
+            "氏　名　望　月　美　香\n電話 0 6 6 0 1 4 7 9 3 7",
+            Confidence::High,
+            &[Name, Phone],
+        ),
+        // An HTML table of boxes (each cell ends with a tab).
+        (
+            "<!DOCTYPE html><table><tr><td>氏名</td><td>望月 美香</td></tr><tr><td>電話</td><td>0</td><td>6</td><td>-</td><td>6</td><td>0</td><td>1</td><td>4</td><td>-</td><td>7</td><td>9</td><td>3</td><td>7</td></tr></table>",
+            Confidence::High,
+            &[Name, Phone],
+        ),
+    ];
+    for &(page, confidence, want) in cases {
+        let mut want = want.to_vec();
+        want.sort();
+        assert_eq!(fields(page), Some((confidence, want)), "{page}");
+    }
+    // Not hers: one digit differs; the separator changes inside the number; six boxes.
+    for page in [
+        "氏名\t望月 美香\n個人番号\t6\t8\t5\t4\t3\t9\t9\t3\t6\t4\t7\t2\n",
+        "氏名\t望月 美香\n個人番号\t6\t8\t5\t4\t3\t9,9\t3\t6\t4\t7\t1\n",
+        "氏名\t望月 美香\n電話\t0\t6\t6\t0\t1\t4\n",
+    ] {
+        assert_eq!(fields(page), Some((Confidence::Low, vec![Name])), "{page}");
+    }
+    // The fixture's first member on a graph-paper form (`scripts/fixtures/graph_paper.py`):
+    // as the spreadsheet holds it, and as LibreOffice printed it to PDF.
+    let m = fixture_member("GRID-1");
+    for file in [
+        &include_bytes!("../../tests/data/members-graph-paper.xlsx")[..],
+        &include_bytes!("../../tests/data/members-graph-paper.pdf")[..],
+    ] {
+        let report = m.scan(&Document::new(file));
+        assert_eq!(report.findings.len(), 1, "{report:?}");
+        let f = &report.findings[0];
+        assert_eq!(f.confidence, Confidence::High);
+        for kind in [Name, NameKana, BirthDate, Phone] {
+            assert!(f.fields.contains(&kind), "{kind:?}: {f:?}");
+        }
+    }
+}
+
+#[test]
 fn a_rich_text_file_or_an_outlook_message_s_rtf_body_or_winmail_dat_finds_its_member() {
     let m = fixture_member("RTF-1");
     let found = |file: &[u8]| {
