@@ -1760,7 +1760,10 @@ fn address_boundary(chars: &[char], start: usize) -> bool {
 }
 
 /// Whether the digit at `chars[i]`, a cell of its own, starts a run of seven or more such
-/// (see `FoldedText::join_boxed_cells`): the next cell is a digit alone too, and so on.
+/// (see `FoldedText::join_boxed_cells`): the next cell is a digit alone too, and so on. Each
+/// run is followed to its end from at most six of its digits (a seventh makes it one to join,
+/// and pass 1 asks no more of the block), so the time this takes stays in proportion to the
+/// block's length.
 #[cold]
 #[inline(never)]
 fn boxed_digits_at(chars: &[char], i: usize) -> bool {

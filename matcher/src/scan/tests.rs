@@ -2759,6 +2759,14 @@ fn values_written_one_character_to_a_cell_are_found() {
     ] {
         assert_eq!(fields(page), Some((Confidence::Low, vec![Name])), "{page}");
     }
+    // A megabyte of one-character cells, two digits in every ten: pass 1 follows the run from
+    // its first digits only, and it is joined once, as a whole.
+    let hostile = "1,2,a,b,c,d,e,f,g,h,".repeat(1 << 16);
+    assert!(
+        m.scan(&Document::new(hostile.as_bytes()))
+            .findings
+            .is_empty()
+    );
     // The fixture's first member on a graph-paper form (`scripts/fixtures/graph_paper.py`):
     // as the spreadsheet holds it, and as LibreOffice printed it to PDF.
     let m = fixture_member("GRID-1");

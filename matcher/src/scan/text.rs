@@ -279,8 +279,12 @@ impl FoldedText {
                 let (end, joined) = boxed_run(&self.chars, k, None);
                 if joined {
                     boxed_run(&self.chars, k, Some(&mut gaps));
+                    k = end;
+                } else {
+                    // The run's last cell may start the next run, apart by another separator
+                    // (`x;1,2,3,…`).
+                    k = (end - 1).max(k + 1);
                 }
-                k = end;
             } else {
                 k += 1;
             }
@@ -1318,6 +1322,7 @@ mod tests {
             ("ア イ ウ", "アイウ"),
             // A run ends where the separator changes; the next one may start there.
             ("6,8;5,4,3,9,9,3,6,4,7,1", "6,8;5439936471"),
+            ("x;6,8,5,4,3,9,9", "x;6854399"),
             // Left apart: fewer digits (a date's or an address's parts in cells of their
             // own), two kana, letters, cells of more than one character.
             ("昭和,4,9,1", "昭和,4,9,1"),
