@@ -1730,8 +1730,8 @@ fn card_around(chars: &[char], (ls, le): (usize, usize), start: usize) -> Option
     (labels.len() >= 2).then_some((cs, ce))
 }
 
-/// A line that is a row of a table or dump: several separators or quoted values. Tabs in a
-/// row count as one separator: a spreadsheet's empty cells (a form's label and its value
+/// A line that is a row of a table or dump: several separators or quoted values. A run of
+/// tabs counts as one separator: a spreadsheet's empty cells (a form's label and its value
 /// apart by the empty cells of a merged label, `氏名\t\t\t山口 大介`) do not make a line a
 /// row.
 fn is_row(line: &[char]) -> bool {

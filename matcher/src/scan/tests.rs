@@ -2662,20 +2662,30 @@ fn a_pdf_file_libreoffice_wrote_or_a_form_typed_over_finds_its_member() {
         &include_bytes!("../../tests/data/members-ocr.pdf")[..],
         &include_bytes!("../../tests/data/members-annotated.pdf")[..],
     ] {
-        let report = m.scan(&Document::new(file));
-        assert_eq!(report.format, TextFormat::Archive);
-        assert_eq!(report.findings.len(), 1, "{report:?}");
-        let f = &report.findings[0];
-        assert_eq!(f.confidence, Confidence::High);
-        for kind in [
-            FieldKind::Name,
-            FieldKind::NameKana,
-            FieldKind::BirthDate,
-            FieldKind::Address,
-            FieldKind::Phone,
-        ] {
-            assert!(f.fields.contains(&kind), "{kind:?}: {f:?}");
-        }
+        assert_one_high_finding_with(
+            &m,
+            file,
+            &[
+                FieldKind::Name,
+                FieldKind::NameKana,
+                FieldKind::BirthDate,
+                FieldKind::Address,
+                FieldKind::Phone,
+            ],
+        );
+    }
+}
+
+/// Asserts that `m` finds one record in the document file `file` (read as an archive: a
+/// PDF, a spreadsheet), at high confidence, with at least the fields `kinds`.
+fn assert_one_high_finding_with(m: &Matcher, file: &[u8], kinds: &[FieldKind]) {
+    let report = m.scan(&Document::new(file));
+    assert_eq!(report.format, TextFormat::Archive);
+    assert_eq!(report.findings.len(), 1, "{report:?}");
+    let f = &report.findings[0];
+    assert_eq!(f.confidence, Confidence::High);
+    for kind in kinds {
+        assert!(f.fields.contains(kind), "{kind:?}: {f:?}");
     }
 }
 
@@ -2774,13 +2784,7 @@ fn values_written_one_character_to_a_cell_are_found() {
         &include_bytes!("../../tests/data/members-graph-paper.xlsx")[..],
         &include_bytes!("../../tests/data/members-graph-paper.pdf")[..],
     ] {
-        let report = m.scan(&Document::new(file));
-        assert_eq!(report.findings.len(), 1, "{report:?}");
-        let f = &report.findings[0];
-        assert_eq!(f.confidence, Confidence::High);
-        for kind in [Name, NameKana, BirthDate, Phone] {
-            assert!(f.fields.contains(&kind), "{kind:?}: {f:?}");
-        }
+        assert_one_high_finding_with(&m, file, &[Name, NameKana, BirthDate, Phone]);
     }
 }
 
