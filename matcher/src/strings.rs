@@ -9,7 +9,11 @@
 //! anything else nothing. A UTF-16 run is made of characters Japanese text uses (see
 //! [`is_utf16_text`]), and has three of them at least or six ASCII letters and digits (see
 //! [`Utf16Tally::keeps`]).
-//! Each run kept is a line of the text, in the order of the file.
+//! Runs are also looked for in Shift_JIS and EUC-JP, the charsets Japanese files were
+//! written in before Unicode (see [`legacy`]), except over the bytes of a UTF-8 run of
+//! Japanese text. Such a run reads the ASCII around its Japanese text too, and a UTF-8 run of
+//! ASCII alone inside it is left out. Each run kept is a line of the text, in the order of
+//! the file.
 //!
 //! The same bytes may read as text two ways: UTF-16 Japanese is ASCII text too where both
 //! bytes of its units are printable (`松渡` is `~g!n`), and at the other parity it is other
@@ -19,6 +23,10 @@
 //! over the bytes of a UTF-8 run is left out.
 
 use std::ops::Range;
+
+use legacy::{Legacy, read_legacy};
+
+mod legacy;
 
 /// The weight a run needs to be kept: six ASCII letters or digits (a phone number, a postal
 /// code, an e-mail address), or two kana or kanji (a family name in a cell of its own).
@@ -31,15 +39,18 @@ const MIN_WEIGHT: u32 = 6;
 enum Reading {
     Utf8,
     Utf16,
+    Legacy(Legacy),
 }
 
-/// A run found: its bytes, its reading, and, for UTF-16, whether all its units have the shape
-/// ASCII text read as UTF-16 gives (see [`Utf16Tally`]).
+/// A run found: its bytes, its reading, for UTF-16 whether all its units have the shape
+/// ASCII text read as UTF-16 gives (see [`Utf16Tally`]), and for UTF-8 how many kana, kanji
+/// and full-width characters it has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Run {
     bytes: Range<usize>,
     reading: Reading,
     ascii_shaped: bool,
+    wide: u32,
 }
 
 /// Binary files shorter than this are left out: a header cut short (a tar archive's first
@@ -86,14 +97,57 @@ fn is_media(bytes: &[u8]) -> bool {
 /// Appends the text runs of `bytes` to `out`, a line each, in the order of the file. Whether
 /// any was found.
 fn read_strings(bytes: &[u8], out: &mut String) -> bool {
-    let utf8 = utf8_runs(bytes);
+    let mut utf8 = utf8_runs(bytes);
     let mut kept = utf16_runs(bytes, 0);
     kept.extend(utf16_runs(bytes, 1));
-    kept.retain(|r| !(r.ascii_shaped && overlaps_any(&utf8, &r.bytes)));
+    let utf8_bytes: Vec<Range<usize>> = utf8.iter().map(|r| r.bytes.clone()).collect();
+    kept.retain(|r| !(r.ascii_shaped && overlaps_any(&utf8_bytes, &r.bytes)));
+    // Two kana or kanji in valid UTF-8 are rarely there by chance: such a run is UTF-8, and
+    // its bytes are not read again in a legacy charset.
+    let japanese: Vec<Range<usize>> = utf8
+        .iter()
+        .filter(|r| r.wide >= 2)
+        .map(|r| r.bytes.clone())
+        .collect();
+    let [sjis, euc] = [Legacy::ShiftJis, Legacy::EucJp].map(|c| (c, read_legacy(bytes, c)));
+    // The charset that reads more Japanese text in the file is taken where both read it.
+    let (first, second) = if sjis.1.evidence >= euc.1.evidence {
+        (sjis, euc)
+    } else {
+        (euc, sjis)
+    };
+    let runs = |(charset, reading): (Legacy, legacy::LegacyReading), other: &[Range<usize>]| {
+        reading
+            .runs
+            .into_iter()
+            .filter(|r| !overlaps_any(&japanese, r) && !overlaps_any(other, r))
+            .map(move |bytes| Run {
+                bytes,
+                reading: Reading::Legacy(charset),
+                ascii_shaped: false,
+                wide: 0,
+            })
+            .collect::<Vec<_>>()
+    };
+    let first_text = first.1.stretches.clone();
+    let mut legacy = runs(first, &[]);
+    legacy.extend(runs(second, &first_text));
+    if !legacy.is_empty() {
+        legacy.sort_unstable_by_key(|r| r.bytes.start);
+        utf8.retain(|r| r.wide > 0 || !inside_any(&legacy, &r.bytes));
+    }
     kept.extend(utf8);
+    kept.extend(legacy);
     kept.sort_unstable_by_key(|r| r.bytes.start);
     for run in &kept {
         match run.reading {
+            Reading::Legacy(charset) => {
+                // Every character of the run was checked as it was read.
+                let (text, _) = charset
+                    .encoding()
+                    .decode_without_bom_handling(&bytes[run.bytes.clone()]);
+                out.push_str(&text);
+            }
             Reading::Utf8 => {
                 // Every character of the run was checked as it was read.
                 out.push_str(&String::from_utf8_lossy(&bytes[run.bytes.clone()]));
@@ -112,12 +166,18 @@ fn read_strings(bytes: &[u8], out: &mut String) -> bool {
 
 /// Whether `bytes` overlaps one of `runs` (sorted by their start, none overlapping another)
 /// by more than a UTF-16 unit's bytes at an end.
-fn overlaps_any(runs: &[Run], bytes: &Range<usize>) -> bool {
-    let first = runs.partition_point(|r| r.bytes.end <= bytes.start);
+fn overlaps_any(runs: &[Range<usize>], bytes: &Range<usize>) -> bool {
+    let first = runs.partition_point(|r| r.end <= bytes.start);
     runs[first..]
         .iter()
-        .take_while(|r| r.bytes.start < bytes.end)
-        .any(|r| r.bytes.end.min(bytes.end) > r.bytes.start.max(bytes.start) + 2)
+        .take_while(|r| r.start < bytes.end)
+        .any(|r| r.end.min(bytes.end) > r.start.max(bytes.start) + 2)
+}
+
+/// Whether `bytes` lies inside one of `runs` (sorted by their start; they may overlap).
+fn inside_any(runs: &[Run], bytes: &Range<usize>) -> bool {
+    let after = runs.partition_point(|r| r.bytes.start <= bytes.start);
+    runs[..after].iter().rev().any(|r| r.bytes.end >= bytes.end)
 }
 
 /// The weight of a character in a run (see [`MIN_WEIGHT`]).
@@ -145,13 +205,15 @@ fn is_text(c: char) -> bool {
     c == '\t' || !(c.is_control() || ('\u{FFF0}'..='\u{FFFF}').contains(&c))
 }
 
-/// Pushes the run of UTF-8 text `bytes` to `runs` when it weighs enough.
-fn keep_utf8(runs: &mut Vec<Run>, bytes: Range<usize>, weight: u32) {
+/// Pushes the run of UTF-8 text `bytes` to `runs` when it weighs enough; `wide` of its
+/// characters weigh 3.
+fn keep_utf8(runs: &mut Vec<Run>, bytes: Range<usize>, (weight, wide): (u32, u32)) {
     if weight >= MIN_WEIGHT {
         runs.push(Run {
             bytes,
             reading: Reading::Utf8,
             ascii_shaped: false,
+            wide,
         });
     }
 }
@@ -160,22 +222,23 @@ fn keep_utf8(runs: &mut Vec<Run>, bytes: Range<usize>, weight: u32) {
 /// every character that is not text and at every invalid sequence.
 fn utf8_runs(bytes: &[u8]) -> Vec<Run> {
     let mut runs = Vec::new();
-    let (mut start, mut w) = (0, 0);
+    let (mut start, mut w) = (0, (0, 0));
     let mut at = 0;
     for chunk in bytes.utf8_chunks() {
         for (i, c) in chunk.valid().char_indices() {
             if is_text(c) {
-                w += weight(c);
+                let cw = weight(c);
+                w = (w.0 + cw, w.1 + u32::from(cw == 3));
             } else {
                 keep_utf8(&mut runs, start..at + i, w);
-                (start, w) = (at + i + c.len_utf8(), 0);
+                (start, w) = (at + i + c.len_utf8(), (0, 0));
             }
         }
         at += chunk.valid().len();
         if !chunk.invalid().is_empty() {
             keep_utf8(&mut runs, start..at, w);
             at += chunk.invalid().len();
-            (start, w) = (at, 0);
+            (start, w) = (at, (0, 0));
         }
     }
     keep_utf8(&mut runs, start..bytes.len(), w);
@@ -254,6 +317,7 @@ impl Utf16Tally {
                 bytes,
                 reading: Reading::Utf16,
                 ascii_shaped: self.plain == 0,
+                wide: 0,
             });
         }
     }

@@ -11,6 +11,13 @@ fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// `s` in a legacy charset.
+fn legacy(charset: Legacy, s: &str) -> Vec<u8> {
+    let (bytes, _, bad) = charset.encoding().encode(s);
+    assert!(!bad, "{s}");
+    bytes.into_owned()
+}
+
 /// `parts` joined: text given as it is, binary bytes between.
 fn file(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
@@ -116,6 +123,96 @@ fn short_runs_and_punctuation_weigh_too_little() {
 }
 
 #[test]
+fn rows_in_shift_jis_and_euc_jp_are_read_in_their_charset() {
+    for charset in [Legacy::ShiftJis, Legacy::EucJp] {
+        let enc = |s: &str| legacy(charset, s);
+        // As a database keeps a row, the reading in half-width katakana as registers of the
+        // time kept it.
+        let row = file(&[
+            b"\x00\x00\x17\x01\x0f",
+            &enc("山口"),
+            b"\x0d",
+            &enc("大介"),
+            b"\x1d",
+            &enc("ﾔﾏｸﾞﾁ ﾀﾞｲｽｹ"),
+            b"\x00\x00\x1f\x8e\x00\x00\x11",
+            b"090-6682-8625",
+            b"\x19",
+            &enc("兵庫県尼崎市東七松町1丁目23番4号"),
+            b"\x00\x00\x00\x00",
+        ]);
+        assert_eq!(
+            strings(&row),
+            [
+                "山口",
+                "大介",
+                "ﾔﾏｸﾞﾁ ﾀﾞｲｽｹ",
+                "090-6682-8625",
+                "兵庫県尼崎市東七松町1丁目23番4号",
+            ],
+            "{charset:?}"
+        );
+        // A dBase table's records: fields padded with spaces, one after another. Its ASCII is
+        // read once, in the record's run.
+        let record = " 0002山口　大介    ﾔﾏｸﾞﾁ ﾀﾞｲｽｹ   19680918090-6682-8625 ";
+        let table = file(&[
+            b"\x03\x7a\x0b\x19\x02\x00\x00\x00\x0d",
+            &enc(record),
+            b"\x1a",
+        ]);
+        assert_eq!(strings(&table), [record], "{charset:?}");
+        // Two kanji or a reading alone are kept only near a run of four kana or kanji.
+        let far = file(&[
+            &enc("森 健"),
+            b"\x00",
+            &enc("ﾓﾘ ｹﾝ"),
+            &[0; 300],
+            &enc("森　健太郎"),
+            &[0; 300],
+            &enc("ﾓﾘ ｹﾝﾀﾛｳ"),
+            b"\x00",
+            &enc("尼崎"),
+        ]);
+        assert_eq!(strings(&far), ["森　健太郎"], "{charset:?}");
+    }
+    // Japanese text in UTF-8 is not read again in a legacy charset, and text in a legacy
+    // charset is not UTF-8: each is read once.
+    for charset in [Legacy::ShiftJis, Legacy::EucJp] {
+        let both = file(&[
+            "山口　大介\x00ヤマグチ\x00".as_bytes(),
+            &legacy(charset, "兵庫県尼崎市\x00小川　翔太\x00オガワ"),
+        ]);
+        assert_eq!(
+            strings(&both),
+            [
+                "山口　大介",
+                "ヤマグチ",
+                "兵庫県尼崎市",
+                "小川　翔太",
+                "オガワ"
+            ],
+            "{charset:?}"
+        );
+    }
+}
+
+#[test]
+fn a_file_in_one_legacy_charset_is_not_read_in_the_other_too() {
+    // Shift_JIS reads EUC-JP's kanji as half-width katakana (`東七松町` is `ｼｷｾｾﾄｮ`), and
+    // EUC-JP reads Shift_JIS's half-width katakana as kanji: in a file of one, the other's
+    // runs over its text are left out.
+    let row = "兵庫県尼崎市東七松町\x00ﾔﾏｸﾞﾁ ﾀﾞｲｽｹ\x00東七松町\x00ﾓﾘ ﾅｵﾐ\x00森　奈緒美";
+    for charset in [Legacy::ShiftJis, Legacy::EucJp] {
+        let bytes = file(&[b"\x00\x01", &legacy(charset, row), b"\x00"]);
+        assert_eq!(
+            strings(&bytes),
+            row.split('\0').collect::<Vec<_>>(),
+            "{charset:?}"
+        );
+    }
+}
+
+#[test]
 fn random_bytes_give_little() {
     // Compressed data, a picture, a video: short lines, a fiftieth of the bytes at most.
     for seed in [0x9E37_79B9_7F4A_7C15, 1, 0xDEAD_BEEF] {
@@ -129,12 +226,7 @@ fn random_bytes_give_little() {
 
 #[test]
 fn overlaps_are_more_than_a_unit_at_an_end() {
-    let run = |start, end| Run {
-        bytes: start..end,
-        reading: Reading::Utf8,
-        ascii_shaped: false,
-    };
-    let runs = [run(0, 10), run(20, 30), run(40, 50)];
+    let runs = [0..10, 20..30, 40..50];
     let cases = [
         (10..20, false),
         (8..20, false),
@@ -159,10 +251,16 @@ proptest::proptest! {
                  [ヤマグチダイスケタナカハナコ]{4,10}|[やまぐちだいすけたなかはなこ]{4,10}|\
                  兵庫県尼崎市[東西南北七松塚口]{2,3}町[0-9]-[0-9]{1,2}-[0-9]{1,2}",
         seed in 1u64..,
-        wide in proptest::bool::ANY,
+        charset in 0..4,
         pad in 0usize..3,
     ) {
-        let value = if wide { utf16(&text) } else { text.as_bytes().to_vec() };
+        let wide = charset == 1;
+        let value = match charset {
+            0 => text.as_bytes().to_vec(),
+            1 => utf16(&text),
+            2 => legacy(Legacy::ShiftJis, &text),
+            _ => legacy(Legacy::EucJp, &text),
+        };
         if wide {
             // A known limit: kanji whose units are all two printable ASCII bytes are ASCII
             // text too (`松渡` is `~g!n`), and a run of them is left out beside that text.
@@ -172,6 +270,13 @@ proptest::proptest! {
             }
             proptest::prop_assume!(tally.plain > 0 || utf8_runs(&value).is_empty());
         }
+        // In a legacy charset, a name of three kana or kanji of JIS level 1 or fewer is
+        // kept near a longer run: the row's address.
+        let address = match charset {
+            2 => legacy(Legacy::ShiftJis, "尼崎市南塚口町"),
+            3 => legacy(Legacy::EucJp, "尼崎市南塚口町"),
+            _ => Vec::new(),
+        };
         // Values in a row are set apart by lengths and offsets, small numbers: NUL bytes.
         let bytes = file(&[
             &noise(64, seed),
@@ -179,6 +284,8 @@ proptest::proptest! {
             b"\x00\x00\x00\x00",
             &value,
             b"\x00\x00\x00\x00",
+            &address,
+            b"\x00",
             &noise(64, !seed),
         ]);
         let mut out = String::new();
