@@ -3029,6 +3029,38 @@ fn encrypted_messages_pasted_in_armour_count_as_locked() {
 }
 
 #[test]
+fn a_legacy_database_s_file_in_euc_jp_or_shift_jis_is_read_in_its_charset() {
+    // A Japanese database of a Unix server created `EUC_JP` (PostgreSQL 15's heap file,
+    // `scripts/fixtures/postgres_heap.sh … EUC_JP`), and a dBase table in code page 932 with
+    // the readings in half-width katakana (`scripts/fixtures/dbase.py`). Before, only their
+    // ASCII was read: of the heap, the phone number alone, a low finding; of the table, the
+    // birth date and the phone number.
+    let m = fixture_member("DB-1");
+    use FieldKind::*;
+    let heap = &include_bytes!("../../tests/data/members-postgres-eucjp.heap")[..];
+    let dbase = &include_bytes!("../../tests/data/members-cp932.dbf")[..];
+    for (file, fields) in [
+        (heap, vec![Name, NameKana, Address, Phone]),
+        (dbase, vec![Name, NameKana, BirthDate, Address, Phone]),
+    ] {
+        let report = m.scan(&Document::new(file));
+        assert_eq!(report.format, TextFormat::Strings);
+        assert_eq!(report.findings.len(), 1, "{report:?}");
+        let f = &report.findings[0];
+        assert_eq!((f.confidence, &f.fields), (Confidence::High, &fields));
+    }
+    // In an archive of the files: one finding, its spans in both.
+    let zip =
+        crate::archive::tests::zip(&[("base/16384/16389", heap), ("MEMBERS.DBF", dbase)], false);
+    let report = m.scan(&Document::new(&zip));
+    assert_eq!(report.format, TextFormat::Archive);
+    assert_eq!(report.findings.len(), 1, "{report:?}");
+    let f = &report.findings[0];
+    assert_eq!(f.confidence, Confidence::High);
+    assert_eq!(f.spans.iter().filter(|s| s.kind == Name).count(), 2);
+}
+
+#[test]
 fn a_database_s_data_file_or_a_utf16_table_is_read_for_its_text_runs() {
     // A leak of a whole server's disk holds its databases' files. PostgreSQL's heap file of a
     // table of three members (as PostgreSQL 15 wrote it, `scripts/fixtures/postgres_heap.sh`):
