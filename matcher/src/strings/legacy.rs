@@ -27,7 +27,7 @@ pub(super) enum Legacy {
 
 /// What a character of a legacy run is, for telling text from binary data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(super) enum Class {
     /// A printable ASCII character other than the space, a tab, or half-width punctuation.
     Ascii,
     /// The space or the ideographic space: between the parts of a name, it neither ends nor
@@ -56,67 +56,6 @@ const NEAR_BYTES: usize = 256;
 const HALF_KANA_STREAK: u32 = 4;
 
 impl Legacy {
-    /// The character at `bytes[i]`: its length and class; `None` where none starts there (a
-    /// control byte, a byte no character starts with, a pair the charset does not map, a
-    /// user-defined character).
-    fn char_at(self, bytes: &[u8], i: usize) -> Option<(usize, Class)> {
-        let b = bytes[i];
-        match b {
-            b' ' => return Some((1, Class::Space)),
-            b'\t' | 0x21..=0x7E => return Some((1, Class::Ascii)),
-            _ => {}
-        }
-        let half = |b: u8| match b {
-            // `｡` `｢` `｣` `､` `･`
-            0xA1..=0xA5 => Some(Class::Ascii),
-            0xA6..=0xDF => Some(Class::HalfKana),
-            _ => None,
-        };
-        match self {
-            Legacy::ShiftJis => {
-                if let Some(class) = half(b) {
-                    return Some((1, class));
-                }
-                let code = u16::from_be_bytes([b, *bytes.get(i + 1)?]);
-                if !self.maps(code) {
-                    return None;
-                }
-                let class = match code {
-                    0x8140 => Class::Space,
-                    // Kanji whose bytes are EUC-JP's half-width katakana (`8E` and the
-                    // katakana's byte): a run of them is more likely that.
-                    0x8EA1..=0x8EDF => Class::Wide,
-                    0x815B | 0x829F..=0x82F1 | 0x8340..=0x8396 | 0x889F..=0x9872 => Class::Core,
-                    _ => Class::Wide,
-                };
-                Some((2, class))
-            }
-            Legacy::EucJp => {
-                let t = *bytes.get(i + 1)?;
-                if b == 0x8E {
-                    return half(t).map(|class| (2, class));
-                }
-                let code = u16::from_be_bytes([b, t]);
-                if !self.maps(code) {
-                    return None;
-                }
-                let class = match code {
-                    0xA1A1 => Class::Space,
-                    0xA1BC | 0xA4A1..=0xA4F3 | 0xA5A1..=0xA5F6 | 0xB0A1..=0xCFD3 => Class::Core,
-                    _ => Class::Wide,
-                };
-                Some((2, class))
-            }
-        }
-    }
-
-    /// Whether the two bytes of `code` are one character of the charset, not a user-defined
-    /// one (those map to Unicode's private use area: any data).
-    fn maps(self, code: u16) -> bool {
-        let set = &double_byte_sets()[self as usize];
-        set[usize::from(code) / 64] & (1 << (code % 64)) != 0
-    }
-
     /// `encoding_rs`'s decoder of the charset.
     pub(super) fn encoding(self) -> &'static encoding_rs::Encoding {
         match self {
@@ -124,41 +63,117 @@ impl Legacy {
             Legacy::EucJp => encoding_rs::EUC_JP,
         }
     }
+
+    /// The class of a single-byte character, or of a two-byte code, in the charset: `None`
+    /// for a control byte, a byte no character starts with, a pair the charset does not map
+    /// and a user-defined character (those map to Unicode's private use area: any data).
+    fn class_of(self, bytes: &[u8]) -> Option<Class> {
+        let half = |b: u8| match b {
+            // `｡` `｢` `｣` `､` `･`
+            0xA1..=0xA5 => Some(Class::Ascii),
+            0xA6..=0xDF => Some(Class::HalfKana),
+            _ => None,
+        };
+        match (self, bytes) {
+            (_, [b' ']) => Some(Class::Space),
+            (_, [b'\t' | 0x21..=0x7E]) => Some(Class::Ascii),
+            (Legacy::ShiftJis, &[b]) => half(b),
+            (Legacy::EucJp, &[0x8E, t]) => half(t),
+            (_, &[lead, trail]) => {
+                let (text, bad) = self.encoding().decode_without_bom_handling(bytes);
+                let mut chars = text.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if !bad && !('\u{E000}'..='\u{F8FF}').contains(&c) => {}
+                    _ => return None,
+                }
+                Some(match (self, u16::from_be_bytes([lead, trail])) {
+                    (Legacy::ShiftJis, 0x8140) | (Legacy::EucJp, 0xA1A1) => Class::Space,
+                    // Kanji whose bytes are EUC-JP's half-width katakana (`8E` and the
+                    // katakana's byte): a run of them is more likely that.
+                    (Legacy::ShiftJis, 0x8EA1..=0x8EDF) => Class::Wide,
+                    (
+                        Legacy::ShiftJis,
+                        0x815B | 0x829F..=0x82F1 | 0x8340..=0x8396 | 0x889F..=0x9872,
+                    ) => Class::Core,
+                    (
+                        Legacy::EucJp,
+                        0xA1BC | 0xA4A1..=0xA4F3 | 0xA5A1..=0xA5F6 | 0xB0A1..=0xCFD3,
+                    ) => Class::Core,
+                    _ => Class::Wide,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The charset's table of classes, made once.
+    fn table(self) -> &'static Table {
+        static TABLES: OnceLock<[Table; 2]> = OnceLock::new();
+        &TABLES.get_or_init(|| [Legacy::ShiftJis, Legacy::EucJp].map(Table::of))[self as usize]
+    }
 }
 
-/// The two-byte codes of Shift_JIS and of EUC-JP that are one character other than a
-/// user-defined one, as bit sets, made once from `encoding_rs`'s tables.
-fn double_byte_sets() -> &'static [[u64; 1024]; 2] {
-    static SETS: OnceLock<Box<[[u64; 1024]; 2]>> = OnceLock::new();
-    SETS.get_or_init(|| {
-        let mut sets = Box::new([[0u64; 1024]; 2]);
-        for (charset, leads, trails) in [
-            (
-                Legacy::ShiftJis,
-                &[0x81..=0x9F_u8, 0xE0..=0xFC][..],
-                &[0x40..=0x7E_u8, 0x80..=0xFC][..],
-            ),
-            (Legacy::EucJp, &[0xA1..=0xFE][..], &[0xA1..=0xFE][..]),
-        ] {
-            let set = &mut sets[charset as usize];
-            for lead in leads.iter().cloned().flatten() {
-                for trail in trails.iter().cloned().flatten() {
-                    let pair = [lead, trail];
-                    let (text, bad) = charset.encoding().decode_without_bom_handling(&pair);
-                    let mut chars = text.chars();
-                    let one = match (chars.next(), chars.next()) {
-                        (Some(c), None) => !(bad || ('\u{E000}'..='\u{F8FF}').contains(&c)),
-                        _ => false,
-                    };
-                    if one {
-                        let code = usize::from(u16::from_be_bytes([lead, trail]));
-                        set[code / 64] |= 1 << (code % 64);
-                    }
+/// A charset's classes of characters, as codes: 0 none, then [`Class`]'s variants from 1,
+/// and [`LEAD`] for a byte that starts a two-byte character.
+struct Table {
+    single: [u8; 256],
+    double: Box<[u8; 65536]>,
+}
+
+/// A byte that starts a two-byte character.
+const LEAD: u8 = 6;
+
+/// The classes in the order of their codes, from 1.
+const CLASSES: [Class; 5] = [
+    Class::Ascii,
+    Class::Space,
+    Class::HalfKana,
+    Class::Core,
+    Class::Wide,
+];
+
+impl Table {
+    fn of(charset: Legacy) -> Table {
+        let code = |class: Option<Class>| {
+            class.map_or(0, |c| {
+                1 + CLASSES.iter().position(|&k| k == c).unwrap_or(0) as u8
+            })
+        };
+        let mut table = Table {
+            single: [0; 256],
+            double: Box::new([0; 65536]),
+        };
+        for lead in 0..=255u8 {
+            table.single[usize::from(lead)] = code(charset.class_of(&[lead]));
+            if lead < 0x80 || table.single[usize::from(lead)] != 0 {
+                continue;
+            }
+            for trail in 0..=255u8 {
+                let class = code(charset.class_of(&[lead, trail]));
+                table.double[usize::from(u16::from_be_bytes([lead, trail]))] = class;
+                if class != 0 {
+                    table.single[usize::from(lead)] = LEAD;
                 }
             }
         }
-        sets
-    })
+        table
+    }
+
+    /// The character at `bytes[i]`: its length and class; `None` where none starts there.
+    #[inline]
+    fn char_at(&self, bytes: &[u8], i: usize) -> Option<(usize, Class)> {
+        let b = bytes[i];
+        let (n, code) = match self.single[usize::from(b)] {
+            0 => return None,
+            LEAD => (
+                2,
+                self.double[usize::from(u16::from_be_bytes([b, *bytes.get(i + 1)?]))],
+            ),
+            code => (1, code),
+        };
+        let class = CLASSES.get(usize::from(code).checked_sub(1)?)?;
+        Some((n, *class))
+    }
 }
 
 /// A stretch of characters of a legacy charset and the longest streaks in it.
@@ -189,6 +204,22 @@ pub(super) struct LegacyReading {
     pub(super) evidence: u32,
 }
 
+/// The position of the first byte past ASCII in `bytes[from..]`, eight bytes at a time.
+fn next_high_byte(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(8);
+    for (k, word) in words.by_ref().enumerate() {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let high = w & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return Some(from + 8 * k + high.trailing_zeros() as usize / 8);
+        }
+    }
+    let tail = words.remainder();
+    let at = rest.len() - tail.len();
+    tail.iter().position(|&b| b >= 0x80).map(|k| from + at + k)
+}
+
 /// What `charset` reads in `bytes`.
 pub(super) fn read_legacy(bytes: &[u8], charset: Legacy) -> LegacyReading {
     let mut stretches = Vec::new();
@@ -196,9 +227,20 @@ pub(super) fn read_legacy(bytes: &[u8], charset: Legacy) -> LegacyReading {
         Legacy::ShiftJis => 1,
         Legacy::EucJp => 2,
     };
+    let table = charset.table();
     let mut i = 0;
     while i < bytes.len() {
-        let start = i;
+        // A stretch is worth keeping only with a byte past ASCII: skip to the next one, and
+        // back to the start of the text before it (ASCII, where any byte is a character of
+        // its own or none).
+        let Some(high) = next_high_byte(bytes, i) else {
+            break;
+        };
+        let mut start = high;
+        while start > i && table.single[usize::from(bytes[start - 1])] != 0 {
+            start -= 1;
+        }
+        i = start;
         let (mut core, mut half) = (0, 0);
         let mut s = Stretch {
             bytes: start..start,
@@ -206,10 +248,7 @@ pub(super) fn read_legacy(bytes: &[u8], charset: Legacy) -> LegacyReading {
             half: 0,
             evidence: 0,
         };
-        while let Some((n, class)) = (i < bytes.len())
-            .then(|| charset.char_at(bytes, i))
-            .flatten()
-        {
+        while let Some((n, class)) = (i < bytes.len()).then(|| table.char_at(bytes, i)).flatten() {
             match class {
                 Class::Core => {
                     (core, half) = (core + 1, 0);
@@ -258,4 +297,36 @@ pub(super) fn read_legacy(bytes: &[u8], charset: Legacy) -> LegacyReading {
         reading.stretches.push(s.bytes.clone());
     }
     reading
+}
+
+#[cfg(test)]
+pub(super) mod tests_support {
+    use super::*;
+
+    /// The class the table gives the character at the start of `bytes`.
+    pub(in crate::strings) fn class_at(charset: Legacy, bytes: &[u8]) -> Option<(usize, Class)> {
+        charset.table().char_at(bytes, 0)
+    }
+
+    /// Asserts the table gives every byte and pair the class it was made from.
+    pub(in crate::strings) fn table_matches_classes() {
+        for charset in [Legacy::ShiftJis, Legacy::EucJp] {
+            for lead in 0..=255u8 {
+                let single = charset.class_of(&[lead]);
+                if single.is_some() {
+                    assert_eq!(class_at(charset, &[lead, 0]), single.map(|c| (1, c)));
+                    continue;
+                }
+                for trail in 0..=255u8 {
+                    let pair = charset.class_of(&[lead, trail]);
+                    let want = pair.filter(|_| lead >= 0x80).map(|c| (2, c));
+                    assert_eq!(
+                        class_at(charset, &[lead, trail]),
+                        want,
+                        "{lead:x} {trail:x}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -305,3 +305,36 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn legacy_tables_hold_every_class() {
+    // Spot checks, then the table against the classes it was made from, for every byte and
+    // pair.
+    use legacy::tests_support::class_at;
+    // The length of the character and its class; none: (0, "").
+    let cases: &[(Legacy, &[u8], (usize, &str))] = &[
+        (Legacy::ShiftJis, b"A", (1, "Ascii")),
+        (Legacy::ShiftJis, b" ", (1, "Space")),
+        (Legacy::ShiftJis, b"\x81\x40", (2, "Space")),
+        (Legacy::ShiftJis, b"\xD4", (1, "HalfKana")),
+        (Legacy::ShiftJis, b"\xA1", (1, "Ascii")),
+        (Legacy::ShiftJis, b"\x8E\x52", (2, "Core")),
+        (Legacy::ShiftJis, b"\x8E\xB6", (2, "Wide")),
+        (Legacy::ShiftJis, b"\xE3\xC4", (2, "Wide")),
+        (Legacy::ShiftJis, b"\xF0\x40", (0, "")),
+        (Legacy::ShiftJis, b"\x81", (0, "")),
+        (Legacy::ShiftJis, b"\x00", (0, "")),
+        (Legacy::EucJp, b"\xBB\xB3", (2, "Core")),
+        (Legacy::EucJp, b"\xA1\xA1", (2, "Space")),
+        (Legacy::EucJp, b"\x8E\xD4", (2, "HalfKana")),
+        (Legacy::EucJp, b"\x8E\x41", (0, "")),
+        (Legacy::EucJp, b"\xD4", (0, "")),
+        (Legacy::EucJp, b"\x8F\xA1\xA1", (0, "")),
+    ];
+    for &(charset, bytes, want) in cases {
+        let got =
+            class_at(charset, bytes).map_or((0, String::new()), |(n, c)| (n, format!("{c:?}")));
+        assert_eq!(got, (want.0, want.1.to_owned()), "{charset:?} {bytes:x?}");
+    }
+    legacy::tests_support::table_matches_classes();
+}
