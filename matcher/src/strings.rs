@@ -134,7 +134,8 @@ fn read_strings(bytes: &[u8], out: &mut String) -> bool {
     legacy.extend(runs(second, &first_text));
     if !legacy.is_empty() {
         legacy.sort_unstable_by_key(|r| r.bytes.start);
-        utf8.retain(|r| r.wide > 0 || !inside_any(&legacy, &r.bytes));
+        let read = union(&legacy);
+        utf8.retain(|r| r.wide > 0 || !inside_any(&read, &r.bytes));
     }
     kept.extend(utf8);
     kept.extend(legacy);
@@ -174,10 +175,24 @@ fn overlaps_any(runs: &[Range<usize>], bytes: &Range<usize>) -> bool {
         .any(|r| r.end.min(bytes.end) > r.start.max(bytes.start) + 2)
 }
 
-/// Whether `bytes` lies inside one of `runs` (sorted by their start; they may overlap).
-fn inside_any(runs: &[Run], bytes: &Range<usize>) -> bool {
-    let after = runs.partition_point(|r| r.bytes.start <= bytes.start);
-    runs[..after].iter().rev().any(|r| r.bytes.end >= bytes.end)
+/// The union of `runs` (sorted by their start; they may overlap) as ranges sorted by their
+/// start, none overlapping another.
+fn union(runs: &[Run]) -> Vec<Range<usize>> {
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(runs.len());
+    for r in runs {
+        match merged.last_mut() {
+            Some(last) if r.bytes.start <= last.end => last.end = last.end.max(r.bytes.end),
+            _ => merged.push(r.bytes.clone()),
+        }
+    }
+    merged
+}
+
+/// Whether `bytes` lies inside one of `ranges` (sorted by their start, none overlapping
+/// another).
+fn inside_any(ranges: &[Range<usize>], bytes: &Range<usize>) -> bool {
+    let after = ranges.partition_point(|r| r.start <= bytes.start);
+    after > 0 && ranges[after - 1].end >= bytes.end
 }
 
 /// The weight of a character in a run (see [`MIN_WEIGHT`]).

@@ -338,3 +338,43 @@ fn legacy_tables_hold_every_class() {
     }
     legacy::tests_support::table_matches_classes();
 }
+
+#[test]
+fn ascii_inside_the_union_of_legacy_runs() {
+    let run = |start, end| Run {
+        bytes: start..end,
+        reading: Reading::Legacy(Legacy::ShiftJis),
+        ascii_shaped: false,
+        wide: 0,
+    };
+    let read = union(&[run(0, 10), run(5, 20), run(8, 12), run(30, 40), run(40, 45)]);
+    assert_eq!(read, [0..20, 30..45]);
+    let cases = [
+        (0..20, true),
+        (3..18, true),
+        (15..25, false),
+        (20..30, false),
+        (32..44, true),
+        (44..46, false),
+        (50..60, false),
+    ];
+    for (bytes, want) in cases {
+        assert_eq!(inside_any(&read, &bytes), want, "{bytes:?}");
+    }
+}
+
+#[test]
+fn a_file_of_many_short_runs_is_read_in_one_pass() {
+    // Hostile or merely large: a hundred thousand runs of each reading, each looked up among
+    // the others' by a binary search, not a walk.
+    let unit = file(&[
+        b"\x00",
+        &legacy(Legacy::ShiftJis, "山口大介"),
+        b"\x00abcdefgh\x00",
+    ]);
+    let bytes = unit.repeat(100_000);
+    let mut out = String::new();
+    read_strings(&bytes, &mut out);
+    assert_eq!(out.lines().count(), 200_000);
+    assert_eq!(out.lines().filter(|l| *l == "山口大介").count(), 100_000);
+}
