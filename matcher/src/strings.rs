@@ -11,9 +11,9 @@
 //! [`Utf16Tally::keeps`]).
 //! Runs are also looked for in Shift_JIS and EUC-JP, the charsets Japanese files were
 //! written in before Unicode (see [`legacy`]), except over the bytes of a UTF-8 run of
-//! Japanese text. Such a run reads the ASCII around its Japanese text too, and a UTF-8 run of
-//! ASCII alone inside it is left out. Each run kept is a line of the text, in the order of
-//! the file.
+//! Japanese text. Such a run reads the ASCII around its Japanese text too, and a UTF-8 run
+//! inside it with no kana or kanji is left out. Each run kept is a line of the text, in the
+//! order of the file.
 //!
 //! The same bytes may read as text two ways: UTF-16 Japanese is ASCII text too where both
 //! bytes of its units are printable (`松渡` is `~g!n`), and at the other parity it is other

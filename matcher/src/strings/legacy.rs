@@ -9,9 +9,9 @@
 //! four characters in a row of those names, readings and addresses are mostly written in
 //! (kana, the kanji of JIS level 1: [`Class::Core`]; spaces, symbols and other kanji between
 //! them allowed, as in `山口　大介`): random bytes give that a few times in a megabyte, three
-//! in a row a hundred times. Near such a run ([`NEAR_BYTES`]), where a row's other values lie, a run with two of
-//! them in a row (a family name in a field of its own, `森 健`) or four half-width katakana (a
-//! reading, as registers of that time kept it) is kept too.
+//! in a row a hundred times. Near such a run ([`NEAR_BYTES`]), where a row's other values
+//! lie, a run with two of them in a row (a family name in a field of its own, `森 健`) or
+//! four half-width katakana (a reading, as registers of that time kept it) is kept too.
 
 use std::ops::Range;
 use std::sync::OnceLock;
