@@ -116,10 +116,8 @@ fn read_strings(bytes: &[u8], out: &mut String) -> bool {
     } else {
         (euc, sjis)
     };
-    let runs = |(charset, reading): (Legacy, legacy::LegacyReading), other: &[Range<usize>]| {
-        reading
-            .runs
-            .into_iter()
+    let runs = |charset: Legacy, runs: Vec<Range<usize>>, other: &[Range<usize>]| {
+        runs.into_iter()
             .filter(|r| !overlaps_any(&japanese, r) && !overlaps_any(other, r))
             .map(move |bytes| Run {
                 bytes,
@@ -129,9 +127,8 @@ fn read_strings(bytes: &[u8], out: &mut String) -> bool {
             })
             .collect::<Vec<_>>()
     };
-    let first_text = first.1.stretches.clone();
-    let mut legacy = runs(first, &[]);
-    legacy.extend(runs(second, &first_text));
+    let mut legacy = runs(first.0, first.1.runs, &[]);
+    legacy.extend(runs(second.0, second.1.runs, &first.1.stretches));
     if !legacy.is_empty() {
         legacy.sort_unstable_by_key(|r| r.bytes.start);
         let read = union(&legacy);

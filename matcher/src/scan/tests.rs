@@ -2678,12 +2678,18 @@ fn a_pdf_file_libreoffice_wrote_or_a_form_typed_over_finds_its_member() {
 
 /// Asserts that `m` finds one record in the document file `file` (read as an archive: a
 /// PDF, a spreadsheet), at high confidence, with at least the fields `kinds`.
-fn assert_one_high_finding_with(m: &Matcher, file: &[u8], kinds: &[FieldKind]) {
+/// The one finding, at high, of scanning `file`, read as `format`.
+fn one_high_finding(m: &Matcher, file: &[u8], format: TextFormat) -> crate::Finding {
     let report = m.scan(&Document::new(file));
-    assert_eq!(report.format, TextFormat::Archive);
+    assert_eq!(report.format, format);
     assert_eq!(report.findings.len(), 1, "{report:?}");
-    let f = &report.findings[0];
+    let f = report.findings.into_iter().next().expect("one finding");
     assert_eq!(f.confidence, Confidence::High);
+    f
+}
+
+fn assert_one_high_finding_with(m: &Matcher, file: &[u8], kinds: &[FieldKind]) {
+    let f = one_high_finding(m, file, TextFormat::Archive);
     for kind in kinds {
         assert!(f.fields.contains(kind), "{kind:?}: {f:?}");
     }
@@ -3043,20 +3049,13 @@ fn a_legacy_database_s_file_in_euc_jp_or_shift_jis_is_read_in_its_charset() {
         (heap, vec![Name, NameKana, Address, Phone]),
         (dbase, vec![Name, NameKana, BirthDate, Address, Phone]),
     ] {
-        let report = m.scan(&Document::new(file));
-        assert_eq!(report.format, TextFormat::Strings);
-        assert_eq!(report.findings.len(), 1, "{report:?}");
-        let f = &report.findings[0];
-        assert_eq!((f.confidence, &f.fields), (Confidence::High, &fields));
+        let f = one_high_finding(&m, file, TextFormat::Strings);
+        assert_eq!(f.fields, fields);
     }
     // In an archive of the files: one finding, its spans in both.
     let zip =
         crate::archive::tests::zip(&[("base/16384/16389", heap), ("MEMBERS.DBF", dbase)], false);
-    let report = m.scan(&Document::new(&zip));
-    assert_eq!(report.format, TextFormat::Archive);
-    assert_eq!(report.findings.len(), 1, "{report:?}");
-    let f = &report.findings[0];
-    assert_eq!(f.confidence, Confidence::High);
+    let f = one_high_finding(&m, &zip, TextFormat::Archive);
     assert_eq!(f.spans.iter().filter(|s| s.kind == Name).count(), 2);
 }
 
