@@ -12,7 +12,8 @@
 //! it goes, a tar archive (POSIX, GNU or old-style) read header by header, its regular files
 //! as entries. A 7z archive is read through its header, which is at its end: one cut before
 //! it gives its solid LZMA2 data as far as the cut, without the files' names (see
-//! [`cut_seven_zip`]). Everything inflated counts against one budget (the matcher's
+//! [`cut_seven_zip`]). A RAR archive is read by [`crate::rar`]. Everything inflated counts
+//! against one budget (the matcher's
 //! `max_document_bytes`), so an archive bomb stops there.
 //!
 //! - A spreadsheet (an archive with `xl/workbook.xml`): each worksheet's rows as lines, cells
@@ -39,6 +40,7 @@ use crate::doc::{read_slides, read_word_streams, slides_are_encrypted, word_stre
 use crate::html::{extract_text, is_html};
 use crate::msg::{Part, is_message, read_message};
 use crate::pdf::{Pdf, is_pdf, read_pdf, read_pdf_with};
+use crate::rar::{is_rar, rar_files};
 use crate::rtf::{is_rtf, read_rtf, uncompressed};
 use crate::sqlite::{is_sqlite, read_sqlite};
 use crate::strings::read_binary_file;
@@ -121,6 +123,7 @@ pub(crate) fn is_tar(bytes: &[u8]) -> bool {
 pub(crate) fn is_archive(bytes: &[u8]) -> bool {
     is_zip(bytes)
         || is_7z(bytes)
+        || is_rar(bytes)
         || is_gzip(bytes)
         || is_xz(bytes)
         || is_zstd(bytes)
@@ -569,6 +572,14 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
                     read_pieces(&data, SEVEN_ZIP_PIECE, depth, cx, out);
                 }
             }
+        }
+    } else if is_rar(bytes) {
+        let read = rar_files(bytes, &mut cx.budget);
+        for data in read.files {
+            read_file(&data, depth, cx, out);
+        }
+        if read.sealed {
+            cx.not_read();
         }
     } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) || is_bzip2(bytes) {
         let data = decompress(bytes, &mut cx.budget);

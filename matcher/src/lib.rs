@@ -18,7 +18,7 @@
 //!    to their string properties and attachments (and their compressed RTF body when it is
 //!    the only one), and Outlook's TNEF (`winmail.dat`) likewise; RTF documents to their
 //!    paragraphs and table rows (`\uN` and code-page
-//!    bytes decoded); ZIP, 7z and tar archives and files
+//!    bytes decoded); ZIP, 7z, RAR and tar archives and files
 //!    compressed with gzip, xz, Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`) to the text of
 //!    their files (encrypted ZIP entries and 7z archives, PDF and Office files with the passwords of
 //!    [`Matcher::with_passwords`] or those the mailbox or archive itself labels,
@@ -114,6 +114,7 @@ mod index;
 mod mime;
 mod msg;
 mod pdf;
+mod rar;
 mod rc4;
 mod rtf;
 mod scan;

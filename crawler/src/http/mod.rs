@@ -387,7 +387,7 @@ pub(crate) fn media_allowed(allowed: &[String], media: &str) -> bool {
 const SNIFF_BYTES: usize = 1024;
 
 /// NUL bytes in the first KiB, unless the charset is a UTF-16/32 one or the body is an archive
-/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), 7z, gzip, xz,
+/// the matcher reads what it holds of: ZIP (a spreadsheet, a document, or files), 7z, RAR, gzip, xz,
 /// Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`, `dump.sql.bz2`), tar (POSIX and GNU: `ustar`
 /// at byte 257), an SQLite database, an OLE2 compound file (an Office 97–2003 file or an
 /// Outlook message), a PDF file, an RTF document (`\bin` pictures may hold NUL bytes) or
@@ -399,6 +399,8 @@ pub(crate) fn looks_binary(body: &[u8], charset: Option<&str>) -> bool {
     });
     let archive = body.starts_with(b"PK\x03\x04")
         || body.starts_with(b"7z\xBC\xAF\x27\x1C")
+        || body.starts_with(b"Rar!\x1A\x07\x00")
+        || body.starts_with(b"Rar!\x1A\x07\x01\x00")
         || body.starts_with(b"\x1F\x8B\x08")
         || body.starts_with(b"\xFD7zXZ\x00")
         || body.starts_with(b"\x28\xB5\x2F\xFD")
@@ -432,6 +434,9 @@ mod tests {
         // Archives go on to the matcher, which reads them.
         assert!(!looks_binary(b"PK\x03\x04\x00\x00", None));
         assert!(!looks_binary(b"7z\xBC\xAF\x27\x1C\x00\x04", None));
+        assert!(!looks_binary(b"Rar!\x1A\x07\x01\x00\x00", None));
+        assert!(!looks_binary(b"Rar!\x1A\x07\x00\x00", None));
+        assert!(looks_binary(b"Rar!\x1A\x07\x02\x00", None));
         assert!(!looks_binary(b"\x1F\x8B\x08\x00\x00", None));
         assert!(!looks_binary(b"\xFD7zXZ\x00\x00", None));
         assert!(!looks_binary(b"\x28\xB5\x2F\xFD\x00", None));

@@ -3134,3 +3134,36 @@ fn a_database_s_data_file_or_a_utf16_table_is_read_for_its_text_runs() {
         assert_eq!(report.skipped, Some(crate::SkipReason::Binary));
     }
 }
+
+#[test]
+fn a_rar_archive_finds_its_member_and_an_encrypted_one_is_locked() {
+    use FieldKind::*;
+    // `scripts/fixtures/rar.sh`: the Shift_JIS CSV and the Excel 97 workbook of the 7z
+    // fixture, in RAR 5, RAR 4, and RAR 4 solid.
+    let m = fixture_member("RAR-1");
+    for file in [
+        &include_bytes!("../../tests/data/rar/members-rar5.rar")[..],
+        include_bytes!("../../tests/data/rar/members-rar4.rar"),
+        include_bytes!("../../tests/data/rar/members-rar4-solid.rar"),
+    ] {
+        assert_one_high_finding_with(&m, file, &[Name, NameKana, BirthDate, Phone]);
+        assert_eq!(m.scan(&Document::new(file)).locked, 0);
+        // Cut by a size cap inside the workbook: the CSV, which holds her too.
+        let cut = &file[..file.len() - 3000];
+        assert_one_high_finding_with(&m, cut, &[Name, BirthDate, Phone]);
+        // Attached to a mail.
+        let mail = mail_attaching("application/vnd.rar", file);
+        let report = m.scan(&Document::new(mail.as_bytes()));
+        assert_eq!(report.findings.len(), 1, "{report:?}");
+    }
+    // Encrypted (`rar a -p`, `-hp`): not read, counted as locked.
+    for file in [
+        &include_bytes!("../../tests/data/rar/members-rar5-aes.rar")[..],
+        include_bytes!("../../tests/data/rar/members-rar5-aes-header.rar"),
+        include_bytes!("../../tests/data/rar/members-rar4-aes.rar"),
+        include_bytes!("../../tests/data/rar/members-rar4-aes-header.rar"),
+    ] {
+        let report = m.scan(&Document::new(file));
+        assert_eq!((report.findings.len(), report.locked), (0, 1), "{report:?}");
+    }
+}
