@@ -55,7 +55,7 @@ use crate::xls::read_workbook97;
 const LOCAL: &[u8; 4] = b"PK\x03\x04";
 
 /// Entries read from one archive, at most.
-const MAX_ENTRIES: usize = 10_000;
+pub(crate) const MAX_ENTRIES: usize = 10_000;
 
 /// How many archives or compressed files inside one another are read (`.tar.gz` is two).
 const MAX_DEPTH: usize = 4;

@@ -5,9 +5,9 @@
 //!
 //! What is read is bounded as the other archives' files are: everything inflated counts against
 //! the scan's budget (a file the budget cuts is kept as far as it went, and the archive ends
-//! there), at most [`MAX_FILES`] files, a RAR 5 dictionary of at most [`MAX_DICTIONARY`] (a
-//! file that asks for more is left out, as an oversized 7z dictionary is) and a reader's
-//! workspace of at most [`MAX_WORKSPACE`]. A file that fails to decode (corrupt, or cut short
+//! there), at most [`MAX_ENTRIES`] files (as from a ZIP or 7z archive), a RAR 5 dictionary of
+//! at most [`MAX_DICTIONARY`] (a file that asks for more is left out, as an oversized 7z
+//! dictionary is) and a reader's workspace of at most [`MAX_WORKSPACE`]. A file that fails to decode (corrupt, or cut short
 //! by a broken download) keeps what was decoded of it; in a solid archive it ends the archive,
 //! since the files after it are decoded from its history.
 //!
@@ -19,10 +19,9 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
-use rars::{ArchiveReadOptions, ArchiveReader, Error, ExtractionDecision, ExtractionErrorAction};
+use crate::archive::MAX_ENTRIES;
 
-/// The most files read from one archive.
-const MAX_FILES: usize = 10_000;
+use rars::{ArchiveReadOptions, ArchiveReader, Error, ExtractionDecision, ExtractionErrorAction};
 
 /// The largest RAR 5 dictionary a file may ask for (WinRAR's default is 32 MiB; RAR 7 allows
 /// 64 GiB), as for 7z archives.
@@ -52,7 +51,7 @@ pub(crate) struct RarFiles {
 
 /// Where the files' data goes as it is decoded: each file a buffer, all of them within the
 /// budget.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Files {
     files: Vec<Vec<u8>>,
     /// Bytes the budget has left.
@@ -116,7 +115,7 @@ pub(crate) fn rar_files(bytes: &[u8], budget: &mut usize) -> RarFiles {
         |member| {
             let meta = &member.meta;
             let mut f = files.borrow_mut();
-            if f.files.len() >= MAX_FILES || f.left == 0 {
+            if f.files.len() >= MAX_ENTRIES || f.left == 0 {
                 return Ok(ExtractionDecision::Stop);
             }
             if meta.is_encrypted {
@@ -138,13 +137,7 @@ pub(crate) fn rar_files(bytes: &[u8], budget: &mut usize) -> RarFiles {
         },
         |_, _| Ok(ExtractionErrorAction::Continue),
     );
-    let files = std::mem::replace(
-        &mut *files.borrow_mut(),
-        Files {
-            files: Vec::new(),
-            left: 0,
-        },
-    );
+    let files = std::mem::take(&mut *files.borrow_mut());
     *budget = files.left;
     read.files = files.files;
     read.files.retain(|f| !f.is_empty());
