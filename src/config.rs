@@ -126,8 +126,9 @@ pub struct MatchConfig {
     /// `max_records_per_value`).
     #[serde(default)]
     pub scan: MatcherConfig,
-    /// A file of passwords to try on encrypted ZIP entries and 7z archives, PDF files that need
-    /// a password and encrypted Office files, one a line (a leak site's announced ones, `infected`). Passwords a mailbox or an archive gives itself are tried without it.
+    /// A file of passwords to try on encrypted ZIP entries, 7z and RAR archives, PDF files that
+    /// need a password and encrypted Office files, one a line (a leak site's announced ones,
+    /// `infected`). Passwords a mailbox or an archive gives itself are tried without it.
     /// Never logged; mount it as a Secret.
     #[serde(default)]
     pub passwords_file: Option<PathBuf>,

@@ -731,6 +731,45 @@ fn assert_found_only_with_its_password(
     assert!(!stdout.contains(password));
 }
 
+/// A CSV of three residents in RAR archives encrypted as WinRAR encrypts them: RAR 5 with its
+/// headers encrypted too (`rar a -hp`: AES-256, the key 2^15 rounds of PBKDF2-HMAC-SHA256)
+/// under a Japanese password, and RAR 4's format solid with only the files encrypted
+/// (`rar a -ma4 -s -p`: AES-128, the key 2^18 rounds of SHA-1): nothing without the password;
+/// read with the operator's password file, or with the password a mail after it gives.
+#[test]
+fn encrypted_rar_archives_open_with_a_password_file_or_the_mailbox_s_own() {
+    use rars::{ArchiveVersion, Builder};
+    let f = Fixture::new();
+    let leaked = f.residents_at(&[41, 160, 322]);
+    let csv = render(LeakForm::CsvRegister, &leaked, 11);
+    let readme = b"meibo.csv: 2026-11 export\n".to_vec();
+    for (name, format, password, headers) in [
+        ("leak.rar", ArchiveVersion::Rar50, "解凍キー2026", true),
+        ("leak4.rar", ArchiveVersion::Rar29, "Meibo#2026", false),
+    ] {
+        let mut b = Builder::new(format)
+            .password(Some(password.as_bytes().to_vec()))
+            .header_encryption(headers)
+            .solid(!headers);
+        b.add_bytes(b"readme.txt".to_vec(), readme.clone(), None, None)
+            .expect("readme");
+        b.add_bytes(b"meibo.csv".to_vec(), csv.clone(), None, None)
+            .expect("csv");
+        let archive = b.to_bytes().expect("rar");
+        assert_eq!(
+            archive.windows(9).any(|w| w == &b"meibo.csv"[..]),
+            !headers,
+            "{name}"
+        );
+        assert_found_only_with_its_password(
+            &f,
+            (name, "application/vnd.rar", &archive),
+            (password, &format!("解凍パスワードは「{password}」です。")),
+            &leaked,
+        );
+    }
+}
+
 /// A Word 97 document of `rows` (cells), encrypted as LibreOffice and Office 97–2000 encrypt
 /// one ([MS-OFFCRYPTO] 2.3.6: RC4, each block's key MD5 of the file's key and the block's
 /// number, the file's key 40 bits of MD5 of the salt and of the password's MD5 cut to 40 bits;

@@ -578,8 +578,12 @@ fn read_container(bytes: &[u8], depth: usize, cx: &mut Unpack<'_>, out: &mut Str
         for data in read.files {
             read_file(&data, depth, cx, out);
         }
-        if read.sealed {
-            cx.not_read();
+        if read.sealed
+            && let Some(files) = cx.open_rar(bytes, read.key_cost, depth)
+        {
+            for data in files {
+                read_file(&data, depth, cx, out);
+            }
         }
     } else if is_gzip(bytes) || is_xz(bytes) || is_zstd(bytes) || is_bzip2(bytes) {
         let data = decompress(bytes, &mut cx.budget);

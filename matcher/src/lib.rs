@@ -20,8 +20,8 @@
 //!    paragraphs and table rows (`\uN` and code-page
 //!    bytes decoded); ZIP, 7z, RAR and tar archives and files
 //!    compressed with gzip, xz, Zstandard or bzip2 (`.tar.gz`, `dump.sql.xz`) to the text of
-//!    their files (encrypted ZIP entries and 7z archives, PDF and Office files with the passwords of
-//!    [`Matcher::with_passwords`] or those the mailbox or archive itself labels,
+//!    their files (encrypted ZIP entries, 7z and RAR archives, PDF and Office files with the
+//!    passwords of [`Matcher::with_passwords`] or those the mailbox or archive itself labels,
 //!    `パスワード：…`), spreadsheets (`.xlsx`, `.xls`) to their rows of cells, Word (`.docx`,
 //!    `.doc`), OpenDocument and PowerPoint (`.pptx`, `.ppt`) files to their paragraphs and
 //!    table rows, and SQLite database files to their tables' rows.

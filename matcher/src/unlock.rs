@@ -1,5 +1,5 @@
-//! Encrypted ZIP entries, 7z archives, PDF and Office files (97–2003 too), and the passwords
-//! tried on them.
+//! Encrypted ZIP entries, 7z and RAR archives, PDF and Office files (97–2003 too), and the
+//! passwords tried on them.
 //!
 //! Japanese offices mail a file as a password-protected ZIP archive (or a PDF or Excel file
 //! that needs a password) and its password in a second mail ("PPAP"), and leak sites post an archive's
@@ -24,7 +24,10 @@
 //! 7-Zip (AES-256, its key 2^19 rounds of SHA-256 over the password in UTF-16; the header
 //! encrypted too with `-mhe=on`) has no check of its own: a password is accepted when the
 //! encrypted header decodes with it and one of its encrypted files decodes whole to its CRC-32
-//! (or, cut by the budget, past a whole LZMA2 chunk).
+//! (or, cut by the budget, past a whole LZMA2 chunk). A RAR archive's encrypted files and
+//! headers (AES-128 in RAR 2.9–4, AES-256 in RAR 5) are read by [`crate::rar::rar_unlocked`],
+//! which accepts a password on RAR 5's password check, the encrypted headers' CRCs or a file
+//! decoded whole to its CRC-32.
 //!
 //! Passwords are values read from pages or given by the operator: nothing here logs or reports
 //! one, and [`Password`]'s and [`Passwords`]' `Debug` show neither.
@@ -42,6 +45,7 @@ use sha1::Sha1;
 
 use crate::archive::seven_zip_unlocked;
 use crate::pdf::{Crypt, Lock};
+use crate::rar::{MAX_KEYS, RarOpened, rar_unlocked};
 pub(crate) use binary::{
     Binary, SealedBinary, word_encryption, word_is_obfuscated, workbook_is_encrypted,
 };
@@ -69,6 +73,13 @@ const OFFICE_ROUNDS_PER_TRY: u32 = 20_000;
 /// rounds (the most `sevenz-rust2` derives), 0.16 s. Sixteen tries a document at most.
 const SEVEN_ZIP_COST: usize = 4;
 
+/// The wrong tries one try on an encrypted RAR archive counts as, per key derivation at
+/// WinRAR's strength its keys take (a wrong password costs one derivation: RAR 5's 2^15
+/// rounds of PBKDF2-HMAC-SHA256, 7 ms here, or RAR 2.9–4's 2^18 rounds of SHA-1 and the
+/// first file decoded until it breaks): sixteen tries a document at most, and none on an
+/// archive asking for 2^20 rounds or more.
+const RAR_COST: usize = 4;
+
 /// Passwords taken from one document's text, at most.
 const MAX_FOUND: usize = 16;
 
@@ -86,7 +97,7 @@ impl fmt::Debug for Password {
     }
 }
 
-/// The operator's passwords to try on encrypted ZIP entries and 7z archives, PDF and Office
+/// The operator's passwords to try on encrypted ZIP entries, 7z and RAR archives, PDF and Office
 /// files, in order. Its `Debug` shows how many, never one.
 ///
 /// ```
@@ -213,6 +224,9 @@ enum Sealed {
     Office(OfficeLock, Vec<u8>),
     /// A 7z archive with encrypted blocks (or an encrypted header): its bytes.
     SevenZip(Vec<u8>),
+    /// A RAR archive with encrypted files (or encrypted headers): its bytes, and what one of
+    /// its keys costs.
+    Rar(Vec<u8>, usize),
     /// A Word or Excel 97–2003 file encrypted with RC4: its lock and streams.
     Binary(SealedBinary),
 }
@@ -247,6 +261,8 @@ pub(crate) struct Unpack<'p> {
     /// Encrypted files met that no password could be tried on: their encryption is not read,
     /// or no budget was left.
     not_read: u32,
+    /// Key derivations left for RAR archives whose password is right ([`MAX_KEYS`]).
+    rar_keys: usize,
 }
 
 impl<'p> Unpack<'p> {
@@ -260,6 +276,7 @@ impl<'p> Unpack<'p> {
             sealed: Vec::new(),
             failed: 0,
             not_read: 0,
+            rar_keys: MAX_KEYS,
         }
     }
 
@@ -344,6 +361,41 @@ impl<'p> Unpack<'p> {
         files
     }
 
+    /// The encrypted files of the RAR archive `bytes` (all of them when its headers are
+    /// encrypted), `depth` archives deep, each of its keys costing `cost` derivations (inflated
+    /// within the budget, and counted against it), if a password known so far opens them; if
+    /// none does, the archive is kept (copied) for the passwords the document's text may give.
+    /// With no budget or key derivations left, nothing is tried or kept.
+    pub(crate) fn open_rar(
+        &mut self,
+        bytes: &[u8],
+        cost: usize,
+        depth: usize,
+    ) -> Option<Vec<Vec<u8>>> {
+        if self.budget == 0 || self.rar_keys < cost {
+            self.not_read();
+            return None;
+        }
+        let opened = self.try_rar(bytes, cost, &[]);
+        if opened.is_none() {
+            self.sealed.push((depth, Sealed::Rar(bytes.to_vec(), cost)));
+        }
+        opened
+    }
+
+    /// The files `first` opens of the RAR archive `bytes` with `only` or all passwords, the
+    /// files its key derivations could not pay for counted as not read.
+    fn try_rar(&mut self, bytes: &[u8], cost: usize, only: &[Password]) -> Option<Vec<Vec<u8>>> {
+        let mut keys = self.rar_keys;
+        let opened = self.first(only, RAR_COST.saturating_mul(cost), |p, budget| {
+            rar_unlocked(bytes, p, budget, cost, &mut keys)
+        });
+        self.rar_keys = keys;
+        let opened = opened?;
+        self.not_read = self.not_read.saturating_add(opened.unread);
+        Some(opened.files)
+    }
+
     /// The streams of the encrypted Word or Excel 97–2003 file `sealed`, `depth` archives
     /// deep, decrypted, if a password known so far opens it (a workbook is tried with Excel's
     /// default password first, which is not counted); if none does, it is kept for the
@@ -407,6 +459,17 @@ impl<'p> Unpack<'p> {
                     match files {
                         Some(files) => opened.push((depth, Unsealed::Files(files))),
                         None => self.sealed.push((depth, Sealed::SevenZip(bytes))),
+                    }
+                }
+                Sealed::Rar(bytes, cost) => {
+                    let files = if self.budget == 0 || self.rar_keys < cost {
+                        None
+                    } else {
+                        self.try_rar(&bytes, cost, &new)
+                    };
+                    match files {
+                        Some(files) => opened.push((depth, Unsealed::Files(files))),
+                        None => self.sealed.push((depth, Sealed::Rar(bytes, cost))),
                     }
                 }
                 Sealed::Binary(sealed) => match self.first(&new, 1, |p, _| sealed.open(p)) {
@@ -474,6 +537,12 @@ impl Inflated for Vec<u8> {
 impl Inflated for Vec<Vec<u8>> {
     fn inflated(&self) -> usize {
         self.iter().map(Vec::len).sum()
+    }
+}
+
+impl Inflated for RarOpened {
+    fn inflated(&self) -> usize {
+        self.files.iter().map(Vec::len).sum()
     }
 }
 

@@ -43,8 +43,8 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// A file of passwords to try on encrypted ZIP entries and 7z archives, PDF and Office
-    /// files, one a line (never printed).
+    /// A file of passwords to try on encrypted ZIP entries, 7z and RAR archives, PDF and
+    /// Office files, one a line (never printed).
     /// Passwords a mailbox or an archive gives itself (`パスワード：…`) are tried without it.
     #[arg(long)]
     password_file: Option<PathBuf>,

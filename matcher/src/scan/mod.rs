@@ -79,7 +79,8 @@ pub struct Matcher {
     index: Index,
     config: MatcherConfig,
     min_confidence: Confidence,
-    /// The operator's passwords for encrypted ZIP entries and 7z archives, PDF and Office files.
+    /// The operator's passwords for encrypted ZIP entries, 7z and RAR archives, PDF and Office
+    /// files.
     passwords: Passwords,
     /// Tells this matcher's per-thread caches from another's (a thread may scan for several).
     instance: u64,
@@ -125,8 +126,9 @@ impl Matcher {
     }
 
     /// The same matcher, trying `passwords` (and then those a document's own text gives) on the
-    /// encrypted entries of ZIP archives, encrypted 7z archives, PDF files that need a password and Office files
-    /// encrypted with one: a leak's archive, a mail's attachment. See [`Passwords`].
+    /// encrypted entries of ZIP archives, encrypted 7z and RAR archives, PDF files that need a
+    /// password and Office files encrypted with one: a leak's archive, a mail's attachment. See
+    /// [`Passwords`].
     pub fn with_passwords(mut self, passwords: Passwords) -> Matcher {
         self.passwords = passwords;
         self

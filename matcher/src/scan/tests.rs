@@ -3156,7 +3156,9 @@ fn a_rar_archive_finds_its_member_and_an_encrypted_one_is_locked() {
         let report = m.scan(&Document::new(mail.as_bytes()));
         assert_eq!(report.findings.len(), 1, "{report:?}");
     }
-    // Encrypted (`rar a -p`, `-hp`): not read, counted as locked.
+    // Encrypted (`rar a -p`, `-hp`) with `Leak2026!`: read with the operator's password;
+    // without it, counted as locked.
+    let with = fixture_member("RAR-1").with_passwords(Passwords::from_lines("infected\nLeak2026!"));
     for file in [
         &include_bytes!("../../tests/data/rar/members-rar5-aes.rar")[..],
         include_bytes!("../../tests/data/rar/members-rar5-aes-header.rar"),
@@ -3165,5 +3167,16 @@ fn a_rar_archive_finds_its_member_and_an_encrypted_one_is_locked() {
     ] {
         let report = m.scan(&Document::new(file));
         assert_eq!((report.findings.len(), report.locked), (0, 1), "{report:?}");
+        assert_one_high_finding_with(&with, file, &[Name, NameKana, BirthDate, Phone]);
+        assert_eq!(with.scan(&Document::new(file)).locked, 0);
+    }
+    // Both files of an encrypted RAR 4 solid archive, and of a RAR 5 one.
+    for file in [
+        &include_bytes!("../../tests/data/rar/members-rar4-aes-solid.rar")[..],
+        include_bytes!("../../tests/data/rar/members-rar5-aes-two.rar"),
+    ] {
+        assert_one_high_finding_with(&with, file, &[Name, NameKana, BirthDate, Phone]);
+        let report = with.scan(&Document::new(&file[..file.len() - 3000]));
+        assert_eq!((report.findings.len(), report.locked), (1, 0), "{report:?}");
     }
 }

@@ -137,6 +137,80 @@ fn wrong_tries_are_bounded_per_document() {
     // A 7z archive's try counts four (its key takes 2^19 rounds of SHA-256): sixteen tries.
     let (_, archive) = SEVEN_ZIP[0];
     assert_eq!(failed(archive, "Leak2026!\n"), 64);
+    // So does a RAR archive's (2^15 rounds of PBKDF2-HMAC-SHA256, or 2^18 of SHA-1).
+    for &(_, archive) in RAR {
+        assert_eq!(failed(archive, "Leak2026!\n"), 64);
+    }
+}
+
+/// RAR archives encrypted with `Leak2026!` by `rars` (`scripts/fixtures/rar.sh`): RAR 5 and
+/// RAR 4, the files encrypted (`-p`) or the headers too (`-hp`).
+const RAR: &[(&str, &[u8])] = &[
+    (
+        "rar5 -p",
+        include_bytes!("../../tests/data/rar/members-rar5-aes.rar"),
+    ),
+    (
+        "rar5 -hp",
+        include_bytes!("../../tests/data/rar/members-rar5-aes-header.rar"),
+    ),
+    (
+        "rar4 -p",
+        include_bytes!("../../tests/data/rar/members-rar4-aes.rar"),
+    ),
+    (
+        "rar4 -hp",
+        include_bytes!("../../tests/data/rar/members-rar4-aes-header.rar"),
+    ),
+];
+
+#[test]
+fn rar_archives_open_with_the_right_password_only() {
+    for &(tool, archive) in RAR {
+        let read = text(archive, "wrong\nLeak2026!\n");
+        assert!(read.starts_with("氏名,フリガナ"), "{tool}: {read}");
+        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+        for wrong in ["", "wrong\nLeak2026\nleak2026!"] {
+            assert_eq!(text(archive, wrong), "", "{tool}");
+        }
+        // The password mailed after the archive.
+        let mbox = format!(
+            "From a@example.jp\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: application/vnd.rar\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+             From a@example.jp\nContent-Type: text/plain; charset=utf-8\n\nパスワード：Leak2026!\n",
+            fingerprints::leaks::base64(archive)
+        );
+        let passwords = Passwords::default();
+        let mut cx = Unpack::new(1 << 20, &passwords);
+        let read = crate::mime::unpack_mail_text(&mbox, &mut cx);
+        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+        assert_eq!(cx.locked(), 0, "{tool}");
+        // Without it, locked.
+        let mut cx = Unpack::new(1 << 20, &passwords);
+        let read = crate::mime::unpack_mail_text(&mbox.replace("Leak2026!", "-"), &mut cx);
+        assert!(!read.contains(MEMBER_ROW) && cx.locked() == 1, "{tool}");
+    }
+}
+
+#[test]
+fn rar_keys_are_bounded_per_document() {
+    // Thirty-three archives of two encrypted files each in one mail: each file costs a key,
+    // so the document's keys read the first 32 archives, and the last one's files are locked.
+    let two = include_bytes!("../../tests/data/rar/members-rar5-aes-two.rar");
+    let mut mbox = String::from("From a@example.jp\nContent-Type: multipart/mixed; boundary=b\n\n");
+    for _ in 0..33 {
+        mbox.push_str(&format!(
+            "--b\nContent-Type: application/vnd.rar\nContent-Transfer-Encoding: base64\n\n{}\n",
+            fingerprints::leaks::base64(two)
+        ));
+    }
+    mbox.push_str("--b--\n");
+    let passwords = Passwords::from_lines("Leak2026!");
+    let mut cx = Unpack::new(64 << 20, &passwords);
+    let read = crate::mime::unpack_mail_text(&mbox, &mut cx);
+    // The CSV and the workbook each name the member.
+    assert_eq!(read.matches("山口 大介").count(), 64, "{}", read.len());
+    assert_eq!((cx.rar_keys, cx.locked()), (0, 1));
 }
 
 /// 7z archives 7-Zip 25.01 encrypted (`matcher/tests/data/7z`) with `Leak2026!`: `7zz a -p`
