@@ -11,6 +11,11 @@
 //! decode (corrupt, or cut short by a broken download) keeps what was decoded of it; in a
 //! solid archive it ends the archive, since the files after it are decoded from its history.
 //!
+//! An archive cut short (a size cap, a broken download), which `rars` refuses, is read up to
+//! its last whole block, and the file the cut falls in as far as its data goes: a copy of the
+//! archive has that file's packed size made what is there and its header's CRC made to agree
+//! ([`cut_file`]), and its files are decoded as streams.
+//!
 //! Encrypted files and archives whose headers are encrypted (`rar a -p`, `-hp`: AES-128 in
 //! RAR 2.9–4, AES-256 in RAR 5) are read with the passwords [`crate::unlock`] tries
 //! ([`rar_unlocked`]), what the archive holds in the clear first. A password is accepted when
@@ -51,7 +56,7 @@ const DEFAULT_KDF_LOG: u8 = 15;
 
 /// Whether `bytes` is a RAR archive (RAR 1.5–4's signature or RAR 5's).
 pub(crate) fn is_rar(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"Rar!\x1A\x07\x00") || bytes.starts_with(b"Rar!\x1A\x07\x01\x00")
+    bytes.starts_with(b"Rar!\x1A\x07\x00") || bytes.starts_with(RAR5)
 }
 
 /// What reading a RAR archive gave.
@@ -120,8 +125,9 @@ impl Write for Sink {
 
 /// A RAR archive's headers as read without a password.
 enum Headers {
-    /// Read (up to the last whole block of an archive cut short).
-    Read(Box<Archive>),
+    /// Read, and whether the archive was cut short (read up to its last whole block, and the
+    /// file the cut falls in as far as its data goes).
+    Read(Box<Archive>, bool),
     /// Encrypted (`rar a -hp`).
     Encrypted,
     /// Not readable: corrupt, or cut inside its first header.
@@ -131,22 +137,33 @@ enum Headers {
 /// The headers of the RAR archive `bytes`, read without a password.
 fn headers(bytes: &[u8]) -> Headers {
     match ArchiveReader::read(bytes) {
-        Ok(archive) => Headers::Read(Box::new(archive)),
+        Ok(archive) => Headers::Read(Box::new(archive), false),
         Err(e) if e.kind() == ErrorKind::PasswordRequired => Headers::Encrypted,
-        // Cut short (a size cap, a broken download): the files whose blocks are whole.
-        Err(_) => match whole_blocks(bytes).and_then(|whole| ArchiveReader::read(whole).ok()) {
-            Some(archive) => Headers::Read(Box::new(archive)),
-            None => Headers::Unreadable,
-        },
+        // Cut short (a size cap, a broken download): the files whose blocks are whole, and the
+        // one the cut falls in as far as it goes.
+        Err(_) => {
+            if let Some(cut) = cut_file(bytes)
+                && let Ok(archive) = ArchiveReader::read(&cut)
+            {
+                return Headers::Read(Box::new(archive), true);
+            }
+            match whole_blocks(bytes).and_then(|whole| ArchiveReader::read(whole).ok()) {
+                Some(archive) => Headers::Read(Box::new(archive), true),
+                None => Headers::Unreadable,
+            }
+        }
     }
 }
 
-/// The limits every extraction is read within.
-fn read_options(password: Option<&[u8]>) -> ArchiveReadOptions<'_> {
+/// The limits every extraction is read within; a `cut` archive's files are all decoded as
+/// streams, so that the one the cut falls in gives what was decoded before its data ran out
+/// (RAR 5 in steps of 64 KiB; RAR 2.9–4 writes its window out every 2 to 4 MiB, so a cut file
+/// smaller than that gives nothing).
+fn read_options(password: Option<&[u8]>, cut: bool) -> ArchiveReadOptions<'_> {
     ArchiveReadOptions::with_optional_password(password)
         .with_rar50_dictionary_size_limit(MAX_DICTIONARY)
         .with_max_reader_workspace_bytes(MAX_WORKSPACE)
-        .with_rar50_buffered_decode_limit(BUFFERED_DECODE)
+        .with_rar50_buffered_decode_limit(if cut { 0 } else { BUFFERED_DECODE })
 }
 
 /// The cost of one of the keys of the archive `bytes`, whose headers are `headers`, in
@@ -154,7 +171,7 @@ fn read_options(password: Option<&[u8]>) -> ArchiveReadOptions<'_> {
 /// declare it.
 fn archive_key_cost(bytes: &[u8], headers: &Headers) -> usize {
     let kdf_log = match headers {
-        Headers::Read(archive) => archive.as_rar50().and_then(|a| {
+        Headers::Read(archive, _) => archive.as_rar50().and_then(|a| {
             a.blocks
                 .iter()
                 .filter_map(|b| match b {
@@ -173,8 +190,8 @@ fn archive_key_cost(bytes: &[u8], headers: &Headers) -> usize {
 /// its first block after the signature is the encryption header (type 4): CRC-32, the
 /// header's size, type and flags, then the encryption's version and flags and that count.
 fn rar5_header_kdf(bytes: &[u8]) -> Option<u8> {
-    let mut p = b"Rar!\x1A\x07\x01\x00".len().checked_add(4)?;
-    if !bytes.starts_with(b"Rar!\x1A\x07\x01\x00") {
+    let mut p = RAR5.len().checked_add(4)?;
+    if !bytes.starts_with(RAR5) {
         return None;
     }
     let _size = vint(bytes, &mut p)?;
@@ -196,8 +213,8 @@ pub(crate) fn rar_files(bytes: &[u8], budget: &mut usize) -> RarFiles {
         key_cost: archive_key_cost(bytes, &headers),
         ..RarFiles::default()
     };
-    let archive = match headers {
-        Headers::Read(archive) => archive,
+    let (archive, cut) = match headers {
+        Headers::Read(archive, cut) => (archive, cut),
         Headers::Encrypted => {
             read.sealed = true;
             return read;
@@ -213,7 +230,7 @@ pub(crate) fn rar_files(bytes: &[u8], budget: &mut usize) -> RarFiles {
     // An error ends the extraction or, for a file not solid, only that file; either way what
     // was decoded stays.
     let _ = archive.extract_with_control_and_errors(
-        read_options(None),
+        read_options(None, cut),
         |member| {
             let meta = &member.meta;
             let mut f = files.borrow_mut();
@@ -252,9 +269,13 @@ pub(crate) fn rar_files(bytes: &[u8], budget: &mut usize) -> RarFiles {
 struct Trial {
     /// Encrypted files decoded whole to their checks.
     verified: u32,
+    /// Encrypted files whose key passed RAR 5's password check (they were decoded, or failed
+    /// otherwise than for a bad password).
+    passed: u32,
     /// Whether an encrypted file is being extracted, and whether it failed.
     pending: Option<bool>,
-    /// Whether an encrypted file failed before any was verified: the password is wrong.
+    /// Whether the password is wrong: an encrypted file failed before any was verified (in
+    /// RAR 5, failed its password check).
     wrong: bool,
     /// Encrypted files left unread for want of key derivations.
     unread: u32,
@@ -265,6 +286,22 @@ impl Trial {
     fn settle(&mut self) {
         if self.pending.take() == Some(false) {
             self.verified += 1;
+        }
+    }
+
+    /// The file being extracted failed with an error of `kind`; `checked`: the archive's
+    /// password is checked before a file is decoded (RAR 5), so only that check's failure
+    /// says the password is wrong.
+    fn fail(&mut self, kind: ErrorKind, checked: bool) {
+        if self.pending.is_some() {
+            self.pending = Some(true);
+        }
+        if self.verified == 0 && self.passed == 0 {
+            if !checked || kind == ErrorKind::BadPassword {
+                self.wrong = true;
+            } else {
+                self.passed += 1;
+            }
         }
     }
 }
@@ -286,8 +323,8 @@ pub(crate) fn rar_unlocked(
     let mut left_keys = *keys;
     // With encrypted headers the password is right once they read: RAR 5 checks it, and every
     // header's CRC-32 (RAR 4's, each header with a key of its own) must agree.
-    let (archive, headers_checked) = match headers(bytes) {
-        Headers::Read(archive) => (*archive, false),
+    let (archive, cut, headers_checked) = match headers(bytes) {
+        Headers::Read(archive, cut) => (*archive, cut, false),
         Headers::Unreadable => return None,
         Headers::Encrypted => {
             let allowed = left_keys / cost;
@@ -299,12 +336,22 @@ pub(crate) fn rar_unlocked(
             let archive = ArchiveReader::read_with_options(bytes, options).ok()?;
             let blocks = archive.members().count().saturating_add(2);
             left_keys = left_keys.saturating_sub(blocks.saturating_mul(cost));
-            (archive, true)
+            (archive, false, true)
         }
     };
-    // A RAR 5 file's key is checked before any of it is decoded (and an encrypted header's
-    // keys serve the files, as the reader keeps them); RAR 4 checks a file's CRC at its end.
+    // A RAR 5 file's key is checked before any of it is decoded when its encryption record
+    // holds a password check (WinRAR writes one); an encrypted header's keys serve the files,
+    // as the reader keeps them. RAR 4 checks a file's CRC-32 at its end, nothing before.
     let rar5 = archive.as_rar50().is_some();
+    let checked = archive.as_rar50().is_some_and(|a| {
+        a.blocks.iter().all(|b| match b {
+            rars::rar50::Block::File(f) => f
+                .encryption
+                .as_ref()
+                .is_none_or(|e| e.check_value.is_some()),
+            _ => true,
+        })
+    });
     let solid = archive.members().any(|m| m.is_solid());
     let encrypted = archive.members().filter(|m| m.meta.is_encrypted).count();
     let files = Rc::new(RefCell::new(Files {
@@ -316,7 +363,7 @@ pub(crate) fn rar_unlocked(
     let mut tried = 0usize;
     let trial = RefCell::new(&mut trial);
     let result = archive.extract_with_control_and_errors(
-        read_options(Some(password)),
+        read_options(Some(password), cut),
         |member| {
             let meta = &member.meta;
             let mut t = trial.borrow_mut();
@@ -354,34 +401,45 @@ pub(crate) fn rar_unlocked(
                 &files,
             )))))
         },
-        |_, _| {
+        |_, error| {
             let mut t = trial.borrow_mut();
             if files.borrow().spent {
                 // Cut by the budget: the extraction ends at the next file.
-                t.pending = None;
+                if t.pending.take().is_some() && checked {
+                    t.passed += 1;
+                }
                 return Ok(ExtractionErrorAction::Continue);
             }
-            if t.pending.is_some() {
-                t.pending = Some(true);
+            if headers_checked {
+                t.pending = t.pending.map(|_| true);
+                return Ok(ExtractionErrorAction::Continue);
             }
-            if t.verified == 0 && !headers_checked {
-                t.wrong = true;
-                return Ok(ExtractionErrorAction::Abort);
-            }
-            Ok(ExtractionErrorAction::Continue)
+            t.fail(error.kind(), checked);
+            Ok(if t.wrong {
+                ExtractionErrorAction::Abort
+            } else {
+                ExtractionErrorAction::Continue
+            })
         },
     );
     let trial = trial.into_inner();
     let files = std::mem::take(&mut *files.borrow_mut());
     // A solid archive's failure (the budget's too) ends the extraction without a word to the
     // error handler.
-    if result.is_err() && trial.pending.is_some() {
-        trial.pending = if files.spent { None } else { Some(true) };
+    if let Err(error) = &result
+        && trial.pending.is_some()
+    {
+        if files.spent {
+            trial.pending = None;
+            trial.passed += u32::from(checked);
+        } else if headers_checked {
+            trial.pending = Some(true);
+        } else {
+            trial.fail(error.kind(), checked);
+        }
     }
     trial.settle();
-    // A file cut by the budget proves the password only where it was checked before decoding.
-    let checked = rar5 || headers_checked;
-    if trial.wrong || (trial.verified == 0 && !(files.spent && checked) && !headers_checked) {
+    if trial.wrong || (trial.verified == 0 && trial.passed == 0 && !headers_checked) {
         return None;
     }
     *keys = left_keys;
@@ -393,6 +451,87 @@ pub(crate) fn rar_unlocked(
     Some(opened)
 }
 
+/// The archive `bytes`, cut short inside a file's data, with that file's packed size made
+/// what is there (in AES's blocks of 16 bytes) and its header's CRC made to agree, so that the
+/// reader decodes the file as far as its data goes. `None` when the cut falls elsewhere.
+fn cut_file(bytes: &[u8]) -> Option<Vec<u8>> {
+    let at = whole_end(bytes);
+    if bytes.starts_with(RAR5) {
+        cut_rar5_file(bytes, at)
+    } else {
+        cut_rar4_file(bytes, at)
+    }
+}
+
+/// [`cut_file`] of a RAR 5 archive whose file header begins at `at`: CRC-32, the header's
+/// size, its type (2), flags, the extra area's size, the data's size (the width of that
+/// variable-length integer kept, so the header keeps its size), and the CRC-32 is of the header
+/// from its size on.
+fn cut_rar5_file(bytes: &[u8], at: usize) -> Option<Vec<u8>> {
+    let size_at = at.checked_add(4)?;
+    let mut p = size_at;
+    let header_size = usize::try_from(vint(bytes, &mut p)?).ok()?;
+    let header_start = p;
+    if vint(bytes, &mut p)? != 2 {
+        return None;
+    }
+    let flags = vint(bytes, &mut p)?;
+    if flags & 1 != 0 {
+        vint(bytes, &mut p)?;
+    }
+    if flags & 2 == 0 {
+        return None;
+    }
+    let field = p;
+    let data = vint(bytes, &mut p)?;
+    let header_end = header_start.checked_add(header_size)?;
+    if header_end > bytes.len() || p > header_end {
+        return None;
+    }
+    let have = (bytes.len() - header_end) & !15;
+    if have == 0 || u64::try_from(have).ok()? >= data {
+        return None;
+    }
+    let mut out = bytes[..header_end + have].to_vec();
+    let width = p - field;
+    let mut value = u64::try_from(have).ok()?;
+    for (i, b) in out[field..p].iter_mut().enumerate() {
+        *b = u8::try_from(value & 0x7F).ok()? | if i + 1 < width { 0x80 } else { 0 };
+        value >>= 7;
+    }
+    let crc = crc32fast::hash(&out[size_at..header_end]);
+    out[at..size_at].copy_from_slice(&crc.to_le_bytes());
+    Some(out)
+}
+
+/// [`cut_file`] of a RAR 1.5–4 archive whose file header (type `0x74`, with data) begins at
+/// `at`: its packed size is the four bytes after the first seven (and four more at 32 for a
+/// large file), and its CRC is the low half of the CRC-32 of the header after the CRC.
+fn cut_rar4_file(bytes: &[u8], at: usize) -> Option<Vec<u8>> {
+    let h = bytes.get(at..at.checked_add(7)?)?;
+    let flags = u16::from_le_bytes([h[3], h[4]]);
+    let header = usize::from(u16::from_le_bytes([h[5], h[6]]));
+    if h[2] != 0x74 || flags & 0x8000 == 0 || header < 32 {
+        return None;
+    }
+    let header_end = at.checked_add(header)?;
+    if header_end > bytes.len() {
+        return None;
+    }
+    let have = (bytes.len() - header_end) & !15;
+    if have == 0 {
+        return None;
+    }
+    let mut out = bytes[..header_end + have].to_vec();
+    out[at + 7..at + 11].copy_from_slice(&u32::try_from(have).ok()?.to_le_bytes());
+    if flags & 0x100 != 0 {
+        out.get_mut(at + 32..at + 36)?.fill(0);
+    }
+    let crc = crc32fast::hash(&out[at + 2..header_end]).to_le_bytes();
+    out[at..at + 2].copy_from_slice(&crc[..2]);
+    Some(out)
+}
+
 /// The archive `bytes` up to the end of its last whole block, when it is cut short inside a
 /// later one (`None` when not even the first block after the signature is whole). A RAR
 /// archive is a run of blocks, each a header and the data it announces: RAR 5's begin with
@@ -401,12 +540,23 @@ pub(crate) fn rar_unlocked(
 /// header's size and, when the flags' top bit is set, the data's size in four bytes (with four
 /// more for a large file).
 fn whole_blocks(bytes: &[u8]) -> Option<&[u8]> {
-    let (mut at, rar5) = if bytes.starts_with(b"Rar!\x1A\x07\x01\x00") {
-        (8, true)
-    } else {
-        (7, false)
-    };
-    let mut whole = None;
+    let end = whole_end(bytes);
+    (end > signature_len(bytes)).then(|| &bytes[..end])
+}
+
+/// RAR 5's signature (RAR 1.5–4's is its first six bytes and a 0).
+const RAR5: &[u8] = b"Rar!\x1A\x07\x01\x00";
+
+/// The length of the signature `bytes` begins with.
+fn signature_len(bytes: &[u8]) -> usize {
+    if bytes.starts_with(RAR5) { 8 } else { 7 }
+}
+
+/// Where the last whole block of the archive `bytes` ends (where its signature ends when
+/// none is whole): where the block a cut falls in begins.
+fn whole_end(bytes: &[u8]) -> usize {
+    let rar5 = bytes.starts_with(RAR5);
+    let mut at = signature_len(bytes);
     loop {
         let size = if rar5 {
             rar5_block(bytes, at)
@@ -414,11 +564,8 @@ fn whole_blocks(bytes: &[u8]) -> Option<&[u8]> {
             rar4_block(bytes, at)
         };
         match size.and_then(|size| at.checked_add(size)) {
-            Some(end) if end <= bytes.len() && end > at => {
-                at = end;
-                whole = Some(end);
-            }
-            _ => return whole.map(|end| &bytes[..end]),
+            Some(end) if end <= bytes.len() && end > at => at = end,
+            _ => return at,
         }
     }
 }
@@ -537,6 +684,86 @@ mod tests {
             (files.len(), files[0].len(), files[1].len(), left),
             (2, 6656, 344, 0)
         );
+    }
+
+    /// `rows` lines of a CSV (about 60 bytes each), and a RAR archive of it (compressed) in
+    /// `format`, encrypted with `password` if given.
+    fn big_csv_archive(
+        rows: usize,
+        format: rars::ArchiveVersion,
+        password: Option<&str>,
+    ) -> (Vec<u8>, Vec<u8>) {
+        let csv: String = (0..rows)
+            .map(|i| {
+                format!(
+                    "{i},山口 大介,1968-09-18,090-{:04}-{:04}\n",
+                    i % 9973,
+                    i % 7919
+                )
+            })
+            .collect();
+        let mut b = rars::Builder::new(format).password(password.map(|p| p.as_bytes().to_vec()));
+        b.add_bytes(b"big.csv".to_vec(), csv.clone().into_bytes(), None, None)
+            .expect("add");
+        (csv.into_bytes(), b.to_bytes().expect("rar"))
+    }
+
+    #[test]
+    fn the_file_a_cut_falls_in_is_read_as_far_as_its_data_goes() {
+        let (csv, archive) = big_csv_archive(20_000, rars::ArchiveVersion::Rar50, None);
+        let (files, ..) = read(&archive, 16 << 20);
+        assert_eq!(files.len(), 1);
+        assert!(files[0] == csv);
+        // Cut at 30, 60 and 90 % of its packed data, the file gives 15, 37 and 74 % of its
+        // text (what was decoded when its data ran out, in steps of 64 KiB).
+        for (tenths, percent) in [(3, 10), (6, 30), (9, 60)] {
+            let cut = &archive[..archive.len() * tenths / 10];
+            let (files, left, _) = read(cut, 16 << 20);
+            let got = files.first().map_or(0, Vec::len);
+            assert!(
+                got > csv.len() * percent / 100 && got < csv.len() && csv.starts_with(&files[0]),
+                "{tenths}: {got} of {}",
+                csv.len()
+            );
+            assert_eq!(left, (16 << 20) - got);
+        }
+        // Encrypted, the same with its password.
+        let (_, sealed) = big_csv_archive(20_000, rars::ArchiveVersion::Rar50, Some("Leak2026!"));
+        let cut = &sealed[..sealed.len() / 2];
+        let mut keys = MAX_KEYS;
+        let opened = rar_unlocked(cut, b"Leak2026!", 16 << 20, 1, &mut keys).expect("opened");
+        assert!(
+            opened.files.len() == 1 && opened.files[0].len() > 64 << 10,
+            "{:?}",
+            opened.files.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        assert!(csv.starts_with(&opened.files[0]));
+        assert!(rar_unlocked(cut, b"leak2026!", 16 << 20, 1, &mut keys).is_none());
+        // A header cut: the file before it whole (`members-rar5.rar`'s workbook starts at 1099).
+        let bytes = include_bytes!("../tests/data/rar/members-rar5.rar");
+        let (files, ..) = read(&bytes[..1110], 1 << 20);
+        assert_eq!(files.iter().map(Vec::len).collect::<Vec<_>>(), [6656]);
+    }
+
+    #[test]
+    fn a_cut_file_s_header_is_patched_to_the_data_there() {
+        let bytes = include_bytes!("../tests/data/rar/members-rar5.rar");
+        // Cut inside the workbook's data: its packed size becomes what is there, in blocks of
+        // 16 bytes, and the reader takes the header.
+        let cut = &bytes[..3000];
+        let patched = cut_file(cut).expect("patched");
+        assert!(patched.len() > 3000 - 16 && patched.len() <= 3000);
+        assert_eq!(whole_end(cut), 1099);
+        assert!(ArchiveReader::read(&patched).is_ok() && ArchiveReader::read(cut).is_err());
+        for bytes in [
+            &include_bytes!("../tests/data/rar/members-rar4.rar")[..],
+            include_bytes!("../tests/data/rar/members-rar4-solid.rar"),
+        ] {
+            let patched = cut_file(&bytes[..3000]).expect("patched rar4");
+            assert!(ArchiveReader::read(&patched).is_ok());
+        }
+        // Whole, or cut inside a header: nothing to patch.
+        assert!(cut_file(bytes).is_none() && cut_file(&bytes[..1110]).is_none());
     }
 
     #[test]
