@@ -10,7 +10,8 @@
 //!   and `scan`);
 //! - pages: one hostile loopback site (empty, 100 MB streamed, binary, Shift_JIS claiming UTF-8,
 //!   100,000-deep HTML, a gzip bomb as a transfer encoding and as a file, a leak in a `.tar.gz`,
-//!   one in a `.sql.bz2`, one in a `.7z` and one in a `.7z` cut before its header, one in an
+//!   one in a `.sql.bz2`, one in a `.7z` and one in a `.7z` cut before its header, one in a
+//!   `.rar` and one in a `.rar` cut inside the file (a broken download), one in an
 //!   old Word `.doc`, one attached to an Outlook `.msg`, one printed to PDF and one in an RTF
 //!   document 100,000 groups deep, 10,000 links,
 //!   a redirect loop) through `run --once` (the leaks on it are still alerted) and
@@ -594,7 +595,7 @@ fn ok_quiet(args: &[&str]) -> String {
 // Pages: one hostile site on loopback.
 
 /// The hostile site's pages.
-const HOSTILE: [&str; 18] = [
+const HOSTILE: [&str; 20] = [
     "/empty",
     "/big",
     "/binary",
@@ -606,6 +607,8 @@ const HOSTILE: [&str; 18] = [
     "/leak.sql.bz2",
     "/leak.7z",
     "/leak-cut.7z",
+    "/leak.rar",
+    "/leak-cut.rar",
     "/leak.doc",
     "/leak.msg",
     "/leak.pdf",
@@ -638,6 +641,10 @@ struct Bodies {
     /// Another, cut before its header (at the end), as a broken download or a size cap
     /// leaves one.
     seven_zip_cut: Vec<u8>,
+    /// A leak in a `.rar` archive (RAR 5, WinRAR's default).
+    rar: Vec<u8>,
+    /// Another, a leak's rows first in 400 KB of text, cut at half its packed data.
+    rar_cut: Vec<u8>,
     /// A leak in an old Word document's table (`.doc`).
     doc: Vec<u8>,
     /// A leak attached as CSV to an Outlook message (`.msg`), served as
@@ -650,6 +657,14 @@ struct Bodies {
     rtf: Vec<u8>,
     links: Vec<u8>,
     index: Vec<u8>,
+}
+
+/// A RAR 5 archive of `csv` as `stolen/members.csv`, compressed as WinRAR compresses it.
+fn rar(csv: String) -> Vec<u8> {
+    let mut b = rars::Builder::new(rars::ArchiveVersion::Rar50);
+    b.add_bytes(b"stolen/members.csv".to_vec(), csv.into_bytes(), None, None)
+        .unwrap();
+    b.to_bytes().unwrap()
 }
 
 /// A gzip member whose 1 GiB of zeros compresses to about 1 MiB: one sync-flushed deflate
@@ -733,6 +748,22 @@ fn bodies(owner: &Owner) -> Bodies {
                 owner.leak(22..25).as_bytes(),
             )]);
             whole[..whole.len() - 8].to_vec()
+        },
+        rar: rar(owner.leak(37..40)),
+        rar_cut: {
+            let mut csv = owner.leak(40..43);
+            // Lines of letters no resident has: 16 pseudo-random ones each, so that the file's
+            // packed data is about as long as its text.
+            let mut x = 13u64;
+            while csv.len() < 400_000 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                csv.extend((0..16).map(|i| char::from(b'a' + ((x >> (4 * i)) & 15) as u8)));
+                csv.push('\n');
+            }
+            let whole = rar(csv);
+            whole[..whole.len() / 2].to_vec()
         },
         doc: {
             let rows: Vec<Vec<&str>> = owner.lines[25..28]
@@ -896,6 +927,18 @@ fn answer(mut stream: TcpStream, b: &Bodies, big_sent: &AtomicU64) {
             "Content-Type: application/octet-stream\r\n",
             &b.seven_zip_cut,
         ),
+        "/leak.rar" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/vnd.rar\r\n",
+            &b.rar,
+        ),
+        "/leak-cut.rar" => send(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/octet-stream\r\n",
+            &b.rar_cut,
+        ),
         "/leak.doc" => send(
             &mut stream,
             "200 OK",
@@ -1002,9 +1045,9 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&stderr);
-    // Emitted and scanned: the index, the 15 cases that are no binary, bomb or loop, and the
-    // 21 link pages within max_pages (40 minus the index and its 18 links).
-    assert_eq!(report["pages"], 1 + 15 + 21, "{report}\n{stderr}");
+    // Emitted and scanned: the index, the 17 cases that are no binary, bomb or loop, and the
+    // 19 link pages within max_pages (40 minus the index and its 20 links).
+    assert_eq!(report["pages"], 1 + 17 + 19, "{report}\n{stderr}");
     let conn = rusqlite::Connection::open(owner.p("alerts.sqlite")).unwrap();
     let mut by_url: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut stmt = conn
@@ -1026,6 +1069,8 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("/leak.sql.bz2", owner.refs(16..19)),
         ("/leak.7z", owner.refs(19..22)),
         ("/leak-cut.7z", owner.refs(22..25)),
+        ("/leak.rar", owner.refs(37..40)),
+        ("/leak-cut.rar", owner.refs(40..43)),
         ("/leak.doc", owner.refs(25..28)),
         ("/leak.msg", owner.refs(28..31)),
         ("/leak.pdf", owner.refs(31..34)),
@@ -1074,6 +1119,8 @@ fn hostile_site_run_once_alerts_the_leaks_and_crawl_names_each_pages_fate() {
         ("leak.sql.bz2", "1 emitted, 1 fetched"),
         ("leak.7z", "1 emitted, 1 fetched"),
         ("leak-cut.7z", "1 emitted, 1 fetched"),
+        ("leak.rar", "1 emitted, 1 fetched"),
+        ("leak-cut.rar", "1 emitted, 1 fetched"),
         ("leak.doc", "1 emitted, 1 fetched"),
         ("leak.msg", "1 emitted, 1 fetched"),
         ("leak.pdf", "1 emitted, 1 fetched"),
