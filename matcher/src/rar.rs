@@ -24,7 +24,8 @@
 //! no key from one file to the next; RAR 5's is 2^15 rounds of PBKDF2-HMAC-SHA256 at WinRAR's
 //! setting, 7 ms here, RAR 2.9–4's 2^18 rounds of SHA-1, 5 ms), so a document spends at most
 //! [`MAX_KEYS`] of them on archives whose password is right; the files left over are counted
-//! as locked.
+//! as locked. RAR 5's encrypted headers are decrypted here first to count their files' keys
+//! ([`rar5_encrypted_headers_cost`]), since the reader derives them all as it reads them.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -326,6 +327,30 @@ pub(crate) fn rar_unlocked(
     let (archive, cut, headers_checked) = match headers(bytes) {
         Headers::Read(archive, cut) => (*archive, cut, false),
         Headers::Unreadable => return None,
+        // RAR 5: the reader derives each file's key as it reads the headers, with the rounds
+        // each file's encryption record asks for (up to 2^24, 3.6 s here), so the headers are
+        // first decrypted here to count them.
+        Headers::Encrypted if bytes.starts_with(RAR5) => {
+            if left_keys < cost {
+                return None;
+            }
+            let needed = rar5_encrypted_headers_cost(bytes, password, left_keys)?;
+            let Some(left) = left_keys.checked_sub(needed) else {
+                // The password is right, but its files' keys cost more than is left.
+                return Some(RarOpened {
+                    files: Vec::new(),
+                    unread: 1,
+                });
+            };
+            left_keys = left;
+            let archive = ArchiveReader::read_with_options(
+                bytes,
+                ArchiveReadOptions::with_password(password),
+            )
+            .ok()?;
+            (archive, false, true)
+        }
+        // RAR 2.9–4: each header has a key of its own, of 2^18 rounds.
         Headers::Encrypted => {
             let allowed = left_keys / cost;
             if allowed == 0 {
@@ -449,6 +474,98 @@ pub(crate) fn rar_unlocked(
     };
     opened.files.retain(|f| !f.is_empty());
     Some(opened)
+}
+
+/// What reading the RAR 5 archive `bytes`, whose headers are encrypted, with `password` costs
+/// in key derivations at WinRAR's strength: the headers' key (twice: here, and by the reader)
+/// and each file's, as its encryption record asks (the reader derives them all as it reads the
+/// headers). `None` when the password is wrong (its check, or a header's CRC-32, disagrees) or
+/// the headers cannot be read; more than `most` once it is known to cost more.
+///
+/// The archive's encryption header (type 4, in the clear after the signature) gives the
+/// rounds, salt and password check of the headers' key; each header after it is a 16-byte IV
+/// and the header (CRC-32, size, type, flags, extra area's size, data's size, …, extra area)
+/// encrypted with AES-256 in CBC mode, padded to 16 bytes, and followed by its data in the
+/// clear (a file's data being encrypted on its own). A file's or service's extra area holds
+/// records (size, type, …); an encryption record (type 1) holds its version, flags and rounds.
+fn rar5_encrypted_headers_cost(bytes: &[u8], password: &[u8], most: usize) -> Option<usize> {
+    use rars::crypto::rar50::{Rar50Cipher, Rar50Keys};
+    let mut p = RAR5.len().checked_add(4)?;
+    let size = usize::try_from(vint(bytes, &mut p)?).ok()?;
+    let end = p.checked_add(size)?;
+    if vint(bytes, &mut p)? != 4 {
+        return None;
+    }
+    let _flags = vint(bytes, &mut p)?;
+    let _version = vint(bytes, &mut p)?;
+    let encryption_flags = vint(bytes, &mut p)?;
+    let kdf_log = *bytes.get(p)?;
+    let salt: [u8; 16] = bytes.get(p + 1..p + 17)?.try_into().ok()?;
+    let header_cost = key_cost(kdf_log);
+    if header_cost > most {
+        return Some(header_cost);
+    }
+    let keys = Rar50Keys::derive(password, salt, kdf_log).ok()?;
+    if encryption_flags & 1 != 0 {
+        let check: [u8; 12] = bytes.get(p + 17..p + 29)?.try_into().ok()?;
+        keys.check_password(&check).ok()?;
+    }
+    let mut cost = header_cost.saturating_mul(2);
+    let mut at = end;
+    for _ in 0..MAX_ENTRIES.saturating_mul(2) {
+        if at >= bytes.len() || cost > most {
+            break;
+        }
+        let iv: [u8; 16] = bytes.get(at..at.checked_add(16)?)?.try_into().ok()?;
+        let start = at + 16;
+        let mut first: [u8; 16] = bytes.get(start..start + 16)?.try_into().ok()?;
+        Rar50Cipher::new(keys.key, iv)
+            .decrypt_in_place(&mut first)
+            .ok()?;
+        let mut q = 4;
+        let header_size = usize::try_from(vint(&first, &mut q)?).ok()?;
+        let header_end = q.checked_add(header_size)?;
+        let padded = header_end.div_ceil(16).checked_mul(16)?;
+        let mut header = bytes.get(start..start.checked_add(padded)?)?.to_vec();
+        Rar50Cipher::new(keys.key, iv)
+            .decrypt_in_place(&mut header)
+            .ok()?;
+        let header = &header[..header_end];
+        if crc32fast::hash(&header[4..]).to_le_bytes() != header[..4] {
+            return None;
+        }
+        let kind = vint(header, &mut q)?;
+        let flags = vint(header, &mut q)?;
+        let extra = if flags & 1 != 0 {
+            usize::try_from(vint(header, &mut q)?).ok()?
+        } else {
+            0
+        };
+        let data = if flags & 2 != 0 {
+            usize::try_from(vint(header, &mut q)?).ok()?
+        } else {
+            0
+        };
+        if kind == 2 || kind == 3 {
+            let mut r = header_end.checked_sub(extra)?;
+            while r < header_end {
+                let record_size = usize::try_from(vint(header, &mut r)?).ok()?;
+                let record_end = r.checked_add(record_size)?;
+                let mut f = r;
+                if vint(header, &mut f)? == 1 {
+                    let _version = vint(header, &mut f)?;
+                    let _flags = vint(header, &mut f)?;
+                    cost = cost.saturating_add(key_cost(*header.get(f)?));
+                }
+                r = record_end;
+            }
+        }
+        if kind == 5 {
+            break;
+        }
+        at = start.checked_add(padded)?.checked_add(data)?;
+    }
+    Some(cost)
 }
 
 /// The archive `bytes`, cut short inside a file's data, with that file's packed size made
@@ -926,6 +1043,101 @@ mod tests {
         let (_, hp, _) = ENCRYPTED[1];
         assert_eq!(rar5_header_kdf(hp), Some(DEFAULT_KDF_LOG));
         assert!(unlocked(hp, "Leak2026!", 1 << 20, 0).0.is_none());
+    }
+
+    /// The `-hp` RAR 5 fixture with its file's encryption record asking for 2^`kdf_log` rounds
+    /// (that header decrypted, changed, its CRC-32 made to agree, and encrypted again).
+    fn with_file_kdf(kdf_log: u8) -> Vec<u8> {
+        use rars::crypto::rar50::{Rar50Cipher, Rar50Keys};
+        let mut bytes = ENCRYPTED[1].1.to_vec();
+        let mut p = 12;
+        let size = vint(&bytes, &mut p).unwrap() as usize;
+        let mut at = p + size;
+        for _ in 0..4 {
+            vint(&bytes, &mut p).unwrap();
+        }
+        let salt: [u8; 16] = bytes[p + 1..p + 17].try_into().unwrap();
+        let keys = Rar50Keys::derive(b"Leak2026!", salt, bytes[p]).unwrap();
+        loop {
+            let iv: [u8; 16] = bytes[at..at + 16].try_into().unwrap();
+            let start = at + 16;
+            let mut first: [u8; 16] = bytes[start..start + 16].try_into().unwrap();
+            Rar50Cipher::new(keys.key, iv)
+                .decrypt_in_place(&mut first)
+                .unwrap();
+            let mut q = 4;
+            let size = vint(&first, &mut q).unwrap() as usize;
+            let header_end = q + size;
+            let padded = header_end.div_ceil(16) * 16;
+            let mut header = bytes[start..start + padded].to_vec();
+            Rar50Cipher::new(keys.key, iv)
+                .decrypt_in_place(&mut header)
+                .unwrap();
+            let kind = vint(&header, &mut q).unwrap();
+            let flags = vint(&header, &mut q).unwrap();
+            let extra = if flags & 1 != 0 {
+                vint(&header, &mut q).unwrap() as usize
+            } else {
+                0
+            };
+            let data = if flags & 2 != 0 {
+                vint(&header, &mut q).unwrap() as usize
+            } else {
+                0
+            };
+            if kind == 2 {
+                let mut r = header_end - extra;
+                loop {
+                    let record_end = vint(&header, &mut r).unwrap() as usize + r;
+                    let mut f = r;
+                    if vint(&header, &mut f).unwrap() == 1 {
+                        vint(&header, &mut f).unwrap();
+                        vint(&header, &mut f).unwrap();
+                        header[f] = kdf_log;
+                        break;
+                    }
+                    r = record_end;
+                }
+                let crc = crc32fast::hash(&header[4..header_end]);
+                header[..4].copy_from_slice(&crc.to_le_bytes());
+                Rar50Cipher::new(keys.key, iv)
+                    .encrypt_in_place(&mut header)
+                    .unwrap();
+                bytes[start..start + padded].copy_from_slice(&header);
+                return bytes;
+            }
+            at = start + padded + data;
+        }
+    }
+
+    #[test]
+    fn encrypted_headers_are_decrypted_first_to_count_their_files_keys() {
+        let (_, hp, _) = ENCRYPTED[1];
+        // The headers' key twice (here and by the reader), the file's once.
+        assert_eq!(
+            rar5_encrypted_headers_cost(hp, b"Leak2026!", MAX_KEYS),
+            Some(3)
+        );
+        assert_eq!(
+            rar5_encrypted_headers_cost(hp, b"leak2026!", MAX_KEYS),
+            None
+        );
+        let stronger = with_file_kdf(16);
+        assert_eq!(
+            rar5_encrypted_headers_cost(&stronger, b"Leak2026!", MAX_KEYS),
+            Some(4)
+        );
+        // A file asking for 2^24 rounds (3.6 s here): the password is right, the file is not
+        // read and no key is spent on it.
+        let hostile = with_file_kdf(24);
+        assert_eq!(
+            rar5_encrypted_headers_cost(&hostile, b"Leak2026!", MAX_KEYS),
+            Some(514)
+        );
+        let (opened, left) = unlocked(&hostile, "Leak2026!", 1 << 20, MAX_KEYS);
+        let opened = opened.expect("right");
+        assert_eq!((opened.files.len(), opened.unread, left), (0, 1, MAX_KEYS));
+        assert!(unlocked(&hostile, "wrong", 1 << 20, MAX_KEYS).0.is_none());
     }
 
     #[test]
