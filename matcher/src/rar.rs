@@ -512,8 +512,11 @@ fn rar5_encrypted_headers_cost(bytes: &[u8], password: &[u8], most: usize) -> Op
     }
     let mut cost = header_cost.saturating_mul(2);
     let mut at = end;
+    // Headers past these were not counted, and the reader would derive their keys: too costly.
+    let mut counted = false;
     for _ in 0..MAX_ENTRIES.saturating_mul(2) {
         if at >= bytes.len() || cost > most {
+            counted = true;
             break;
         }
         let iv: [u8; 16] = bytes.get(at..at.checked_add(16)?)?.try_into().ok()?;
@@ -561,11 +564,16 @@ fn rar5_encrypted_headers_cost(bytes: &[u8], password: &[u8], most: usize) -> Op
             }
         }
         if kind == 5 {
+            counted = true;
             break;
         }
         at = start.checked_add(padded)?.checked_add(data)?;
     }
-    Some(cost)
+    Some(if counted {
+        cost
+    } else {
+        cost.max(most.saturating_add(1))
+    })
 }
 
 /// The archive `bytes`, cut short inside a file's data, with that file's packed size made
