@@ -181,28 +181,51 @@ fn archive_key_cost(bytes: &[u8], headers: &Headers) -> usize {
                 })
                 .max()
         }),
-        Headers::Encrypted => rar5_header_kdf(bytes),
+        Headers::Encrypted => rar5_encryption_header(bytes).map(|h| h.kdf_log),
         Headers::Unreadable => None,
     };
     key_cost(kdf_log.unwrap_or(DEFAULT_KDF_LOG))
 }
 
-/// The rounds (as a power of two) of the key of a RAR 5 archive whose headers are encrypted:
-/// its first block after the signature is the encryption header (type 4): CRC-32, the
-/// header's size, type and flags, then the encryption's version and flags and that count.
-fn rar5_header_kdf(bytes: &[u8]) -> Option<u8> {
-    let mut p = RAR5.len().checked_add(4)?;
+/// A RAR 5 archive's encryption header (its headers encrypted): where it ends, and the key's
+/// rounds (as a power of two), salt and password check.
+struct EncryptionHeader {
+    end: usize,
+    kdf_log: u8,
+    salt: [u8; 16],
+    check: Option<[u8; 12]>,
+}
+
+/// The encryption header of the RAR 5 archive `bytes`, if its headers are encrypted: its
+/// first block after the signature, of type 4 (CRC-32, the header's size, type and flags, then
+/// the encryption's version and flags, the rounds, the salt and, when the flags say so, the
+/// password check).
+fn rar5_encryption_header(bytes: &[u8]) -> Option<EncryptionHeader> {
     if !bytes.starts_with(RAR5) {
         return None;
     }
-    let _size = vint(bytes, &mut p)?;
+    let mut p = RAR5.len().checked_add(4)?;
+    let size = usize::try_from(vint(bytes, &mut p)?).ok()?;
+    let end = p.checked_add(size)?;
     if vint(bytes, &mut p)? != 4 {
         return None;
     }
     let _flags = vint(bytes, &mut p)?;
     let _version = vint(bytes, &mut p)?;
-    let _encryption_flags = vint(bytes, &mut p)?;
-    bytes.get(p).copied()
+    let encryption_flags = vint(bytes, &mut p)?;
+    let kdf_log = *bytes.get(p)?;
+    let salt = bytes.get(p + 1..p + 17)?.try_into().ok()?;
+    let check = if encryption_flags & 1 != 0 {
+        Some(bytes.get(p + 17..p + 29)?.try_into().ok()?)
+    } else {
+        None
+    };
+    Some(EncryptionHeader {
+        end,
+        kdf_log,
+        salt,
+        check,
+    })
 }
 
 /// The files of the RAR archive `bytes`, inflated within `budget` (what is left of it is
@@ -490,28 +513,17 @@ pub(crate) fn rar_unlocked(
 /// records (size, type, …); an encryption record (type 1) holds its version, flags and rounds.
 fn rar5_encrypted_headers_cost(bytes: &[u8], password: &[u8], most: usize) -> Option<usize> {
     use rars::crypto::rar50::{Rar50Cipher, Rar50Keys};
-    let mut p = RAR5.len().checked_add(4)?;
-    let size = usize::try_from(vint(bytes, &mut p)?).ok()?;
-    let end = p.checked_add(size)?;
-    if vint(bytes, &mut p)? != 4 {
-        return None;
-    }
-    let _flags = vint(bytes, &mut p)?;
-    let _version = vint(bytes, &mut p)?;
-    let encryption_flags = vint(bytes, &mut p)?;
-    let kdf_log = *bytes.get(p)?;
-    let salt: [u8; 16] = bytes.get(p + 1..p + 17)?.try_into().ok()?;
-    let header_cost = key_cost(kdf_log);
+    let encryption = rar5_encryption_header(bytes)?;
+    let header_cost = key_cost(encryption.kdf_log);
     if header_cost > most {
         return Some(header_cost);
     }
-    let keys = Rar50Keys::derive(password, salt, kdf_log).ok()?;
-    if encryption_flags & 1 != 0 {
-        let check: [u8; 12] = bytes.get(p + 17..p + 29)?.try_into().ok()?;
+    let keys = Rar50Keys::derive(password, encryption.salt, encryption.kdf_log).ok()?;
+    if let Some(check) = encryption.check {
         keys.check_password(&check).ok()?;
     }
     let mut cost = header_cost.saturating_mul(2);
-    let mut at = end;
+    let mut at = encryption.end;
     // Headers past these were not counted, and the reader would derive their keys: too costly.
     let mut counted = false;
     for _ in 0..MAX_ENTRIES.saturating_mul(2) {
@@ -1049,7 +1061,10 @@ mod tests {
         let (_, hp, keys) = ENCRYPTED[3];
         assert!(unlocked(hp, "Leak2026!", 1 << 20, keys - 1).0.is_none());
         let (_, hp, _) = ENCRYPTED[1];
-        assert_eq!(rar5_header_kdf(hp), Some(DEFAULT_KDF_LOG));
+        assert_eq!(
+            rar5_encryption_header(hp).map(|h| h.kdf_log),
+            Some(DEFAULT_KDF_LOG)
+        );
         assert!(unlocked(hp, "Leak2026!", 1 << 20, 0).0.is_none());
     }
 

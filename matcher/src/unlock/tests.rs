@@ -167,29 +167,36 @@ const RAR: &[(&str, &[u8])] = &[
 #[test]
 fn rar_archives_open_with_the_right_password_only() {
     for &(tool, archive) in RAR {
-        let read = text(archive, "wrong\nLeak2026!\n");
-        assert!(read.starts_with("氏名,フリガナ"), "{tool}: {read}");
-        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
-        for wrong in ["", "wrong\nLeak2026\nleak2026!"] {
-            assert_eq!(text(archive, wrong), "", "{tool}");
-        }
-        // The password mailed after the archive.
-        let mbox = format!(
-            "From a@example.jp\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
-             Content-Type: application/vnd.rar\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
-             From a@example.jp\nContent-Type: text/plain; charset=utf-8\n\nパスワード：Leak2026!\n",
-            fingerprints::leaks::base64(archive)
-        );
-        let passwords = Passwords::default();
-        let mut cx = Unpack::new(1 << 20, &passwords);
-        let read = crate::mime::unpack_mail_text(&mbox, &mut cx);
-        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
-        assert_eq!(cx.locked(), 0, "{tool}");
-        // Without it, locked.
-        let mut cx = Unpack::new(1 << 20, &passwords);
-        let read = crate::mime::unpack_mail_text(&mbox.replace("Leak2026!", "-"), &mut cx);
-        assert!(!read.contains(MEMBER_ROW) && cx.locked() == 1, "{tool}");
+        assert_opens_with_its_password_only(tool, archive, "application/vnd.rar");
     }
+}
+
+/// Asserts that the encrypted `archive` (as `content_type`) gives its CSV with `Leak2026!`
+/// only: from the operator's list, and from a mail after the one it is attached to; without
+/// that mail, it is locked.
+fn assert_opens_with_its_password_only(tool: &str, archive: &[u8], content_type: &str) {
+    let read = text(archive, "wrong\nLeak2026!\n");
+    assert!(read.starts_with("氏名,フリガナ"), "{tool}: {read}");
+    assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+    for wrong in ["", "wrong\nLeak2026\nleak2026!"] {
+        assert_eq!(text(archive, wrong), "", "{tool}");
+    }
+    let mbox = |password: &str| {
+        format!(
+            "From a@example.jp\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: {content_type}\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
+             From a@example.jp\nContent-Type: text/plain; charset=utf-8\n\nパスワード：{password}\n",
+            fingerprints::leaks::base64(archive)
+        )
+    };
+    let passwords = Passwords::default();
+    let mut cx = Unpack::new(1 << 20, &passwords);
+    let read = crate::mime::unpack_mail_text(&mbox("Leak2026!"), &mut cx);
+    assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+    assert_eq!(cx.locked(), 0, "{tool}");
+    let mut cx = Unpack::new(1 << 20, &passwords);
+    let read = crate::mime::unpack_mail_text(&mbox("-"), &mut cx);
+    assert!(!read.contains(MEMBER_ROW) && cx.locked() == 1, "{tool}");
 }
 
 #[test]
@@ -229,22 +236,7 @@ const SEVEN_ZIP: &[(&str, &[u8])] = &[
 #[test]
 fn seven_zip_archives_open_with_the_right_password_only() {
     for &(tool, archive) in SEVEN_ZIP {
-        let read = text(archive, "wrong\nLeak2026!\n");
-        assert!(read.starts_with("氏名,フリガナ"), "{tool}: {read}");
-        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
-        for wrong in ["", "wrong\nLeak2026\nleak2026!"] {
-            assert_eq!(text(archive, wrong), "", "{tool}");
-        }
-        // The password mailed after the archive, as in the ZIP case.
-        let mbox = format!(
-            "From a@example.jp\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
-             Content-Type: application/x-7z-compressed\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n\n\
-             From a@example.jp\nContent-Type: text/plain; charset=utf-8\n\nパスワード：Leak2026!\n",
-            fingerprints::leaks::base64(archive)
-        );
-        let passwords = Passwords::default();
-        let read = crate::mime::unpack_mail_text(&mbox, &mut Unpack::new(1 << 20, &passwords));
-        assert!(read.contains(MEMBER_ROW), "{tool}: {read}");
+        assert_opens_with_its_password_only(tool, archive, "application/x-7z-compressed");
     }
 }
 
